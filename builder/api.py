@@ -1,0 +1,357 @@
+"""The editor's JSON API (django-ninja; OpenAPI document at /api/docs). Session auth + CSRF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router
+from ninja.security import django_auth
+
+from builder.access import get_user, require_app, require_membership, require_workspace
+from builder.actions.runs import RunRequest, do_start_run
+from builder.actions.workflows import do_create_app, do_publish_workflow, do_save_draft, parse_spec
+from builder.errors import ApiError, not_found
+from builder.graphs import get_compiled_draft
+from builder.keys import do_create_api_key, do_revoke_api_key
+from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, RunSource, Workflow
+from builder.providers import WorkspaceModels
+from builder.schemas import (
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    AppIn,
+    AppOut,
+    AppPatch,
+    DraftIn,
+    DraftOut,
+    DraftSaved,
+    IssueOut,
+    MeOut,
+    ProviderIn,
+    ProviderOut,
+    PublishIn,
+    RunDetail,
+    RunIn,
+    RunOut,
+    ValidateIn,
+    VersionDetail,
+    VersionOut,
+)
+from portal.models import Role
+from portal.workspaces import get_current_membership, get_memberships
+from runtime.compile import validate
+from runtime.errors import GraphInvalidError
+from runtime.events import RunFinished
+from runtime.nodes.registry import catalog
+
+api = NinjaAPI(
+    title="Weft API", version="0.1", urls_namespace="weft-api", auth=django_auth, docs_url="/docs"
+)
+router = Router()
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return api.create_response(request, exc.to_dict(), status=exc.status)
+
+
+@api.exception_handler(GraphInvalidError)
+def _graph_invalid(request: HttpRequest, exc: GraphInvalidError) -> HttpResponse:
+    body = {
+        "code": "graph_invalid",
+        "message": str(exc),
+        "status": 422,
+        "issues": [i.to_dict() for i in exc.issues],
+    }
+    return api.create_response(request, body, status=422)
+
+
+def _app_out(app: App) -> dict[str, Any]:
+    last = app.versions.order_by("-number").values_list("number", flat=True).first()
+    return {
+        **{
+            f: getattr(app, f)
+            for f in (
+                "id",
+                "workspace_id",
+                "name",
+                "slug",
+                "mode",
+                "description",
+                "created_at",
+                "updated_at",
+            )
+        },
+        "published_version": last,
+    }
+
+
+def _run_out(run: Run) -> dict[str, Any]:
+    return {
+        **{f: getattr(run, f) for f in RunOut.model_fields if hasattr(run, f)},
+        "id": str(run.id),
+        "version": run.version.number if run.version else None,
+        "conversation_id": str(run.conversation_id) if run.conversation_id else None,
+    }
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user and their workspaces."""
+    user = get_user(request)
+    current = get_current_membership(request)
+    return {
+        "email": user.email,
+        "name": user.get_full_name(),
+        "workspaces": [
+            {
+                "id": m.workspace_id,
+                "name": m.workspace.name,
+                "slug": m.workspace.slug,
+                "role": m.role,
+            }
+            for m in get_memberships(user)
+        ],
+        "current_workspace_id": current.workspace_id if current else None,
+    }
+
+
+@router.get("/node-types")
+def node_types(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every node type with its config JSON Schema, handles and outputs (the editor's palette)."""
+    return catalog()
+
+
+@router.get("/apps", response=list[AppOut])
+def list_apps(request: HttpRequest, workspace_id: int | None = None) -> list[dict[str, Any]]:
+    """The apps of a workspace (the current one by default)."""
+    workspace = require_workspace(request, workspace_id, Role.VIEWER)
+    return [_app_out(a) for a in App.objects.filter(workspace=workspace)]
+
+
+@router.post("/apps", response={201: AppOut})
+def create_app(request: HttpRequest, body: AppIn) -> tuple[int, dict[str, Any]]:
+    """Create an app with a starter draft."""
+    workspace = require_workspace(request, body.workspace_id, Role.EDITOR)
+    app = do_create_app(
+        workspace, get_user(request), body.name, body.mode, body.slug, body.description
+    )
+    return 201, _app_out(app)
+
+
+@router.get("/apps/{app_id}", response=AppOut)
+def get_app(request: HttpRequest, app_id: int) -> dict[str, Any]:
+    """One app."""
+    return _app_out(require_app(request, app_id))
+
+
+@router.patch("/apps/{app_id}", response=AppOut)
+def patch_app(request: HttpRequest, app_id: int, body: AppPatch) -> dict[str, Any]:
+    """Rename an app or change its description."""
+    app = require_app(request, app_id, Role.EDITOR)
+    for name, value in body.model_dump(exclude_none=True).items():
+        setattr(app, name, value)
+    app.save()
+    return _app_out(app)
+
+
+@router.delete("/apps/{app_id}", response={204: None})
+def delete_app(request: HttpRequest, app_id: int) -> tuple[int, None]:
+    """Delete an app with its versions, runs and keys (admins)."""
+    require_app(request, app_id, Role.ADMIN).delete()
+    return 204, None
+
+
+@router.get("/apps/{app_id}/draft", response=DraftOut)
+def get_draft(request: HttpRequest, app_id: int) -> dict[str, Any]:
+    """The draft spec, its revision and its validation issues."""
+    draft = Workflow.objects.get(app=require_app(request, app_id))
+    issues = validate(parse_spec(draft.spec))
+    return {
+        "spec": draft.spec,
+        "revision": draft.revision,
+        "updated_at": draft.updated_at,
+        "issues": [i.to_dict() for i in issues],
+    }
+
+
+@router.put("/apps/{app_id}/draft", response=DraftSaved)
+def save_draft(request: HttpRequest, app_id: int, body: DraftIn) -> dict[str, Any]:
+    """Save the draft (409 when stale); returns the new revision and the graph's issues."""
+    app = require_app(request, app_id, Role.EDITOR)
+    revision, issues = do_save_draft(app, body.spec, body.revision, get_user(request))
+    return {"revision": revision, "issues": [i.to_dict() for i in issues]}
+
+
+@router.post("/apps/{app_id}/validate", response=list[IssueOut])
+def validate_draft(request: HttpRequest, app_id: int, body: ValidateIn) -> list[dict[str, Any]]:
+    """Validate a spec (the saved draft when none is given) and list every issue."""
+    app = require_app(request, app_id)
+    spec = body.spec if body.spec is not None else Workflow.objects.get(app=app).spec
+    return [i.to_dict() for i in validate(parse_spec(spec))]
+
+
+@router.post("/apps/{app_id}/publish", response={201: VersionOut})
+def publish(request: HttpRequest, app_id: int, body: PublishIn) -> tuple[int, dict[str, Any]]:
+    """Publish the draft as a new version (422 with the issues when it is invalid)."""
+    app = require_app(request, app_id, Role.EDITOR)
+    version = do_publish_workflow(app, get_user(request), body.note)
+    return 201, _version_out(version)
+
+
+def _version_out(v: AppVersion) -> dict[str, Any]:
+    return {
+        "id": v.pk,
+        "number": v.number,
+        "note": v.note,
+        "draft_revision": v.draft_revision,
+        "created_at": v.created_at,
+        "created_by": v.created_by.email if v.created_by else None,
+    }
+
+
+@router.get("/apps/{app_id}/versions", response=list[VersionOut])
+def list_versions(request: HttpRequest, app_id: int) -> list[dict[str, Any]]:
+    """Published versions, newest first."""
+    app = require_app(request, app_id)
+    return [_version_out(v) for v in app.versions.select_related("created_by")]
+
+
+@router.get("/apps/{app_id}/versions/{number}", response=VersionDetail)
+def get_version(request: HttpRequest, app_id: int, number: int) -> dict[str, Any]:
+    """One version with its frozen spec."""
+    version = AppVersion.objects.filter(app=require_app(request, app_id), number=number).first()
+    if version is None:
+        raise not_found("version")
+    return {**_version_out(version), "spec": version.spec}
+
+
+@router.post("/apps/{app_id}/runs", response=RunDetail)
+async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str, Any]:
+    """Run the draft and wait for it; returns the run with its per-node trace."""
+    from asgiref.sync import sync_to_async
+
+    app, graph, user = await sync_to_async(_prepare_draft_run)(request, app_id)
+    handle = await do_start_run(
+        RunRequest(
+            app=app,
+            graph=graph,
+            source=RunSource.DRAFT,
+            inputs=body.inputs,
+            query=body.query,
+            end_user=user.email,
+            conversation_id=body.conversation_id,
+            triggered_by=user,
+        )
+    )
+    async for event in handle.events():
+        if isinstance(event, RunFinished):
+            break
+    return await sync_to_async(_run_detail)(handle.run_id)
+
+
+def _prepare_draft_run(request: HttpRequest, app_id: int) -> tuple[App, Any, Any]:
+    app = require_app(request, app_id, Role.EDITOR)
+    return app, get_compiled_draft(Workflow.objects.get(app=app).spec), get_user(request)
+
+
+def _run_detail(run_id: str) -> dict[str, Any]:
+    run = Run.objects.select_related("version").get(pk=run_id)
+    return {**_run_out(run), "node_runs": list(run.node_runs.all())}
+
+
+@router.get("/apps/{app_id}/runs", response=list[RunOut])
+def list_runs(request: HttpRequest, app_id: int, limit: int = 50) -> list[dict[str, Any]]:
+    """Recent runs of the app, newest first."""
+    app = require_app(request, app_id)
+    runs = Run.objects.filter(app=app).select_related("version")[: max(1, min(limit, 200))]
+    return [_run_out(r) for r in runs]
+
+
+@router.get("/runs/{run_id}", response=RunDetail)
+def get_run(request: HttpRequest, run_id: str) -> dict[str, Any]:
+    """One run with its per-node trace."""
+    run = Run.objects.filter(pk=_uuid(run_id)).values_list("app_id", flat=True).first()
+    if run is None:
+        raise not_found("run")
+    require_app(request, run)
+    return _run_detail(run_id)
+
+
+def _uuid(value: str) -> str | None:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+@router.get("/apps/{app_id}/keys", response=list[ApiKeyOut])
+def list_keys(request: HttpRequest, app_id: int) -> list[ApiKey]:
+    """The app's API keys (prefixes only)."""
+    return list(require_app(request, app_id, Role.EDITOR).api_keys.all())
+
+
+@router.post("/apps/{app_id}/keys", response={201: ApiKeyCreated})
+def create_key(request: HttpRequest, app_id: int, body: ApiKeyIn) -> tuple[int, dict[str, Any]]:
+    """Create an API key; the full key is in this response only."""
+    app = require_app(request, app_id, Role.EDITOR)
+    key, raw = do_create_api_key(app, body.name, get_user(request))
+    return 201, {**ApiKeyOut.from_orm(key).model_dump(), "key": raw}
+
+
+@router.delete("/apps/{app_id}/keys/{key_id}", response={204: None})
+def revoke_key(request: HttpRequest, app_id: int, key_id: int) -> tuple[int, None]:
+    """Revoke an API key at once."""
+    key = ApiKey.objects.filter(app=require_app(request, app_id, Role.EDITOR), pk=key_id).first()
+    if key is None:
+        raise not_found("API key")
+    do_revoke_api_key(key)
+    return 204, None
+
+
+@router.get("/providers", response=list[ProviderOut])
+def list_providers(request: HttpRequest, workspace_id: int | None = None) -> list[dict[str, Any]]:
+    """Model providers the workspace's LLM nodes can use."""
+    workspace = require_workspace(request, workspace_id, Role.VIEWER)
+    rows = {p.name: p for p in ModelProvider.objects.filter(workspace=workspace)}
+    return [
+        {
+            "name": p.name,
+            "kind": p.kind,
+            "models": list(p.models),
+            "base_url": rows[p.name].base_url if p.name in rows else None,
+        }
+        for p in WorkspaceModels(rows).list_providers()
+    ]
+
+
+@router.post("/providers", response={201: ProviderOut})
+def create_provider(
+    request: HttpRequest, body: ProviderIn, workspace_id: int | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Add a model server (admins); its API key is stored encrypted."""
+    from builder.crypto import encrypt
+
+    membership = require_membership(request, workspace_id, Role.ADMIN)
+    if ModelProvider.objects.filter(workspace=membership.workspace, name=body.name).exists():
+        raise ApiError("name_taken", 409, f"provider {body.name!r} exists", field="name")
+    row = ModelProvider.objects.create(
+        workspace=membership.workspace,
+        name=body.name,
+        kind=body.kind,
+        base_url=body.base_url,
+        api_key_encrypted=encrypt(body.api_key),
+        model_names=body.model_names,
+    )
+    return 201, {
+        "name": row.name,
+        "kind": row.kind,
+        "models": row.model_names,
+        "base_url": row.base_url,
+    }
+
+
+api.add_router("/", router)

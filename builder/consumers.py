@@ -1,0 +1,127 @@
+"""The WebSocket that runs a draft and streams its events to the browser.
+
+Client → server: {"type": "run", "inputs": {...}, "query": "...", "conversation_id": null}
+                 {"type": "stop"}
+Server → client: {"type": "run_created", "run_id", "conversation_id"}
+                 {"type": "event", "event": <a runtime.events event as JSON>}
+                 {"type": "error", "code", "message", "issues"?}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from builder.actions.runs import RunHandle, RunRequest, do_start_run
+from builder.errors import ApiError
+from builder.graphs import get_compiled_draft
+from builder.models import App, RunSource, Workflow
+from portal.models import Role
+from portal.workspaces import get_membership
+from runtime.errors import GraphInvalidError
+
+
+class RunConsumer(AsyncWebsocketConsumer):
+    """One socket per open editor/test form of an app; one run at a time."""
+
+    app: App
+    handle: RunHandle | None = None
+    pump: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        """Accept members with at least the editor role; close others with 4403."""
+        user = self.scope.get("user")
+        app_id = int(self.scope["url_route"]["kwargs"]["app_id"])
+        app = await sync_to_async(_allowed_app)(user, app_id)
+        if app is None:
+            await self.close(code=4403)
+            return
+        self.app = app
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        """A closed socket does not stop the run: its trace is still recorded."""
+        if self.pump is not None:
+            self.pump.cancel()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Handle a run or stop request."""
+        try:
+            message = json.loads(text_data or "{}")
+        except json.JSONDecodeError:
+            await self._send_error("invalid_message", "messages must be JSON objects")
+            return
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "run":
+            await self._run(message)
+        elif kind == "stop" and self.handle is not None:
+            self.handle.stop()
+        else:
+            await self._send_error("invalid_message", f"unknown message type {kind!r}")
+
+    async def _run(self, message: dict[str, Any]) -> None:
+        if self.handle is not None and self.pump is not None and not self.pump.done():
+            await self._send_error("run_in_progress", "a run is already going on this socket")
+            return
+        inputs = message.get("inputs") or {}
+        if not isinstance(inputs, dict):
+            await self._send_error("invalid_param", "inputs must be an object", field="inputs")
+            return
+        try:
+            graph = await sync_to_async(_draft_graph)(self.app)
+            user = self.scope["user"]
+            self.handle = await do_start_run(
+                RunRequest(
+                    app=self.app,
+                    graph=graph,
+                    source=RunSource.DRAFT,
+                    inputs=inputs,
+                    query=str(message.get("query") or ""),
+                    end_user=user.email,
+                    conversation_id=message.get("conversation_id") or None,
+                    triggered_by=user,
+                )
+            )
+        except GraphInvalidError as exc:
+            await self._send_error(
+                "graph_invalid", str(exc), issues=[i.to_dict() for i in exc.issues]
+            )
+            return
+        except ApiError as exc:
+            await self._send_error(exc.code, exc.message, **exc.data)
+            return
+        await self.send(
+            json.dumps(
+                {
+                    "type": "run_created",
+                    "run_id": self.handle.run_id,
+                    "conversation_id": self.handle.conversation_id,
+                }
+            )
+        )
+        self.pump = asyncio.create_task(self._pump(self.handle))
+
+    async def _pump(self, handle: RunHandle) -> None:
+        async for event in handle.events():
+            await self.send(json.dumps({"type": "event", "event": event.model_dump(mode="json")}))
+
+    async def _send_error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send(json.dumps({"type": "error", "code": code, "message": message, **extra}))
+
+
+def _allowed_app(user: Any, app_id: int) -> App | None:
+    if user is None or not user.is_authenticated:
+        return None
+    app = App.objects.filter(pk=app_id).first()
+    if app is None:
+        return None
+    membership = get_membership(user, app.workspace_id)
+    return app if membership is not None and membership.allows(Role.EDITOR) else None
+
+
+def _draft_graph(app: App) -> Any:
+    return get_compiled_draft(Workflow.objects.get(app=app).spec)

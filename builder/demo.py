@@ -1,0 +1,60 @@
+"""The demo workspace and chat app that `make run` sets up (idempotent)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from builder.actions.workflows import do_create_app, do_publish_workflow
+from builder.models import App
+from portal.models import Membership, Role, User, Workspace
+
+DEMO_WORKSPACE = "demo"
+DEMO_APP = "demo-chat"
+
+
+def do_seed_demo() -> tuple[User, str | None]:
+    """Create the admin, the demo workspace and the published demo app if they are missing.
+
+    Returns the admin and the generated password while it is still the admin's password (it is
+    kept in var/admin_password, readable by the owner only, so every `make run` can print it).
+    """
+    email = os.environ.get("WEFT_ADMIN_EMAIL", "admin@weft.local")
+    password = os.environ.get("WEFT_ADMIN_PASSWORD", "")
+    saved = Path(settings.DATA_DIR) / "admin_password"
+    with transaction.atomic():
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            generated = "" if password else secrets.token_urlsafe(12)
+            if generated:
+                saved.write_text(generated)
+                saved.chmod(0o600)
+            user = User.objects.create_superuser(email=email, password=password or generated)
+        elif password and not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        shown = None
+        if not password and saved.exists() and user.check_password(saved.read_text().strip()):
+            shown = saved.read_text().strip()
+        workspace, _ = Workspace.objects.get_or_create(
+            slug=DEMO_WORKSPACE, defaults={"name": "Demo workspace"}
+        )
+        Membership.objects.get_or_create(
+            user=user, workspace=workspace, defaults={"role": Role.OWNER}
+        )
+    app = App.objects.filter(slug=DEMO_APP).first()
+    if app is None:
+        app = do_create_app(
+            workspace,
+            user,
+            "Demo chat",
+            "chat",
+            slug=DEMO_APP,
+            description="Start → LLM → Answer on the embedded model.",
+        )
+        do_publish_workflow(app, user, note="demo")
+    return user, shown

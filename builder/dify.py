@@ -1,0 +1,155 @@
+"""Renders run events as Dify Service API events (the SSE stream and the blocking bodies).
+
+These are renderings of the one event tree in runtime.events, never a second tree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.events import (
+    NodeFailed,
+    NodeStarted,
+    NodeSucceeded,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+    TextChunk,
+)
+
+
+def sse(data: dict[str, Any]) -> bytes:
+    """One SSE frame: `data: {json}` and a blank line."""
+    return b"data: " + json.dumps(data, ensure_ascii=False, default=str).encode() + b"\n\n"
+
+
+PING = b"event: ping\n\n"
+
+
+def error_frame(status: int, code: str, message: str, **extra: Any) -> bytes:
+    """Dify's mid-stream error event (the HTTP status stays 200)."""
+    return sse({"event": "error", "status": status, "code": code, "message": message, **extra})
+
+
+@dataclass
+class DifyRenderer:
+    """Keeps what Dify repeats on every event (task, run, conversation and message ids)."""
+
+    run_id: str
+    app_id: str
+    mode: str  # "chat" or "workflow"
+    conversation_id: str | None = None
+    message_id: str | None = None
+    created_at: int = 0
+    _node_type: dict[str, str] = field(default_factory=dict)
+    _node_started: dict[str, NodeStarted] = field(default_factory=dict)
+
+    def _base(self, event: str, at: int) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "event": event,
+            "task_id": self.run_id,
+            "workflow_run_id": self.run_id,
+        }
+        if self.mode == "chat":
+            base |= {
+                "conversation_id": self.conversation_id,
+                "message_id": self.message_id,
+                "id": self.message_id,
+                "created_at": at,
+            }
+        return base
+
+    def render(self, event: RunEvent) -> list[dict[str, Any]]:
+        """Zero or more Dify events for one run event."""
+        at = int(event.at.timestamp())
+        if isinstance(event, RunStarted):
+            self.created_at = at
+            return [
+                self._base("workflow_started", at)
+                | {
+                    "data": {
+                        "id": self.run_id,
+                        "workflow_id": self.app_id,
+                        "inputs": event.inputs,
+                        "created_at": at,
+                    }
+                }
+            ]
+        if isinstance(event, NodeStarted):
+            self._node_started[event.node_id] = event
+            return [self._base("node_started", at) | {"data": self._node_data(event, at)}]
+        if isinstance(event, NodeSucceeded | NodeFailed):
+            return [self._base("node_finished", at) | {"data": self._finished_data(event, at)}]
+        if isinstance(event, TextChunk):
+            if self.mode == "chat":
+                return [self._base("message", at) | {"answer": event.text}]
+            return [
+                self._base("text_chunk", at)
+                | {"data": {"text": event.text, "from_variable_selector": [event.node_id, "text"]}}
+            ]
+        if isinstance(event, RunFinished):
+            out = []
+            if self.mode == "chat":
+                out.append(
+                    self._base("message_end", at)
+                    | {"metadata": {"usage": usage(event), "retriever_resources": []}}
+                )
+            out.append(self._base("workflow_finished", at) | {"data": self.finished_data(event)})
+            return out
+        return []  # deltas of inner nodes and skips have no Dify event
+
+    def _node_data(self, event: NodeStarted, at: int) -> dict[str, Any]:
+        return {
+            "id": f"{self.run_id}:{event.node_id}",
+            "node_id": event.node_id,
+            "node_type": event.node_type,
+            "title": event.title,
+            "index": event.index,
+            "predecessor_node_id": event.predecessor_node_id,
+            "inputs": event.inputs,
+            "created_at": at,
+        }
+
+    def _finished_data(self, event: NodeSucceeded | NodeFailed, at: int) -> dict[str, Any]:
+        started = self._node_started.get(event.node_id)
+        data = self._node_data(started, at) if started else {"node_id": event.node_id}
+        failed = isinstance(event, NodeFailed)
+        tokens = 0 if failed else event.prompt_tokens + event.completion_tokens  # type: ignore[union-attr]
+        data |= {
+            "status": "failed" if failed else ("exception" if event.error_code else "succeeded"),
+            "outputs": None if failed else event.outputs,  # type: ignore[union-attr]
+            "error": event.error,
+            "error_code": event.error_code,
+            "elapsed_time": round(event.elapsed_ms / 1000, 6),
+            "execution_metadata": {"total_tokens": tokens},
+            "finished_at": at,
+        }
+        return data
+
+    def finished_data(self, event: RunFinished) -> dict[str, Any]:
+        """The `data` of workflow_finished and of a blocking /workflows/run body."""
+        return {
+            "id": self.run_id,
+            "workflow_id": self.app_id,
+            "status": event.status,
+            "outputs": event.outputs,
+            "error": event.error,
+            "error_code": event.error_code,
+            "elapsed_time": round(event.elapsed_ms / 1000, 6),
+            "total_tokens": event.prompt_tokens + event.completion_tokens,
+            "total_steps": event.total_steps,
+            "created_at": self.created_at,
+            "finished_at": int(event.at.timestamp()),
+        }
+
+
+def usage(event: RunFinished) -> dict[str, Any]:
+    """Dify's usage block for message_end and blocking chat answers."""
+    return {
+        "prompt_tokens": event.prompt_tokens,
+        "completion_tokens": event.completion_tokens,
+        "total_tokens": event.prompt_tokens + event.completion_tokens,
+        "latency": round(event.elapsed_ms / 1000, 6),
+    }

@@ -1,0 +1,34 @@
+"""Compiled graphs, cached: a published version's spec never changes, so it compiles once."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from runtime.compile import CompiledGraph, compile_workflow
+from runtime.spec import WorkflowSpec
+
+_MAX = 256
+_cache: OrderedDict[int, CompiledGraph] = OrderedDict()
+_lock = threading.Lock()
+
+
+def get_compiled_version(version_id: int, spec: dict[str, Any]) -> CompiledGraph:
+    """The compiled graph of a published version (LRU-cached by version id)."""
+    with _lock:
+        graph = _cache.get(version_id)
+        if graph is not None:
+            _cache.move_to_end(version_id)
+            return graph
+    graph = compile_workflow(WorkflowSpec.model_validate(spec))
+    with _lock:
+        _cache[version_id] = graph
+        while len(_cache) > _MAX:
+            _cache.popitem(last=False)
+    return graph
+
+
+def get_compiled_draft(spec: dict[str, Any]) -> CompiledGraph:
+    """Compile a draft spec (raises GraphInvalidError listing every issue)."""
+    return compile_workflow(WorkflowSpec.model_validate(spec))

@@ -1,0 +1,197 @@
+"""OpenAI's POST /v1/chat/completions and GET /v1/models for published chat apps.
+
+`model` is the app's slug; the key must belong to that app. The request's earlier messages are the
+conversation memory (OpenAI clients are stateless), the last user message is `sys.query`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from builder.actions.runs import RunHandle, RunRequest, do_start_run
+from builder.errors import ApiError
+from builder.models import RunSource
+from builder.published import get_published
+from builder.service_api import (
+    _authenticate,
+    _json_body,
+    _published,
+    _stream_response,
+    service_view,
+)
+from runtime.events import RunFinished, TextChunk
+from runtime.llm.protocol import ChatMessage
+
+_ROLES = {"system", "user", "assistant"}
+
+
+def openai_error(err: ApiError) -> JsonResponse:
+    """An error in OpenAI's `{"error": {...}}` shape."""
+    kind = "invalid_request_error" if err.status < 500 else "server_error"
+    body = {
+        "error": {
+            "message": err.message,
+            "type": kind,
+            "code": err.code,
+            "param": err.data.get("field"),
+        }
+    }
+    return JsonResponse(body, status=err.status)
+
+
+def _messages(body: dict[str, Any]) -> tuple[list[ChatMessage], str]:
+    raw = body.get("messages")
+    if not isinstance(raw, list) or not raw:
+        raise ApiError("invalid_param", 400, "messages must be a non-empty list", field="messages")
+    messages: list[ChatMessage] = []
+    for i, item in enumerate(raw):
+        role = item.get("role") if isinstance(item, dict) else None
+        content = item.get("content") if isinstance(item, dict) else None
+        if isinstance(content, list):  # content parts: keep the text ones
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if role not in _ROLES or not isinstance(content, str):
+            raise ApiError(
+                "invalid_param",
+                400,
+                f"messages[{i}] needs a role (system/user/assistant) and text content",
+                field=f"messages[{i}]",
+            )
+        messages.append(ChatMessage(role, content))
+    if messages[-1].role != "user":
+        raise ApiError(
+            "invalid_param", 400, "the last message must be from the user", field="messages"
+        )
+    return messages[:-1], messages[-1].content
+
+
+def _chunk(
+    handle: RunHandle, model: str, delta: dict[str, Any], finish: str | None = None, **extra: Any
+) -> bytes:
+    body = {
+        "id": f"chatcmpl-{handle.run_id}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        **extra,
+    }
+    return b"data: " + json.dumps(body, ensure_ascii=False).encode() + b"\n\n"
+
+
+def _usage(end: RunFinished) -> dict[str, int]:
+    return {
+        "prompt_tokens": end.prompt_tokens,
+        "completion_tokens": end.completion_tokens,
+        "total_tokens": end.prompt_tokens + end.completion_tokens,
+    }
+
+
+async def _stream(handle: RunHandle, model: str, include_usage: bool) -> AsyncIterator[bytes]:
+    yield _chunk(handle, model, {"role": "assistant", "content": ""})
+    async for event in handle.events():
+        if isinstance(event, TextChunk):
+            yield _chunk(handle, model, {"content": event.text})
+        elif isinstance(event, RunFinished):
+            if event.status == "failed":
+                error = {"message": event.error, "type": "server_error", "code": event.error_code}
+                yield b"data: " + json.dumps({"error": error}).encode() + b"\n\n"
+            else:
+                yield _chunk(handle, model, {}, "stop")
+                if include_usage:
+                    body = json.loads(_chunk(handle, model, {})[6:])
+                    body["choices"], body["usage"] = [], _usage(event)
+                    yield b"data: " + json.dumps(body).encode() + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+async def _chat_completions(request: HttpRequest) -> HttpResponse:
+    owner = await _authenticate(request)
+    body = _json_body(request)
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise ApiError("invalid_param", 400, "model (the app slug) is required", field="model")
+    history, query = _messages(body)
+    pub = await _published(owner, "chat")
+    if pub.app.slug != model:
+        raise ApiError(
+            "model_not_found", 404, f"model {model!r} is not the app of this key", field="model"
+        )
+    handle = await do_start_run(
+        RunRequest(
+            app=pub.app,
+            graph=pub.graph,
+            version=pub.version,
+            source=RunSource.API,
+            inputs={},
+            query=query,
+            end_user=str(body.get("user") or ""),
+            history=history,
+        )
+    )
+    if body.get("stream"):
+        include = bool((body.get("stream_options") or {}).get("include_usage"))
+        return _stream_response(_stream(handle, model, include))
+    end: RunFinished | None = None
+    async for event in handle.events():
+        if isinstance(event, RunFinished):
+            end = event
+    if end is None or end.status == "failed":
+        raise ApiError(
+            end.error_code if end else "internal_error",
+            500,
+            (end.error if end else None) or "run failed",
+        )
+    return JsonResponse(
+        {
+            "id": f"chatcmpl-{handle.run_id}",
+            "object": "chat.completion",
+            "created": int(end.at.timestamp()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": end.answer},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": _usage(end),
+        }
+    )
+
+
+@service_view("POST")
+async def chat_completions(request: HttpRequest) -> HttpResponse:
+    """OpenAI's POST /v1/chat/completions; errors in OpenAI's shape."""
+    try:
+        return await _chat_completions(request)
+    except ApiError as err:
+        return openai_error(err)
+
+
+@service_view("GET")
+async def list_models(request: HttpRequest) -> HttpResponse:
+    """OpenAI's GET /v1/models: the one app this key grants."""
+    try:
+        owner = await _authenticate(request)
+        pub = await sync_to_async(get_published, thread_sensitive=False)(owner.app_id)
+    except ApiError as err:
+        return openai_error(err)
+    return JsonResponse(
+        {
+            "object": "list",
+            "data": [
+                {
+                    "id": pub.app.slug,
+                    "object": "model",
+                    "created": int(pub.version.created_at.timestamp()),
+                    "owned_by": "weft",
+                }
+            ],
+        }
+    )

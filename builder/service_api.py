@@ -1,0 +1,235 @@
+"""The published Service API: Dify's /v1/chat-messages and /v1/workflows/run, OpenAI's
+/v1/chat/completions, authenticated by app API key. Async views, streaming SSE or blocking."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from builder.actions.runs import RunHandle, RunRequest, do_start_run, do_stop_run
+from builder.dify import PING, DifyRenderer, error_frame, sse, usage
+from builder.errors import ApiError
+from builder.keys import KeyOwner, get_key_owner
+from builder.models import RunSource
+from builder.published import Published, get_published
+from runtime.compile import CompiledGraph
+from runtime.engine import validate_inputs
+from runtime.errors import InputError
+from runtime.events import RunEvent, RunFinished
+
+View = Callable[..., Awaitable[HttpResponse]]
+
+
+def service_view(*methods: str) -> Callable[[View], View]:
+    """An async, CSRF-exempt view whose ApiErrors become Dify-style JSON errors."""
+
+    def wrap(view: View) -> View:
+        @wraps(view)
+        async def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return await view(request, *args, **kwargs)
+            except ApiError as err:
+                return JsonResponse(err.to_dict(), status=err.status)
+
+        return csrf_exempt(require_http_methods(list(methods))(inner))  # type: ignore[return-value]
+
+    return wrap
+
+
+async def _authenticate(request: HttpRequest) -> KeyOwner:
+    return await sync_to_async(get_key_owner, thread_sensitive=False)(
+        request.headers.get("Authorization")
+    )
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError("invalid_param", 400, f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ApiError("invalid_param", 400, "request body must be a JSON object")
+    return body
+
+
+def _field(
+    body: dict[str, Any],
+    name: str,
+    kind: type | tuple[type, ...],
+    default: Any = None,
+    required: bool = False,
+) -> Any:
+    value = body.get(name, default)
+    if value is None and required:
+        raise ApiError("invalid_param", 400, f"{name} is required", field=name)
+    if value is not None and not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ApiError("invalid_param", 400, f"{name} must be a {names}", field=name)
+    return value
+
+
+async def _published(owner: KeyOwner, mode: str) -> Published:
+    pub = await sync_to_async(get_published, thread_sensitive=False)(owner.app_id)
+    if pub.app.mode != mode:
+        raise ApiError(
+            "app_unavailable",
+            400,
+            f"this endpoint needs a {mode} app; {pub.app.slug!r} is a {pub.app.mode} app",
+        )
+    return pub
+
+
+def checked_inputs(graph: CompiledGraph, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs as the start node accepts them; ApiError 400 naming `inputs.<field>`."""
+    try:
+        return validate_inputs(graph, inputs)
+    except InputError as exc:
+        raise ApiError("invalid_param", 400, str(exc), field=f"inputs.{exc.field}") from exc
+
+
+async def _start(pub: Published, body: dict[str, Any], query: str) -> RunHandle:
+    inputs = checked_inputs(pub.graph, _field(body, "inputs", dict, {}))
+    return await do_start_run(
+        RunRequest(
+            app=pub.app,
+            graph=pub.graph,
+            version=pub.version,
+            source=RunSource.API,
+            inputs=inputs,
+            query=query,
+            end_user=str(_field(body, "user", (str, int), "")),
+            conversation_id=_field(body, "conversation_id", str) or None,
+        )
+    )
+
+
+def _response_mode(body: dict[str, Any]) -> str:
+    mode = _field(body, "response_mode", str, "streaming")
+    if mode not in ("streaming", "blocking"):
+        raise ApiError(
+            "invalid_param",
+            400,
+            "response_mode must be streaming or blocking",
+            field="response_mode",
+        )
+    return str(mode)
+
+
+async def next_event(handle: RunHandle) -> RunEvent | bool | None:
+    """The next event, None at the end, or False when the ping interval passed first."""
+    try:
+        return await asyncio.wait_for(handle.queue.get(), settings.WEFT_SSE_PING_S)
+    except TimeoutError:
+        return False
+
+
+async def _dify_stream(handle: RunHandle, renderer: DifyRenderer) -> AsyncIterator[bytes]:
+    while (event := await next_event(handle)) is not None:
+        if event is False:
+            yield PING
+            continue
+        if isinstance(event, RunFinished) and event.status == "failed":
+            yield error_frame(
+                500,
+                event.error_code or "run_failed",
+                event.error or "run failed",
+                node_id=event.failed_node_id,
+            )
+        for data in renderer.render(event):  # type: ignore[arg-type]  # an event here
+            yield sse(data)
+
+
+def _stream_response(frames: AsyncIterator[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(frames, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+async def _finish(handle: RunHandle) -> RunFinished:
+    async for event in handle.events():
+        if isinstance(event, RunFinished):
+            return event
+    raise ApiError("internal_error", 500, "the run ended without a result")
+
+
+def _raise_failed(end: RunFinished) -> None:
+    if end.status == "failed":
+        raise ApiError(
+            end.error_code or "run_failed",
+            500,
+            end.error or "run failed",
+            node_id=end.failed_node_id,
+        )
+
+
+@service_view("POST")
+async def chat_messages(request: HttpRequest) -> HttpResponse:
+    """Dify's POST /v1/chat-messages."""
+    owner = await _authenticate(request)
+    body = _json_body(request)
+    query = _field(body, "query", str, required=True)
+    mode = _response_mode(body)
+    pub = await _published(owner, "chat")
+    handle = await _start(pub, body, query)
+    renderer = DifyRenderer(
+        handle.run_id, str(pub.app.pk), "chat", handle.conversation_id, handle.message_id
+    )
+    if mode == "streaming":
+        return _stream_response(_dify_stream(handle, renderer))
+    end = await _finish(handle)
+    _raise_failed(end)
+    return JsonResponse(
+        {
+            "event": "message",
+            "task_id": handle.run_id,
+            "id": handle.message_id,
+            "message_id": handle.message_id,
+            "conversation_id": handle.conversation_id,
+            "mode": "advanced-chat",
+            "answer": end.answer,
+            "metadata": {"usage": usage(end), "retriever_resources": []},
+            "created_at": int(end.at.timestamp()),
+        }
+    )
+
+
+@service_view("POST")
+async def workflows_run(request: HttpRequest) -> HttpResponse:
+    """Dify's POST /v1/workflows/run."""
+    owner = await _authenticate(request)
+    body = _json_body(request)
+    mode = _response_mode(body)
+    pub = await _published(owner, "workflow")
+    handle = await _start(pub, body, "")
+    renderer = DifyRenderer(handle.run_id, str(pub.app.pk), "workflow")
+    if mode == "streaming":
+        return _stream_response(_dify_stream(handle, renderer))
+    async for event in handle.events():
+        renderer.render(event)
+        if isinstance(event, RunFinished):
+            return JsonResponse(
+                {
+                    "task_id": handle.run_id,
+                    "workflow_run_id": handle.run_id,
+                    "data": renderer.finished_data(event),
+                }
+            )
+    raise ApiError("internal_error", 500, "the run ended without a result")
+
+
+@service_view("POST")
+async def stop_task(request: HttpRequest, task_id: str) -> HttpResponse:
+    """Dify's stop endpoints for chat messages and workflow tasks."""
+    await _authenticate(request)
+    stopped = do_stop_run(task_id)
+    return JsonResponse({"result": "success", "stopped": stopped})

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from builder import openai_api, service_api
+
+# The published Service API (Dify-compatible) and the OpenAI-compatible endpoint.
+urlpatterns = [
+    path("chat-messages", service_api.chat_messages),
+    path("chat-messages/<str:task_id>/stop", service_api.stop_task),
+    path("workflows/run", service_api.workflows_run),
+    path("workflows/tasks/<str:task_id>/stop", service_api.stop_task),
+    path("chat/completions", openai_api.chat_completions),
+    path("models", openai_api.list_models),
+]

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from builder.api import api
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workspaces/switch/", views.switch_workspace, name="switch-workspace"),
+    path("apps/new/", views.new_app, name="new-app"),
+    path("apps/<int:app_id>/", views.app_page, name="app"),
+    path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("v1/", include("builder.urls")),
+    path("healthz", views.healthz, name="healthz"),
+]

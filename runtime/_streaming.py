@@ -1,0 +1,133 @@
+"""Answer streaming: forward an LLM's deltas as TextChunks of the answer node that shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from runtime.variables import Segment, Selector
+
+if TYPE_CHECKING:
+    from runtime.nodes.base import Node
+
+ANSWER_TYPE = "answer"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPlan:
+    """An answer node's template segments and which selectors may stream into it."""
+
+    answer_id: str
+    segments: tuple[Segment, ...]
+    streamable: frozenset[Selector]
+
+
+def _may_stream(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]], src: str, dst: str) -> bool:
+    node = nodes[src]
+    if node.settings.error_strategy != "fail" or node.settings.retry.max_attempts != 1:
+        return False  # a retry or a fallback would contradict text already shown
+    between = nx.descendants(g, src) & nx.ancestors(g, dst)
+    return not any(
+        nodes[n].branching or nodes[n].settings.error_strategy == "fail_branch" for n in between
+    )
+
+
+def plan_answers(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]]) -> dict[str, AnswerPlan]:
+    """Streaming plans of every answer node (a selector streams when no branch lies between)."""
+    plans: dict[str, AnswerPlan] = {}
+    for node_id, node in nodes.items():
+        if node.type_id != ANSWER_TYPE:
+            continue
+        segments: tuple[Segment, ...] = node.segments()  # type: ignore[attr-defined]  # AnswerNode
+        streamable = frozenset(
+            seg
+            for seg in segments
+            if isinstance(seg, tuple)
+            and len(seg) == 2
+            and seg[0] in nodes
+            and seg[1] in nodes[seg[0]].streams()
+            and _may_stream(g, nodes, seg[0], node_id)
+        )
+        plans[node_id] = AnswerPlan(node_id, segments, streamable)
+    return plans
+
+
+class AnswerStream:
+    """One run's progress through an answer template: what has been shown, what is buffered."""
+
+    __slots__ = ("buffers", "cursor", "done", "finished", "plan", "shown")
+
+    def __init__(self, plan: AnswerPlan) -> None:
+        self.plan = plan
+        self.cursor = 0
+        self.buffers: dict[int, list[str]] = {}
+        self.done: set[int] = set()
+        self.shown: list[str] = []
+        self.finished = False
+
+    def sources(self) -> set[str]:
+        """Node ids whose deltas this stream listens to."""
+        return {sel[0] for sel in self.plan.streamable}
+
+    def _indexes(self, node_id: str, port: str | None) -> list[int]:
+        segs = self.plan.segments
+        return [
+            i
+            for i in range(self.cursor, len(segs))
+            if isinstance(segs[i], tuple)
+            and segs[i] in self.plan.streamable
+            and segs[i][0] == node_id
+            and (port is None or segs[i][1] == port)
+        ]
+
+    def on_delta(self, node_id: str, port: str, text: str) -> list[str]:
+        """Pieces to show now that `node_id` produced `text` on `port`."""
+        if self.finished:
+            return []
+        for i in self._indexes(node_id, port):
+            self.buffers.setdefault(i, []).append(text)
+        return self._pump()
+
+    def on_done(self, node_id: str) -> list[str]:
+        """Pieces to show now that `node_id` has finished."""
+        if self.finished:
+            return []
+        self.done.update(self._indexes(node_id, None))
+        return self._pump()
+
+    def finish(self, rendered: str) -> list[str]:
+        """The rest of the answer once the answer node has rendered it."""
+        if self.finished:
+            return []
+        self.finished = True
+        shown = "".join(self.shown)
+        rest = rendered[len(shown) :] if rendered.startswith(shown) else rendered
+        self.shown.append(rest)
+        return [rest] if rest else []
+
+    def _started(self, i: int) -> bool:
+        return bool(self.buffers.get(i)) or i in self.done
+
+    def _pump(self) -> list[str]:
+        out: list[str] = []
+        segs = self.plan.segments
+        while self.cursor < len(segs):
+            seg = segs[self.cursor]
+            if isinstance(seg, str):
+                refs = (j for j in range(self.cursor, len(segs)) if segs[j].__class__ is tuple)
+                nxt = next(refs, None)
+                if nxt is None or segs[nxt] not in self.plan.streamable or not self._started(nxt):
+                    break
+                out.append(seg)
+            elif seg in self.plan.streamable:
+                out.extend(self.buffers.pop(self.cursor, ()))
+                if self.cursor not in self.done:
+                    break
+            else:
+                break
+            self.cursor += 1
+        self.shown.extend(out)
+        return [piece for piece in out if piece]

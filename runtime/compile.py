@@ -1,0 +1,225 @@
+"""Turn a WorkflowSpec into a validated, frozen CompiledGraph, collecting every issue.
+
+Join rule (the contract the engine implements):
+
+* An edge is *pending* until its source node finishes or is skipped. It is then *taken* when the
+  source finished and chose the edge's handle, and *skipped* otherwise (an untaken if-else case,
+  an untaken fail-branch, the normal `source` handle of a node that took its fail-branch, or any
+  edge leaving a skipped node).
+* A node starts as soon as all its incoming edges are resolved (taken or skipped) -- there are no
+  supersteps, so a fast branch never waits for a slow sibling branch.
+* A node with several incoming edges runs ONCE, after every incoming edge is resolved, if at
+  least one of them was taken. When every incoming edge is skipped the node is skipped, and the
+  skip propagates downstream along all its edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+from pydantic import ValidationError
+
+from runtime import nodes as _builtins  # noqa: F401  (registers the built-in node types)
+from runtime._plan import NodePlan, make_plan
+from runtime._streaming import AnswerPlan, plan_answers
+from runtime.errors import GraphInvalidError
+from runtime.issues import Issue
+from runtime.nodes import registry
+from runtime.nodes.base import Node
+from runtime.spec import FAIL_BRANCH_HANDLE, AppMode, WorkflowSpec
+from runtime.variables import ENV_SCOPE, SYS_FIELDS, SYS_SCOPE
+
+OUTPUT_TYPES: Mapping[str, str] = {"chat": "answer", "workflow": "end"}
+FAIL_BRANCH_OUTPUTS = {"error_message": "string", "error_type": "string"}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledGraph:
+    """A validated workflow: frozen graph, node instances and precomputed lookup tables."""
+
+    mode: AppMode
+    graph: nx.DiGraph[str]
+    nodes: Mapping[str, Node[Any]]
+    start_id: str
+    successors: Mapping[str, tuple[tuple[str, str], ...]]  # node → ((handle, target), …)
+    predecessors: Mapping[str, tuple[tuple[str, str], ...]]  # node → ((source, handle), …)
+    in_degree: Mapping[str, int]  # number of incoming (source, handle) edges
+    generations: tuple[tuple[str, ...], ...]
+    answers: Mapping[str, AnswerPlan]  # answer node → its streaming plan
+    plans: Mapping[str, NodePlan]  # node → what the engine reads on every run
+
+    @property
+    def start(self) -> Node[Any]:
+        """The start node."""
+        return self.nodes[self.start_id]
+
+
+def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]]:
+    built: dict[str, Node[Any]] = {}
+    seen: set[str] = set()
+    for ns in spec.nodes:
+        if ns.id in seen:
+            issues.append(Issue("duplicate_node_id", f"node id {ns.id} is used twice", ns.id))
+            continue
+        seen.add(ns.id)
+        if not registry.has(ns.type, ns.version):
+            msg = f"unknown node type {ns.type!r} version {ns.version}"
+            issues.append(Issue("unknown_node_type", msg, ns.id, "type"))
+            continue
+        cls = registry.get(ns.type, ns.version)
+        try:
+            config = cls.config_model.model_validate(ns.config)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"]) or None
+                issues.append(Issue("bad_config", err["msg"], ns.id, loc))
+            continue
+        built[ns.id] = cls(ns.id, config, ns.settings, ns.title)
+    return built
+
+
+def node_handles(node: Node[Any]) -> list[str]:
+    """A node's source handles, plus "fail-branch" when its error strategy is fail_branch."""
+    handles = node.handles()
+    if node.settings.error_strategy == "fail_branch":
+        handles = [*handles, FAIL_BRANCH_HANDLE]
+    return handles
+
+
+def node_outputs(node: Node[Any]) -> dict[str, str]:
+    """A node's outputs, plus error_message/error_type when it has a fail branch."""
+    outs: dict[str, str] = dict(node.outputs())
+    if node.settings.error_strategy == "fail_branch":
+        outs.update(FAIL_BRANCH_OUTPUTS)
+    return outs
+
+
+def _build_graph(
+    spec: WorkflowSpec, built: Mapping[str, Node[Any]], issues: list[Issue]
+) -> nx.DiGraph[str]:
+    ids = {n.id for n in spec.nodes}
+    g: nx.DiGraph[str] = nx.DiGraph()
+    g.add_nodes_from(dict.fromkeys(n.id for n in spec.nodes))
+    for e in spec.edges:
+        missing = [end for end in (e.source, e.target) if end not in ids]
+        if missing:
+            msg = f"edge {e.source}→{e.target} points to missing node {', '.join(missing)}"
+            node_id = e.source if e.source in ids else e.target if e.target in ids else None
+            issues.append(Issue("dangling_edge", msg, node_id))
+            continue
+        node = built.get(e.source)
+        if node is not None and e.source_handle not in node_handles(node):
+            msg = f"node {e.source} has no handle {e.source_handle!r}"
+            issues.append(Issue("unknown_handle", msg, e.source, "sourceHandle"))
+            continue
+        if g.has_edge(e.source, e.target):
+            handles: list[str] = g.edges[e.source, e.target]["handles"]
+            if e.source_handle not in handles:
+                handles.append(e.source_handle)
+        else:
+            g.add_edge(e.source, e.target, handles=[e.source_handle])
+    return g
+
+
+def _check_structure(spec: WorkflowSpec, g: nx.DiGraph[str], issues: list[Issue]) -> list[str]:
+    starts = [n.id for n in spec.nodes if n.type == "start"]
+    if not starts:
+        issues.append(Issue("no_start", "the workflow has no start node"))
+    for extra in starts[1:]:
+        issues.append(Issue("several_starts", "the workflow has more than one start node", extra))
+    for scc in nx.strongly_connected_components(g):
+        first = sorted(scc)[0]
+        if len(scc) > 1 or g.has_edge(first, first):
+            msg = f"nodes {', '.join(sorted(scc))} form a cycle"
+            issues.append(Issue("cycle", msg, first))
+    reached: set[str] = set()
+    for s in starts:
+        reached |= {s} | nx.descendants(g, s)
+    if starts:
+        for n in spec.nodes:
+            if n.id not in reached:
+                issues.append(Issue("unreachable", f"node {n.id} cannot be reached", n.id))
+    return starts
+
+
+def _check_outputs(
+    spec: WorkflowSpec, g: nx.DiGraph[str], starts: list[str], issues: list[Issue]
+) -> None:
+    want = OUTPUT_TYPES[spec.mode]
+    types = {n.id: n.type for n in spec.nodes}
+    for n in spec.nodes:
+        if n.type in OUTPUT_TYPES.values() and n.type != want:
+            msg = f"{n.type} nodes belong in {'chat' if n.type == 'answer' else 'workflow'} apps"
+            issues.append(Issue("wrong_mode", msg, n.id, "type"))
+    if not any(t == want for t in types.values()):
+        issues.append(Issue("no_output", f"a {spec.mode} app needs an {want} node"))
+        return
+    reached = {n for s in starts for n in ({s} | nx.descendants(g, s))}
+    for node_id in sorted(reached):
+        if g.out_degree(node_id) == 0 and types[node_id] != want:
+            msg = f"the path through {node_id} ends without reaching an {want} node"
+            issues.append(Issue("no_output", msg, node_id))
+
+
+def _check_references(
+    built: Mapping[str, Node[Any]], g: nx.DiGraph[str], issues: list[Issue]
+) -> None:
+    for node_id, node in built.items():
+        upstream = nx.ancestors(g, node_id)
+        for sel in node.references():
+            dotted = ".".join(sel)
+            scope, field = sel[0], sel[1] if len(sel) > 1 else ""
+            if scope == ENV_SCOPE or (scope == SYS_SCOPE and field in SYS_FIELDS):
+                continue
+            if scope == SYS_SCOPE:
+                msg = f"{dotted} is not a system variable"
+            elif scope not in upstream:
+                msg = f"{dotted} refers to {scope}, which does not run before this node"
+            elif scope in built and field not in node_outputs(built[scope]):
+                msg = f"{dotted}: node {scope} has no output {field!r}"
+            else:
+                continue
+            issues.append(Issue("unknown_variable", msg, node_id, dotted))
+
+
+def validate(spec: WorkflowSpec) -> list[Issue]:
+    """Every issue in `spec` (empty when it compiles); the editor shows these on the nodes."""
+    return _analyse(spec)[0]
+
+
+def _analyse(spec: WorkflowSpec) -> tuple[list[Issue], dict[str, Node[Any]], nx.DiGraph[str]]:
+    issues: list[Issue] = []
+    built = _instantiate(spec, issues)
+    g = _build_graph(spec, built, issues)
+    starts = _check_structure(spec, g, issues)
+    if not any(i.code == "cycle" for i in issues):
+        _check_outputs(spec, g, starts, issues)
+        _check_references(built, g, issues)
+    return issues, built, g
+
+
+def compile_workflow(spec: WorkflowSpec) -> CompiledGraph:
+    """Validate `spec` and build its CompiledGraph; raises GraphInvalidError with every issue."""
+    issues, built, g = _analyse(spec)
+    if issues:
+        raise GraphInvalidError(tuple(issues))
+    succ = {n: tuple((h, t) for t in g.successors(n) for h in g.edges[n, t]["handles"]) for n in g}
+    pred = {
+        n: tuple((s, h) for s in g.predecessors(n) for h in g.edges[s, n]["handles"]) for n in g
+    }
+    start_id = next(n.id for n in spec.nodes if n.type == "start")
+    return CompiledGraph(
+        mode=spec.mode,
+        graph=nx.freeze(g),
+        nodes=built,
+        start_id=start_id,
+        successors=succ,
+        predecessors=pred,
+        in_degree={n: len(p) for n, p in pred.items()},
+        generations=tuple(tuple(gen) for gen in nx.topological_generations(g)),
+        answers=plan_answers(g, built),
+        plans={n: make_plan(built[n], succ[n]) for n in g},
+    )

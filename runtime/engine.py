@@ -1,0 +1,376 @@
+"""The asyncio engine: runs a CompiledGraph and yields typed run events.
+
+Scheduling is a ready queue, not supersteps: a node starts as soon as all its incoming edges are
+resolved. The task that finishes a node runs the first newly ready successor itself and spawns a
+task for each other one, so parallel branches run concurrently and a chain costs no task switches.
+
+Join rule (see `runtime.compile`): a node with several incoming edges runs once, after every
+incoming edge is taken or skipped, and only if at least one was taken; otherwise it is skipped and
+the skip propagates downstream. Error strategies: `fail` fails the run (other nodes are
+cancelled), `default_value` succeeds with the node's default outputs, `fail_branch` succeeds with
+`error_message`/`error_type` on the "fail-branch" handle. Setting `RunContext.cancel` stops the
+run: running nodes are cancelled and the run finishes "stopped".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncGenerator, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import perf_counter
+from typing import Any
+
+from runtime._events import factory
+from runtime._plan import NodePlan
+from runtime._streaming import AnswerStream
+from runtime._timeout import run_with_timeout
+from runtime.compile import CompiledGraph
+from runtime.errors import NodeExecutionError
+from runtime.events import (
+    NodeDelta,
+    NodeFailed,
+    NodeSkipped,
+    NodeStarted,
+    NodeSucceeded,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    TextChunk,
+)
+from runtime.llm.protocol import ChatMessage, ModelResolver
+from runtime.nodes.base import Delta, Done, NodeContext
+from runtime.nodes.start import StartNode
+from runtime.spec import FAIL_BRANCH_HANDLE
+from runtime.variables import VariablePool
+
+_now = datetime.now
+_node_started = factory(NodeStarted)
+_node_succeeded = factory(NodeSucceeded)
+_node_delta = factory(NodeDelta)
+_text_chunk = factory(TextChunk)
+_node_skipped = factory(NodeSkipped)
+_node_failed = factory(NodeFailed)
+_run_started = factory(RunStarted)
+_run_finished = factory(RunFinished)
+
+
+@dataclass(slots=True)
+class RunContext:
+    """What a run is given: inputs, model clients, system/env variables, memory, a stop flag."""
+
+    run_id: str
+    models: ModelResolver
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    sys: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, Any] = field(default_factory=dict)
+    history: Sequence[ChatMessage] = ()
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    services: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    """Runs one compiled workflow; `run()` may be called many times, concurrently."""
+
+    def __init__(self, graph: CompiledGraph) -> None:
+        self.graph = graph
+
+    def run(self, ctx: RunContext) -> AsyncGenerator[RunEvent, None]:
+        """Run the workflow, yielding RunStarted … RunFinished; `aclose()` cancels it."""
+        return _Run(self.graph, ctx).events()
+
+
+def validate_inputs(graph: CompiledGraph, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Check run inputs against the start node before starting; raises InputError."""
+    start = graph.start
+    if isinstance(start, StartNode):
+        return start.validate_inputs(inputs)
+    return dict(inputs)
+
+
+class _Run:
+    """The mutable state of one run. Only the event loop's thread touches it."""
+
+    def __init__(self, graph: CompiledGraph, ctx: RunContext) -> None:
+        self.g, self.ctx, self.run_id = graph, ctx, ctx.run_id
+        self.pool = VariablePool({"workflow_run_id": ctx.run_id, **ctx.sys}, ctx.env)
+        self.seq = 0
+        self.buffer: deque[Any] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.remaining = dict(graph.in_degree)
+        self.taken = dict.fromkeys(graph.in_degree, 0)
+        self.left = len(graph.nodes)  # nodes neither finished nor skipped
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.loop: asyncio.AbstractEventLoop
+        self.index = 0
+        self.tokens = [0, 0]
+        self.status: RunStatus | None = None
+        self.stopping = [False]  # shared with run_with_timeout: cancellations are the run's own
+        self.error: tuple[str, str, str | None] | None = None
+        self.end_outputs: dict[str, Any] = {}
+        self.answer: list[str] = []
+        self.streams = {a: AnswerStream(p) for a, p in graph.answers.items()}
+        self.routes: dict[str, list[AnswerStream]] = {}
+        for s in self.streams.values():
+            for src in s.sources():
+                self.routes.setdefault(src, []).append(s)
+
+    # -- events -------------------------------------------------------------------------------
+
+    def emit(self, make: Any, **values: Any) -> None:
+        """Stamp and queue one event; wakes the consumer."""
+        if self.status is not None:
+            return
+        self.seq += 1
+        values["run_id"] = self.run_id
+        values["seq"] = self.seq
+        values["at"] = _now(UTC)
+        self.buffer.append(make(values))
+        w = self.waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def chunks(self, answer_id: str, pieces: list[str]) -> None:
+        """Emit TextChunks of an answer node."""
+        for piece in pieces:
+            self.answer.append(piece)
+            self.emit(_text_chunk, node_id=answer_id, text=piece)
+
+    async def events(self) -> AsyncGenerator[RunEvent, None]:
+        """The consumer side: yield queued events until the run has finished."""
+        t0 = perf_counter()
+        loop = self.loop = asyncio.get_running_loop()
+        self.emit(_run_started, inputs=dict(self.ctx.inputs))
+        watcher = loop.create_task(self._watch_cancel())
+        self.spawn(self.g.start_id, None)
+        try:
+            while True:
+                while self.buffer:
+                    yield self.buffer.popleft()
+                if self.status is not None:
+                    break
+                self.waiter = loop.create_future()
+                await self.waiter
+            await self._reap()
+            while self.buffer:
+                yield self.buffer.popleft()
+            yield self._finished(t0)
+        finally:
+            watcher.cancel()
+            for task in list(self.tasks):
+                task.cancel()
+
+    def _finished(self, t0: float) -> RunFinished:
+        code, error, failed = self.error or (None, None, None)
+        answer = "".join(self.answer)
+        outputs = self.end_outputs if self.g.mode == "workflow" else {"answer": answer}
+        self.seq += 1
+        return _run_finished(
+            {
+                "run_id": self.run_id,
+                "seq": self.seq,
+                "at": _now(UTC),
+                "status": self.status or "succeeded",
+                "outputs": outputs,
+                "answer": answer,
+                "error_code": code,
+                "error": error,
+                "failed_node_id": failed,
+                "elapsed_ms": (perf_counter() - t0) * 1000,
+                "prompt_tokens": self.tokens[0],
+                "completion_tokens": self.tokens[1],
+                "total_steps": self.index,
+            }
+        )
+
+    async def _watch_cancel(self) -> None:
+        await self.ctx.cancel.wait()
+        self.stop("stopped")
+
+    async def _reap(self) -> None:
+        tasks = [t for t in self.tasks if not t.done()]
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stop(self, status: RunStatus) -> None:
+        """Finish the run with `status`; the consumer cancels what still runs."""
+        if self.status is None:
+            self.status = status
+            self.stopping[0] = True
+            w = self.waiter
+            if w is not None and not w.done():
+                w.set_result(None)
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def spawn(self, node_id: str, pred: str | None) -> None:
+        """Start a task that runs `node_id` (and the chain behind it)."""
+        self.tasks.add(self.loop.create_task(self._drive(node_id, pred)))
+
+    async def _drive(self, node_id: str, pred: str | None) -> None:
+        try:
+            while self.status is None:
+                ready = await self._execute(self.g.plans[node_id], pred)
+                if not ready or self.status is not None:
+                    return
+                for other, other_pred in ready[1:]:
+                    self.spawn(other, other_pred)
+                node_id, pred = ready[0]
+        except Exception as exc:  # a bug in the engine or a node's sync code: fail, never hang
+            self._fail(node_id, exc, 1, perf_counter())
+        except asyncio.CancelledError as exc:
+            if self.status is None:  # not the run's own stop: a node cancelled itself
+                self._fail(node_id, exc, 1, perf_counter())
+            raise
+        finally:
+            self.tasks.discard(asyncio.current_task())
+
+    def _resolve(self, node_id: str, handle: str | None) -> list[tuple[str, str]]:
+        """Mark `node_id`'s edges taken/skipped; skip dead nodes; return nodes now ready."""
+        ready: list[tuple[str, str]] = []
+        stack: list[tuple[str, str | None]] = [(node_id, handle)]
+        remaining, taken, plans = self.remaining, self.taken, self.g.plans
+        self.left -= 1
+        while stack:
+            src, h = stack.pop()
+            for edge_handle, target in plans[src].successors:
+                if edge_handle == h:
+                    taken[target] += 1
+                remaining[target] -= 1
+                if remaining[target] == 0:
+                    if taken[target]:
+                        ready.append((target, src))
+                    else:
+                        self.left -= 1
+                        self.emit(_node_skipped, node_id=target, node_type=plans[target].type_id)
+                        stack.append((target, None))
+        if self.left == 0:
+            self.stop("succeeded")
+        return ready
+
+    # -- one node -----------------------------------------------------------------------------
+
+    async def _execute(self, plan: NodePlan, pred: str | None) -> list[tuple[str, str]]:
+        self.index += 1
+        pool = self.pool
+        inputs = {name: pool.lookup(sel) for name, sel in plan.refs} if plan.refs else {}
+        self.emit(
+            _node_started,
+            node_id=plan.node_id,
+            node_type=plan.type_id,
+            title=plan.title,
+            index=self.index,
+            predecessor_node_id=pred,
+            inputs=inputs,
+        )
+        t = perf_counter()
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                done = await self._attempt(plan)
+                break
+            except Exception as exc:
+                if attempts < plan.max_attempts and self.status is None:
+                    await asyncio.sleep(plan.interval_s)
+                    continue
+                return self._on_error(plan, exc, attempts, t)
+        return self._on_done(plan, done, attempts, t, None)
+
+    def _attempt(self, plan: NodePlan) -> Coroutine[Any, Any, Done]:
+        """One attempt at running the node; each attempt gets the full timeout."""
+        ctx = self.ctx
+        nctx = NodeContext(
+            ctx.run_id,
+            plan.node_id,
+            self.pool,
+            ctx.models,
+            ctx.inputs,
+            ctx.history,
+            ctx.cancel,
+            ctx.services,
+        )
+        if plan.timeout_s is None:
+            return self._consume(plan, nctx)
+        deadline = self.loop.time() + plan.timeout_s
+        return run_with_timeout(self._consume(plan, nctx), deadline, plan.node_id, self.stopping)
+
+    async def _consume(self, plan: NodePlan, nctx: NodeContext) -> Done:
+        done: Done | None = None
+        node_id = plan.node_id
+        routes = self.routes.get(node_id)
+        async for item in plan.node.run(nctx):
+            if item.__class__ is Delta:
+                self.emit(_node_delta, node_id=node_id, port=item.port, text=item.text)
+                for stream in routes or ():
+                    pieces = stream.on_delta(node_id, item.port, item.text)
+                    self.chunks(stream.plan.answer_id, pieces)
+            else:
+                done = item  # type: ignore[assignment]  # the other NodeOutput member is Done
+        if done is None:
+            raise NodeExecutionError(f"node {node_id} finished without a result")
+        return done
+
+    def _on_done(
+        self, plan: NodePlan, done: Done, attempts: int, t: float, exc: Exception | None
+    ) -> list[tuple[str, str]]:
+        node_id = plan.node_id
+        self.pool.set_outputs(node_id, done.outputs)
+        usage = done.usage
+        if usage is not None:
+            self.tokens[0] += usage.prompt_tokens
+            self.tokens[1] += usage.completion_tokens
+        if node_id in self.streams:
+            text = done.outputs.get("answer")
+            self.chunks(node_id, self.streams[node_id].finish("" if text is None else str(text)))
+        self.emit(
+            _node_succeeded,
+            node_id=node_id,
+            node_type=plan.type_id,
+            outputs=done.outputs,
+            handle=done.handle,
+            elapsed_ms=(perf_counter() - t) * 1000,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            attempts=attempts,
+            error_code=type(exc).__name__ if exc else None,
+            error=str(exc) if exc else None,
+        )
+        self._after_output(node_id, plan.type_id, done)
+        return self._resolve(node_id, done.handle)
+
+    def _after_output(self, node_id: str, type_id: str, done: Done) -> None:
+        for stream in self.routes.get(node_id, ()):
+            self.chunks(stream.plan.answer_id, stream.on_done(node_id))
+        if type_id == "end":
+            self.end_outputs.update(done.outputs)
+
+    def _on_error(
+        self, plan: NodePlan, exc: Exception, attempts: int, t: float
+    ) -> list[tuple[str, str]]:
+        if plan.strategy == "default_value":
+            return self._on_done(plan, Done(dict(plan.default_outputs)), attempts, t, exc)
+        if plan.strategy == "fail_branch":
+            outputs = {"error_message": str(exc), "error_type": type(exc).__name__}
+            return self._on_done(plan, Done(outputs, FAIL_BRANCH_HANDLE), attempts, t, exc)
+        self._fail(plan.node_id, exc, attempts, t)
+        return []
+
+    def _fail(self, node_id: str, exc: BaseException, attempts: int, t: float) -> None:
+        plan = self.g.plans[node_id]
+        code = type(exc).__name__
+        self.emit(
+            _node_failed,
+            node_id=node_id,
+            node_type=plan.type_id,
+            error_code=code,
+            error=str(exc) or code,
+            elapsed_ms=(perf_counter() - t) * 1000,
+            attempts=attempts,
+        )
+        self.error = (code, str(exc) or code, node_id)
+        self.stop("failed")

@@ -1,0 +1,85 @@
+"""Typed runtime errors. Each class name is a stable error code shown to users."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runtime.issues import Issue
+
+
+class EngineError(Exception):
+    """Root of runtime errors; raise a subclass."""
+
+    @property
+    def code(self) -> str:
+        """The stable error code (the class name)."""
+        return type(self).__name__
+
+
+class GraphInvalidError(EngineError, ValueError):
+    """The workflow spec does not compile; `.issues` lists every problem found."""
+
+    def __init__(self, issues: tuple[Issue, ...]) -> None:
+        self.issues = issues
+        first = "; ".join(f"{i.code} at {i.node_id or '-'}: {i.message}" for i in issues[:3])
+        super().__init__(f"workflow has {len(issues)} issue(s): {first}")
+
+
+class NodeExecutionError(EngineError):
+    """A node failed while running; raised as `NodeExecutionError(node_id) from exc`."""
+
+
+class NodeTimeoutError(NodeExecutionError):
+    """A node ran longer than its timeout."""
+
+
+class VariableNotFoundError(EngineError, KeyError):
+    """A reference names a variable that no node produced."""
+
+    def __init__(self, selector: str) -> None:
+        self.selector = selector
+        super().__init__(f"variable {selector} is not available")
+
+    def __str__(self) -> str:
+        return f"variable {self.selector} is not available"
+
+
+class InputError(EngineError, ValueError):
+    """A run input is missing or has the wrong type; `.field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class RunCancelledError(EngineError):
+    """The run was stopped."""
+
+
+class LLMError(EngineError):
+    """A model call failed."""
+
+
+class LLMRateLimitError(LLMError):
+    """The model server answered 429."""
+
+
+class LLMAuthError(LLMError):
+    """The model server refused the credentials (401/403)."""
+
+
+class LLMUnavailableError(LLMError):
+    """The model server is down, timed out or answered 5xx."""
+
+
+class LLMBadRequestError(LLMError):
+    """The model server refused the request (4xx other than auth and rate limit)."""
+
+
+class LLMBadResponseError(LLMError):
+    """The model server answered something that is not a valid response."""
+
+
+class ModelNotFoundError(LLMError):
+    """The named model or provider does not exist."""

@@ -1,0 +1,102 @@
+"""The one typed event tree a run emits. SSE and WebSocket messages are renderings of these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+RunStatus = Literal["succeeded", "failed", "stopped"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    seq: int
+    at: datetime
+
+
+class RunStarted(_Event):
+    kind: Literal["run_started"] = "run_started"
+    inputs: dict[str, Any]
+
+
+class NodeStarted(_Event):
+    kind: Literal["node_started"] = "node_started"
+    node_id: str
+    node_type: str
+    title: str
+    index: int  # 1-based order in which nodes started
+    predecessor_node_id: str | None
+    inputs: dict[str, Any]  # resolved values of the variables the node reads
+
+
+class NodeDelta(_Event):
+    """A streamed piece of a node's output port (e.g. an LLM's text)."""
+
+    kind: Literal["node_delta"] = "node_delta"
+    node_id: str
+    port: str
+    text: str
+
+
+class TextChunk(_Event):
+    """A piece of the user-visible answer (answer node in chat apps, end node's stream in workflows)."""
+
+    kind: Literal["text_chunk"] = "text_chunk"
+    node_id: str  # the answer/end node the text belongs to
+    text: str
+
+
+class NodeSucceeded(_Event):
+    kind: Literal["node_succeeded"] = "node_succeeded"
+    node_id: str
+    node_type: str
+    outputs: dict[str, Any]
+    handle: str  # the source handle taken ("source", an if-else case id, "false", "fail-branch")
+    elapsed_ms: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 1
+    error_code: str | None = None  # set when an error was absorbed by default_value/fail_branch
+    error: str | None = None
+
+
+class NodeFailed(_Event):
+    kind: Literal["node_failed"] = "node_failed"
+    node_id: str
+    node_type: str
+    error_code: str
+    error: str
+    elapsed_ms: float
+    attempts: int = 1
+
+
+class NodeSkipped(_Event):
+    kind: Literal["node_skipped"] = "node_skipped"
+    node_id: str
+    node_type: str
+
+
+class RunFinished(_Event):
+    kind: Literal["run_finished"] = "run_finished"
+    status: RunStatus
+    outputs: dict[str, Any]
+    answer: str  # concatenated text chunks (chat apps); "" otherwise
+    error_code: str | None = None
+    error: str | None = None
+    failed_node_id: str | None = None
+    elapsed_ms: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_steps: int = 0
+
+
+RunEvent = Annotated[
+    RunStarted | NodeStarted | NodeDelta | TextChunk | NodeSucceeded | NodeFailed | NodeSkipped
+    | RunFinished,
+    Field(discriminator="kind"),
+]
+run_event_adapter: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)

@@ -1,0 +1,36 @@
+"""Compile issues: every problem in a workflow, each with a code and the node it concerns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+IssueCode = Literal[
+    "unknown_node_type",
+    "bad_config",
+    "dangling_edge",
+    "duplicate_node_id",
+    "cycle",
+    "no_start",
+    "several_starts",
+    "unreachable",
+    "no_output",
+    "unknown_variable",
+    "unknown_handle",
+    "port_mismatch",
+    "wrong_mode",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found by `compile()`."""
+
+    code: IssueCode
+    message: str
+    node_id: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        """A JSON-ready dict of this issue."""
+        return asdict(self)

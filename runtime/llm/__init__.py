@@ -1,0 +1,1 @@
+"""Model clients: one streaming chat protocol, OpenAI-style/vLLM clients, the embedded engine."""

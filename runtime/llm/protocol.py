@@ -1,0 +1,99 @@
+"""The one protocol every model client speaks: stream chat deltas (text, tool calls, usage)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text, as OpenAI sends it
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Role
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    model: str
+    messages: tuple[ChatMessage, ...]
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    tools: tuple[dict[str, Any], ...] = ()  # OpenAI function-tool JSON
+    seed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A piece of a tool call; pieces with the same index concatenate (OpenAI streaming)."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    reason: str  # "stop", "length", "tool_calls"
+
+
+ChatChunk = TextDelta | ToolCallDelta | Usage | Finish
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    owned_by: str = "weft"
+    parent: str | None = None  # set for LoRA adapters: the base model id
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """A chat model client. `stream` raises `runtime.errors.LLMError` subclasses on failure."""
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
+        """Stream the answer to `request` as chunks; ends with `Usage` and `Finish`."""
+        ...
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The models (and adapters) this client can serve."""
+        ...
+
+
+class ModelResolver(Protocol):
+    """Hands a node the client for a provider name (the builder backs this with DB rows)."""
+
+    def get(self, provider: str) -> ChatModel:
+        """The client for `provider`; raises `ModelNotFoundError` when there is none."""
+        ...

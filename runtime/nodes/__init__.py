@@ -1,0 +1,11 @@
+"""Built-in node types; importing this package registers each of them."""
+
+from runtime.nodes import (  # noqa: F401  (imported to register)
+    answer,
+    end,
+    if_else,
+    llm,
+    start,
+    template,
+    variable_aggregator,
+)

@@ -1,0 +1,117 @@
+"""What every node type is made of: its config model, its outputs and handles, and `run`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict
+
+from runtime.llm.protocol import ChatMessage, ModelResolver, Usage
+from runtime.spec import SOURCE_HANDLE, NodeSettings
+from runtime.variables import Selector, VariablePool
+
+Category = Literal["io", "llm", "logic", "transform"]
+VarType = Literal["string", "number", "object", "array", "boolean", "any"]
+
+
+class NodeConfig(BaseModel):
+    """Base of every node's config; unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+C = TypeVar("C", bound=NodeConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A streamed piece of an output port (e.g. the `text` port of an LLM node)."""
+
+    port: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A node's result: its outputs, the source handle it takes, and its token usage."""
+
+    outputs: dict[str, Any]
+    handle: str = SOURCE_HANDLE
+    usage: Usage | None = None
+
+
+NodeOutput = Delta | Done
+
+
+@dataclass(slots=True)
+class NodeContext:
+    """What a running node may use: the pool, model clients, chat memory and the cancel flag."""
+
+    run_id: str
+    node_id: str
+    pool: VariablePool
+    models: ModelResolver
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    history: Sequence[ChatMessage] = ()
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    services: Mapping[str, Any] = field(default_factory=dict)  # retrievers, tool sessions, …
+
+
+class Node(Generic[C]):
+    """Base of node types; subclasses set the class vars and implement `run`."""
+
+    type_id: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+    type_title: ClassVar[str] = ""
+    category: ClassVar[Category] = "transform"
+    description: ClassVar[str] = ""
+    config_model: ClassVar[type[NodeConfig]] = NodeConfig
+    output_types: ClassVar[Mapping[str, VarType]] = {}
+    stream_ports: ClassVar[frozenset[str]] = frozenset()
+    dynamic_outputs: ClassVar[bool] = False
+    dynamic_handles: ClassVar[bool] = False
+    branching: ClassVar[bool] = False  # chooses among several handles
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is Node:
+                (model,) = get_args(base)
+                if isinstance(model, type) and issubclass(model, NodeConfig):
+                    cls.config_model = model
+
+    def __init__(
+        self, node_id: str, config: C, settings: NodeSettings | None = None, title: str = ""
+    ) -> None:
+        self.node_id = node_id
+        self.config = config
+        self.settings = settings or NodeSettings()
+        self.title = title or self.type_title or self.type_id
+
+    def handles(self) -> list[str]:
+        """Source handles an edge may leave from (the engine adds "fail-branch")."""
+        return [SOURCE_HANDLE]
+
+    def outputs(self) -> dict[str, VarType]:
+        """Output variable names and their types."""
+        return dict(self.output_types)
+
+    def references(self) -> list[Selector]:
+        """Selectors of the variables this node reads."""
+        return []
+
+    def streams(self) -> frozenset[str]:
+        """Output ports whose Delta pieces concatenate to the output of the same name."""
+        return self.stream_ports
+
+    def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Run the node: yield Delta pieces, then exactly one Done."""
+        raise NotImplementedError
+
+
+def selector_list(value: Sequence[str]) -> Selector:
+    """A value_selector list as a tuple selector."""
+    return tuple(value)

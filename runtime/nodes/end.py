@@ -1,0 +1,40 @@
+"""The end node (workflow apps): names the run's outputs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from pydantic import Field
+
+from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.registry import register
+from runtime.variables import Selector
+
+
+class EndOutput(NodeConfig):
+    variable: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    value_selector: list[str] = Field(min_length=2)
+
+
+class EndConfig(NodeConfig):
+    outputs: list[EndOutput] = Field(default_factory=list)
+
+
+@register("end", version=1)
+class EndNode(Node[EndConfig]):
+    type_title = "End"
+    category = "io"
+    description = "Finish a workflow run and name its outputs."
+    dynamic_outputs = True
+
+    def outputs(self) -> dict[str, VarType]:
+        """One output per configured variable."""
+        return {o.variable: "any" for o in self.config.outputs}
+
+    def references(self) -> list[Selector]:
+        """The selectors of the outputs."""
+        return [tuple(o.value_selector) for o in self.config.outputs]
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Collect the outputs from the pool."""
+        yield Done({o.variable: ctx.pool.lookup(o.value_selector) for o in self.config.outputs})

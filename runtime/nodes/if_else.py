@@ -1,0 +1,160 @@
+"""The if-else node: takes the handle of the first case whose conditions hold, else "false"."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import ConfigDict, Field, model_validator
+
+from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.registry import register
+from runtime.variables import Selector, VariablePool, extract_references, render
+
+FALSE_HANDLE = "false"
+Operator = Literal[
+    "contains",
+    "not contains",
+    "start with",
+    "end with",
+    "is",
+    "is not",
+    "empty",
+    "not empty",
+    "in",
+    "not in",
+    "=",
+    "≠",
+    ">",
+    "<",
+    "≥",
+    "≤",
+    "null",
+    "not null",
+]
+
+
+def _num(value: Any) -> float:
+    if isinstance(value, bool):
+        return float(value)
+    return float(value)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _contains(a: Any, b: Any) -> bool:
+    return a is not None and b in a
+
+
+def _in(a: Any, b: Any) -> bool:
+    items = b if isinstance(b, list) else str(b).split(",")
+    return a in items or str(a) in [str(i).strip() for i in items]
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "contains": _contains,
+    "not contains": lambda a, b: not _contains(a, b),
+    "start with": lambda a, b: isinstance(a, str) and a.startswith(str(b)),
+    "end with": lambda a, b: isinstance(a, str) and a.endswith(str(b)),
+    "is": lambda a, b: a == b or (a is not None and str(a) == str(b)),
+    "is not": lambda a, b: not (a == b or (a is not None and str(a) == str(b))),
+    "empty": lambda a, b: _empty(a),
+    "not empty": lambda a, b: not _empty(a),
+    "in": _in,
+    "not in": lambda a, b: not _in(a, b),
+    "=": lambda a, b: _num(a) == _num(b),
+    "≠": lambda a, b: _num(a) != _num(b),
+    ">": lambda a, b: _num(a) > _num(b),
+    "<": lambda a, b: _num(a) < _num(b),
+    "≥": lambda a, b: _num(a) >= _num(b),
+    "≤": lambda a, b: _num(a) <= _num(b),
+    "null": lambda a, b: a is None,
+    "not null": lambda a, b: a is not None,
+}
+
+
+def compare(operator: str, actual: Any, expected: Any) -> bool:
+    """Apply a Dify comparison operator; a value that cannot be compared makes it false."""
+    try:
+        return _OPS[operator](actual, expected)
+    except (TypeError, ValueError):
+        return False
+
+
+class Condition(NodeConfig):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    variable_selector: list[str] = Field(min_length=2)
+    comparison_operator: Operator
+    value: Any = None
+    id: str | None = None  # kept from Dify's DSL
+    var_type: str | None = Field(None, alias="varType")
+
+
+class Case(NodeConfig):
+    id: str | None = None  # kept from Dify's DSL
+    case_id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    logical_operator: Literal["and", "or"] = "and"
+    conditions: list[Condition] = Field(default_factory=list)
+
+
+class IfElseConfig(NodeConfig):
+    cases: list[Case] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_legacy(cls, data: Any) -> Any:
+        """Accept Dify's older form (top-level conditions) as one case with the id "true"."""
+        if isinstance(data, dict) and "conditions" in data and "cases" not in data:
+            data = dict(data)
+            op = data.pop("logical_operator", "and")
+            data["cases"] = [
+                {"case_id": "true", "logical_operator": op, "conditions": data.pop("conditions")}
+            ]
+        return data
+
+
+def _holds(cond: Condition, pool: VariablePool) -> bool:
+    expected = cond.value
+    if isinstance(expected, str) and "{{#" in expected:
+        expected = render(expected, pool)
+    return compare(cond.comparison_operator, pool.lookup(cond.variable_selector), expected)
+
+
+@register("if_else", version=1)
+class IfElseNode(Node[IfElseConfig]):
+    type_title = "If / else"
+    category = "logic"
+    description = "Branch on conditions: the first case that holds wins, otherwise false."
+    output_types: ClassVar[Mapping[str, VarType]] = {
+        "result": "boolean",
+        "selected_case_id": "string",
+    }
+    dynamic_handles = True
+    branching = True
+
+    def handles(self) -> list[str]:
+        """One handle per case, then "false"."""
+        return [c.case_id for c in self.config.cases] + [FALSE_HANDLE]
+
+    def references(self) -> list[Selector]:
+        """Selectors the conditions read (and any references in their values)."""
+        refs: dict[Selector, None] = {}
+        for case in self.config.cases:
+            for cond in case.conditions:
+                refs.setdefault(tuple(cond.variable_selector), None)
+                if isinstance(cond.value, str):
+                    refs.update(dict.fromkeys(extract_references(cond.value)))
+        return list(refs)
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Evaluate the cases in order."""
+        for case in self.config.cases:
+            results = (_holds(c, ctx.pool) for c in case.conditions)
+            hit = all(results) if case.logical_operator == "and" else any(results)
+            if hit and case.conditions:
+                yield Done({"result": True, "selected_case_id": case.case_id}, handle=case.case_id)
+                return
+        yield Done({"result": False, "selected_case_id": FALSE_HANDLE}, handle=FALSE_HANDLE)

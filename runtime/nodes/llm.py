@@ -1,0 +1,87 @@
+"""The LLM node: renders prompts, streams the model's answer as `text` deltas."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import asdict
+from typing import ClassVar
+
+from pydantic import Field
+
+from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta, Usage
+from runtime.nodes.base import Delta, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.registry import register
+from runtime.variables import Selector, extract_references, render
+
+
+class ModelRef(NodeConfig):
+    provider: str = "embedded"
+    name: str = ""
+
+
+class MemorySettings(NodeConfig):
+    enabled: bool = False
+    window: int = Field(10, ge=1, le=100, description="How many past messages to include.")
+
+
+class LLMConfig(NodeConfig):
+    model: ModelRef = Field(default_factory=ModelRef)
+    system_prompt: str = ""
+    prompt: str = "{{#sys.query#}}"
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(256, ge=1, le=32768)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    stream: bool = True
+
+
+@register("llm", version=1)
+class LLMNode(Node[LLMConfig]):
+    type_title = "LLM"
+    category = "llm"
+    description = "Ask a chat model; its answer streams as `text`."
+    output_types: ClassVar[Mapping[str, VarType]] = {"text": "string", "usage": "object"}
+    stream_ports = frozenset({"text"})
+
+    def references(self) -> list[Selector]:
+        """Selectors in the system prompt and the prompt."""
+        refs = extract_references(self.config.system_prompt) + extract_references(
+            self.config.prompt
+        )
+        return list(dict.fromkeys(refs))
+
+    def streams(self) -> frozenset[str]:
+        """The `text` port, when streaming is on."""
+        return self.stream_ports if self.config.stream else frozenset()
+
+    def messages(self, ctx: NodeContext) -> tuple[ChatMessage, ...]:
+        """System prompt, chat memory (when enabled), then the rendered user prompt."""
+        msgs: list[ChatMessage] = []
+        system = render(self.config.system_prompt, ctx.pool)
+        if system:
+            msgs.append(ChatMessage("system", system))
+        if self.config.memory.enabled and ctx.history:
+            msgs.extend(m for m in ctx.history[-self.config.memory.window :] if m.role != "system")
+        msgs.append(ChatMessage("user", render(self.config.prompt, ctx.pool)))
+        return tuple(msgs)
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Stream the model's answer."""
+        cfg = self.config
+        request = ChatRequest(
+            model=cfg.model.name,
+            messages=self.messages(ctx),
+            temperature=cfg.temperature,
+            max_tokens=cfg.max_tokens,
+        )
+        parts: list[str] = []
+        usage: Usage | None = None
+        async for chunk in ctx.models.get(cfg.model.provider).stream(request):
+            if isinstance(chunk, TextDelta):
+                parts.append(chunk.text)
+                if cfg.stream:
+                    yield Delta("text", chunk.text)
+            elif isinstance(chunk, Usage):
+                usage = chunk
+        used = asdict(usage) if usage else {"prompt_tokens": 0, "completion_tokens": 0}
+        used["total_tokens"] = used["prompt_tokens"] + used["completion_tokens"]
+        yield Done({"text": "".join(parts), "usage": used}, usage=usage)

@@ -1,0 +1,82 @@
+"""The node type registry: `@register("llm", version=1)`, lookup, and the editor's catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from runtime.errors import EngineError
+from runtime.nodes.base import Node
+
+N = TypeVar("N", bound=type[Node[Any]])
+
+_TYPES: dict[tuple[str, int], type[Node[Any]]] = {}
+
+
+class DuplicateNodeTypeError(EngineError, ValueError):
+    """A (type, version) pair is registered twice."""
+
+
+class UnknownNodeTypeError(EngineError, KeyError):
+    """No node type is registered under this (type, version)."""
+
+
+def _add(type_id: str, version: int, cls: type[Node[Any]]) -> None:
+    if (type_id, version) in _TYPES:
+        raise DuplicateNodeTypeError(f"node type {type_id!r} version {version} already exists")
+    cls.type_id = type_id
+    cls.version = version
+    _TYPES[(type_id, version)] = cls
+
+
+def register(type_id: str, version: int = 1) -> Callable[[N], N]:
+    """Class decorator registering a node type under a permanent snake_case id and version."""
+
+    def deco(cls: N) -> N:
+        _add(type_id, version, cls)
+        return cls
+
+    return deco
+
+
+def get(type_id: str, version: int = 1) -> type[Node[Any]]:
+    """The node class for (type, version); raises UnknownNodeTypeError."""
+    try:
+        return _TYPES[(type_id, version)]
+    except KeyError:
+        raise UnknownNodeTypeError(f"{type_id} v{version}") from None
+
+
+def has(type_id: str, version: int = 1) -> bool:
+    """Whether (type, version) is registered."""
+    return (type_id, version) in _TYPES
+
+
+@contextmanager
+def temporary(type_id: str, cls: type[Node[Any]], version: int = 1) -> Iterator[type[Node[Any]]]:
+    """Register a node type for the duration of a `with` block (tests, benches)."""
+    _add(type_id, version, cls)
+    try:
+        yield cls
+    finally:
+        _TYPES.pop((type_id, version), None)
+
+
+def catalog() -> list[dict[str, Any]]:
+    """Every registered type with its JSON Schema, static outputs and handle dynamics."""
+    return [
+        {
+            "type": type_id,
+            "version": version,
+            "title": cls.type_title or type_id,
+            "category": cls.category,
+            "description": cls.description,
+            "config_schema": cls.config_model.model_json_schema(),
+            "outputs": dict(cls.output_types),
+            "dynamic_outputs": cls.dynamic_outputs,
+            "dynamic_handles": cls.dynamic_handles,
+            "stream_ports": sorted(cls.stream_ports),
+        }
+        for (type_id, version), cls in sorted(_TYPES.items())
+    ]

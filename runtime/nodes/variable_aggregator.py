@@ -1,0 +1,43 @@
+"""The variable aggregator: the first available value among several branches' variables."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import ClassVar
+
+from pydantic import Field
+
+from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.registry import register
+from runtime.variables import Selector
+
+
+class VariableAggregatorConfig(NodeConfig):
+    variables: list[list[str]] = Field(default_factory=list)
+    output_type: VarType = "string"
+
+
+@register("variable_aggregator", version=1)
+class VariableAggregatorNode(Node[VariableAggregatorConfig]):
+    type_title = "Variable aggregator"
+    category = "transform"
+    description = "Output the first variable that has a value (joins branches)."
+    output_types: ClassVar[Mapping[str, VarType]] = {"output": "any"}
+    dynamic_outputs = True
+
+    def outputs(self) -> dict[str, VarType]:
+        """One output, `output`, of the configured type."""
+        return {"output": self.config.output_type}
+
+    def references(self) -> list[Selector]:
+        """The candidate selectors."""
+        return [tuple(s) for s in self.config.variables]
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Pick the first non-None value."""
+        value = None
+        for sel in self.config.variables:
+            value = ctx.pool.lookup(sel)
+            if value is not None:
+                break
+        yield Done({"output": value})

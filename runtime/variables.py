@@ -1,0 +1,123 @@
+"""Variable pool and Dify-style references: `{{#node_id.field#}}` in text, selectors in fields."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from runtime.errors import VariableNotFoundError
+
+Selector = tuple[str, ...]
+Segment = str | Selector  # literal text, or a selector to render in its place
+
+SYS_SCOPE = "sys"
+ENV_SCOPE = "env"
+SYS_FIELDS = frozenset(
+    {"query", "user_id", "conversation_id", "app_id", "workflow_run_id", "dialogue_count", "files"}
+)
+REFERENCE_RE = re.compile(r"\{\{#([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+){1,10})#\}\}")
+_MISSING = object()
+
+
+class VariablePool:
+    """Values a run has so far, keyed by (node_id, field), plus the `sys` and `env` scopes."""
+
+    __slots__ = ("_scopes",)
+
+    def __init__(
+        self, sys: Mapping[str, Any] | None = None, env: Mapping[str, Any] | None = None
+    ) -> None:
+        self._scopes: dict[str, Mapping[str, Any]] = {
+            SYS_SCOPE: dict(sys or {}),
+            ENV_SCOPE: dict(env or {}),
+        }
+
+    def set_outputs(self, node_id: str, outputs: Mapping[str, Any]) -> None:
+        """Store every output of a node (replaces what the node stored before)."""
+        self._scopes[node_id] = outputs
+
+    def set(self, selector: Sequence[str], value: Any) -> None:
+        """Store one value at (node_id, field)."""
+        node_id, field = selector[0], selector[1]
+        scope = dict(self._scopes.get(node_id, {}))
+        scope[field] = value
+        self._scopes[node_id] = scope
+
+    def outputs(self, node_id: str) -> Mapping[str, Any] | None:
+        """All outputs of a node, or None when it has not produced any."""
+        return self._scopes.get(node_id)
+
+    def lookup(self, selector: Sequence[str], default: Any = None) -> Any:
+        """The value at `selector` (nested keys walk into dicts/lists), or `default`."""
+        value: Any = self._scopes.get(selector[0], _MISSING)
+        for key in selector[1:]:
+            if isinstance(value, Mapping):
+                value = value.get(key, _MISSING)
+            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            else:
+                return default
+            if value is _MISSING:
+                return default
+        return default if value is _MISSING else value
+
+    def get(self, selector: Sequence[str]) -> Any:
+        """The value at `selector`; raises VariableNotFoundError when it is absent."""
+        value = self.lookup(selector, _MISSING)
+        if value is _MISSING:
+            raise VariableNotFoundError(".".join(selector))
+        return value
+
+    def has(self, selector: Sequence[str]) -> bool:
+        """Whether `selector` names a stored value."""
+        return self.lookup(selector, _MISSING) is not _MISSING
+
+
+def to_text(value: Any) -> str:
+    """Render a value into template text: None → "", dict/list/bool → JSON, the rest → str."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple | bool):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+@lru_cache(maxsize=4096)
+def parse_template(template: str) -> tuple[Segment, ...]:
+    """Split a template into literal strings and selectors, in order."""
+    out: list[Segment] = []
+    pos = 0
+    for match in REFERENCE_RE.finditer(template):
+        if match.start() > pos:
+            out.append(template[pos : match.start()])
+        out.append(tuple(match.group(1).split(".")))
+        pos = match.end()
+    if pos < len(template):
+        out.append(template[pos:])
+    return tuple(out)
+
+
+def extract_references(template: str) -> list[Selector]:
+    """Every selector referenced by `{{#...#}}` in a template, in order, without duplicates."""
+    seen: dict[Selector, None] = {}
+    for seg in parse_template(template):
+        if isinstance(seg, tuple):
+            seen.setdefault(seg, None)
+    return list(seen)
+
+
+def render_segments(segments: Iterable[Segment], pool: VariablePool) -> str:
+    """Render parsed segments; a missing variable renders as ""."""
+    return "".join(seg if isinstance(seg, str) else to_text(pool.lookup(seg)) for seg in segments)
+
+
+def render(template: str, pool: VariablePool) -> str:
+    """Replace each `{{#node_id.field#}}` in `template` with its value from `pool`."""
+    if "{{#" not in template:
+        return template
+    return render_segments(parse_template(template), pool)

@@ -1,0 +1,190 @@
+"""The editor's JSON API: workspace scoping, roles, drafts with optimistic locking, publishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from builder.models import App, AppVersion, Workflow
+from tests.conftest import echo_chat_spec
+
+pytestmark = [pytest.mark.django_db, pytest.mark.services]
+
+
+def _json(client: Any, method: str, path: str, body: Any = None) -> Any:
+    return getattr(client, method)(path, body, content_type="application/json")
+
+
+def test_api_refuses_anonymous_callers(client: Any) -> None:
+    assert client.get("/api/apps").status_code == 401
+
+
+def test_api_creates_app_with_starter_draft(owner: Any, client_for: Any) -> None:
+    client = client_for(owner)
+    response = _json(client, "post", "/api/apps", {"name": "Support bot", "mode": "chat"})
+    assert response.status_code == 201, response.json()
+    app = response.json()
+    assert (app["slug"], app["mode"], app["published_version"]) == ("support-bot", "chat", None)
+    draft = client.get(f"/api/apps/{app['id']}/draft").json()
+    assert [n["type"] for n in draft["spec"]["nodes"]] == ["start", "llm", "answer"]
+    assert draft["issues"] == []
+    assert draft["revision"] == 1
+
+
+def test_api_refuses_taken_slug(owner: Any, client_for: Any) -> None:
+    client = client_for(owner)
+    _json(client, "post", "/api/apps", {"name": "Bot", "mode": "chat"})
+    response = _json(client, "post", "/api/apps", {"name": "Bot", "mode": "chat"})
+    assert (response.status_code, response.json()["field"]) == (409, "slug")
+
+
+def test_api_hides_other_workspaces_apps(make_member: Any, make_app: Any, client_for: Any) -> None:
+    mine, theirs = make_member("owner"), make_member("owner")
+    app, _ = make_app(theirs, slug="secret")
+    client = client_for(mine)
+    assert client.get(f"/api/apps/{app.pk}").status_code == 404
+    assert client.get(f"/api/apps/{app.pk}/draft").status_code == 404
+    assert client.get("/api/apps").json() == []
+    assert client.get(f"/api/apps?workspace_id={theirs.workspace_id}").status_code == 404
+
+
+def test_api_viewer_cannot_change_anything(
+    make_member: Any, make_app: Any, client_for: Any
+) -> None:
+    owner = make_member("owner")
+    app, _ = make_app(owner, slug="shared")
+    viewer = make_member("viewer", workspace=owner.workspace)
+    client = client_for(viewer)
+    assert client.get(f"/api/apps/{app.pk}").status_code == 200
+    draft = client.get(f"/api/apps/{app.pk}/draft").json()
+    attempts = [
+        _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": draft["spec"], "revision": 1}),
+        _json(client, "post", f"/api/apps/{app.pk}/publish", {"note": "x"}),
+        _json(client, "post", f"/api/apps/{app.pk}/keys", {"name": "k"}),
+        _json(client, "patch", f"/api/apps/{app.pk}", {"name": "renamed"}),
+        _json(client, "post", "/api/apps", {"name": "New", "mode": "chat"}),
+        client.delete(f"/api/apps/{app.pk}"),
+    ]
+    assert [r.status_code for r in attempts] == [403] * 6
+    assert attempts[0].json()["role"] == "editor"
+    assert App.objects.get(pk=app.pk).name == app.name
+    assert AppVersion.objects.filter(app=app).count() == 1
+
+
+def test_api_draft_save_refuses_stale_revision(owner: Any, make_app: Any, client_for: Any) -> None:
+    app, _ = make_app(owner, publish=False)
+    client = client_for(owner)
+    spec = echo_chat_spec()
+    first = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    assert first.json()["revision"] == 2
+    spec["nodes"][1]["config"]["template"] = "changed {{ q }}"
+    stale = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    assert stale.status_code == 409
+    assert stale.json()["current_revision"] == 2
+    assert "changed" not in Workflow.objects.get(app=app).spec["nodes"][1]["config"]["template"]
+
+
+def test_api_draft_saves_incomplete_graph_with_issues(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner, publish=False)
+    client = client_for(owner)
+    spec = echo_chat_spec()
+    spec["edges"] = spec["edges"][:1]  # answer is now unreachable
+    response = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    assert response.status_code == 200
+    codes = {(i["code"], i["node_id"]) for i in response.json()["issues"]}
+    assert ("unreachable", "answer") in codes
+    publish = _json(client, "post", f"/api/apps/{app.pk}/publish", {})
+    assert publish.status_code == 422
+    assert ("unreachable", "answer") in {
+        (i["code"], i["node_id"]) for i in publish.json()["issues"]
+    }
+    assert not AppVersion.objects.filter(app=app).exists()
+
+
+def test_api_draft_refuses_malformed_spec_naming_field(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner, publish=False)
+    client = client_for(owner)
+    spec = echo_chat_spec()
+    spec["nodes"][0]["id"] = "bad id!"
+    response = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "nodes.0.id"
+    assert Workflow.objects.get(app=app).revision == 1
+
+
+def test_api_publish_numbers_versions_and_keeps_them_immutable(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner)
+    client = client_for(owner)
+    response = _json(client, "post", f"/api/apps/{app.pk}/publish", {"note": "second"})
+    assert response.status_code == 201
+    assert response.json()["number"] == 2
+    spec = echo_chat_spec()
+    spec["nodes"][1]["config"]["template"] = "v3 {{ q }}"
+    _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    v2 = client.get(f"/api/apps/{app.pk}/versions/2").json()
+    assert "v3" not in v2["spec"]["nodes"][1]["config"]["template"]
+    assert [v["number"] for v in client.get(f"/api/apps/{app.pk}/versions").json()] == [2, 1]
+
+
+def test_api_node_types_serve_config_schemas(owner: Any, client_for: Any) -> None:
+    types = {t["type"]: t for t in client_for(owner).get("/api/node-types").json()}
+    assert {"start", "llm", "template", "if_else", "variable_aggregator", "answer", "end"} <= set(
+        types
+    )
+    assert "prompt" in types["llm"]["config_schema"]["properties"]
+
+
+def test_api_key_is_shown_once_and_revocable(owner: Any, make_app: Any, client_for: Any) -> None:
+    app, _ = make_app(owner)
+    client = client_for(owner)
+    created = _json(client, "post", f"/api/apps/{app.pk}/keys", {"name": "ci"}).json()
+    assert created["key"].startswith("app-")
+    assert created["key"].startswith(created["prefix"])
+    listed = client.get(f"/api/apps/{app.pk}/keys").json()
+    assert all("key" not in k for k in listed)
+    assert client.delete(f"/api/apps/{app.pk}/keys/{created['id']}").status_code == 204
+    revoked = {k["id"]: k for k in client.get(f"/api/apps/{app.pk}/keys").json()}
+    assert revoked[created["id"]]["revoked_at"] is not None
+
+
+def test_api_provider_key_is_encrypted_at_rest(owner: Any, client_for: Any) -> None:
+    from builder.crypto import decrypt
+    from builder.models import ModelProvider
+
+    client = client_for(owner)
+    response = _json(
+        client,
+        "post",
+        "/api/providers",
+        {
+            "name": "gpu",
+            "kind": "vllm",
+            "base_url": "http://127.0.0.1:9/v1",
+            "api_key": "sk-secret",
+            "model_names": ["llama"],
+        },
+    )
+    assert response.status_code == 201
+    row = ModelProvider.objects.get(name="gpu")
+    assert "sk-secret" not in row.api_key_encrypted
+    assert decrypt(row.api_key_encrypted) == "sk-secret"
+    names = [p["name"] for p in client.get("/api/providers").json()]
+    assert names[0] == "embedded"
+    assert "gpu" in names
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_run_draft_returns_trace(owner: Any, make_app: Any, client_for: Any) -> None:
+    app, _ = make_app(owner, publish=False)
+    response = _json(client_for(owner), "post", f"/api/apps/{app.pk}/runs", {"query": "yo"})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert (body["status"], body["answer"], body["source"]) == ("succeeded", "echo: yo", "draft")
+    assert [n["node_id"] for n in body["node_runs"]] == ["start", "tpl", "answer"]

@@ -1,0 +1,66 @@
+"""The demo workspace and app of `make run`, answered by the real embedded model over HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from builder.demo import DEMO_APP, do_seed_demo
+from builder.keys import do_create_api_key
+from builder.models import App, Run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_seed_demo_is_idempotent_and_keeps_password(settings: Any, tmp_path: Any) -> None:
+    settings.DATA_DIR = tmp_path
+    user, password = do_seed_demo()
+    again, shown = do_seed_demo()
+    assert user.pk == again.pk
+    assert password
+    assert shown == password
+    assert user.check_password(password)
+    assert App.objects.filter(slug=DEMO_APP).count() == 1
+    assert App.objects.get(slug=DEMO_APP).versions.count() == 1
+
+
+def test_demo_app_streams_embedded_model_answer_over_http(
+    live_url: str, settings: Any, tmp_path: Any
+) -> None:
+    settings.DATA_DIR = tmp_path
+    do_seed_demo()
+    app = App.objects.get(slug=DEMO_APP)
+    _, key = do_create_api_key(app, "test", None)
+    events = []
+    with httpx.stream(
+        "POST",
+        f"{live_url}/v1/chat-messages",
+        timeout=120,
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "query": "Hi, who are you?",
+            "inputs": {},
+            "user": "u1",
+            "response_mode": "streaming",
+        },
+    ) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "workflow_started"
+    assert kinds[-2:] == ["message_end", "workflow_finished"], kinds
+    answer = "".join(e["answer"] for e in events if e["event"] == "message")
+    assert kinds.count("message") > 3  # streamed token by token, not in one piece
+    assert len(answer.split()) >= 3
+    usage = events[-2]["metadata"]["usage"]
+    assert usage["completion_tokens"] > 0
+    assert usage["prompt_tokens"] > 0
+    run = Run.objects.get(pk=events[0]["task_id"])
+    assert run.status == "succeeded"
+    assert run.answer == answer
+    assert run.node_runs.get(node_id="llm").completion_tokens == usage["completion_tokens"]

@@ -1,0 +1,92 @@
+"""The WebSocket that streams a draft run's events to the editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from portal.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+
+async def _connect(user: Any, app_id: int) -> tuple[WebsocketCommunicator, bool]:
+    from channels.routing import URLRouter
+
+    from builder.routing import websocket_urlpatterns
+
+    communicator = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns), f"/ws/apps/{app_id}/runs/"
+    )
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+async def _events_until_finished(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
+    events = []
+    while True:
+        message = await communicator.receive_json_from(timeout=30)
+        if message["type"] == "event":
+            events.append(message["event"])
+            if message["event"]["kind"] == "run_finished":
+                return events
+
+
+async def test_run_consumer_streams_draft_run_events(owner: Any, make_app: Any) -> None:
+    app, _ = await sync_to_async(make_app)(owner, publish=False)
+    communicator, connected = await _connect(owner.user, app.pk)
+    assert connected
+    await communicator.send_json_to({"type": "run", "query": "ping", "inputs": {}})
+    created = await communicator.receive_json_from(timeout=10)
+    assert created["type"] == "run_created"
+    events = await _events_until_finished(communicator)
+    kinds = [e["kind"] for e in events]
+    assert kinds == [
+        "run_started",
+        "node_started",
+        "node_succeeded",
+        "node_started",
+        "node_succeeded",
+        "node_started",
+        "text_chunk",
+        "node_succeeded",
+        "run_finished",
+    ]
+    assert events[-1]["answer"] == "echo: ping"
+    assert all(e["run_id"] == created["run_id"] for e in events)
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+    await communicator.disconnect()
+
+
+async def test_run_consumer_refuses_viewer_and_stranger(make_member: Any, make_app: Any) -> None:
+    owner = await sync_to_async(make_member)("owner")
+    app, _ = await sync_to_async(make_app)(owner, publish=False)
+    viewer = await sync_to_async(make_member)("viewer", owner.workspace)
+    stranger = await sync_to_async(make_member)("owner")
+    for membership in (viewer, stranger):
+        communicator, connected = await _connect(membership.user, app.pk)
+        assert not connected
+        await communicator.disconnect()
+
+
+async def test_run_consumer_reports_graph_issues(owner: Any, make_app: Any) -> None:
+    from tests.conftest import echo_chat_spec
+
+    spec = echo_chat_spec()
+    spec["edges"] = []
+    app, _ = await sync_to_async(make_app)(owner, spec=spec, publish=False)
+    communicator, _ = await _connect(owner.user, app.pk)
+    await communicator.send_json_to({"type": "run", "query": "x"})
+    message = await communicator.receive_json_from(timeout=10)
+    assert message["type"] == "error"
+    assert message["code"] == "graph_invalid"
+    assert {i["code"] for i in message["issues"]} >= {"unreachable"}
+    await communicator.disconnect()
+
+
+def test_asgi_application_routes_http_and_websocket() -> None:
+    assert set(application.application_mapping) == {"http", "websocket"}

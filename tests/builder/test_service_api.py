@@ -1,0 +1,231 @@
+"""The published Service API (Dify-compatible) on no-model apps: events, bodies, errors, logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import AsyncClient
+
+from builder.models import Message, NodeRun, Run
+from tests.builder.sse import parse_sse, read_stream
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def _post(path: str, key: str, body: dict[str, Any]) -> Any:
+    return await AsyncClient().post(path, body, content_type="application/json", headers=_auth(key))
+
+
+@pytest.fixture
+def chat_app(owner: Any, make_app: Any) -> tuple[Any, str]:
+    return make_app(owner, mode="chat", slug="echo-chat")
+
+
+@pytest.fixture
+def workflow_app(owner: Any, make_app: Any) -> tuple[Any, str]:
+    return make_app(owner, mode="workflow", slug="greeter")
+
+
+async def test_chat_messages_streams_dify_events_in_order(chat_app: tuple[Any, str]) -> None:
+    _, key = chat_app
+    response = await _post(
+        "/v1/chat-messages",
+        key,
+        {"query": "hi", "inputs": {}, "user": "u1", "response_mode": "streaming"},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    events = parse_sse(await read_stream(response))
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "workflow_started"
+    assert kinds[-2:] == ["message_end", "workflow_finished"]
+    assert kinds.count("node_started") == 3
+    assert kinds.count("node_finished") == 3
+    assert "".join(e["answer"] for e in events if e["event"] == "message") == "echo: hi"
+    assert kinds.index("message") < kinds.index("message_end")
+    finished = events[-1]["data"]
+    assert finished["status"] == "succeeded"
+    assert {e["conversation_id"] for e in events} == {events[0]["conversation_id"]}
+    run = await Run.objects.aget(pk=events[0]["task_id"])
+    assert (run.status, run.answer, run.source, run.end_user) == (
+        "succeeded",
+        "echo: hi",
+        "api",
+        "u1",
+    )
+    statuses = [n async for n in NodeRun.objects.filter(run=run).values_list("node_id", "status")]
+    assert sorted(statuses) == [
+        ("answer", "succeeded"),
+        ("start", "succeeded"),
+        ("tpl", "succeeded"),
+    ]
+
+
+async def test_chat_messages_blocking_keeps_conversation_memory(
+    chat_app: tuple[Any, str],
+) -> None:
+    _, key = chat_app
+    first = await _post(
+        "/v1/chat-messages", key, {"query": "one", "user": "u1", "response_mode": "blocking"}
+    )
+    body = first.json()
+    assert first.status_code == 200, body
+    assert (body["event"], body["answer"]) == ("message", "echo: one")
+    assert body["metadata"]["usage"]["total_tokens"] == 0
+    second = await _post(
+        "/v1/chat-messages",
+        key,
+        {
+            "query": "two",
+            "user": "u1",
+            "response_mode": "blocking",
+            "conversation_id": body["conversation_id"],
+        },
+    )
+    assert second.json()["conversation_id"] == body["conversation_id"]
+    queries = [
+        q
+        async for q in Message.objects.filter(conversation_id=body["conversation_id"]).values_list(
+            "query", flat=True
+        )
+    ]
+    assert queries == ["one", "two"]
+
+
+async def test_chat_messages_unknown_conversation_is_404(chat_app: tuple[Any, str]) -> None:
+    _, key = chat_app
+    response = await _post(
+        "/v1/chat-messages",
+        key,
+        {
+            "query": "x",
+            "response_mode": "blocking",
+            "conversation_id": "00000000-0000-0000-0000-000000000000",
+        },
+    )
+    assert response.status_code == 404
+    assert response.json()["field"] == "conversation_id"
+
+
+async def test_workflows_run_blocking_returns_outputs(workflow_app: tuple[Any, str]) -> None:
+    _, key = workflow_app
+    response = await _post(
+        "/v1/workflows/run",
+        key,
+        {"inputs": {"name": "Ada"}, "user": "u2", "response_mode": "blocking"},
+    )
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["data"]["status"] == "succeeded"
+    assert body["data"]["outputs"] == {"greeting": "Hello, Ada!"}
+    assert body["task_id"] == body["workflow_run_id"] == body["data"]["id"]
+    assert body["data"]["total_steps"] == 3
+
+
+async def test_workflows_run_streaming_ends_with_workflow_finished(
+    workflow_app: tuple[Any, str],
+) -> None:
+    _, key = workflow_app
+    response = await _post(
+        "/v1/workflows/run", key, {"inputs": {"name": "Bo"}, "response_mode": "streaming"}
+    )
+    events = parse_sse(await read_stream(response))
+    assert events[0]["event"] == "workflow_started"
+    assert events[-1]["event"] == "workflow_finished"
+    assert events[-1]["data"]["outputs"] == {"greeting": "Hello, Bo!"}
+
+
+@pytest.mark.parametrize(("inputs", "field"), [({}, "name"), ({"name": "x" * 30}, "name")])
+async def test_workflows_run_bad_input_is_400_naming_the_field(
+    workflow_app: tuple[Any, str],
+    inputs: dict[str, Any],
+    field: str,
+) -> None:
+    _, key = workflow_app
+    before = await Run.objects.acount()
+    response = await _post(
+        "/v1/workflows/run", key, {"inputs": inputs, "response_mode": "blocking"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_param"
+    assert response.json()["field"] == f"inputs.{field}"
+    assert await Run.objects.acount() == before
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ({}, "unauthorized"),
+        ({"Authorization": "Bearer app-nope"}, "invalid_api_key"),
+        ({"Authorization": "Basic abc"}, "unauthorized"),
+    ],
+)
+async def test_service_api_refuses_bad_keys(
+    chat_app: tuple[Any, str], header: dict[str, str], code: str
+) -> None:
+    response = await AsyncClient().post(
+        "/v1/chat-messages", {"query": "x"}, content_type="application/json", headers=header
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == code
+
+
+async def test_service_api_refuses_revoked_key(chat_app: tuple[Any, str]) -> None:
+    from asgiref.sync import sync_to_async
+
+    from builder.keys import _hash, do_revoke_api_key
+    from builder.models import ApiKey
+
+    _, key = chat_app
+    assert (
+        await _post("/v1/chat-messages", key, {"query": "x", "response_mode": "blocking"})
+    ).status_code == 200
+    row = await ApiKey.objects.aget(key_hash=_hash(key))
+    await sync_to_async(do_revoke_api_key)(row)
+    response = await _post("/v1/chat-messages", key, {"query": "x", "response_mode": "blocking"})
+    assert (response.status_code, response.json()["code"]) == (401, "revoked_api_key")
+
+
+async def test_chat_endpoint_refuses_workflow_app(workflow_app: tuple[Any, str]) -> None:
+    _, key = workflow_app
+    response = await _post("/v1/chat-messages", key, {"query": "x"})
+    assert (response.status_code, response.json()["code"]) == (400, "app_unavailable")
+
+
+async def test_unpublished_app_is_unavailable(owner: Any, make_app: Any) -> None:
+    from asgiref.sync import sync_to_async
+
+    _, key = await sync_to_async(make_app)(owner, slug="draft-only", publish=False)
+    response = await _post("/v1/chat-messages", key, {"query": "x"})
+    assert (response.status_code, response.json()["code"]) == (400, "app_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "query"),
+        ({"query": 5}, "query"),
+        ({"query": "x", "inputs": []}, "inputs"),
+        ({"query": "x", "response_mode": "fast"}, "response_mode"),
+    ],
+)
+async def test_chat_messages_bad_body_names_field(
+    chat_app: tuple[Any, str], body: dict[str, Any], field: str
+) -> None:
+    _, key = chat_app
+    response = await _post("/v1/chat-messages", key, body)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+async def test_chat_messages_invalid_json_is_400(chat_app: tuple[Any, str]) -> None:
+    _, key = chat_app
+    response = await AsyncClient().post(
+        "/v1/chat-messages", b"{nope", content_type="application/json", headers=_auth(key)
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_param")

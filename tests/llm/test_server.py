@@ -1,0 +1,138 @@
+"""The model server over real HTTP: OpenAI's wire format, validation, errors, disconnects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import openai
+import pytest
+
+from runtime.llm.server import create_app
+from tests.llm._http import serve
+from tests.llm.conftest import ScriptedModel
+
+
+def test_server_non_stream_with_official_openai_client(scripted_url: str) -> None:
+    client = openai.OpenAI(base_url=scripted_url, api_key="unused")
+    answer = client.chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": "one two"}]
+    )
+    assert answer.choices[0].message.content == "one two"
+    assert answer.choices[0].finish_reason == "stop"
+    assert answer.usage is not None
+    assert (answer.usage.prompt_tokens, answer.usage.total_tokens) == (2, 4)
+
+
+def test_server_stream_with_official_openai_client(scripted_url: str) -> None:
+    client = openai.OpenAI(base_url=scripted_url, api_key="unused")
+    chunks = list(
+        client.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "a b c"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "a b c"
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].choices == []
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == 3
+    assert len({c.id for c in chunks}) == 1
+
+
+def test_server_non_stream_tool_calls(scripted_url: str) -> None:
+    client = openai.OpenAI(base_url=scripted_url, api_key="unused")
+    answer = client.chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": "tool please"}]
+    )
+    call = answer.choices[0].message.tool_calls[0]  # type: ignore[index]
+    assert (call.id, call.function.name, call.function.arguments) == ("call_1", "lookup", '{"q": "x"}')  # type: ignore[union-attr]
+    assert answer.choices[0].finish_reason == "tool_calls"
+
+
+def test_server_stream_without_usage_option_sends_no_usage_chunk(scripted_url: str) -> None:
+    body = {"model": "echo", "messages": [{"role": "user", "content": "x"}], "stream": True}
+    response = httpx.post(f"{scripted_url}/chat/completions", json=body)
+    events = [line[6:] for line in response.text.splitlines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    assert all("usage" not in json.loads(e) for e in events[:-1])
+    assert response.headers["content-type"].startswith("text/event-stream")
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"messages": [{"role": "user", "content": "x"}]}, "model"),
+        ({"model": "echo"}, "messages"),
+        ({"model": "echo", "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
+        ({"model": "echo", "messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
+        ({"model": "echo", "messages": [{"role": "user"}], "temperature": "hot"}, "temperature"),
+        ({"model": "echo", "messages": [{"role": "user"}], "max_tokens": 0}, "max_tokens"),
+        ({"model": "echo", "messages": [{"role": "user"}], "stop": [1]}, "stop"),
+    ],
+)
+def test_server_rejects_bad_field_with_400(scripted_url: str, body: dict, param: str) -> None:
+    response = httpx.post(f"{scripted_url}/chat/completions", json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["param"] == param
+    assert error["message"].startswith(param)
+    assert error["code"] == 400
+
+
+def test_server_rejects_invalid_json(scripted_url: str) -> None:
+    response = httpx.post(f"{scripted_url}/chat/completions", content=b"{oops")
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]["message"]
+
+
+def test_server_unknown_model_is_404(scripted_url: str) -> None:
+    body = {"model": "gpt-9", "messages": [{"role": "user", "content": "x"}]}
+    response = httpx.post(f"{scripted_url}/chat/completions", json=body)
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "NotFoundError"
+
+
+def test_server_health_models_and_unknown_route(scripted_url: str) -> None:
+    root = scripted_url.removesuffix("/v1")
+    assert httpx.get(f"{root}/health").status_code == 200
+    models = httpx.get(f"{scripted_url}/models").json()
+    assert models["object"] == "list"
+    assert [m["id"] for m in models["data"]] == ["echo"]
+    assert httpx.get(f"{scripted_url}/nothing").status_code == 404
+    assert httpx.get(f"{scripted_url}/chat/completions").status_code == 405
+
+
+def test_server_adapters_need_model_support() -> None:
+    class NoAdapters:
+        stream = ScriptedModel.stream
+        list_models = ScriptedModel.list_models
+        adapters: list[str] = []  # noqa: RUF012
+
+    with serve(create_app(NoAdapters(), "echo")) as url:  # type: ignore[arg-type]
+        body = {"lora_name": "a", "lora_path": "/x"}
+        response = httpx.post(f"{url}/load_lora_adapter", json=body)
+    assert response.status_code == 400
+    assert "LoRA" in response.json()["error"]["message"]
+
+
+async def test_server_client_disconnect_cancels_generation() -> None:
+    model = ScriptedModel(delay_s=0.05)
+    with serve(create_app(model, "echo")) as url:
+        words = " ".join(f"w{i}" for i in range(200))
+        body = {"model": "echo", "messages": [{"role": "user", "content": words}], "stream": True}
+        async with httpx.AsyncClient() as client:
+            async with client.stream("POST", f"{url}/chat/completions", json=body) as response:
+                async for line in response.aiter_lines():
+                    if "w3" in line:
+                        break
+        for _ in range(100):
+            if model.cancelled:
+                break
+            await asyncio.sleep(0.02)
+    assert model.cancelled == 1

@@ -1,0 +1,206 @@
+"""The portal end to end in Chromium, against the real ASGI server and the embedded model.
+
+Sign in, open the demo app, stream a test run over the WebSocket, publish with a note, create an
+API key (shown once) and call the published app with it. Screenshots land in the test's output
+folder (pytest-playwright's --output, test-results/ by default).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "e2e-Password-123"
+EMAIL = "admin@weft.local"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "WEFT_DATA_DIR": str(data_dir),
+        "WEFT_DEBUG": "1",
+        "WEFT_HTTPS": "0",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "WEFT_ADMIN_EMAIL": EMAIL,
+        "WEFT_ADMIN_PASSWORD": PASSWORD,
+        "WEFT_MODEL_CACHE": os.environ.get("WEFT_MODEL_CACHE")
+        or str(Path.home() / ".cache" / "weft" / "models"),
+        "OMP_WAIT_POLICY": "PASSIVE",
+    })
+    for name in ("DATABASE_URL", "REDIS_URL", "WEFT_EMBEDDED_URL"):
+        env.pop(name, None)  # the embedded defaults: SQLite in the temp dir, in-process model
+    return env
+
+
+@pytest.fixture(scope="module")
+def weft_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """uvicorn serving Weft on a fresh data dir with the demo workspace seeded."""
+    data_dir = tmp_path_factory.mktemp("weft-data")
+    env = _server_env(data_dir)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "--noinput"], ["prepare_model"], ["seed_demo"]):
+        subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, timeout=600,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    port = _free_port()
+    log = (data_dir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: {(data_dir / 'server.log').read_text()}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not answer /healthz within 60 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _shot(page: Page, folder: Path, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of the image
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}}
+
+
+def test_portal_demo_app_run_publish_and_key(weft_server: str, page: Page,
+                                             output_path: str) -> None:
+    shots = Path(output_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # Sign in.
+    page.goto(f"{weft_server}/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    _shot(page, shots, "01-login")
+    page.fill("#id_username", EMAIL)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+    # The demo app's card.
+    card = page.locator("a.app-card[data-app-slug='demo-chat']")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("Demo chat")
+    expect(card).to_contain_text("v1 published")
+    expect(page.locator("header.topbar")).to_contain_text(EMAIL)
+    _shot(page, shots, "02-home")
+    card.click()
+
+    # A streamed test run.
+    expect(page.locator("h1")).to_have_text("Demo chat")
+    expect(page.locator("#draft-validation")).to_have_attribute("data-state", "valid")
+    page.fill("#run-query", "Write one sentence about the sea.")
+    page.click("#run-button")
+    expect(page.locator("#run-status")).to_have_attribute("data-state", "running")
+    bubble = page.locator("#transcript .msg-bot").last
+    answer = bubble.locator(".msg-text")
+    expect(bubble).to_have_class(re.compile("streaming"))
+    expect(answer).not_to_have_text("", timeout=60_000)  # the first tokens arrive
+    first = answer.text_content() or ""
+    _shot(page, shots, "03-streaming")
+    expect(page.locator("#run-status")).to_have_attribute("data-state", "succeeded",
+                                                          timeout=90_000)
+    final = answer.text_content() or ""
+    assert len(final) > len(first), "the answer arrived in one piece, not streamed"
+    rows = page.locator("#trace-body tr.trace-row")
+    expect(rows).to_have_count(3)
+    for i in range(3):
+        expect(rows.nth(i)).to_have_attribute("data-status", "succeeded")
+    rows.nth(1).click()  # the LLM node's inputs and outputs
+    expect(page.locator("#live-detail-2")).to_be_visible()
+    expect(page.locator("#live-detail-2")).to_contain_text(final.strip()[:20])
+    expect(page.locator("#conversation-label")).to_be_visible()
+    expect(page.locator("#new-conversation")).to_be_enabled()
+    expect(page.locator("#runs-body tr").first).to_contain_text("Succeeded")
+    _shot(page, shots, "04-run-finished")
+
+    # Publish with a note.
+    page.fill("#publish-note", "e2e release")
+    page.click("#publish-button")
+    expect(page.locator("#publish-result")).to_contain_text("version 2")
+    expect(page.locator("#version-list li").first).to_contain_text("v2")
+    expect(page.locator("#version-list li").first).to_contain_text("e2e release")
+
+    # An API key, shown once.
+    page.fill("#key-name", "e2e key")
+    page.click("#key-button")
+    expect(page.locator("#key-reveal")).to_be_visible()
+    key = (page.locator("#new-key").text_content() or "").strip()
+    assert len(key) >= 20
+    expect(page.locator("#curl-example")).to_contain_text("/v1/chat-messages")
+    expect(page.locator("#keys-body tr").first).to_contain_text("e2e key")
+    page.locator("#api-keys").scroll_into_view_if_needed()
+    _shot(page, shots, "05-published-and-key")
+
+    page.reload()
+    assert key not in page.content()  # only its prefix is ever shown again
+    expect(page.locator("#version-list li").first).to_contain_text("e2e release")
+
+    # The run's own page.
+    page.locator("#runs-body a", has_text="Details").first.click()
+    expect(page.locator(".run-summary")).to_contain_text("Succeeded")
+    expect(page.locator("table.table-trace tr.trace-row")).to_have_count(3)
+    page.locator("table.table-trace tr.trace-row").nth(1).click()
+    _shot(page, shots, "06-run-page")
+
+    # The published app answers over the Service API with the new key.
+    response = httpx.post(f"{weft_server}/v1/chat-messages", timeout=120,
+                          headers={"Authorization": f"Bearer {key}"},
+                          json={"inputs": {}, "query": "Say hello.", "user": "e2e",
+                                "response_mode": "blocking"})
+    assert response.status_code == 200, response.text
+    assert response.json()["answer"].strip()
+
+    # A new workflow app from the home page's form, run with its start variable.
+    page.goto(f"{weft_server}/")
+    page.fill("#new-app-name", "Tagline <writer>")
+    page.check("input[name=mode][value=workflow]")
+    page.click("#new-app-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Tagline <writer>")
+    expect(page.locator("#head-version")).to_have_text("Not published")
+    page.fill("#in-query", "Write a short tagline for a bakery.")
+    page.click("#run-button")
+    expect(page.locator("#run-status")).to_have_attribute("data-state", "succeeded",
+                                                          timeout=90_000)
+    expect(page.locator("#workflow-text")).not_to_have_text("")
+    expect(page.locator("#workflow-json")).to_contain_text('"text"')
+    expect(page.locator("#trace-body tr.trace-row[data-status=succeeded]")).to_have_count(3)
+    _shot(page, shots, "07-workflow-app")
+    assert not errors, errors

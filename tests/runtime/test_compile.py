@@ -1,0 +1,185 @@
+"""compile_workflow/validate: every issue code, collected all at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from runtime.compile import compile_workflow, validate
+from runtime.errors import GraphInvalidError
+from runtime.issues import Issue
+from runtime.spec import WorkflowSpec
+from tests.runtime.helpers import build, edge, if_flag, node, start
+
+END = node("end", "end", outputs=[])
+
+
+def issues(
+    nodes: list[dict[str, Any]], edges: list[dict[str, Any]], mode: str = "workflow"
+) -> list[Issue]:
+    spec = WorkflowSpec.model_validate({"mode": mode, "nodes": nodes, "edges": edges})
+    return validate(spec)
+
+
+def codes(found: list[Issue]) -> list[tuple[str, str | None]]:
+    return [(i.code, i.node_id) for i in found]
+
+
+def test_compile_accepts_valid_graph() -> None:
+    graph = build([start(), node("a", "sleep"), END], [edge("s", "a"), edge("a", "end")])
+    assert graph.start_id == "s"
+    assert graph.generations == (("s",), ("a",), ("end",))
+    assert graph.successors["s"] == (("source", "a"),)
+    assert nx.is_frozen(graph.graph)
+
+
+def test_compile_reports_unknown_node_type() -> None:
+    found = issues([start(), node("x", "nope"), END], [edge("s", "x"), edge("x", "end")])
+    assert ("unknown_node_type", "x") in codes(found)
+
+
+def test_compile_reports_bad_config_with_field() -> None:
+    found = issues(
+        [start(), node("a", "sleep", delay="soon", bogus=1), END],
+        [edge("s", "a"), edge("a", "end")],
+    )
+    bad = [i for i in found if i.code == "bad_config"]
+    assert {i.field for i in bad} == {"delay", "bogus"}
+    assert all(i.node_id == "a" for i in bad)
+
+
+def test_compile_reports_duplicate_node_id() -> None:
+    found = issues(
+        [start(), node("a", "sleep"), node("a", "sleep"), END], [edge("s", "a"), edge("a", "end")]
+    )
+    assert ("duplicate_node_id", "a") in codes(found)
+
+
+def test_compile_reports_dangling_edge() -> None:
+    found = issues([start(), END], [edge("s", "end"), edge("s", "ghost")])
+    assert ("dangling_edge", "s") in codes(found)
+
+
+def test_compile_reports_cycle() -> None:
+    found = issues(
+        [start(), node("a", "sleep"), node("b", "sleep"), END],
+        [edge("s", "a"), edge("a", "b"), edge("b", "a"), edge("b", "end")],
+    )
+    assert ("cycle", "a") in codes(found)
+
+
+def test_compile_reports_no_start() -> None:
+    assert ("no_start", None) in codes(issues([END], []))
+
+
+def test_compile_reports_several_starts() -> None:
+    second = node("s2", "start")
+    found = issues([start(), second, END], [edge("s", "end"), edge("s2", "end")])
+    assert ("several_starts", "s2") in codes(found)
+
+
+def test_compile_reports_unreachable() -> None:
+    found = issues([start(), node("lost", "sleep"), END], [edge("s", "end"), edge("lost", "end")])
+    assert ("unreachable", "lost") in codes(found)
+
+
+def test_compile_reports_no_output_on_dead_end_path() -> None:
+    found = issues(
+        [start(), node("a", "sleep"), node("b", "sleep"), END],
+        [edge("s", "a"), edge("a", "end"), edge("s", "b")],
+    )
+    assert ("no_output", "b") in codes(found)
+
+
+def test_compile_reports_no_output_without_output_node() -> None:
+    assert ("no_output", None) in codes(issues([start()], []))
+
+
+def test_compile_reports_wrong_mode_for_answer_in_workflow_app() -> None:
+    found = issues(
+        [start(), node("ans", "answer", answer="hi"), END], [edge("s", "ans"), edge("ans", "end")]
+    )
+    assert ("wrong_mode", "ans") in codes(found)
+
+
+def test_compile_reports_wrong_mode_for_end_in_chat_app() -> None:
+    found = issues([start(), END], [edge("s", "end")], mode="chat")
+    assert ("wrong_mode", "end") in codes(found)
+    assert ("no_output", None) in codes(found)
+
+
+def test_compile_reports_unknown_variable_not_upstream() -> None:
+    nodes = [
+        start(),
+        node("a", "sleep"),
+        node("b", "sleep"),
+        node("end", "end", outputs=[{"variable": "x", "value_selector": ["b", "value"]}]),
+    ]
+    found = issues(nodes, [edge("s", "a"), edge("s", "b"), edge("a", "end"), edge("b", "end")])
+    assert found == []
+    nodes[3] = node(
+        "t",
+        "template",
+        template="{{ v }}",
+        variables=[{"variable": "v", "value_selector": ["b", "value"]}],
+    )
+    nodes.append(END)
+    found = issues(
+        nodes, [edge("s", "a"), edge("s", "b"), edge("a", "t"), edge("t", "end"), edge("b", "end")]
+    )
+    assert ("unknown_variable", "t") in codes(found)
+
+
+def test_compile_reports_unknown_variable_missing_field_and_sys() -> None:
+    nodes = [
+        start("q"),
+        node(
+            "ans",
+            "answer",
+            answer="{{#s.nope#}} {{#sys.bogus#}} {{#sys.query#}} {{#env.KEY#}} {{#s.q#}}",
+        ),
+    ]
+    found = issues(nodes, [edge("s", "ans")], mode="chat")
+    assert [(i.code, i.field) for i in found] == [
+        ("unknown_variable", "s.nope"),
+        ("unknown_variable", "sys.bogus"),
+    ]
+
+
+def test_compile_reports_unknown_handle() -> None:
+    found = issues(
+        [start("flag"), if_flag(), END],
+        [edge("s", "if"), edge("if", "end", "maybe"), edge("if", "end", "false")],
+    )
+    assert ("unknown_handle", "if") in codes(found)
+
+
+def test_compile_accepts_fail_branch_handle_only_with_strategy() -> None:
+    nodes = [start(), node("a", "sleep"), END]
+    found = issues(nodes, [edge("s", "a"), edge("a", "end"), edge("a", "end", "fail-branch")])
+    assert ("unknown_handle", "a") in codes(found)
+    nodes[1] = node("a", "sleep", settings={"error_strategy": "fail_branch"})
+    assert issues(nodes, [edge("s", "a"), edge("a", "end"), edge("a", "end", "fail-branch")]) == []
+
+
+def test_compile_collects_every_issue_at_once() -> None:
+    found = issues(
+        [node("x", "nope"), node("a", "sleep", bogus=1), node("a", "sleep")], [edge("a", "ghost")]
+    )
+    assert {i.code for i in found} >= {
+        "unknown_node_type",
+        "bad_config",
+        "duplicate_node_id",
+        "dangling_edge",
+        "no_start",
+        "no_output",
+    }
+
+
+def test_compile_raises_graph_invalid_with_issues() -> None:
+    spec = WorkflowSpec.model_validate({"mode": "workflow", "nodes": [], "edges": []})
+    with pytest.raises(GraphInvalidError) as info:
+        compile_workflow(spec)
+    assert {i.code for i in info.value.issues} == {"no_start", "no_output"}
