@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,6 +51,19 @@ def do_revoke_api_key(key: ApiKey) -> None:
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
     cache.delete(_cache_key(key.key_hash))
+    _local.pop(key.key_hash, None)
+
+
+_local: dict[str, tuple[float, KeyOwner]] = {}
+_LOCAL_S = 5.0  # a revocation in another process takes effect within this time
+
+
+def peek_key_owner(authorization: str | None) -> KeyOwner | None:
+    """The owner from this process's recent lookups, without I/O; None when not known."""
+    if not authorization or not authorization.startswith("Bearer "):
+        return None
+    hit = _local.get(_hash(authorization[7:].strip()))
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < _LOCAL_S else None
 
 
 def get_key_owner(authorization: str | None) -> KeyOwner:
@@ -71,6 +85,7 @@ def get_key_owner(authorization: str | None) -> KeyOwner:
         cached = KeyOwner(row["id"], row["app_id"], row["app__workspace_id"])
         cache.set(_cache_key(key_hash), cached, _CACHE_S)
         _touch(row["id"], row["last_used_at"])
+    _local[key_hash] = (time.monotonic(), cached)
     return cached  # type: ignore[no-any-return]  # only KeyOwner values are cached here
 
 

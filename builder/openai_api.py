@@ -11,19 +11,17 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from builder.actions.runs import RunHandle, RunRequest, do_start_run
 from builder.errors import ApiError
 from builder.models import RunSource
-from builder.published import get_published
 from builder.service_api import (
-    _authenticate,
-    _json_body,
-    _published,
-    _stream_response,
+    authenticate,
+    json_body,
+    published_app,
     service_view,
+    stream_response,
 )
 from runtime.events import RunFinished, TextChunk
 from runtime.llm.protocol import ChatMessage
@@ -111,13 +109,13 @@ async def _stream(handle: RunHandle, model: str, include_usage: bool) -> AsyncIt
 
 
 async def _chat_completions(request: HttpRequest) -> HttpResponse:
-    owner = await _authenticate(request)
-    body = _json_body(request)
+    owner = await authenticate(request)
+    body = json_body(request)
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise ApiError("invalid_param", 400, "model (the app slug) is required", field="model")
     history, query = _messages(body)
-    pub = await _published(owner, "chat")
+    pub = await published_app(owner, "chat")
     if pub.app.slug != model:
         raise ApiError(
             "model_not_found", 404, f"model {model!r} is not the app of this key", field="model"
@@ -136,7 +134,7 @@ async def _chat_completions(request: HttpRequest) -> HttpResponse:
     )
     if body.get("stream"):
         include = bool((body.get("stream_options") or {}).get("include_usage"))
-        return _stream_response(_stream(handle, model, include))
+        return stream_response(_stream(handle, model, include))
     end: RunFinished | None = None
     async for event in handle.events():
         if isinstance(event, RunFinished):
@@ -178,8 +176,8 @@ async def chat_completions(request: HttpRequest) -> HttpResponse:
 async def list_models(request: HttpRequest) -> HttpResponse:
     """OpenAI's GET /v1/models: the one app this key grants."""
     try:
-        owner = await _authenticate(request)
-        pub = await sync_to_async(get_published, thread_sensitive=False)(owner.app_id)
+        owner = await authenticate(request)
+        pub = await published_app(owner)
     except ApiError as err:
         return openai_error(err)
     return JsonResponse(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from builder.crypto import decrypt
@@ -92,6 +94,28 @@ class ProviderInfo:
     name: str
     kind: str
     models: tuple[str, ...]
+
+
+_workspace_cache: dict[int, tuple[float, WorkspaceModels]] = {}
+_WORKSPACE_TTL_S = 2.0  # provider edits reach running servers within this time
+
+
+async def get_workspace_models(workspace_id: int) -> WorkspaceModels:
+    """The workspace's resolver, cached briefly so a busy app does not query per run."""
+    hit = _workspace_cache.get(workspace_id)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < _WORKSPACE_TTL_S:
+        return hit[1]
+    models = await sync_to_async(WorkspaceModels.for_workspace, thread_sensitive=False)(
+        workspace_id
+    )
+    _workspace_cache[workspace_id] = (now, models)
+    return models
+
+
+def forget_workspace_models(workspace_id: int) -> None:
+    """Drop the cached resolver after a provider change in this process."""
+    _workspace_cache.pop(workspace_id, None)
 
 
 class WorkspaceModels:

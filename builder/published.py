@@ -23,12 +23,17 @@ class Published:
 _cache: dict[int, tuple[float, Published]] = {}
 
 
+def peek_published(app_id: int) -> Published | None:
+    """The cached entry while it is fresh, without I/O."""
+    hit = _cache.get(app_id)
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < _TTL_S else None
+
+
 def get_published(app_id: int) -> Published:
     """The app's newest version; ApiError 400 `app_unavailable` when nothing is published."""
-    hit = _cache.get(app_id)
     now = time.monotonic()
-    if hit is not None and now - hit[0] < _TTL_S:
-        return hit[1]
+    if (hit := peek_published(app_id)) is not None:
+        return hit
     version = (
         AppVersion.objects.filter(app_id=app_id).select_related("app").order_by("-number").first()
     )

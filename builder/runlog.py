@@ -1,4 +1,9 @@
-"""Turns a run's event stream into its Run and NodeRun rows (the trace a person reads)."""
+"""Turns a run's event stream into its Run and NodeRun rows (the trace a person reads).
+
+Rows are written by one writer thread per process in batches (see `_logwriter`): a run queues
+its "started" row (and a new conversation) without waiting, and waits only for its finished
+record, so its trace is stored before its last event reaches the client.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.utils import timezone
 
+from builder._logwriter import LogWriter
 from builder.models import Conversation, Message, NodeRun, Run, RunStatus
 from runtime.events import (
     NodeFailed,
@@ -18,16 +24,40 @@ from runtime.events import (
     RunFinished,
 )
 
+_RUN_FIELDS = [
+    "status",
+    "outputs",
+    "answer",
+    "error_code",
+    "error",
+    "failed_node_id",
+    "elapsed_ms",
+    "total_steps",
+    "prompt_tokens",
+    "completion_tokens",
+    "finished_at",
+]
+
+
+@dataclass
+class NewRun:
+    """A run that has just started (and the conversation it opened, if it opened one)."""
+
+    run: Run
+    new_conversation: Conversation | None = None
+
 
 @dataclass
 class RunRecord:
-    """Collects one run's events in memory; `save()` writes them in one transaction."""
+    """Collects one run's events in memory; the writer stores them when the run ends."""
 
     run: Run
     conversation: Conversation | None = None
     query: str = ""
     nodes: dict[str, NodeRun] = field(default_factory=dict)
     finished: RunFinished | None = None
+    crash: str = ""
+    finished_at: datetime | None = None
 
     def add(self, event: RunEvent) -> None:
         """Fold one event into the record."""
@@ -44,12 +74,12 @@ class RunRecord:
             )
         elif isinstance(event, NodeSucceeded):
             node = self._node(event.node_id, event.node_type, event.at)
-            node.status, node.outputs, node.handle = (
-                "succeeded",
-                _jsonable(event.outputs),
+            node.status, node.outputs = "succeeded", _jsonable(event.outputs)
+            node.handle, node.elapsed_ms, node.attempts = (
                 event.handle,
+                event.elapsed_ms,
+                event.attempts,
             )
-            node.elapsed_ms, node.attempts = event.elapsed_ms, event.attempts
             node.prompt_tokens, node.completion_tokens = (
                 event.prompt_tokens,
                 event.completion_tokens,
@@ -77,8 +107,8 @@ class RunRecord:
             self.nodes[node_id] = node
         return node
 
-    def save(self, finished_at: datetime, fallback_error: str = "") -> None:
-        """Write the run's final state, its node traces and the chat message, all or nothing."""
+    def apply(self) -> None:
+        """Set the run's final fields (in the writer thread, just before writing)."""
         run, end = self.run, self.finished
         if end is not None:
             run.status, run.outputs, run.answer = end.status, _jsonable(end.outputs), end.answer
@@ -88,25 +118,48 @@ class RunRecord:
             run.prompt_tokens, run.completion_tokens = end.prompt_tokens, end.completion_tokens
         else:
             run.status, run.error_code = RunStatus.FAILED, "RunInterrupted"
-            run.error = fallback_error or "the run ended without finishing"
-        run.finished_at = finished_at
+            run.error = self.crash or "the run ended without finishing"
+        run.finished_at = self.finished_at or timezone.now()
         for node in self.nodes.values():
             if node.status == "running":
                 node.status = "stopped" if run.status == RunStatus.STOPPED else "failed"
-        with transaction.atomic():
-            run.save()
-            NodeRun.objects.bulk_create(list(self.nodes.values()))
-            if self.conversation is not None:
-                Message.objects.create(
-                    conversation=self.conversation,
-                    run=run,
-                    query=self.query,
-                    answer=run.answer,
-                    inputs=run.inputs,
-                    prompt_tokens=run.prompt_tokens,
-                    completion_tokens=run.completion_tokens,
-                )
-                Conversation.objects.filter(pk=self.conversation.pk).update(updated_at=finished_at)
+
+    def message(self) -> Message | None:
+        """The chat turn to store, for runs in a conversation."""
+        if self.conversation is None:
+            return None
+        run = self.run
+        return Message(
+            conversation=self.conversation,
+            run=run,
+            query=self.query,
+            answer=run.answer,
+            inputs=run.inputs,
+            prompt_tokens=run.prompt_tokens,
+            completion_tokens=run.completion_tokens,
+        )
+
+
+def write_batch(items: list[object]) -> None:
+    """Write queued NewRun and RunRecord items in order, with as few statements as possible."""
+    records = [i for i in items if isinstance(i, RunRecord)]
+    for record in records:
+        record.apply()
+    starts = [i for i in items if isinstance(i, NewRun)]
+    Conversation.objects.bulk_create([s.new_conversation for s in starts if s.new_conversation])
+    inserted = {id(s.run) for s in starts}
+    Run.objects.bulk_create([s.run for s in starts])
+    Run.objects.bulk_update([r.run for r in records if id(r.run) not in inserted], _RUN_FIELDS)
+    NodeRun.objects.bulk_create([n for r in records for n in r.nodes.values()])
+    messages = [m for r in records if (m := r.message()) is not None]
+    Message.objects.bulk_create(messages)
+    if messages:
+        Conversation.objects.filter(pk__in={m.conversation_id for m in messages}).update(
+            updated_at=timezone.now()
+        )
+
+
+run_log = LogWriter(write_batch)
 
 
 def _jsonable(value: Any) -> Any:

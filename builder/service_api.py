@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods
 from builder.actions.runs import RunHandle, RunRequest, do_start_run, do_stop_run
 from builder.dify import PING, DifyRenderer, error_frame, sse, usage
 from builder.errors import ApiError
-from builder.keys import KeyOwner, get_key_owner
+from builder.keys import KeyOwner, get_key_owner, peek_key_owner
 from builder.models import RunSource
-from builder.published import Published, get_published
+from builder.published import Published, get_published, peek_published
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
@@ -45,13 +45,17 @@ def service_view(*methods: str) -> Callable[[View], View]:
     return wrap
 
 
-async def _authenticate(request: HttpRequest) -> KeyOwner:
-    return await sync_to_async(get_key_owner, thread_sensitive=False)(
-        request.headers.get("Authorization")
-    )
+async def authenticate(request: HttpRequest) -> KeyOwner:
+    """The app a request's API key grants (ApiError 401 otherwise)."""
+    header = request.headers.get("Authorization")
+    owner = peek_key_owner(header)
+    if owner is None:
+        owner = await sync_to_async(get_key_owner, thread_sensitive=False)(header)
+    return owner
 
 
-def _json_body(request: HttpRequest) -> dict[str, Any]:
+def json_body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object body (ApiError 400 otherwise)."""
     try:
         body = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -77,8 +81,13 @@ def _field(
     return value
 
 
-async def _published(owner: KeyOwner, mode: str) -> Published:
-    pub = await sync_to_async(get_published, thread_sensitive=False)(owner.app_id)
+async def published_app(owner: KeyOwner, mode: str | None = None) -> Published:
+    """The key's app, newest version; ApiError 400 when unpublished or of the wrong mode."""
+    pub = peek_published(owner.app_id)
+    if pub is None:
+        pub = await sync_to_async(get_published, thread_sensitive=False)(owner.app_id)
+    if mode is None:
+        return pub
     if pub.app.mode != mode:
         raise ApiError(
             "app_unavailable",
@@ -148,7 +157,8 @@ async def _dify_stream(handle: RunHandle, renderer: DifyRenderer) -> AsyncIterat
             yield sse(data)
 
 
-def _stream_response(frames: AsyncIterator[bytes]) -> StreamingHttpResponse:
+def stream_response(frames: AsyncIterator[bytes]) -> StreamingHttpResponse:
+    """An unbuffered SSE response."""
     response = StreamingHttpResponse(frames, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
@@ -175,17 +185,17 @@ def _raise_failed(end: RunFinished) -> None:
 @service_view("POST")
 async def chat_messages(request: HttpRequest) -> HttpResponse:
     """Dify's POST /v1/chat-messages."""
-    owner = await _authenticate(request)
-    body = _json_body(request)
+    owner = await authenticate(request)
+    body = json_body(request)
     query = _field(body, "query", str, required=True)
     mode = _response_mode(body)
-    pub = await _published(owner, "chat")
+    pub = await published_app(owner, "chat")
     handle = await _start(pub, body, query)
     renderer = DifyRenderer(
         handle.run_id, str(pub.app.pk), "chat", handle.conversation_id, handle.message_id
     )
     if mode == "streaming":
-        return _stream_response(_dify_stream(handle, renderer))
+        return stream_response(_dify_stream(handle, renderer))
     end = await _finish(handle)
     _raise_failed(end)
     return JsonResponse(
@@ -206,14 +216,14 @@ async def chat_messages(request: HttpRequest) -> HttpResponse:
 @service_view("POST")
 async def workflows_run(request: HttpRequest) -> HttpResponse:
     """Dify's POST /v1/workflows/run."""
-    owner = await _authenticate(request)
-    body = _json_body(request)
+    owner = await authenticate(request)
+    body = json_body(request)
     mode = _response_mode(body)
-    pub = await _published(owner, "workflow")
+    pub = await published_app(owner, "workflow")
     handle = await _start(pub, body, "")
     renderer = DifyRenderer(handle.run_id, str(pub.app.pk), "workflow")
     if mode == "streaming":
-        return _stream_response(_dify_stream(handle, renderer))
+        return stream_response(_dify_stream(handle, renderer))
     async for event in handle.events():
         renderer.render(event)
         if isinstance(event, RunFinished):
@@ -230,6 +240,6 @@ async def workflows_run(request: HttpRequest) -> HttpResponse:
 @service_view("POST")
 async def stop_task(request: HttpRequest, task_id: str) -> HttpResponse:
     """Dify's stop endpoints for chat messages and workflow tasks."""
-    await _authenticate(request)
+    await authenticate(request)
     stopped = do_stop_run(task_id)
     return JsonResponse({"result": "success", "stopped": stopped})

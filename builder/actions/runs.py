@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from builder.errors import ApiError
 from builder.models import App, AppVersion, Conversation, Message, Run, RunSource, RunStatus
-from builder.providers import WorkspaceModels
-from builder.runlog import RunRecord
+from builder.providers import get_workspace_models
+from builder.runlog import NewRun, RunRecord, run_log
 from portal.models import User
 from runtime.compile import CompiledGraph
 from runtime.engine import Engine, RunContext
@@ -88,21 +88,34 @@ def do_stop_run(run_id: str) -> bool:
 
 
 async def do_start_run(req: RunRequest) -> RunHandle:
-    """Create the Run row, start the engine as a task, and return its handle."""
-    run, conversation, history = await sync_to_async(_prepare, thread_sensitive=False)(req)
+    """Queue the Run row, start the engine as a task, and return its handle.
+
+    Only a follow-up chat turn reads the database here (its conversation and memory); the run's
+    rows are written by the run-log writer, so a busy server does not serialise on them.
+    """
+    conversation, new_conversation, history = await _conversation(req)
+    run = Run(
+        app=req.app,
+        version=req.version,
+        source=req.source,
+        status=RunStatus.RUNNING,
+        inputs=req.inputs,
+        conversation=conversation,
+        end_user=req.end_user,
+        triggered_by=req.triggered_by,
+        started_at=timezone.now(),
+    )
+    run_log.submit(NewRun(run, new_conversation))
     handle = RunHandle(
         run_id=str(run.id),
         conversation_id=str(conversation.id) if conversation else None,
         message_id=str(run.id) if conversation else None,
         cancel=asyncio.Event(),
     )
-    models = await sync_to_async(WorkspaceModels.for_workspace, thread_sensitive=False)(
-        req.app.workspace_id
-    )
     ctx = RunContext(
         run_id=handle.run_id,
         inputs=req.inputs,
-        models=models,
+        models=await get_workspace_models(req.app.workspace_id),
         sys={
             "query": req.query,
             "user_id": req.end_user,
@@ -122,7 +135,6 @@ async def do_start_run(req: RunRequest) -> RunHandle:
 
 async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: RunRecord) -> None:
     finished: RunFinished | None = None
-    error = ""
     try:
         async for event in Engine(graph).run(ctx):
             rec.add(event)
@@ -132,10 +144,11 @@ async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: 
                 handle.queue.put_nowait(event)
     except Exception as exc:  # the engine reports node errors as events; this is a bug guard
         log.exception("run %s crashed", handle.run_id)
-        error = f"{type(exc).__name__}: {exc}"
+        rec.crash = f"{type(exc).__name__}: {exc}"
     finally:
+        rec.finished_at = timezone.now()
         try:
-            await sync_to_async(rec.save, thread_sensitive=False)(timezone.now(), error)
+            await run_log.write(rec)
         except Exception:
             log.exception("could not save the trace of run %s", handle.run_id)
         _active.pop(handle.run_id, None)
@@ -144,42 +157,28 @@ async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: 
         handle.queue.put_nowait(None)
 
 
-def _prepare(req: RunRequest) -> tuple[Run, Conversation | None, list[ChatMessage]]:
-    conversation: Conversation | None = None
-    history: list[ChatMessage] = []
+async def _conversation(
+    req: RunRequest,
+) -> tuple[Conversation | None, Conversation | None, list[ChatMessage]]:
+    """(conversation, the same if it is new, memory) for chat apps; nothing for the others."""
     if req.history is not None:
-        history = req.history
-    elif req.app.mode == "chat":
-        conversation = _get_conversation(req)
-        history = _history(conversation)
-    run = Run.objects.create(
-        app=req.app,
-        version=req.version,
-        source=req.source,
-        status=RunStatus.RUNNING,
-        inputs=req.inputs,
-        conversation=conversation,
-        end_user=req.end_user,
-        triggered_by=req.triggered_by,
-        started_at=timezone.now(),
-    )
-    return run, conversation, history
+        return None, None, req.history
+    if req.app.mode != "chat":
+        return None, None, []
+    if not req.conversation_id:
+        new = Conversation(app=req.app, end_user=req.end_user, name=req.query[:60])
+        return new, new, []
+    return (*await sync_to_async(_load_conversation, thread_sensitive=False)(req),)
 
 
-def _get_conversation(req: RunRequest) -> Conversation:
-    if req.conversation_id:
-        conversation = Conversation.objects.filter(
-            pk=_uuid_or_none(req.conversation_id), app=req.app
-        ).first()
-        if conversation is None:
-            raise ApiError(
-                "conversation_not_found", 404, "conversation not found", field="conversation_id"
-            )
-        return conversation
-    return Conversation.objects.create(app=req.app, end_user=req.end_user, name=req.query[:60])
-
-
-def _history(conversation: Conversation) -> list[ChatMessage]:
+def _load_conversation(req: RunRequest) -> tuple[Conversation, None, list[ChatMessage]]:
+    conversation = Conversation.objects.filter(
+        pk=_uuid_or_none(req.conversation_id or ""), app=req.app
+    ).first()
+    if conversation is None:
+        raise ApiError(
+            "conversation_not_found", 404, "conversation not found", field="conversation_id"
+        )
     turns = list(
         Message.objects.filter(conversation=conversation)
         .order_by("-created_at")
@@ -188,7 +187,7 @@ def _history(conversation: Conversation) -> list[ChatMessage]:
     history: list[ChatMessage] = []
     for query, answer in reversed(turns):
         history += [ChatMessage("user", query), ChatMessage("assistant", answer)]
-    return history
+    return conversation, None, history
 
 
 def _uuid_or_none(value: str) -> str | None:
