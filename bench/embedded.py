@@ -43,7 +43,9 @@ def request(prompt: str, max_tokens: int) -> ChatRequest:
     return ChatRequest(DEFAULT_MODEL_ID, messages, temperature=0, max_tokens=max_tokens)
 
 
-async def run_engine(engine: EmbeddedEngine, prompts: list[str], max_tokens: int) -> tuple[int, float]:
+async def run_engine(
+    engine: EmbeddedEngine, prompts: list[str], max_tokens: int
+) -> tuple[int, float]:
     """Completion tokens and wall seconds for `prompts` streamed concurrently."""
 
     async def one(prompt: str) -> int:
@@ -117,10 +119,14 @@ def main() -> None:
     figures = asyncio.run(measure(engine, raw, tokens, repeats))
     engine.close()
     figures.update(threads=engine.threads, max_new_tokens=tokens)
-    print(f"single stream: engine {figures['engine_tok_s']} tok/s vs generate "
-          f"{figures['generate_tok_s']} tok/s (ratio {figures['single_ratio']}, target >= 0.95)")
-    print(f"aggregate: 8 streams {figures['agg8_tok_s']} tok/s vs 1 stream "
-          f"{figures['agg1_tok_s']} tok/s (gain {figures['concurrency_gain']}, target >= 2)")
+    print(
+        f"single stream: engine {figures['engine_tok_s']} tok/s vs generate "
+        f"{figures['generate_tok_s']} tok/s (ratio {figures['single_ratio']}, target >= 0.95)"
+    )
+    print(
+        f"aggregate: 8 streams {figures['agg8_tok_s']} tok/s vs 1 stream "
+        f"{figures['agg1_tok_s']} tok/s (gain {figures['concurrency_gain']}, target >= 2)"
+    )
     print(json.dumps(figures))
 
 

@@ -11,11 +11,13 @@ from ninja.security import django_auth
 from builder.access import get_user, require_app, require_membership, require_workspace
 from builder.actions.runs import RunRequest, do_start_run
 from builder.actions.workflows import do_create_app, do_publish_workflow, do_save_draft, parse_spec
+from builder.crypto import encrypt
 from builder.errors import ApiError, not_found
 from builder.graphs import get_compiled_draft
+from builder.ids import parse_uuid
 from builder.keys import do_create_api_key, do_revoke_api_key
 from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, RunSource, Workflow
-from builder.providers import WorkspaceModels
+from builder.providers import WorkspaceModels, forget_workspace_models
 from builder.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -272,20 +274,11 @@ def list_runs(request: HttpRequest, app_id: int, limit: int = 50) -> list[dict[s
 @router.get("/runs/{run_id}", response=RunDetail)
 def get_run(request: HttpRequest, run_id: str) -> dict[str, Any]:
     """One run with its per-node trace."""
-    run = Run.objects.filter(pk=_uuid(run_id)).values_list("app_id", flat=True).first()
+    run = Run.objects.filter(pk=parse_uuid(run_id)).values_list("app_id", flat=True).first()
     if run is None:
         raise not_found("run")
     require_app(request, run)
     return _run_detail(run_id)
-
-
-def _uuid(value: str) -> str | None:
-    import uuid
-
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
 
 
 @router.get("/apps/{app_id}/keys", response=list[ApiKeyOut])
@@ -333,8 +326,6 @@ def create_provider(
     request: HttpRequest, body: ProviderIn, workspace_id: int | None = None
 ) -> tuple[int, dict[str, Any]]:
     """Add a model server (admins); its API key is stored encrypted."""
-    from builder.crypto import encrypt
-
     membership = require_membership(request, workspace_id, Role.ADMIN)
     if ModelProvider.objects.filter(workspace=membership.workspace, name=body.name).exists():
         raise ApiError("name_taken", 409, f"provider {body.name!r} exists", field="name")
@@ -346,6 +337,7 @@ def create_provider(
         api_key_encrypted=encrypt(body.api_key),
         model_names=body.model_names,
     )
+    forget_workspace_models(membership.workspace_id)
     return 201, {
         "name": row.name,
         "kind": row.kind,

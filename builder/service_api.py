@@ -15,11 +15,18 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from builder.actions.runs import RunHandle, RunRequest, do_start_run, do_stop_run
+from builder.actions.runs import (
+    RunHandle,
+    RunRequest,
+    do_start_run,
+    do_stop_run,
+    get_active_run,
+)
 from builder.dify import PING, DifyRenderer, error_frame, sse, usage
 from builder.errors import ApiError
+from builder.ids import parse_uuid
 from builder.keys import KeyOwner, get_key_owner, peek_key_owner
-from builder.models import RunSource
+from builder.models import Run, RunSource
 from builder.published import Published, get_published, peek_published
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
@@ -239,7 +246,14 @@ async def workflows_run(request: HttpRequest) -> HttpResponse:
 
 @service_view("POST")
 async def stop_task(request: HttpRequest, task_id: str) -> HttpResponse:
-    """Dify's stop endpoints for chat messages and workflow tasks."""
-    await authenticate(request)
-    stopped = do_stop_run(task_id)
-    return JsonResponse({"result": "success", "stopped": stopped})
+    """Dify's stop endpoints for chat messages and workflow tasks (only the key's own runs)."""
+    owner = await authenticate(request)
+    local = get_active_run(task_id)
+    if local is not None:
+        mine = local.app_id == owner.app_id
+    else:
+        mine = await Run.objects.filter(pk=parse_uuid(task_id), app_id=owner.app_id).aexists()
+    if not mine:
+        raise ApiError("not_found", 404, "task not found", field="task_id")
+    await do_stop_run(task_id)
+    return JsonResponse({"result": "success"})

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from builder.errors import ApiError
+from builder.ids import parse_uuid
 from builder.models import App, AppVersion, Conversation, Message, Run, RunSource, RunStatus
 from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log
@@ -59,6 +60,7 @@ class RunHandle:
     cancel: asyncio.Event
     queue: asyncio.Queue[RunEvent | None] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
+    app_id: int = 0
 
     async def events(self) -> AsyncIterator[RunEvent]:
         """The run's events, in order, ending with RunFinished once the trace is saved."""
@@ -78,13 +80,32 @@ def get_active_run(run_id: str) -> RunHandle | None:
     return _active.get(run_id)
 
 
-def do_stop_run(run_id: str) -> bool:
-    """Stop a running run in this process; False when it is not running here."""
+def _stop_group(run_id: str) -> str:
+    return f"weft-run-stop.{run_id}"
+
+
+async def do_stop_run(run_id: str) -> None:
+    """Stop a run: here if it runs in this process, else through the channel layer (Redis)."""
     handle = _active.get(run_id)
-    if handle is None:
-        return False
-    handle.stop()
-    return True
+    if handle is not None:
+        handle.stop()
+    elif (layer := get_channel_layer()) is not None:
+        await layer.group_send(_stop_group(run_id), {"type": "run.stop"})
+
+
+async def _listen_for_stop(handle: RunHandle) -> None:
+    """With several processes (Redis), a stop request may arrive in another one."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    channel = await layer.new_channel()
+    await layer.group_add(_stop_group(handle.run_id), channel)
+    try:
+        while (await layer.receive(channel)).get("type") != "run.stop":
+            pass
+        handle.stop()
+    finally:
+        await layer.group_discard(_stop_group(handle.run_id), channel)
 
 
 async def do_start_run(req: RunRequest) -> RunHandle:
@@ -111,6 +132,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         conversation_id=str(conversation.id) if conversation else None,
         message_id=str(run.id) if conversation else None,
         cancel=asyncio.Event(),
+        app_id=req.app.pk,
     )
     ctx = RunContext(
         run_id=handle.run_id,
@@ -130,6 +152,8 @@ async def do_start_run(req: RunRequest) -> RunHandle:
     record = RunRecord(run=run, conversation=conversation, query=req.query)
     _active[handle.run_id] = handle
     handle.task = asyncio.create_task(_drive(handle, req.graph, ctx, record))
+    listener = asyncio.create_task(_listen_for_stop(handle))
+    handle.task.add_done_callback(lambda _: listener.cancel())
     return handle
 
 
@@ -173,7 +197,7 @@ async def _conversation(
 
 def _load_conversation(req: RunRequest) -> tuple[Conversation, None, list[ChatMessage]]:
     conversation = Conversation.objects.filter(
-        pk=_uuid_or_none(req.conversation_id or ""), app=req.app
+        pk=parse_uuid(req.conversation_id or ""), app=req.app
     ).first()
     if conversation is None:
         raise ApiError(
@@ -188,10 +212,3 @@ def _load_conversation(req: RunRequest) -> tuple[Conversation, None, list[ChatMe
     for query, answer in reversed(turns):
         history += [ChatMessage("user", query), ChatMessage("assistant", answer)]
     return conversation, None, history
-
-
-def _uuid_or_none(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None

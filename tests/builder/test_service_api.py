@@ -229,3 +229,74 @@ async def test_chat_messages_invalid_json_is_400(chat_app: tuple[Any, str]) -> N
         "/v1/chat-messages", b"{nope", content_type="application/json", headers=_auth(key)
     )
     assert (response.status_code, response.json()["code"]) == (400, "invalid_param")
+
+
+async def test_stop_endpoint_stops_a_running_run(owner: Any, make_app: Any) -> None:
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    from tests.builder.test_model_failures import _llm_spec
+
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)  # accepts, never answers
+    port = server.sockets[0].getsockname()[1]
+    from builder.models import ModelProvider
+
+    await ModelProvider.objects.acreate(
+        workspace=owner.workspace,
+        name="remote",
+        kind="openai_compatible",
+        base_url=f"http://127.0.0.1:{port}/v1",
+    )
+    _, key = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="hangs")
+    response = await _post("/v1/chat-messages", key, {"query": "x"})
+    frames = response.streaming_content.__aiter__()
+    first = parse_sse(await anext(frames))[0]
+    task_id = first["task_id"]
+    _, other_key = await sync_to_async(make_app)(owner, slug="other")
+    refused = await _post(f"/v1/chat-messages/{task_id}/stop", other_key, {"user": "u"})
+    assert refused.status_code == 404
+    stop = await _post(f"/v1/chat-messages/{task_id}/stop", key, {"user": "u"})
+    assert (stop.status_code, stop.json()) == (200, {"result": "success"})
+    rest = parse_sse(b"".join([chunk async for chunk in frames]))
+    assert rest[-1]["event"] == "workflow_finished"
+    assert rest[-1]["data"]["status"] == "stopped"
+    run = await Run.objects.aget(pk=task_id)
+    assert run.status == "stopped"
+    server.close()
+
+
+async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
+    owner: Any,
+    make_app: Any,
+) -> None:
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    from builder.actions import runs
+    from builder.models import ModelProvider
+    from builder.published import get_published
+    from tests.builder.test_model_failures import _llm_spec
+
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    await ModelProvider.objects.acreate(
+        workspace=owner.workspace,
+        name="remote",
+        kind="openai_compatible",
+        base_url=f"http://127.0.0.1:{port}/v1",
+    )
+    app, _ = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="far")
+    pub = await sync_to_async(get_published)(app.pk)
+    handle = await runs.do_start_run(
+        runs.RunRequest(
+            app=pub.app, graph=pub.graph, version=pub.version, source="api", inputs={}, query="x"
+        )
+    )
+    await asyncio.sleep(0.2)
+    runs._active.pop(handle.run_id)  # as if the run lived in another process
+    await runs.do_stop_run(handle.run_id)
+    finished = [e async for e in handle.events()][-1]
+    assert (finished.kind, finished.status) == ("run_finished", "stopped")
+    server.close()

@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: spinning threads collapse
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from runtime.llm.protocol import (  # noqa: E402
+from runtime.llm.protocol import (
     ChatChunk,
     ChatMessage,
     ChatRequest,
@@ -23,7 +23,7 @@ from runtime.llm.protocol import (  # noqa: E402
     ToolCallDelta,
     Usage,
 )
-from tests.llm._http import serve  # noqa: E402
+from tests.llm._http import serve
 
 MODEL_ID = "smollm2-135m-instruct"
 

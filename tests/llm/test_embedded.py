@@ -39,7 +39,9 @@ async def test_engine_greedy_is_deterministic(engine: EmbeddedEngine) -> None:
 
 async def test_engine_concurrent_requests_match_solo_runs(engine: EmbeddedEngine) -> None:
     def request(i: int) -> object:
-        return chat(PROMPTS[i], temperature=0, max_tokens=6 + 3 * i)  # rows leave at different steps
+        return chat(
+            PROMPTS[i], temperature=0, max_tokens=6 + 3 * i
+        )  # rows leave at different steps
 
     solo = [(await collect(engine.stream(request(i))))[0] for i in range(4)]  # type: ignore[arg-type]
     together = await asyncio.gather(*(collect(engine.stream(request(i))) for i in range(4)))  # type: ignore[arg-type]
@@ -109,14 +111,20 @@ async def test_engine_rejects_unknown_model_and_bad_limits(engine: EmbeddedEngin
 
 
 async def test_engine_adapter_errors_are_clear(engine: EmbeddedEngine, tmp_path: Path) -> None:
-    reason = "adapter_config.json" if importlib.util.find_spec("peft") else "need the optional package peft"
+    reason = (
+        "adapter_config.json"
+        if importlib.util.find_spec("peft")
+        else "need the optional package peft"
+    )
     with pytest.raises(ModelNotFoundError, match=reason):
         await engine.load_adapter("mine", tmp_path)
     with pytest.raises(ModelNotFoundError, match="not loaded"):
         await engine.unload_adapter("mine")
 
 
-async def test_engine_served_over_http_matches_direct(engine: EmbeddedEngine, engine_url: str) -> None:
+async def test_engine_served_over_http_matches_direct(
+    engine: EmbeddedEngine, engine_url: str
+) -> None:
     client = OpenAICompatibleClient(engine_url)
     request = chat(PROMPTS[0], model="smol", temperature=0, max_tokens=10)
     direct, _ = await collect(engine.stream(chat(PROMPTS[0], temperature=0, max_tokens=10)))

@@ -55,7 +55,7 @@ async def test_client_lists_models_with_adapter_parent(
     await client.load_lora_adapter("sql", "/adapters/sql")
     models = await client.list_models()
     assert [(m.id, m.parent) for m in models] == [("echo", None), ("sql", "echo")]
-    _, chunks = await collect(client.stream(chat("hi", model="sql")))
+    await collect(client.stream(chat("hi", model="sql")))
     assert scripted.requests[-1].model == "sql"
     await client.unload_lora_adapter("sql")
     assert [m.id for m in await client.list_models()] == ["echo"]
@@ -121,7 +121,9 @@ async def test_client_garbage_raises_bad_response(body: str) -> None:
 
 
 async def test_client_error_event_mid_stream_raises_typed_error() -> None:
-    body = sse({"choices": [{"delta": {"content": "a"}}]}, {"error": {"message": "boom", "code": 503}})
+    body = sse(
+        {"choices": [{"delta": {"content": "a"}}]}, {"error": {"message": "boom", "code": 503}}
+    )
     with serve(FixedApp((200, body, "text/event-stream"))) as url:
         client = OpenAICompatibleClient(url, max_retries=0)
         with pytest.raises(LLMUnavailableError, match="boom"):

@@ -51,7 +51,11 @@ def test_server_non_stream_tool_calls(scripted_url: str) -> None:
         model="echo", messages=[{"role": "user", "content": "tool please"}]
     )
     call = answer.choices[0].message.tool_calls[0]  # type: ignore[index]
-    assert (call.id, call.function.name, call.function.arguments) == ("call_1", "lookup", '{"q": "x"}')  # type: ignore[union-attr]
+    assert (call.id, call.function.name, call.function.arguments) == (
+        "call_1",
+        "lookup",
+        '{"q": "x"}',
+    )  # type: ignore[union-attr]
     assert answer.choices[0].finish_reason == "tool_calls"
 
 
@@ -112,7 +116,7 @@ def test_server_adapters_need_model_support() -> None:
     class NoAdapters:
         stream = ScriptedModel.stream
         list_models = ScriptedModel.list_models
-        adapters: list[str] = []  # noqa: RUF012
+        adapters: list[str] = []
 
     with serve(create_app(NoAdapters(), "echo")) as url:  # type: ignore[arg-type]
         body = {"lora_name": "a", "lora_path": "/x"}
@@ -126,11 +130,13 @@ async def test_server_client_disconnect_cancels_generation() -> None:
     with serve(create_app(model, "echo")) as url:
         words = " ".join(f"w{i}" for i in range(200))
         body = {"model": "echo", "messages": [{"role": "user", "content": words}], "stream": True}
-        async with httpx.AsyncClient() as client:
-            async with client.stream("POST", f"{url}/chat/completions", json=body) as response:
-                async for line in response.aiter_lines():
-                    if "w3" in line:
-                        break
+        async with (
+            httpx.AsyncClient() as client,
+            client.stream("POST", f"{url}/chat/completions", json=body) as response,
+        ):
+            async for line in response.aiter_lines():
+                if "w3" in line:
+                    break
         for _ in range(100):
             if model.cancelled:
                 break

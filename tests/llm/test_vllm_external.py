@@ -28,7 +28,9 @@ async def client_and_model() -> tuple[VLLMClient, str]:
 
 async def test_vllm_streams_text_usage_and_finish(client_and_model: tuple[VLLMClient, str]) -> None:
     client, model = client_and_model
-    text, chunks = await collect(client.stream(chat("Say hello.", model, temperature=0, max_tokens=16)))
+    text, chunks = await collect(
+        client.stream(chat("Say hello.", model, temperature=0, max_tokens=16))
+    )
     assert text
     assert isinstance(chunks[-2], Usage)
     assert isinstance(chunks[-1], Finish)
