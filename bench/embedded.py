@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer tokens and repeats (< 1 min)")
     parser.add_argument("--model-dir", type=Path, help="a HF model folder (default: SmolLM2)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float32"])
     args = parser.parse_args()
     model_dir = args.model_dir or ensure_converted(ROOT / "var" / "models")
     tokens, repeats = (24, 1) if args.quick else (96, 3)
@@ -112,13 +113,14 @@ def main() -> None:
     import torch
     from transformers import AutoModelForCausalLM
 
-    engine = EmbeddedEngine(model_dir, threads=args.threads)
-    raw = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).eval()
+    engine = EmbeddedEngine(model_dir, threads=args.threads, dtype=args.dtype)
+    raw = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, args.dtype))
+    raw.eval()
     asyncio.run(run_engine(engine, PROMPTS[:1], 4))  # warm-up
     run_generate(raw, engine.tokenizer, PROMPTS[0], 4)
     figures = asyncio.run(measure(engine, raw, tokens, repeats))
     engine.close()
-    figures.update(threads=engine.threads, max_new_tokens=tokens)
+    figures.update(threads=engine.threads, max_new_tokens=tokens, dtype=args.dtype)
     print(
         f"single stream: engine {figures['engine_tok_s']} tok/s vs generate "
         f"{figures['generate_tok_s']} tok/s (ratio {figures['single_ratio']}, target >= 0.95)"

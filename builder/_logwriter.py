@@ -1,9 +1,11 @@
 """One writer thread per process that persists run logs in batches (group commit).
 
-Runs hand it "started" rows and "finished" records; it writes whatever has queued up while the
-previous transaction committed in one transaction of its own. Requests never wait on a database
-write except for their own finished record (so a run's trace exists before its final event is
-delivered), and SQLite never sees two writers fighting over its lock.
+Runs hand it a "started" row and, at the end, their finished record. It writes whatever has
+queued up while the previous transaction committed, in one transaction. A started row is held
+back for `HOLD_S`: a run that finishes by then is inserted once, in its final state, so a short
+run costs one INSERT instead of an INSERT and an UPDATE; a longer one shows up as running.
+Requests never wait on a database write except for their own finished record (so a run's trace
+exists before its final event is delivered), and SQLite never sees writers fight over its lock.
 """
 
 from __future__ import annotations
@@ -12,41 +14,45 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from django.db import close_old_connections, transaction
+from django.db import transaction
+
+from builder.asgi_service import drop_broken_connections
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 500
+HOLD_S = 0.05
 
-
-Writer = Callable[[list[object]], None]
+# (started items whose hold is over, finished items) → writes them
+Writer = Callable[[list[object], list[object]], None]
+_Job = tuple[object, bool, "Future[None] | None"]  # (item, is_start, future)
 
 
 class LogWriter:
-    """A FIFO of write jobs drained by one daemon thread, a batch per transaction."""
+    """A FIFO of started/finished items drained by one daemon thread, a batch per transaction."""
 
-    def __init__(self, write_batch: Writer) -> None:
+    def __init__(self, write_batch: Writer, is_done: Callable[[object], bool]) -> None:
         self._write_batch = write_batch
-        self._queue: queue.SimpleQueue[tuple[object, Future[None] | None]] = queue.SimpleQueue()
+        self._is_done = is_done  # has the run of this started item finished (record queued)?
+        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._held: list[tuple[float, object]] = []
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, item: object, wait: bool = False) -> Future[None] | None:
-        """Queue `item`; with `wait`, a future that resolves once it is committed."""
-        self._ensure_thread()
-        future: Future[None] | None = Future() if wait else None
-        self._queue.put((item, future))
-        return future
+    def started(self, item: object) -> None:
+        """Queue a started row; it is written only if the run is still going after HOLD_S."""
+        self._put((item, True, None))
 
-    async def write(self, item: object) -> None:
-        """Queue `item` and wait (without blocking the loop) until it is committed."""
-        future = self.submit(item, wait=True)
-        assert future is not None  # noqa: S101  # submit(wait=True) always returns one
+    async def finished(self, item: object) -> None:
+        """Queue a finished record and wait (off the event loop) until it is committed."""
+        future: Future[None] = Future()
+        self._put((item, False, future))
         await asyncio.wrap_future(future)
 
-    def _ensure_thread(self) -> None:
+    def _put(self, job: _Job) -> None:
         if self._thread is None or not self._thread.is_alive():
             with self._lock:
                 if self._thread is None or not self._thread.is_alive():
@@ -54,39 +60,66 @@ class LogWriter:
                         target=self._loop, name="weft-runlog", daemon=True
                     )
                     self._thread.start()
+        self._queue.put(job)
+
+    def _next_batch(self) -> list[_Job]:
+        timeout = max(0.0, self._held[0][0] + HOLD_S - time.monotonic()) if self._held else None
+        try:
+            batch = [self._queue.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(batch) < _MAX_BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
 
     def _loop(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < _MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._flush(batch)
+            batch = self._next_batch()
+            now = time.monotonic()
+            self._held += [(now, item) for item, is_start, _ in batch if is_start]
+            due = [item for at, item in self._held if now - at >= HOLD_S or self._is_done(item)]
+            self._held = [
+                (at, item)
+                for at, item in self._held
+                if not (now - at >= HOLD_S or self._is_done(item))
+            ]
+            starts = [item for item in due if not self._is_done(item)]
+            finishes = [(item, fut) for item, is_start, fut in batch if not is_start]
+            if starts or finishes:
+                self._flush(starts, finishes)
 
-    def _flush(self, batch: list[tuple[object, Future[None] | None]]) -> None:
-        close_old_connections()
+    def _flush(
+        self,
+        starts: list[object],
+        finishes: list[tuple[object, Future[None] | None]],
+    ) -> None:
+        drop_broken_connections()
         try:
-            self._commit([item for item, _ in batch])
-            outcomes: list[BaseException | None] = [None] * len(batch)
+            self._commit(starts, [item for item, _ in finishes])
+            outcomes: list[BaseException | None] = [None] * len(finishes)
         except Exception:  # find the bad item: the others still get written
-            outcomes = [self._commit_alone(item) for item, _ in batch]
-        for (_, future), error in zip(batch, outcomes, strict=True):
+            log.exception("run log batch failed; writing its items one by one")
+            for item in starts:
+                self._commit_alone([item], [])
+            outcomes = [self._commit_alone([], [item]) for item, _ in finishes]
+        for (_, future), error in zip(finishes, outcomes, strict=True):
             if future is not None:
                 if error is None:
                     future.set_result(None)
                 else:
                     future.set_exception(error)
 
-    def _commit(self, items: list[object]) -> None:
+    def _commit(self, starts: list[object], finishes: list[object]) -> None:
         with transaction.atomic():
-            self._write_batch(items)
+            self._write_batch(starts, finishes)
 
-    def _commit_alone(self, item: object) -> BaseException | None:
+    def _commit_alone(self, starts: list[object], finishes: list[object]) -> BaseException | None:
         try:
-            self._commit([item])
+            self._commit(starts, finishes)
         except Exception as exc:
-            log.exception("could not write run log item %r", item)
+            log.exception("could not write run log item %r", (starts or finishes)[0])
             return exc
         return None

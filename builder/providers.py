@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from builder.asgi_service import db_call
 from builder.crypto import decrypt
 from builder.models import ModelProvider, ProviderKind
 from runtime.errors import ModelNotFoundError
@@ -106,9 +106,7 @@ async def get_workspace_models(workspace_id: int) -> WorkspaceModels:
     now = time.monotonic()
     if hit is not None and now - hit[0] < _WORKSPACE_TTL_S:
         return hit[1]
-    models = await sync_to_async(WorkspaceModels.for_workspace, thread_sensitive=False)(
-        workspace_id
-    )
+    models = await db_call(WorkspaceModels.for_workspace, workspace_id)
     _workspace_cache[workspace_id] = (now, models)
     return models
 

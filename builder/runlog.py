@@ -45,19 +45,26 @@ class NewRun:
 
     run: Run
     new_conversation: Conversation | None = None
+    done: bool = False  # set on the event loop when its finished record is queued
+    written: bool = False  # set by the writer once the row exists
 
 
 @dataclass
 class RunRecord:
     """Collects one run's events in memory; the writer stores them when the run ends."""
 
-    run: Run
+    start: NewRun
     conversation: Conversation | None = None
     query: str = ""
     nodes: dict[str, NodeRun] = field(default_factory=dict)
     finished: RunFinished | None = None
     crash: str = ""
     finished_at: datetime | None = None
+
+    @property
+    def run(self) -> Run:
+        """The run this record is about."""
+        return self.start.run
 
     def add(self, event: RunEvent) -> None:
         """Fold one event into the record."""
@@ -140,16 +147,25 @@ class RunRecord:
         )
 
 
-def write_batch(items: list[object]) -> None:
-    """Write queued NewRun and RunRecord items in order, with as few statements as possible."""
-    records = [i for i in items if isinstance(i, RunRecord)]
+def write_batch(starts: list[object], finishes: list[object]) -> None:
+    """Insert runs still going, then the finished ones (insert or update), their node traces,
+    conversations and messages, with as few statements as possible."""
+    records = [r for r in finishes if isinstance(r, RunRecord)]
     for record in records:
         record.apply()
-    starts = [i for i in items if isinstance(i, NewRun)]
-    Conversation.objects.bulk_create([s.new_conversation for s in starts if s.new_conversation])
-    inserted = {id(s.run) for s in starts}
-    Run.objects.bulk_create([s.run for s in starts])
-    Run.objects.bulk_update([r.run for r in records if id(r.run) not in inserted], _RUN_FIELDS)
+    begun = [s for s in starts if isinstance(s, NewRun)]
+    fresh = [r.start for r in records if not r.start.written]
+    Conversation.objects.bulk_create(
+        [s.new_conversation for s in begun + fresh if s.new_conversation is not None]
+    )
+    Run.objects.bulk_create([s.run for s in begun + fresh])
+    for start in begun + fresh:
+        start.written = True
+    for record in records:
+        if record.start not in fresh:
+            Run.objects.filter(pk=record.run.pk).update(
+                **{name: getattr(record.run, name) for name in _RUN_FIELDS}
+            )
     NodeRun.objects.bulk_create([n for r in records for n in r.nodes.values()])
     messages = [m for r in records if (m := r.message()) is not None]
     Message.objects.bulk_create(messages)
@@ -159,7 +175,7 @@ def write_batch(items: list[object]) -> None:
         )
 
 
-run_log = LogWriter(write_batch)
+run_log = LogWriter(write_batch, lambda start: start.done)  # type: ignore[attr-defined]
 
 
 def _jsonable(value: Any) -> Any:

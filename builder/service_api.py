@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +21,7 @@ from builder.actions.runs import (
     do_stop_run,
     get_active_run,
 )
+from builder.asgi_service import db_call
 from builder.dify import PING, DifyRenderer, error_frame, sse, usage
 from builder.errors import ApiError
 from builder.ids import parse_uuid
@@ -57,7 +57,7 @@ async def authenticate(request: HttpRequest) -> KeyOwner:
     header = request.headers.get("Authorization")
     owner = peek_key_owner(header)
     if owner is None:
-        owner = await sync_to_async(get_key_owner, thread_sensitive=False)(header)
+        owner = await db_call(get_key_owner, header)
     return owner
 
 
@@ -92,7 +92,7 @@ async def published_app(owner: KeyOwner, mode: str | None = None) -> Published:
     """The key's app, newest version; ApiError 400 when unpublished or of the wrong mode."""
     pub = peek_published(owner.app_id)
     if pub is None:
-        pub = await sync_to_async(get_published, thread_sensitive=False)(owner.app_id)
+        pub = await db_call(get_published, owner.app_id)
     if mode is None:
         return pub
     if pub.app.mode != mode:
@@ -252,7 +252,8 @@ async def stop_task(request: HttpRequest, task_id: str) -> HttpResponse:
     if local is not None:
         mine = local.app_id == owner.app_id
     else:
-        mine = await Run.objects.filter(pk=parse_uuid(task_id), app_id=owner.app_id).aexists()
+        found = Run.objects.filter(pk=parse_uuid(task_id), app_id=owner.app_id)
+        mine = await db_call(found.exists)
     if not mine:
         raise ApiError("not_found", 404, "task not found", field="task_id")
     await do_stop_run(task_id)

@@ -11,11 +11,24 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  # needs Django set 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from builder.asgi_service import PREFIX, ServiceAPIHandler  # noqa: E402
 from builder.routing import websocket_urlpatterns  # noqa: E402
+
+service_api_app = ServiceAPIHandler()
+
+
+async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]  # ASGI callable
+    """/v1/ (the published API) through the lean handler, everything else through Django."""
+    path = scope["path"]
+    if path.startswith(PREFIX + "/"):
+        await service_api_app(scope, receive, send)
+    else:
+        await django_asgi_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

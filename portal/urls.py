@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
 from builder.api import api
 from portal import views
@@ -15,6 +15,5 @@ urlpatterns = [
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("v1/", include("builder.urls")),
     path("healthz", views.healthz, name="healthz"),
 ]

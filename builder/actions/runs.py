@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from builder.asgi_service import db_call
 from builder.errors import ApiError
 from builder.ids import parse_uuid
 from builder.models import App, AppVersion, Conversation, Message, Run, RunSource, RunStatus
@@ -126,7 +126,8 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         triggered_by=req.triggered_by,
         started_at=timezone.now(),
     )
-    run_log.submit(NewRun(run, new_conversation))
+    start = NewRun(run, new_conversation)
+    run_log.started(start)
     handle = RunHandle(
         run_id=str(run.id),
         conversation_id=str(conversation.id) if conversation else None,
@@ -149,7 +150,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         history=history,
         cancel=handle.cancel,
     )
-    record = RunRecord(run=run, conversation=conversation, query=req.query)
+    record = RunRecord(start=start, conversation=conversation, query=req.query)
     _active[handle.run_id] = handle
     handle.task = asyncio.create_task(_drive(handle, req.graph, ctx, record))
     listener = asyncio.create_task(_listen_for_stop(handle))
@@ -171,8 +172,9 @@ async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: 
         rec.crash = f"{type(exc).__name__}: {exc}"
     finally:
         rec.finished_at = timezone.now()
+        rec.start.done = True
         try:
-            await run_log.write(rec)
+            await run_log.finished(rec)
         except Exception:
             log.exception("could not save the trace of run %s", handle.run_id)
         _active.pop(handle.run_id, None)
@@ -192,7 +194,7 @@ async def _conversation(
     if not req.conversation_id:
         new = Conversation(app=req.app, end_user=req.end_user, name=req.query[:60])
         return new, new, []
-    return (*await sync_to_async(_load_conversation, thread_sensitive=False)(req),)
+    return (*await db_call(_load_conversation, req),)
 
 
 def _load_conversation(req: RunRequest) -> tuple[Conversation, None, list[ChatMessage]]:

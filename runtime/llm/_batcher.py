@@ -148,7 +148,8 @@ class Batcher:
                 logits_to_keep=1,
                 **kwargs,
             )
-        return out.logits[:, -1, :]
+        logits: torch.Tensor = out.logits[:, -1, :]
+        return logits
 
     def _prefill(self, seq: Sequence) -> None:
         cache = DynamicCache(config=self.model.config)

@@ -14,9 +14,3 @@ def parse_sse(body: bytes) -> list[dict[str, Any]]:
             if line.startswith("data: ") and line[6:] != "[DONE]":
                 events.append(json.loads(line[6:]))
     return events
-
-
-async def read_stream(response: Any) -> bytes:
-    """All bytes of a streaming response from Django's AsyncClient."""
-    chunks = [chunk async for chunk in response.streaming_content]
-    return b"".join(chunks)

@@ -9,13 +9,19 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
-from django.test import AsyncClient
 
 from builder.models import ModelProvider, NodeRun, Run
-from tests.builder.sse import parse_sse, read_stream
+from tests.builder.sse import parse_sse
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+_server: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _live(live_url: str) -> None:
+    _server["url"] = live_url
 
 
 class _Misbehaving(BaseHTTPRequestHandler):
@@ -82,14 +88,14 @@ def _setup(owner: Any, make_app: Any, url: str, timeout_s: float | None = None) 
 
 
 async def _stream(key: str) -> list[dict[str, Any]]:
-    response = await AsyncClient().post(
-        "/v1/chat-messages",
-        {"query": "hi", "response_mode": "streaming"},
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {key}"},
-    )
+    async with httpx.AsyncClient(base_url=_server["url"], timeout=60) as client:
+        response = await client.post(
+            "/v1/chat-messages",
+            json={"query": "hi", "response_mode": "streaming"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
     assert response.status_code == 200  # errors mid-stream keep HTTP 200 (Dify)
-    return parse_sse(await read_stream(response))
+    return parse_sse(response.content)
 
 
 async def _assert_failed(events: list[dict[str, Any]], code: str) -> None:

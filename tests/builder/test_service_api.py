@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
-from django.test import AsyncClient
 
 from builder.models import Message, NodeRun, Run
-from tests.builder.sse import parse_sse, read_stream
+from tests.builder.sse import parse_sse
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+_server: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _live(live_url: str) -> None:
+    """Every call goes over real HTTP to Weft's ASGI app (the lean /v1 handler included)."""
+    _server["url"] = live_url
 
 
 def _auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-async def _post(path: str, key: str, body: dict[str, Any]) -> Any:
-    return await AsyncClient().post(path, body, content_type="application/json", headers=_auth(key))
+async def _post(path: str, key: str | None, body: Any, **headers: str) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    async with httpx.AsyncClient(base_url=_server["url"], timeout=60) as client:
+        return await client.post(
+            path,
+            content=content,
+            headers={"Content-Type": "application/json", **(_auth(key) if key else {}), **headers},
+        )
 
 
 @pytest.fixture
@@ -39,8 +53,8 @@ async def test_chat_messages_streams_dify_events_in_order(chat_app: tuple[Any, s
         {"query": "hi", "inputs": {}, "user": "u1", "response_mode": "streaming"},
     )
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/event-stream"
-    events = parse_sse(await read_stream(response))
+    assert response.headers["content-type"] == "text/event-stream"
+    events = parse_sse(response.content)
     kinds = [e["event"] for e in events]
     assert kinds[0] == "workflow_started"
     assert kinds[-2:] == ["message_end", "workflow_finished"]
@@ -134,7 +148,7 @@ async def test_workflows_run_streaming_ends_with_workflow_finished(
     response = await _post(
         "/v1/workflows/run", key, {"inputs": {"name": "Bo"}, "response_mode": "streaming"}
     )
-    events = parse_sse(await read_stream(response))
+    events = parse_sse(response.content)
     assert events[0]["event"] == "workflow_started"
     assert events[-1]["event"] == "workflow_finished"
     assert events[-1]["data"]["outputs"] == {"greeting": "Hello, Bo!"}
@@ -168,9 +182,7 @@ async def test_workflows_run_bad_input_is_400_naming_the_field(
 async def test_service_api_refuses_bad_keys(
     chat_app: tuple[Any, str], header: dict[str, str], code: str
 ) -> None:
-    response = await AsyncClient().post(
-        "/v1/chat-messages", {"query": "x"}, content_type="application/json", headers=header
-    )
+    response = await _post("/v1/chat-messages", None, {"query": "x"}, **header)
     assert response.status_code == 401
     assert response.json()["code"] == code
 
@@ -225,9 +237,7 @@ async def test_chat_messages_bad_body_names_field(
 
 async def test_chat_messages_invalid_json_is_400(chat_app: tuple[Any, str]) -> None:
     _, key = chat_app
-    response = await AsyncClient().post(
-        "/v1/chat-messages", b"{nope", content_type="application/json", headers=_auth(key)
-    )
+    response = await _post("/v1/chat-messages", key, b"{nope")
     assert (response.status_code, response.json()["code"]) == (400, "invalid_param")
 
 
@@ -249,16 +259,21 @@ async def test_stop_endpoint_stops_a_running_run(owner: Any, make_app: Any) -> N
         base_url=f"http://127.0.0.1:{port}/v1",
     )
     _, key = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="hangs")
-    response = await _post("/v1/chat-messages", key, {"query": "x"})
-    frames = response.streaming_content.__aiter__()
-    first = parse_sse(await anext(frames))[0]
-    task_id = first["task_id"]
     _, other_key = await sync_to_async(make_app)(owner, slug="other")
-    refused = await _post(f"/v1/chat-messages/{task_id}/stop", other_key, {"user": "u"})
-    assert refused.status_code == 404
-    stop = await _post(f"/v1/chat-messages/{task_id}/stop", key, {"user": "u"})
-    assert (stop.status_code, stop.json()) == (200, {"result": "success"})
-    rest = parse_sse(b"".join([chunk async for chunk in frames]))
+    async with (
+        httpx.AsyncClient(base_url=_server["url"], timeout=60) as client,
+        client.stream(
+            "POST", "/v1/chat-messages", json={"query": "x"}, headers=_auth(key)
+        ) as response,
+    ):
+        lines = response.aiter_lines()
+        first = json.loads((await anext(lines))[6:])
+        task_id = first["task_id"]
+        refused = await _post(f"/v1/chat-messages/{task_id}/stop", other_key, {"user": "u"})
+        assert refused.status_code == 404
+        stop = await _post(f"/v1/chat-messages/{task_id}/stop", key, {"user": "u"})
+        assert (stop.status_code, stop.json()) == (200, {"result": "success"})
+        rest = [json.loads(line[6:]) async for line in lines if line.startswith("data: ")]
     assert rest[-1]["event"] == "workflow_finished"
     assert rest[-1]["data"]["status"] == "stopped"
     run = await Run.objects.aget(pk=task_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from runtime.errors import (
 )
 from runtime.llm.openai_compat import OpenAICompatibleClient
 from runtime.llm.protocol import Finish, ModelInfo, ToolCallDelta, Usage
+from runtime.llm.server import create_app
 from runtime.llm.vllm import VLLMClient
 from tests.llm._http import FixedApp, free_port_url, serve, sse
 from tests.llm.conftest import ScriptedModel, chat, collect
@@ -149,3 +151,15 @@ async def test_client_times_out_as_unavailable() -> None:
         with pytest.raises(LLMUnavailableError, match="timed out"):
             await collect(client.stream(chat("hi")))
     assert time.monotonic() - started < 2.5  # a read timeout is not retried
+
+
+async def test_client_handles_64_concurrent_streams(scripted: ScriptedModel) -> None:
+    scripted.delay_s = 0.05  # every stream stays open while the others start
+    with serve(create_app(scripted, "echo")) as url:
+        client = OpenAICompatibleClient(url)
+        requests = [chat(f"n {i} x", model="echo") for i in range(64)]
+        started = time.monotonic()
+        results = await asyncio.gather(*(collect(client.stream(r)) for r in requests))
+        await client.aclose()
+    assert [text for text, _ in results] == [f"n {i} x" for i in range(64)]
+    assert time.monotonic() - started < 5  # concurrent, not queued behind a small pool

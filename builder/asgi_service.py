@@ -1,0 +1,95 @@
+"""A lean ASGI handler for the published API under /v1/.
+
+API calls authenticate with app keys, not sessions, so they skip Django's middleware stack and
+request signals: in async mode each MiddlewareMixin middleware and each signal costs a hop to a
+thread, which made every call wait on thread pools. Views, requests and responses are Django's.
+Database access in the views goes through executor threads that keep their connections
+(`db_call`), checked for errors before each use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/v1"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def drop_broken_connections() -> None:
+    """Close this thread's connections that saw an error and no longer work.
+
+    Long-lived threads (executor threads, the run-log writer) keep their connections across
+    calls; this is Django's start-of-request check without the CONN_MAX_AGE expiry.
+    """
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and conn.errors_occurred:
+            if conn.is_usable():
+                conn.errors_occurred = False
+            else:
+                conn.close()
+
+
+async def db_call(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a sync DB function in an executor thread (which keeps its connection)."""
+
+    def call() -> R:
+        drop_broken_connections()
+        return func(*args, **kwargs)
+
+    return await sync_to_async(call, thread_sensitive=False)()
+
+
+class ServiceAPIHandler(ASGIHandler):
+    """Dispatches /v1/ requests straight to the Service API views (see builder/urls.py)."""
+
+    def __init__(self) -> None:  # no middleware chain to load
+        pass
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Read the body, call the view, send the (possibly streaming) response."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            request, error = self.create_request(scope, body_file)
+            response = error if request is None else await self._dispatch(request)
+            if not response.streaming and not response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))  # as CommonMiddleware
+            await self.send_response(response, send)
+        finally:
+            body_file.close()
+
+    async def _dispatch(self, request: HttpRequest) -> HttpResponse:
+        try:
+            match = resolve(request.path_info.removeprefix(PREFIX), urlconf="builder.urls")
+        except Resolver404:
+            return JsonResponse(
+                {
+                    "code": "not_found",
+                    "status": 404,
+                    "message": f"no API endpoint at {request.path_info}",
+                },
+                status=404,
+            )
+        try:
+            response: HttpResponse = await match.func(request, *match.args, **match.kwargs)
+        except Exception:
+            log.exception("Service API error on %s", request.path_info)
+            return JsonResponse(
+                {"code": "internal_error", "status": 500, "message": "internal server error"},
+                status=500,
+            )
+        return response
