@@ -69,9 +69,11 @@ print(do_create_api_key(app, "bench", user)[1])
 
 async def _one(port: int, key: str) -> tuple[float, bool]:
     body = json.dumps({"query": "hi", "user": "bench", "response_mode": "streaming"})
-    request = (f"POST /v1/chat-messages HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-               f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+    request = (
+        f"POST /v1/chat-messages HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n{body}"
+    ).encode()
     start = time.perf_counter()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(request)
@@ -103,19 +105,51 @@ def main() -> None:
     args = parser.parse_args()
     rounds = 3 if args.quick else 10
     with tempfile.TemporaryDirectory() as data_dir:
-        env = {**os.environ, "WEFT_DATA_DIR": data_dir, "WEFT_HTTPS": "0",
-               "WEFT_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "portal.settings"}
+        env = {
+            **os.environ,
+            "WEFT_DATA_DIR": data_dir,
+            "WEFT_HTTPS": "0",
+            "WEFT_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+        }
         model_port, web_port = _free_port(), _free_port()
         model = _spawn(["-c", SLOW_MODEL, str(model_port), str(args.delay)], env)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
-                       check=True)
-        key = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c",
-             SETUP.replace("sys.argv[1]", repr(f"http://127.0.0.1:{model_port}/v1"))],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1]
-        web = _spawn(["-m", "uvicorn", "portal.asgi:application", "--port", str(web_port),
-                      "--no-access-log", "--log-level", "warning", "--backlog", "1024"], env)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        key = (
+            subprocess.run(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "shell",
+                    "-c",
+                    SETUP.replace("sys.argv[1]", repr(f"http://127.0.0.1:{model_port}/v1")),
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        web = _spawn(
+            [
+                "-m",
+                "uvicorn",
+                "portal.asgi:application",
+                "--port",
+                str(web_port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--backlog",
+                "1024",
+            ],
+            env,
+        )
         try:
             _wait_ready(model_port, model)
             _wait_ready(web_port, web)
@@ -124,12 +158,20 @@ def main() -> None:
             web.terminate()
             model.terminate()
     walls = sorted(w for w, _ in bursts)
-    print(json.dumps({
-        "clients": args.clients, "model_delay_s": args.delay, "rounds": rounds,
-        "ok": sum(ok for _, ok in bursts), "expected_ok": args.clients * rounds,
-        "wall_s_median": round(walls[len(walls) // 2], 3), "wall_s_max": round(walls[-1], 3),
-        "target_wall_s": 1.3,
-    }))
+    print(
+        json.dumps(
+            {
+                "clients": args.clients,
+                "model_delay_s": args.delay,
+                "rounds": rounds,
+                "ok": sum(ok for _, ok in bursts),
+                "expected_ok": args.clients * rounds,
+                "wall_s_median": round(walls[len(walls) // 2], 3),
+                "wall_s_max": round(walls[-1], 3),
+                "target_wall_s": 1.3,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
 from builder.asgi_service import db_call
@@ -78,6 +78,11 @@ _active: dict[str, RunHandle] = {}
 def get_active_run(run_id: str) -> RunHandle | None:
     """A run still going in this process."""
     return _active.get(run_id)
+
+
+def cross_process_stop() -> bool:
+    """Whether runs listen for stops from other processes (a channel layer that spans them)."""
+    return not isinstance(get_channel_layer(), InMemoryChannelLayer | None)
 
 
 def _stop_group(run_id: str) -> str:
@@ -153,8 +158,9 @@ async def do_start_run(req: RunRequest) -> RunHandle:
     record = RunRecord(start=start, conversation=conversation, query=req.query)
     _active[handle.run_id] = handle
     handle.task = asyncio.create_task(_drive(handle, req.graph, ctx, record))
-    listener = asyncio.create_task(_listen_for_stop(handle))
-    handle.task.add_done_callback(lambda _: listener.cancel())
+    if cross_process_stop():
+        listener = asyncio.create_task(_listen_for_stop(handle))
+        handle.task.add_done_callback(lambda _: listener.cancel())
     return handle
 
 

@@ -10,6 +10,7 @@ OMP_WAIT_POLICY=PASSIVE before torch is imported, or spinning OpenMP threads col
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -62,6 +63,9 @@ class EmbeddedEngine:
         self.threads = threads or default_threads()
         torch.set_num_threads(self.threads)
         self.tokenizer: Any = AutoTokenizer.from_pretrained(model_dir)
+        # Fast tokenizers are not safe to share across threads ("Already borrowed"): the event
+        # loop encodes with `tokenizer`, the worker decodes with its own copy.
+        self._decoder: Any = copy.deepcopy(self.tokenizer)
         model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
         model.eval()
         batched = install(model)  # without row-wise attention, fall back to one row at a time
@@ -140,7 +144,7 @@ class EmbeddedEngine:
         return {
             "prompt_ids": prompt,
             "max_new_tokens": min(wanted, room),
-            "tracker": TextTracker(self.tokenizer, request.stop),
+            "tracker": TextTracker(self._decoder, request.stop),
             "temperature": temperature,
             "top_p": 1.0 if request.top_p is None else request.top_p,
             "generator": generator,

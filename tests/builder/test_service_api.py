@@ -284,6 +284,7 @@ async def test_stop_endpoint_stops_a_running_run(owner: Any, make_app: Any) -> N
 async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     owner: Any,
     make_app: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import asyncio
 
@@ -303,6 +304,8 @@ async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
         base_url=f"http://127.0.0.1:{port}/v1",
     )
     app, _ = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="far")
+    # one process here: make runs listen as they do when the layer spans processes (Redis)
+    monkeypatch.setattr(runs, "cross_process_stop", lambda: True)
     pub = await sync_to_async(get_published)(app.pk)
     handle = await runs.do_start_run(
         runs.RunRequest(
