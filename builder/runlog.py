@@ -186,10 +186,9 @@ def insert_rows(model: type[Model], objs: list[Any]) -> None:
     conn = connections[router.db_for_write(model)]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )  # noqa: S608  # names from the model, values bound
+    table = conn.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # values are bound
     for obj in objs:
         obj._state.adding = False
     rows = [[f.get_db_prep_save(f.pre_save(o, add=True), conn) for f in fields] for o in objs]
