@@ -114,7 +114,7 @@ def main() -> None:
     from transformers import AutoModelForCausalLM
 
     engine = EmbeddedEngine(model_dir, threads=args.threads, dtype=args.dtype)
-    raw = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, args.dtype))
+    raw: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, args.dtype))
     raw.eval()
     asyncio.run(run_engine(engine, PROMPTS[:1], 4))  # warm-up
     run_generate(raw, engine.tokenizer, PROMPTS[0], 4)

@@ -43,7 +43,7 @@ class NodeDelta(_Event):
 
 
 class TextChunk(_Event):
-    """A piece of the user-visible answer (answer node in chat apps, end node's stream in workflows)."""
+    """A piece of the user-visible answer (the answer nodes of chat apps)."""
 
     kind: Literal["text_chunk"] = "text_chunk"
     node_id: str  # the answer/end node the text belongs to
@@ -95,7 +95,13 @@ class RunFinished(_Event):
 
 
 RunEvent = Annotated[
-    RunStarted | NodeStarted | NodeDelta | TextChunk | NodeSucceeded | NodeFailed | NodeSkipped
+    RunStarted
+    | NodeStarted
+    | NodeDelta
+    | TextChunk
+    | NodeSucceeded
+    | NodeFailed
+    | NodeSkipped
     | RunFinished,
     Field(discriminator="kind"),
 ]

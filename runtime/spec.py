@@ -32,7 +32,7 @@ class RetrySettings(_Model):
 class NodeSettings(_Model):
     """Run settings every node has, whatever its type."""
 
-    timeout_s: float | None = Field(None, gt=0, description="Fail the node after this many seconds.")
+    timeout_s: float | None = Field(None, gt=0, description="Fail the node after so many seconds.")
     retry: RetrySettings = Field(default_factory=RetrySettings)
     error_strategy: ErrorStrategy = Field(
         "fail",

@@ -69,16 +69,25 @@ class Batcher:
         self._threads = threads
         self._max_batch = max_batch
         self._inbox: queue.Queue[Sequence | None] = queue.Queue()
+        self._closing = False
         self._batch = _Batch()
         self._thread = threading.Thread(target=self._run, name="weft-embedded", daemon=True)
         self._thread.start()
 
     def submit(self, seq: Sequence) -> None:
         """Queue a sequence; it joins the batch before the next decode step."""
+        if self.closed:
+            raise RuntimeError("the embedded engine is closed")
         self._inbox.put(seq)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the worker has stopped (or is stopping)."""
+        return self._closing or not self._thread.is_alive()
 
     def close(self) -> None:
         """Stop the worker after the current step; sequences still running end with an error."""
+        self._closing = True
         self._inbox.put(None)
         self._thread.join(timeout=30)
 
@@ -88,7 +97,12 @@ class Batcher:
             while self._admit():
                 if self._batch.seqs:
                     self._guarded(self._step)
-        self._fail_all(RuntimeError("the embedded engine was closed"))
+        closed = RuntimeError("the embedded engine was closed")
+        self._fail_all(closed)
+        while not self._inbox.empty():  # requests queued behind the close
+            if (seq := self._inbox.get_nowait()) is not None:
+                seq.send(closed)
+                seq.send(END)
 
     def _admit(self) -> bool:
         """Prefill whatever arrived; block while idle. False once closing."""

@@ -16,7 +16,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import LLMBadRequestError, LLMError, ModelNotFoundError
+from runtime.errors import (
+    LLMBadRequestError,
+    LLMError,
+    LLMUnavailableError,
+    ModelNotFoundError,
+)
 from runtime.llm._convert import DEFAULT_MODEL_ID, Progress, ensure_converted
 from runtime.llm.protocol import ChatChunk, ChatMessage, ChatRequest, ModelInfo
 
@@ -89,6 +94,8 @@ class EmbeddedEngine:
         loop = asyncio.get_running_loop()
         chunks: asyncio.Queue[object] = asyncio.Queue()
         seq = Sequence(emit=_emitter(loop, chunks), **self._prepare(request))
+        if self._batcher.closed:
+            raise LLMUnavailableError("the embedded engine is closed")
         self._batcher.submit(seq)
         try:
             while (item := await chunks.get()) is not END:

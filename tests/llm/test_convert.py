@@ -25,7 +25,12 @@ def test_convert_writes_once_and_fills_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(_convert, "_convert", lambda *a: (calls.append("x"), fake_conversion(*a)))
+
+    def counting(gguf: Path, out: Path, report: _convert.Progress) -> None:
+        calls.append("x")
+        fake_conversion(gguf, out, report)
+
+    monkeypatch.setattr(_convert, "_convert", counting)
     steps: list[str] = []
     cache = tmp_path / "cache"
     target = ensure_converted(tmp_path / "models", lambda s, *_: steps.append(s), cache_dir=cache)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.errors import LLMBadRequestError, ModelNotFoundError
+from runtime.errors import LLMBadRequestError, LLMUnavailableError, ModelNotFoundError
 from runtime.llm.embedded import EmbeddedEngine
 from runtime.llm.openai_compat import OpenAICompatibleClient
 from runtime.llm.protocol import ChatModel, Finish, TextDelta, Usage
@@ -134,3 +134,18 @@ async def test_engine_served_over_http_matches_direct(
     models = await client.list_models()
     assert models[0].id == "smol"
     await client.aclose()
+
+
+async def test_engine_streams_whole_characters(engine: EmbeddedEngine) -> None:
+    request = chat("Reply with five emoji and the word café.", temperature=0, max_tokens=16)
+    text, chunks = await collect(engine.stream(request))
+    deltas = [c.text for c in chunks if isinstance(c, TextDelta)]
+    assert text
+    assert not any("\ufffd" in d for d in deltas)
+
+
+async def test_engine_closed_refuses_requests(model_dir: Path) -> None:
+    engine = EmbeddedEngine(model_dir, MODEL_ID)
+    engine.close()
+    with pytest.raises(LLMUnavailableError, match="closed"):
+        await collect(engine.stream(chat("hi", max_tokens=2)))

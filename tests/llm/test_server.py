@@ -50,12 +50,13 @@ def test_server_non_stream_tool_calls(scripted_url: str) -> None:
     answer = client.chat.completions.create(
         model="echo", messages=[{"role": "user", "content": "tool please"}]
     )
-    call = answer.choices[0].message.tool_calls[0]  # type: ignore[index]
-    assert (call.id, call.function.name, call.function.arguments) == (
+    calls = answer.choices[0].message.tool_calls or []
+    call = calls[0].model_dump()
+    assert (call["id"], call["function"]["name"], call["function"]["arguments"]) == (
         "call_1",
         "lookup",
         '{"q": "x"}',
-    )  # type: ignore[union-attr]
+    )
     assert answer.choices[0].finish_reason == "tool_calls"
 
 
@@ -80,7 +81,9 @@ def test_server_stream_without_usage_option_sends_no_usage_chunk(scripted_url: s
         ({"model": "echo", "messages": [{"role": "user"}], "stop": [1]}, "stop"),
     ],
 )
-def test_server_rejects_bad_field_with_400(scripted_url: str, body: dict, param: str) -> None:
+def test_server_rejects_bad_field_with_400(
+    scripted_url: str, body: dict[str, object], param: str
+) -> None:
     response = httpx.post(f"{scripted_url}/chat/completions", json=body)
     assert response.status_code == 400
     error = response.json()["error"]
@@ -118,7 +121,7 @@ def test_server_adapters_need_model_support() -> None:
         list_models = ScriptedModel.list_models
         adapters: list[str] = []
 
-    with serve(create_app(NoAdapters(), "echo")) as url:  # type: ignore[arg-type]
+    with serve(create_app(NoAdapters(), "echo")) as url:
         body = {"lora_name": "a", "lora_path": "/x"}
         response = httpx.post(f"{url}/load_lora_adapter", json=body)
     assert response.status_code == 400
