@@ -43,7 +43,8 @@ lint: setup
 	$(BIN)/lint-imports
 
 test: setup browsers lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -m browser
 
 # The suites that touch the database and the channel layer, on PostgreSQL and Redis.
 test-services: setup

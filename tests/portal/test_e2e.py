@@ -26,6 +26,9 @@ PASSWORD = "e2e-Password-123"
 EMAIL = "admin@weft.local"
 
 
+pytestmark = pytest.mark.browser
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
