@@ -318,3 +318,36 @@ async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     finished = [e async for e in handle.events()][-1]
     assert (finished.kind, finished.status) == ("run_finished", "stopped")
     server.close()
+
+
+async def test_idle_stream_sends_pings(owner: Any, make_app: Any, settings: Any) -> None:
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    from builder.models import ModelProvider
+    from tests.builder.test_model_failures import _llm_spec
+
+    settings.WEFT_SSE_PING_S = 0.2  # Dify pings every 10 s; the same code path, sooner
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    await ModelProvider.objects.acreate(
+        workspace=owner.workspace,
+        name="remote",
+        kind="openai_compatible",
+        base_url=f"http://127.0.0.1:{port}/v1",
+    )
+    _, key = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="quiet")
+    async with (
+        httpx.AsyncClient(base_url=_server["url"], timeout=60) as client,
+        client.stream(
+            "POST", "/v1/chat-messages", json={"query": "x"}, headers=_auth(key)
+        ) as response,
+    ):
+        pings = 0
+        async for line in response.aiter_lines():
+            pings += line == "event: ping"
+            if pings == 3:
+                break
+    assert pings == 3
+    server.close()

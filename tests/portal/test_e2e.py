@@ -62,7 +62,7 @@ def weft_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = _server_env(data_dir)
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "--noinput"], ["prepare_model"], ["seed_demo"]):
-        subprocess.run(  # noqa: S603  # our own manage.py
+        subprocess.run(  # our own manage.py
             [*manage, *command],
             cwd=ROOT,
             env=env,
@@ -73,7 +73,7 @@ def weft_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     port = _free_port()
     log = (data_dir / "server.log").open("wb")
-    server = subprocess.Popen(  # noqa: S603  # our own interpreter and uvicorn
+    server = subprocess.Popen(  # our own interpreter and uvicorn
         [
             sys.executable,
             "-m",
