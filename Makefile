@@ -29,7 +29,7 @@ run: migrate
 	$(BIN)/python manage.py seed_demo
 	@echo "Weft at http://$(HOST):$(PORT)/  (API docs: /api/docs, Service API: /v1)"
 	WEFT_DEBUG=$${WEFT_DEBUG:-1} bash -c '\
-	  $(BIN)/python manage.py db_worker --queue-name "*" & worker=$$!; \
+	  $(BIN)/python manage.py db_worker --queue-name "*" --no-reload & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --no-access-log'
 
