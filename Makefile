@@ -31,7 +31,7 @@ run: migrate
 	WEFT_DEBUG=$${WEFT_DEBUG:-1} bash -c '\
 	  $(BIN)/python manage.py db_worker --queue-name "*" --no-reload & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	  $(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --no-access-log'
+	  $(BIN)/uvicorn portal.asgi:application --host $(HOST) --port $(PORT) --lifespan off --no-access-log'
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 browsers:
