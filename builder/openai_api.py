@@ -92,20 +92,30 @@ def _usage(end: RunFinished) -> dict[str, int]:
 
 async def _stream(handle: RunHandle, model: str, include_usage: bool) -> AsyncIterator[bytes]:
     yield _chunk(handle, model, {"role": "assistant", "content": ""})
-    async for event in handle.events():
-        if isinstance(event, TextChunk):
-            yield _chunk(handle, model, {"content": event.text})
-        elif isinstance(event, RunFinished):
-            if event.status == "failed":
-                error = {"message": event.error, "type": "server_error", "code": event.error_code}
-                yield b"data: " + json.dumps({"error": error}).encode() + b"\n\n"
-            else:
-                yield _chunk(handle, model, {}, "stop")
-                if include_usage:
-                    body = json.loads(_chunk(handle, model, {})[6:])
-                    body["choices"], body["usage"] = [], _usage(event)
-                    yield b"data: " + json.dumps(body).encode() + b"\n\n"
+    async for batch in handle.batches():
+        frames = []
+        for event in batch:
+            if isinstance(event, TextChunk):
+                frames.append(_chunk(handle, model, {"content": event.text}))
+            elif isinstance(event, RunFinished):
+                frames += _final_chunks(handle, model, event, include_usage)
+        if frames:
+            yield b"".join(frames)
     yield b"data: [DONE]\n\n"
+
+
+def _final_chunks(
+    handle: RunHandle, model: str, end: RunFinished, include_usage: bool
+) -> list[bytes]:
+    if end.status == "failed":
+        error = {"message": end.error, "type": "server_error", "code": end.error_code}
+        return [b"data: " + json.dumps({"error": error}).encode() + b"\n\n"]
+    frames = [_chunk(handle, model, {}, "stop")]
+    if include_usage:
+        body = json.loads(_chunk(handle, model, {})[6:])
+        body["choices"], body["usage"] = [], _usage(end)
+        frames.append(b"data: " + json.dumps(body).encode() + b"\n\n")
+    return frames
 
 
 async def _chat_completions(request: HttpRequest) -> HttpResponse:

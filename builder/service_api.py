@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import wraps
@@ -31,7 +30,7 @@ from builder.published import Published, get_published, peek_published
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
-from runtime.events import RunEvent, RunFinished
+from runtime.events import RunFinished
 
 View = Callable[..., Awaitable[HttpResponse]]
 
@@ -140,28 +139,21 @@ def _response_mode(body: dict[str, Any]) -> str:
     return str(mode)
 
 
-async def next_event(handle: RunHandle) -> RunEvent | bool | None:
-    """The next event, None at the end, or False when the ping interval passed first."""
-    try:
-        return await asyncio.wait_for(handle.queue.get(), settings.WEFT_SSE_PING_S)
-    except TimeoutError:
-        return False
-
-
 async def _dify_stream(handle: RunHandle, renderer: DifyRenderer) -> AsyncIterator[bytes]:
-    while (event := await next_event(handle)) is not None:
-        if event is False:
-            yield PING
-            continue
-        if isinstance(event, RunFinished) and event.status == "failed":
-            yield error_frame(
-                500,
-                event.error_code or "run_failed",
-                event.error or "run failed",
-                node_id=event.failed_node_id,
-            )
-        for data in renderer.render(event):  # type: ignore[arg-type]  # an event here
-            yield sse(data)
+    async for batch in handle.batches(settings.WEFT_SSE_PING_S):
+        frames = [] if batch else [PING]
+        for event in batch:
+            if isinstance(event, RunFinished) and event.status == "failed":
+                frames.append(
+                    error_frame(
+                        500,
+                        event.error_code or "run_failed",
+                        event.error or "run failed",
+                        node_id=event.failed_node_id,
+                    )
+                )
+            frames += [sse(data) for data in renderer.render(event)]
+        yield b"".join(frames)
 
 
 def stream_response(frames: AsyncIterator[bytes]) -> StreamingHttpResponse:

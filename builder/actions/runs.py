@@ -64,8 +64,32 @@ class RunHandle:
 
     async def events(self) -> AsyncIterator[RunEvent]:
         """The run's events, in order, ending with RunFinished once the trace is saved."""
-        while (event := await self.queue.get()) is not None:
-            yield event
+        async for batch in self.batches():
+            for event in batch:
+                yield event
+
+    async def batches(self, idle_s: float | None = None) -> AsyncIterator[list[RunEvent]]:
+        """The events in order, grouped as they are ready (one write per group for streams);
+        an empty list whenever `idle_s` passes without any (time for an SSE ping)."""
+        while True:
+            if self.queue.empty():
+                try:
+                    item = await asyncio.wait_for(self.queue.get(), idle_s)
+                except TimeoutError:
+                    yield []
+                    continue
+            else:
+                item = self.queue.get_nowait()
+            batch: list[RunEvent] = []
+            while item is not None:
+                batch.append(item)
+                if self.queue.empty():
+                    break
+                item = self.queue.get_nowait()
+            if batch:
+                yield batch
+            if item is None:
+                return
 
     def stop(self) -> None:
         """Ask the run to stop; it ends with status 'stopped'."""
