@@ -102,8 +102,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--delay", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=0)
     args = parser.parse_args()
-    rounds = 3 if args.quick else 10
+    rounds = args.rounds or (3 if args.quick else 10)
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
             **os.environ,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
+from builder._ttl import TTLCache
 from builder.asgi_service import db_call
 from builder.crypto import decrypt
 from builder.models import ModelProvider, ProviderKind
@@ -96,24 +96,20 @@ class ProviderInfo:
     models: tuple[str, ...]
 
 
-_workspace_cache: dict[int, tuple[float, WorkspaceModels]] = {}
-_WORKSPACE_TTL_S = 2.0  # provider edits reach running servers within this time
+# Provider edits made in another process reach running servers within this many seconds.
+_workspace_models: TTLCache[int, WorkspaceModels] = TTLCache(2.0)
 
 
 async def get_workspace_models(workspace_id: int) -> WorkspaceModels:
     """The workspace's resolver, cached briefly so a busy app does not query per run."""
-    hit = _workspace_cache.get(workspace_id)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < _WORKSPACE_TTL_S:
-        return hit[1]
-    models = await db_call(WorkspaceModels.for_workspace, workspace_id)
-    _workspace_cache[workspace_id] = (now, models)
-    return models
+    return await _workspace_models.get(
+        workspace_id, lambda: db_call(WorkspaceModels.for_workspace, workspace_id)
+    )
 
 
 def forget_workspace_models(workspace_id: int) -> None:
     """Drop the cached resolver after a provider change in this process."""
-    _workspace_cache.pop(workspace_id, None)
+    _workspace_models.forget(workspace_id)
 
 
 class WorkspaceModels:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
+from builder._ttl import TTLCache
 from builder.errors import ApiError
 from builder.graphs import get_compiled_version
 from builder.models import App, AppVersion
 from runtime.compile import CompiledGraph
-
-_TTL_S = 5.0  # a publish in another process is served within this many seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,20 +18,12 @@ class Published:
     graph: CompiledGraph
 
 
-_cache: dict[int, tuple[float, Published]] = {}
-
-
-def peek_published(app_id: int) -> Published | None:
-    """The cached entry while it is fresh, without I/O."""
-    hit = _cache.get(app_id)
-    return hit[1] if hit is not None and time.monotonic() - hit[0] < _TTL_S else None
+# A publish in another process is served within this many seconds; here, at once.
+published_apps: TTLCache[int, Published] = TTLCache(5.0)
 
 
 def get_published(app_id: int) -> Published:
-    """The app's newest version; ApiError 400 `app_unavailable` when nothing is published."""
-    now = time.monotonic()
-    if (hit := peek_published(app_id)) is not None:
-        return hit
+    """The app's newest version (a database read); ApiError 400 `app_unavailable` when none."""
     version = (
         AppVersion.objects.filter(app_id=app_id).select_related("app").order_by("-number").first()
     )
@@ -46,11 +36,9 @@ def get_published(app_id: int) -> Published:
             if app_exists
             else "the app no longer exists",
         )
-    published = Published(version.app, version, get_compiled_version(version.pk, version.spec))
-    _cache[app_id] = (now, published)
-    return published
+    return Published(version.app, version, get_compiled_version(version.pk, version.spec))
 
 
 def forget_published(app_id: int) -> None:
     """Drop the cached entry (after a publish or a delete in this process)."""
-    _cache.pop(app_id, None)
+    published_apps.forget(app_id)

@@ -24,9 +24,9 @@ from builder.asgi_service import db_call
 from builder.dify import PING, DifyRenderer, error_frame, sse, usage
 from builder.errors import ApiError
 from builder.ids import parse_uuid
-from builder.keys import KeyOwner, get_key_owner, peek_key_owner
+from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners
 from builder.models import Run, RunSource
-from builder.published import Published, get_published, peek_published
+from builder.published import Published, get_published, published_apps
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
@@ -53,11 +53,8 @@ def service_view(*methods: str) -> Callable[[View], View]:
 
 async def authenticate(request: HttpRequest) -> KeyOwner:
     """The app a request's API key grants (ApiError 401 otherwise)."""
-    header = request.headers.get("Authorization")
-    owner = peek_key_owner(header)
-    if owner is None:
-        owner = await db_call(get_key_owner, header)
-    return owner
+    key_hash = key_hash_of(request.headers.get("Authorization"))
+    return await key_owners.get(key_hash, lambda: db_call(get_key_owner, key_hash))
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
@@ -89,9 +86,7 @@ def _field(
 
 async def published_app(owner: KeyOwner, mode: str | None = None) -> Published:
     """The key's app, newest version; ApiError 400 when unpublished or of the wrong mode."""
-    pub = peek_published(owner.app_id)
-    if pub is None:
-        pub = await db_call(get_published, owner.app_id)
+    pub = await published_apps.get(owner.app_id, lambda: db_call(get_published, owner.app_id))
     if mode is None:
         return pub
     if pub.app.mode != mode:
