@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--delay", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     rounds = args.rounds or (3 if args.quick else 10)
     with tempfile.TemporaryDirectory() as data_dir:
