@@ -13,7 +13,14 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model
-from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields import (
+    AutoFieldMixin,
+    BooleanField,
+    CharField,
+    FloatField,
+    IntegerField,
+    TextField,
+)
 from django.utils import timezone
 
 from builder._logwriter import LogWriter
@@ -189,11 +196,24 @@ def insert_rows(model: type[Model], objs: list[Any]) -> None:
     table = conn.ops.quote_name(model._meta.db_table)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # values are bound
+    plain = [isinstance(f, _PLAIN) and not f.is_relation for f in fields]
+    rows = []
     for obj in objs:
         obj._state.adding = False
-    rows = [[f.get_db_prep_save(f.pre_save(o, add=True), conn) for f in fields] for o in objs]
+        rows.append(
+            [
+                getattr(obj, f.attname)
+                if is_plain
+                else f.get_db_prep_save(f.pre_save(obj, True), conn)
+                for f, is_plain in zip(fields, plain, strict=True)
+            ]
+        )
     with conn.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+# Fields whose Python value is already what every backend stores (no adaptation needed).
+_PLAIN = (CharField, TextField, IntegerField, FloatField, BooleanField)
 
 
 run_log = LogWriter(write_batch, lambda start: start.done)  # type: ignore[attr-defined]
