@@ -274,7 +274,8 @@ def list_runs(request: HttpRequest, app_id: int, limit: int = 50) -> list[dict[s
 @router.get("/runs/{run_id}", response=RunDetail)
 def get_run(request: HttpRequest, run_id: str) -> dict[str, Any]:
     """One run with its per-node trace."""
-    run = Run.objects.filter(pk=parse_uuid(run_id)).values_list("app_id", flat=True).first()
+    pk = parse_uuid(run_id)
+    run = Run.objects.filter(pk=pk).values_list("app_id", flat=True).first() if pk else None
     if run is None:
         raise not_found("run")
     require_app(request, run)

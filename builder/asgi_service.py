@@ -17,7 +17,7 @@ from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import Resolver404, resolve
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,16 @@ class ServiceAPIHandler(ASGIHandler):
             return
         try:
             request, error = self.create_request(scope, body_file)
-            response = error if request is None else await self._dispatch(request)
-            if not response.streaming and not response.has_header("Content-Length"):
+            response = await self._dispatch(request) if request is not None else error
+            if response is None:  # create_request returns a request or an error response
+                return
+            if isinstance(response, HttpResponse) and not response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))  # as CommonMiddleware
             await self.send_response(response, send)
         finally:
             body_file.close()
 
-    async def _dispatch(self, request: HttpRequest) -> HttpResponse:
+    async def _dispatch(self, request: HttpRequest) -> HttpResponseBase:
         try:
             match = resolve(request.path_info.removeprefix(PREFIX), urlconf="builder.urls")
         except Resolver404:
@@ -85,7 +87,7 @@ class ServiceAPIHandler(ASGIHandler):
                 status=404,
             )
         try:
-            response: HttpResponse = await match.func(request, *match.args, **match.kwargs)
+            response: HttpResponseBase = await match.func(request, *match.args, **match.kwargs)
         except Exception:
             log.exception("Service API error on %s", request.path_info)
             return JsonResponse(

@@ -25,7 +25,7 @@ from portal.workspaces import get_membership
 from runtime.errors import GraphInvalidError
 
 
-class RunConsumer(AsyncWebsocketConsumer):
+class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has no stubs
     """One socket per open editor/test form of an app; one run at a time."""
 
     app: App

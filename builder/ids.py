@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 
-def parse_uuid(value: str) -> str | None:
-    """The canonical form of a UUID string, or None when it is not one."""
+def parse_uuid(value: str) -> uuid.UUID | None:
+    """The UUID a string spells, or None when it is not one."""
     try:
-        return str(uuid.UUID(value))
+        return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None

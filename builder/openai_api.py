@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from builder.actions.runs import RunHandle, RunRequest, do_start_run
 from builder.errors import ApiError
@@ -118,7 +118,7 @@ def _final_chunks(
     return frames
 
 
-async def _chat_completions(request: HttpRequest) -> HttpResponse:
+async def _chat_completions(request: HttpRequest) -> HttpResponseBase:
     owner = await authenticate(request)
     body = json_body(request)
     model = body.get("model")
@@ -151,7 +151,7 @@ async def _chat_completions(request: HttpRequest) -> HttpResponse:
             end = event
     if end is None or end.status == "failed":
         raise ApiError(
-            end.error_code if end else "internal_error",
+            (end.error_code if end else None) or "internal_error",
             500,
             (end.error if end else None) or "run failed",
         )
@@ -174,7 +174,7 @@ async def _chat_completions(request: HttpRequest) -> HttpResponse:
 
 
 @service_view("POST")
-async def chat_completions(request: HttpRequest) -> HttpResponse:
+async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     """OpenAI's POST /v1/chat/completions; errors in OpenAI's shape."""
     try:
         return await _chat_completions(request)
@@ -183,7 +183,7 @@ async def chat_completions(request: HttpRequest) -> HttpResponse:
 
 
 @service_view("GET")
-async def list_models(request: HttpRequest) -> HttpResponse:
+async def list_models(request: HttpRequest) -> HttpResponseBase:
     """OpenAI's GET /v1/models: the one app this key grants."""
     try:
         owner = await authenticate(request)

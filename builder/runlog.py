@@ -192,7 +192,7 @@ def insert_rows(model: type[Model], objs: list[Any]) -> None:
         return
     conn = connections[router.db_for_write(model)]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
-    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(conn.ops.quote_name(f.column or f.name) for f in fields)
     table = conn.ops.quote_name(model._meta.db_table)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # values are bound

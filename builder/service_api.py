@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -32,7 +32,7 @@ from runtime.engine import validate_inputs
 from runtime.errors import InputError
 from runtime.events import RunFinished
 
-View = Callable[..., Awaitable[HttpResponse]]
+View = Callable[..., Awaitable[HttpResponseBase]]
 
 
 def service_view(*methods: str) -> Callable[[View], View]:
@@ -40,13 +40,13 @@ def service_view(*methods: str) -> Callable[[View], View]:
 
     def wrap(view: View) -> View:
         @wraps(view)
-        async def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        async def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 return await view(request, *args, **kwargs)
             except ApiError as err:
                 return JsonResponse(err.to_dict(), status=err.status)
 
-        return csrf_exempt(require_http_methods(list(methods))(inner))  # type: ignore[return-value]
+        return csrf_exempt(require_http_methods(list(methods))(inner))
 
     return wrap
 
@@ -177,7 +177,7 @@ def _raise_failed(end: RunFinished) -> None:
 
 
 @service_view("POST")
-async def chat_messages(request: HttpRequest) -> HttpResponse:
+async def chat_messages(request: HttpRequest) -> HttpResponseBase:
     """Dify's POST /v1/chat-messages."""
     owner = await authenticate(request)
     body = json_body(request)
@@ -208,7 +208,7 @@ async def chat_messages(request: HttpRequest) -> HttpResponse:
 
 
 @service_view("POST")
-async def workflows_run(request: HttpRequest) -> HttpResponse:
+async def workflows_run(request: HttpRequest) -> HttpResponseBase:
     """Dify's POST /v1/workflows/run."""
     owner = await authenticate(request)
     body = json_body(request)
@@ -232,15 +232,17 @@ async def workflows_run(request: HttpRequest) -> HttpResponse:
 
 
 @service_view("POST")
-async def stop_task(request: HttpRequest, task_id: str) -> HttpResponse:
+async def stop_task(request: HttpRequest, task_id: str) -> HttpResponseBase:
     """Dify's stop endpoints for chat messages and workflow tasks (only the key's own runs)."""
     owner = await authenticate(request)
     local = get_active_run(task_id)
     if local is not None:
         mine = local.app_id == owner.app_id
     else:
-        found = Run.objects.filter(pk=parse_uuid(task_id), app_id=owner.app_id)
-        mine = await db_call(found.exists)
+        pk = parse_uuid(task_id)
+        mine = pk is not None and await db_call(
+            Run.objects.filter(pk=pk, app_id=owner.app_id).exists
+        )
     if not mine:
         raise ApiError("not_found", 404, "task not found", field="task_id")
     await do_stop_run(task_id)

@@ -16,5 +16,5 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     return {
         "membership": membership if membership else None,
-        "memberships": get_memberships(request.user),  # type: ignore[arg-type]  # signed in
+        "memberships": get_memberships(request.user),
     }

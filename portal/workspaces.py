@@ -21,7 +21,7 @@ def get_current_membership(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = get_memberships(user)  # type: ignore[arg-type]  # authenticated: a User
+    memberships = get_memberships(user)
     if not memberships:
         return None
     chosen = request.session.get(SESSION_KEY)

@@ -228,9 +228,8 @@ async def _conversation(
 
 
 def _load_conversation(req: RunRequest) -> tuple[Conversation, None, list[ChatMessage]]:
-    conversation = Conversation.objects.filter(
-        pk=parse_uuid(req.conversation_id or ""), app=req.app
-    ).first()
+    pk = parse_uuid(req.conversation_id or "")
+    conversation = Conversation.objects.filter(pk=pk, app=req.app).first() if pk else None
     if conversation is None:
         raise ApiError(
             "conversation_not_found", 404, "conversation not found", field="conversation_id"

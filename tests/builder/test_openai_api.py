@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def echo(owner: Any, make_app: Any) -> tuple[Any, str]:
+def echo(owner: Any, make_app: Any) -> Any:
     return make_app(owner, mode="chat", slug="echo-bot")
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from builder.models import Message, NodeRun, Run
+from builder.models import Message, NodeRun, Run, RunSource
+from runtime.events import RunFinished
 from tests.builder.sse import parse_sse
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -36,12 +37,12 @@ async def _post(path: str, key: str | None, body: Any, **headers: str) -> httpx.
 
 
 @pytest.fixture
-def chat_app(owner: Any, make_app: Any) -> tuple[Any, str]:
+def chat_app(owner: Any, make_app: Any) -> Any:
     return make_app(owner, mode="chat", slug="echo-chat")
 
 
 @pytest.fixture
-def workflow_app(owner: Any, make_app: Any) -> tuple[Any, str]:
+def workflow_app(owner: Any, make_app: Any) -> Any:
     return make_app(owner, mode="workflow", slug="greeter")
 
 
@@ -309,14 +310,20 @@ async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     pub = await sync_to_async(get_published)(app.pk)
     handle = await runs.do_start_run(
         runs.RunRequest(
-            app=pub.app, graph=pub.graph, version=pub.version, source="api", inputs={}, query="x"
+            app=pub.app,
+            graph=pub.graph,
+            version=pub.version,
+            source=RunSource.API,
+            inputs={},
+            query="x",
         )
     )
     await asyncio.sleep(0.2)
     runs._active.pop(handle.run_id)  # as if the run lived in another process
     await runs.do_stop_run(handle.run_id)
     finished = [e async for e in handle.events()][-1]
-    assert (finished.kind, finished.status) == ("run_finished", "stopped")
+    assert isinstance(finished, RunFinished)
+    assert finished.status == "stopped"
     server.close()
 
 
