@@ -25,30 +25,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = {
-    "mode": "workflow",
-    "nodes": [
-        {
-            "id": "start",
-            "type": "start",
-            "config": {"variables": [{"variable": "name", "type": "text", "required": True}]},
-        },
-        {
-            "id": "tpl",
-            "type": "template",
-            "config": {
-                "variables": [{"variable": "n", "value_selector": ["start", "name"]}],
-                "template": "Hello, {{ n }}!",
-            },
-        },
-        {
-            "id": "end",
-            "type": "end",
-            "config": {"outputs": [{"variable": "greeting", "value_selector": ["tpl", "output"]}]},
-        },
-    ],
-    "edges": [{"source": "start", "target": "tpl"}, {"source": "tpl", "target": "end"}],
-}
+sys.path.insert(0, str(ROOT))
+
+from tests.specs import echo_workflow_spec  # noqa: E402  # the same 3-node app the tests use
+
+SPEC = echo_workflow_spec()
 SETUP = """
 from builder.actions.workflows import do_create_app, do_publish_workflow
 from builder.keys import do_create_api_key

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from builder.models import App, AppVersion, Workflow
-from tests.conftest import echo_chat_spec
+from tests.specs import echo_chat_spec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 

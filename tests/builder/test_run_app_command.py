@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from builder.models import Run
-from tests.conftest import echo_workflow_spec
+from tests.specs import echo_workflow_spec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

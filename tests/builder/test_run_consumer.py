@@ -74,7 +74,7 @@ async def test_run_consumer_refuses_viewer_and_stranger(make_member: Any, make_a
 
 
 async def test_run_consumer_reports_graph_issues(owner: Any, make_app: Any) -> None:
-    from tests.conftest import echo_chat_spec
+    from tests.specs import echo_chat_spec
 
     spec = echo_chat_spec()
     spec["edges"] = []

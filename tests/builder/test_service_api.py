@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,6 +22,23 @@ _server: dict[str, str] = {}
 def _live(live_url: str) -> None:
     """Every call goes over real HTTP to Weft's ASGI app (the lean /v1 handler included)."""
     _server["url"] = live_url
+
+
+@pytest.fixture
+async def silent_model(owner: Any) -> AsyncIterator[None]:
+    """Provider "remote" in the owner's workspace: a server that accepts and never answers."""
+    from builder.models import ModelProvider
+
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    await ModelProvider.objects.acreate(
+        workspace=owner.workspace,
+        name="remote",
+        kind="openai_compatible",
+        base_url=f"http://127.0.0.1:{port}/v1",
+    )
+    yield
+    server.close()
 
 
 def _auth(key: str) -> dict[str, str]:
@@ -242,23 +261,14 @@ async def test_chat_messages_invalid_json_is_400(chat_app: tuple[Any, str]) -> N
     assert (response.status_code, response.json()["code"]) == (400, "invalid_param")
 
 
-async def test_stop_endpoint_stops_a_running_run(owner: Any, make_app: Any) -> None:
-    import asyncio
+async def test_stop_endpoint_stops_a_running_run(
+    owner: Any, make_app: Any, silent_model: None
+) -> None:
 
     from asgiref.sync import sync_to_async
 
     from tests.builder.test_model_failures import _llm_spec
 
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)  # accepts, never answers
-    port = server.sockets[0].getsockname()[1]
-    from builder.models import ModelProvider
-
-    await ModelProvider.objects.acreate(
-        workspace=owner.workspace,
-        name="remote",
-        kind="openai_compatible",
-        base_url=f"http://127.0.0.1:{port}/v1",
-    )
     _, key = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="hangs")
     _, other_key = await sync_to_async(make_app)(owner, slug="other")
     async with (
@@ -279,31 +289,20 @@ async def test_stop_endpoint_stops_a_running_run(owner: Any, make_app: Any) -> N
     assert rest[-1]["data"]["status"] == "stopped"
     run = await Run.objects.aget(pk=task_id)
     assert run.status == "stopped"
-    server.close()
 
 
 async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     owner: Any,
     make_app: Any,
     monkeypatch: pytest.MonkeyPatch,
+    silent_model: None,
 ) -> None:
-    import asyncio
-
     from asgiref.sync import sync_to_async
 
     from builder.actions import runs
-    from builder.models import ModelProvider
     from builder.published import get_published
     from tests.builder.test_model_failures import _llm_spec
 
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    await ModelProvider.objects.acreate(
-        workspace=owner.workspace,
-        name="remote",
-        kind="openai_compatible",
-        base_url=f"http://127.0.0.1:{port}/v1",
-    )
     app, _ = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="far")
     # one process here: make runs listen as they do when the layer spans processes (Redis)
     monkeypatch.setattr(runs, "cross_process_stop", lambda: True)
@@ -324,26 +323,17 @@ async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     finished = [e async for e in handle.events()][-1]
     assert isinstance(finished, RunFinished)
     assert finished.status == "stopped"
-    server.close()
 
 
-async def test_idle_stream_sends_pings(owner: Any, make_app: Any, settings: Any) -> None:
-    import asyncio
+async def test_idle_stream_sends_pings(
+    owner: Any, make_app: Any, settings: Any, silent_model: None
+) -> None:
 
     from asgiref.sync import sync_to_async
 
-    from builder.models import ModelProvider
     from tests.builder.test_model_failures import _llm_spec
 
     settings.WEFT_SSE_PING_S = 0.2  # Dify pings every 10 s; the same code path, sooner
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    await ModelProvider.objects.acreate(
-        workspace=owner.workspace,
-        name="remote",
-        kind="openai_compatible",
-        base_url=f"http://127.0.0.1:{port}/v1",
-    )
     _, key = await sync_to_async(make_app)(owner, spec=_llm_spec(), slug="quiet")
     async with (
         httpx.AsyncClient(base_url=_server["url"], timeout=60) as client,
@@ -357,4 +347,3 @@ async def test_idle_stream_sends_pings(owner: Any, make_app: Any, settings: Any)
             if pings == 3:
                 break
     assert pings == 3
-    server.close()
