@@ -1,6 +1,6 @@
 from django.urls import path
 
-from builder import openai_api, service_api
+from builder import conversations_api, openai_api, service_api
 
 # The published Service API (Dify-compatible) and the OpenAI-compatible endpoint.
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("workflows/tasks/<str:task_id>/stop", service_api.stop_task),
     path("chat/completions", openai_api.chat_completions),
     path("models", openai_api.list_models),
+    path("conversations", conversations_api.conversations),
+    path("conversations/<str:conversation_id>", conversations_api.delete_conversation),
+    path("messages", conversations_api.messages),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,7 +15,18 @@ from django.views.decorators.http import require_POST
 from builder.actions.workflows import do_create_app
 from builder.errors import ApiError
 from builder.models import App, Run, Workflow
-from portal.models import Role
+from portal.members import (
+    MemberError,
+    MemberForbiddenError,
+    MemberNotFoundError,
+    do_add_member,
+    do_change_role,
+    do_create_workspace,
+    do_remove_member,
+    list_assignable_roles,
+    list_member_rows,
+)
+from portal.models import Membership, Role
 from portal.workspaces import SESSION_KEY, get_membership
 
 
@@ -101,3 +113,105 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     return render(
         request, "portal/run.html", {"app": app, "run": run, "node_runs": run.node_runs.all()}
     )
+
+
+def _current_membership(request: HttpRequest) -> Membership | None:
+    membership = request.membership  # type: ignore[attr-defined]  # set by our middleware
+    return membership if membership else None
+
+
+def _members_page(request: HttpRequest, status: int = 200, **forms: dict[str, str]) -> HttpResponse:
+    """The members page; `forms` carries a refused form's values and errors back to it."""
+    membership = _current_membership(request)
+    context: dict[str, object] = {
+        "rows": list_member_rows(membership) if membership else [],
+        "can_manage": bool(membership and membership.allows(Role.ADMIN)),
+        "roles": list_assignable_roles(membership) if membership else [],
+        **forms,
+    }
+    return render(request, "portal/members.html", context, status=status)
+
+
+def _raise_http_error(err: MemberError) -> None:
+    """403 or 404 for the refusals a form can't fix; other errors go back to the form."""
+    if isinstance(err, MemberNotFoundError):
+        raise Http404(err.message)
+    if isinstance(err, MemberForbiddenError):
+        raise PermissionDenied(err.message)
+
+
+@login_required
+def members_page(request: HttpRequest) -> HttpResponse:
+    """The current workspace's members; admins and owners also get the forms to change them."""
+    return _members_page(request)
+
+
+@login_required
+@require_POST
+def add_member(request: HttpRequest) -> HttpResponse:
+    """Add an existing user to the current workspace (admins and up)."""
+    membership = _current_membership(request)
+    if membership is None:
+        raise PermissionDenied("no workspace")
+    email = request.POST.get("email", "")
+    role = request.POST.get("role", Role.EDITOR)
+    try:
+        added = do_add_member(membership, email, role)
+    except MemberError as err:
+        _raise_http_error(err)
+        values = {"email": email, "role": role}
+        return _members_page(request, 400, add_form=values, add_errors={err.field: err.message})
+    messages.success(request, f"Added {added.user.email} as {added.get_role_display().lower()}.")
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def change_member_role(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Give a member of the current workspace another role (admins and up)."""
+    membership = _current_membership(request)
+    if membership is None:
+        raise PermissionDenied("no workspace")
+    try:
+        changed = do_change_role(membership, member_id, request.POST.get("role", ""))
+    except MemberError as err:
+        _raise_http_error(err)
+        messages.error(request, err.message)
+        return redirect("members")
+    messages.success(request, f"{changed.user.email} is now {changed.get_role_display().lower()}.")
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Remove a member from the current workspace (admins and up)."""
+    membership = _current_membership(request)
+    if membership is None:
+        raise PermissionDenied("no workspace")
+    try:
+        removed = do_remove_member(membership, member_id)
+    except MemberError as err:
+        _raise_http_error(err)
+        messages.error(request, err.message)
+        return redirect("members")
+    messages.success(request, f"Removed {removed.user.email} from {membership.workspace.name}.")
+    if removed.user_id == request.user.pk:
+        return redirect("home")  # they left the workspace, so its members page is closed to them
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def new_workspace(request: HttpRequest) -> HttpResponse:
+    """Create a workspace owned by the signed-in user and make it the current one."""
+    name = request.POST.get("name", "")
+    try:
+        created = do_create_workspace(request.user, name)  # type: ignore[arg-type]  # signed in
+    except MemberError as err:
+        return _members_page(
+            request, 400, workspace_form={"name": name}, workspace_errors={err.field: err.message}
+        )
+    request.session[SESSION_KEY] = created.workspace_id
+    messages.success(request, f"Created {created.workspace.name}; you are its owner.")
+    return redirect("members")

@@ -347,3 +347,46 @@ async def test_idle_stream_sends_pings(
             if pings == 3:
                 break
     assert pings == 3
+
+
+async def test_conversations_and_messages_list_a_users_history(chat_app: Any) -> None:
+    _, key = chat_app
+    first = (
+        await _post(
+            "/v1/chat-messages", key, {"query": "one", "user": "ann", "response_mode": "blocking"}
+        )
+    ).json()
+    cid = first["conversation_id"]
+    await _post(
+        "/v1/chat-messages",
+        key,
+        {"query": "two", "user": "ann", "conversation_id": cid, "response_mode": "blocking"},
+    )
+    await _post(
+        "/v1/chat-messages", key, {"query": "other", "user": "bob", "response_mode": "blocking"}
+    )
+    async with httpx.AsyncClient(base_url=_server["url"], headers=_auth(key)) as client:
+        listed = (await client.get("/v1/conversations", params={"user": "ann"})).json()
+        assert [c["id"] for c in listed["data"]] == [cid]
+        page = (
+            await client.get(
+                "/v1/messages", params={"user": "ann", "conversation_id": cid, "limit": 1}
+            )
+        ).json()
+        assert ([m["query"] for m in page["data"]], page["has_more"]) == (["two"], True)
+        older = (
+            await client.get(
+                "/v1/messages",
+                params={"user": "ann", "conversation_id": cid, "first_id": page["data"][0]["id"]},
+            )
+        ).json()
+        assert [(m["query"], m["answer"]) for m in older["data"]] == [("one", "echo: one")]
+        hidden = await client.get("/v1/messages", params={"user": "bob", "conversation_id": cid})
+        assert hidden.status_code == 404
+        bad = await client.get("/v1/conversations", params={"user": "ann", "limit": "0"})
+        assert (bad.status_code, bad.json()["field"]) == (400, "limit")
+        gone = await client.request("DELETE", f"/v1/conversations/{cid}", json={"user": "ann"})
+        assert gone.json() == {"result": "success"}
+        after = (await client.get("/v1/conversations", params={"user": "ann"})).json()
+        assert after["data"] == []
+    assert not await Message.objects.filter(conversation_id=cid).aexists()
