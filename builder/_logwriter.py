@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from builder.asgi_service import drop_broken_connections
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 500
 HOLD_S = 0.05
+CHECKPOINT_S = 10.0
 
 # (started items whose hold is over, finished items) → writes them
 Writer = Callable[[list[object], list[object]], None]
@@ -40,6 +41,7 @@ class LogWriter:
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._held: list[tuple[float, object]] = []
         self._thread: threading.Thread | None = None
+        self._checkpointer: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def started(self, item: object) -> None:
@@ -115,6 +117,23 @@ class LogWriter:
     def _commit(self, starts: list[object], finishes: list[object]) -> None:
         with transaction.atomic():
             self._write_batch(starts, finishes)
+        if self._checkpointer is None and connection.vendor == "sqlite":
+            self._hand_over_checkpoints()
+
+    def _hand_over_checkpoints(self) -> None:
+        """On SQLite, checkpoint the WAL from a thread of its own, not inside a commit.
+
+        SQLite checkpoints in whichever commit crosses the threshold, and a checkpoint waits for
+        the disk: done in this thread it stalls every request waiting for its trace. Here the
+        writer's own connection stops checkpointing, and a side thread checkpoints PASSIVEly
+        (never blocking writers) every CHECKPOINT_S seconds.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = threading.Thread(
+            target=_checkpoint_forever, name="weft-wal", daemon=True
+        )
+        self._checkpointer.start()
 
     def _commit_alone(self, starts: list[object], finishes: list[object]) -> BaseException | None:
         try:
@@ -123,3 +142,14 @@ class LogWriter:
             log.exception("could not write run log item %r", (starts or finishes)[0])
             return exc
         return None
+
+
+def _checkpoint_forever() -> None:
+    while True:
+        time.sleep(CHECKPOINT_S)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:
+            log.exception("WAL checkpoint failed")
+            connection.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connections, router
@@ -66,7 +67,7 @@ class RunRecord:
     start: NewRun
     conversation: Conversation | None = None
     query: str = ""
-    nodes: dict[str, NodeRun] = field(default_factory=dict)
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # NodeRun rows by attname
     finished: RunFinished | None = None
     crash: str = ""
     finished_at: datetime | None = None
@@ -77,51 +78,60 @@ class RunRecord:
         return self.start.run
 
     def add(self, event: RunEvent) -> None:
-        """Fold one event into the record."""
+        """Fold one event into the record (node rows are plain dicts until the writer's INSERT)."""
         if isinstance(event, NodeStarted):
-            self.nodes[event.node_id] = NodeRun(
-                run=self.run,
-                node_id=event.node_id,
-                node_type=event.node_type,
-                title=event.title,
+            self.nodes[event.node_id] = self._new_node(
+                event.node_id,
+                event.node_type,
+                event.at,
                 index=event.index,
+                title=event.title,
                 status="running",
                 inputs=_jsonable(event.inputs),
-                started_at=event.at,
             )
         elif isinstance(event, NodeSucceeded):
-            node = self._node(event.node_id, event.node_type, event.at)
-            node.status, node.outputs = "succeeded", _jsonable(event.outputs)
-            node.handle, node.elapsed_ms, node.attempts = (
-                event.handle,
-                event.elapsed_ms,
-                event.attempts,
+            self._node(event.node_id, event.node_type, event.at).update(
+                status="succeeded",
+                outputs=_jsonable(event.outputs),
+                handle=event.handle,
+                elapsed_ms=event.elapsed_ms,
+                attempts=event.attempts,
+                prompt_tokens=event.prompt_tokens,
+                completion_tokens=event.completion_tokens,
+                error_code=event.error_code or "",
+                error=event.error or "",
             )
-            node.prompt_tokens, node.completion_tokens = (
-                event.prompt_tokens,
-                event.completion_tokens,
-            )
-            node.error_code, node.error = event.error_code or "", event.error or ""
         elif isinstance(event, NodeFailed):
-            node = self._node(event.node_id, event.node_type, event.at)
-            node.status, node.error_code, node.error = "failed", event.error_code, event.error
-            node.elapsed_ms, node.attempts = event.elapsed_ms, event.attempts
+            self._node(event.node_id, event.node_type, event.at).update(
+                status="failed",
+                error_code=event.error_code,
+                error=event.error,
+                elapsed_ms=event.elapsed_ms,
+                attempts=event.attempts,
+            )
         elif isinstance(event, NodeSkipped):
-            self._node(event.node_id, event.node_type, event.at).status = "skipped"
+            self._node(event.node_id, event.node_type, event.at)["status"] = "skipped"
         elif isinstance(event, RunFinished):
             self.finished = event
 
-    def _node(self, node_id: str, node_type: str, at: datetime) -> NodeRun:
+    def _new_node(
+        self, node_id: str, node_type: str, at: datetime, **values: Any
+    ) -> dict[str, Any]:
+        return {
+            **_row_defaults(NodeRun),
+            "run_id": self.run.pk,
+            "node_id": node_id,
+            "node_type": node_type,
+            "started_at": at,
+            **values,
+        }
+
+    def _node(self, node_id: str, node_type: str, at: datetime) -> dict[str, Any]:
         node = self.nodes.get(node_id)
         if node is None:
-            node = NodeRun(
-                run=self.run,
-                node_id=node_id,
-                node_type=node_type,
-                started_at=at,
-                index=len(self.nodes) + 1,
+            node = self.nodes[node_id] = self._new_node(
+                node_id, node_type, at, index=len(self.nodes) + 1
             )
-            self.nodes[node_id] = node
         return node
 
     def apply(self) -> None:
@@ -138,8 +148,8 @@ class RunRecord:
             run.error = self.crash or "the run ended without finishing"
         run.finished_at = self.finished_at or timezone.now()
         for node in self.nodes.values():
-            if node.status == "running":
-                node.status = "stopped" if run.status == RunStatus.STOPPED else "failed"
+            if node["status"] == "running":
+                node["status"] = "stopped" if run.status == RunStatus.STOPPED else "failed"
 
     def message(self) -> Message | None:
         """The chat turn to store, for runs in a conversation."""
@@ -168,7 +178,7 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
     Conversation.objects.bulk_create(
         [s.new_conversation for s in begun + fresh if s.new_conversation is not None]
     )
-    insert_rows(Run, [s.run for s in begun + fresh])
+    insert_rows(Run, [_row_of(s.run) for s in begun + fresh])
     for start in begun + fresh:
         start.written = True
     for record in records:
@@ -185,35 +195,47 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
         )
 
 
-def insert_rows(model: type[Model], objs: list[Any]) -> None:
-    """INSERT many rows with one executemany: what bulk_create does, without its per-row query
-    compilation, which dominated the writer's time. Auto-increment keys are left to the DB."""
-    if not objs:
+def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
+    """INSERT rows (dicts by attname) with one executemany: what bulk_create does without its
+    per-object query compilation, which dominated the writer's time. Plain values go to the
+    driver as they are; the rest (JSON, dates, UUIDs, keys) are adapted by their fields."""
+    if not rows:
         return
     conn = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+    fields = _insert_fields(model)
     columns = ", ".join(conn.ops.quote_name(f.column or f.name) for f in fields)
     table = conn.ops.quote_name(model._meta.db_table)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # values are bound
     plain = [isinstance(f, _PLAIN) and not f.is_relation for f in fields]
-    rows = []
-    for obj in objs:
-        obj._state.adding = False
-        rows.append(
-            [
-                getattr(obj, f.attname)
-                if is_plain
-                else f.get_db_prep_save(f.pre_save(obj, True), conn)
-                for f, is_plain in zip(fields, plain, strict=True)
-            ]
-        )
+    values = [
+        [
+            row[f.attname] if is_plain else f.get_db_prep_save(row[f.attname], conn)
+            for f, is_plain in zip(fields, plain, strict=True)
+        ]
+        for row in rows
+    ]
     with conn.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, values)
 
 
 # Fields whose Python value is already what every backend stores (no adaptation needed).
 _PLAIN = (CharField, TextField, IntegerField, FloatField, BooleanField)
+
+
+@cache
+def _insert_fields(model: type[Model]) -> list[Any]:
+    return [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+
+
+@cache
+def _row_defaults(model: type[Model]) -> dict[str, Any]:
+    return {f.attname: f.get_default() for f in _insert_fields(model)}
+
+
+def _row_of(obj: Model) -> dict[str, Any]:
+    obj._state.adding = False
+    return {f.attname: getattr(obj, f.attname) for f in _insert_fields(type(obj))}
 
 
 run_log = LogWriter(write_batch, lambda start: start.done)  # type: ignore[attr-defined]
