@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.security import django_auth
 
 from builder.access import get_user, require_app, require_membership, require_workspace
-from builder.actions.runs import RunRequest, do_start_run
+from builder.actions.runs import RunRequest, do_start_run, draft_run_request
 from builder.actions.workflows import do_create_app, do_publish_workflow, do_save_draft, parse_spec
 from builder.crypto import encrypt
 from builder.errors import ApiError, not_found
-from builder.graphs import get_compiled_draft
 from builder.ids import parse_uuid
 from builder.keys import do_create_api_key, do_revoke_api_key
-from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, RunSource, Workflow
+from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, Workflow
 from builder.providers import WorkspaceModels, forget_workspace_models
 from builder.schemas import (
     ApiKeyCreated,
@@ -232,30 +232,18 @@ def get_version(request: HttpRequest, app_id: int, number: int) -> dict[str, Any
 @router.post("/apps/{app_id}/runs", response=RunDetail)
 async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str, Any]:
     """Run the draft and wait for it; returns the run with its per-node trace."""
-    from asgiref.sync import sync_to_async
 
-    app, graph, user = await sync_to_async(_prepare_draft_run)(request, app_id)
-    handle = await do_start_run(
-        RunRequest(
-            app=app,
-            graph=graph,
-            source=RunSource.DRAFT,
-            inputs=body.inputs,
-            query=body.query,
-            end_user=user.email,
-            conversation_id=body.conversation_id,
-            triggered_by=user,
+    def prepare() -> RunRequest:
+        app = require_app(request, app_id, Role.EDITOR)
+        return draft_run_request(
+            app, get_user(request), body.inputs, body.query, body.conversation_id
         )
-    )
+
+    handle = await do_start_run(await sync_to_async(prepare)())
     async for event in handle.events():
         if isinstance(event, RunFinished):
             break
     return await sync_to_async(_run_detail)(handle.run_id)
-
-
-def _prepare_draft_run(request: HttpRequest, app_id: int) -> tuple[App, Any, Any]:
-    app = require_app(request, app_id, Role.EDITOR)
-    return app, get_compiled_draft(Workflow.objects.get(app=app).spec), get_user(request)
 
 
 def _run_detail(run_id: str) -> dict[str, Any]:

@@ -16,10 +16,9 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from builder.actions.runs import RunHandle, RunRequest, do_start_run
+from builder.actions.runs import RunHandle, do_start_run, draft_run_request
 from builder.errors import ApiError
-from builder.graphs import get_compiled_draft
-from builder.models import App, RunSource, Workflow
+from builder.models import App
 from portal.models import Role
 from portal.workspaces import get_membership
 from runtime.errors import GraphInvalidError
@@ -72,20 +71,14 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
             await self._send_error("invalid_param", "inputs must be an object", field="inputs")
             return
         try:
-            graph = await sync_to_async(_draft_graph)(self.app)
-            user = self.scope["user"]
-            self.handle = await do_start_run(
-                RunRequest(
-                    app=self.app,
-                    graph=graph,
-                    source=RunSource.DRAFT,
-                    inputs=inputs,
-                    query=str(message.get("query") or ""),
-                    end_user=user.email,
-                    conversation_id=message.get("conversation_id") or None,
-                    triggered_by=user,
-                )
+            request = await sync_to_async(draft_run_request)(
+                self.app,
+                self.scope["user"],
+                inputs,
+                str(message.get("query") or ""),
+                message.get("conversation_id") or None,
             )
+            self.handle = await do_start_run(request)
         except GraphInvalidError as exc:
             await self._send_error(
                 "graph_invalid", str(exc), issues=[i.to_dict() for i in exc.issues]
@@ -121,7 +114,3 @@ def _allowed_app(user: Any, app_id: int) -> App | None:
         return None
     membership = get_membership(user, app.workspace_id)
     return app if membership is not None and membership.allows(Role.EDITOR) else None
-
-
-def _draft_graph(app: App) -> Any:
-    return get_compiled_draft(Workflow.objects.get(app=app).spec)

@@ -17,8 +17,18 @@ from django.utils import timezone
 
 from builder.asgi_service import db_call
 from builder.errors import ApiError
+from builder.graphs import get_compiled_draft
 from builder.ids import parse_uuid
-from builder.models import App, AppVersion, Conversation, Message, Run, RunSource, RunStatus
+from builder.models import (
+    App,
+    AppVersion,
+    Conversation,
+    Message,
+    Run,
+    RunSource,
+    RunStatus,
+    Workflow,
+)
 from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log
 from portal.models import User
@@ -48,6 +58,23 @@ class RunRequest:
     env: dict[str, str] = field(default_factory=dict)
     # Memory handed in by a stateless client (OpenAI); None = keep it in a Conversation (chat apps).
     history: list[ChatMessage] | None = None
+
+
+def draft_run_request(
+    app: App, user: User, inputs: dict[str, Any], query: str, conversation_id: str | None
+) -> RunRequest:
+    """A run of the app's saved draft by a member (GraphInvalidError lists the draft's issues)."""
+    graph = get_compiled_draft(Workflow.objects.get(app=app).spec)
+    return RunRequest(
+        app=app,
+        graph=graph,
+        source=RunSource.DRAFT,
+        inputs=inputs,
+        query=query,
+        end_user=user.email,
+        conversation_id=conversation_id,
+        triggered_by=user,
+    )
 
 
 @dataclass
