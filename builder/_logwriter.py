@@ -35,8 +35,14 @@ _Job = tuple[object, bool, "Future[None] | None"]  # (item, is_start, future)
 class LogWriter:
     """A FIFO of started/finished items drained by one daemon thread, a batch per transaction."""
 
-    def __init__(self, write_batch: Writer, is_done: Callable[[object], bool]) -> None:
+    def __init__(
+        self,
+        write_batch: Writer,
+        is_done: Callable[[object], bool],
+        on_start: Callable[[], object] | None = None,
+    ) -> None:
         self._write_batch = write_batch
+        self._on_start = on_start  # runs once in the writer thread before its first batch
         self._is_done = is_done  # has the run of this started item finished (record queued)?
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._held: list[tuple[float, object]] = []
@@ -78,6 +84,12 @@ class LogWriter:
         return batch
 
     def _loop(self) -> None:
+        if self._on_start is not None:
+            try:
+                with transaction.atomic():
+                    self._on_start()
+            except Exception:
+                log.exception("run-log writer start-up task failed")
         while True:
             batch = self._next_batch()
             now = time.monotonic()

@@ -121,6 +121,8 @@ class Run(models.Model):
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # "<hostname>:<pid>" of the process running it, so a restart can close runs it left behind.
+    process = models.CharField(max_length=120, blank=True)
     started_at = models.DateTimeField(db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     elapsed_ms = models.FloatField(default=0)

@@ -7,6 +7,8 @@ record, so its trace is stored before its last event reaches the client.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -238,7 +240,48 @@ def _row_of(obj: Model) -> dict[str, Any]:
     return {f.attname: getattr(obj, f.attname) for f in _insert_fields(type(obj))}
 
 
-run_log = LogWriter(write_batch, lambda start: start.done)  # type: ignore[attr-defined]
+def this_process() -> str:
+    """ "<hostname>:<pid>", recorded on each run this process runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def do_close_orphaned_runs() -> int:
+    """Mark failed the runs left "running" by processes of this host that no longer exist.
+
+    A run lives in the memory of the process that runs it; if that process dies, its row would
+    say "running" for ever. Each process's run-log writer calls this once when it starts.
+    """
+    host = socket.gethostname()
+    orphans = []
+    for run_id, process in Run.objects.filter(
+        status=RunStatus.RUNNING, process__startswith=f"{host}:"
+    ).values_list("id", "process"):
+        pid = process.rpartition(":")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            orphans.append(run_id)
+    return Run.objects.filter(id__in=orphans).update(
+        status=RunStatus.FAILED,
+        error_code="RunInterrupted",
+        error="the process running it stopped before it finished",
+        finished_at=timezone.now(),
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_done(start: object) -> bool:
+    return isinstance(start, NewRun) and start.done
+
+
+run_log = LogWriter(write_batch, _is_done, on_start=do_close_orphaned_runs)
 
 
 def _jsonable(value: Any) -> Any:

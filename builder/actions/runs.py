@@ -30,7 +30,7 @@ from builder.models import (
     Workflow,
 )
 from builder.providers import get_workspace_models
-from builder.runlog import NewRun, RunRecord, run_log
+from builder.runlog import NewRun, RunRecord, run_log, this_process
 from portal.models import User
 from runtime.compile import CompiledGraph
 from runtime.engine import Engine, RunContext
@@ -180,6 +180,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         conversation=conversation,
         end_user=req.end_user,
         triggered_by=req.triggered_by,
+        process=this_process(),
         started_at=timezone.now(),
     )
     start = NewRun(run, new_conversation)

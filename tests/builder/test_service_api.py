@@ -390,3 +390,35 @@ async def test_conversations_and_messages_list_a_users_history(chat_app: Any) ->
         after = (await client.get("/v1/conversations", params={"user": "ann"})).json()
         assert after["data"] == []
     assert not await Message.objects.filter(conversation_id=cid).aexists()
+
+
+def test_orphaned_runs_of_dead_processes_are_closed(owner: Any, make_app: Any) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from django.utils import timezone
+
+    from builder.runlog import do_close_orphaned_runs, this_process
+
+    app, _ = make_app(owner, slug="orphans")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    host = socket.gethostname()
+    runs = {
+        name: Run.objects.create(app=app, source="api", started_at=timezone.now(), process=process)
+        for name, process in [
+            ("dead", f"{host}:{dead}"),
+            ("alive", this_process()),
+            ("elsewhere", f"other-host:{dead}"),
+        ]
+    }
+    assert do_close_orphaned_runs() == 1
+    statuses = {name: Run.objects.get(pk=run.pk) for name, run in runs.items()}
+    assert (statuses["dead"].status, statuses["dead"].error_code) == ("failed", "RunInterrupted")
+    assert statuses["dead"].finished_at is not None
+    assert statuses["alive"].status == statuses["elsewhere"].status == "running"
