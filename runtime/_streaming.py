@@ -1,4 +1,6 @@
-"""Answer streaming: forward an LLM's deltas as TextChunks of the answer node that shows them."""
+"""Answer streaming: forward an LLM's deltas as TextChunks of the node that shows them: the answer
+node of a chat app (its template, in order) or the end node of a workflow (its outputs, in
+order; only what streams is sent as chunks, as Dify's text_chunk events)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from runtime.variables import Segment, Selector
 if TYPE_CHECKING:
     from runtime.nodes.base import Node
 
-ANSWER_TYPE = "answer"
+STREAM_TYPES = ("answer", "end")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +38,13 @@ def _may_stream(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]], src: str, ds
 
 
 def plan_answers(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]]) -> dict[str, AnswerPlan]:
-    """Streaming plans of every answer node (a selector streams when no branch lies between)."""
+    """Streaming plans of every answer and end node (a selector streams when no branch lies
+    between)."""
     plans: dict[str, AnswerPlan] = {}
     for node_id, node in nodes.items():
-        if node.type_id != ANSWER_TYPE:
+        if node.type_id not in STREAM_TYPES:
             continue
-        segments: tuple[Segment, ...] = node.segments()  # type: ignore[attr-defined]  # AnswerNode
+        segments: tuple[Segment, ...] = node.segments()  # type: ignore[attr-defined]  # see above
         streamable = frozenset(
             seg
             for seg in segments
@@ -98,12 +101,15 @@ class AnswerStream:
         self.done.update(self._indexes(node_id, None))
         return self._pump()
 
-    def finish(self, rendered: str) -> list[str]:
-        """The rest of the answer once the answer node has rendered it."""
+    def finish(self, rendered: str | None) -> list[str]:
+        """The rest of the answer once the answer node has rendered it (None: nothing more, as
+        for an end node, whose outputs are not text)."""
         if self.finished:
             return []
         self.finished = True
         shown = "".join(self.shown)
+        if rendered is None:
+            return []
         rest = rendered[len(shown) :] if rendered.startswith(shown) else rendered
         self.shown.append(rest)
         return [rest] if rest else []

@@ -164,7 +164,7 @@ class _Run:
 
     def _finished(self, t0: float) -> RunFinished:
         code, error, failed = self.error or (None, None, None)
-        answer = "".join(self.answer)
+        answer = "".join(self.answer) if self.g.mode == "chat" else ""
         outputs = self.end_outputs if self.g.mode == "workflow" else {"answer": answer}
         self.seq += 1
         return _run_finished(
@@ -325,8 +325,8 @@ class _Run:
             self.tokens[0] += usage.prompt_tokens
             self.tokens[1] += usage.completion_tokens
         if node_id in self.streams:
-            text = done.outputs.get("answer")
-            self.chunks(node_id, self.streams[node_id].finish("" if text is None else str(text)))
+            text = done.outputs.get("answer", "") if plan.type_id == "answer" else None
+            self.chunks(node_id, self.streams[node_id].finish(None if text is None else str(text)))
         self.emit(
             _node_succeeded,
             node_id=node_id,

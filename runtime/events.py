@@ -43,10 +43,10 @@ class NodeDelta(_Event):
 
 
 class TextChunk(_Event):
-    """A piece of the user-visible answer (the answer nodes of chat apps)."""
+    """A piece of the user-visible text: an answer node's (chat) or an end node's (workflow)."""
 
     kind: Literal["text_chunk"] = "text_chunk"
-    node_id: str  # the answer/end node the text belongs to
+    node_id: str  # the answer or end node the text belongs to
     text: str
 
 

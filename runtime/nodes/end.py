@@ -8,7 +8,7 @@ from pydantic import Field
 
 from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
-from runtime.variables import Selector
+from runtime.variables import Segment, Selector
 
 
 class EndOutput(NodeConfig):
@@ -34,6 +34,10 @@ class EndNode(Node[EndConfig]):
     def references(self) -> list[Selector]:
         """The selectors of the outputs."""
         return [tuple(o.value_selector) for o in self.config.outputs]
+
+    def segments(self) -> tuple[Segment, ...]:
+        """The outputs' selectors, in order: what a workflow run streams as text chunks."""
+        return tuple(tuple(o.value_selector) for o in self.config.outputs)
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
         """Collect the outputs from the pool."""

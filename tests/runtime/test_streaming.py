@@ -138,3 +138,29 @@ async def test_streaming_two_answer_nodes_concatenate() -> None:
         ("a2", " (done)"),
     ]
     assert events[-1].answer == "ok (done)"
+
+
+async def test_streaming_workflow_end_node_streams_llm_output() -> None:
+    graph = build(
+        [
+            start(),
+            llm("llm"),
+            node("tpl", "template", template="fixed"),
+            node(
+                "end",
+                "end",
+                outputs=[
+                    {"variable": "text", "value_selector": ["llm", "text"]},
+                    {"variable": "other", "value_selector": ["tpl", "output"]},
+                ],
+            ),
+        ],
+        [edge("s", "llm"), edge("s", "tpl"), edge("llm", "end"), edge("tpl", "end")],
+        mode="workflow",
+    )
+    events = await _run(graph, {"embedded": [["Hel", "lo"]]}, delay_s=0.001)
+    assert chunks(events) == ["Hel", "lo"]  # the template's output is not text to stream
+    assert {e.node_id for e in by_kind(events, "text_chunk")} == {"end"}
+    assert by_kind(events, "text_chunk")[0].seq < seq_of(events, "node_succeeded", "llm")
+    assert events[-1].outputs == {"text": "Hello", "other": "fixed"}
+    assert events[-1].answer == ""
