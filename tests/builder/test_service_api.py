@@ -422,3 +422,43 @@ def test_orphaned_runs_of_dead_processes_are_closed(owner: Any, make_app: Any) -
     assert (statuses["dead"].status, statuses["dead"].error_code) == ("failed", "RunInterrupted")
     assert statuses["dead"].finished_at is not None
     assert statuses["alive"].status == statuses["elsewhere"].status == "running"
+
+
+async def test_workflows_run_streams_text_chunks_of_llm_output(owner: Any, make_app: Any) -> None:
+    from asgiref.sync import sync_to_async
+
+    from builder.models import ModelProvider
+    from runtime.llm.server import create_app
+    from tests.fakes import FakeChatClient
+    from tests.llm._http import serve
+
+    spec = {
+        "mode": "workflow",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {
+                "id": "llm",
+                "type": "llm",
+                "config": {"model": {"provider": "scripted", "name": "m"}, "prompt": "hi"},
+            },
+            {
+                "id": "end",
+                "type": "end",
+                "config": {"outputs": [{"variable": "text", "value_selector": ["llm", "text"]}]},
+            },
+        ],
+        "edges": [{"source": "start", "target": "llm"}, {"source": "llm", "target": "end"}],
+    }
+    model = FakeChatClient(script=[["Once ", "upon ", "a time"]], delay_s=0.01)
+    with serve(create_app(model, "m")) as url:
+        await ModelProvider.objects.acreate(
+            workspace=owner.workspace, name="scripted", kind="openai_compatible", base_url=url
+        )
+        _, key = await sync_to_async(make_app)(owner, spec=spec, slug="storyteller")
+        response = await _post(
+            "/v1/workflows/run", key, {"inputs": {}, "response_mode": "streaming"}
+        )
+    events = parse_sse(response.content)
+    chunks = [e["data"]["text"] for e in events if e["event"] == "text_chunk"]
+    assert chunks == ["Once ", "upon ", "a time"]
+    assert events[-1]["data"]["outputs"] == {"text": "Once upon a time"}
