@@ -120,6 +120,14 @@ def _current_membership(request: HttpRequest) -> Membership | None:
     return membership if membership else None
 
 
+def _acting_membership(request: HttpRequest) -> Membership:
+    """The membership a member change acts from; 403 without a current workspace."""
+    membership = _current_membership(request)
+    if membership is None:
+        raise PermissionDenied("no workspace")
+    return membership
+
+
 def _members_page(request: HttpRequest, status: int = 200, **forms: dict[str, str]) -> HttpResponse:
     """The members page; `forms` carries a refused form's values and errors back to it."""
     membership = _current_membership(request)
@@ -150,9 +158,7 @@ def members_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def add_member(request: HttpRequest) -> HttpResponse:
     """Add an existing user to the current workspace (admins and up)."""
-    membership = _current_membership(request)
-    if membership is None:
-        raise PermissionDenied("no workspace")
+    membership = _acting_membership(request)
     email = request.POST.get("email", "")
     role = request.POST.get("role", Role.EDITOR)
     try:
@@ -169,9 +175,7 @@ def add_member(request: HttpRequest) -> HttpResponse:
 @require_POST
 def change_member_role(request: HttpRequest, member_id: int) -> HttpResponse:
     """Give a member of the current workspace another role (admins and up)."""
-    membership = _current_membership(request)
-    if membership is None:
-        raise PermissionDenied("no workspace")
+    membership = _acting_membership(request)
     try:
         changed = do_change_role(membership, member_id, request.POST.get("role", ""))
     except MemberError as err:
@@ -186,9 +190,7 @@ def change_member_role(request: HttpRequest, member_id: int) -> HttpResponse:
 @require_POST
 def remove_member(request: HttpRequest, member_id: int) -> HttpResponse:
     """Remove a member from the current workspace (admins and up)."""
-    membership = _current_membership(request)
-    if membership is None:
-        raise PermissionDenied("no workspace")
+    membership = _acting_membership(request)
     try:
         removed = do_remove_member(membership, member_id)
     except MemberError as err:
