@@ -3,8 +3,10 @@ messages, delete a conversation. Scoped to the key's app and to the `user` the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from builder.asgi_service import db_call
@@ -39,27 +41,35 @@ def _conversation(app_id: int, user: str, conversation_id: str) -> Conversation:
     return found
 
 
-def _list_conversations(app_id: int, user: str, last_id: str, limit: int) -> dict[str, Any]:
-    rows = Conversation.objects.filter(app_id=app_id, end_user=user).order_by("-updated_at")
-    if last_id:
-        rows = rows.filter(updated_at__lt=_conversation(app_id, user, last_id).updated_at)
+def _page(
+    rows: QuerySet[Any], limit: int, render: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    """One page of `rows` (already ordered and cut at the cursor), rendered, with `has_more`."""
     page = list(rows[: limit + 1])
     return {
         "limit": limit,
         "has_more": len(page) > limit,
-        "data": [
-            {
-                "id": str(c.id),
-                "name": c.name,
-                "inputs": {},
-                "status": "normal",
-                "introduction": "",
-                "created_at": int(c.created_at.timestamp()),
-                "updated_at": int(c.updated_at.timestamp()),
-            }
-            for c in page[:limit]
-        ],
+        "data": [render(r) for r in page[:limit]],
     }
+
+
+def _list_conversations(app_id: int, user: str, last_id: str, limit: int) -> dict[str, Any]:
+    rows = Conversation.objects.filter(app_id=app_id, end_user=user).order_by("-updated_at")
+    if last_id:
+        rows = rows.filter(updated_at__lt=_conversation(app_id, user, last_id).updated_at)
+    return _page(
+        rows,
+        limit,
+        lambda c: {
+            "id": str(c.id),
+            "name": c.name,
+            "inputs": {},
+            "status": "normal",
+            "introduction": "",
+            "created_at": int(c.created_at.timestamp()),
+            "updated_at": int(c.updated_at.timestamp()),
+        },
+    )
 
 
 def _list_messages(
@@ -73,25 +83,23 @@ def _list_messages(
         if first is None:
             raise ApiError("message_not_found", 404, "message not found", field="first_id")
         rows = rows.filter(created_at__lt=first.created_at)
-    page = list(rows[: limit + 1])
-    return {
-        "limit": limit,
-        "has_more": len(page) > limit,
-        "data": [
-            {
-                "id": str(m.id),
-                "conversation_id": str(conversation.id),
-                "inputs": m.inputs,
-                "query": m.query,
-                "answer": m.answer,
-                "message_files": [],
-                "feedback": None,
-                "retriever_resources": [],
-                "created_at": int(m.created_at.timestamp()),
-            }
-            for m in reversed(page[:limit])
-        ],
-    }  # Dify pages backwards, each page oldest first
+    body = _page(
+        rows,
+        limit,
+        lambda m: {
+            "id": str(m.id),
+            "conversation_id": str(conversation.id),
+            "inputs": m.inputs,
+            "query": m.query,
+            "answer": m.answer,
+            "message_files": [],
+            "feedback": None,
+            "retriever_resources": [],
+            "created_at": int(m.created_at.timestamp()),
+        },
+    )
+    body["data"].reverse()  # Dify pages backwards, each page oldest first
+    return body
 
 
 @service_view("GET")

@@ -141,14 +141,19 @@ def do_add_member(actor: Membership, email: str, role: str) -> Membership:
     return membership
 
 
+def _member(rows: dict[int, Membership], member_id: int) -> Membership:
+    target = rows.get(member_id)
+    if target is None:
+        raise MemberNotFoundError("member", "That person is not a member of this workspace.")
+    return target
+
+
 def do_change_role(actor: Membership, member_id: int, role: str) -> Membership:
     """Give a member of the actor's workspace another role."""
     new_role = _parse_role(role)
     with transaction.atomic():
         actor, rows = _lock_workspace(actor)
-        target = rows.get(member_id)
-        if target is None:
-            raise MemberNotFoundError("member", "That person is not a member of this workspace.")
+        target = _member(rows, member_id)
         _check_can_touch(actor, target, new_role)
         old_role = target.role
         if old_role == new_role:
@@ -171,9 +176,7 @@ def do_remove_member(actor: Membership, member_id: int) -> Membership:
     """Remove a member from the actor's workspace; returns the deleted membership."""
     with transaction.atomic():
         actor, rows = _lock_workspace(actor)
-        target = rows.get(member_id)
-        if target is None:
-            raise MemberNotFoundError("member", "That person is not a member of this workspace.")
+        target = _member(rows, member_id)
         _check_can_touch(actor, target, None)
         if target.role == Role.OWNER and _owner_count(rows) == 1:
             raise MemberError("member", "The last owner can't be removed; add another owner first.")
