@@ -21,6 +21,7 @@ urlpatterns = [
     path("workspace/members/<int:member_id>/remove/", views.remove_member, name="remove-member"),
     path("apps/new/", views.new_app, name="new-app"),
     path("apps/<int:app_id>/", views.app_page, name="app"),
+    path("apps/<int:app_id>/editor/", views.editor_page, name="editor"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

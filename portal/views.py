@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from builder.actions.workflows import do_create_app
@@ -27,6 +28,7 @@ from portal.members import (
     list_member_rows,
 )
 from portal.models import Membership, Role
+from portal.editor_assets import editor_asset_version
 from portal.workspaces import SESSION_KEY, get_membership
 
 
@@ -101,6 +103,20 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "base_url": request.build_absolute_uri("/v1"),
     }
     return render(request, "portal/app.html", context)
+
+
+@login_required
+@ensure_csrf_cookie
+def editor_page(request: HttpRequest, app_id: int) -> HttpResponse:
+    """The visual workflow editor (a React app built by Vite into static/dist/editor)."""
+    app, role = _app_for(request, app_id)
+    context = {
+        "app": app,
+        "can_edit": role != Role.VIEWER,
+        "asset_version": editor_asset_version(),
+        "email": request.user.email,  # type: ignore[union-attr]  # login_required
+    }
+    return render(request, "portal/editor.html", context)
 
 
 @login_required

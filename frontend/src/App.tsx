@@ -1,0 +1,141 @@
+// The editor: toolbar on top, palette left, canvas in the middle, the side panel right.
+import { ReactFlowProvider } from "@xyflow/react";
+import { useEffect, useRef, useState } from "react";
+
+import { api } from "./api/client";
+import type { NodeTypeInfo, Provider } from "./api/types";
+import { Canvas } from "./canvas/Canvas";
+import { IssueList } from "./canvas/IssueList";
+import { onKeyDown } from "./canvas/keyboard";
+import { Palette } from "./canvas/Palette";
+import { Toolbar } from "./canvas/Toolbar";
+import { EnvPanel } from "./panel/EnvPanel";
+import { NodePanel } from "./panel/NodePanel";
+import { RunPanel } from "./run/RunPanel";
+import { useEditor } from "./state/store";
+import { loadDraft, startSync } from "./state/sync";
+import { VersionsPanel } from "./versions/VersionsPanel";
+
+export interface EditorProps {
+  appId: number;
+  appName: string;
+  mode: "chat" | "workflow";
+  canEdit: boolean;
+  appUrl: string;
+}
+
+function SidePanel() {
+  const panel = useEditor((s) => s.panel);
+  if (!panel) return null;
+  return (
+    <aside className="ed-side" aria-label="Side panel" data-panel={panel}>
+      <button type="button" className="icon-button side-close" aria-label="Close panel" onClick={() => useEditor.getState().setPanel(null)}>
+        ×
+      </button>
+      {panel === "node" && <NodePanel />}
+      {panel === "run" && <RunPanel />}
+      {panel === "versions" && <VersionsPanel />}
+      {panel === "env" && <EnvPanel />}
+    </aside>
+  );
+}
+
+function ConflictBanner() {
+  const save = useEditor((s) => s.save);
+  if (save.state !== "conflict" && save.state !== "error") return null;
+  const reload = () => void loadDraft(useEditor.getState().appId);
+  return (
+    <div className={`banner banner-${save.state}`} role="alert" data-testid="conflict-banner">
+      {save.state === "conflict" ? (
+        <>
+          <span>
+            Someone else saved this draft{save.conflictRevision ? ` (revision ${save.conflictRevision})` : ""} since you opened it. Your
+            latest edits are not saved.
+          </span>
+          <button type="button" className="btn btn-primary" onClick={reload}>
+            Reload their version
+          </button>
+        </>
+      ) : (
+        <span>Saving failed: {save.message}. Your edits are kept here and will be retried.</span>
+      )}
+    </div>
+  );
+}
+
+function Toast() {
+  const toast = useEditor((s) => s.toast);
+  useEffect(() => {
+    if (!toast) return;
+    const t = setTimeout(() => useEditor.setState({ toast: null }), 2500);
+    return () => clearTimeout(t);
+  }, [toast]);
+  return toast ? (
+    <div className={`toast toast-${toast.kind}`} role="status">
+      {toast.text}
+    </div>
+  ) : null;
+}
+
+export function EditorApp(props: EditorProps) {
+  const [error, setError] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const saved = (() => {
+      try {
+        return localStorage.getItem("weft.theme");
+      } catch {
+        return null;
+      }
+    })();
+    useEditor.setState({
+      appId: props.appId,
+      appName: props.appName,
+      mode: props.mode,
+      canEdit: props.canEdit,
+      theme: saved === "dark" ? "dark" : "light",
+    });
+    let stop = () => {};
+    (async () => {
+      const [catalog, providers] = await Promise.all([
+        api<NodeTypeInfo[]>("GET", "/node-types"),
+        api<Provider[]>("GET", "/providers").catch(() => [] as Provider[]),
+      ]);
+      useEditor.setState({ catalog, providers, types: Object.fromEntries(catalog.map((t) => [t.type, t])) });
+      await loadDraft(props.appId);
+      stop = startSync();
+      setReady(true);
+    })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    const keys = (e: KeyboardEvent) => onKeyDown(e, () => searchRef.current?.focus());
+    window.addEventListener("keydown", keys);
+    return () => {
+      stop();
+      window.removeEventListener("keydown", keys);
+    };
+  }, [props.appId, props.appName, props.mode, props.canEdit]);
+
+  return (
+    <ReactFlowProvider>
+      <div className="editor" data-ready={ready ? "1" : "0"}>
+        <Toolbar searchRef={searchRef} appUrl={props.appUrl} />
+        <ConflictBanner />
+        {error && (
+          <div className="banner banner-error" role="alert">
+            The editor could not load: {error}
+          </div>
+        )}
+        <div className="ed-main">
+          <Palette />
+          <div className="ed-center">
+            {ready && <Canvas />}
+            <IssueList />
+          </div>
+          <SidePanel />
+        </div>
+        <Toast />
+      </div>
+    </ReactFlowProvider>
+  );
+}

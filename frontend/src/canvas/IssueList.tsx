@@ -1,0 +1,39 @@
+// Every validation issue of the graph, live; clicking one selects and shows its node.
+import { useReactFlow } from "@xyflow/react";
+import { useState } from "react";
+
+import { useEditor } from "../state/store";
+
+export function IssueList() {
+  const issues = useEditor((s) => s.report.issues);
+  const [open, setOpen] = useState(true);
+  const { setCenter, getNode } = useReactFlow();
+  const show = (nodeId: string | null | undefined) => {
+    if (!nodeId) return;
+    const node = getNode(nodeId);
+    if (!node) return;
+    useEditor.getState().select([nodeId]);
+    useEditor.getState().setPanel("node");
+    const w = node.measured?.width ?? 240;
+    const h = node.measured?.height ?? 90;
+    void setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: 1, duration: 300 });
+  };
+  return (
+    <div className={`issue-box${issues.length ? " has-issues" : ""}`} data-testid="issue-list" data-count={issues.length}>
+      <button type="button" className="issue-toggle" onClick={() => setOpen(!open)} aria-expanded={open}>
+        {issues.length ? `⚠ ${issues.length} issue${issues.length === 1 ? "" : "s"}` : "✓ No issues"}
+      </button>
+      {open && issues.length > 0 && (
+        <ul>
+          {issues.map((i, k) => (
+            <li key={k}>
+              <button type="button" onClick={() => show(i.node_id)} disabled={!i.node_id}>
+                <code>{i.code}</code> {i.message}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+// The palette: every node type the backend's catalog offers, grouped by category. Drag one onto
+// the canvas, or click it to add it in the middle of the view.
+import { useReactFlow } from "@xyflow/react";
+import { useMemo, useState } from "react";
+
+import type { NodeTypeInfo } from "../api/types";
+import { useEditor } from "../state/store";
+import { DRAG_MIME } from "./Canvas";
+import { CATEGORY_ORDER, categoryLabel } from "./labels";
+
+export function groupCatalog(catalog: NodeTypeInfo[], query: string): [string, NodeTypeInfo[]][] {
+  const q = query.trim().toLowerCase();
+  const groups = new Map<string, NodeTypeInfo[]>();
+  for (const t of catalog) {
+    if (q && !`${t.title} ${t.type} ${t.description}`.toLowerCase().includes(q)) continue;
+    groups.set(t.category, [...(groups.get(t.category) ?? []), t]);
+  }
+  const rank = (c: string) => (CATEGORY_ORDER.includes(c) ? CATEGORY_ORDER.indexOf(c) : CATEGORY_ORDER.length);
+  return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+export function Palette() {
+  const catalog = useEditor((s) => s.catalog);
+  const canEdit = useEditor((s) => s.canEdit);
+  const [query, setQuery] = useState("");
+  const groups = useMemo(() => groupCatalog(catalog, query), [catalog, query]);
+  const { screenToFlowPosition } = useReactFlow();
+
+  const addInView = (type: string) => {
+    const canvas = document.querySelector(".ed-canvas")?.getBoundingClientRect();
+    const p = canvas
+      ? screenToFlowPosition({ x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 })
+      : { x: 0, y: 0 };
+    const jitter = (useEditor.getState().nodes.length % 5) * 24;
+    useEditor.getState().addNodeOfType(type, { x: p.x - 110 + jitter, y: p.y - 40 + jitter });
+  };
+
+  return (
+    <aside className="ed-palette" aria-label="Node palette">
+      <input
+        className="ed-input"
+        type="search"
+        placeholder="Search nodes…"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        aria-label="Search node types"
+      />
+      {groups.map(([category, types]) => (
+        <section key={category} className="pal-group">
+          <h3>{categoryLabel(category)}</h3>
+          {types.map((t) => (
+            <button
+              key={`${t.type}@${t.version}`}
+              type="button"
+              className={`pal-item wn-${t.category}`}
+              draggable={canEdit}
+              disabled={!canEdit}
+              data-testid={`palette-${t.type}`}
+              title={t.description}
+              onDragStart={(e) => {
+                e.dataTransfer.setData(DRAG_MIME, t.type);
+                e.dataTransfer.effectAllowed = "copy";
+              }}
+              onClick={() => addInView(t.type)}
+            >
+              <span className="wn-icon" aria-hidden="true">
+                {t.title.slice(0, 2)}
+              </span>
+              <span className="pal-text">
+                <span className="pal-title">{t.title}</span>
+                <span className="pal-desc">{t.description}</span>
+              </span>
+            </button>
+          ))}
+        </section>
+      ))}
+      {!groups.length && <p className="muted">No node type matches “{query}”.</p>}
+    </aside>
+  );
+}

@@ -1,0 +1,84 @@
+// The one node component of the canvas. What it shows (handles, outputs) comes from the
+// backend's report on the node; it re-renders only when its own data, shape, issues or run change.
+import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { memo } from "react";
+
+import type { WNode } from "../state/graph";
+import { useEditor } from "../state/store";
+import { formatMs, handleLabel } from "./labels";
+
+const STATUS_ICON: Record<string, string> = { running: "◌", succeeded: "✓", failed: "✕", skipped: "–" };
+
+function summary(config: Record<string, unknown>): string {
+  for (const value of Object.values(config)) {
+    if (typeof value === "string" && value.trim()) return value.trim().split("\n")[0].slice(0, 60);
+  }
+  const model = config.model as { name?: string; provider?: string } | undefined;
+  return model?.provider ? `${model.provider}${model.name ? ` · ${model.name}` : ""}` : "";
+}
+
+function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
+  const info = useEditor((s) => s.types[data.type]);
+  const shape = useEditor((s) => s.report.nodes[id]);
+  const issues = useEditor((s) => s.nodeIssues[id]);
+  const run = useEditor((s) => s.run.nodes[id]);
+  const handles = shape?.handles?.length ? shape.handles : ["source"];
+  const outputs = Object.keys(shape?.outputs ?? {});
+  const entry = info?.accepts_input === false;
+  const status = run?.status;
+  const category = info?.category ?? "unknown";
+  return (
+    <div
+      className={`wn wn-${category}${selected ? " wn-selected" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
+      data-testid={`node-${id}`}
+      data-status={status ?? ""}
+    >
+      {!entry && <Handle type="target" position={Position.Left} id="target" className="wn-handle" />}
+      <div className="wn-head">
+        <span className="wn-icon" aria-hidden="true">
+          {(info?.title ?? data.type).slice(0, 2)}
+        </span>
+        <span className="wn-title" title={data.title}>
+          {data.title || info?.title || data.type}
+        </span>
+        {status && (
+          <span className={`wn-status wn-status-${status}`} title={run?.error ?? status} data-testid={`node-status-${id}`}>
+            {STATUS_ICON[status]} {status !== "running" && formatMs(run?.elapsedMs)}
+          </span>
+        )}
+        {!!issues?.length && (
+          <span className="wn-issues" title={issues.map((i) => i.message).join("\n")} data-testid={`node-issues-${id}`}>
+            {issues.length}
+          </span>
+        )}
+      </div>
+      <div className="wn-body">
+        <div className="wn-type">{info?.title ?? data.type}</div>
+        {summary(data.config) && <div className="wn-summary">{summary(data.config)}</div>}
+        {outputs.length > 0 && (
+          <div className="wn-outputs">
+            {outputs.slice(0, 6).map((o) => (
+              <span key={o} className="wn-var">
+                {o}
+              </span>
+            ))}
+          </div>
+        )}
+      </div>
+      {handles.length === 1 && handles[0] === "source" ? (
+        <Handle type="source" position={Position.Right} id="source" className="wn-handle" />
+      ) : (
+        <div className="wn-branches">
+          {handles.map((h) => (
+            <div key={h} className={`wn-branch${h === "fail-branch" ? " wn-branch-fail" : ""}`}>
+              <span>{handleLabel(h) || "NEXT"}</span>
+              <Handle type="source" position={Position.Right} id={h} className="wn-handle" />
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const WeftNode = memo(WeftNodeView);

@@ -1,0 +1,92 @@
+// The side panel of the selected node: its title, its config form (generated from the type's
+// JSON Schema), its run settings, its issues and its last run.
+import type { Json } from "../api/spec";
+import { useEditor } from "../state/store";
+import type { Schema } from "../state/schema";
+import { NodeRunSection } from "../run/NodeRunSection";
+import { ObjectFields } from "./SchemaForm";
+
+export function NodePanel() {
+  const node = useEditor((s) => {
+    const picked = s.nodes.filter((n) => n.selected);
+    return picked.length === 1 ? picked[0] : null;
+  });
+  const count = useEditor((s) => s.nodes.reduce((k, n) => k + (n.selected ? 1 : 0), 0));
+  const info = useEditor((s) => (node ? s.types[node.data.type] : undefined));
+  const issues = useEditor((s) => (node ? s.nodeIssues[node.id] : undefined));
+  const canEdit = useEditor((s) => s.canEdit);
+  const updateNode = useEditor((s) => s.updateNode);
+
+  if (!node) {
+    return (
+      <div className="panel-empty">
+        <p>{count > 1 ? `${count} nodes selected.` : "Select a node to edit it."}</p>
+        <p className="muted">Drag nodes from the palette, connect their handles, and press Run.</p>
+      </div>
+    );
+  }
+  const schema = (info?.config_schema ?? {}) as Schema;
+  const settingsSchema = info?.settings_schema as Schema | undefined;
+  return (
+    <div className="node-panel" data-testid="node-panel">
+      <div className="panel-head">
+        <span className={`wn-icon wn-${info?.category ?? "unknown"}`} aria-hidden="true">
+          {(info?.title ?? node.data.type).slice(0, 2)}
+        </span>
+        <input
+          className="ed-input panel-title"
+          aria-label="Node title"
+          value={node.data.title}
+          disabled={!canEdit}
+          onChange={(e) => updateNode(node.id, { title: e.target.value }, `${node.id}:title`)}
+        />
+      </div>
+      <p className="muted panel-sub">
+        {info?.title ?? node.data.type} · <code>{node.id}</code>
+        {info?.description ? ` — ${info.description}` : ""}
+      </p>
+      {!info && <p className="field-error">Unknown node type “{node.data.type}”.</p>}
+      {!!issues?.length && (
+        <ul className="issue-list panel-issues" data-testid="panel-issues">
+          {issues.map((i, k) => (
+            <li key={k}>
+              <code>{i.code}</code> {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {info && (
+        <form className="schema-form" onSubmit={(e) => e.preventDefault()}>
+          <ObjectFields
+            path={node.id}
+            name=""
+            schema={schema}
+            root={schema}
+            value={node.data.config}
+            nodeId={node.id}
+            required
+            disabled={!canEdit}
+            onChange={(config) => updateNode(node.id, { config: config as Json }, `${node.id}:config`)}
+          />
+        </form>
+      )}
+      {settingsSchema && (
+        <details className="panel-section">
+          <summary>Run settings (timeout, retry, on error)</summary>
+          <ObjectFields
+            path={`${node.id}.settings`}
+            name=""
+            schema={settingsSchema}
+            root={settingsSchema}
+            value={node.data.settings}
+            nodeId={node.id}
+            required
+            disabled={!canEdit}
+            onChange={(settings) => updateNode(node.id, { settings: settings as Json }, `${node.id}:settings`)}
+          />
+        </details>
+      )}
+      <NodeRunSection nodeId={node.id} />
+    </div>
+  );
+}

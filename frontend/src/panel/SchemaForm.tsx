@@ -1,0 +1,251 @@
+// A form generated from a node type's JSON Schema. Widgets: a schema's `widget` key (set by the
+// backend) picks the variable picker ("selector"), the template editor ("template") or the model
+// picker ("model"); otherwise the JSON type decides.
+import { useState, type ReactNode } from "react";
+
+import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
+import { ModelField } from "./ModelField";
+import { TemplateField } from "./TemplateField";
+import { VariablePicker } from "./VariablePicker";
+
+export interface FieldProps {
+  path: string; // dotted path, also the input's id suffix
+  name: string;
+  schema: Schema;
+  root: Schema;
+  value: unknown;
+  onChange: (value: unknown) => void;
+  nodeId: string;
+  required: boolean;
+  disabled: boolean;
+}
+
+export function humanize(name: string): string {
+  const s = name.replace(/_/g, " ");
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function widgetOf(s: Schema): string | undefined {
+  return typeof s.widget === "string" ? s.widget : undefined;
+}
+
+function Labelled({ id, label, help, children, inline }: { id: string; label: string; help?: string; children: ReactNode; inline?: boolean }) {
+  return (
+    <div className={`field${inline ? " field-inline" : ""}`}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {help && <p className="field-help">{help}</p>}
+    </div>
+  );
+}
+
+function JsonField({ id, value, onChange, disabled }: { id: string; value: unknown; onChange: (v: unknown) => void; disabled: boolean }) {
+  const [text, setText] = useState(() => JSON.stringify(value ?? null, null, 2));
+  const [error, setError] = useState("");
+  return (
+    <>
+      <textarea
+        id={id}
+        className="ed-input mono"
+        rows={3}
+        value={text}
+        disabled={disabled}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={() => {
+          try {
+            onChange(text.trim() ? JSON.parse(text) : null);
+            setError("");
+          } catch {
+            setError("Not valid JSON");
+          }
+        }}
+      />
+      {error && <p className="field-error">{error}</p>}
+    </>
+  );
+}
+
+export function Field(props: FieldProps) {
+  const { path, name, root, onChange, nodeId, disabled } = props;
+  const { schema: s, nullable } = unwrapNullable(props.schema, root);
+  const value = props.value === undefined ? s.default : props.value;
+  const id = `f-${path}`;
+  const label = s.title ?? humanize(name);
+  const help = s.description;
+  const widget = widgetOf(s);
+
+  if (widget === "selector") {
+    return (
+      <Labelled id={id} label={label} help={help}>
+        <VariablePicker id={id} nodeId={nodeId} value={value as string[] | null} disabled={disabled} onChange={(v) => onChange(v ?? (nullable ? null : []))} />
+      </Labelled>
+    );
+  }
+  if (widget === "template") {
+    return (
+      <Labelled id={id} label={label} help={help}>
+        <TemplateField id={id} nodeId={nodeId} value={String(value ?? "")} onChange={onChange} disabled={disabled} />
+      </Labelled>
+    );
+  }
+  if (widget === "model") {
+    return (
+      <Labelled id={id} label={label} help={help}>
+        <ModelField id={id} value={(value ?? {}) as { provider?: string; name?: string }} onChange={onChange} disabled={disabled} />
+      </Labelled>
+    );
+  }
+
+  switch (schemaType(s)) {
+    case "enum":
+      return (
+        <Labelled id={id} label={label} help={help}>
+          <select id={id} className="ed-input" value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(e.target.value === "" && nullable ? null : e.target.value)}>
+            {nullable && <option value="">—</option>}
+            {s.enum!.map((o) => (
+              <option key={String(o)} value={String(o)}>
+                {String(o)}
+              </option>
+            ))}
+          </select>
+        </Labelled>
+      );
+    case "boolean":
+      return (
+        <Labelled id={id} label={label} help={help} inline>
+          <input id={id} type="checkbox" checked={Boolean(value)} disabled={disabled} onChange={(e) => onChange(e.target.checked)} />
+        </Labelled>
+      );
+    case "number":
+    case "integer":
+      return (
+        <Labelled id={id} label={label} help={help}>
+          <input
+            id={id}
+            className="ed-input"
+            type="number"
+            value={value == null ? "" : String(value)}
+            min={s.minimum ?? s.exclusiveMinimum}
+            max={s.maximum ?? s.exclusiveMaximum}
+            step={schemaType(s) === "integer" ? 1 : "any"}
+            disabled={disabled}
+            onChange={(e) => {
+              const raw = e.target.value;
+              if (raw === "") onChange(nullable ? null : 0);
+              else onChange(schemaType(s) === "integer" ? parseInt(raw, 10) : parseFloat(raw));
+            }}
+          />
+        </Labelled>
+      );
+    case "string":
+      return (
+        <Labelled id={id} label={label} help={help}>
+          {(s.maxLength ?? 0) > 200 || widget === "textarea" ? (
+            <textarea id={id} className="ed-input" rows={3} value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
+          ) : (
+            <input id={id} className="ed-input" value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(nullable && e.target.value === "" ? null : e.target.value)} />
+          )}
+        </Labelled>
+      );
+    case "array":
+      return <ArrayField {...props} schema={s} />;
+    case "object":
+      if (!s.properties) break;
+      return (
+        <fieldset className="field-group">
+          <legend>{label}</legend>
+          {help && <p className="field-help">{help}</p>}
+          <ObjectFields {...props} schema={s} />
+        </fieldset>
+      );
+  }
+  return (
+    <Labelled id={id} label={label} help={help}>
+      <JsonField id={id} value={value} onChange={onChange} disabled={disabled} />
+    </Labelled>
+  );
+}
+
+export function ObjectFields(props: FieldProps) {
+  const s = resolve(props.schema, props.root);
+  const value = (props.value ?? {}) as Record<string, unknown>;
+  const required = new Set(s.required ?? []);
+  return (
+    <>
+      {Object.entries(s.properties ?? {}).map(([name, prop]) => (
+        <Field
+          key={name}
+          path={`${props.path}.${name}`}
+          name={name}
+          schema={prop}
+          root={props.root}
+          value={value[name]}
+          nodeId={props.nodeId}
+          required={required.has(name)}
+          disabled={props.disabled}
+          onChange={(v) => props.onChange({ ...value, [name]: v })}
+        />
+      ))}
+    </>
+  );
+}
+
+function ArrayField(props: FieldProps) {
+  const { path, name, root, nodeId, disabled } = props;
+  const s = props.schema;
+  const items = Array.isArray(props.value) ? (props.value as unknown[]) : [];
+  const itemSchema = resolve(s.items ?? {}, root);
+  const label = s.title ?? humanize(name);
+  const id = `f-${path}`;
+  if (schemaType(itemSchema) === "string" && !widgetOf(itemSchema)) {
+    return (
+      <Labelled id={id} label={label} help={s.description ?? "One per line."}>
+        <textarea
+          id={id}
+          className="ed-input"
+          rows={Math.max(2, items.length)}
+          value={items.join("\n")}
+          disabled={disabled}
+          onChange={(e) => props.onChange(e.target.value.split("\n"))}
+        />
+      </Labelled>
+    );
+  }
+  const single = humanize(name).replace(/s$/, "");
+  return (
+    <fieldset className="field-group field-array" data-testid={`array-${path}`}>
+      <legend>{label}</legend>
+      {s.description && <p className="field-help">{s.description}</p>}
+      {items.map((item, i) => (
+        <div key={i} className="array-item">
+          <div className="array-item-head">
+            <span>
+              {single} {i + 1}
+            </span>
+            {!disabled && (
+              <button type="button" className="icon-button" aria-label={`Remove ${single} ${i + 1}`} onClick={() => props.onChange(items.filter((_, j) => j !== i))}>
+                ×
+              </button>
+            )}
+          </div>
+          <Field
+            path={`${path}.${i}`}
+            name={single}
+            schema={itemSchema.properties ? { ...itemSchema, title: "" } : itemSchema}
+            root={root}
+            value={item}
+            nodeId={nodeId}
+            required
+            disabled={disabled}
+            onChange={(v) => props.onChange(items.map((x, j) => (j === i ? v : x)))}
+          />
+        </div>
+      ))}
+      {!disabled && (
+        <button type="button" className="btn btn-xs" data-testid={`add-${path}`} onClick={() => props.onChange([...items, defaultsFor(itemSchema, root)])}>
+          + Add {single.toLowerCase()}
+        </button>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+
+import type { WorkflowSpec } from "../api/spec";
+import {
+  addNode,
+  connect,
+  connectionProblem,
+  copyNodes,
+  graphToSpec,
+  nextNodeId,
+  pasteNodes,
+  remapReferences,
+  removeElements,
+  specToGraph,
+  updateNodeData,
+  type Graph,
+} from "./graph";
+
+const spec: WorkflowSpec = {
+  schema_version: 1,
+  mode: "chat",
+  nodes: [
+    { id: "start", type: "start", title: "Start", config: { variables: [] }, position: { x: 0, y: 0 } },
+    { id: "llm_1", type: "llm", title: "LLM", config: { prompt: "{{#sys.query#}}" }, position: { x: 300, y: 0 } },
+    { id: "answer", type: "answer", title: "Answer", config: { answer: "{{#llm_1.text#}}" }, position: { x: 600, y: 0 } },
+  ],
+  edges: [
+    { source: "start", target: "llm_1" },
+    { source: "llm_1", sourceHandle: "source", target: "answer", targetHandle: "target" },
+  ],
+};
+
+function graph(): Graph {
+  return specToGraph(spec);
+}
+
+describe("spec conversion", () => {
+  it("round-trips nodes, edges and positions", () => {
+    const back = graphToSpec(graph(), { schema_version: 1, mode: "chat" });
+    expect(back.nodes.map((n) => [n.id, n.type, n.position])).toEqual(spec.nodes.map((n) => [n.id, n.type, n.position]));
+    expect(back.edges.map((e) => [e.source, e.sourceHandle, e.target, e.targetHandle])).toEqual([
+      ["start", "source", "llm_1", "target"],
+      ["llm_1", "source", "answer", "target"],
+    ]);
+  });
+});
+
+describe("node ids", () => {
+  it("takes the first free number of the type", () => {
+    expect(nextNodeId("llm", ["llm_1", "llm_3"])).toBe("llm_2");
+    expect(nextNodeId("if_else", [])).toBe("if_else_1");
+  });
+});
+
+describe("graph edits", () => {
+  it("adds a node with a fresh id and title, selected alone", () => {
+    const { graph: g, id } = addNode(graph(), { type: "llm", version: 1, title: "LLM", config: { prompt: "" } }, { x: 5, y: 6 });
+    expect(id).toBe("llm_2");
+    const node = g.nodes.find((n) => n.id === id)!;
+    expect(node.data.title).toBe("LLM 2");
+    expect(node.position).toEqual({ x: 5, y: 6 });
+    expect(g.nodes.filter((n) => n.selected).map((n) => n.id)).toEqual([id]);
+  });
+
+  it("removes a node with the edges that touch it", () => {
+    const g = removeElements(graph(), ["llm_1"]);
+    expect(g.nodes.map((n) => n.id)).toEqual(["start", "answer"]);
+    expect(g.edges).toEqual([]);
+  });
+
+  it("refuses self loops, duplicates and cycles", () => {
+    const g = graph();
+    expect(connectionProblem(g, { source: "llm_1", target: "llm_1" })).toMatch(/itself/);
+    expect(connectionProblem(g, { source: "start", target: "llm_1" })).toMatch(/already/);
+    expect(connectionProblem(g, { source: "answer", target: "start" })).toMatch(/cycle/);
+    expect(connect(g, { source: "answer", target: "start" })).toBe(g);
+    expect(connectionProblem(g, { source: "start", target: "answer" })).toBeNull();
+  });
+
+  it("connects branch handles separately", () => {
+    let g = updateNodeData(graph(), "llm_1", { type: "if_else" });
+    g = connect(g, { source: "llm_1", sourceHandle: "case_1", target: "answer" });
+    expect(g.edges.filter((e) => e.source === "llm_1").map((e) => e.sourceHandle)).toEqual(["source", "case_1"]);
+  });
+});
+
+describe("copy and paste", () => {
+  it("pastes with new ids and rewrites references between the pasted nodes", () => {
+    const g = graph();
+    const clip = copyNodes(g, ["llm_1", "answer"]);
+    expect(clip.edges).toHaveLength(1); // the start → llm edge is not inside the selection
+    const { graph: out, ids } = pasteNodes(g, clip, { x: 40, y: 40 });
+    expect(ids).toEqual(["llm_2", "answer_1"]);
+    const answer = out.nodes.find((n) => n.id === "answer_1")!;
+    expect(answer.data.config.answer).toBe("{{#llm_2.text#}}");
+    expect(answer.position).toEqual({ x: 640, y: 40 });
+    expect(answer.data.title).toBe("Answer 2");
+    expect(out.edges.some((e) => e.source === "llm_2" && e.target === "answer_1")).toBe(true);
+    // references to nodes outside the paste are left alone
+    const llm = out.nodes.find((n) => n.id === "llm_2")!;
+    expect(llm.data.config.prompt).toBe("{{#sys.query#}}");
+  });
+
+  it("remaps selector lists but not other string lists", () => {
+    const ids = new Map([["a", "b"]]);
+    expect(remapReferences({ sel: ["a", "x"], tags: ["x", "a"] }, ids)).toEqual({ sel: ["b", "x"], tags: ["x", "a"] });
+  });
+});

@@ -1,0 +1,62 @@
+import { beforeEach, describe, expect, it } from "vitest";
+
+import type { NodeTypeInfo } from "../api/types";
+import { specToGraph } from "./graph";
+import { emptyHistory } from "./history";
+import { useEditor } from "./store";
+
+const llmType = {
+  type: "llm",
+  version: 1,
+  title: "LLM",
+  category: "llm",
+  description: "",
+  config_schema: { type: "object", properties: { prompt: { type: "string", default: "{{#sys.query#}}" } } },
+  outputs: { text: "string" },
+} as unknown as NodeTypeInfo;
+
+beforeEach(() => {
+  const g = specToGraph({ mode: "chat", nodes: [{ id: "start", type: "start", title: "Start" }], edges: [] });
+  useEditor.setState({ ...g, env: [], canEdit: true, types: { llm: llmType }, history: emptyHistory(), docVersion: 0 });
+});
+
+describe("editor store", () => {
+  it("adds a node from the catalog with its schema defaults, undoably", () => {
+    const s = useEditor.getState();
+    const id = s.addNodeOfType("llm", { x: 10, y: 10 })!;
+    expect(useEditor.getState().nodes.find((n) => n.id === id)?.data.config).toEqual({ prompt: "{{#sys.query#}}" });
+    expect(useEditor.getState().docVersion).toBe(1);
+    useEditor.getState().undo();
+    expect(useEditor.getState().nodes.map((n) => n.id)).toEqual(["start"]);
+    useEditor.getState().redo();
+    expect(useEditor.getState().nodes.map((n) => n.id)).toEqual(["start", id]);
+  });
+
+  it("makes one undo step of a burst of typing into one field", () => {
+    const id = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;
+    for (const text of ["H", "He", "Hel"]) {
+      useEditor.getState().updateNode(id, { config: { prompt: text } }, `${id}:config`);
+    }
+    expect(useEditor.getState().history.past).toHaveLength(2); // the add, then the typing
+    useEditor.getState().undo();
+    expect(useEditor.getState().nodes.find((n) => n.id === id)?.data.config).toEqual({ prompt: "{{#sys.query#}}" });
+  });
+
+  it("deletes the selection with its edges in one step", () => {
+    const id = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;
+    useEditor.getState().connectNodes({ source: "start", target: id });
+    expect(useEditor.getState().edges).toHaveLength(1);
+    useEditor.getState().select([id]);
+    useEditor.getState().deleteSelection();
+    expect(useEditor.getState().nodes.map((n) => n.id)).toEqual(["start"]);
+    expect(useEditor.getState().edges).toHaveLength(0);
+    useEditor.getState().undo();
+    expect(useEditor.getState().edges).toHaveLength(1);
+  });
+
+  it("ignores edits when read only", () => {
+    useEditor.setState({ canEdit: false });
+    expect(useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })).not.toBeNull();
+    expect(useEditor.getState().nodes).toHaveLength(1);
+  });
+});

@@ -1,0 +1,239 @@
+// The editor's one store (zustand): the document (nodes, edges, env), its history, the backend's
+// report on it (issues, node shapes), the save state, the run being shown, and UI state.
+import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from "@xyflow/react";
+import { create } from "zustand";
+
+import type { EnvVar, Json } from "../api/spec";
+import type { GraphReport, Issue, NodeTypeInfo, Provider } from "../api/types";
+import {
+  addNode,
+  connect,
+  copyNodes,
+  pasteNodes,
+  removeElements,
+  updateNodeData,
+  type Clipboard,
+  type Connection,
+  type NodeData,
+  type WEdge,
+  type WNode,
+} from "./graph";
+import { emptyHistory, record, redo, undo, type History } from "./history";
+import { autoLayout } from "./layout";
+import { idleRun, type RunState } from "./run";
+import { defaultsFor, type Schema } from "./schema";
+
+export interface Doc {
+  nodes: WNode[];
+  edges: WEdge[];
+  env: EnvVar[];
+}
+
+export type SaveState = "loading" | "saved" | "dirty" | "saving" | "conflict" | "error" | "readonly";
+export type SidePanel = "node" | "run" | "versions" | "env" | null;
+
+export interface EditorState extends Doc {
+  appId: number;
+  appName: string;
+  mode: "chat" | "workflow";
+  canEdit: boolean;
+  catalog: NodeTypeInfo[];
+  providers: Provider[];
+  types: Record<string, NodeTypeInfo>;
+  report: GraphReport;
+  nodeIssues: Record<string, Issue[]>; // the report's issues by node id ("" = graph-wide)
+  history: History<Doc>;
+  revision: number;
+  docVersion: number; // bumps on every change of the document; the sync loop watches it
+  save: { state: SaveState; message?: string; conflictRevision?: number | null };
+  run: RunState;
+  panel: SidePanel;
+  theme: "light" | "dark";
+  toast: { text: string; kind: "info" | "error" } | null;
+
+  // document edits (each one is a step of undo history)
+  commit: (next: Partial<Doc>, opts?: { history?: boolean; coalesce?: string }) => void;
+  addNodeOfType: (type: string, position: XYPosition) => string | null;
+  connectNodes: (c: Connection) => void;
+  deleteSelection: () => void;
+  updateNode: (id: string, patch: Partial<NodeData>, coalesce?: string) => void;
+  setEnv: (env: EnvVar[]) => void;
+  paste: (clip: Clipboard, offset: XYPosition) => void;
+  layout: () => void;
+  undo: () => void;
+  redo: () => void;
+  // React Flow's change streams
+  onNodesChange: (changes: NodeChange<WNode>[]) => void;
+  onEdgesChange: (changes: EdgeChange<WEdge>[]) => void;
+  beginDrag: () => void;
+  // other state
+  copySelection: () => Clipboard | null;
+  select: (ids: string[]) => void;
+  setReport: (report: GraphReport) => void;
+  setRun: (run: RunState | ((prev: RunState) => RunState)) => void;
+  setPanel: (panel: SidePanel) => void;
+  setTheme: (theme: "light" | "dark") => void;
+  notify: (text: string, kind?: "info" | "error") => void;
+}
+
+const COALESCE_MS = 1200;
+let lastEdit = { key: "", at: 0 };
+
+export const emptyReport: GraphReport = { issues: [], nodes: {}, globals: {} };
+
+function snapshot(s: Doc): Doc {
+  return {
+    nodes: s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
+    edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+    env: s.env,
+  };
+}
+
+export const useEditor = create<EditorState>()((set, get) => ({
+  appId: 0,
+  appName: "",
+  mode: "chat",
+  canEdit: true,
+  catalog: [],
+  providers: [],
+  types: {},
+  nodes: [],
+  edges: [],
+  env: [],
+  report: emptyReport,
+  nodeIssues: {},
+  history: emptyHistory(),
+  revision: 0,
+  docVersion: 0,
+  save: { state: "loading" },
+  run: idleRun,
+  panel: null,
+  theme: "light",
+  toast: null,
+
+  commit: (next, opts) => {
+    const s = get();
+    if (!s.canEdit) return;
+    // Typing into one field makes one undo step, not one per keystroke.
+    const now = Date.now();
+    const same = opts?.coalesce && lastEdit.key === opts.coalesce && now - lastEdit.at < COALESCE_MS;
+    lastEdit = { key: opts?.coalesce ?? "", at: now };
+    const history = opts?.history === false || same ? s.history : record(s.history, snapshot(s));
+    set({ ...next, history, docVersion: s.docVersion + 1 });
+  },
+
+  addNodeOfType: (type, position) => {
+    const info = get().types[type];
+    if (!info) return null;
+    const config = defaultsFor(info.config_schema as Schema) as Json;
+    const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, position);
+    get().commit(graph);
+    set({ panel: "node" });
+    return id;
+  },
+
+  connectNodes: (c) => {
+    const s = get();
+    const graph = connect(s, c);
+    if (graph !== s) s.commit(graph);
+  },
+
+  deleteSelection: () => {
+    const s = get();
+    const nodeIds = s.nodes.filter((n) => n.selected).map((n) => n.id);
+    const edgeIds = s.edges.filter((e) => e.selected).map((e) => e.id);
+    if (!nodeIds.length && !edgeIds.length) return;
+    s.commit(removeElements(s, nodeIds, edgeIds));
+  },
+
+  updateNode: (id, patch, coalesce) => {
+    const s = get();
+    s.commit(updateNodeData(s, id, patch), { coalesce });
+  },
+
+  setEnv: (env) => get().commit({ env }),
+
+  paste: (clip, offset) => {
+    const s = get();
+    const { graph } = pasteNodes(s, clip, offset);
+    s.commit(graph);
+  },
+
+  layout: () => {
+    const s = get();
+    s.commit(autoLayout(s));
+  },
+
+  undo: () => {
+    const s = get();
+    const r = undo(s.history, snapshot(s));
+    if (r) set({ ...r.state, history: r.history, docVersion: s.docVersion + 1 });
+  },
+
+  redo: () => {
+    const s = get();
+    const r = redo(s.history, snapshot(s));
+    if (r) set({ ...r.state, history: r.history, docVersion: s.docVersion + 1 });
+  },
+
+  onNodesChange: (changes) => {
+    const s = get();
+    // Removal goes through deleteSelection (one history step); React Flow's own is off.
+    const kept = changes.filter((c) => c.type !== "remove" && c.type !== "add" && c.type !== "replace");
+    if (!kept.length) return;
+    const nodes = applyNodeChanges(kept, s.nodes);
+    const moved = kept.some((c) => c.type === "position" && c.dragging === false);
+    set(moved && s.canEdit ? { nodes, docVersion: s.docVersion + 1 } : { nodes });
+  },
+
+  onEdgesChange: (changes) => {
+    const kept = changes.filter((c) => c.type === "select");
+    if (kept.length) set({ edges: applyEdgeChanges(kept, get().edges) });
+  },
+
+  beginDrag: () => {
+    const s = get();
+    if (s.canEdit) set({ history: record(s.history, snapshot(s)) });
+  },
+
+  copySelection: () => {
+    const s = get();
+    const ids = s.nodes.filter((n) => n.selected).map((n) => n.id);
+    return ids.length ? copyNodes(s, ids) : null;
+  },
+
+  select: (ids) => {
+    const keep = new Set(ids);
+    set({
+      nodes: get().nodes.map((n) => (n.selected === keep.has(n.id) ? n : { ...n, selected: keep.has(n.id) })),
+      edges: get().edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+    });
+  },
+
+  // Edges from handles a node no longer has stay until the user deletes them: the report
+  // flags them, and pruning them here could race a report computed before the handle existed.
+  setReport: (report) => set({ report, nodeIssues: Object.fromEntries(issuesByNode(report.issues)) }),
+
+  setRun: (run) => set({ run: typeof run === "function" ? run(get().run) : run }),
+  setPanel: (panel) => set({ panel }),
+  setTheme: (theme) => {
+    try {
+      localStorage.setItem("weft.theme", theme);
+    } catch {
+      /* private mode: the theme just isn't remembered */
+    }
+    document.documentElement.dataset.theme = theme;
+    set({ theme });
+  },
+  notify: (text, kind = "info") => set({ toast: { text, kind } }),
+}));
+
+/** Issues grouped by node id ("" for graph-wide ones). */
+export function issuesByNode(issues: Issue[]): Map<string, Issue[]> {
+  const out = new Map<string, Issue[]>();
+  for (const i of issues) {
+    const key = i.node_id ?? "";
+    out.set(key, [...(out.get(key) ?? []), i]);
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+// Keeps the server in step with the document: validates shortly after each edit (issues and
+// node shapes come back) and autosaves a little later. A stale revision (409) stops autosave
+// and offers a reload; the user's edits are never sent over someone else's.
+import { api, ApiFailure } from "../api/client";
+import type { WorkflowSpec } from "../api/spec";
+import type { Draft, DraftSaved, GraphReport } from "../api/types";
+import { graphToSpec, specToGraph } from "./graph";
+import { emptyHistory } from "./history";
+import { useEditor, type EditorState } from "./store";
+
+export const VALIDATE_DELAY_MS = 250;
+export const SAVE_DELAY_MS = 800;
+
+export function currentSpec(s: EditorState = useEditor.getState()): WorkflowSpec {
+  return graphToSpec(s, { schema_version: 1, mode: s.mode, env: s.env });
+}
+
+let validateTimer: ReturnType<typeof setTimeout> | undefined;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+let validateSeq = 0;
+let saving: Promise<void> | null = null;
+
+export async function loadDraft(appId: number): Promise<void> {
+  const draft = await api<Draft>("GET", `/apps/${appId}/draft`);
+  const spec = draft.spec as unknown as WorkflowSpec;
+  const graph = specToGraph(spec);
+  const s = useEditor.getState();
+  useEditor.setState({
+    ...graph,
+    env: spec.env ?? [],
+    mode: spec.mode ?? s.mode,
+    revision: draft.revision,
+    report: { issues: draft.issues, nodes: draft.nodes, globals: draft.globals },
+    history: emptyHistory(),
+    save: { state: s.canEdit ? "saved" : "readonly" },
+  });
+}
+
+async function validateNow(): Promise<void> {
+  const s = useEditor.getState();
+  const seq = ++validateSeq;
+  const version = s.docVersion;
+  try {
+    const report = await api<GraphReport>("POST", `/apps/${s.appId}/validate`, { spec: currentSpec(s) });
+    if (seq === validateSeq && useEditor.getState().docVersion === version) useEditor.getState().setReport(report);
+  } catch (err) {
+    if (err instanceof ApiFailure && err.status === 422) {
+      useEditor.getState().setReport({ issues: [{ code: err.code, message: err.message, field: String(err.data.field ?? "") }], nodes: {}, globals: {} });
+    }
+  }
+}
+
+/** Save the document now if it has unsaved changes; resolves when the server has it. */
+export async function saveNow(): Promise<void> {
+  clearTimeout(saveTimer);
+  if (saving) await saving;
+  const s = useEditor.getState();
+  if (s.save.state !== "dirty" && s.save.state !== "error") return;
+  const version = s.docVersion;
+  useEditor.setState({ save: { state: "saving" } });
+  saving = (async () => {
+    try {
+      const res = await api<DraftSaved>("PUT", `/apps/${s.appId}/draft`, { spec: currentSpec(s), revision: s.revision });
+      const now = useEditor.getState();
+      const changed = now.docVersion !== version;
+      useEditor.setState({ revision: res.revision, save: { state: changed ? "dirty" : "saved" } });
+      if (!changed) now.setReport({ issues: res.issues, nodes: res.nodes, globals: res.globals });
+      else schedule();
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 409) {
+        const rev = err.data.current_revision;
+        useEditor.setState({ save: { state: "conflict", message: err.message, conflictRevision: typeof rev === "number" ? rev : null } });
+      } else {
+        useEditor.setState({ save: { state: "error", message: err instanceof Error ? err.message : String(err) } });
+      }
+    } finally {
+      saving = null;
+    }
+  })();
+  await saving;
+}
+
+function schedule(): void {
+  clearTimeout(validateTimer);
+  validateTimer = setTimeout(() => void validateNow(), VALIDATE_DELAY_MS);
+  const st = useEditor.getState().save.state;
+  if (st === "conflict" || st === "readonly" || st === "loading") return;
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => void saveNow(), SAVE_DELAY_MS);
+}
+
+/** Start watching the store; returns the unsubscribe function. */
+export function startSync(): () => void {
+  const unsub = useEditor.subscribe((s, prev) => {
+    if (s.docVersion === prev.docVersion) return;
+    if (s.save.state === "saved" || s.save.state === "error") useEditor.setState({ save: { state: "dirty" } });
+    schedule();
+  });
+  const beforeUnload = (e: BeforeUnloadEvent) => {
+    const st = useEditor.getState().save.state;
+    if (st === "dirty" || st === "saving") {
+      void saveNow();
+      e.preventDefault();
+    }
+  };
+  window.addEventListener("beforeunload", beforeUnload);
+  return () => {
+    unsub();
+    window.removeEventListener("beforeunload", beforeUnload);
+    clearTimeout(validateTimer);
+    clearTimeout(saveTimer);
+  };
+}
