@@ -1,0 +1,52 @@
+"""The editor's page: mounts the built React app for members, hides apps of other workspaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portal import editor_assets
+
+pytestmark = pytest.mark.django_db
+
+
+def test_editor_page_mounts_the_built_editor_for_members(
+    client_for: Any, owner: Any, make_app: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    (tmp_path / "editor.js").write_text("//")
+    monkeypatch.setattr(editor_assets, "EDITOR_DIR", tmp_path)
+    app, _ = make_app(owner, slug="ed")
+    response = client_for(owner).get(f"/apps/{app.pk}/editor/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'data-app-id="{app.pk}"' in html
+    assert 'data-can-edit="1"' in html
+    assert "dist/editor/editor.js?v=" in html
+    assert "csrftoken" in response.cookies  # the editor's API calls need the CSRF cookie
+
+
+def test_editor_page_says_how_to_build_when_the_bundle_is_missing(
+    client_for: Any, owner: Any, make_app: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(editor_assets, "EDITOR_DIR", tmp_path)
+    app, _ = make_app(owner, slug="ed")
+    html = client_for(owner).get(f"/apps/{app.pk}/editor/").content.decode()
+    assert "make run" in html
+    assert "editor.js" not in html
+
+
+def test_editor_page_is_read_only_for_viewers_and_hidden_from_outsiders(
+    client_for: Any, owner: Any, make_member: Any, make_app: Any
+) -> None:
+    app, _ = make_app(owner, slug="ed")
+    viewer = make_member("viewer", workspace=owner.workspace)
+    assert 'data-can-edit="0"' in client_for(viewer).get(f"/apps/{app.pk}/editor/").content.decode()
+    outsider = make_member("owner")
+    assert client_for(outsider).get(f"/apps/{app.pk}/editor/").status_code == 404
+
+
+def test_app_page_links_to_the_editor(client_for: Any, owner: Any, make_app: Any) -> None:
+    app, _ = make_app(owner, slug="ed")
+    html = client_for(owner).get(f"/apps/{app.pk}/").content.decode()
+    assert f'href="/apps/{app.pk}/editor/"' in html
