@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from builder.actions.workflows import do_create_app
 from builder.errors import ApiError
 from builder.models import App, Run, Workflow
+from portal.editor_assets import editor_asset_version
 from portal.members import (
     MemberError,
     MemberForbiddenError,
@@ -28,7 +29,6 @@ from portal.members import (
     list_member_rows,
 )
 from portal.models import Membership, Role
-from portal.editor_assets import editor_asset_version
 from portal.workspaces import SESSION_KEY, get_membership
 
 
