@@ -1,10 +1,20 @@
-"""Portal fixtures: Chromium for the browser tests."""
+"""Portal fixtures: Chromium and a real Weft server for the browser tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tests.portal.server import weft_server as serve
+
+
+@pytest.fixture(scope="session")
+def weft_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """uvicorn serving Weft on a fresh data dir with the demo workspace seeded (one per session)."""
+    with serve(tmp_path_factory.mktemp("weft-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +33,9 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-dev-shm-usage",
         ],
     }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A laptop-sized window."""
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}}

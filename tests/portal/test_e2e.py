@@ -7,121 +7,21 @@ folder (pytest-playwright's --output, test-results/ by default).
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "e2e-Password-123"
-EMAIL = "admin@weft.local"
-
+from tests.portal.server import EMAIL, PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "WEFT_DATA_DIR": str(data_dir),
-            "WEFT_DEBUG": "1",
-            "WEFT_HTTPS": "0",
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "WEFT_ADMIN_EMAIL": EMAIL,
-            "WEFT_ADMIN_PASSWORD": PASSWORD,
-            "WEFT_MODEL_CACHE": os.environ.get("WEFT_MODEL_CACHE")
-            or str(Path.home() / ".cache" / "weft" / "models"),
-            "OMP_WAIT_POLICY": "PASSIVE",
-        }
-    )
-    for name in ("DATABASE_URL", "REDIS_URL", "WEFT_EMBEDDED_URL"):
-        env.pop(name, None)  # the embedded defaults: SQLite in the temp dir, in-process model
-    return env
-
-
-@pytest.fixture(scope="module")
-def weft_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """uvicorn serving Weft on a fresh data dir with the demo workspace seeded."""
-    data_dir = tmp_path_factory.mktemp("weft-data")
-    env = _server_env(data_dir)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "--noinput"], ["prepare_model"], ["seed_demo"]):
-        subprocess.run(  # our own manage.py
-            [*manage, *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=600,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-    port = _free_port()
-    log = (data_dir / "server.log").open("wb")
-    server = subprocess.Popen(  # our own interpreter and uvicorn
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {(data_dir / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not answer /healthz within 60 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def _shot(page: Page, folder: Path, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of the image
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}}
 
 
 def test_portal_demo_app_run_publish_and_key(

@@ -30,7 +30,7 @@ export async function loadDraft(appId: number): Promise<void> {
     env: spec.env ?? [],
     mode: spec.mode ?? s.mode,
     revision: draft.revision,
-    report: { issues: draft.issues, nodes: draft.nodes, globals: draft.globals },
+    report: { issues: draft.issues, nodes: draft.nodes ?? {}, globals: draft.globals ?? {} },
     history: emptyHistory(),
     save: { state: s.canEdit ? "saved" : "readonly" },
   });
