@@ -16,7 +16,7 @@ Join rule (the contract the engine implements):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -30,7 +30,7 @@ from runtime.issues import Issue
 from runtime.nodes import registry
 from runtime.nodes.base import Node
 from runtime.spec import FAIL_BRANCH_HANDLE, AppMode, WorkflowSpec
-from runtime.variables import ENV_SCOPE, SYS_FIELDS, SYS_SCOPE
+from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
 OUTPUT_TYPES: Mapping[str, str] = {"chat": "answer", "workflow": "end"}
 FAIL_BRANCH_OUTPUTS = {"error_message": "string", "error_type": "string"}
@@ -50,6 +50,7 @@ class CompiledGraph:
     generations: tuple[tuple[str, ...], ...]
     answers: Mapping[str, AnswerPlan]  # answer node → its streaming plan
     plans: Mapping[str, NodePlan]  # node → what the engine reads on every run
+    env: Mapping[str, Any] = field(default_factory=dict)  # the spec's environment variables
 
     @property
     def start(self) -> Node[Any]:
@@ -165,21 +166,27 @@ def _check_outputs(
 
 
 def _check_references(
-    built: Mapping[str, Node[Any]], g: nx.DiGraph[str], issues: list[Issue]
+    spec: WorkflowSpec, built: Mapping[str, Node[Any]], g: nx.DiGraph[str], issues: list[Issue]
 ) -> None:
+    sys_fields = SYS_VARIABLES[spec.mode]
+    env_names = {v.name for v in spec.env}
     for node_id, node in built.items():
         upstream = nx.ancestors(g, node_id)
         for sel in node.references():
             dotted = ".".join(sel)
-            scope, field = sel[0], sel[1] if len(sel) > 1 else ""
-            if scope == ENV_SCOPE or (scope == SYS_SCOPE and field in SYS_FIELDS):
-                continue
+            scope, name = sel[0], sel[1] if len(sel) > 1 else ""
             if scope == SYS_SCOPE:
-                msg = f"{dotted} is not a system variable"
+                if name in sys_fields:
+                    continue
+                msg = f"{dotted} is not a system variable of {spec.mode} apps"
+            elif scope == ENV_SCOPE:
+                if name in env_names:
+                    continue
+                msg = f"{dotted}: there is no environment variable {name!r}"
             elif scope not in upstream:
                 msg = f"{dotted} refers to {scope}, which does not run before this node"
-            elif scope in built and field not in node_outputs(built[scope]):
-                msg = f"{dotted}: node {scope} has no output {field!r}"
+            elif scope in built and name not in node_outputs(built[scope]):
+                msg = f"{dotted}: node {scope} has no output {name!r}"
             else:
                 continue
             issues.append(Issue("unknown_variable", msg, node_id, dotted))
@@ -187,23 +194,24 @@ def _check_references(
 
 def validate(spec: WorkflowSpec) -> list[Issue]:
     """Every issue in `spec` (empty when it compiles); the editor shows these on the nodes."""
-    return _analyse(spec)[0]
+    return analyse(spec)[0]
 
 
-def _analyse(spec: WorkflowSpec) -> tuple[list[Issue], dict[str, Node[Any]], nx.DiGraph[str]]:
+def analyse(spec: WorkflowSpec) -> tuple[list[Issue], dict[str, Node[Any]], nx.DiGraph[str]]:
+    """(every issue, the nodes whose config is valid, the graph) of `spec`."""
     issues: list[Issue] = []
     built = _instantiate(spec, issues)
     g = _build_graph(spec, built, issues)
     starts = _check_structure(spec, g, issues)
     if not any(i.code == "cycle" for i in issues):
         _check_outputs(spec, g, starts, issues)
-        _check_references(built, g, issues)
+        _check_references(spec, built, g, issues)
     return issues, built, g
 
 
 def compile_workflow(spec: WorkflowSpec) -> CompiledGraph:
     """Validate `spec` and build its CompiledGraph; raises GraphInvalidError with every issue."""
-    issues, built, g = _analyse(spec)
+    issues, built, g = analyse(spec)
     if issues:
         raise GraphInvalidError(tuple(issues))
     succ = {n: tuple((h, t) for t in g.successors(n) for h in g.edges[n, t]["handles"]) for n in g}
@@ -222,4 +230,5 @@ def compile_workflow(spec: WorkflowSpec) -> CompiledGraph:
         generations=tuple(tuple(gen) for gen in nx.topological_generations(g)),
         answers=plan_answers(g, built),
         plans={n: make_plan(built[n], succ[n]) for n in g},
+        env=spec.env_values(),
     )

@@ -95,7 +95,8 @@ class _Run:
 
     def __init__(self, graph: CompiledGraph, ctx: RunContext) -> None:
         self.g, self.ctx, self.run_id = graph, ctx, ctx.run_id
-        self.pool = VariablePool({"workflow_run_id": ctx.run_id, **ctx.sys}, ctx.env)
+        env = {**graph.env, **ctx.env} if graph.env else ctx.env
+        self.pool = VariablePool({"workflow_run_id": ctx.run_id, **ctx.sys}, env)
         self.seq = 0
         self.buffer: deque[Any] = deque()
         self.waiter: asyncio.Future[None] | None = None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
 AppMode = Literal["chat", "workflow"]
 ErrorStrategy = Literal["fail", "default_value", "fail_branch"]
+EnvType = Literal["string", "number", "secret"]
 
 SOURCE_HANDLE = "source"
 FAIL_BRANCH_HANDLE = "fail-branch"
@@ -61,6 +62,36 @@ class EdgeSpec(_Model):
     target_handle: str = Field("target", alias="targetHandle")
 
 
+class EnvVar(_Model):
+    """An environment variable of the workflow (Dify's `env.*`), read as `{{#env.NAME#}}`."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    type: EnvType = "string"
+    value: str | float = ""
+
+    @model_validator(mode="after")
+    def _value_fits_type(self) -> EnvVar:
+        """A number variable holds a number; string and secret variables hold text."""
+        if self.type == "number" and isinstance(self.value, str):
+            try:
+                self.value = float(self.value) if self.value.strip() else 0.0
+            except ValueError:
+                raise ValueError(f"env var {self.name} must be a number") from None
+        elif self.type != "number" and not isinstance(self.value, str):
+            self.value = _number_text(self.value)
+        return self
+
+    def run_value(self) -> str | int | float:
+        """The value a run sees: a whole number as an int, so `3` renders as "3"."""
+        if isinstance(self.value, float) and self.value.is_integer():
+            return int(self.value)
+        return self.value
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
+
+
 class WorkflowSpec(_Model):
     """A whole workflow as stored in a draft or a published version."""
 
@@ -68,3 +99,17 @@ class WorkflowSpec(_Model):
     mode: AppMode = "chat"
     nodes: list[NodeSpec] = Field(default_factory=list)
     edges: list[EdgeSpec] = Field(default_factory=list)
+    env: list[EnvVar] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _env_names_unique(self) -> WorkflowSpec:
+        """Two environment variables may not share a name."""
+        names = [v.name for v in self.env]
+        if len(set(names)) != len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            raise ValueError(f"env var {dup} is defined twice")
+        return self
+
+    def env_values(self) -> dict[str, str | int | float]:
+        """The `env` scope a run of this workflow gets."""
+        return {v.name: v.run_value() for v in self.env}

@@ -15,9 +15,23 @@ Segment = str | Selector  # literal text, or a selector to render in its place
 
 SYS_SCOPE = "sys"
 ENV_SCOPE = "env"
-SYS_FIELDS = frozenset(
-    {"query", "user_id", "conversation_id", "app_id", "workflow_run_id", "dialogue_count", "files"}
-)
+# The system variables of each app mode and their types (what a run fills in, as in Dify).
+_SYS_COMMON = {
+    "user_id": "string",
+    "app_id": "string",
+    "workflow_run_id": "string",
+    "files": "array",
+}
+SYS_VARIABLES: Mapping[str, Mapping[str, str]] = {
+    "chat": {
+        "query": "string",
+        "conversation_id": "string",
+        "dialogue_count": "number",
+        **_SYS_COMMON,
+    },
+    "workflow": _SYS_COMMON,
+}
+SYS_FIELDS = frozenset(f for fields in SYS_VARIABLES.values() for f in fields)
 REFERENCE_RE = re.compile(r"\{\{#([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+){1,10})#\}\}")
 _MISSING = object()
 

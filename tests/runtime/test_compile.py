@@ -17,9 +17,14 @@ END = node("end", "end", outputs=[])
 
 
 def issues(
-    nodes: list[dict[str, Any]], edges: list[dict[str, Any]], mode: str = "workflow"
+    nodes: list[dict[str, Any]],
+    edges: list[dict[str, Any]],
+    mode: str = "workflow",
+    env: list[dict[str, Any]] | None = None,
 ) -> list[Issue]:
-    spec = WorkflowSpec.model_validate({"mode": mode, "nodes": nodes, "edges": edges})
+    spec = WorkflowSpec.model_validate(
+        {"mode": mode, "nodes": nodes, "edges": edges, "env": env or []}
+    )
     return validate(spec)
 
 
@@ -141,11 +146,31 @@ def test_compile_reports_unknown_variable_missing_field_and_sys() -> None:
             answer="{{#s.nope#}} {{#sys.bogus#}} {{#sys.query#}} {{#env.KEY#}} {{#s.q#}}",
         ),
     ]
-    found = issues(nodes, [edge("s", "ans")], mode="chat")
+    found = issues(nodes, [edge("s", "ans")], mode="chat", env=[{"name": "KEY", "value": "k"}])
     assert [(i.code, i.field) for i in found] == [
         ("unknown_variable", "s.nope"),
         ("unknown_variable", "sys.bogus"),
     ]
+
+
+def test_compile_reports_undefined_env_var() -> None:
+    nodes = [start(), node("t", "llm", prompt="{{#env.KEY#}} {{#env.URL#}}"), END]
+    edges = [edge("s", "t"), edge("t", "end")]
+    found = issues(nodes, edges, env=[{"name": "URL", "value": "http://x"}])
+    assert [(i.code, i.node_id, i.field) for i in found] == [("unknown_variable", "t", "env.KEY")]
+
+
+@pytest.mark.parametrize(
+    ("mode", "flagged"),
+    [("chat", []), ("workflow", ["sys.query", "sys.conversation_id", "sys.dialogue_count"])],
+)
+def test_compile_accepts_only_sys_variables_of_the_mode(mode: str, flagged: list[str]) -> None:
+    fields = ["query", "conversation_id", "dialogue_count", "user_id", "app_id", "files"]
+    text = " ".join(f"{{{{#sys.{f}#}}}}" for f in fields)
+    out = node("end", "answer", answer="x") if mode == "chat" else END
+    nodes = [start(), node("t", "llm", prompt=text), out]
+    found = issues(nodes, [edge("s", "t"), edge("t", "end")], mode=mode)
+    assert [i.field for i in found] == flagged
 
 
 def test_compile_reports_unknown_handle() -> None:

@@ -10,7 +10,8 @@ from tests.runtime.helpers import build, by_kind, edge, if_flag, node, seq_of, s
 
 
 def llm(node_id: str, provider: str = "embedded", **settings: Any) -> dict[str, Any]:
-    return node(node_id, "llm", model={"provider": provider, "name": "m"}, settings=settings)
+    model = {"provider": provider, "name": "m"}
+    return node(node_id, "llm", model=model, prompt="hi", settings=settings)
 
 
 async def _run(

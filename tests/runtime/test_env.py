@@ -1,0 +1,58 @@
+"""Environment variables: declared in the spec, rendered as `{{#env.NAME#}}` in every run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from runtime.compile import compile_workflow
+from runtime.spec import WorkflowSpec
+from tests.runtime.helpers import edge, run, start
+
+ENV: list[dict[str, Any]] = [
+    {"name": "GREETING", "type": "string", "value": "Hello"},
+    {"name": "LIMIT", "type": "number", "value": "3"},
+    {"name": "RATIO", "type": "number", "value": 0.5},
+    {"name": "TOKEN", "type": "secret", "value": "sk-1"},
+]
+
+
+def env_spec(env: list[dict[str, Any]]) -> WorkflowSpec:
+    text = "{{#env.GREETING#}} {{#env.LIMIT#}} {{#env.RATIO#}} {{#env.TOKEN#}}"
+    return WorkflowSpec.model_validate(
+        {
+            "mode": "chat",
+            "nodes": [start(), {"id": "a", "type": "answer", "config": {"answer": text}}],
+            "edges": [edge("s", "a")],
+            "env": env,
+        }
+    )
+
+
+async def test_env_values_render_in_a_run() -> None:
+    events = await run(compile_workflow(env_spec(ENV)))
+    assert events[-1].answer == "Hello 3 0.5 sk-1"
+
+
+async def test_env_given_to_the_run_overrides_the_spec() -> None:
+    events = await run(compile_workflow(env_spec(ENV)), env={"TOKEN": "from the server"})
+    assert events[-1].answer == "Hello 3 0.5 from the server"
+
+
+def test_env_old_specs_without_env_still_parse() -> None:
+    assert WorkflowSpec.model_validate({"mode": "chat", "nodes": []}).env == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ([{"name": "A", "value": "x"}, {"name": "A", "value": "y"}], "defined twice"),
+        ([{"name": "N", "type": "number", "value": "many"}], "must be a number"),
+        ([{"name": "bad name", "value": "x"}], "pattern"),
+    ],
+)
+def test_env_spec_refuses_bad_variables(env: list[dict[str, Any]], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        WorkflowSpec.model_validate({"mode": "chat", "env": env})
