@@ -1,0 +1,95 @@
+"""What the editor needs to draw and wire each node: its handles, outputs and references.
+
+The editor keeps no copy of node type knowledge; it asks for this report beside the issues.
+The outputs offered here are exactly those `compile` accepts in a reference, so a variable the
+editor lets a person pick is never flagged as unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.compile import FAIL_BRANCH_OUTPUTS, analyse, node_handles, node_outputs
+from runtime.issues import Issue
+from runtime.nodes import registry
+from runtime.nodes.base import Node
+from runtime.spec import FAIL_BRANCH_HANDLE, SOURCE_HANDLE, NodeSpec, WorkflowSpec
+from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
+
+
+@dataclass(frozen=True, slots=True)
+class NodeShape:
+    """A node's source handles, its outputs (name → type) and the selectors it reads."""
+
+    handles: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    references: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphReport:
+    """Issues, node shapes and the global variables (`sys`, `env`) of one spec."""
+
+    issues: list[Issue]
+    nodes: dict[str, NodeShape]
+    globals: dict[str, dict[str, str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of this report."""
+        return {
+            "issues": [i.to_dict() for i in self.issues],
+            "nodes": {
+                node_id: {
+                    "handles": s.handles,
+                    "outputs": s.outputs,
+                    "references": s.references,
+                }
+                for node_id, s in self.nodes.items()
+            },
+            "globals": self.globals,
+        }
+
+
+def shape_of(node: Node[Any]) -> NodeShape:
+    """The shape of a node whose config is valid."""
+    return NodeShape(
+        handles=node_handles(node),
+        outputs=node_outputs(node),
+        references=[list(sel) for sel in dict.fromkeys(node.references())],
+    )
+
+
+def fallback_shape(ns: NodeSpec) -> NodeShape:
+    """The shape of a node whose config does not validate: its type's static outputs, one
+    "source" handle (plus "fail-branch"), no references; an unknown type's is empty."""
+    if not registry.has(ns.type, ns.version):
+        return NodeShape()
+    outputs: dict[str, str] = dict(registry.get(ns.type, ns.version).output_types)
+    handles = [SOURCE_HANDLE]
+    if ns.settings.error_strategy == "fail_branch":
+        handles.append(FAIL_BRANCH_HANDLE)
+        outputs.update(FAIL_BRANCH_OUTPUTS)
+    return NodeShape(handles=handles, outputs=outputs)
+
+
+def global_variables(spec: WorkflowSpec) -> dict[str, dict[str, str]]:
+    """The `sys` variables of the spec's mode and its `env` variables, name → type."""
+    env_types: Mapping[str, str] = {"secret": "string"}
+    return {
+        SYS_SCOPE: dict(SYS_VARIABLES[spec.mode]),
+        ENV_SCOPE: {v.name: env_types.get(v.type, v.type) for v in spec.env},
+    }
+
+
+def graph_report(spec: WorkflowSpec) -> GraphReport:
+    """Every issue of `spec`, the shape of each of its nodes, and its global variables."""
+    issues, built, _ = analyse(spec)
+    nodes: dict[str, NodeShape] = {}
+    for ns in spec.nodes:
+        if ns.id in nodes:
+            continue  # a duplicate id: the first node keeps it, as in compile
+        node = built.get(ns.id)
+        nodes[ns.id] = shape_of(node) if node is not None else fallback_shape(ns)
+    return GraphReport(issues, nodes, global_variables(spec))
