@@ -51,6 +51,8 @@ class CompiledGraph:
     answers: Mapping[str, AnswerPlan]  # answer node → its streaming plan
     plans: Mapping[str, NodePlan]  # node → what the engine reads on every run
     env: Mapping[str, Any] = field(default_factory=dict)  # the spec's environment variables
+    # A one-node graph (`compile_node`): RunFinished.outputs are this node's outputs.
+    result_node: str | None = None
 
     @property
     def start(self) -> Node[Any]:
@@ -231,4 +233,35 @@ def compile_workflow(spec: WorkflowSpec) -> CompiledGraph:
         answers=plan_answers(g, built),
         plans={n: make_plan(built[n], succ[n]) for n in g},
         env=spec.env_values(),
+    )
+
+
+def compile_node(spec: WorkflowSpec, node_id: str) -> CompiledGraph:
+    """A graph of one node of `spec` alone, to run it by itself with inputs given by hand.
+
+    Only the node's own config is checked (GraphInvalidError lists its issues), so a node can be
+    tried while the rest of the workflow is unfinished. KeyError when there is no such node.
+    """
+    ns = next((n for n in spec.nodes if n.id == node_id), None)
+    if ns is None:
+        raise KeyError(node_id)
+    issues: list[Issue] = []
+    built = _instantiate(spec.model_copy(update={"nodes": [ns], "edges": []}), issues)
+    if issues:
+        raise GraphInvalidError(tuple(issues))
+    g: nx.DiGraph[str] = nx.DiGraph()
+    g.add_node(node_id)
+    return CompiledGraph(
+        mode=spec.mode,
+        graph=nx.freeze(g),
+        nodes=built,
+        start_id=node_id,
+        successors={node_id: ()},
+        predecessors={node_id: ()},
+        in_degree={node_id: 0},
+        generations=((node_id,),),
+        answers=plan_answers(g, built),
+        plans={node_id: make_plan(built[node_id], ())},
+        env=spec.env_values(),
+        result_node=node_id,
     )
