@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import ClassVar
 
-from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from pydantic import Field
+
+from runtime.nodes.base import TEMPLATE, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
 from runtime.variables import Segment, Selector, extract_references, parse_template, render
 
 
 class AnswerConfig(NodeConfig):
-    answer: str = ""
+    answer: str = Field(min_length=1, json_schema_extra=TEMPLATE)
 
 
 @register("answer", version=1)

@@ -17,6 +17,13 @@ Category = Literal["io", "llm", "logic", "transform"]
 VarType = Literal["string", "number", "object", "array", "boolean", "any"]
 
 
+# JSON Schema hints for the editor's generated forms (`Field(json_schema_extra=TEMPLATE)`).
+TEMPLATE: dict[str, Any] = {"widget": "template"}  # text with {{#node.field#}} references
+SELECTOR: dict[str, Any] = {"widget": "selector"}  # a variable picked from upstream nodes
+MODEL: dict[str, Any] = {"widget": "model"}  # a provider and model of the workspace
+HIDDEN: dict[str, Any] = {"widget": "hidden"}  # kept for Dify's DSL, not shown
+
+
 class NodeConfig(BaseModel):
     """Base of every node's config; unknown keys are refused."""
 

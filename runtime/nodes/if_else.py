@@ -7,7 +7,16 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.base import (
+    HIDDEN,
+    SELECTOR,
+    Done,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeOutput,
+    VarType,
+)
 from runtime.nodes.registry import register
 from runtime.variables import Selector, VariablePool, extract_references, render
 
@@ -86,15 +95,15 @@ def compare(operator: str, actual: Any, expected: Any) -> bool:
 class Condition(NodeConfig):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    variable_selector: list[str] = Field(min_length=2)
+    variable_selector: list[str] = Field(min_length=2, json_schema_extra=SELECTOR)
     comparison_operator: Operator
-    value: Any = None
-    id: str | None = None  # kept from Dify's DSL
-    var_type: str | None = Field(None, alias="varType")
+    value: Any = Field(None, description="Compared with the variable; may hold {{#references#}}.")
+    id: str | None = Field(None, json_schema_extra=HIDDEN)  # kept from Dify's DSL
+    var_type: str | None = Field(None, alias="varType", json_schema_extra=HIDDEN)
 
 
 class Case(NodeConfig):
-    id: str | None = None  # kept from Dify's DSL
+    id: str | None = Field(None, json_schema_extra=HIDDEN)  # kept from Dify's DSL
     case_id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
     logical_operator: Literal["and", "or"] = "and"
     conditions: list[Condition] = Field(default_factory=list)

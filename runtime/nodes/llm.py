@@ -9,7 +9,17 @@ from typing import ClassVar
 from pydantic import Field
 
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta, Usage
-from runtime.nodes.base import Delta, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.base import (
+    MODEL,
+    TEMPLATE,
+    Delta,
+    Done,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeOutput,
+    VarType,
+)
 from runtime.nodes.registry import register
 from runtime.variables import Selector, extract_references, render
 
@@ -25,9 +35,9 @@ class MemorySettings(NodeConfig):
 
 
 class LLMConfig(NodeConfig):
-    model: ModelRef = Field(default_factory=ModelRef)
-    system_prompt: str = ""
-    prompt: str = "{{#sys.query#}}"
+    model: ModelRef = Field(default_factory=ModelRef, json_schema_extra=MODEL)
+    system_prompt: str = Field("", json_schema_extra=TEMPLATE)
+    prompt: str = Field("{{#sys.query#}}", min_length=1, json_schema_extra=TEMPLATE)
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(256, ge=1, le=32768)
     memory: MemorySettings = Field(default_factory=MemorySettings)

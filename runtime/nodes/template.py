@@ -10,7 +10,7 @@ from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import Field
 
-from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
 from runtime.variables import Selector
 
@@ -24,12 +24,12 @@ def _compiled(source: str) -> Template:
 
 class TemplateVariable(NodeConfig):
     variable: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    value_selector: list[str] = Field(min_length=2)
+    value_selector: list[str] = Field(min_length=2, json_schema_extra=SELECTOR)
 
 
 class TemplateConfig(NodeConfig):
     variables: list[TemplateVariable] = Field(default_factory=list)
-    template: str = ""
+    template: str = Field("", json_schema_extra={"widget": "code"})
 
 
 @register("template", version=1)

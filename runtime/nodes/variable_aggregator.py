@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
 from runtime.variables import Selector
 
 
 class VariableAggregatorConfig(NodeConfig):
-    variables: list[list[str]] = Field(default_factory=list)
+    variables: list[Annotated[list[str], Field(json_schema_extra=SELECTOR)]] = Field(
+        default_factory=list
+    )
     output_type: VarType = "string"
 
 

@@ -74,6 +74,7 @@ export function Field(props: FieldProps) {
   const help = s.description;
   const widget = widgetOf(s);
 
+  if (widget === "hidden") return null;
   if (widget === "selector") {
     return (
       <Labelled id={id} label={label} help={help}>
@@ -140,8 +141,8 @@ export function Field(props: FieldProps) {
     case "string":
       return (
         <Labelled id={id} label={label} help={help}>
-          {(s.maxLength ?? 0) > 200 || widget === "textarea" ? (
-            <textarea id={id} className="ed-input" rows={3} value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
+          {(s.maxLength ?? 0) > 200 || widget === "code" ? (
+            <textarea id={id} className={`ed-input${widget === "code" ? " mono" : ""}`} rows={widget === "code" ? 6 : 3} spellCheck={false} value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
           ) : (
             <input id={id} className="ed-input" value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(nullable && e.target.value === "" ? null : e.target.value)} />
           )}
@@ -158,6 +159,14 @@ export function Field(props: FieldProps) {
           <ObjectFields {...props} schema={s} />
         </fieldset>
       );
+  }
+  if (schemaType(s) === "any") {
+    // Free values (e.g. what an if-else condition compares with) are typed as text.
+    return (
+      <Labelled id={id} label={label} help={help}>
+        <input id={id} className="ed-input" value={value == null ? "" : typeof value === "string" ? value : JSON.stringify(value)} disabled={disabled} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)} />
+      </Labelled>
+    );
   }
   return (
     <Labelled id={id} label={label} help={help}>
