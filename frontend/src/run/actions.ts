@@ -1,0 +1,279 @@
+// Starting and stopping draft runs over the WebSocket, and folding their events into the editor
+// store (the canvas lights up from `run.nodes`). Runs use the server's saved draft, so every
+// start awaits saveNow() first.
+import { api } from "../api/client";
+import type { RunDetail } from "../api/types";
+import { applyRunEvent, startRun as freshRun, type RunState } from "../state/run";
+import { useEditor } from "../state/store";
+import { saveNow } from "../state/sync";
+import { reusedNodes, runFromDetail } from "./format";
+import { initialSession, patchSession, useRunSession, type ChatMessage, type RunError, type RunKind } from "./session";
+import { RunSocket, runSocketUrl, SocketClosedError, type RunMessage, type ServerMessage, type SocketFactory } from "./socket";
+
+export interface StartOptions {
+  inputs?: Record<string, unknown>;
+  query?: string;
+  conversationId?: string | null;
+  nodeId?: string; // run only this node, with nodeInputs for what it reads
+  nodeInputs?: Record<string, unknown>;
+  fromNode?: string; // run again from this node, reusing the last run's other results
+  chat?: boolean; // a turn of the chat preview: adds messages, keeps the conversation
+}
+
+interface InFlight {
+  prev: RunState; // restored when the server refuses the run
+  kind: RunKind;
+  chat: boolean;
+  query: string;
+  runId: string | null;
+}
+
+let factory: SocketFactory | undefined;
+let socket: RunSocket | null = null;
+let socketAppId = 0;
+let inflight: InFlight | null = null;
+let currentRunId: string | null = null;
+let nextMessageId = 1;
+
+/** Use another WebSocket implementation (tests); drops the current socket. */
+export function setSocketFactory(f: SocketFactory | undefined): void {
+  factory = f;
+  closeRunSocket();
+}
+
+/** Close the socket and forget the run in flight and the session (tests, app switch). */
+export function resetRuns(): void {
+  closeRunSocket();
+  inflight = null;
+  currentRunId = null;
+  useRunSession.setState(initialSession, true);
+}
+
+export function closeRunSocket(): void {
+  socket?.close();
+  socket = null;
+}
+
+function getSocket(): RunSocket {
+  const appId = useEditor.getState().appId;
+  if (!socket || socketAppId !== appId) {
+    socket?.close();
+    socket = new RunSocket(runSocketUrl(appId), { onMessage, onClose }, factory);
+    socketAppId = appId;
+  }
+  return socket;
+}
+
+/** The "run" message for these options; `fromRun` is the run a "from" re-run reuses. */
+export function buildRunMessage(opts: StartOptions, fromRun: string | null): RunMessage {
+  const msg: RunMessage = {
+    type: "run",
+    inputs: opts.inputs ?? {},
+    query: opts.query ?? "",
+    conversation_id: opts.conversationId ?? null,
+  };
+  if (opts.nodeId) {
+    msg.node_id = opts.nodeId;
+    msg.node_inputs = opts.nodeInputs ?? {};
+  } else if (opts.fromNode && fromRun) {
+    msg.from_node = opts.fromNode;
+    msg.from_run = fromRun;
+  }
+  return msg;
+}
+
+function kindOf(opts: StartOptions): RunKind {
+  return opts.nodeId ? "node" : opts.fromNode ? "from" : "full";
+}
+
+/** Start a run; resolves false (with the reason in the session's error) when it could not. */
+export async function startRun(opts: StartOptions): Promise<boolean> {
+  const session = useRunSession.getState();
+  if (session.phase !== "idle" || inflight) return false;
+  const kind = kindOf(opts);
+  const chat = !!opts.chat && kind === "full";
+  patchSession({ phase: "saving", error: null, stopping: false });
+
+  await saveNow();
+  const editor = useEditor.getState();
+  if (editor.save.state === "conflict" || editor.save.state === "error") {
+    patchSession({
+      phase: "idle",
+      error: { code: "draft_not_saved", message: "The draft could not be saved, so the run would not see your latest edits. Fix the save problem shown above, then run again." },
+    });
+    return false;
+  }
+  const fromRun = kind === "from" ? (useRunSession.getState().baseRunId ?? editor.run.runId) : null;
+  if (kind === "from" && !fromRun) {
+    patchSession({ phase: "idle", error: { code: "no_previous_run", message: "Run the whole workflow once first: a re-run reuses its results." } });
+    return false;
+  }
+
+  const prev = editor.run;
+  const keep = kind === "from" ? reusedNodes(prev, opts.fromNode!, editor.edges) : kind === "node" ? Object.keys(prev.nodes).filter((id) => id !== opts.nodeId) : [];
+  const last = useRunSession.getState().lastRequest;
+  const message = buildRunMessage(
+    kind === "from" && last ? { ...opts, inputs: opts.inputs ?? last.inputs, query: opts.query ?? last.query } : opts,
+    fromRun,
+  );
+  inflight = { prev, kind, chat, query: message.query, runId: null };
+  editor.setRun((p) => freshRun(p, keep));
+  const added: ChatMessage[] = chat
+    ? [
+        { id: nextMessageId++, role: "user", text: message.query },
+        { id: nextMessageId++, role: "assistant", text: "", status: "running" },
+      ]
+    : [];
+  patchSession({
+    phase: "connecting",
+    kind,
+    nodeId: opts.nodeId ?? opts.fromNode ?? null,
+    startedAt: Date.now(),
+    ...(kind === "full" ? { lastRequest: { inputs: message.inputs, query: message.query } } : {}),
+    ...(chat ? { messages: [...useRunSession.getState().messages, ...added], chatDraft: "" } : {}),
+  });
+
+  try {
+    await getSocket().send(message);
+  } catch (err) {
+    refused({
+      code: "disconnected",
+      message:
+        err instanceof SocketClosedError
+          ? "Could not connect to the run server. Check that you are signed in with the editor role and that the server is up, then try again."
+          : String(err),
+    });
+    return false;
+  }
+  if (inflight) patchSession({ phase: "running" });
+  return true;
+}
+
+/** Ask the server to stop the run in flight; it answers with run_finished "stopped". */
+export function stopRun(): void {
+  if (!inflight || !socket) return;
+  patchSession({ stopping: true });
+  socket.send({ type: "stop" }).catch(() => undefined);
+}
+
+/** Forget the chat preview's conversation: the next message starts a new one. */
+export function newConversation(): void {
+  if (inflight?.chat) return;
+  patchSession({ conversationId: null, messages: [], error: null });
+}
+
+/** One turn of the chat preview, in the current conversation. */
+export function sendChat(query: string, inputs: Record<string, unknown>): Promise<boolean> {
+  return startRun({ inputs, query, conversationId: useRunSession.getState().conversationId, chat: true });
+}
+
+/** Show a stored run (from the recent runs list) as if it had just run. */
+export async function showPastRun(runId: string): Promise<void> {
+  if (inflight) return;
+  try {
+    const detail = await api<RunDetail>("GET", `/runs/${encodeURIComponent(runId)}`);
+    useEditor.getState().setRun(runFromDetail(detail));
+    currentRunId = detail.id;
+    patchSession({
+      baseRunId: detail.id,
+      kind: "full",
+      nodeId: null,
+      error: null,
+      lastRequest: { inputs: detail.inputs ?? {}, query: typeof detail.inputs?.["sys.query"] === "string" ? (detail.inputs["sys.query"] as string) : "" },
+    });
+  } catch (err) {
+    patchSession({ error: { code: "load_failed", message: `Could not load that run: ${err instanceof Error ? err.message : String(err)}` } });
+  }
+}
+
+// ---- what the server sends ---------------------------------------------------------------------
+
+function onMessage(msg: ServerMessage): void {
+  if (msg.type === "run_created") {
+    if (!inflight) return;
+    inflight.runId = msg.run_id;
+    currentRunId = msg.run_id;
+    useEditor.getState().setRun((p) => ({ ...p, runId: msg.run_id }));
+    patchSession({
+      phase: "running",
+      ...(inflight.kind !== "node" ? { baseRunId: msg.run_id } : {}),
+      ...(inflight.chat && msg.conversation_id ? { conversationId: msg.conversation_id } : {}),
+    });
+  } else if (msg.type === "event") {
+    const ev = msg.event;
+    if (!ev || ev.run_id !== currentRunId) return; // a stale run's tail
+    useEditor.getState().setRun((p) => applyRunEvent(p, ev));
+    if (inflight?.chat && (ev.kind === "text_chunk" || ev.kind === "run_finished")) updateAssistant();
+    if (ev.kind === "run_finished") finish();
+  } else if (msg.type === "error") {
+    const error: RunError = { code: msg.code, message: msg.message, issues: msg.issues, field: msg.field };
+    if (inflight && !inflight.runId) refused(error);
+    else if (inflight) {
+      useEditor.getState().setRun((p) => ({ ...p, status: "failed", error: msg.message, errorCode: msg.code }));
+      patchSession({ error });
+      finish();
+    } else patchSession({ error });
+  }
+}
+
+function onClose(): void {
+  if (!inflight) return;
+  const lost = "the connection dropped before the run finished";
+  useEditor.getState().setRun((p) => ({
+    ...p,
+    status: "failed",
+    error: lost,
+    errorCode: "disconnected",
+    nodes: Object.fromEntries(Object.entries(p.nodes).map(([id, n]) => [id, n.status === "running" ? { ...n, status: "failed", error: lost } : n])),
+  }));
+  if (inflight.chat) updateAssistant();
+  patchSession({
+    error: {
+      code: "disconnected",
+      message: "The connection to the server dropped. The run goes on there and its trace is kept (see Recent runs); the next run reconnects.",
+    },
+  });
+  finish();
+}
+
+/** The server refused the run before creating it: put back what was shown before. */
+function refused(error: RunError): void {
+  const f = inflight;
+  inflight = null;
+  if (!f) return;
+  useEditor.getState().setRun(f.prev);
+  const s = useRunSession.getState();
+  patchSession({
+    phase: "idle",
+    stopping: false,
+    error,
+    ...(f.chat ? { messages: s.messages.slice(0, -2), chatDraft: s.chatDraft || f.query } : {}),
+  });
+}
+
+function finish(): void {
+  inflight = null;
+  patchSession({ phase: "idle", stopping: false });
+}
+
+/** The chat preview's last bubble follows the run's answer and status. */
+function updateAssistant(): void {
+  const run = useEditor.getState().run;
+  const messages = useRunSession.getState().messages;
+  const last = messages[messages.length - 1];
+  if (!last || last.role !== "assistant") return;
+  const done = run.status !== "running";
+  patchSession({
+    messages: [
+      ...messages.slice(0, -1),
+      {
+        ...last,
+        text: run.answer,
+        status: run.status,
+        error: run.error,
+        elapsedMs: done ? run.elapsedMs : null,
+        tokens: done ? run.promptTokens + run.completionTokens : undefined,
+      },
+    ],
+  });
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+
+import type { RunDetail } from "../api/types";
+import { idleRun } from "../state/run";
+import {
+  collectInputs,
+  downstreamOf,
+  formValues,
+  parseLoose,
+  relativeTime,
+  reusedNodes,
+  runFromDetail,
+  selectorLabel,
+  showLoose,
+  startVariables,
+  type StartVariable,
+} from "./format";
+import { edge, node } from "./testing";
+
+describe("re-run helpers", () => {
+  const edges = [edge("a", "b"), edge("b", "c"), edge("a", "d"), edge("c", "e"), edge("d", "e"), edge("e", "b")];
+
+  it("finds everything downstream of a node, through joins and cycles", () => {
+    expect([...downstreamOf("b", edges)].sort()).toEqual(["b", "c", "e"]);
+    expect([...downstreamOf("d", edges)].sort()).toEqual(["b", "c", "d", "e"]);
+    expect([...downstreamOf("x", edges)]).toEqual(["x"]);
+  });
+
+  it("reuses the run's nodes that are not downstream", () => {
+    const done = { ...idleRun.nodes };
+    for (const id of ["a", "b", "c", "d", "e"]) done[id] = { status: "succeeded", index: 1, inputs: {}, outputs: {}, text: "", promptTokens: 0, completionTokens: 0, attempts: 1 };
+    expect(reusedNodes({ ...idleRun, nodes: done }, "c", edges).sort()).toEqual(["a", "d"]);
+  });
+});
+
+describe("hand-filled node inputs", () => {
+  it("labels selectors with node titles and scope names", () => {
+    const titles: Record<string, string> = { start: "Start" };
+    expect(selectorLabel(["start", "city"], (id) => titles[id])).toBe("Start / city");
+    expect(selectorLabel(["sys", "query"], () => undefined)).toBe("System / query");
+    expect(selectorLabel(["gone", "x", "y"], () => undefined)).toBe("gone / x.y");
+  });
+
+  it("reads JSON when it is JSON and text otherwise, and shows values so they read back the same", () => {
+    expect(parseLoose("42")).toBe(42);
+    expect(parseLoose('{"a": [1]}')).toEqual({ a: [1] });
+    expect(parseLoose("true")).toBe(true);
+    expect(parseLoose("Oslo")).toBe("Oslo");
+    expect(parseLoose("12 apples")).toBe("12 apples");
+    expect(parseLoose("{not json")).toBe("{not json");
+    for (const v of ["Oslo", "42", "{x", 42, { a: 1 }, [1, "b"], null, false]) expect(parseLoose(showLoose(v))).toEqual(v);
+  });
+});
+
+describe("start inputs", () => {
+  const vars: StartVariable[] = [
+    { variable: "city", label: "City", type: "text", required: true, max_length: 5 },
+    { variable: "days", type: "number", required: false, default: 3 },
+    { variable: "unit", type: "select", options: ["C", "F"], default: "C" },
+    { variable: "notes", type: "paragraph", required: false },
+    { variable: "sunny", type: "checkbox", default: true },
+  ];
+
+  it("reads the variables from the start node", () => {
+    const start = node("start", "start", "Start", { variables: vars });
+    expect(startVariables([node("x", "llm", "X"), start]).map((v) => v.variable)).toEqual(["city", "days", "unit", "notes", "sunny"]);
+    expect(startVariables([node("x", "llm", "X")])).toEqual([]);
+  });
+
+  it("fills defaults where nothing was typed", () => {
+    expect(formValues(vars, { city: "Oslo" })).toEqual({ city: "Oslo", days: "3", unit: "C", notes: "", sunny: true });
+  });
+
+  it("builds typed inputs and leaves out empty optional ones", () => {
+    expect(collectInputs(vars, { city: "Oslo", days: "4.5", sunny: false })).toEqual({
+      inputs: { city: "Oslo", days: 4.5, unit: "C", sunny: false },
+      errors: {},
+    });
+  });
+
+  it("explains what is missing or wrong", () => {
+    expect(collectInputs(vars, { days: "many", unit: "K" }).errors).toEqual({
+      city: "City is required",
+      days: "days must be a number",
+      unit: "unit must be one of the options",
+    });
+    expect(collectInputs(vars, { city: "Trondheim" }).errors).toEqual({ city: "City is longer than 5 characters" });
+  });
+});
+
+describe("runFromDetail", () => {
+  it("turns a stored run into the state the canvas shows, nodes in start order", () => {
+    const nr = (node_id: string, index: number, status: string) => ({
+      node_id, index, status, node_type: "llm", title: node_id, inputs: { i: index }, outputs: { o: index }, handle: "source",
+      error: status === "failed" ? "boom" : "", error_code: "", elapsed_ms: 5, prompt_tokens: 1, completion_tokens: 2, attempts: 1, started_at: null,
+    });
+    const detail = {
+      id: "r7", app_id: 1, status: "failed", answer: "", inputs: {}, outputs: {}, error: "boom", error_code: "NodeExecutionError",
+      failed_node_id: "b", elapsed_ms: 30, prompt_tokens: 2, completion_tokens: 4, total_steps: 2, source: "debug",
+      started_at: "2026-01-01T00:00:00Z", finished_at: null, node_runs: [nr("b", 2, "failed"), nr("a", 1, "succeeded")],
+    } as RunDetail;
+    const run = runFromDetail(detail);
+    expect(run).toMatchObject({ runId: "r7", status: "failed", failedNodeId: "b", error: "boom", completionTokens: 4 });
+    expect(run.order).toEqual(["a", "b"]);
+    expect(run.nodes.b).toMatchObject({ status: "failed", error: "boom", outputs: { o: 2 } });
+  });
+});
+
+describe("relativeTime", () => {
+  const now = Date.parse("2026-03-10T12:00:00Z");
+  it("says how long ago", () => {
+    expect(relativeTime("2026-03-10T11:59:50Z", now)).toBe("just now");
+    expect(relativeTime("2026-03-10T11:55:00Z", now)).toBe("5 min ago");
+    expect(relativeTime("2026-03-10T09:00:00Z", now)).toBe("3 h ago");
+    expect(relativeTime("2026-03-09T10:00:00Z", now)).toBe("yesterday");
+    expect(relativeTime("2026-03-07T12:00:00Z", now)).toBe("3 days ago");
+    expect(relativeTime("nonsense", now)).toBe("");
+  });
+});

@@ -1,0 +1,222 @@
+// Pure helpers of the run panel: the start node's input form, hand-filled node inputs, which
+// nodes a re-run reuses, and how a stored run becomes the state the canvas shows.
+import type { NodeRunOut, RunDetail } from "../api/types";
+import type { WEdge, WNode } from "../state/graph";
+import { idleRun, type NodeRunState, type NodeStatus, type RunState } from "../state/run";
+
+export { formatMs } from "../canvas/labels";
+
+export const STATUS_ICON: Record<string, string> = {
+  running: "◌",
+  succeeded: "✓",
+  failed: "✕",
+  skipped: "–",
+  stopped: "■",
+  idle: "○",
+};
+
+export function formatTokens(prompt: number, completion: number): string {
+  const total = prompt + completion;
+  return total ? `${total.toLocaleString("en")} tokens` : "";
+}
+
+export function prettyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+// ---- re-running from a node ------------------------------------------------------------------
+
+/** `from` and every node reachable from it over the edges. */
+export function downstreamOf(from: string, edges: Pick<WEdge, "source" | "target">[]): Set<string> {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
+  const seen = new Set([from]);
+  const queue = [from];
+  while (queue.length) {
+    for (const t of next.get(queue.shift()!) ?? []) {
+      if (!seen.has(t)) {
+        seen.add(t);
+        queue.push(t);
+      }
+    }
+  }
+  return seen;
+}
+
+/** The nodes of `run` whose results a re-run from `from` reuses (everything not downstream). */
+export function reusedNodes(run: RunState, from: string, edges: Pick<WEdge, "source" | "target">[]): string[] {
+  const again = downstreamOf(from, edges);
+  return Object.keys(run.nodes).filter((id) => !again.has(id));
+}
+
+// ---- a node's hand-filled inputs -------------------------------------------------------------
+
+const SCOPES: Record<string, string> = { sys: "System", env: "Environment", conversation: "Conversation" };
+
+export function selectorKey(sel: string[]): string {
+  return sel.join(".");
+}
+
+/** "Title / field" for a selector such as ["llm_1", "text"] or ["sys", "query"]. */
+export function selectorLabel(sel: string[], titleOf: (id: string) => string | undefined): string {
+  const [head, ...rest] = sel;
+  return `${SCOPES[head] ?? titleOf(head) ?? head} / ${rest.join(".")}`;
+}
+
+const LOOKS_JSON = /^(?:[[{"]|-?\d|true$|false$|null$)/;
+
+/** A typed-in value: JSON when it parses as JSON (numbers, objects, lists…), else the text. */
+export function parseLoose(text: string): unknown {
+  const t = text.trim();
+  if (LOOKS_JSON.test(t)) {
+    try {
+      return JSON.parse(t) as unknown;
+    } catch {
+      /* not JSON after all: the text itself */
+    }
+  }
+  return text;
+}
+
+/** The text that parseLoose turns back into `value`. */
+export function showLoose(value: unknown): string {
+  if (value === undefined) return "";
+  if (typeof value === "string") return LOOKS_JSON.test(value.trim()) ? JSON.stringify(value) : value;
+  return JSON.stringify(value) ?? "";
+}
+
+// ---- the start node's inputs -----------------------------------------------------------------
+
+export type InputType = "text" | "paragraph" | "number" | "select" | "checkbox";
+
+export interface StartVariable {
+  variable: string;
+  label?: string;
+  type?: InputType;
+  required?: boolean;
+  default?: unknown;
+  options?: string[];
+  max_length?: number | null;
+}
+
+export type FormValues = Record<string, string | boolean>;
+
+export function startVariables(nodes: WNode[]): StartVariable[] {
+  const start = nodes.find((n) => n.data.type === "start");
+  const vars = (start?.data.config as { variables?: unknown } | undefined)?.variables;
+  return Array.isArray(vars) ? (vars as StartVariable[]).filter((v) => v && typeof v.variable === "string" && v.variable) : [];
+}
+
+export function varLabel(v: StartVariable): string {
+  return v.label || v.variable;
+}
+
+function initialValue(v: StartVariable): string | boolean {
+  if (v.type === "checkbox") return v.default === true || v.default === "true";
+  return v.default == null ? "" : String(v.default);
+}
+
+/** The form's values: what the user typed where they did, the variable's default elsewhere. */
+export function formValues(vars: StartVariable[], typed: FormValues): FormValues {
+  return Object.fromEntries(vars.map((v) => [v.variable, v.variable in typed ? typed[v.variable] : initialValue(v)]));
+}
+
+/** The run's inputs from the form, or the messages of the fields that need fixing. */
+export function collectInputs(
+  vars: StartVariable[],
+  typed: FormValues,
+): { inputs: Record<string, unknown>; errors: Record<string, string> } {
+  const values = formValues(vars, typed);
+  const inputs: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const v of vars) {
+    const raw = values[v.variable];
+    if (v.type === "checkbox") {
+      inputs[v.variable] = raw === true;
+      continue;
+    }
+    const text = String(raw ?? "");
+    const required = v.required !== false;
+    if (!text.trim()) {
+      if (required) errors[v.variable] = `${varLabel(v)} is required`;
+      continue;
+    }
+    if (v.type === "number") {
+      const n = Number(text);
+      if (Number.isNaN(n)) errors[v.variable] = `${varLabel(v)} must be a number`;
+      else inputs[v.variable] = n;
+      continue;
+    }
+    if (v.type === "select" && v.options?.length && !v.options.includes(text)) {
+      errors[v.variable] = `${varLabel(v)} must be one of the options`;
+      continue;
+    }
+    if (v.max_length && text.length > v.max_length) {
+      errors[v.variable] = `${varLabel(v)} is longer than ${v.max_length} characters`;
+      continue;
+    }
+    inputs[v.variable] = text;
+  }
+  return { inputs, errors };
+}
+
+// ---- a stored run ------------------------------------------------------------------------------
+
+const NODE_STATUSES: NodeStatus[] = ["running", "succeeded", "failed", "skipped"];
+const RUN_STATUSES: RunState["status"][] = ["running", "succeeded", "failed", "stopped"];
+
+function nodeFromStored(n: NodeRunOut): NodeRunState {
+  return {
+    status: NODE_STATUSES.includes(n.status as NodeStatus) ? (n.status as NodeStatus) : "failed",
+    index: n.index,
+    inputs: n.inputs ?? {},
+    outputs: n.outputs ?? {},
+    text: "",
+    handle: n.handle || undefined,
+    error: n.error || undefined,
+    errorCode: n.error_code || undefined,
+    elapsedMs: n.elapsed_ms,
+    promptTokens: n.prompt_tokens,
+    completionTokens: n.completion_tokens,
+    attempts: n.attempts,
+  };
+}
+
+/** What the canvas shows for a run read back from GET /api/runs/{id}. */
+export function runFromDetail(d: RunDetail): RunState {
+  const nodeRuns = [...d.node_runs].sort((a, b) => a.index - b.index);
+  return {
+    ...idleRun,
+    runId: d.id,
+    status: RUN_STATUSES.includes(d.status as RunState["status"]) ? (d.status as RunState["status"]) : "failed",
+    answer: d.answer ?? "",
+    outputs: d.outputs ?? {},
+    error: d.error || null,
+    errorCode: d.error_code || null,
+    failedNodeId: d.failed_node_id || null,
+    elapsedMs: d.elapsed_ms,
+    promptTokens: d.prompt_tokens,
+    completionTokens: d.completion_tokens,
+    nodes: Object.fromEntries(nodeRuns.map((n) => [n.node_id, nodeFromStored(n)])),
+    order: nodeRuns.map((n) => n.node_id),
+  };
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago", then the date. */
+export function relativeTime(iso: string, now: number = Date.now()): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 45) return "just now";
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min ago`;
+  const h = Math.round(min / 60);
+  if (h < 24) return `${h} h ago`;
+  const days = Math.round(h / 24);
+  if (days < 7) return days === 1 ? "yesterday" : `${days} days ago`;
+  return new Date(t).toLocaleDateString();
+}

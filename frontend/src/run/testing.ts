@@ -1,0 +1,137 @@
+// Stand-ins for the run and versions tests: a scripted WebSocket, a fake fetch for the JSON API,
+// and an editor store set up with a small graph. Imported by tests only.
+import { cleanup } from "@testing-library/react";
+import { afterEach, vi } from "vitest";
+
+import type { WEdge, WNode } from "../state/graph";
+import { idleRun, type RunEvent } from "../state/run";
+import { emptyReport, useEditor } from "../state/store";
+import { resetRuns, setSocketFactory } from "./actions";
+import type { SocketLike } from "./socket";
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  resetRuns();
+});
+
+export class FakeWebSocket implements SocketLike {
+  static instances: FakeWebSocket[] = [];
+  /** Open on the next microtask, like a server that accepts. */
+  static autoOpen = true;
+
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number }) => void) | null = null;
+  onerror: (() => void) | null = null;
+
+  constructor(readonly url: string) {
+    FakeWebSocket.instances.push(this);
+    if (FakeWebSocket.autoOpen) queueMicrotask(() => this.open());
+  }
+
+  static get last(): FakeWebSocket {
+    return FakeWebSocket.instances[FakeWebSocket.instances.length - 1];
+  }
+
+  static reset(): void {
+    FakeWebSocket.instances = [];
+    FakeWebSocket.autoOpen = true;
+  }
+
+  open(): void {
+    if (this.readyState !== 0) return;
+    this.readyState = 1;
+    this.onopen?.();
+  }
+
+  send(data: string): void {
+    if (this.readyState !== 1) throw new Error("send on a socket that is not open");
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+
+  /** A message from the server. */
+  receive(msg: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+
+  /** The server or network drops the socket. */
+  drop(code = 1006): void {
+    this.readyState = 3;
+    this.onclose?.({ code });
+  }
+
+  close(): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.onclose?.({ code: 1000 });
+  }
+}
+
+/** Route the run client to FakeWebSocket; returns the class for inspection. */
+export function installFakeSocket(): typeof FakeWebSocket {
+  FakeWebSocket.reset();
+  setSocketFactory((url) => new FakeWebSocket(url));
+  return FakeWebSocket;
+}
+
+let seq = 0;
+/** One runtime event as the server sends it inside {"type": "event"}. */
+export function event(runId: string, kind: string, fields: Record<string, unknown> = {}): { type: "event"; event: RunEvent } {
+  return { type: "event", event: { kind, run_id: runId, seq: ++seq, at: "2026-01-01T00:00:00Z", ...fields } };
+}
+
+export function node(id: string, type: string, title: string, config: Record<string, unknown> = {}): WNode {
+  return { id, type: "weft", position: { x: 0, y: 0 }, data: { type, version: 1, title, config: config as WNode["data"]["config"], settings: {} } };
+}
+
+export function edge(source: string, target: string, sourceHandle = "source"): WEdge {
+  return { id: `${source}:${sourceHandle}->${target}`, source, target, sourceHandle, targetHandle: "target" };
+}
+
+/** The editor store with a saved draft of these nodes and edges. */
+export function setEditor(nodes: WNode[], edges: WEdge[], extra: Partial<ReturnType<typeof useEditor.getState>> = {}): void {
+  useEditor.setState({
+    appId: 7,
+    mode: "workflow",
+    canEdit: true,
+    nodes,
+    edges,
+    report: emptyReport,
+    run: idleRun,
+    save: { state: "saved" },
+    revision: 3,
+    panel: null,
+    toast: null,
+    ...extra,
+  });
+}
+
+/** Let promises and microtasks settle (socket opening, saveNow, fetch). */
+export async function settle(times = 3): Promise<void> {
+  for (let i = 0; i < times; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+export interface FakeRoute {
+  method: string;
+  path: string | RegExp; // matched against the path after /api
+  status?: number;
+  body?: unknown;
+}
+
+/** Stub fetch with answers by method and path; returns the calls made. */
+export function fakeApi(routes: FakeRoute[]): { calls: { method: string; path: string; body: unknown }[] } {
+  const calls: { method: string; path: string; body: unknown }[] = [];
+  vi.stubGlobal("fetch", async (url: string, init: RequestInit = {}) => {
+    const path = String(url).replace(/^\/api/, "");
+    const method = init.method ?? "GET";
+    calls.push({ method, path, body: init.body ? JSON.parse(String(init.body)) : undefined });
+    const route = routes.find((r) => r.method === method && (typeof r.path === "string" ? r.path === path : r.path.test(path)));
+    const status = route ? (route.status ?? 200) : 404;
+    const body = route ? route.body : { code: "not_found", message: `no fake for ${method} ${path}` };
+    return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  });
+  return { calls };
+}
