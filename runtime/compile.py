@@ -118,6 +118,11 @@ def _build_graph(
             msg = f"node {e.source} has no handle {e.source_handle!r}"
             issues.append(Issue("unknown_handle", msg, e.source, "sourceHandle"))
             continue
+        target = built.get(e.target)
+        if target is not None and not target.accepts_input:
+            msg = f"node {e.target} takes no incoming edges"
+            issues.append(Issue("unknown_handle", msg, e.target, "targetHandle"))
+            continue
         if g.has_edge(e.source, e.target):
             handles: list[str] = g.edges[e.source, e.target]["handles"]
             if e.source_handle not in handles:

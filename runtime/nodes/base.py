@@ -81,6 +81,7 @@ class Node(Generic[C]):
     dynamic_outputs: ClassVar[bool] = False
     dynamic_handles: ClassVar[bool] = False
     branching: ClassVar[bool] = False  # chooses among several handles
+    accepts_input: ClassVar[bool] = True  # False: no edge may end here (the start node)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

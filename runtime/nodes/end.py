@@ -27,6 +27,10 @@ class EndNode(Node[EndConfig]):
     description = "Finish a workflow run and name its outputs."
     dynamic_outputs = True
 
+    def handles(self) -> list[str]:
+        """None: a workflow run ends here."""
+        return []
+
     def outputs(self) -> dict[str, VarType]:
         """One output per configured variable."""
         return {o.variable: "any" for o in self.config.outputs}

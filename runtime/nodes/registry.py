@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from runtime.errors import EngineError
 from runtime.nodes.base import Node
+from runtime.spec import NodeSettings
 
 N = TypeVar("N", bound=type[Node[Any]])
 
@@ -64,7 +65,8 @@ def temporary(type_id: str, cls: type[Node[Any]], version: int = 1) -> Iterator[
 
 
 def catalog() -> list[dict[str, Any]]:
-    """Every registered type with its JSON Schema, static outputs and handle dynamics."""
+    """Every registered type with its JSON Schemas, static outputs and handle dynamics."""
+    settings_schema = NodeSettings.model_json_schema()
     return [
         {
             "type": type_id,
@@ -77,6 +79,8 @@ def catalog() -> list[dict[str, Any]]:
             "dynamic_outputs": cls.dynamic_outputs,
             "dynamic_handles": cls.dynamic_handles,
             "stream_ports": sorted(cls.stream_ports),
+            "accepts_input": cls.accepts_input,
+            "settings_schema": settings_schema,
         }
         for (type_id, version), cls in sorted(_TYPES.items())
     ]

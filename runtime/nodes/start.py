@@ -69,6 +69,7 @@ class StartNode(Node[StartConfig]):
     category = "io"
     description = "Where a run begins; its variables are the run's inputs."
     dynamic_outputs = True
+    accepts_input = False
 
     def outputs(self) -> dict[str, VarType]:
         """One output per declared input variable."""

@@ -38,3 +38,35 @@ def test_compile_flags_an_empty_answer_on_its_node() -> None:
     )
     issues = validate(spec)
     assert [(i.code, i.node_id) for i in issues] == [("bad_config", "answer")]
+
+
+def test_catalog_says_which_types_take_input_and_serves_the_settings_schema() -> None:
+    by_type = {t["type"]: t for t in registry.catalog()}
+    assert by_type["start"]["accepts_input"] is False
+    assert by_type["llm"]["accepts_input"] is True
+    settings = by_type["llm"]["settings_schema"]["properties"]
+    assert set(settings) >= {"timeout_s", "retry", "error_strategy"}
+
+
+def test_compile_flags_edges_into_start_and_out_of_end() -> None:
+    spec = WorkflowSpec.model_validate(
+        {
+            "mode": "workflow",
+            "nodes": [
+                {"id": "start", "type": "start"},
+                {"id": "t", "type": "template", "config": {"template": "x"}},
+                {"id": "end", "type": "end"},
+                {"id": "end2", "type": "end"},
+            ],
+            "edges": [
+                {"source": "start", "target": "t"},
+                {"source": "t", "target": "end"},
+                {"source": "t", "target": "start"},
+                {"source": "end", "target": "end2"},
+            ],
+        }
+    )
+    found = {(i.code, i.node_id, i.field) for i in validate(spec)}
+    assert ("unknown_handle", "start", "targetHandle") in found
+    assert ("unknown_handle", "end", "sourceHandle") in found
+    assert not any(i[0] == "cycle" for i in found)  # the refused edge is not in the graph
