@@ -11,7 +11,13 @@ from ninja.security import django_auth
 
 from builder.access import get_user, require_app, require_membership, require_workspace
 from builder.actions.runs import RunRequest, do_start_run, draft_run_request
-from builder.actions.workflows import do_create_app, do_publish_workflow, do_save_draft, parse_spec
+from builder.actions.workflows import (
+    do_create_app,
+    do_publish_workflow,
+    do_restore_version,
+    do_save_draft,
+    parse_spec,
+)
 from builder.crypto import encrypt
 from builder.errors import ApiError, not_found
 from builder.ids import parse_uuid
@@ -28,24 +34,28 @@ from builder.schemas import (
     DraftIn,
     DraftOut,
     DraftSaved,
-    IssueOut,
+    GraphReportOut,
     MeOut,
+    NodeTypeOut,
     ProviderIn,
     ProviderOut,
     PublishIn,
+    RestoreIn,
     RunDetail,
     RunIn,
     RunOut,
     ValidateIn,
     VersionDetail,
+    VersionDiffOut,
     VersionOut,
 )
 from portal.models import Role
 from portal.workspaces import get_current_membership, get_memberships
-from runtime.compile import validate
+from runtime.diff import diff_specs
 from runtime.errors import GraphInvalidError
 from runtime.events import RunFinished
 from runtime.nodes.registry import catalog
+from runtime.shapes import graph_report
 
 api = NinjaAPI(
     title="Weft API", version="0.1", urls_namespace="weft-api", auth=django_auth, docs_url="/docs"
@@ -119,7 +129,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/node-types")
+@router.get("/node-types", response=list[NodeTypeOut])
 def node_types(request: HttpRequest) -> list[dict[str, Any]]:
     """Every node type with its config JSON Schema, handles and outputs (the editor's palette)."""
     return catalog()
@@ -165,33 +175,35 @@ def delete_app(request: HttpRequest, app_id: int) -> tuple[int, None]:
     return 204, None
 
 
-@router.get("/apps/{app_id}/draft", response=DraftOut)
-def get_draft(request: HttpRequest, app_id: int) -> dict[str, Any]:
-    """The draft spec, its revision and its validation issues."""
-    draft = Workflow.objects.get(app=require_app(request, app_id))
-    issues = validate(parse_spec(draft.spec))
+def _draft_out(draft: Workflow) -> dict[str, Any]:
     return {
         "spec": draft.spec,
         "revision": draft.revision,
         "updated_at": draft.updated_at,
-        "issues": [i.to_dict() for i in issues],
+        **graph_report(parse_spec(draft.spec)).to_dict(),
     }
+
+
+@router.get("/apps/{app_id}/draft", response=DraftOut)
+def get_draft(request: HttpRequest, app_id: int) -> dict[str, Any]:
+    """The draft spec, its revision, its issues and the shape of each node."""
+    return _draft_out(Workflow.objects.get(app=require_app(request, app_id)))
 
 
 @router.put("/apps/{app_id}/draft", response=DraftSaved)
 def save_draft(request: HttpRequest, app_id: int, body: DraftIn) -> dict[str, Any]:
-    """Save the draft (409 when stale); returns the new revision and the graph's issues."""
+    """Save the draft (409 when stale); returns the new revision and the graph's report."""
     app = require_app(request, app_id, Role.EDITOR)
-    revision, issues = do_save_draft(app, body.spec, body.revision, get_user(request))
-    return {"revision": revision, "issues": [i.to_dict() for i in issues]}
+    revision, report = do_save_draft(app, body.spec, body.revision, get_user(request))
+    return {"revision": revision, **report.to_dict()}
 
 
-@router.post("/apps/{app_id}/validate", response=list[IssueOut])
-def validate_draft(request: HttpRequest, app_id: int, body: ValidateIn) -> list[dict[str, Any]]:
-    """Validate a spec (the saved draft when none is given) and list every issue."""
+@router.post("/apps/{app_id}/validate", response=GraphReportOut)
+def validate_draft(request: HttpRequest, app_id: int, body: ValidateIn) -> dict[str, Any]:
+    """Report on a spec (the saved draft when none is given): issues and node shapes."""
     app = require_app(request, app_id)
     spec = body.spec if body.spec is not None else Workflow.objects.get(app=app).spec
-    return [i.to_dict() for i in validate(parse_spec(spec))]
+    return graph_report(parse_spec(spec)).to_dict()
 
 
 @router.post("/apps/{app_id}/publish", response={201: VersionOut})
@@ -220,13 +232,47 @@ def list_versions(request: HttpRequest, app_id: int) -> list[dict[str, Any]]:
     return [_version_out(v) for v in app.versions.select_related("created_by")]
 
 
+def _get_version(app: App, number: int) -> AppVersion:
+    version = AppVersion.objects.filter(app=app, number=number).first()
+    if version is None:
+        raise not_found("version")
+    return version
+
+
 @router.get("/apps/{app_id}/versions/{number}", response=VersionDetail)
 def get_version(request: HttpRequest, app_id: int, number: int) -> dict[str, Any]:
     """One version with its frozen spec."""
-    version = AppVersion.objects.filter(app=require_app(request, app_id), number=number).first()
-    if version is None:
-        raise not_found("version")
+    version = _get_version(require_app(request, app_id), number)
     return {**_version_out(version), "spec": version.spec}
+
+
+@router.post("/apps/{app_id}/versions/{number}/restore", response=DraftOut)
+def restore_version(
+    request: HttpRequest, app_id: int, number: int, body: RestoreIn
+) -> dict[str, Any]:
+    """Make this version's spec the draft again (409 when `revision` is stale)."""
+    app = require_app(request, app_id, Role.EDITOR)
+    version = _get_version(app, number)
+    return _draft_out(do_restore_version(app, version, body.revision, get_user(request)))
+
+
+@router.get("/apps/{app_id}/versions/{number}/diff", response=VersionDiffOut)
+def diff_version(
+    request: HttpRequest, app_id: int, number: int, against: str = "draft"
+) -> dict[str, Any]:
+    """What changed from this version to another one (`against=3`) or to the draft."""
+    app = require_app(request, app_id)
+    before = parse_spec(_get_version(app, number).spec)
+    if against == "draft":
+        after = parse_spec(Workflow.objects.get(app=app).spec)
+    elif against.isdigit():
+        after = parse_spec(_get_version(app, int(against)).spec)
+    else:
+        raise ApiError(
+            "invalid_param", 422, 'against must be a version number or "draft"', field="against"
+        )
+    to = "draft" if against == "draft" else str(int(against))
+    return {"from_version": number, "to": to, **diff_specs(before, after).to_dict()}
 
 
 @router.post("/apps/{app_id}/runs", response=RunDetail)

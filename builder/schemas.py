@@ -8,6 +8,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from runtime.nodes.base import Category, VarType
+
 
 class IssueOut(Schema):
     code: str
@@ -41,11 +43,24 @@ class AppOut(Schema):
     published_version: int | None = None
 
 
-class DraftOut(Schema):
+class NodeShapeOut(Schema):
+    handles: list[str] = Field(description="Source handles an edge may leave from.")
+    outputs: dict[str, VarType] = Field(description="Output variables: name → type.")
+    references: list[list[str]] = Field(description="Selectors of the variables the node reads.")
+
+
+class GraphReportOut(Schema):
+    issues: list[IssueOut]
+    nodes: dict[str, NodeShapeOut] = Field(description="The shape of each node, by node id.")
+    globals: dict[str, dict[str, VarType]] = Field(
+        description='{"sys": {field: type}, "env": {name: type}}: variables every node may read.'
+    )
+
+
+class DraftOut(GraphReportOut):
     spec: dict[str, Any]
     revision: int
     updated_at: datetime
-    issues: list[IssueOut]
 
 
 class DraftIn(Schema):
@@ -53,9 +68,12 @@ class DraftIn(Schema):
     revision: int = Field(description="The revision this edit started from (optimistic lock).")
 
 
-class DraftSaved(Schema):
+class DraftSaved(GraphReportOut):
     revision: int
-    issues: list[IssueOut]
+
+
+class RestoreIn(Schema):
+    revision: int = Field(description="The draft revision the client has (optimistic lock).")
 
 
 class ValidateIn(Schema):
@@ -77,6 +95,52 @@ class VersionOut(Schema):
 
 class VersionDetail(VersionOut):
     spec: dict[str, Any]
+
+
+class DiffNodeOut(Schema):
+    id: str
+    type: str
+    title: str
+
+
+class FieldChangeOut(Schema):
+    path: str = Field(description='A dotted path such as "config.prompt" or "title".')
+    before: Any = None
+    after: Any = None
+
+
+class DiffNodeChangeOut(DiffNodeOut):
+    changes: list[FieldChangeOut]
+
+
+class DiffEdgeOut(Schema):
+    source: str
+    source_handle: str
+    target: str
+    target_handle: str
+
+
+class VersionDiffOut(Schema):
+    from_version: int
+    to: str = Field(description='The version compared against ("3") or "draft".')
+    nodes_added: list[DiffNodeOut]
+    nodes_removed: list[DiffNodeOut]
+    nodes_changed: list[DiffNodeChangeOut]
+    edges_added: list[DiffEdgeOut]
+    edges_removed: list[DiffEdgeOut]
+
+
+class NodeTypeOut(Schema):
+    type: str
+    version: int
+    title: str
+    category: Category
+    description: str
+    config_schema: dict[str, Any] = Field(description="JSON Schema of the node's config.")
+    outputs: dict[str, VarType] = Field(description="Static outputs; see dynamic_outputs.")
+    dynamic_outputs: bool = Field(description="Outputs depend on the config (the draft's nodes).")
+    dynamic_handles: bool = Field(description="Handles depend on the config (the draft's nodes).")
+    stream_ports: list[str]
 
 
 class RunIn(Schema):

@@ -4,7 +4,7 @@ by what they connect, (source, source_handle, target, target_handle), never by t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from runtime.spec import EdgeSpec, NodeSpec, WorkflowSpec
@@ -41,6 +41,24 @@ class SpecDiff:
     nodes_changed: list[NodeChange] = field(default_factory=list)
     edges_added: list[EdgeKey] = field(default_factory=list)
     edges_removed: list[EdgeKey] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: nodes as {id, type, title}, edges as {source, source_handle, …}."""
+        return {
+            "nodes_added": [_node_dict(n) for n in self.nodes_added],
+            "nodes_removed": [_node_dict(n) for n in self.nodes_removed],
+            "nodes_changed": [asdict(c) for c in self.nodes_changed],
+            "edges_added": [_edge_dict(e) for e in self.edges_added],
+            "edges_removed": [_edge_dict(e) for e in self.edges_removed],
+        }
+
+
+def _node_dict(node: NodeSpec) -> dict[str, str]:
+    return {"id": node.id, "type": node.type, "title": node.title}
+
+
+def _edge_dict(key: EdgeKey) -> dict[str, str]:
+    return dict(zip(("source", "source_handle", "target", "target_handle"), key, strict=True))
 
 
 def edge_key(edge: EdgeSpec) -> EdgeKey:

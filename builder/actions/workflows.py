@@ -1,4 +1,4 @@
-"""Creating apps, saving drafts (optimistic concurrency) and publishing versions."""
+"""Creating apps, saving drafts (optimistic concurrency), publishing and restoring versions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 from pydantic import ValidationError
 
@@ -14,7 +15,7 @@ from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
 from portal.models import AuditLog, User, Workspace
 from runtime.compile import validate
-from runtime.issues import Issue
+from runtime.shapes import GraphReport, graph_report
 from runtime.spec import WorkflowSpec
 
 
@@ -126,8 +127,8 @@ def do_create_app(
     return app
 
 
-def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tuple[int, list[Issue]]:
-    """Save a draft if `revision` is still current; returns the new revision and its issues.
+def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tuple[int, GraphReport]:
+    """Save a draft if `revision` is still current; returns the new revision and its report.
 
     Drafts save while incomplete (the issues are returned for the editor to show); only a
     malformed spec is refused (422). A stale revision is refused with 409, never merged.
@@ -140,9 +141,15 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
             f"spec mode {parsed.mode!r} does not match the {app.mode} app",
             field="mode",
         )
-    data = parsed.model_dump(mode="json", by_alias=True)
+    _replace_draft(app, parsed, revision, user)
+    return revision + 1, graph_report(parsed)
+
+
+def _replace_draft(app: App, spec: WorkflowSpec, revision: int, user: User | None) -> None:
+    """Write `spec` as the draft if `revision` is still current; ApiError 409 when stale."""
+    data = spec.model_dump(mode="json", by_alias=True)
     updated = Workflow.objects.filter(app=app, revision=revision).update(
-        spec=data, revision=F("revision") + 1, updated_by=user
+        spec=data, revision=F("revision") + 1, updated_by=user, updated_at=timezone.now()
     )
     if not updated:
         current = Workflow.objects.filter(app=app).values_list("revision", flat=True).first()
@@ -153,7 +160,20 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
             current_revision=current,
             field="revision",
         )
-    return revision + 1, validate(parsed)
+
+
+def do_restore_version(app: App, version: AppVersion, revision: int, user: User | None) -> Workflow:
+    """Make a published version's spec the draft again (409 when `revision` is stale)."""
+    with transaction.atomic():
+        _replace_draft(app, parse_spec(version.spec), revision, user)
+        AuditLog.objects.create(
+            workspace_id=app.workspace_id,
+            actor=user,
+            action="app.restore",
+            target=app.slug,
+            data={"version": version.number, "revision": revision + 1},
+        )
+    return Workflow.objects.get(app=app)
 
 
 def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersion:

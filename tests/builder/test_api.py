@@ -188,3 +188,150 @@ def test_api_run_draft_returns_trace(owner: Any, make_app: Any, client_for: Any)
     assert response.status_code == 200, body
     assert (body["status"], body["answer"], body["source"]) == ("succeeded", "echo: yo", "draft")
     assert [n["node_id"] for n in body["node_runs"]] == ["start", "tpl", "answer"]
+
+
+def test_api_draft_reports_node_shapes_and_globals(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    spec = echo_chat_spec()
+    spec["env"] = [{"name": "TONE", "type": "secret", "value": "dry"}]
+    app, _ = make_app(owner, spec=spec, publish=False)
+    client = client_for(owner)
+    draft = client.get(f"/api/apps/{app.pk}/draft").json()
+    assert draft["nodes"]["tpl"] == {
+        "handles": ["source"],
+        "outputs": {"output": "string"},
+        "references": [["sys", "query"]],
+    }
+    assert draft["nodes"]["answer"]["references"] == [["tpl", "output"]]
+    assert draft["globals"]["env"] == {"TONE": "string"}
+    assert set(draft["globals"]["sys"]) >= {"query", "conversation_id", "dialogue_count"}
+    assert draft["spec"]["env"] == [{"name": "TONE", "type": "secret", "value": "dry"}]
+    spec["nodes"].insert(
+        1,
+        {
+            "id": "if",
+            "type": "if_else",
+            "config": {"cases": [{"case_id": "hi", "conditions": []}]},
+            "settings": {"error_strategy": "fail_branch"},
+        },
+    )
+    saved = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    assert saved.json()["nodes"]["if"]["handles"] == ["hi", "false", "fail-branch"]
+    assert ("unreachable", "if") in {(i["code"], i["node_id"]) for i in saved.json()["issues"]}
+    checked = _json(client, "post", f"/api/apps/{app.pk}/validate", {})
+    assert checked.json()["nodes"] == saved.json()["nodes"]
+    assert checked.json()["globals"] == saved.json()["globals"]
+
+
+def test_api_validate_reports_a_spec_that_is_not_saved(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner, publish=False)
+    spec = echo_chat_spec()
+    spec["mode"] = "workflow"
+    body = _json(client_for(owner), "post", f"/api/apps/{app.pk}/validate", {"spec": spec}).json()
+    assert set(body["globals"]["sys"]) == {"user_id", "app_id", "workflow_run_id", "files"}
+    assert ("unknown_variable", "tpl") in {(i["code"], i["node_id"]) for i in body["issues"]}
+
+
+def test_api_node_types_are_typed_in_openapi(owner: Any, client_for: Any) -> None:
+    client = client_for(owner)
+    doc = client.get("/api/openapi.json").json()
+    response = doc["paths"]["/api/node-types"]["get"]["responses"]["200"]["content"]
+    assert response["application/json"]["schema"]["items"]["$ref"].endswith("/NodeTypeOut")
+    assert {"NodeShapeOut", "GraphReportOut", "VersionDiffOut"} <= set(doc["components"]["schemas"])
+    llm = next(t for t in client.get("/api/node-types").json() if t["type"] == "llm")
+    assert llm["outputs"] == {"text": "string", "usage": "object"}
+
+
+def test_api_restore_version_replaces_draft_and_is_audited(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    from portal.models import AuditLog
+
+    app, _ = make_app(owner)  # version 1 is the echo spec
+    client = client_for(owner)
+    changed = echo_chat_spec()
+    changed["nodes"][1]["config"]["template"] = "changed {{ q }}"
+    _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": changed, "revision": 1})
+    stale = _json(client, "post", f"/api/apps/{app.pk}/versions/1/restore", {"revision": 1})
+    assert (stale.status_code, stale.json()["code"]) == (409, "draft_conflict")
+    response = _json(client, "post", f"/api/apps/{app.pk}/versions/1/restore", {"revision": 2})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["revision"] == 3
+    assert body["spec"]["nodes"][1]["config"]["template"] == "echo: {{ q }}"
+    assert (body["issues"], set(body["nodes"])) == ([], {"start", "tpl", "answer"})
+    assert Workflow.objects.get(app=app).revision == 3
+    log = AuditLog.objects.filter(action="app.restore").get()
+    assert (log.target, log.data, log.actor_id) == (
+        app.slug,
+        {"version": 1, "revision": 3},
+        owner.user_id,
+    )
+    missing = _json(client, "post", f"/api/apps/{app.pk}/versions/9/restore", {"revision": 3})
+    assert missing.status_code == 404
+
+
+def test_api_restore_needs_editor_role(make_member: Any, make_app: Any, client_for: Any) -> None:
+    owner = make_member("owner")
+    app, _ = make_app(owner, slug="shared")
+    viewer = make_member("viewer", workspace=owner.workspace)
+    response = _json(
+        client_for(viewer), "post", f"/api/apps/{app.pk}/versions/1/restore", {"revision": 1}
+    )
+    assert response.status_code == 403
+
+
+def test_api_diff_version_against_draft_and_version(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner)
+    client = client_for(owner)
+    spec = echo_chat_spec()
+    spec["nodes"][1]["config"]["template"] = "v2 {{ q }}"
+    spec["nodes"][1]["position"] = {"x": 500, "y": 10}
+    spec["nodes"].append({"id": "note", "type": "template", "title": "Note"})
+    spec["edges"] += [{"source": "start", "target": "note"}, {"source": "note", "target": "answer"}]
+    _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    diff = client.get(f"/api/apps/{app.pk}/versions/1/diff").json()
+    assert (diff["from_version"], diff["to"]) == (1, "draft")
+    assert diff["nodes_added"] == [{"id": "note", "type": "template", "title": "Note"}]
+    assert diff["nodes_removed"] == []
+    assert diff["nodes_changed"] == [
+        {
+            "id": "tpl",
+            "type": "template",
+            "title": "",
+            "changes": [
+                {"path": "config.template", "before": "echo: {{ q }}", "after": "v2 {{ q }}"}
+            ],
+        }
+    ]
+    assert diff["edges_added"] == [
+        {"source": "start", "source_handle": "source", "target": "note", "target_handle": "target"},
+        {
+            "source": "note",
+            "source_handle": "source",
+            "target": "answer",
+            "target_handle": "target",
+        },
+    ]
+    _json(client, "post", f"/api/apps/{app.pk}/publish", {})
+    back = client.get(f"/api/apps/{app.pk}/versions/2/diff?against=1").json()
+    assert (back["to"], back["nodes_removed"][0]["id"]) == ("1", "note")
+    assert [e["target"] for e in back["edges_removed"]] == ["note", "answer"]
+    bad = client.get(f"/api/apps/{app.pk}/versions/1/diff?against=latest")
+    assert (bad.status_code, bad.json()["field"]) == (422, "against")
+    assert client.get(f"/api/apps/{app.pk}/versions/1/diff?against=7").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_run_draft_renders_env_vars(owner: Any, make_app: Any, client_for: Any) -> None:
+    spec = echo_chat_spec()
+    spec["env"] = [{"name": "SIGN", "type": "string", "value": "-- Weft"}]
+    spec["nodes"][2]["config"]["answer"] = "{{#tpl.output#}} {{#env.SIGN#}}"
+    app, _ = make_app(owner, spec=spec, publish=False)
+    body = _json(client_for(owner), "post", f"/api/apps/{app.pk}/runs", {"query": "yo"}).json()
+    assert body["answer"] == "echo: yo -- Weft"

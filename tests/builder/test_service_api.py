@@ -161,6 +161,24 @@ async def test_workflows_run_blocking_returns_outputs(workflow_app: tuple[Any, s
     assert body["data"]["total_steps"] == 3
 
 
+async def test_workflows_run_published_version_renders_env_vars(owner: Any, make_app: Any) -> None:
+    from asgiref.sync import sync_to_async
+
+    from tests.specs import echo_workflow_spec
+
+    spec = echo_workflow_spec()
+    spec["env"] = [{"name": "PUNCT", "type": "string", "value": "!!"}]
+    spec["nodes"][1]["config"]["variables"].append(
+        {"variable": "p", "value_selector": ["env", "PUNCT"]}
+    )
+    spec["nodes"][1]["config"]["template"] = "Hello, {{ n }}{{ p }}"
+    _, key = await sync_to_async(make_app)(owner, spec=spec, slug="env-greeter")
+    response = await _post(
+        "/v1/workflows/run", key, {"inputs": {"name": "Ada"}, "response_mode": "blocking"}
+    )
+    assert response.json()["data"]["outputs"] == {"greeting": "Hello, Ada!!"}
+
+
 async def test_workflows_run_streaming_ends_with_workflow_finished(
     workflow_app: tuple[Any, str],
 ) -> None:
