@@ -124,7 +124,8 @@ export function RunErrorBox({ error }: { error: RunError }) {
           ×
         </button>
       </div>
-      <p>{error.message}</p>
+      {/* a refused graph's message only repeats its issues, which are listed below */}
+      {!(error.code === "graph_invalid" && error.issues?.length) && <p>{error.message}</p>}
       {!!error.issues?.length && (
         <ul className="run-issues" data-testid="run-error-issues">
           {error.issues.map((i, k) => (
