@@ -277,12 +277,21 @@ def diff_version(
 
 @router.post("/apps/{app_id}/runs", response=RunDetail)
 async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str, Any]:
-    """Run the draft and wait for it; returns the run with its per-node trace."""
+    """Run the draft (or one node of it, or the draft again from a node) and wait for it;
+    returns the run with its per-node trace."""
 
     def prepare() -> RunRequest:
         app = require_app(request, app_id, Role.EDITOR)
         return draft_run_request(
-            app, get_user(request), body.inputs, body.query, body.conversation_id
+            app,
+            get_user(request),
+            body.inputs,
+            body.query,
+            body.conversation_id,
+            node_id=body.node_id,
+            node_inputs=body.node_inputs,
+            from_node=body.from_node,
+            from_run=body.from_run,
         )
 
     handle = await do_start_run(await sync_to_async(prepare)())

@@ -1,6 +1,7 @@
 """The WebSocket that runs a draft and streams its events to the browser.
 
-Client → server: {"type": "run", "inputs": {...}, "query": "...", "conversation_id": null}
+Client → server: {"type": "run", "inputs": {...}, "query": "...", "conversation_id": null,
+                  "node_id"?, "node_inputs"?, "from_node"?, "from_run"?}  (the fields of RunIn)
                  {"type": "stop"}
 Server → client: {"type": "run_created", "run_id", "conversation_id"}
                  {"type": "event", "event": <a runtime.events event as JSON>}
@@ -15,10 +16,12 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from pydantic import ValidationError
 
 from builder.actions.runs import RunHandle, do_start_run, draft_run_request
 from builder.errors import ApiError
 from builder.models import App
+from builder.schemas import RunIn
 from portal.models import Role
 from portal.workspaces import get_membership
 from runtime.errors import GraphInvalidError
@@ -66,17 +69,25 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
         if self.handle is not None and self.pump is not None and not self.pump.done():
             await self._send_error("run_in_progress", "a run is already going on this socket")
             return
-        inputs = message.get("inputs") or {}
-        if not isinstance(inputs, dict):
-            await self._send_error("invalid_param", "inputs must be an object", field="inputs")
+        fields = {k: v for k, v in message.items() if k != "type" and v is not None}
+        try:
+            body = RunIn.model_validate(fields)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = ".".join(str(p) for p in error["loc"])
+            await self._send_error("invalid_param", f"{name}: {error['msg']}", field=name)
             return
         try:
             request = await sync_to_async(draft_run_request)(
                 self.app,
                 self.scope["user"],
-                inputs,
-                str(message.get("query") or ""),
-                message.get("conversation_id") or None,
+                body.inputs,
+                body.query,
+                body.conversation_id or None,
+                node_id=body.node_id,
+                node_inputs=body.node_inputs,
+                from_node=body.from_node,
+                from_run=body.from_run,
             )
             self.handle = await do_start_run(request)
         except GraphInvalidError as exc:

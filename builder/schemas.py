@@ -147,6 +147,15 @@ class RunIn(Schema):
     inputs: dict[str, Any] = Field(default_factory=dict)
     query: str = ""
     conversation_id: str | None = None
+    node_id: str | None = Field(None, description="Run only this node of the saved draft.")
+    node_inputs: dict[str, Any] = Field(
+        default_factory=dict,
+        description='With node_id: values of the variables it reads, by selector ("llm.text").',
+    )
+    from_node: str | None = Field(
+        None, description="Re-run from this node, reusing from_run's results for the others."
+    )
+    from_run: str | None = Field(None, description="The earlier run of this app to reuse.")
 
 
 class NodeRunOut(Schema):

@@ -90,6 +90,23 @@ class VariablePool:
         return self.lookup(selector, _MISSING) is not _MISSING
 
 
+def nest_values(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Values given by dotted selector, nested by scope: {"a.b.c": 1} → {"a": {"b": {"c": 1}}}."""
+    scopes: dict[str, dict[str, Any]] = {}
+    for dotted, value in values.items():
+        scope, *path = dotted.split(".")
+        if not path:
+            raise ValueError(f"{dotted!r} is not a selector (node_id.field)")
+        target = scopes.setdefault(scope, {})
+        for key in path[:-1]:
+            inner = target.get(key)
+            if not isinstance(inner, dict):
+                inner = target[key] = {}
+            target = inner
+        target[path[-1]] = value
+    return scopes
+
+
 def to_text(value: Any) -> str:
     """Render a value into template text: None → "", dict/list/bool → JSON, the rest → str."""
     if isinstance(value, str):

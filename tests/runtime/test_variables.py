@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from runtime.errors import VariableNotFoundError
-from runtime.variables import VariablePool, extract_references, parse_template, render
+from runtime.variables import (
+    VariablePool,
+    extract_references,
+    nest_values,
+    parse_template,
+    render,
+)
 
 
 @pytest.fixture
@@ -60,3 +66,10 @@ def test_pool_set_single_value(pool: VariablePool) -> None:
     pool.set(["node", "field"], 5)
     assert pool.lookup(["node", "field"]) == 5
     assert pool.outputs("node") == {"field": 5}
+
+
+def test_nest_values_groups_dotted_selectors_by_scope() -> None:
+    nested = nest_values({"llm.text": "hi", "llm.usage.total": 3, "sys.query": "q"})
+    assert nested == {"llm": {"text": "hi", "usage": {"total": 3}}, "sys": {"query": "q"}}
+    with pytest.raises(ValueError, match="not a selector"):
+        nest_values({"llm": "hi"})
