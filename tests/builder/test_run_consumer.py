@@ -90,3 +90,53 @@ async def test_run_consumer_reports_graph_issues(owner: Any, make_app: Any) -> N
 
 def test_asgi_application_routes_http_and_websocket() -> None:
     assert set(application.application_mapping) == {"http", "websocket"}
+
+
+async def test_run_consumer_chat_preview_keeps_conversation_memory(
+    owner: Any, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder.actions import runs
+    from tests.fakes import FakeChatClient, FakeModels
+
+    model = FakeChatClient(script=["Hi Ann!", "You are Ann."])
+
+    async def models(workspace_id: int) -> FakeModels:
+        return FakeModels({"fake": model})
+
+    monkeypatch.setattr(runs, "get_workspace_models", models)
+    spec = {
+        "mode": "chat",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {
+                "id": "llm",
+                "type": "llm",
+                "config": {
+                    "model": {"provider": "fake", "name": "m"},
+                    "prompt": "{{#sys.dialogue_count#}}: {{#sys.query#}}",
+                    "memory": {"enabled": True},
+                },
+            },
+            {"id": "answer", "type": "answer", "config": {"answer": "{{#llm.text#}}"}},
+        ],
+        "edges": [{"source": "start", "target": "llm"}, {"source": "llm", "target": "answer"}],
+    }
+    app, _ = await sync_to_async(make_app)(owner, spec=spec, publish=False)
+    communicator, _ = await _connect(owner.user, app.pk)
+    await communicator.send_json_to({"type": "run", "query": "I am Ann"})
+    first = await communicator.receive_json_from(timeout=10)
+    assert (await _events_until_finished(communicator))[-1]["answer"] == "Hi Ann!"
+    await communicator.send_json_to(
+        {"type": "run", "query": "Who am I?", "conversation_id": first["conversation_id"]}
+    )
+    second = await communicator.receive_json_from(timeout=10)
+    assert second["conversation_id"] == first["conversation_id"]
+    assert (await _events_until_finished(communicator))[-1]["answer"] == "You are Ann."
+    assert model.requests[0].messages[-1].content == "1: I am Ann"
+    seen = [(m.role, m.content) for m in model.requests[1].messages]
+    assert seen == [  # memory holds the turns' queries and answers, then this turn's prompt
+        ("user", "I am Ann"),
+        ("assistant", "Hi Ann!"),
+        ("user", "2: Who am I?"),
+    ]
+    await communicator.disconnect()
