@@ -141,6 +141,8 @@ class NodeTypeOut(Schema):
     dynamic_outputs: bool = Field(description="Outputs depend on the config (the draft's nodes).")
     dynamic_handles: bool = Field(description="Handles depend on the config (the draft's nodes).")
     stream_ports: list[str]
+    accepts_input: bool = Field(description="Edges may end at this node (not at a start node).")
+    settings_schema: dict[str, Any] = Field(description="JSON Schema of the run settings.")
 
 
 class RunIn(Schema):

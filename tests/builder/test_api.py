@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from builder.models import App, AppVersion, Workflow
+from runtime.nodes.registry import catalog
 from tests.specs import echo_chat_spec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
@@ -241,8 +242,10 @@ def test_api_node_types_are_typed_in_openapi(owner: Any, client_for: Any) -> Non
     response = doc["paths"]["/api/node-types"]["get"]["responses"]["200"]["content"]
     assert response["application/json"]["schema"]["items"]["$ref"].endswith("/NodeTypeOut")
     assert {"NodeShapeOut", "GraphReportOut", "VersionDiffOut"} <= set(doc["components"]["schemas"])
-    llm = next(t for t in client.get("/api/node-types").json() if t["type"] == "llm")
+    served = client.get("/api/node-types").json()
+    llm = next(t for t in served if t["type"] == "llm")
     assert llm["outputs"] == {"text": "string", "usage": "object"}
+    assert set(llm) == set(catalog()[0]), "the schema drops no field of the catalog"
 
 
 def test_api_restore_version_replaces_draft_and_is_audited(
