@@ -159,7 +159,7 @@ class EmbeddedEngine:
         }
 
     def _resolve(self, model: str) -> str | None:
-        if model == self.model_id:
+        if model in (self.model_id, ""):  # no name: the one base model this engine serves
             return None
         if model in self._adapters:
             return model

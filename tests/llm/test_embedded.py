@@ -103,6 +103,11 @@ async def test_engine_cancelled_consumer_frees_its_row(engine: EmbeddedEngine) -
     assert engine._batcher._batch.seqs == []
 
 
+async def test_engine_serves_its_base_model_when_no_name_is_given(engine: EmbeddedEngine) -> None:
+    text, _ = await collect(engine.stream(chat("Say hi.", model="", temperature=0, max_tokens=3)))
+    assert text
+
+
 async def test_engine_rejects_unknown_model_and_bad_limits(engine: EmbeddedEngine) -> None:
     with pytest.raises(ModelNotFoundError, match="not served"):
         await collect(engine.stream(chat("hi", model="other")))

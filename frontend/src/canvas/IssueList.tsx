@@ -1,11 +1,13 @@
 // Every validation issue of the graph, live; clicking one selects and shows its node.
 import { useReactFlow } from "@xyflow/react";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 
 import { useEditor } from "../state/store";
 
 export function IssueList() {
   const issues = useEditor((s) => s.report.issues);
+  const nodes = useEditor((s) => s.nodes);
+  const titles = useMemo(() => Object.fromEntries(nodes.map((n) => [n.id, n.data.title || n.id])), [nodes]);
   const [open, setOpen] = useState(true);
   const { setCenter, getNode } = useReactFlow();
   const show = (nodeId: string | null | undefined) => {
@@ -28,7 +30,9 @@ export function IssueList() {
           {issues.map((i, k) => (
             <li key={k}>
               <button type="button" onClick={() => show(i.node_id)} disabled={!i.node_id}>
-                <code>{i.code}</code> {i.message}
+                <code>{i.code}</code> {i.node_id ? <strong>{titles[i.node_id] ?? i.node_id}: </strong> : null}
+                {i.field ? `${i.field} — ` : ""}
+                {i.message}
               </button>
             </li>
           ))}

@@ -4,7 +4,7 @@ import type { Json } from "../api/spec";
 import { useEditor } from "../state/store";
 import type { Schema } from "../state/schema";
 import { NodeRunSection } from "../run/NodeRunSection";
-import { ObjectFields } from "./SchemaForm";
+import { FieldIssues, ObjectFields } from "./SchemaForm";
 
 export function NodePanel() {
   const node = useEditor((s) => {
@@ -26,6 +26,7 @@ export function NodePanel() {
     );
   }
   const schema = (info?.config_schema ?? {}) as Schema;
+  const byField = Object.fromEntries((issues ?? []).filter((i) => i.field).map((i) => [`${node.id}.${i.field}`, i.message]));
   const settingsSchema = info?.settings_schema as Schema | undefined;
   return (
     <div className="node-panel" data-testid="node-panel">
@@ -50,11 +51,13 @@ export function NodePanel() {
         <ul className="issue-list panel-issues" data-testid="panel-issues">
           {issues.map((i, k) => (
             <li key={k}>
-              <code>{i.code}</code> {i.message}
+              <code>{i.code}</code> {i.field ? `${i.field} — ` : ""}
+              {i.message}
             </li>
           ))}
         </ul>
       )}
+      <FieldIssues.Provider value={byField}>
       {info && (
         <form className="schema-form" onSubmit={(e) => e.preventDefault()}>
           <ObjectFields
@@ -86,6 +89,7 @@ export function NodePanel() {
           />
         </details>
       )}
+      </FieldIssues.Provider>
       <NodeRunSection nodeId={node.id} />
     </div>
   );

@@ -1,7 +1,7 @@
 // A form generated from a node type's JSON Schema. Widgets: a schema's `widget` key (set by the
 // backend) picks the variable picker ("selector"), the template editor ("template") or the model
 // picker ("model"); otherwise the JSON type decides.
-import { useState, type ReactNode } from "react";
+import { createContext, useContext, useState, type ReactNode } from "react";
 
 import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
 import { ModelField } from "./ModelField";
@@ -25,16 +25,20 @@ export function humanize(name: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** Validation messages by field path (`<node id>.<pydantic loc>`), shown under their fields. */
+export const FieldIssues = createContext<Record<string, string>>({});
+
 function widgetOf(s: Schema): string | undefined {
   return typeof s.widget === "string" ? s.widget : undefined;
 }
 
 function Labelled({ id, label, help, children, inline }: { id: string; label: string; help?: string; children: ReactNode; inline?: boolean }) {
+  const problem = useContext(FieldIssues)[id.slice(2)];
   return (
-    <div className={`field${inline ? " field-inline" : ""}`}>
+    <div className={`field${inline ? " field-inline" : ""}${problem ? " field-invalid" : ""}`}>
       <label htmlFor={id}>{label}</label>
       {children}
-      {help && <p className="field-help">{help}</p>}
+      {problem ? <p className="field-error">{problem}</p> : help && <p className="field-help">{help}</p>}
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { NodeTypeInfo } from "../api/types";
 import { specToGraph } from "./graph";
 import { emptyHistory } from "./history";
-import { useEditor } from "./store";
+import { useEditor, withModel } from "./store";
 
 const llmType = {
   type: "llm",
@@ -58,5 +58,18 @@ describe("editor store", () => {
     useEditor.setState({ canEdit: false });
     expect(useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })).not.toBeNull();
     expect(useEditor.getState().nodes).toHaveLength(1);
+  });
+});
+
+describe("new nodes' models", () => {
+  it("names the first model of the default provider, or of the first provider", () => {
+    const schema = { properties: { model: { $ref: "#/$defs/M", widget: "model" } } };
+    const providers = [
+      { name: "vllm", kind: "vllm", models: ["qwen"], base_url: null },
+      { name: "embedded", kind: "embedded", models: ["smollm2"], base_url: null },
+    ];
+    expect(withModel({ model: { provider: "embedded", name: "" } }, schema, providers)).toEqual({ model: { provider: "embedded", name: "smollm2" } });
+    expect(withModel({ model: { provider: "gone", name: "" } }, schema, providers)).toEqual({ model: { provider: "vllm", name: "qwen" } });
+    expect(withModel({ model: { provider: "vllm", name: "mine" } }, schema, providers)).toEqual({ model: { provider: "vllm", name: "mine" } });
   });
 });

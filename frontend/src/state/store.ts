@@ -76,6 +76,18 @@ export interface EditorState extends Doc {
   notify: (text: string, kind?: "info" | "error") => void;
 }
 
+/** A new node's model fields name a model the workspace serves (the provider's first one). */
+export function withModel(config: Json, schema: Schema, providers: Provider[]): Json {
+  const out = { ...config };
+  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+    const ref = out[name] as { provider?: string; name?: string } | undefined;
+    if (prop.widget !== "model" || !ref || ref.name) continue;
+    const provider = providers.find((p) => p.name === ref.provider) ?? providers[0];
+    if (provider?.models[0]) out[name] = { ...ref, provider: provider.name, name: provider.models[0] };
+  }
+  return out;
+}
+
 const COALESCE_MS = 1200;
 let lastEdit = { key: "", at: 0 };
 
@@ -125,7 +137,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
   addNodeOfType: (type, position) => {
     const info = get().types[type];
     if (!info) return null;
-    const config = defaultsFor(info.config_schema as Schema) as Json;
+    const config = withModel(defaultsFor(info.config_schema as Schema) as Json, info.config_schema as Schema, get().providers);
     const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, position);
     get().commit(graph);
     set({ panel: "node" });

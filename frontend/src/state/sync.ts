@@ -39,10 +39,10 @@ export async function loadDraft(appId: number): Promise<void> {
 async function validateNow(): Promise<void> {
   const s = useEditor.getState();
   const seq = ++validateSeq;
-  const version = s.docVersion;
   try {
     const report = await api<GraphReport>("POST", `/apps/${s.appId}/validate`, { spec: currentSpec(s) });
-    if (seq === validateSeq && useEditor.getState().docVersion === version) useEditor.getState().setReport(report);
+    // The newest answer wins even if the user typed meanwhile: another check is already queued.
+    if (seq === validateSeq) useEditor.getState().setReport(report);
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 422) {
       useEditor.getState().setReport({ issues: [{ code: err.code, message: err.message, field: String(err.data.field ?? "") }], nodes: {}, globals: {} });
@@ -80,6 +80,17 @@ export async function saveNow(): Promise<void> {
   await saving;
 }
 
+/** Mark the draft as in conflict when the server has a newer revision than this tab. */
+export async function checkStale(): Promise<void> {
+  const s = useEditor.getState();
+  if (s.save.state === "readonly" || s.save.state === "loading" || s.save.state === "conflict") return;
+  const draft = await api<Draft>("GET", `/apps/${s.appId}/draft`).catch(() => null);
+  const now = useEditor.getState();
+  if (draft && draft.revision > now.revision && now.save.state !== "saving") {
+    useEditor.setState({ save: { state: "conflict", message: "The draft changed on the server.", conflictRevision: draft.revision } });
+  }
+}
+
 function schedule(): void {
   clearTimeout(validateTimer);
   validateTimer = setTimeout(() => void validateNow(), VALIDATE_DELAY_MS);
@@ -96,6 +107,9 @@ export function startSync(): () => void {
     if (s.save.state === "saved" || s.save.state === "error") useEditor.setState({ save: { state: "dirty" } });
     schedule();
   });
+  // Back to a tab that sat idle: if someone saved meanwhile, say so before the user edits.
+  const onFocus = () => void checkStale();
+  window.addEventListener("focus", onFocus);
   const beforeUnload = (e: BeforeUnloadEvent) => {
     const st = useEditor.getState().save.state;
     if (st === "dirty" || st === "saving") {
@@ -107,6 +121,7 @@ export function startSync(): () => void {
   return () => {
     unsub();
     window.removeEventListener("beforeunload", beforeUnload);
+    window.removeEventListener("focus", onFocus);
     clearTimeout(validateTimer);
     clearTimeout(saveTimer);
   };
