@@ -8,7 +8,7 @@ PORT ?= 8000
 export OMP_WAIT_POLICY ?= PASSIVE
 export WEFT_MODEL_CACHE ?= $(HOME)/.cache/weft/models
 
-.PHONY: setup run migrate test test-fast test-services lint browsers bench clean
+.PHONY: setup run migrate test test-fast test-services lint browsers bench clean frontend frontend-test schema schema-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,39 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.tx
 
 setup: $(VENV)/.installed
 
+# The editor (frontend/): npm ci from the lock file, then Vite builds it into static/dist/editor.
+NODE_STAMP := frontend/node_modules/.installed
+EDITOR_JS := static/dist/editor/editor.js
+FRONTEND_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/vite.config.ts frontend/tsconfig.json
+
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(EDITOR_JS): $(NODE_STAMP) $(FRONTEND_SRC)
+	cd frontend && npm run build --silent
+
+frontend: $(EDITOR_JS)
+
+# TypeScript types of the editor API, generated from its OpenAPI document.
+schema: setup $(NODE_STAMP)
+	$(BIN)/python manage.py export_openapi var/openapi.json
+	cd frontend && npx openapi-typescript ../var/openapi.json -o src/api/schema.ts
+
+schema-check: setup $(NODE_STAMP)
+	$(BIN)/python manage.py export_openapi var/openapi.json
+	cd frontend && npx openapi-typescript ../var/openapi.json -o ../var/schema.ts >/dev/null
+	@diff -q var/schema.ts frontend/src/api/schema.ts >/dev/null || \
+	  (echo "frontend/src/api/schema.ts is stale: run make schema"; exit 1)
+
+frontend-test: $(NODE_STAMP) schema-check
+	cd frontend && npx tsc --noEmit && npx vitest run
+
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
 # Serve Weft at http://$(HOST):$(PORT) with the demo workspace and app, plus the task worker.
-run: migrate
+run: migrate frontend
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py prepare_model
 	$(BIN)/python manage.py seed_demo
@@ -43,7 +71,7 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy .
 
-test: setup browsers lint
+test: setup browsers lint frontend-test frontend
 	$(BIN)/pytest -q -m "not browser"
 	$(BIN)/pytest -q -m browser
 

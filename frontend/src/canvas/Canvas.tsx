@@ -17,6 +17,8 @@ function miniMapColor(n: { data: Record<string, unknown> }): string {
   return "var(--wn-minimap)";
 }
 
+const openNodePanel = () => useEditor.getState().setPanel("node");
+
 export function Canvas() {
   const nodes = useEditor((s) => s.nodes);
   const edges = useEditor((s) => s.edges);
@@ -69,7 +71,7 @@ export function Canvas() {
         onNodeDragStart={beginDrag}
         onSelectionDragStart={beginDrag}
         onSelectionChange={onSelectionChange}
-        onNodeDoubleClick={() => useEditor.getState().setPanel("node")}
+        onNodeClick={openNodePanel}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={multiKeys}

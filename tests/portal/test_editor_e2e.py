@@ -1,0 +1,232 @@
+"""The visual editor end to end in Chromium, against the real server and the embedded model.
+
+Sign in, create an app, clear its starter graph, drag Start, LLM and Answer from the palette,
+connect them, configure the nodes through the panel and the variable picker until the last
+validation issue disappears, then undo/redo, copy/paste, reload (autosaved), run with streamed
+output and a per-node trace, publish twice and restore the older version. Screenshots of the
+key screens land in the test's output folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.portal.server import EMAIL, PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _shot(page: Page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def _node(page: Page, node_id: str) -> Locator:
+    return page.get_by_test_id(f"node-{node_id}")
+
+
+def _drop(page: Page, node_type: str, x: int, y: int) -> None:
+    """Drag a node type from the palette onto the canvas at (x, y) of the pane."""
+    page.get_by_test_id(f"palette-{node_type}").drag_to(
+        page.locator(".react-flow__pane"), target_position={"x": x, "y": y}
+    )
+
+
+def _connect(page: Page, source: str, target: str) -> None:
+    """Drag from the source node's output handle to the target node's input handle."""
+    out = _node(page, source).locator(".react-flow__handle.source").first.bounding_box()
+    into = _node(page, target).locator(".react-flow__handle.target").bounding_box()
+    assert out
+    assert into
+    page.mouse.move(out["x"] + out["width"] / 2, out["y"] + out["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(into["x"] + into["width"] / 2, into["y"] + into["height"] / 2, steps=12)
+    page.mouse.up()
+
+
+def _saved(page: Page) -> None:
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+
+
+def _sign_in(page: Page, url: str) -> None:
+    page.goto(f"{url}/login/")
+    page.fill("#id_username", EMAIL)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{url}/")
+
+
+def _open_new_app(page: Page, url: str, name: str) -> None:
+    page.fill("#new-app-name", name)
+    page.check("input[name=mode][value=chat]")
+    page.click("#new-app-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text(name)
+    page.click("#open-editor")
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+
+
+def _build_graph(page: Page, shots: Path) -> None:
+    """Start → LLM → Answer from the palette, configured through the panel."""
+    pane = page.locator(".react-flow__pane")
+    expect(page.locator(".react-flow__node")).to_have_count(3)  # the starter graph
+    pane.click(position={"x": 400, "y": 600})
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    expect(page.locator(".react-flow__node")).to_have_count(0)
+    _shot(page, shots, "editor-01-empty")
+
+    _drop(page, "start", 120, 250)
+    _drop(page, "llm", 460, 250)
+    _drop(page, "answer", 800, 250)
+    expect(page.locator(".react-flow__node")).to_have_count(3)
+    issues = page.get_by_test_id("issue-list")
+    expect(issues).not_to_have_attribute("data-count", "0")  # unconnected, empty answer
+    _connect(page, "start_1", "llm_1")
+    _connect(page, "llm_1", "answer_1")
+    expect(page.locator(".react-flow__edge")).to_have_count(2)
+
+    # The LLM node: clear its prompt (an issue), then pick sys.query with the variable picker.
+    _node(page, "llm_1").click()
+    panel = page.get_by_test_id("node-panel")
+    expect(panel).to_be_visible()
+    panel.get_by_label("Node title").fill("Writer")
+    page.fill("[id='f-llm_1.system_prompt']", "You answer in one short sentence.")
+    page.fill("[id='f-llm_1.prompt']", "")
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text("prompt")
+    page.get_by_test_id("insert-var-f-llm_1.prompt").click()
+    menu = page.get_by_test_id("var-menu")
+    expect(menu).to_contain_text("sys.query")
+    expect(menu.get_by_test_id("var-option-answer_1.answer")).to_have_count(0)  # downstream
+    _shot(page, shots, "editor-02-variable-picker")
+    menu.get_by_test_id("var-option-sys.query").click()
+    expect(page.locator("[id='f-llm_1.prompt']")).to_have_value("{{#sys.query#}}")
+    expect(page.get_by_test_id("node-issues-llm_1")).to_have_count(0)
+
+    # The Answer node: its text is the LLM's output, picked from the upstream variables.
+    _node(page, "answer_1").click()
+    page.get_by_test_id("insert-var-f-answer_1.answer").click()
+    page.get_by_test_id("var-menu").get_by_test_id("var-option-llm_1.text").click()
+    expect(page.locator("[id='f-answer_1.answer']")).to_have_value("{{#llm_1.text#}}")
+    expect(issues).to_have_attribute("data-count", "0")
+    expect(issues).to_contain_text("No issues")
+    _saved(page)
+    _shot(page, shots, "editor-03-built")
+
+
+def _edit_shortcuts(page: Page) -> None:
+    """Delete + undo/redo, copy/paste, and autosave surviving a reload."""
+    pane = page.locator(".react-flow__pane")
+    _node(page, "llm_1").click()
+    pane.focus()
+    page.keyboard.press("Delete")
+    expect(page.locator(".react-flow__node")).to_have_count(2)
+    expect(page.locator(".react-flow__edge")).to_have_count(0)
+    page.keyboard.press("Control+z")
+    expect(page.locator(".react-flow__node")).to_have_count(3)
+    expect(page.locator(".react-flow__edge")).to_have_count(2)
+    page.keyboard.press("Control+Shift+z")
+    expect(page.locator(".react-flow__node")).to_have_count(2)
+    page.keyboard.press("Control+z")
+    expect(_node(page, "llm_1")).to_contain_text("Writer")
+
+    _node(page, "llm_1").click()
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    expect(_node(page, "llm_2")).to_contain_text("Writer 2")
+    page.keyboard.press("Delete")  # the pasted copy is the selection
+    expect(_node(page, "llm_2")).to_have_count(0)
+    _saved(page)
+    page.reload()
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    expect(page.locator(".react-flow__node")).to_have_count(3)
+    expect(page.locator(".react-flow__edge")).to_have_count(2)
+    expect(_node(page, "llm_1")).to_contain_text("Writer")
+
+
+def _run_chat(page: Page, shots: Path) -> None:
+    """The chat preview streams the answer and lights up every node; a second turn remembers."""
+    page.get_by_test_id("open-run").click()
+    expect(page.get_by_test_id("chat-preview")).to_be_visible()
+    page.get_by_test_id("chat-input").fill("Write one sentence about the sea.")
+    page.get_by_test_id("chat-send").click()
+    bubble = page.get_by_test_id("chat-assistant").last
+    expect(bubble).not_to_have_text("", timeout=60_000)  # the first tokens
+    first = bubble.text_content() or ""
+    expect(_node(page, "llm_1")).to_have_attribute("data-status", re.compile("running|succeeded"))
+    _shot(page, shots, "editor-05-streaming")
+    expect(bubble).to_have_attribute("data-status", "succeeded", timeout=90_000)
+    final = bubble.text_content() or ""
+    assert len(final) > len(first), "the answer arrived in one piece, not streamed"
+    for node_id in ("start_1", "llm_1", "answer_1"):
+        expect(_node(page, node_id)).to_have_attribute("data-status", "succeeded")
+    trace = page.get_by_test_id("chat-trace")
+    trace.locator("summary").click()
+    expect(trace.get_by_test_id("run-trace-llm_1")).to_have_attribute("data-status", "succeeded")
+    _shot(page, shots, "editor-06-run-trace")
+
+    # Debugging one node: the LLM alone with a hand-filled query, then a re-run from Answer.
+    _node(page, "llm_1").click()
+    section = page.get_by_test_id("node-run-section")
+    section.locator("[id='node-input-sys.query']").fill("Say the word blue.")
+    section.get_by_test_id("run-node-button").click()
+    expect(section.get_by_test_id("node-last-run")).to_have_attribute(
+        "data-status", "succeeded", timeout=90_000
+    )
+    _node(page, "answer_1").click()
+    page.get_by_test_id("run-from-here").click()
+    expect(_node(page, "answer_1")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    _shot(page, shots, "editor-07-node-debug")
+
+
+def _publish(page: Page, note: str) -> None:
+    page.get_by_test_id("publish-open").click()
+    page.get_by_test_id("publish-note").fill(note)
+    page.get_by_test_id("publish-confirm").click()
+    expect(page.get_by_test_id("publish-dialog")).to_have_count(0)
+
+
+def _publish_diff_restore(page: Page, shots: Path) -> None:
+    """Publish v1, rename the LLM node, publish v2, compare v1 with the draft, restore v1."""
+    _publish(page, "first cut")
+    _node(page, "llm_1").click()
+    page.get_by_test_id("node-panel").get_by_label("Node title").fill("Poet")
+    _saved(page)
+    _publish(page, "renamed the writer")
+    page.get_by_test_id("open-versions").click()
+    expect(page.get_by_test_id("version-row-2")).to_contain_text("renamed the writer")
+    expect(page.get_by_test_id("version-row-1")).to_contain_text("first cut")
+    page.get_by_test_id("compare-1").click()
+    diff = page.get_by_test_id("diff-view")
+    expect(diff).to_contain_text("Poet")
+    expect(diff).to_contain_text("Writer")
+    _shot(page, shots, "editor-08-version-diff")
+    page.get_by_test_id("restore-1").click()
+    page.get_by_test_id("restore-confirm-button-1").click()
+    expect(_node(page, "llm_1")).to_contain_text("Writer")
+    _saved(page)
+    _shot(page, shots, "editor-09-restored")
+
+
+def test_editor_build_run_publish_and_restore(
+    weft_server: str, page: Page, output_path: str
+) -> None:
+    expect.set_options(timeout=20_000)
+    shots = Path(output_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, weft_server)
+    _open_new_app(page, weft_server, "Editor e2e")
+    expect(page).to_have_url(re.compile(r"/apps/\d+/editor/$"))
+    _build_graph(page, shots)
+    _edit_shortcuts(page)
+    _run_chat(page, shots)
+    _publish_diff_restore(page, shots)
+    page.get_by_test_id("theme-toggle").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    _shot(page, shots, "editor-04-dark")
+    page.get_by_test_id("theme-toggle").click()
+    assert not errors, errors
