@@ -230,3 +230,79 @@ def test_editor_build_run_publish_and_restore(
     _shot(page, shots, "editor-04-dark")
     page.get_by_test_id("theme-toggle").click()
     assert not errors, errors
+
+
+def _new_app_via_api(page: Page, url: str, name: str) -> int:
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    made = page.request.post(
+        f"{url}/api/apps",
+        data={"name": name, "mode": "chat"},
+        headers={"X-CSRFToken": csrf, "Referer": url},
+    )
+    assert made.ok, made.text()
+    return int(made.json()["id"])
+
+
+def _open_editor(page: Page, url: str, app_id: int) -> None:
+    page.goto(f"{url}/apps/{app_id}/editor/")
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+
+
+def _rename(page: Page, node_id: str, title: str) -> None:
+    _node(page, node_id).click()
+    page.get_by_test_id("node-panel").get_by_label("Node title").fill(title)
+
+
+def test_editor_stale_tab_paste_across_apps_branches_and_layout(
+    weft_server: str, page: Page, output_path: str
+) -> None:
+    expect.set_options(timeout=20_000)
+    shots = Path(output_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    _sign_in(page, weft_server)
+    first = _new_app_via_api(page, weft_server, "Two tabs")
+    _open_editor(page, weft_server, first)
+    other = page.context.new_page()
+    _open_editor(other, weft_server, first)
+
+    # Tab A saves; tab B, still on the old revision, is told and offered a reload.
+    _rename(page, "llm", "From A")
+    _saved(page)
+    _rename(other, "llm", "From B")
+    banner = other.get_by_test_id("conflict-banner")
+    expect(banner).to_contain_text("Someone else saved")
+    expect(other.get_by_test_id("save-state")).to_have_attribute("data-state", "conflict")
+    _shot(other, shots, "editor-10-conflict")
+    banner.get_by_role("button").click()
+    expect(_node(other, "llm")).to_contain_text("From A")
+    expect(banner).to_have_count(0)
+    expect(_node(page, "llm")).to_contain_text("From A")  # B's edit never overwrote A's
+
+    # Copy a node in one app and paste it into another.
+    _node(other, "llm").click()
+    other.keyboard.press("Control+c")
+    second = _new_app_via_api(other, weft_server, "Paste target")
+    _open_editor(other, weft_server, second)
+    other.locator(".react-flow__pane").click(position={"x": 50, "y": 50})
+    other.keyboard.press("Control+v")
+    expect(_node(other, "llm_1")).to_contain_text("From A")
+    _saved(other)
+
+    # An if-else node gets one handle per case plus ELSE.
+    _drop(other, "if_else", 300, 500)
+    _node(other, "if_else_1").click()
+    other.get_by_test_id("add-if_else_1.cases").click()
+    branch = _node(other, "if_else_1")
+    expect(branch.locator(".react-flow__handle.source")).to_have_count(2)
+    expect(branch).to_contain_text("CASE_1")
+    expect(branch).to_contain_text("ELSE")
+    _shot(other, shots, "editor-11-if-else")
+
+    # Auto-layout moves nodes and the move is saved.
+    before = _node(other, "if_else_1").bounding_box()
+    other.get_by_test_id("auto-layout").click()
+    other.wait_for_timeout(400)
+    assert _node(other, "if_else_1").bounding_box() != before
+    _saved(other)
+    _shot(other, shots, "editor-12-auto-layout")
+    other.close()

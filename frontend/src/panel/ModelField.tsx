@@ -31,7 +31,7 @@ export function ModelField({ id, value, onChange, disabled }: Props) {
         {!current && <option value={provider}>{provider || "—"} (unknown)</option>}
         {providers.map((p) => (
           <option key={p.name} value={p.name}>
-            {p.name} · {p.kind}
+            {p.name === p.kind ? p.name : `${p.name} · ${p.kind}`}
           </option>
         ))}
       </select>

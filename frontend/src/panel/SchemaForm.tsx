@@ -203,6 +203,21 @@ export function ObjectFields(props: FieldProps) {
   );
 }
 
+/** A new list item: its defaults, and a fresh `<x>_<n>` for an empty `<x>_id` (e.g. case_id). */
+export function newItem(itemSchema: Schema, root: Schema, siblings: unknown[]): unknown {
+  const item = defaultsFor(itemSchema, root);
+  if (!item || typeof item !== "object" || Array.isArray(item)) return item;
+  const out = item as Record<string, unknown>;
+  for (const key of Object.keys(itemSchema.properties ?? {})) {
+    if (!key.endsWith("_id") || out[key] !== "") continue;
+    const taken = new Set(siblings.map((x) => (x as Record<string, unknown> | null)?.[key]));
+    let n = siblings.length + 1;
+    while (taken.has(`${key.slice(0, -3)}_${n}`)) n++;
+    out[key] = `${key.slice(0, -3)}_${n}`;
+  }
+  return out;
+}
+
 function ArrayField(props: FieldProps) {
   const { path, name, root, nodeId, disabled } = props;
   const s = props.schema;
@@ -255,7 +270,7 @@ function ArrayField(props: FieldProps) {
         </div>
       ))}
       {!disabled && (
-        <button type="button" className="btn btn-xs" data-testid={`add-${path}`} onClick={() => props.onChange([...items, defaultsFor(itemSchema, root)])}>
+        <button type="button" className="btn btn-xs" data-testid={`add-${path}`} onClick={() => props.onChange([...items, newItem(itemSchema, root, items)])}>
           + Add {single.toLowerCase()}
         </button>
       )}

@@ -1,0 +1,46 @@
+import { fireEvent, render, screen } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+
+import type { Schema } from "../state/schema";
+import { FieldIssues, newItem, ObjectFields } from "./SchemaForm";
+
+// Shaped like pydantic's schema of the if-else node's config.
+const ifElse: Schema = {
+  type: "object",
+  properties: { cases: { type: "array", items: { $ref: "#/$defs/Case" } } },
+  $defs: {
+    Case: {
+      title: "Case",
+      type: "object",
+      properties: {
+        id: { anyOf: [{ type: "string" }, { type: "null" }], default: null, widget: "hidden" },
+        case_id: { type: "string", minLength: 1 },
+        logical_operator: { enum: ["and", "or"], default: "and", type: "string" },
+      },
+      required: ["case_id"],
+    },
+  },
+};
+
+describe("schema form", () => {
+  it("gives a new list item a fresh id and its defaults", () => {
+    const item = newItem(ifElse.$defs!.Case, ifElse, [{ case_id: "case_2" }]);
+    expect(item).toEqual({ id: null, case_id: "case_3", logical_operator: "and" });
+    expect(newItem(ifElse.$defs!.Case, ifElse, [])).toMatchObject({ case_id: "case_1" });
+  });
+
+  it("renders fields from the schema, hides hidden ones and reports edits", () => {
+    const onChange = vi.fn();
+    render(
+      <FieldIssues.Provider value={{ "n.cases.0.case_id": "String should have at least 1 character" }}>
+        <ObjectFields path="n" name="" schema={ifElse} root={ifElse} value={{ cases: [{ case_id: "", logical_operator: "and" }] }} nodeId="n" required disabled={false} onChange={onChange} />
+      </FieldIssues.Provider>,
+    );
+    expect(screen.getByText("String should have at least 1 character")).toBeTruthy();
+    expect(document.getElementById("f-n.cases.0.id")).toBeNull();
+    fireEvent.change(document.getElementById("f-n.cases.0.case_id")!, { target: { value: "yes" } });
+    expect(onChange).toHaveBeenLastCalledWith({ cases: [{ case_id: "yes", logical_operator: "and" }] });
+    fireEvent.click(screen.getByTestId("add-n.cases"));
+    expect(onChange).toHaveBeenLastCalledWith({ cases: [{ case_id: "", logical_operator: "and" }, { id: null, case_id: "case_2", logical_operator: "and" }] });
+  });
+});
