@@ -25,17 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.portal.server import EMAIL, PASSWORD, weft_server
-
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, api_call, create_app, sign_in
+from tests.portal.server import weft_server
 
 # Records when the N-th node is laid out (React Flow shows a node once it has measured it).
 WATCH_NODES = """
@@ -126,30 +117,12 @@ def big_spec(n: int) -> dict[str, Any]:
     return {"schema_version": 1, "mode": "workflow", "nodes": nodes, "edges": edges}
 
 
-def sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", EMAIL)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-
-
 def make_app(page: Page, url: str, n: int) -> int:
     """Create a workflow app through the API and save an n-node draft into it."""
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    headers = {"X-CSRFToken": csrf, "Referer": url}
-    made = page.request.post(
-        f"{url}/api/apps", data={"name": f"Bench {n} nodes", "mode": "workflow"}, headers=headers
-    )
-    assert made.ok, made.text()
-    app_id = int(made.json()["id"])
-    draft = page.request.get(f"{url}/api/apps/{app_id}/draft").json()
-    saved = page.request.put(
-        f"{url}/api/apps/{app_id}/draft",
-        data={"spec": big_spec(n), "revision": draft["revision"]},
-        headers=headers,
-    )
-    assert saved.ok, saved.text()
+    app_id = create_app(page, url, f"Bench {n} nodes", "workflow")
+    draft = api_call(page, url, "GET", f"/apps/{app_id}/draft")
+    body = {"spec": big_spec(n), "revision": draft["revision"]}
+    api_call(page, url, "PUT", f"/apps/{app_id}/draft", body)
     return app_id
 
 
@@ -207,7 +180,7 @@ def main() -> None:
         weft_server(Path(tmp)) as url,
         sync_playwright() as pw,
     ):
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
         sign_in(page, url)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.portal.server import EMAIL, PASSWORD
+from tests.portal.browser import create_app, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -49,14 +49,6 @@ def _connect(page: Page, source: str, target: str) -> None:
 
 def _saved(page: Page) -> None:
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
-
-
-def _sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", EMAIL)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{url}/")
 
 
 def _open_new_app(page: Page, url: str, name: str) -> None:
@@ -218,7 +210,7 @@ def test_editor_build_run_publish_and_restore(
     shots.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _sign_in(page, weft_server)
+    sign_in(page, weft_server)
     _open_new_app(page, weft_server, "Editor e2e")
     expect(page).to_have_url(re.compile(r"/apps/\d+/editor/$"))
     _build_graph(page, shots)
@@ -230,17 +222,6 @@ def test_editor_build_run_publish_and_restore(
     _shot(page, shots, "editor-04-dark")
     page.get_by_test_id("theme-toggle").click()
     assert not errors, errors
-
-
-def _new_app_via_api(page: Page, url: str, name: str) -> int:
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    made = page.request.post(
-        f"{url}/api/apps",
-        data={"name": name, "mode": "chat"},
-        headers={"X-CSRFToken": csrf, "Referer": url},
-    )
-    assert made.ok, made.text()
-    return int(made.json()["id"])
 
 
 def _open_editor(page: Page, url: str, app_id: int) -> None:
@@ -259,8 +240,8 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     expect.set_options(timeout=20_000)
     shots = Path(output_path)
     shots.mkdir(parents=True, exist_ok=True)
-    _sign_in(page, weft_server)
-    first = _new_app_via_api(page, weft_server, "Two tabs")
+    sign_in(page, weft_server)
+    first = create_app(page, weft_server, "Two tabs")
     _open_editor(page, weft_server, first)
     other = page.context.new_page()
     _open_editor(other, weft_server, first)
@@ -281,7 +262,7 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     # Copy a node in one app and paste it into another.
     _node(other, "llm").click()
     other.keyboard.press("Control+c")
-    second = _new_app_via_api(other, weft_server, "Paste target")
+    second = create_app(other, weft_server, "Paste target")
     _open_editor(other, weft_server, second)
     other.locator(".react-flow__pane").click(position={"x": 50, "y": 50})
     other.keyboard.press("Control+v")

@@ -3,7 +3,8 @@
 import { useEffect, useRef, useState } from "react";
 
 import { useEditor } from "../state/store";
-import { publishDraft, type Issue } from "./store";
+import type { Issue } from "../api/types";
+import { publishDraft } from "./store";
 import "./versions.css";
 
 export const NOTE_MAX = 500;

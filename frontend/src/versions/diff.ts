@@ -1,39 +1,13 @@
 // The version diff (GET /api/apps/{id}/versions/{n}/diff) grouped and worded for the versions
 // panel. Pure functions, tested in diff.test.ts.
+import type { components } from "../api/schema";
 
-export interface DiffNode {
-  id: string;
-  type: string;
-  title: string;
-}
-
-export interface FieldChange {
-  path: string;
-  before?: unknown;
-  after?: unknown;
-}
-
-export interface DiffNodeChange extends DiffNode {
-  changes: FieldChange[];
-}
-
-export interface DiffEdge {
-  source: string;
-  source_handle: string;
-  target: string;
-  target_handle: string;
-}
-
-/** The API's VersionDiffOut: from version `from_version` to version `to` ("3") or "draft". */
-export interface VersionDiff {
-  from_version: number;
-  to: string;
-  nodes_added: DiffNode[];
-  nodes_removed: DiffNode[];
-  nodes_changed: DiffNodeChange[];
-  edges_added: DiffEdge[];
-  edges_removed: DiffEdge[];
-}
+// The API's shapes, from the generated OpenAPI types: from version `from_version` to `to`.
+export type DiffNode = components["schemas"]["DiffNodeOut"];
+export type FieldChange = components["schemas"]["FieldChangeOut"];
+export type DiffNodeChange = components["schemas"]["DiffNodeChangeOut"];
+export type DiffEdge = components["schemas"]["DiffEdgeOut"];
+export type VersionDiff = components["schemas"]["VersionDiffOut"];
 
 export type Tone = "added" | "removed" | "changed";
 

@@ -3,17 +3,10 @@
 import { create } from "zustand";
 
 import { api, ApiFailure } from "../api/client";
-import type { Version } from "../api/types";
+import type { Issue, Version } from "../api/types";
 import { useEditor } from "../state/store";
 import { loadDraft, saveNow } from "../state/sync";
 import type { VersionDiff } from "./diff";
-
-export interface Issue {
-  code: string;
-  message: string;
-  node_id?: string | null;
-  field?: string | null;
-}
 
 interface VersionsState {
   list: Version[] | null;

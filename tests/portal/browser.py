@@ -1,0 +1,44 @@
+"""Chromium helpers shared by the browser tests and bench/editor.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+from tests.portal.server import EMAIL, PASSWORD
+
+# Debian's Chromium (Playwright never downloads a browser on these machines).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def sign_in(page: Page, url: str) -> None:
+    """Sign in as the demo admin through the login form."""
+    page.goto(f"{url}/login/")
+    page.fill("#id_username", EMAIL)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
+def api_call(page: Page, url: str, method: str, path: str, data: Any = None) -> Any:
+    """Call the editor's JSON API with the page's session and CSRF token; returns the JSON."""
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    headers = {"X-CSRFToken": csrf, "Referer": url}
+    response = page.request.fetch(f"{url}/api{path}", method=method, data=data, headers=headers)
+    assert response.ok, f"{method} {path}: {response.status} {response.text()}"
+    return response.json()
+
+
+def create_app(page: Page, url: str, name: str, mode: str = "chat") -> int:
+    """Create an app (with its starter draft) through the API; returns its id."""
+    return int(api_call(page, url, "POST", "/apps", {"name": name, "mode": mode})["id"])
