@@ -80,9 +80,10 @@ test-services: setup
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/weft REDIS_URL=redis://127.0.0.1:6379/0 \
 	  $(BIN)/pytest -q -m services
 
-bench: setup
+bench: setup browsers frontend
 	$(BIN)/python bench/engine.py --quick
 	$(BIN)/python bench/embedded.py --quick
+	$(BIN)/python bench/editor.py --quick
 
 clean:
 	rm -rf $(VENV) var

@@ -113,7 +113,8 @@ def big_spec(n: int) -> dict[str, Any]:
             "position": {"x": 300 + (len(nodes) // rows + 1) * 300, "y": rows * 60},
         }
     )
-    edges += [{"source": c, "target": "end"} for c in prev_column]
+    leaves = {n["id"] for n in nodes[:-1]} - {e["source"] for e in edges}
+    edges += [{"source": leaf, "target": "end"} for leaf in sorted(leaves)]
     return {"schema_version": 1, "mode": "workflow", "nodes": nodes, "edges": edges}
 
 
