@@ -124,6 +124,28 @@ def _edit_shortcuts(page: Page) -> None:
     page.keyboard.press("Control+z")
     expect(_node(page, "llm_1")).to_contain_text("Writer")
 
+    # Shift-drag a box around Start and the LLM: both are selected and deleted together.
+    first = _node(page, "start_1").bounding_box()
+    second = _node(page, "llm_1").bounding_box()
+    assert first
+    assert second
+    pane.click(position={"x": 30, "y": 30})
+    page.keyboard.down("Shift")
+    page.mouse.move(first["x"] - 6, min(first["y"], second["y"]) - 20)
+    page.mouse.down()
+    page.mouse.move(
+        second["x"] + second["width"] + 20,
+        max(first["y"] + first["height"], second["y"] + second["height"]) + 20,
+        steps=12,
+    )
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    expect(page.locator(".react-flow__node.selected")).to_have_count(2)
+    page.keyboard.press("Delete")
+    expect(page.locator(".react-flow__node")).to_have_count(1)
+    page.keyboard.press("Control+z")
+    expect(page.locator(".react-flow__node")).to_have_count(3)
+
     _node(page, "llm_1").click()
     page.keyboard.press("Control+c")
     page.keyboard.press("Control+v")

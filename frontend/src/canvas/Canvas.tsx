@@ -4,7 +4,7 @@ import { useCallback, type DragEvent } from "react";
 
 import { connectionProblem } from "../state/graph";
 import { useEditor } from "../state/store";
-import { nodeTypes } from "./nodeTypes";
+import { nodeTypes } from "../nodes";
 
 export const DRAG_MIME = "application/x-weft-node-type";
 

@@ -5,7 +5,7 @@ import { memo } from "react";
 
 import type { WNode } from "../state/graph";
 import { useEditor } from "../state/store";
-import { formatMs, handleLabel } from "./labels";
+import { formatMs, handleLabel } from "../canvas/labels";
 
 const STATUS_ICON: Record<string, string> = { running: "◌", succeeded: "✓", failed: "✕", skipped: "–" };
 

@@ -1,0 +1,74 @@
+import { ReactFlow, ReactFlowProvider } from "@xyflow/react";
+import { cleanup, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import type { NodeTypeInfo } from "../api/types";
+import { specToGraph } from "../state/graph";
+import { idleRun } from "../state/run";
+import { useEditor } from "../state/store";
+import { nodeTypes } from ".";
+
+const types = {
+  start: { type: "start", title: "Start", category: "io", accepts_input: false },
+  if_else: { type: "if_else", title: "If / else", category: "logic", accepts_input: true },
+} as unknown as Record<string, NodeTypeInfo>;
+
+function draw() {
+  const { nodes } = specToGraph({
+    mode: "workflow",
+    nodes: [
+      { id: "start", type: "start", title: "Start" },
+      { id: "branch", type: "if_else", title: "Route" },
+    ],
+    edges: [],
+  });
+  return render(
+    <ReactFlowProvider>
+      <div style={{ width: 800, height: 600 }}>
+        <ReactFlow nodes={nodes} edges={[]} nodeTypes={nodeTypes} />
+      </div>
+    </ReactFlowProvider>,
+  );
+}
+
+afterEach(cleanup);
+
+beforeEach(() => {
+  useEditor.setState({
+    types,
+    run: idleRun,
+    report: {
+      issues: [{ code: "bad_config", message: "cases: at least one", node_id: "branch", field: "cases" }],
+      nodes: {
+        start: { handles: ["source"], outputs: { city: "string" }, references: [] },
+        branch: { handles: ["case_1", "false"], outputs: { result: "boolean" }, references: [] },
+      },
+      globals: {},
+    },
+    nodeIssues: { branch: [{ code: "bad_config", message: "cases: at least one", node_id: "branch", field: "cases" }] },
+  });
+});
+
+describe("canvas node", () => {
+  it("draws one source handle per reported handle, labelled, and an input only where allowed", () => {
+    draw();
+    const branch = screen.getByTestId("node-branch");
+    expect(branch.querySelectorAll(".react-flow__handle.source")).toHaveLength(2);
+    expect(branch.textContent).toContain("CASE_1");
+    expect(branch.textContent).toContain("ELSE");
+    expect(branch.querySelectorAll(".react-flow__handle.target")).toHaveLength(1);
+    const start = screen.getByTestId("node-start");
+    expect(start.querySelectorAll(".react-flow__handle.target")).toHaveLength(0);
+    expect(start.textContent).toContain("city");
+  });
+
+  it("shows the node's issue count and its run status", () => {
+    useEditor.setState({
+      run: { ...idleRun, nodes: { start: { status: "succeeded", index: 1, inputs: {}, outputs: {}, text: "", elapsedMs: 12, promptTokens: 0, completionTokens: 0, attempts: 1 } } },
+    });
+    draw();
+    expect(screen.getByTestId("node-issues-branch").textContent).toBe("1");
+    expect(screen.getByTestId("node-start").dataset.status).toBe("succeeded");
+    expect(screen.getByTestId("node-status-start").textContent).toContain("12 ms");
+  });
+});
