@@ -11,12 +11,10 @@ cancelled), `default_value` succeeds with the node's default outputs, `fail_bran
 `error_message`/`error_type` on the "fail-branch" handle. Setting `RunContext.cancel` stops the
 run: running nodes are cancelled and the run finishes "stopped".
 
-Seeding (re-running from a node): `RunContext.seed` gives nodes that count as finished before
-the run starts, with the outputs and handle of an earlier run (handle None: it was skipped). They
-emit no events; their edges resolve by the same join rule, so an untaken if-else branch stays
-skipped and a join waits only for the nodes that run again. The seed must hold every ancestor
-of each seeded node. A seed for a node id not in the graph only provides values (the inputs of
-a one-node graph from `compile_node`).
+Seeding (re-running from a node, see `runtime._seed`): `RunContext.seed` gives nodes that count
+as finished before the run starts, with an earlier run's outputs and handle; they emit no
+events. The seed must hold every ancestor of each seeded node. A seed for a node id not in the
+graph only provides values (the inputs of a one-node graph from `compile_node`).
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from typing import Any
 
 from runtime._events import factory
 from runtime._plan import NodePlan
+from runtime._seed import check_seed, seed_run
 from runtime._streaming import AnswerStream
 from runtime._timeout import run_with_timeout
 from runtime.compile import CompiledGraph
@@ -51,7 +50,7 @@ from runtime.llm.protocol import ChatMessage, ModelResolver
 from runtime.nodes.base import Delta, Done, NodeContext
 from runtime.nodes.start import StartNode
 from runtime.spec import FAIL_BRANCH_HANDLE
-from runtime.variables import VariablePool, to_text
+from runtime.variables import VariablePool
 
 _now = datetime.now
 _node_started = factory(NodeStarted)
@@ -127,7 +126,7 @@ class _Run:
             for src in s.sources():
                 self.routes.setdefault(src, []).append(s)
         if ctx.seed:
-            _check_seed(graph, ctx.seed)
+            check_seed(graph, ctx.seed)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -157,7 +156,7 @@ class _Run:
         self.emit(_run_started, inputs=dict(self.ctx.inputs))
         watcher = loop.create_task(self._watch_cancel())
         seed = self.ctx.seed
-        ready = self._seed(seed) if seed else []
+        ready = seed_run(self, seed) if seed else []
         if self.g.start_id not in seed:
             self.spawn(self.g.start_id, None)
         for node_id, pred in ready:
@@ -269,52 +268,6 @@ class _Run:
         if self.left == 0:
             self.stop("succeeded")
         return ready
-
-    def _seed(
-        self, seed: Mapping[str, tuple[Mapping[str, Any], str | None]]
-    ) -> list[tuple[str, str]]:
-        """Count the seeded nodes as finished, without events; return the nodes now ready."""
-        plans, remaining, taken, pool = self.g.plans, self.remaining, self.taken, self.pool
-        for node_id, (outputs, _) in seed.items():
-            if node_id not in plans:
-                pool.set_outputs(node_id, outputs)  # a value, not a node of this graph
-            elif node_id in self.streams:
-                self.streams[node_id].finish(None)  # a reused answer node shows nothing new
-        ready: list[tuple[str, str]] = []
-        for node_id in (n for gen in self.g.generations for n in gen if n in seed):
-            outputs, handle = seed[node_id]
-            self.left -= 1
-            if handle is not None:
-                pool.set_outputs(node_id, outputs)
-                self._seeded_output(plans[node_id], outputs)
-            for edge_handle, target in plans[node_id].successors:
-                if target in seed:
-                    continue
-                if edge_handle == handle:
-                    taken[target] += 1
-                remaining[target] -= 1
-                if remaining[target] == 0:
-                    if taken[target]:
-                        ready.append((target, node_id))
-                    else:
-                        self.emit(_node_skipped, node_id=target, node_type=plans[target].type_id)
-                        ready += self._resolve(target, None)
-        if self.left == 0:
-            self.stop("succeeded")
-        return ready
-
-    def _seeded_output(self, plan: NodePlan, outputs: Mapping[str, Any]) -> None:
-        """What a finished node adds to the run's result and to the answers that stream it."""
-        if plan.type_id == "end":
-            self.end_outputs.update(outputs)
-        elif plan.type_id == "answer":
-            self.answer.append(to_text(outputs.get("answer")))
-        node_id = plan.node_id
-        for stream in self.routes.get(node_id, ()):
-            for port in sorted({sel[1] for sel in stream.plan.streamable if sel[0] == node_id}):
-                text = to_text(outputs.get(port))
-                self.chunks(stream.plan.answer_id, stream.on_delta(node_id, port, text))
-            self.chunks(stream.plan.answer_id, stream.on_done(node_id))
 
     # -- one node -----------------------------------------------------------------------------
 
@@ -438,11 +391,3 @@ class _Run:
         )
         self.error = (code, str(exc) or code, node_id)
         self.stop("failed")
-
-
-def _check_seed(graph: CompiledGraph, seed: Mapping[str, Any]) -> None:
-    """Refuse a seed that leaves out an ancestor of a seeded node (it would run twice)."""
-    for node_id in seed:
-        for src, _ in graph.predecessors.get(node_id, ()):
-            if src not in seed:
-                raise ValueError(f"seeded node {node_id} needs its predecessor {src} seeded too")
