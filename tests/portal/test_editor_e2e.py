@@ -167,12 +167,14 @@ def _run_chat(page: Page, shots: Path) -> None:
     page.get_by_test_id("chat-input").fill("Write one sentence about the sea.")
     page.get_by_test_id("chat-send").click()
     bubble = page.get_by_test_id("chat-assistant").last
-    expect(bubble).not_to_have_text("", timeout=60_000)  # the first tokens
-    first = bubble.text_content() or ""
+    # The first tokens are shown while the run is still going (the caret follows the text).
+    expect(bubble.locator(".run-caret")).to_have_count(1, timeout=60_000)
+    first = bubble.locator(".chat-bubble").text_content() or ""
     expect(_node(page, "llm_1")).to_have_attribute("data-status", re.compile("running|succeeded"))
     _shot(page, shots, "editor-05-streaming")
     expect(bubble).to_have_attribute("data-status", "succeeded", timeout=90_000)
-    final = bubble.text_content() or ""
+    final = bubble.locator(".chat-bubble").text_content() or ""
+    assert first.strip()
     assert len(final) > len(first), "the answer arrived in one piece, not streamed"
     for node_id in ("start_1", "llm_1", "answer_1"):
         expect(_node(page, node_id)).to_have_attribute("data-status", "succeeded")
