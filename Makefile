@@ -19,19 +19,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.tx
 
 setup: $(VENV)/.installed
 
-# The editor (frontend/): npm ci from the lock file, then Vite builds it into static/dist/editor.
+# The editor (frontend/): npm ci from the lock file, then Vite builds it into static/dist/web.
 NODE_STAMP := frontend/node_modules/.installed
-EDITOR_JS := static/dist/editor/editor.js
+WEB_JS := static/dist/web/editor.js
 FRONTEND_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/vite.config.ts frontend/tsconfig.json
 
 $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(EDITOR_JS): $(NODE_STAMP) $(FRONTEND_SRC)
+$(WEB_JS): $(NODE_STAMP) $(FRONTEND_SRC)
 	cd frontend && npm run build --silent
 
-frontend: $(EDITOR_JS)
+frontend: $(WEB_JS)
 
 # TypeScript types of the editor API, generated from its OpenAPI document.
 schema: setup $(NODE_STAMP)

@@ -2,21 +2,22 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
-// Built into Django's static dir with fixed names; the editor template adds a version query.
+// Built into Django's static dir with fixed names (one per page: the editor, the training panel);
+// the templates add a version query.
 export default defineConfig({
   plugins: [react()],
-  base: "/static/dist/editor/",
+  base: "/static/dist/web/",
   build: {
-    outDir: "../static/dist/editor",
+    outDir: "../static/dist/web",
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 1200,
     rollupOptions: {
-      input: "src/main.tsx",
+      input: { editor: "src/main.tsx", training: "src/training/main.tsx" },
       output: {
-        entryFileNames: "editor.js",
-        chunkFileNames: "[name].js",
-        assetFileNames: "editor[extname]",
+        entryFileNames: "[name].js",
+        chunkFileNames: "shared-[name].js",
+        assetFileNames: "[name][extname]",
       },
     },
   },

@@ -22,6 +22,7 @@ urlpatterns = [
     path("apps/new/", views.new_app, name="new-app"),
     path("apps/<int:app_id>/", views.app_page, name="app"),
     path("apps/<int:app_id>/editor/", views.editor_page, name="editor"),
+    path("training/", views.training_page, name="training"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

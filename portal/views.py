@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from builder.actions.workflows import do_create_app
 from builder.errors import ApiError
 from builder.models import App, Run, Workflow
-from portal.editor_assets import editor_asset_version
 from portal.members import (
     MemberError,
     MemberForbiddenError,
@@ -29,7 +28,8 @@ from portal.members import (
     list_member_rows,
 )
 from portal.models import Membership, Role
-from portal.workspaces import SESSION_KEY, get_membership
+from portal.web_assets import web_asset_version
+from portal.workspaces import SESSION_KEY, get_current_membership, get_membership
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -108,15 +108,29 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
 @login_required
 @ensure_csrf_cookie
 def editor_page(request: HttpRequest, app_id: int) -> HttpResponse:
-    """The visual workflow editor (a React app built by Vite into static/dist/editor)."""
+    """The visual workflow editor (a React app built by Vite into static/dist/web)."""
     app, role = _app_for(request, app_id)
     context = {
         "app": app,
         "can_edit": role != Role.VIEWER,
-        "asset_version": editor_asset_version(),
+        "asset_version": web_asset_version("editor"),
         "email": request.user.email,  # type: ignore[union-attr]  # login_required
     }
     return render(request, "portal/editor.html", context)
+
+
+@login_required
+@ensure_csrf_cookie
+def training_page(request: HttpRequest) -> HttpResponse:
+    """The training panel: datasets, LoRA jobs with live curves, adapters (a React page)."""
+    membership = get_current_membership(request)
+    if membership is None:
+        return redirect("home")
+    context = {
+        "can_edit": membership.allows(Role.EDITOR),
+        "asset_version": web_asset_version("training"),
+    }
+    return render(request, "portal/training.html", context)
 
 
 @login_required

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from portal import editor_assets
+from portal import web_assets
 
 pytestmark = pytest.mark.django_db
 
@@ -15,21 +15,21 @@ def test_editor_page_mounts_the_built_editor_for_members(
     client_for: Any, owner: Any, make_app: Any, tmp_path: Any, monkeypatch: Any
 ) -> None:
     (tmp_path / "editor.js").write_text("//")
-    monkeypatch.setattr(editor_assets, "EDITOR_DIR", tmp_path)
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
     app, _ = make_app(owner, slug="ed")
     response = client_for(owner).get(f"/apps/{app.pk}/editor/")
     html = response.content.decode()
     assert response.status_code == 200
     assert f'data-app-id="{app.pk}"' in html
     assert 'data-can-edit="1"' in html
-    assert "dist/editor/editor.js?v=" in html
+    assert "dist/web/editor.js?v=" in html
     assert "csrftoken" in response.cookies  # the editor's API calls need the CSRF cookie
 
 
 def test_editor_page_says_how_to_build_when_the_bundle_is_missing(
     client_for: Any, owner: Any, make_app: Any, tmp_path: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(editor_assets, "EDITOR_DIR", tmp_path)
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
     app, _ = make_app(owner, slug="ed")
     html = client_for(owner).get(f"/apps/{app.pk}/editor/").content.decode()
     assert "make run" in html
