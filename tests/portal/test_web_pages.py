@@ -1,4 +1,4 @@
-"""The editor's page: mounts the built React app for members, hides apps of other workspaces."""
+"""The React pages (editor, training panel): mounted for members, hidden from outsiders."""
 
 from __future__ import annotations
 
@@ -50,3 +50,22 @@ def test_app_page_links_to_the_editor(client_for: Any, owner: Any, make_app: Any
     app, _ = make_app(owner, slug="ed")
     html = client_for(owner).get(f"/apps/{app.pk}/").content.decode()
     assert f'href="/apps/{app.pk}/editor/"' in html
+
+
+def test_training_page_mounts_the_panel_for_members(
+    client_for: Any, owner: Any, make_member: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    (tmp_path / "training.js").write_text("//")
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
+    html = client_for(owner).get("/training/").content.decode()
+    assert 'id="weft-training"' in html
+    assert 'data-can-edit="1"' in html
+    assert "dist/web/training.js?v=" in html
+    viewer = make_member("viewer", workspace=owner.workspace)
+    assert 'data-can-edit="0"' in client_for(viewer).get("/training/").content.decode()
+
+
+def test_training_page_needs_a_sign_in(client: Any) -> None:
+    response = client.get("/training/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
