@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import importlib.util
 import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,7 @@ class EmbeddedEngine:
 
         from runtime.llm._attention import install
         from runtime.llm._batcher import Batcher
+        from runtime.llm._rows import pad_single_rows
 
         self.model_id = model_id
         self.threads = threads or default_threads()
@@ -74,9 +77,11 @@ class EmbeddedEngine:
         model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
         model.eval()
         batched = install(model)  # without row-wise attention, fall back to one row at a time
+        pad_single_rows(model)
         self.context_length = int(getattr(model.config, "max_position_embeddings", 0) or 2048)
         self.default_max_tokens = default_max_tokens
         self._adapters: dict[str, str] = {}
+        self._adapters_lock = threading.RLock()  # one adapter change at a time
         eos = _eos_ids(self.tokenizer, model)
         self._batcher = Batcher(model, eos, self.threads, max_batch if batched else 1)
 
@@ -111,8 +116,18 @@ class EmbeddedEngine:
         adapters = [ModelInfo(id=n, parent=self.model_id) for n in self._adapters]
         return [base, *adapters]
 
+    @property
+    def adapters(self) -> dict[str, str]:
+        """The loaded LoRA adapters: name → folder."""
+        return dict(self._adapters)
+
     async def load_adapter(self, name: str, path: str | Path) -> None:
-        """Load a LoRA adapter folder (needs peft); requests pick it by `model=name`."""
+        """Load a LoRA adapter folder (needs peft); requests pick it by `model=name`.
+
+        Loading a name again with the same folder does nothing; with another folder, the new
+        adapter replaces the old one. Rows of one batch may each use a different adapter (or
+        none): peft applies each row's own LoRA weights, so batched output equals solo output.
+        """
         await asyncio.to_thread(self._load_adapter, name, Path(path))
 
     async def unload_adapter(self, name: str) -> None:
@@ -181,27 +196,48 @@ class EmbeddedEngine:
         return ids
 
     def _load_adapter(self, name: str, path: Path) -> None:
-        try:
-            from peft import PeftModel
-        except ImportError as exc:
+        if importlib.util.find_spec("peft") is None:
             raise ModelNotFoundError(
                 "LoRA adapters need the optional package peft (pip install peft)"
-            ) from exc
+            )
         if not (path / "adapter_config.json").is_file():
             raise ModelNotFoundError(f"no LoRA adapter (adapter_config.json) in {path}")
         batcher = self._batcher
+        with self._adapters_lock:
+            loaded = self._adapters.get(name)
+            if loaded == str(path):
+                return
+            if loaded is not None:
+                self._detach_adapter(name)
+            self._attach_adapter(batcher, name, path)
+
+    def _attach_adapter(self, batcher: Any, name: str, path: Path) -> None:
+        from peft import PeftModel
+
+        from runtime.llm._rows import pad_single_rows
+
+        # Adapter weights stay in the base model's dtype (peft would upcast them to float32):
+        # float32 matmuls pick kernels by row count, so a row's LoRA output would then depend on
+        # how many rows of the batch share its adapter, and batched output would drift from solo.
         with batcher.lock:
             if isinstance(batcher.model, PeftModel):
-                batcher.model.load_adapter(str(path), adapter_name=name)
+                batcher.model.load_adapter(
+                    str(path), adapter_name=name, autocast_adapter_dtype=False
+                )
             else:
                 batcher.model = PeftModel.from_pretrained(
-                    batcher.model, str(path), adapter_name=name
+                    batcher.model, str(path), adapter_name=name, autocast_adapter_dtype=False
                 )
             batcher.model.eval()
+            pad_single_rows(batcher.model)  # the adapter's own layers too
             batcher.adapters_active = True
         self._adapters[name] = str(path)
 
     def _unload_adapter(self, name: str) -> None:
+        with self._adapters_lock:
+            self._detach_adapter(name)
+
+    def _detach_adapter(self, name: str) -> None:
         if name not in self._adapters:
             raise ModelNotFoundError(f"adapter {name!r} is not loaded")
         batcher = self._batcher
