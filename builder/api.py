@@ -353,15 +353,17 @@ def revoke_key(request: HttpRequest, app_id: int, key_id: int) -> tuple[int, Non
 def list_providers(request: HttpRequest, workspace_id: int | None = None) -> list[dict[str, Any]]:
     """Model providers the workspace's LLM nodes can use."""
     workspace = require_workspace(request, workspace_id, Role.VIEWER)
+    models = WorkspaceModels.for_workspace(workspace.pk)
     rows = {p.name: p for p in ModelProvider.objects.filter(workspace=workspace)}
     return [
         {
             "name": p.name,
             "kind": p.kind,
             "models": list(p.models),
+            "labels": dict(p.labels),
             "base_url": rows[p.name].base_url if p.name in rows else None,
         }
-        for p in WorkspaceModels(rows).list_providers()
+        for p in models.list_providers()
     ]
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -22,6 +23,13 @@ from runtime.errors import ModelNotFoundError
 from runtime.llm.openai_compat import OpenAICompatibleClient
 from runtime.llm.protocol import ChatChunk, ChatModel, ChatRequest, ModelInfo
 from runtime.llm.vllm import VLLMClient
+from training.adapters import (
+    EMBEDDED_BASE,
+    AdapterModels,
+    AdapterRef,
+    adapter_labels,
+    list_workspace_adapters,
+)
 
 EMBEDDED = "embedded"
 VLLM = "vllm"
@@ -67,6 +75,21 @@ class LazyEmbeddedModel:
         engine = await self._engine_async()
         return await engine.list_models()
 
+    @property
+    def adapters(self) -> dict[str, str]:
+        """The LoRA adapters the engine has loaded (none before it is loaded)."""
+        return dict(getattr(self._engine, "adapters", {}))
+
+    async def load_lora_adapter(self, name: str, path: str) -> None:
+        """Load a LoRA adapter into the engine (loading the engine first if needed)."""
+        engine: Any = await self._engine_async()
+        await engine.load_adapter(name, path)
+
+    async def unload_lora_adapter(self, name: str) -> None:
+        """Unload a LoRA adapter from the engine."""
+        engine: Any = await self._engine_async()
+        await engine.unload_adapter(name)
+
 
 def _cached(key: tuple[object, ...], build: Callable[[], ChatModel]) -> ChatModel:
     with _clients_lock:
@@ -83,17 +106,19 @@ def get_embedded_model() -> ChatModel:
     """The embedded model: a shared serve_model server when WEFT_EMBEDDED_URL is set."""
     if settings.WEFT_EMBEDDED_URL:
         url = settings.WEFT_EMBEDDED_URL
-        return _cached(("embedded-url", url), lambda: OpenAICompatibleClient(base_url=url))
+        # serve_model speaks vLLM's adapter endpoints too, so adapters load there on demand
+        return _cached(("embedded-url", url), lambda: VLLMClient(base_url=url))
     return _embedded
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderInfo:
-    """A provider as the node model picker lists it."""
+    """A provider as the node model picker lists it (labels: model id → display name)."""
 
     name: str
     kind: str
     models: tuple[str, ...]
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 # Provider edits made in another process reach running servers within this many seconds.
@@ -113,39 +138,68 @@ def forget_workspace_models(workspace_id: int) -> None:
 
 
 class WorkspaceModels:
-    """The ModelResolver a run gets: provider name → client, scoped to one workspace."""
+    """The ModelResolver a run gets: provider name → client, scoped to one workspace.
 
-    def __init__(self, rows: dict[str, ModelProvider]) -> None:
+    The workspace's trained adapters are models too: those trained on the embedded model are
+    served by the embedded provider, and vLLM providers serve every adapter (`manage.py
+    vllm_command` prints how to start vLLM with them). Either loads an adapter on first use.
+    """
+
+    def __init__(self, rows: dict[str, ModelProvider], adapters: Sequence[AdapterRef] = ()) -> None:
         self._rows = rows
+        self._adapters = tuple(adapters)
 
     @classmethod
     def for_workspace(cls, workspace_id: int) -> WorkspaceModels:
-        """Load the workspace's provider rows (one query)."""
+        """Load the workspace's provider rows and adapters (two queries)."""
         rows = {p.name: p for p in ModelProvider.objects.filter(workspace_id=workspace_id)}
-        return cls(rows)
+        return cls(rows, list_workspace_adapters(workspace_id))
 
     def get(self, provider: str) -> ChatModel:
         """The client for `provider`; ModelNotFoundError names the missing provider."""
         row = self._rows.get(provider)
         if row is not None:
             build = VLLMClient if row.kind == ProviderKind.VLLM else OpenAICompatibleClient
-            return _cached(
+            client = _cached(
                 ("row", row.pk, row.updated_at),
                 lambda: build(
                     base_url=row.base_url, api_key=decrypt(row.api_key_encrypted) or None
                 ),
             )
+            return self._with_adapters(client, row.kind == ProviderKind.VLLM, everything=True)
         if provider == EMBEDDED:
-            return get_embedded_model()
+            return self._with_adapters(get_embedded_model(), True, everything=False)
         if provider == VLLM and settings.VLLM_BASE_URL:
             url, key = settings.VLLM_BASE_URL, settings.VLLM_API_KEY or None
-            return _cached(("vllm-env", url), lambda: VLLMClient(base_url=url, api_key=key))
+            client = _cached(("vllm-env", url), lambda: VLLMClient(base_url=url, api_key=key))
+            return self._with_adapters(client, True, everything=True)
         raise ModelNotFoundError(f"model provider {provider!r} is not configured")
 
+    def _adapters_for(self, everything: bool) -> tuple[AdapterRef, ...]:
+        if everything:
+            return self._adapters
+        return tuple(a for a in self._adapters if a.base_model == EMBEDDED_BASE)
+
+    def _with_adapters(self, client: ChatModel, serves: bool, *, everything: bool) -> ChatModel:
+        adapters = self._adapters_for(everything) if serves else ()
+        return AdapterModels(client, adapters) if adapters else client
+
     def list_providers(self) -> list[ProviderInfo]:
-        """Every provider the workspace can use, built-ins first."""
-        found = [ProviderInfo(EMBEDDED, "embedded", (EMBEDDED_MODEL_NAME,))]
+        """Every provider the workspace can use, built-ins first, adapters after base models."""
+        found = [self._info(EMBEDDED, "embedded", (EMBEDDED_MODEL_NAME,), everything=False)]
         if settings.VLLM_BASE_URL:
-            found.append(ProviderInfo(VLLM, "vllm", ()))
-        found += [ProviderInfo(r.name, r.kind, tuple(r.model_names)) for r in self._rows.values()]
+            found.append(self._info(VLLM, "vllm", (), everything=True))
+        for r in self._rows.values():
+            if r.kind == ProviderKind.VLLM:
+                found.append(self._info(r.name, r.kind, tuple(r.model_names), everything=True))
+            else:
+                found.append(ProviderInfo(r.name, r.kind, tuple(r.model_names)))
         return found
+
+    def _info(
+        self, name: str, kind: str, models: tuple[str, ...], *, everything: bool
+    ) -> ProviderInfo:
+        adapters = self._adapters_for(everything)
+        extra = tuple(a.name for a in adapters if a.name not in models)
+        labels = adapter_labels(adapters, EMBEDDED_MODEL_NAME)
+        return ProviderInfo(name, kind, models + extra, labels)

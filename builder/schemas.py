@@ -232,6 +232,10 @@ class ProviderOut(Schema):
     name: str
     kind: str
     models: list[str]
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description='Display names of some models, e.g. a trained adapter: "<base> + <adapter>".',
+    )
     base_url: str | None = None
 
 
