@@ -56,6 +56,7 @@ from runtime.errors import GraphInvalidError
 from runtime.events import RunFinished
 from runtime.nodes.registry import catalog
 from runtime.shapes import graph_report
+from training.api import router as training_router
 
 api = NinjaAPI(
     title="Weft API", version="0.1", urls_namespace="weft-api", auth=django_auth, docs_url="/docs"
@@ -393,3 +394,4 @@ def create_provider(
 
 
 api.add_router("/", router)
+api.add_router("/training/", training_router)

@@ -168,6 +168,8 @@ WEFT_EMBEDDED_MODEL = os.environ.get("WEFT_EMBEDDED_MODEL", "")  # a local HF mo
 WEFT_EMBEDDED_URL = os.environ.get("WEFT_EMBEDDED_URL", "")
 VLLM_BASE_URL = os.environ.get("VLLM_BASE_URL", "")
 VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
+# Local Hugging Face model folders offered as base models for training (besides "embedded").
+WEFT_TRAINING_BASE_MODELS = _env_list("WEFT_TRAINING_BASE_MODELS", "")
 
 # Dify sends an SSE ping every 10 s while a stream is idle.
 WEFT_SSE_PING_S = float(os.environ.get("WEFT_SSE_PING_S", "10"))

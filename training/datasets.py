@@ -1,0 +1,233 @@
+"""Dataset actions: upload (every row checked, all or nothing), dataset_info.json import, delete.
+
+A file is validated by the trainer's own reader (`training.formats`) before anything is stored,
+so a dataset that uploads is one the trainer accepts. Its length statistics and preview come from
+`training.data` with the chosen base model's tokenizer and chat template.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from builder.errors import ApiError
+from portal.models import AuditLog, User, Workspace
+from training.config import Columns, DatasetRef, Tags
+from training.data import dataset_stats, load_tokenizer, preview
+from training.errors import DatasetError, EmptyDatasetError, TrainingError
+from training.formats import (
+    convert_rows,
+    detect_format,
+    detect_ranking,
+    read_dataset_info,
+    read_rows,
+)
+from training.models import ACTIVE_STATUSES, Dataset, training_dir
+
+EMBEDDED = "embedded"
+PREVIEW_ROWS = 3
+
+
+def resolve_base_model(base_model: str) -> Path:
+    """The local model folder of a base model id: "embedded" or a folder with a config.json."""
+    if base_model == EMBEDDED:
+        if settings.WEFT_EMBEDDED_MODEL:
+            return Path(settings.WEFT_EMBEDDED_MODEL)
+        from runtime.llm._convert import ensure_converted
+
+        return ensure_converted(Path(settings.WEFT_MODELS_DIR), progress=lambda *_: None)
+    path = Path(base_model)
+    if not path.is_absolute() or not (path / "config.json").is_file():
+        raise ApiError(
+            "bad_base_model",
+            422,
+            f"{base_model!r} is not a local Hugging Face model folder",
+            field="base_model",
+        )
+    return path
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(folder: str) -> Any:
+    return load_tokenizer(Path(folder))
+
+
+def get_tokenizer(base_model: str) -> Any:
+    """The base model's tokenizer (cached per folder)."""
+    try:
+        return _tokenizer(str(resolve_base_model(base_model)))
+    except TrainingError as exc:
+        raise ApiError("bad_base_model", 422, exc.message, field="base_model") from exc
+
+
+def _safe_name(name: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "data"
+    return base if base.endswith((".json", ".jsonl")) else f"{base}.jsonl"
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    root = training_dir() / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _dataset_error(exc: TrainingError, name: str) -> ApiError:
+    if isinstance(exc, DatasetError):
+        problems = [{"row": p.row, "field": p.field, "message": p.message} for p in exc.problems]
+        message = str(exc).replace(exc.path, name, 1)
+        return ApiError("bad_dataset", 422, message, problems=problems, total=exc.total)
+    code = "empty_dataset" if isinstance(exc, EmptyDatasetError) else exc.code
+    return ApiError(code, 422, exc.message, problems=[], total=0)
+
+
+def _check(path: Path, ref: DatasetRef, name: str, base_model: str, cutoff: int) -> dict[str, Any]:
+    """Validate every row of `path`; return the Dataset fields (format, ranking, rows, stats)."""
+    tokenizer = get_tokenizer(base_model)
+    try:
+        rows = read_rows(path)
+        examples = convert_rows(rows, ref, name=name)
+    except TrainingError as exc:
+        raise _dataset_error(exc, name) from exc
+    stats: dict[str, Any] = dict(dataset_stats(examples, tokenizer, cutoff))
+    stats["preview"] = preview(examples, tokenizer, PREVIEW_ROWS)
+    stats["base_model"] = base_model
+    return {
+        "format": detect_format(rows, ref.columns) if ref.format == "auto" else ref.format,
+        "ranking": detect_ranking(rows, ref.columns) if ref.ranking is None else ref.ranking,
+        "rows": stats["rows"],
+        "tokens": stats["tokens"],
+        "stats": stats,
+    }
+
+
+def _store(
+    workspace: Workspace, user: User | None, name: str, source: Path, fields: dict[str, Any]
+) -> Dataset:
+    try:
+        with transaction.atomic():
+            dataset = Dataset.objects.create(
+                workspace=workspace,
+                name=name,
+                file_name=source.name,
+                size_bytes=source.stat().st_size,
+                created_by=user,
+                **fields,
+            )
+            dataset.folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dataset.path)
+    except IntegrityError as exc:
+        raise ApiError("name_taken", 409, f"a dataset {name!r} exists", field="name") from exc
+    return dataset
+
+
+def do_upload_dataset(
+    workspace: Workspace,
+    user: User | None,
+    name: str,
+    file_name: str,
+    content: bytes,
+    fmt: str = "auto",
+    *,
+    base_model: str = EMBEDDED,
+    cutoff_len: int = 1024,
+) -> Dataset:
+    """Check every row of an uploaded alpaca/sharegpt file (JSON or JSONL) and store it.
+
+    A bad row is refused with 422 `bad_dataset`, listing the first problems by row index and
+    field; nothing is stored then. `fmt` "auto" detects the format from the rows.
+    """
+    _unique_name(workspace, name)
+    with _scratch() as scratch:
+        path = scratch / _safe_name(file_name)
+        path.write_bytes(content)
+        ref = DatasetRef(path=path, format=fmt)
+        fields = _check(path, ref, name, base_model, cutoff_len)
+        return _store(workspace, user, name, path, fields)
+
+
+def _unique_name(workspace: Workspace, name: str) -> None:
+    if Dataset.objects.filter(workspace=workspace, name=name).exists():
+        raise ApiError("name_taken", 409, f"a dataset {name!r} exists", field="name")
+
+
+def do_import_dataset_info(
+    workspace: Workspace,
+    user: User | None,
+    info: bytes,
+    files: Mapping[str, bytes],
+    *,
+    base_model: str = EMBEDDED,
+    cutoff_len: int = 1024,
+) -> list[Dataset]:
+    """Import the local datasets of a LLaMA-Factory dataset_info.json, with their files.
+
+    Every entry whose file was uploaded is checked first; any problem refuses the whole import
+    (422), so it adds all of its datasets or none. Hub-only entries are skipped.
+    """
+    with _scratch() as scratch:
+        for file_name, content in files.items():
+            (scratch / Path(file_name).name).write_bytes(content)
+        (scratch / "dataset_info.json").write_bytes(info)
+        try:
+            refs = read_dataset_info(scratch / "dataset_info.json")
+        except TrainingError as exc:
+            raise _dataset_error(exc, "dataset_info.json") from exc
+        if not refs:
+            raise ApiError("empty_dataset", 422, "dataset_info.json names no local dataset file")
+        checked = []
+        for name, ref in refs.items():
+            if not ref.path.is_file():
+                raise ApiError(
+                    "missing_file", 422, f"{name}: {ref.path.name} was not uploaded", field=name
+                )
+            _unique_name(workspace, name)
+            checked.append((name, ref, _check(ref.path, ref, name, base_model, cutoff_len)))
+        with transaction.atomic():
+            return [_imported(workspace, user, *item) for item in checked]
+
+
+def _imported(
+    workspace: Workspace, user: User | None, name: str, ref: DatasetRef, fields: dict[str, Any]
+) -> Dataset:
+    columns = ref.columns.model_dump(exclude_defaults=True)
+    tags = ref.tags.model_dump(exclude_defaults=True) if ref.tags else {}
+    extra = {"columns": columns, "tags": tags}
+    return _store(workspace, user, name, ref.path, {**fields, **extra})
+
+
+def dataset_ref(dataset: Dataset) -> DatasetRef:
+    """The job.json entry of a stored dataset."""
+    return DatasetRef(
+        path=dataset.path,
+        format=dataset.format,
+        columns=Columns(**dataset.columns),
+        tags=Tags(**dataset.tags) if dataset.tags else None,
+        ranking=dataset.ranking,
+    )
+
+
+def do_delete_dataset(dataset: Dataset, user: User | None) -> None:
+    """Delete a dataset and its file; refused (409) while a queued or running job uses it."""
+    if dataset.jobs.filter(status__in=ACTIVE_STATUSES).exists():
+        raise ApiError("dataset_in_use", 409, "a queued or running job uses this dataset")
+    folder = dataset.folder
+    with transaction.atomic():
+        AuditLog.objects.create(
+            workspace=dataset.workspace, actor=user, action="dataset.delete", target=dataset.name
+        )
+        dataset.delete()
+    shutil.rmtree(folder, ignore_errors=True)
