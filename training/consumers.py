@@ -1,0 +1,143 @@
+"""The WebSocket that shows a training job live: ws/training/jobs/<uuid>/ (editors and up).
+
+Server → client: {"type": "snapshot", ...JobDetail fields}  on connect
+                 {"type": "progress", "seq": n, "event": {...}}  each trainer event (progress.jsonl
+                     line n: start, note, step, checkpoint, eval, done, stopped, error)
+                 {"type": "status", "status": "running" | "succeeded" | ...}  on each change
+Events come from the job's channel-layer group, and also from following progress.jsonl, so a
+worker in another process reaches the browser on the in-memory channel layer too; `seq` keeps
+each event sent once and in order. The client sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from builder.ids import parse_uuid
+from portal.models import Role
+from portal.workspaces import get_membership
+from training.jobs import job_group
+from training.models import TrainJob
+
+POLL_S = 0.5  # progress.jsonl and the job's status, when no group message comes
+
+
+class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has no stubs
+    """One socket per open job page."""
+
+    job_id: str
+    group: str = ""
+    progress_path: Path
+    offset: int = 0
+    seq: int = 0
+    status: str = ""
+    follower: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        """Accept editors of the job's workspace (else close 4403), then send the snapshot."""
+        job = await sync_to_async(_allowed_job)(
+            self.scope.get("user"), str(self.scope["url_route"]["kwargs"]["job_id"])
+        )
+        if job is None:
+            await self.close(code=4403)
+            return
+        self.job_id = str(job.pk)
+        self.progress_path = job.folder / "progress.jsonl"
+        self.group = job_group(self.job_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        snapshot, self.offset, self.seq = await sync_to_async(_snapshot)(job, self.progress_path)
+        self.status = snapshot["status"]
+        await self._send({"type": "snapshot", **snapshot})
+        self.follower = asyncio.create_task(self._follow())
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the group and stop following."""
+        if self.follower is not None:
+            self.follower.cancel()
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def training_event(self, message: dict[str, Any]) -> None:
+        """A trainer event relayed by the worker (group message `training.event`)."""
+        seq = int(message.get("seq", 0))
+        await self._catch_up()  # the file, when this host can read it, is the source of truth
+        if seq > self.seq:  # else the file brought it (and everything before it, in order)
+            self.seq = seq
+            await self._send({"type": "progress", "seq": seq, "event": message["event"]})
+
+    async def training_status(self, message: dict[str, Any]) -> None:
+        """A status change (group message `training.status`)."""
+        await self._send_status(str(message["status"]))
+
+    async def _follow(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_S)
+            await self._catch_up()
+            status = (
+                await TrainJob.objects.filter(pk=self.job_id)
+                .values_list("status", flat=True)
+                .afirst()
+            )
+            if status is not None:
+                await self._send_status(status)
+
+    async def _catch_up(self) -> None:
+        lines, self.offset = await asyncio.to_thread(_read_lines, self.progress_path, self.offset)
+        for line in lines:
+            self.seq += 1
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            await self._send({"type": "progress", "seq": self.seq, "event": event})
+
+    async def _send_status(self, status: str) -> None:
+        if status != self.status:
+            self.status = status
+            await self._send({"type": "status", "status": status})
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.send(json.dumps(message, default=str))
+
+
+def _read_lines(path: Path, offset: int) -> tuple[list[bytes], int]:
+    """Complete lines of `path` after byte `offset`, and the offset after them."""
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], offset
+    end = data.rfind(b"\n") + 1
+    return data[:end].splitlines(), offset + end
+
+
+def _snapshot(job: TrainJob, path: Path) -> tuple[dict[str, Any], int, int]:
+    """The job as GET /api/training/jobs/<id> shows it, and where progress.jsonl ends now."""
+    from training.api import job_detail
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = b""
+    end = data.rfind(b"\n") + 1
+    detail = json.loads(json.dumps(job_detail(job), default=str))
+    return detail, end, data[:end].count(b"\n")
+
+
+def _allowed_job(user: Any, job_id: str) -> TrainJob | None:
+    if user is None or not user.is_authenticated:
+        return None
+    pk = parse_uuid(job_id)
+    job = TrainJob.objects.filter(pk=pk).first() if pk else None
+    if job is None:
+        return None
+    membership = get_membership(user, job.workspace_id)
+    return job if membership is not None and membership.allows(Role.EDITOR) else None
