@@ -353,10 +353,328 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/adapters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Adapters
+         * @description The workspace's adapters: each is a model of its LLM nodes.
+         */
+        get: operations["training_api_list_adapters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/adapters/{adapter_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Adapter
+         * @description Delete an adapter (admins); LLM nodes naming it stop finding it.
+         */
+        delete: operations["training_api_delete_adapter"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/adapters/{adapter_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Adapter
+         * @description The adapter as a zip (PEFT format plus weft_adapter.json) (editors).
+         */
+        get: operations["training_api_export_adapter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/adapters/{adapter_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Adapter
+         * @description Merge the adapter into its base model: a full model folder on the server (editors).
+         */
+        post: operations["training_api_merge_adapter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description The workspace's datasets, newest first.
+         */
+        get: operations["training_api_list_datasets"];
+        put?: never;
+        /**
+         * Upload Dataset
+         * @description Upload an alpaca or sharegpt file (JSON or JSONL); every row is checked (422 lists the
+         *     first bad rows by index and field, and nothing is stored).
+         */
+        post: operations["training_api_upload_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/datasets/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Dataset Info
+         * @description Import a LLaMA-Factory dataset_info.json (`info`) with the data files it names (`files`):
+         *     all of its datasets, or none.
+         */
+        post: operations["training_api_import_dataset_info"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset
+         * @description One dataset with its statistics and preview.
+         */
+        get: operations["training_api_get_dataset"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Delete a dataset (admins; 409 while a queued or running job uses it).
+         */
+        delete: operations["training_api_delete_dataset"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Jobs
+         * @description The workspace's jobs, newest first (jobs whose worker died show as interrupted).
+         */
+        get: operations["training_api_list_jobs"];
+        put?: never;
+        /**
+         * Create Job
+         * @description Create a job and queue it (422 names a bad setting as the trainer would).
+         */
+        post: operations["training_api_create_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Job
+         * @description One job: progress, loss curve, evaluation and the last 50 log lines.
+         */
+        get: operations["training_api_get_job"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Job
+         * @description Delete a finished job and its files (admins); its adapter stays registered.
+         */
+        delete: operations["training_api_delete_job"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{job_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Job
+         * @description Queue a stopped, interrupted or failed job again, from its last checkpoint.
+         */
+        post: operations["training_api_resume_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{job_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Job
+         * @description Stop a job: it saves a checkpoint, then its status becomes stopped (resumable).
+         */
+        post: operations["training_api_stop_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Options
+         * @description The job settings' JSON Schema (descriptions, defaults), base models, stages, formats.
+         */
+        get: operations["training_api_options"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/playground": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Playground
+         * @description The same prompt to the base model and to the adapter, side by side (editors).
+         */
+        post: operations["training_api_playground"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdapterOut */
+        AdapterOut: {
+            /** Base Model */
+            base_model: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id?: string | null;
+            /**
+             * Label
+             * @description "<base> + <adapter>", as the model picker shows it.
+             */
+            label: string;
+            /** Metrics */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /**
+             * Name
+             * @description The model name LLM nodes use (provider embedded or vllm).
+             */
+            name: string;
+            /** Path */
+            path: string;
+            /**
+             * Served Name
+             * @description The name model servers (vLLM --lora-modules) know.
+             */
+            served_name: string;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "sft" | "rm" | "dpo" | "ppo";
+        };
         /** ApiKeyCreated */
         ApiKeyCreated: {
             /**
@@ -463,6 +781,136 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** BaseModelOut */
+        BaseModelOut: {
+            /**
+             * Id
+             * @description "embedded" or a local model folder; JobIn.base_model.
+             */
+            id: string;
+            /** Label */
+            label: string;
+        };
+        /** CurvePointOut */
+        CurvePointOut: {
+            /** Loss */
+            loss?: number | null;
+            /** Lr */
+            lr?: number | null;
+            /** Step */
+            step: number;
+        };
+        /** DatasetDetail */
+        DatasetDetail: {
+            /**
+             * Columns
+             * @description Column mapping from dataset_info.json.
+             */
+            columns: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by?: string | null;
+            /** File Name */
+            file_name: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "alpaca" | "sharegpt";
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Preview */
+            preview: components["schemas"]["PreviewRowOut"][];
+            /**
+             * Ranking
+             * @description Preference rows (chosen / rejected), for rm, dpo and ppo.
+             */
+            ranking: boolean;
+            /** Rows */
+            rows: number;
+            /** Size Bytes */
+            size_bytes: number;
+            stats: components["schemas"]["DatasetStatsOut"];
+            /**
+             * Tags
+             * @description sharegpt role tags from dataset_info.json.
+             */
+            tags: {
+                [key: string]: unknown;
+            };
+            /** Tokens */
+            tokens: number;
+            /** Workspace Id */
+            workspace_id: number;
+        };
+        /** DatasetOut */
+        DatasetOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by?: string | null;
+            /** File Name */
+            file_name: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "alpaca" | "sharegpt";
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Ranking
+             * @description Preference rows (chosen / rejected), for rm, dpo and ppo.
+             */
+            ranking: boolean;
+            /** Rows */
+            rows: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Tokens */
+            tokens: number;
+            /** Workspace Id */
+            workspace_id: number;
+        };
+        /** DatasetStatsOut */
+        DatasetStatsOut: {
+            /**
+             * Base Model
+             * @description Whose tokenizer and chat template counted the tokens.
+             */
+            base_model: string;
+            /** Cutoff */
+            cutoff: number;
+            histogram: components["schemas"]["HistogramOut"];
+            /** Max Len */
+            max_len: number;
+            /** Mean Len */
+            mean_len: number;
+            /** Min Len */
+            min_len: number;
+            /**
+             * Over Cutoff
+             * @description Rows longer than `cutoff` tokens (dropped in training).
+             */
+            over_cutoff: number;
+            /** Rows */
+            rows: number;
+            /** Tokens */
+            tokens: number;
+        };
         /** DiffEdgeOut */
         DiffEdgeOut: {
             /** Source */
@@ -561,6 +1009,23 @@ export interface components {
             /** Revision */
             revision: number;
         };
+        /** EvalOut */
+        EvalOut: {
+            /** Details */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Learned
+             * @description Score on the job's held-out split, 0..1.
+             */
+            learned?: number | null;
+            /**
+             * Preserved
+             * @description Agreement with the base model, 0..1.
+             */
+            preserved?: number | null;
+        };
         /** FieldChangeOut */
         FieldChangeOut: {
             /** After */
@@ -594,6 +1059,16 @@ export interface components {
                 [key: string]: components["schemas"]["NodeShapeOut"];
             };
         };
+        /** HistogramOut */
+        HistogramOut: {
+            /** Counts */
+            counts: number[];
+            /**
+             * Edges
+             * @description Bin edges in tokens: counts[i] rows are in [i, i+1).
+             */
+            edges: number[];
+        };
         /** IssueOut */
         IssueOut: {
             /** Code */
@@ -605,6 +1080,178 @@ export interface components {
             /** Node Id */
             node_id?: string | null;
         };
+        /** JobDetail */
+        JobDetail: {
+            /**
+             * Adapter
+             * @description The registered adapter's name (succeeded).
+             */
+            adapter?: string | null;
+            /** Adapter Name */
+            adapter_name: string;
+            /** Attempts */
+            attempts: number;
+            /** Base Model */
+            base_model: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by?: string | null;
+            /** Curve */
+            curve: components["schemas"]["CurvePointOut"][];
+            /** Dataset Ids */
+            dataset_ids: number[];
+            /** Error */
+            error: string;
+            /** Error Code */
+            error_code: string;
+            /**
+             * Error Setting
+             * @description The setting to change, e.g. batch_size.
+             */
+            error_setting: string;
+            eval?: components["schemas"]["EvalOut"] | null;
+            /** Finished At */
+            finished_at?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Log Tail
+             * @description The last 50 lines of trainer.log.
+             */
+            log_tail: string[];
+            /** Name */
+            name: string;
+            /** Output Dir */
+            output_dir: string;
+            progress: components["schemas"]["ProgressOut"];
+            /** Resumable */
+            resumable: boolean;
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "sft" | "rm" | "dpo" | "ppo";
+            /** Started At */
+            started_at?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "stopped" | "interrupted";
+            /**
+             * Stop Requested
+             * @description Stop was asked; the trainer is checkpointing.
+             */
+            stop_requested: boolean;
+            /** Workspace Id */
+            workspace_id: number;
+        };
+        /** JobIn */
+        JobIn: {
+            /**
+             * Adapter Name
+             * @description The model name the adapter registers as; default: the job name, slugified.
+             * @default
+             */
+            adapter_name: string;
+            /**
+             * Base Model
+             * @description An id from /api/training/options.
+             * @default embedded
+             */
+            base_model: string;
+            /** Dataset Ids */
+            dataset_ids: number[];
+            /** Name */
+            name: string;
+            /**
+             * Settings
+             * @description TrainJobConfig fields (see options.settings_schema).
+             */
+            settings?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Stage
+             * @default sft
+             * @enum {string}
+             */
+            stage: "sft" | "rm" | "dpo" | "ppo";
+            /** Workspace Id */
+            workspace_id?: number | null;
+        };
+        /** JobOut */
+        JobOut: {
+            /**
+             * Adapter
+             * @description The registered adapter's name (succeeded).
+             */
+            adapter?: string | null;
+            /** Adapter Name */
+            adapter_name: string;
+            /** Attempts */
+            attempts: number;
+            /** Base Model */
+            base_model: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by?: string | null;
+            /** Dataset Ids */
+            dataset_ids: number[];
+            /** Error */
+            error: string;
+            /** Error Code */
+            error_code: string;
+            /**
+             * Error Setting
+             * @description The setting to change, e.g. batch_size.
+             */
+            error_setting: string;
+            /** Finished At */
+            finished_at?: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            progress: components["schemas"]["ProgressOut"];
+            /** Resumable */
+            resumable: boolean;
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "sft" | "rm" | "dpo" | "ppo";
+            /** Started At */
+            started_at?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "stopped" | "interrupted";
+            /**
+             * Stop Requested
+             * @description Stop was asked; the trainer is checkpointing.
+             */
+            stop_requested: boolean;
+            /** Workspace Id */
+            workspace_id: number;
+        };
         /** MeOut */
         MeOut: {
             /** Current Workspace Id */
@@ -615,6 +1262,14 @@ export interface components {
             name: string;
             /** Workspaces */
             workspaces: components["schemas"]["WorkspaceOut"][];
+        };
+        /** MergeOut */
+        MergeOut: {
+            /**
+             * Path
+             * @description A full model folder: base weights with the adapter merged in.
+             */
+            path: string;
         };
         /** NodeRunOut */
         NodeRunOut: {
@@ -727,6 +1382,119 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** OptionsOut */
+        OptionsOut: {
+            /** Base Models */
+            base_models: components["schemas"]["BaseModelOut"][];
+            /**
+             * Defaults
+             * @description The default of every setting.
+             */
+            defaults: {
+                [key: string]: unknown;
+            };
+            /** Formats */
+            formats: string[];
+            /**
+             * Settings Schema
+             * @description JSON Schema of JobIn.settings: the trainer's TrainJobConfig fields a user sets, each with its description and default.
+             */
+            settings_schema: {
+                [key: string]: unknown;
+            };
+            /** Stages */
+            stages: components["schemas"]["StageOut"][];
+        };
+        /** PlaygroundIn */
+        PlaygroundIn: {
+            /**
+             * Adapter
+             * @description The adapter's name.
+             */
+            adapter: string;
+            /**
+             * Max Tokens
+             * @default 128
+             */
+            max_tokens: number;
+            /** Prompt */
+            prompt: string;
+            /**
+             * System
+             * @default
+             */
+            system: string;
+            /**
+             * Temperature
+             * @default 0
+             */
+            temperature: number;
+        };
+        /** PlaygroundOut */
+        PlaygroundOut: {
+            /**
+             * Adapter
+             * @description The adapter's answer to the same prompt.
+             */
+            adapter: string;
+            /**
+             * Base
+             * @description The base model's answer.
+             */
+            base: string;
+        };
+        /** PreviewRowOut */
+        PreviewRowOut: {
+            /** Chosen */
+            chosen?: string | null;
+            /** Rejected */
+            rejected?: string | null;
+            /**
+             * Text
+             * @description The row rendered with the chat template (the prompt only for preference rows).
+             */
+            text: string;
+        };
+        /**
+         * ProgressOut
+         * @description The start event's plan, then the last step event, merged; notes and last checkpoint.
+         */
+        ProgressOut: {
+            /** Checkpoint */
+            checkpoint?: {
+                [key: string]: unknown;
+            } | null;
+            /** Compute Type */
+            compute_type?: string | null;
+            /** Device */
+            device?: string | null;
+            /** Epoch */
+            epoch?: number | null;
+            /** Epochs */
+            epochs?: number | null;
+            /** Eta S */
+            eta_s?: number | null;
+            /** Loss */
+            loss?: number | null;
+            /** Lr */
+            lr?: number | null;
+            /** Memory Mb */
+            memory_mb?: number | null;
+            /** Notes */
+            notes?: string[];
+            /** Replay Rows */
+            replay_rows?: number | null;
+            /** Step */
+            step?: number | null;
+            /** Tokens Per S */
+            tokens_per_s?: number | null;
+            /** Total Steps */
+            total_steps?: number | null;
+            /** Train Rows */
+            train_rows?: number | null;
+            /** Val Rows */
+            val_rows?: number | null;
+        };
         /** ProviderIn */
         ProviderIn: {
             /**
@@ -752,6 +1520,13 @@ export interface components {
             base_url?: string | null;
             /** Kind */
             kind: string;
+            /**
+             * Labels
+             * @description Display names of some models, e.g. a trained adapter: "<base> + <adapter>".
+             */
+            labels?: {
+                [key: string]: string;
+            };
             /** Models */
             models: string[];
             /** Name */
@@ -902,6 +1677,21 @@ export interface components {
             total_steps: number;
             /** Version */
             version?: number | null;
+        };
+        /** StageOut */
+        StageOut: {
+            /**
+             * Id
+             * @enum {string}
+             */
+            id: "sft" | "rm" | "dpo" | "ppo";
+            /** Label */
+            label: string;
+            /**
+             * Needs Ranking
+             * @description Needs preference datasets (ranking: true).
+             */
+            needs_ranking: boolean;
         };
         /** ValidateIn */
         ValidateIn: {
@@ -1526,6 +2316,426 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    training_api_list_adapters: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdapterOut"][];
+                };
+            };
+        };
+    };
+    training_api_delete_adapter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                adapter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    training_api_export_adapter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                adapter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    training_api_merge_adapter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                adapter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeOut"];
+                };
+            };
+        };
+    };
+    training_api_list_datasets: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetOut"][];
+                };
+            };
+        };
+    };
+    training_api_upload_dataset: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Base Model
+                     * @default embedded
+                     */
+                    base_model?: string;
+                    /**
+                     * Cutoff Len
+                     * @default 1024
+                     */
+                    cutoff_len?: number;
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file: string;
+                    /**
+                     * Format
+                     * @default auto
+                     * @enum {string}
+                     */
+                    format?: "auto" | "alpaca" | "sharegpt";
+                    /** Name */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+        };
+    };
+    training_api_import_dataset_info: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Base Model
+                     * @default embedded
+                     */
+                    base_model?: string;
+                    /**
+                     * Cutoff Len
+                     * @default 1024
+                     */
+                    cutoff_len?: number;
+                    /** Files */
+                    files: string[];
+                    /**
+                     * Info
+                     * Format: binary
+                     */
+                    info: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetOut"][];
+                };
+            };
+        };
+    };
+    training_api_get_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+        };
+    };
+    training_api_delete_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    training_api_list_jobs: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"][];
+                };
+            };
+        };
+    };
+    training_api_create_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+        };
+    };
+    training_api_get_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+        };
+    };
+    training_api_delete_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    training_api_resume_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+        };
+    };
+    training_api_stop_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+        };
+    };
+    training_api_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptionsOut"];
+                };
+            };
+        };
+    };
+    training_api_playground: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaygroundIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaygroundOut"];
                 };
             };
         };
