@@ -1,0 +1,64 @@
+"""Shipped data: the identity tutorial dataset, its probe sets and the replay instructions.
+
+- `identity.json`: alpaca rows (25 questions, 4 answers each) that say who the assistant is, with
+  the placeholders `{{name}}` and `{{author}}` that `fill_identity` replaces.
+- `identity_probes.json`: 20 paraphrased "who are you" prompts that are in no training set.
+- `general_probes.json`: general prompts (`{"prompt", "expect"?}`); `expect` lists acceptable
+  answer substrings for factual ones (every one but "12 times 7" is answered correctly by the
+  base SmolLM2-135M-Instruct, with and without a system prompt).
+- `replay_instructions.json`: general instructions that the base model answers once for replay.
+
+No file here shares a prompt with another (tests/training/test_replay.py checks it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal, NotRequired, TypedDict
+
+from training.errors import TrainingConfigError
+
+ASSETS_DIR = Path(__file__).resolve().parent
+AssetName = Literal["identity", "identity_probes", "general_probes", "replay_instructions"]
+NAME_SLOT = "{{name}}"
+AUTHOR_SLOT = "{{author}}"
+
+
+class GeneralProbe(TypedDict):
+    """A general prompt; factual ones list the answer substrings that count as correct."""
+
+    prompt: str
+    expect: NotRequired[list[str]]
+
+
+def asset_path(name: AssetName) -> Path:
+    """The path of a shipped asset."""
+    return ASSETS_DIR / f"{name}.json"
+
+
+def load_asset(name: AssetName) -> Any:
+    """The parsed JSON of a shipped asset."""
+    return json.loads(asset_path(name).read_text(encoding="utf-8"))
+
+
+def load_general_probes() -> list[GeneralProbe]:
+    """The shipped general-skills probe set."""
+    probes: list[GeneralProbe] = load_asset("general_probes")
+    return probes
+
+
+def fill_identity(
+    rows: Iterable[Mapping[str, str]], name: str, author: str
+) -> list[dict[str, str]]:
+    """Rows with `{{name}}` and `{{author}}` replaced in every string field."""
+    if not name.strip() or not author.strip():
+        raise TrainingConfigError("identity", "the name and the author must not be empty")
+    return [
+        {
+            k: v.replace(NAME_SLOT, name.strip()).replace(AUTHOR_SLOT, author.strip())
+            for k, v in r.items()
+        }
+        for r in rows
+    ]

@@ -1,0 +1,298 @@
+"""The evaluation at the end of every job: what the adapter learned, and what it preserved.
+
+Both scores are fractions in 0..1, from greedy answers of at most `max_new_tokens` tokens
+(batched, left-padded), each compared with a reference by `similarity`: ROUGE-L F1 over lower-case
+word tokens, taking the better of the whole reference and its first as-many-words-as-the-answer
+(answers are cut short, references are not).
+
+- `learned`: the share of held-out rows answered well. A row whose reference names the identity
+  (`identity = {"name", "author"}`, either of the two) is learned iff the answer names one of the
+  identity terms the reference names: "I'm Orla." answers "Orla was built by Tidewater Labs." as
+  well as any wording would. Other rows need `similarity(answer, reference) >= LEARNED_MIN`.
+  None when there are no held-out rows.
+- `preserved`: the share of the general probes the adapter still answers like the base model
+  (the adapter switched off with peft's `disable_adapter()`, or `base_answers` when given, e.g.
+  cached before training). A probe is preserved iff the answer does not name the identity (when
+  the base answer does not) and, for factual probes (`expect`), it is correct or the base answer
+  was not; for open probes, `similarity(answer, base) >= OPEN_MIN`.
+
+Nothing here imports Django; `mentions_identity` and `identity_hits` also serve the acceptance
+test of the identity tutorial.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from training.assets import GeneralProbe
+from training.data import prompt_of, render
+from training.formats import Example
+
+LEARNED_MIN = 0.5
+OPEN_MIN = 0.3
+MAX_NEW_TOKENS = 40
+BATCH_SIZE = 16
+_WORD = re.compile(r"\w+(?:'\w+)?")
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """The two scores and the per-row evidence behind them (JSON-ready)."""
+
+    learned: float | None
+    preserved: float
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A generated answer and whether it ended by itself (not cut at max_new_tokens)."""
+
+    text: str
+    finished: bool
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (letters, digits, inner apostrophes)."""
+    return _WORD.findall(text.lower())
+
+
+def rouge_l(answer: str, reference: str) -> float:
+    """ROUGE-L F1 of two texts over `words`."""
+    a, r = words(answer), words(reference)
+    if not a or not r:
+        return float(a == r)
+    lcs = _lcs(a, r)
+    if lcs == 0:
+        return 0.0
+    precision, recall = lcs / len(a), lcs / len(r)
+    return 2 * precision * recall / (precision + recall)
+
+
+def similarity(answer: str, reference: str) -> float:
+    """ROUGE-L F1 against the reference or its first len(answer) words, whichever is higher."""
+    n = len(words(answer))
+    head = " ".join(words(reference)[: max(n, 1)])
+    return max(rouge_l(answer, reference), rouge_l(answer, head))
+
+
+def contains_term(text: str, term: str) -> bool:
+    """Whether `term` occurs in `text` as whole words (case-insensitive)."""
+    term = term.strip()
+    if not term:
+        return False
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def mentions_identity(text: str, name: str, author: str) -> bool:
+    """Whether the text names the assistant or its makers."""
+    return contains_term(text, name) or contains_term(text, author)
+
+
+def identity_hits(answers: Sequence[str], name: str) -> int:
+    """How many answers name the assistant."""
+    return sum(contains_term(a, name) for a in answers)
+
+
+def is_correct(answer: str, expect: Sequence[str]) -> bool:
+    """Whether the answer contains one of the acceptable answers as whole words."""
+    return any(contains_term(answer, e) for e in expect)
+
+
+def user_example(prompt: str, system: str | None = None) -> Example:
+    """A one-turn chat example (no answer) for generation."""
+    example: Example = {"messages": [{"role": "user", "content": prompt}]}
+    if system:
+        example["system"] = system
+    return example
+
+
+def generate(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[Example],
+    *,
+    max_new_tokens: int = MAX_NEW_TOKENS,
+    batch_size: int = BATCH_SIZE,
+) -> list[Answer]:
+    """Greedy answers to chat examples (their last assistant turn, if any, is left out)."""
+    import torch
+
+    texts = [render(prompt_of(p), tokenizer, add_generation_prompt=True) for p in prompts]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
+    answers: list[Answer | None] = [None] * len(texts)
+    eos = tokenizer.eos_token_id
+    with _left_padding(tokenizer), _eval_mode(model), torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            batch = tokenizer(
+                [texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False
+            ).to(model.device)
+            out = model.generate(
+                **batch,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=eos,
+            )
+            for i, row in zip(idx, out[:, batch["input_ids"].shape[1] :], strict=True):
+                ids = row.tolist()
+                text = tokenizer.decode(ids, skip_special_tokens=True).strip()
+                answers[i] = Answer(text, eos in ids)
+    return [a for a in answers if a is not None]
+
+
+def generate_answers(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    *,
+    system: str | None = None,
+    max_new_tokens: int = MAX_NEW_TOKENS,
+    batch_size: int = BATCH_SIZE,
+) -> list[str]:
+    """Greedy answers to plain user prompts (no system prompt: the template's default applies)."""
+    examples = [user_example(p, system) for p in prompts]
+    found = generate(
+        model, tokenizer, examples, max_new_tokens=max_new_tokens, batch_size=batch_size
+    )
+    return [a.text for a in found]
+
+
+def base_model_off(model: Any) -> Any:
+    """A context in which `model` answers as its base model (peft adapters disabled)."""
+    disable = getattr(model, "disable_adapter", None)
+    return disable() if callable(disable) else nullcontext()
+
+
+def evaluate(
+    model: Any,
+    tokenizer: Any,
+    held_out: Sequence[Example],
+    general_probes: Sequence[GeneralProbe],
+    *,
+    identity: Mapping[str, str] | None = None,
+    base_answers: Mapping[str, str] | None = None,
+    max_new_tokens: int = MAX_NEW_TOKENS,
+    batch_size: int = BATCH_SIZE,
+) -> EvalResult:
+    """Score the adapter: `learned` on the held-out rows, `preserved` on the general probes."""
+    name = (identity or {}).get("name", "")
+    author = (identity or {}).get("author", "")
+    held = list(held_out)
+    prompts = [p["prompt"] for p in general_probes]
+    answers = generate(
+        model,
+        tokenizer,
+        [*held, *map(user_example, prompts)],
+        max_new_tokens=max_new_tokens,
+        batch_size=batch_size,
+    )
+    held_answers, probe_answers = answers[: len(held)], answers[len(held) :]
+    base = dict(base_answers or {})
+    missing = [p for p in dict.fromkeys(prompts) if p not in base]
+    if missing:
+        with base_model_off(model):
+            found = generate_answers(
+                model, tokenizer, missing, max_new_tokens=max_new_tokens, batch_size=batch_size
+            )
+        base.update(zip(missing, found, strict=True))
+
+    held_rows = [
+        _score_held_out(ex, a.text, name, author) for ex, a in zip(held, held_answers, strict=True)
+    ]
+    probe_rows = [
+        _score_probe(p, a.text, base[p["prompt"]], name, author)
+        for p, a in zip(general_probes, probe_answers, strict=True)
+    ]
+    factual = [r for r in probe_rows if r["factual"]]
+    details: dict[str, Any] = {
+        "held_out": held_rows,
+        "general": probe_rows,
+        "identity_mentions": sum(r["mentions_identity"] for r in probe_rows),
+        "factual_correct": sum(r["correct"] for r in factual),
+        "factual_base_correct": sum(r["base_correct"] for r in factual),
+        "factual_total": len(factual),
+        "thresholds": {"learned_min": LEARNED_MIN, "open_min": OPEN_MIN},
+        "max_new_tokens": max_new_tokens,
+    }
+    learned = sum(r["ok"] for r in held_rows) / len(held_rows) if held_rows else None
+    preserved = sum(r["ok"] for r in probe_rows) / len(probe_rows) if probe_rows else 1.0
+    return EvalResult(learned, preserved, details)
+
+
+def _score_held_out(example: Example, answer: str, name: str, author: str) -> dict[str, Any]:
+    messages = example["messages"]
+    reference = messages[-1]["content"] if messages[-1]["role"] == "assistant" else ""
+    prompt = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+    terms = [t for t in (name, author) if contains_term(reference, t)]
+    if terms:
+        score = float(any(contains_term(answer, t) for t in terms))
+        ok = score == 1.0
+    else:
+        score = similarity(answer, reference)
+        ok = score >= LEARNED_MIN
+    return {
+        "prompt": prompt,
+        "reference": reference,
+        "answer": answer,
+        "score": round(score, 3),
+        "ok": ok,
+    }
+
+
+def _score_probe(
+    probe: GeneralProbe, answer: str, base: str, name: str, author: str
+) -> dict[str, Any]:
+    mention = mentions_identity(answer, name, author) and not mentions_identity(base, name, author)
+    expect = probe.get("expect")
+    row: dict[str, Any] = {
+        "prompt": probe["prompt"],
+        "answer": answer,
+        "base": base,
+        "mentions_identity": mention,
+        "factual": expect is not None,
+    }
+    if expect is not None:
+        row["correct"] = is_correct(answer, expect)
+        row["base_correct"] = is_correct(base, expect)
+        kept = row["correct"] or not row["base_correct"]
+    else:
+        row["similarity"] = round(similarity(answer, base), 3)
+        kept = row["similarity"] >= OPEN_MIN
+    row["ok"] = kept and not mention
+    return row
+
+
+def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b):
+            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+@contextmanager
+def _left_padding(tokenizer: Any) -> Iterator[None]:
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # decoder-only generation continues from the right edge
+    try:
+        yield
+    finally:
+        tokenizer.padding_side = side
+
+
+@contextmanager
+def _eval_mode(model: Any) -> Iterator[None]:
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
