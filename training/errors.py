@@ -76,3 +76,7 @@ class DiskFullError(TrainingError, OSError):
 
 class ComputeTypeError(TrainingError):
     """The chosen compute type failed at the first step; the trainer retries with a safer one."""
+
+    def __init__(self, message: str, compute_type: str) -> None:
+        super().__init__(message, setting="compute_type")
+        self.compute_type = compute_type

@@ -1,0 +1,137 @@
+"""Device detection, threads, and loading the base model with a LoRA adapter."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+
+from training.config import ComputeType, DeviceInfo, ModelShape, TrainJobConfig
+from training.errors import BaseModelError
+
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+
+
+def detect_device() -> DeviceInfo:
+    """The first CUDA GPU (free memory, bf16 support, GPU count), else the CPU."""
+    if torch.cuda.is_available():
+        free, _total = torch.cuda.mem_get_info(0)
+        return DeviceInfo(
+            kind="cuda",
+            count=torch.cuda.device_count(),
+            free_bytes=int(free),
+            bf16=torch.cuda.is_bf16_supported(),
+            name=torch.cuda.get_device_name(0),
+        )
+    return DeviceInfo(kind="cpu", count=1, name="cpu")
+
+
+def physical_cores() -> int:
+    """Physical cores this process may run on (hyper-threads only add contention)."""
+    import psutil
+
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    physical = psutil.cpu_count(logical=False) or allowed or 1
+    return max(1, min(physical, allowed or physical))
+
+
+def set_threads() -> int:
+    """torch uses one thread per physical core; returns the count."""
+    n = physical_cores()
+    torch.set_num_threads(n)
+    return n
+
+
+def model_shape(base_model: Path) -> ModelShape:
+    """Sizes from config.json and the weight files (no model load); a bad folder raises."""
+    try:
+        config = json.loads((Path(base_model) / "config.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BaseModelError(f"{base_model}: no readable config.json ({exc})") from exc
+    text = config.get("text_config") or config
+    weights = sum(f.stat().st_size for f in Path(base_model).glob("*.safetensors"))
+    width = 4 if str(config.get("dtype", config.get("torch_dtype", ""))) == "float32" else 2
+    try:
+        return ModelShape(
+            params=weights // width,
+            hidden_size=int(text["hidden_size"]),
+            num_layers=int(text["num_hidden_layers"]),
+            vocab_size=int(text["vocab_size"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BaseModelError(f"{base_model}: config.json lacks {exc}") from exc
+
+
+def weights_dtype(device: DeviceInfo, compute: ComputeType) -> torch.dtype:
+    """fp32 weights on CPU (autocast does the rest); 16-bit weights on GPU when computing in 16."""
+    return torch.float32 if device.kind == "cpu" else DTYPES[compute]
+
+
+def load_base(
+    config: TrainJobConfig,
+    device: DeviceInfo,
+    compute: ComputeType,
+    kind: Literal["causal", "reward"] = "causal",
+) -> Any:
+    """The base model alone (a causal LM, or a one-score sequence classifier for rewards)."""
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    cls = AutoModelForCausalLM if kind == "causal" else AutoModelForSequenceClassification
+    extra: dict[str, Any] = {"num_labels": 1} if kind == "reward" else {}
+    try:
+        model: Any = cls.from_pretrained(
+            str(config.base_model), dtype=weights_dtype(device, compute), **extra
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise BaseModelError(f"{config.base_model}: cannot load the model: {exc}") from exc
+    model.config.use_cache = False  # a cache would switch off the packed-sequence attention mask
+    if kind == "reward" and model.config.pad_token_id is None:
+        model.config.pad_token_id = model.config.eos_token_id
+    return model.to(device.kind)
+
+
+def with_lora(
+    model: Any,
+    config: TrainJobConfig,
+    kind: Literal["causal", "reward"] = "causal",
+    *,
+    adapter: Path | None = None,
+    trainable: bool = True,
+) -> Any:
+    """`model` with a fresh LoRA adapter (seeded), or with `adapter` loaded from its folder."""
+    from peft import PeftModel, get_peft_model
+
+    torch.manual_seed(config.seed)  # the LoRA A matrices are drawn from this
+    if adapter is not None:
+        return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
+    return get_peft_model(
+        model, config.to_lora_config("CAUSAL_LM" if kind == "causal" else "SEQ_CLS")
+    )
+
+
+def load_model(
+    config: TrainJobConfig,
+    device: DeviceInfo,
+    compute: ComputeType,
+    kind: Literal["causal", "reward"] = "causal",
+) -> Any:
+    """The base model with a fresh LoRA adapter."""
+    return with_lora(load_base(config, device, compute, kind), config, kind)
+
+
+def causal_parts(model: Any) -> tuple[Any, Any, Any]:
+    """(decoder, output head, config) of a (PEFT-wrapped) causal LM."""
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return inner.get_decoder(), inner.get_output_embeddings(), inner.config
+
+
+def memory_mb(device: DeviceInfo) -> float:
+    """Peak allocated CUDA memory, or the process's resident memory on CPU, in MiB."""
+    if device.kind == "cuda":
+        return round(float(torch.cuda.max_memory_allocated()) / 2**20, 1)
+    import psutil
+
+    return round(float(psutil.Process().memory_info().rss) / 2**20, 1)
