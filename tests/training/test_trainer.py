@@ -17,46 +17,12 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from tests.training.conftest import alpaca_rows, write_rows
+from tests.training.conftest import alpaca_rows, events, kinds, make_job
 from training.config import TrainJobConfig
-from training.progress import parse_event
 from training.trainer import main, run_job, split_val
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def make_job(
-    tmp_path: Path, base_model: Path, rows: list[dict[str, Any]], **settings: Any
-) -> TrainJobConfig:
-    """A small, fast job: cutoff 96, two packed sequences per step, no replay, no held-out rows."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    data = write_rows(tmp_path / "data.json", rows)
-    job: dict[str, Any] = {
-        "job_id": "t",
-        "output_dir": str(tmp_path / "out"),
-        "base_model": str(base_model),
-        "datasets": [{"path": str(data)}],
-        "cutoff_len": 96,
-        "batch_size": 2,
-        "max_steps": 2,
-        "val_size": 0,
-        "keep_general": False,
-    }
-    job.update(settings)
-    return TrainJobConfig.load(job)
-
-
-def events(config: TrainJobConfig) -> list[dict[str, Any]]:
-    """The progress lines of a job, each checked against the event schema."""
-    lines = (config.output_dir / "progress.jsonl").read_text().splitlines()
-    for line in lines:
-        parse_event(line)
-    return [json.loads(line) for line in lines]
-
-
-def kinds(config: TrainJobConfig) -> list[str]:
-    """Event kinds in order, notes left out."""
-    return [e["event"] for e in events(config) if e["event"] != "note"]
+pytestmark = pytest.mark.usefixtures("fake_hooks")  # no minutes of generation per job
 
 
 class StopAtStep(io.StringIO):
@@ -70,30 +36,6 @@ class StopAtStep(io.StringIO):
         if f'"step": {self.n},' in text and '"event": "step"' in text:
             self.stop.set()
         return super().write(text)
-
-
-@pytest.fixture
-def fake_hooks(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Stand-ins for training.replay.build_replay and training.evaluate.evaluate (which generate
-    for minutes on CPU) that record how the trainer called them."""
-    from training.evaluate import EvalResult
-
-    calls: dict[str, Any] = {}
-
-    def build_replay(
-        model: Any, tokenizer: Any, instructions: Any, n: int, seed: int, **kw: Any
-    ) -> Any:
-        lora = any("lora" in name for name, _ in model.named_parameters())
-        calls["replay"] = {"lora": lora, "n": n, "seed": seed, **kw}
-        return [{"instruction": "Hi", "input": "", "output": "Hello!"}] * n
-
-    def evaluate(model: Any, tokenizer: Any, held_out: Any, probes: Any, **kw: Any) -> EvalResult:
-        calls["evaluate"] = {"model": model, "held_out": held_out, "probes": probes}
-        return EvalResult(0.75, 0.9, {"probes": len(probes)})
-
-    monkeypatch.setattr("training.replay.build_replay", build_replay)
-    monkeypatch.setattr("training.evaluate.evaluate", evaluate)
-    return calls
 
 
 def test_trainer_sft_writes_adapter_and_reports_events(

@@ -171,9 +171,10 @@ class _Trainer:
             scaled: torch.Tensor = self.scaler.scale(loss) if self.scaler else loss
             torch.autograd.backward(scaled)
             loss_total += float(loss.detach())
-            tokens += batch.tokens
+            tokens += int(stats.pop("tokens", batch.tokens))  # ppo counts its sampled answers
             for key, value in stats.items():
                 stats_sum[key] = stats_sum.get(key, 0.0) + value / len(micro)
+        stats_sum = {k: round(v, 6) for k, v in stats_sum.items()}
         if first and compute != "fp32" and not math.isfinite(loss_total):
             raise ComputeTypeError(f"{compute} gave a non-finite loss at the first step", compute)
         if self.scaler:
@@ -190,7 +191,7 @@ class _Trainer:
 
     def emit_step(self, loss: float, stats: dict[str, float], seconds: float, tokens: int) -> None:
         self.rate.add(seconds, tokens)
-        self.history.append({"step": self.step, "loss": round(loss, 6)})
+        self.history.append({"step": self.step, "loss": round(loss, 6), **stats})
         self.ctx.progress.emit(
             "step",
             step=self.step,
@@ -201,7 +202,7 @@ class _Trainer:
             tokens_per_s=self.rate.tokens_per_s(),
             eta_s=self.rate.eta(self.total - self.step),
             memory_mb=memory_mb(self.ctx.device),
-            **{k: round(v, 6) for k, v in stats.items()},
+            **stats,
         )
 
     def run(self) -> LoopOutcome:

@@ -1,0 +1,169 @@
+"""Each stage for a few steps on the real SmolLM2 (tiny cutoff), and packing's attention masking."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from tests.training.conftest import alpaca_rows, events, make_job, pair_rows
+from training.config import DeviceInfo, DpoSettings, TrainJobConfig
+from training.formats import Example
+from training.stages import STAGES
+from training.trainer import run_job
+
+pytestmark = pytest.mark.usefixtures("fake_hooks")  # no minutes of generation per job
+
+
+def test_stages_registry_names_every_stage() -> None:
+    assert set(STAGES) == {"sft", "rm", "dpo", "ppo"}
+
+
+def test_packed_rows_attend_only_within_themselves(base_model: Path, tokenizer: Any) -> None:
+    """One packed sequence gives each row the loss it has alone: no attention across rows."""
+    from training.data import encode_sft
+    from training.stages._batches import packed_batches, padded_batches
+    from training.stages._model import load_model
+    from training.stages.sft import sft_loss
+
+    config = TrainJobConfig.load(
+        {
+            "job_id": "p",
+            "output_dir": "o",
+            "base_model": str(base_model),
+            "datasets": [{"path": "d"}],
+        }
+    )
+    model = load_model(config, DeviceInfo(kind="cpu"), "fp32")
+    examples: list[Example] = [
+        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+        for q, a in [("Hi", "Hello there!"), ("2+2?", "4"), ("Name a fruit.", "An apple.")]
+    ]
+    rows = encode_sft(examples, tokenizer, 512).rows
+    pad = int(tokenizer.pad_token_id)
+    with torch.no_grad():
+        alone = [
+            float(sft_loss(model, padded_batches([r], 1, 0, 0, pad).batch(0))[0]) for r in rows
+        ]
+        packed = packed_batches(rows, 512, 1, 0, 0, pad)
+        assert len(packed) == 1
+        together = float(sft_loss(model, packed.batch(0))[0])
+        padded = padded_batches(rows, 3, 0, 0, pad)
+        as_batch = float(sft_loss(model, padded.batch(0))[0])
+    assert together == pytest.approx(sum(alone), rel=1e-4)
+    assert as_batch == pytest.approx(sum(alone), rel=1e-4)
+
+
+def steps(config: TrainJobConfig) -> list[dict[str, Any]]:
+    """The step events of a finished job (exit code 0 checked)."""
+    return [e for e in events(config) if e["event"] == "step"]
+
+
+def assert_adapter(config: TrainJobConfig, stage: str) -> Path:
+    """The job finished with a PEFT adapter folder for `stage`."""
+    last = events(config)[-1]
+    assert last["event"] == "done", last
+    adapter = Path(last["adapter_dir"])
+    assert (adapter / "adapter_model.safetensors").is_file()
+    assert f'"stage": "{stage}"' in (adapter / "weft_adapter.json").read_text()
+    return adapter
+
+
+def test_sft_stage_unpacked_runs(tmp_path: Path, base_model: Path) -> None:
+    config = make_job(tmp_path, base_model, alpaca_rows(8), packing=False)
+    assert run_job(config, echo=None) == 0
+    assert all(math.isfinite(e["loss"]) for e in steps(config))
+    assert_adapter(config, "sft")
+
+
+@pytest.fixture(scope="module")
+def reward_adapter(tmp_path_factory: pytest.TempPathFactory, base_model: Path) -> Path:
+    """A reward adapter from a 2-step rm job (shared by the rm and ppo tests)."""
+    tmp = tmp_path_factory.mktemp("rm")
+    config = make_job(tmp, base_model, pair_rows(8), stage="rm", val_size=0.25)
+    assert run_job(config, echo=None) == 0, events(config)[-1]
+    return tmp / "out" / "adapter"
+
+
+def test_rm_stage_trains_a_score_head(reward_adapter: Path) -> None:
+    from safetensors.torch import load_file
+
+    config_dir = reward_adapter.parent
+    done = [e for e in (config_dir / "progress.jsonl").read_text().splitlines() if '"done"' in e]
+    assert done
+    first = next(
+        e for e in (config_dir / "progress.jsonl").read_text().splitlines() if '"step"' in e
+    )
+    assert "accuracy" in first
+    weights = load_file(reward_adapter / "adapter_model.safetensors")
+    assert any("score" in k for k in weights)  # the head is saved with the adapter
+    assert any("lora_A" in k for k in weights)
+    assert '"eval_accuracy"' in done[0]
+
+
+def test_dpo_stage_starts_at_the_reference(tmp_path: Path, base_model: Path) -> None:
+    config = make_job(tmp_path, base_model, pair_rows(6), stage="dpo", dpo={"loss": "ipo"})
+    assert run_job(config, echo=None) == 0
+    got = steps(config)
+    # policy == reference before the first update: every log-ratio is 0, (0 - 1/(2*0.1))^2
+    assert got[0]["loss"] == pytest.approx(25.0, rel=1e-4)
+    assert all(math.isfinite(e["loss"]) for e in got)
+    assert_adapter(config, "dpo")
+
+
+def test_dpo_losses_match_their_formulas() -> None:
+    from training.stages.dpo import dpo_losses
+
+    logps = torch.tensor([-3.0, -5.0, -4.0, -4.0])  # chosen 1, chosen 2, rejected 1, rejected 2
+    ref = torch.tensor([-4.0, -4.0, -4.0, -4.0])
+    counts = torch.tensor([2.0, 4.0, 1.0, 2.0])
+    delta = torch.tensor([1.0, -1.0])
+    sigmoid, d = dpo_losses(DpoSettings(beta=0.5), logps, ref, counts)
+    torch.testing.assert_close(d, delta)
+    torch.testing.assert_close(sigmoid, -torch.nn.functional.logsigmoid(0.5 * delta))
+    hinge, _ = dpo_losses(DpoSettings(beta=0.5, loss="hinge"), logps, ref, counts)
+    torch.testing.assert_close(hinge, torch.tensor([0.5, 1.5]))
+    ipo, _ = dpo_losses(DpoSettings(beta=0.5, loss="ipo"), logps, ref, counts)
+    averaged = torch.tensor([1.0 / 2 - 0.0, -1.0 / 4 - 0.0])
+    torch.testing.assert_close(ipo, (averaged - 1.0) ** 2)
+
+
+def test_ppo_stage_samples_scores_and_updates(
+    tmp_path: Path, base_model: Path, reward_adapter: Path
+) -> None:
+    config = make_job(
+        tmp_path,
+        base_model,
+        alpaca_rows(6),
+        stage="ppo",
+        ppo={"reward_adapter": str(reward_adapter), "samples_per_prompt": 2, "max_new_tokens": 6},
+        batch_size=1,
+    )
+    assert run_job(config, echo=None) == 0, events(config)[-1]
+    got = steps(config)
+    assert len(got) == 2
+    for event in got:
+        assert math.isfinite(event["loss"])
+        assert math.isfinite(event["reward"])
+        assert 1 <= event["answer_tokens"] <= 6
+    assert_adapter(config, "ppo")
+
+
+def test_ppo_refuses_an_adapter_that_is_not_a_reward_model(
+    tmp_path: Path, base_model: Path
+) -> None:
+    sft = make_job(tmp_path / "sft", base_model, alpaca_rows(4), max_steps=1)
+    assert run_job(sft, echo=None) == 0
+    config = make_job(
+        tmp_path / "ppo",
+        base_model,
+        alpaca_rows(4),
+        stage="ppo",
+        ppo={"reward_adapter": str(sft.output_dir / "adapter")},
+    )
+    assert run_job(config, echo=None) == 1
+    error = events(config)[-1]
+    assert error["setting"] == "ppo.reward_adapter"
