@@ -1,7 +1,8 @@
 """A real Weft server for browser tests and the editor benchmark: uvicorn on a fresh data dir.
 
 It runs `migrate`, `prepare_model` and `seed_demo` first, so the demo workspace, its admin and
-the embedded model are there, exactly as after `make run`.
+the embedded model are there, exactly as after `make run`. With `worker=True` the task worker
+(`manage.py db_worker`, which runs training jobs and indexing) runs beside it, as in `make run`.
 """
 
 from __future__ import annotations
@@ -64,9 +65,19 @@ def manage(data_dir: Path, *command: str) -> str:
     return done.stdout.decode()
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @contextmanager
-def weft_server(data_dir: Path) -> Iterator[str]:
-    """Serve Weft from `data_dir` (seeded) and yield its base URL; stops it afterwards."""
+def weft_server(data_dir: Path, *, worker: bool = False) -> Iterator[str]:
+    """Serve Weft from `data_dir` (seeded) and yield its base URL; stops it afterwards.
+
+    `worker`: also run `manage.py db_worker` on every queue (its output: worker.log)."""
     for command in (["migrate", "--noinput"], ["prepare_model"], ["seed_demo"]):
         manage(data_dir, *command)
     port = free_port()
@@ -80,7 +91,18 @@ def weft_server(data_dir: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    tasks: subprocess.Popen[bytes] | None = None
+    worker_log = (data_dir / "worker.log").open("wb") if worker else None
     try:
+        if worker:
+            command = ["db_worker", "--queue-name", "*", "--no-reload"]
+            tasks = subprocess.Popen(  # our own manage.py
+                [sys.executable, str(ROOT / "manage.py"), *command],
+                cwd=ROOT,
+                env=server_env(data_dir),
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
@@ -95,9 +117,9 @@ def weft_server(data_dir: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop(server)
+        if tasks is not None:
+            _stop(tasks)
         log.close()
+        if worker_log is not None:
+            worker_log.close()
