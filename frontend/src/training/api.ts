@@ -1,0 +1,80 @@
+// Calls to /api/training/: JSON through the shared client, file uploads through XMLHttpRequest
+// (fetch cannot report upload progress), and the job WebSocket's address.
+import { api, ApiFailure, csrfToken } from "../api/client";
+import type {
+  TrainingAdapter,
+  TrainingDataset,
+  TrainingDatasetDetail,
+  TrainingJob,
+  TrainingJobDetail,
+  TrainingJobIn,
+  TrainingMerge,
+  TrainingOptions,
+  TrainingPlaygroundIn,
+  TrainingPlaygroundOut,
+} from "../api/types";
+
+export const training = {
+  options: () => api<TrainingOptions>("GET", "/training/options"),
+  datasets: () => api<TrainingDataset[]>("GET", "/training/datasets"),
+  dataset: (id: number | string) => api<TrainingDatasetDetail>("GET", `/training/datasets/${id}`),
+  deleteDataset: (id: number) => api<void>("DELETE", `/training/datasets/${id}`),
+  identity: (name: string, author: string) => api<TrainingDatasetDetail>("POST", "/training/datasets/identity", { name, author }),
+  jobs: () => api<TrainingJob[]>("GET", "/training/jobs"),
+  job: (id: string) => api<TrainingJobDetail>("GET", `/training/jobs/${id}`),
+  createJob: (body: TrainingJobIn) => api<TrainingJobDetail>("POST", "/training/jobs", body),
+  stopJob: (id: string) => api<TrainingJobDetail>("POST", `/training/jobs/${id}/stop`),
+  resumeJob: (id: string) => api<TrainingJobDetail>("POST", `/training/jobs/${id}/resume`),
+  deleteJob: (id: string) => api<void>("DELETE", `/training/jobs/${id}`),
+  adapters: () => api<TrainingAdapter[]>("GET", "/training/adapters"),
+  deleteAdapter: (id: number) => api<void>("DELETE", `/training/adapters/${id}`),
+  mergeAdapter: (id: number) => api<TrainingMerge>("POST", `/training/adapters/${id}/merge`),
+  exportUrl: (id: number) => `/api/training/adapters/${id}/export`,
+  playground: (body: TrainingPlaygroundIn) => api<TrainingPlaygroundOut>("POST", "/training/playground", body),
+};
+
+export interface Me {
+  current_workspace_id: number | null;
+  workspaces: { id: number; role: string }[];
+}
+
+/** The signed-in user's role in the current workspace ("" when unknown). */
+export async function currentRole(): Promise<string> {
+  const me = await api<Me>("GET", "/me");
+  return me.workspaces.find((w) => w.id === me.current_workspace_id)?.role ?? "";
+}
+
+export const ROLE_RANK: Record<string, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
+
+/** POST a multipart form to /api`path`, reporting the share of bytes sent (0..1). */
+export function uploadForm<T>(path: string, form: FormData, onProgress: (sent: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api${path}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.upload.onload = () => onProgress(1);
+    xhr.onerror = () => reject(new ApiFailure(0, "network", "the upload failed: no answer from the server", {}));
+    xhr.onload = () => {
+      let data: Record<string, unknown> = {};
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : {};
+      } catch {
+        data = { message: xhr.responseText.slice(0, 300) };
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else reject(new ApiFailure(xhr.status, String(data.code ?? `http_${xhr.status}`), String(data.message ?? xhr.statusText), data));
+    };
+    xhr.send(form);
+  });
+}
+
+/** The job's live socket address on this page's host. */
+export function jobSocketUrl(jobId: string, location: Pick<Location, "protocol" | "host"> = window.location): string {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}/ws/training/jobs/${jobId}/`;
+}
