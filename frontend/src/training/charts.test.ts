@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { linePath } from "./charts";
+import { binState, histogramBins, linePath } from "./charts";
 import { formatCount, formatEta, percent } from "./format";
 
 describe("training charts", () => {
@@ -20,5 +20,19 @@ describe("training charts", () => {
     expect(formatEta(null)).toBe("–");
     expect(formatCount(12345)).toBe("12.3 k");
     expect(percent(0.95)).toBe("95 %");
+  });
+
+  it("turns the API's {edges, counts} into bins and marks the ones past the cutoff", () => {
+    const bins = histogramBins({ edges: [0, 10, 20, 30], counts: [4, 2, 1] });
+    expect(bins).toEqual([
+      { start: 0, end: 10, count: 4 },
+      { start: 10, end: 20, count: 2 },
+      { start: 20, end: 30, count: 1 },
+    ]);
+    // Rows longer than 15 are over: 10..19 straddles the cutoff, 20..29 is past it.
+    expect(bins.map((b) => binState(b, 15))).toEqual(["ok", "part", "over"]);
+    expect(bins.map((b) => binState(b, 19))).toEqual(["ok", "ok", "over"]);
+    expect(histogramBins({ edges: [0], counts: [] })).toEqual([]);
+    expect(histogramBins(null)).toEqual([]);
   });
 });

@@ -33,14 +33,15 @@ function fmt(v: number): string {
 }
 
 export function LineChart({ points, label, color, testid }: { points: Point[]; label: string; color: string; testid?: string }) {
-  const w = 320;
-  const h = 120;
+  const w = 480;
+  const h = 140;
   const { d, xMax, yMin, yMax } = linePath(points, w, h);
+  const last = points[points.length - 1];
   return (
     <figure className="tp-chart" data-testid={testid} data-points={points.length}>
       <figcaption>
         {label}
-        {points.length > 0 && <strong> {fmt(points[points.length - 1].y)}</strong>}
+        {last && <strong> {fmt(last.y)}</strong>}
       </figcaption>
       <svg viewBox={`-36 -8 ${w + 44} ${h + 26}`} role="img" aria-label={`${label} by step`}>
         <line x1={0} y1={h} x2={w} y2={h} className="tp-axis" />
@@ -50,7 +51,9 @@ export function LineChart({ points, label, color, testid }: { points: Point[]; l
             <text x={-4} y={6} textAnchor="end" className="tp-tick">{fmt(yMax)}</text>
             <text x={-4} y={h} textAnchor="end" className="tp-tick">{fmt(yMin)}</text>
             <text x={w} y={h + 16} textAnchor="end" className="tp-tick">step {xMax}</text>
-            <path d={d} fill="none" stroke={color} strokeWidth={2} vectorEffect="non-scaling-stroke" />
+            <path d={d} fill="none" stroke={color} strokeWidth={2} strokeLinejoin="round" vectorEffect="non-scaling-stroke" />
+            {points.length === 1 && <circle cx={w / 2} cy={h / 2} r={3} fill={color} />}
+            <text x={0} y={h + 16} className="tp-tick">step {points[0].x}</text>
           </>
         )}
         {!points.length && (
@@ -67,30 +70,75 @@ export interface Bin {
   count: number;
 }
 
-/** Rows by token length; bins past the cutoff are drawn in the warning colour. */
-export function LengthHistogram({ bins, cutoff }: { bins: Bin[]; cutoff: number }) {
-  const w = 320;
-  const h = 90;
+/** The API's histogram ({edges, counts}: counts[i] rows are in [edges[i], edges[i+1])) as bins. */
+export function histogramBins(h: { edges: number[]; counts: number[] } | null | undefined): Bin[] {
+  if (!h) return [];
+  const n = Math.min(h.counts.length, h.edges.length - 1);
+  return Array.from({ length: Math.max(0, n) }, (_, i) => ({ start: h.edges[i], end: h.edges[i + 1], count: h.counts[i] }));
+}
+
+/** Whether a bin's rows are within the cutoff ("ok"), all past it ("over") or some ("part").
+ * A row is over when its length exceeds the cutoff; a bin holds lengths start … end - 1. */
+export function binState(bin: Bin, cutoff: number): "ok" | "part" | "over" {
+  if (bin.start > cutoff) return "over";
+  if (bin.end - 1 > cutoff) return "part";
+  return "ok";
+}
+
+const BAR_CLASS = { ok: "tp-bar", part: "tp-bar-part", over: "tp-bar-over" };
+
+/** Rows by token length; bins past the cutoff are drawn in the warning colour, and the cutoff is
+ * a dashed line where it falls inside the range. */
+export function LengthHistogram({ bins, cutoff, overCutoff }: { bins: Bin[]; cutoff: number; overCutoff?: number }) {
+  const w = 480;
+  const h = 110;
   const max = Math.max(1, ...bins.map((b) => b.count));
   const bw = bins.length ? w / bins.length : w;
+  const lo = bins.length ? bins[0].start : 0;
+  const hi = bins.length ? bins[bins.length - 1].end : 1;
+  const cutX = hi > lo ? ((cutoff + 1 - lo) / (hi - lo)) * w : -1;
+  const inRange = cutX > 0 && cutX < w;
   return (
-    <figure className="tp-chart" data-testid="length-histogram">
-      <figcaption>Token length per row (cutoff {cutoff})</figcaption>
-      <svg viewBox={`0 -4 ${w} ${h + 22}`} role="img" aria-label="Length distribution">
+    <figure className="tp-chart tp-hist" data-testid="length-histogram" data-bins={bins.length} data-over={bins.filter((b) => binState(b, cutoff) !== "ok").length}>
+      <figcaption>
+        Tokens per row
+        <span className="tp-legend">
+          <i className="tp-swatch tp-bar" /> within cutoff <i className="tp-swatch tp-bar-over" /> over {cutoff}
+          {overCutoff != null && <strong className={overCutoff ? "tp-warn" : ""}> · {overCutoff} rows over</strong>}
+        </span>
+      </figcaption>
+      <svg viewBox={`-30 -6 ${w + 40} ${h + 30}`} role="img" aria-label="Length distribution">
+        <text x={-4} y={6} textAnchor="end" className="tp-tick">{max}</text>
+        <text x={-4} y={h} textAnchor="end" className="tp-tick">0</text>
         {bins.map((b, i) => {
           const bh = (b.count / max) * h;
           return (
-            <rect key={i} x={i * bw + 1} y={h - bh} width={bw - 2} height={bh} className={b.start >= cutoff ? "tp-bar-over" : "tp-bar"}>
-              <title>{`${b.start}–${b.end} tokens: ${b.count} rows`}</title>
+            <rect key={i} x={i * bw + 1} y={h - bh} width={Math.max(1, bw - 2)} height={bh} rx={2} className={BAR_CLASS[binState(b, cutoff)]}>
+              <title>{`${b.start}–${b.end - 1} tokens: ${b.count} rows`}</title>
             </rect>
           );
         })}
         <line x1={0} y1={h} x2={w} y2={h} className="tp-axis" />
+        {inRange && (
+          <>
+            <line x1={cutX} y1={-4} x2={cutX} y2={h} className="tp-cutoff" />
+            <text x={cutX + 4} y={6} className="tp-tick tp-cutoff-label">cutoff {cutoff}</text>
+          </>
+        )}
         {bins.length > 0 && (
           <>
-            <text x={0} y={h + 16} className="tp-tick">{bins[0].start}</text>
-            <text x={w} y={h + 16} textAnchor="end" className="tp-tick">{bins[bins.length - 1].end}</text>
+            <text x={0} y={h + 16} className="tp-tick">{lo}</text>
+            {bins.length <= 12 &&
+              bins.slice(1).map((b, i) => (
+                <text key={i} x={(i + 1) * bw} y={h + 16} textAnchor="middle" className="tp-tick">
+                  {b.start}
+                </text>
+              ))}
+            <text x={w} y={h + 16} textAnchor="end" className="tp-tick">{hi} tokens</text>
           </>
+        )}
+        {!bins.length && (
+          <text x={w / 2} y={h / 2} textAnchor="middle" className="tp-tick">no rows</text>
         )}
       </svg>
     </figure>
