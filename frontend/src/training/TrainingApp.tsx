@@ -1,29 +1,98 @@
 // The training panel: datasets, jobs (with live progress) and adapters, one tab each; the URL
-// hash keeps the tab and the open job so a reload lands on the same view.
-import { useEffect, useState } from "react";
+// hash keeps the tab and the open item (#jobs/<id>, #jobs/new?dataset=3, #datasets/<id>,
+// #adapters/<name>) so a reload lands on the same view.
+import { useCallback, useEffect, useState } from "react";
+
+import type { TrainingAdapter, TrainingOptions } from "../api/types";
+import { AdaptersTab, metric } from "./Adapters";
+import { currentRole, ROLE_RANK, training } from "./api";
+import { DatasetsTab, DatasetView } from "./Datasets";
+import { JobsList, type Scores } from "./JobsList";
+import { JobView } from "./JobView";
+import { NewJob } from "./NewJob";
+import { BaseModelLabel, ErrorBox } from "./ui";
 
 export type Tab = "jobs" | "datasets" | "adapters";
 
-export function parseHash(hash: string): { tab: Tab; id: string | null } {
-  const [tab, id] = hash.replace(/^#/, "").split("/");
+export interface Route {
+  tab: Tab;
+  id: string | null;
+  query: Record<string, string>;
+}
+
+export function parseHash(hash: string): Route {
+  const [path, search = ""] = hash.replace(/^#/, "").split("?");
+  const [tab, ...rest] = path.split("/");
   const known: Tab[] = ["jobs", "datasets", "adapters"];
-  return { tab: known.includes(tab as Tab) ? (tab as Tab) : "jobs", id: id || null };
+  const id = rest.join("/");
+  return {
+    tab: known.includes(tab as Tab) ? (tab as Tab) : "jobs",
+    id: id ? decodeURIComponent(id) : null,
+    query: Object.fromEntries(new URLSearchParams(search)),
+  };
+}
+
+function scoresOf(adapters: TrainingAdapter[]): Scores {
+  return Object.fromEntries(adapters.map((a) => [a.name, { learned: metric(a, "learned"), preserved: metric(a, "preserved") }]));
 }
 
 export function TrainingApp({ canEdit }: { canEdit: boolean }) {
   const [route, setRoute] = useState(() => parseHash(window.location.hash));
+  const [options, setOptions] = useState<TrainingOptions | null>(null);
+  const [optionsError, setOptionsError] = useState<unknown>(null);
+  const [role, setRole] = useState("");
+  const [scores, setScores] = useState<Scores>({});
   useEffect(() => {
-    const onHash = () => setRoute(parseHash(window.location.hash));
+    const onHash = () => {
+      setRoute(parseHash(window.location.hash));
+      window.scrollTo({ top: 0 });
+    };
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
+  const loadScores = useCallback(() => {
+    training.adapters().then((a) => setScores(scoresOf(a)), () => undefined);
+  }, []);
+  useEffect(() => {
+    training.options().then(setOptions, setOptionsError);
+    currentRole().then(setRole, () => setRole(""));
+  }, []);
+  useEffect(loadScores, [loadScores, route.tab]);
+  const isAdmin = (ROLE_RANK[role] ?? 0) >= ROLE_RANK.admin;
+  const baseLabel = useCallback((id: string) => options?.base_models.find((m) => m.id === id)?.label ?? id, [options]);
   const tabs: [Tab, string][] = [
     ["jobs", "Jobs"],
     ["datasets", "Datasets"],
     ["adapters", "Adapters"],
   ];
+  let body;
+  if (route.tab === "jobs" && route.id === "new") {
+    body = options ? (
+      <NewJob
+        key={window.location.hash}
+        options={options}
+        prefill={{
+          datasetIds: route.query.dataset ? route.query.dataset.split(",").map(Number).filter(Boolean) : undefined,
+          from: route.query.from,
+          fix: route.query.fix,
+        }}
+      />
+    ) : (
+      <ErrorBox error={optionsError} />
+    );
+  } else if (route.tab === "jobs" && route.id) {
+    body = <JobView key={route.id} id={route.id} canEdit={canEdit} />;
+  } else if (route.tab === "jobs") {
+    body = <JobsList canEdit={canEdit} scores={scores} />;
+  } else if (route.tab === "datasets" && route.id) {
+    body = <DatasetView key={route.id} id={route.id} canEdit={canEdit} isAdmin={isAdmin} />;
+  } else if (route.tab === "datasets") {
+    body = <DatasetsTab canEdit={canEdit} formats={options?.formats ?? ["auto", "alpaca", "sharegpt"]} onChanged={() => undefined} />;
+  } else {
+    body = <AdaptersTab canEdit={canEdit} isAdmin={isAdmin} selected={route.id} onChanged={loadScores} />;
+  }
   return (
-    <div className="tp" data-can-edit={canEdit ? "1" : "0"}>
+    <div className="tp" data-can-edit={canEdit ? "1" : "0"} data-role={role}>
       <div className="tp-head">
         <h1>Training</h1>
         <p className="muted">Fine-tune LoRA adapters on your data; a finished adapter is a model every LLM node can use.</p>
@@ -35,7 +104,9 @@ export function TrainingApp({ canEdit }: { canEdit: boolean }) {
           </a>
         ))}
       </nav>
-      <section className="tp-body" data-tab={route.tab} />
+      <section className="tp-body" data-tab={route.tab}>
+        <BaseModelLabel.Provider value={baseLabel}>{body}</BaseModelLabel.Provider>
+      </section>
     </div>
   );
 }
