@@ -27,6 +27,7 @@ from training.schemas import (
     AdapterOut,
     DatasetDetail,
     DatasetOut,
+    IdentityIn,
     JobDetail,
     JobIn,
     JobOut,
@@ -136,6 +137,24 @@ def _cutoff(cutoff_len: int) -> int:
     if not 16 <= cutoff_len <= 131072:
         raise ApiError("invalid_param", 422, "cutoff_len: 16 to 131072", field="cutoff_len")
     return cutoff_len
+
+
+@router.post("/datasets/identity", response={201: DatasetDetail})
+def create_identity_dataset(
+    request: HttpRequest, body: IdentityIn, workspace_id: int | None = None
+) -> tuple[int, dict[str, Any]]:
+    """The shipped identity tutorial dataset with your assistant's name and makers filled in."""
+    workspace = require_workspace(request, workspace_id, Role.EDITOR)
+    dataset = ds.do_create_identity_dataset(
+        workspace,
+        get_user(request),
+        body.assistant_name,
+        body.author,
+        name=_name(body.name) if body.name else "",
+        base_model=body.base_model,
+        cutoff_len=_cutoff(body.cutoff_len),
+    )
+    return 201, dataset_detail(dataset)
 
 
 @router.post("/datasets/import", response={201: list[DatasetOut]})

@@ -7,6 +7,7 @@ so a dataset that uploads is one the trainer accepts. Its length statistics and 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -21,9 +22,10 @@ from django.db import IntegrityError, transaction
 
 from builder.errors import ApiError
 from portal.models import AuditLog, User, Workspace
+from training.assets import fill_identity, load_asset
 from training.config import Columns, DatasetRef, Tags
 from training.data import dataset_stats, load_tokenizer, preview
-from training.errors import DatasetError, EmptyDatasetError, TrainingError
+from training.errors import DatasetError, EmptyDatasetError, TrainingConfigError, TrainingError
 from training.formats import (
     convert_rows,
     detect_format,
@@ -157,6 +159,35 @@ def do_upload_dataset(
         ref = DatasetRef(path=path, format=fmt)
         fields = _check(path, ref, name, base_model, cutoff_len)
         return _store(workspace, user, name, path, fields)
+
+
+def do_create_identity_dataset(
+    workspace: Workspace,
+    user: User | None,
+    assistant_name: str,
+    author: str,
+    *,
+    name: str = "",
+    base_model: str = EMBEDDED,
+    cutoff_len: int = 1024,
+) -> Dataset:
+    """The shipped identity tutorial (alpaca, ~100 rows) with the name and makers filled in."""
+    try:
+        rows = fill_identity(load_asset("identity"), assistant_name, author)
+    except TrainingConfigError as exc:
+        raise ApiError("invalid_param", 422, str(exc), field="assistant_name") from exc
+    content = json.dumps(rows, ensure_ascii=False, indent=1).encode()
+    title = name or f"Identity: {assistant_name.strip()}"
+    return do_upload_dataset(
+        workspace,
+        user,
+        title,
+        "identity.json",
+        content,
+        "alpaca",
+        base_model=base_model,
+        cutoff_len=cutoff_len,
+    )
 
 
 def _unique_name(workspace: Workspace, name: str) -> None:

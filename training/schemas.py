@@ -58,6 +58,14 @@ class DatasetDetail(DatasetOut):
     tags: dict[str, Any] = Field(description="sharegpt role tags from dataset_info.json.")
 
 
+class IdentityIn(Schema):
+    assistant_name: str = Field(min_length=1, max_length=60, description="The new name.")
+    author: str = Field(min_length=1, max_length=100, description="Who made the assistant.")
+    name: str = Field("", max_length=100, description="The dataset name; default Identity: <name>.")
+    base_model: str = "embedded"
+    cutoff_len: int = Field(1024, ge=16, le=32768)
+
+
 class BaseModelOut(Schema):
     id: str = Field(description='"embedded" or a local model folder; JobIn.base_model.')
     label: str

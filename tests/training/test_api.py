@@ -314,3 +314,26 @@ def test_playground_answers_with_base_and_adapter_side_by_side(
     assert body["base"]
     assert body["adapter"]
     assert body["base"] != body["adapter"]
+
+
+def test_identity_demo_dataset_fills_the_name_and_makers(owner: Any, client_for: Any) -> None:
+    client = client_for(owner)
+    body = {"assistant_name": "Weftling", "author": "the Weft team"}
+    response = client.post("/api/training/datasets/identity", body, "application/json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["name"] == "Identity: Weftling"
+    assert created["format"] == "alpaca"
+    assert created["rows"] >= 90
+    text = Path(Dataset.objects.get().path).read_text()
+    assert "Weftling" in text
+    assert "the Weft team" in text
+    assert "{{name}}" not in text
+    assert "{{author}}" not in text
+    blank = client.post(
+        "/api/training/datasets/identity",
+        {"assistant_name": " ", "author": "x", "name": "other"},
+        "application/json",
+    )
+    assert blank.status_code == 422
+    assert blank.json()["field"] == "assistant_name"

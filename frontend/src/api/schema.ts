@@ -458,6 +458,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/datasets/identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Identity Dataset
+         * @description The shipped identity tutorial dataset with your assistant's name and makers filled in.
+         */
+        post: operations["training_api_create_identity_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/datasets/import": {
         parameters: {
             query?: never;
@@ -1068,6 +1088,35 @@ export interface components {
              * @description Bin edges in tokens: counts[i] rows are in [i, i+1).
              */
             edges: number[];
+        };
+        /** IdentityIn */
+        IdentityIn: {
+            /**
+             * Assistant Name
+             * @description The new name.
+             */
+            assistant_name: string;
+            /**
+             * Author
+             * @description Who made the assistant.
+             */
+            author: string;
+            /**
+             * Base Model
+             * @default embedded
+             */
+            base_model: string;
+            /**
+             * Cutoff Len
+             * @default 1024
+             */
+            cutoff_len: number;
+            /**
+             * Name
+             * @description The dataset name; default Identity: <name>.
+             * @default
+             */
+            name: string;
         };
         /** IssueOut */
         IssueOut: {
@@ -2462,6 +2511,32 @@ export interface operations {
                     /** Name */
                     name: string;
                 };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+        };
+    };
+    training_api_create_identity_dataset: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityIn"];
             };
         };
         responses: {
