@@ -290,10 +290,10 @@ export function JobView({ id, canEdit }: { id: string; canEdit: boolean }) {
       )}
       <div className="tp-grid-2">
         <div className="card tp-card">
-          <LineChart points={loss} label="Training loss" color="#155eef" testid="loss-chart" />
+          <LineChart points={loss} label="Training loss" color="#155eef" testid="loss-chart" xEnd={p.total_steps} smooth />
         </div>
         <div className="card tp-card">
-          <LineChart points={lr} label="Learning rate" color="#7a5af8" testid="lr-chart" />
+          <LineChart points={lr} label="Learning rate" color="#7a5af8" testid="lr-chart" xEnd={p.total_steps} />
         </div>
       </div>
       {job.eval && (job.eval.learned != null || job.eval.preserved != null) && <Evaluation ev={job.eval} />}

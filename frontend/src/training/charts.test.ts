@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { binState, histogramBins, linePath } from "./charts";
+import { binState, histogramBins, linePath, smoothed } from "./charts";
 import { formatCount, formatEta, percent } from "./format";
 
 describe("training charts", () => {
@@ -8,6 +8,20 @@ describe("training charts", () => {
     const { d, xMax, yMin, yMax } = linePath([{ x: 1, y: 2 }, { x: 2, y: 1 }, { x: 3, y: 0.5 }], 100, 50);
     expect(d).toBe("M0.0,0.0 L50.0,33.3 L100.0,50.0");
     expect([xMax, yMin, yMax]).toEqual([3, 0.5, 2]);
+    // A live curve spans the planned steps: 2 of 5 steps fill the first quarter.
+    expect(linePath([{ x: 1, y: 2 }, { x: 2, y: 1 }], 100, 50, 5).d).toBe("M0.0,0.0 L25.0,50.0");
+  });
+
+  it("smooths a noisy loss curve towards its trend, starting at the first value", () => {
+    const noisy = Array.from({ length: 40 }, (_, i) => ({ x: i + 1, y: i % 2 ? 1 : 3 }));
+    const trend = smoothed(noisy);
+    expect(trend[0]).toEqual({ x: 1, y: 3 });
+    expect(trend.map((p) => p.x)).toEqual(noisy.map((p) => p.x));
+    const spread = (ps: { y: number }[]) => Math.max(...ps.map((p) => p.y)) - Math.min(...ps.map((p) => p.y));
+    expect(spread(trend.slice(10))).toBeLessThan(spread(noisy) / 2);
+    // Short curves stay close to the data (the weight grows with the number of points).
+    expect(smoothed([{ x: 1, y: 3 }, { x: 2, y: 1 }])[1].y).toBeLessThan(1.3);
+    expect(smoothed([])).toEqual([]);
   });
 
   it("draws a flat or single-point curve without dividing by zero", () => {

@@ -6,13 +6,22 @@ export interface Point {
   y: number;
 }
 
-/** Scale points into a w×h box (y up); returns the SVG path and the axis ranges. */
-export function linePath(points: Point[], w: number, h: number): { d: string; xMax: number; yMin: number; yMax: number } {
-  if (!points.length) return { d: "", xMax: 0, yMin: 0, yMax: 0 };
+interface Scale {
+  sx: (x: number) => number;
+  sy: (y: number) => number;
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/** The x and y scales of points in a w×h box (y up). `xEnd` widens the x range to a planned end
+ * (the total steps), so a live curve grows across the box. */
+export function scaleOf(points: Point[], w: number, h: number, xEnd?: number): Scale {
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
-  const xMin = Math.min(...xs);
-  const xMax = Math.max(...xs);
+  const xMin = Math.min(...xs, ...(xEnd ? [1] : []));
+  const xMax = Math.max(...xs, xEnd ?? -Infinity);
   let yMin = Math.min(...ys);
   let yMax = Math.max(...ys);
   if (yMax === yMin) {
@@ -21,8 +30,31 @@ export function linePath(points: Point[], w: number, h: number): { d: string; xM
   }
   const sx = (x: number) => (xMax === xMin ? w / 2 : ((x - xMin) / (xMax - xMin)) * w);
   const sy = (y: number) => h - ((y - yMin) / (yMax - yMin)) * h;
-  const d = points.map((p, i) => `${i ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ");
-  return { d, xMax, yMin, yMax };
+  return { sx, sy, xMin, xMax, yMin, yMax };
+}
+
+function pathOf(points: Point[], { sx, sy }: Scale): string {
+  return points.map((p, i) => `${i ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ");
+}
+
+/** Scale points into a w×h box (y up); returns the SVG path and the axis ranges. */
+export function linePath(points: Point[], w: number, h: number, xEnd?: number): { d: string; xMin: number; xMax: number; yMin: number; yMax: number } {
+  if (!points.length) return { d: "", xMin: 0, xMax: 0, yMin: 0, yMax: 0 };
+  const scale = scaleOf(points, w, h, xEnd);
+  const { xMin, xMax, yMin, yMax } = scale;
+  return { d: pathOf(points, scale), xMin, xMax, yMin, yMax };
+}
+
+/** The curve smoothed as LLaMA-Factory's loss plot does it: an exponential moving average whose
+ * weight grows with the number of points (a sigmoid), so short curves stay close to the data. */
+export function smoothed(points: Point[]): Point[] {
+  if (!points.length) return [];
+  const weight = 1.8 * (1 / (1 + Math.exp(-0.05 * points.length)) - 0.5);
+  let last = points[0].y;
+  return points.map((p) => {
+    last = last * weight + (1 - weight) * p.y;
+    return { x: p.x, y: last };
+  });
 }
 
 function fmt(v: number): string {
@@ -32,28 +64,35 @@ function fmt(v: number): string {
   return a < 1 ? v.toPrecision(2) : v.toFixed(a < 10 ? 2 : 0);
 }
 
-export function LineChart({ points, label, color, testid }: { points: Point[]; label: string; color: string; testid?: string }) {
+export function LineChart({ points, label, color, testid, xEnd, smooth }: { points: Point[]; label: string; color: string; testid?: string; xEnd?: number | null; smooth?: boolean }) {
   const w = 480;
   const h = 140;
-  const { d, xMax, yMin, yMax } = linePath(points, w, h);
+  const scale = points.length ? scaleOf(points, w, h, xEnd ?? undefined) : null;
   const last = points[points.length - 1];
+  const trend = smooth && points.length > 2 ? smoothed(points) : null;
   return (
     <figure className="tp-chart" data-testid={testid} data-points={points.length}>
       <figcaption>
         {label}
         {last && <strong> {fmt(last.y)}</strong>}
+        {trend && (
+          <span className="tp-legend">
+            <i className="tp-swatch" style={{ background: color, opacity: 0.3 }} /> per step <i className="tp-swatch" style={{ background: color }} /> smoothed
+          </span>
+        )}
       </figcaption>
       <svg viewBox={`-36 -8 ${w + 44} ${h + 26}`} role="img" aria-label={`${label} by step`}>
         <line x1={0} y1={h} x2={w} y2={h} className="tp-axis" />
         <line x1={0} y1={0} x2={0} y2={h} className="tp-axis" />
-        {points.length > 0 && (
+        {scale && last && (
           <>
-            <text x={-4} y={6} textAnchor="end" className="tp-tick">{fmt(yMax)}</text>
-            <text x={-4} y={h} textAnchor="end" className="tp-tick">{fmt(yMin)}</text>
-            <text x={w} y={h + 16} textAnchor="end" className="tp-tick">step {xMax}</text>
-            <path d={d} fill="none" stroke={color} strokeWidth={2} strokeLinejoin="round" vectorEffect="non-scaling-stroke" />
-            {points.length === 1 && <circle cx={w / 2} cy={h / 2} r={3} fill={color} />}
-            <text x={0} y={h + 16} className="tp-tick">step {points[0].x}</text>
+            <text x={-4} y={6} textAnchor="end" className="tp-tick">{fmt(scale.yMax)}</text>
+            <text x={-4} y={h} textAnchor="end" className="tp-tick">{fmt(scale.yMin)}</text>
+            <text x={0} y={h + 16} className="tp-tick">step {scale.xMin}</text>
+            <text x={w} y={h + 16} textAnchor="end" className="tp-tick">step {scale.xMax}</text>
+            <path d={pathOf(points, scale)} fill="none" stroke={color} strokeOpacity={trend ? 0.3 : 1} strokeWidth={trend ? 1.5 : 2} strokeLinejoin="round" vectorEffect="non-scaling-stroke" />
+            {trend && <path d={pathOf(trend, scale)} fill="none" stroke={color} strokeWidth={2.2} strokeLinejoin="round" vectorEffect="non-scaling-stroke" />}
+            <circle cx={scale.sx(last.x)} cy={scale.sy(last.y)} r={3} fill={color} />
           </>
         )}
         {!points.length && (
