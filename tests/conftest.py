@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from tests.portal.server import free_port
 from tests.specs import echo_chat_spec, echo_workflow_spec
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -85,3 +88,28 @@ def make_app(db: None) -> Callable[..., Any]:
         return app, key
 
     return make
+
+
+@pytest.fixture
+def live_url(transactional_db: None) -> Iterator[str]:
+    """The base URL of Weft served by uvicorn in this process (sharing the test database)."""
+    import uvicorn
+
+    from portal.asgi import application
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
