@@ -150,7 +150,12 @@ def run_evaluation(
 
 
 def save_adapter(
-    config: TrainJobConfig, model: Any, plan: Any, metrics: dict[str, Any], replay_rows: int
+    config: TrainJobConfig,
+    model: Any,
+    plan: Any,
+    metrics: dict[str, Any],
+    replay_rows: int,
+    state_dict: dict[str, Any] | None = None,
 ) -> Path:
     """output_dir/adapter: the PEFT adapter and weft_adapter.json, written atomically."""
     from training.stages._checkpoint import save_dir
@@ -170,13 +175,18 @@ def save_adapter(
     }
 
     def write(tmp: Path) -> None:
-        model.save_pretrained(str(tmp))
+        if state_dict is None:
+            model.save_pretrained(str(tmp))
+        else:
+            model.save_pretrained(str(tmp), state_dict=state_dict)
         (tmp / ADAPTER_META).write_text(json.dumps(meta, indent=1, default=str))
 
     return save_dir(config.output_dir / "adapter", write)
 
 
-def _train(config: TrainJobConfig, progress: ProgressWriter, stop: threading.Event) -> None:
+def _train(
+    config: TrainJobConfig, progress: ProgressWriter, stop: threading.Event, runtime: Any
+) -> None:
     from training.data import load_tokenizer
     from training.stages import STAGES, StageContext
     from training.stages._checkpoint import latest_checkpoint
@@ -198,6 +208,7 @@ def _train(config: TrainJobConfig, progress: ProgressWriter, stop: threading.Eve
         shape=shape,
         progress=progress,
         stop=stop,
+        runtime=runtime,
     )
     if keep_general_on(config, len(train)):
         compute = ctx.plan(len(train)).compute_type
@@ -221,9 +232,20 @@ def _train(config: TrainJobConfig, progress: ProgressWriter, stop: threading.Eve
         checkpoint = str(result.checkpoint) if result.checkpoint else None
         progress.emit("stopped", checkpoint=checkpoint)
         return
-    adapter_dir = save_adapter(config, result.model, result.plan, result.metrics, len(ctx.replay))
+    runtime = ctx.runtime
+    state = runtime.adapter_state()  # collective under accelerate: every rank calls it
+    if not runtime.is_main:
+        return
+    model = runtime.unwrap(result.model)
+    adapter_dir = save_adapter(
+        config, model, result.plan, result.metrics, len(ctx.replay), state_dict=state
+    )
     metrics = dict(result.metrics)
-    scores = run_evaluation(config, val, tokenizer, result.model, progress)
+    if runtime.world > 1:
+        progress.note("the learned / preserved evaluation runs on single-GPU jobs only")
+        scores: dict[str, Any] = {}
+    else:
+        scores = run_evaluation(config, val, tokenizer, model, progress)
     if scores:
         metrics.update(learned=scores["learned"], preserved=scores["preserved"])
         _update_meta(adapter_dir, metrics)
@@ -284,14 +306,20 @@ def run_job(
     echo: IO[str] | bool | None = True,
 ) -> int:
     """Run one job in this process; returns the exit code (0 done or stopped, 1 error)."""
+    from training.stages._distributed import current_runtime
+
     config.output_dir.mkdir(parents=True, exist_ok=True)
-    progress = ProgressWriter(config.output_dir / "progress.jsonl", echo)
-    handler = _log_to(config.output_dir / "trainer.log")
+    runtime = current_runtime()
+    if runtime.is_main:
+        progress = ProgressWriter(config.output_dir / "progress.jsonl", echo)
+        handler: logging.Handler = _log_to(config.output_dir / "trainer.log")
+    else:  # other ranks of a multi-GPU job stay quiet
+        progress, handler = ProgressWriter(None, echo=None), logging.NullHandler()
     stop = stop or threading.Event()
     try:
         with _sigterm_sets(stop):
             log.info("job %s: stage %s on %s", config.job_id, config.stage, config.base_model)
-            _train(config, progress, stop)
+            _train(config, progress, stop, runtime)
         return 0
     except Exception as exc:
         log.error("job %s failed:\n%s", config.job_id, traceback.format_exc())
@@ -317,7 +345,40 @@ def main(argv: list[str] | None = None) -> int:
         fields = _error_fields(exc)
         ProgressWriter(None).emit("error", **{k: v for k, v in fields.items() if v is not None})
         return 1
-    return run_job(config)
+    code = _relaunch_on_gpus(config, Path(args[0]))
+    return run_job(config) if code is None else code
+
+
+def _relaunch_on_gpus(config: TrainJobConfig, job_path: Path) -> int | None:
+    """Under several CUDA GPUs, run the job under `accelerate launch`; None: run it here."""
+    from training.stages._launch import relaunch, should_relaunch
+    from training.stages._model import detect_device, model_shape
+
+    device = detect_device()
+    if not should_relaunch(device):
+        return None
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    progress_file = config.output_dir / "progress.jsonl"
+    try:
+        shape = model_shape(config.base_model)
+        compute = config.plan(device, shape, train_rows=1).compute_type
+    except TrainingError as exc:
+        _emit_once(progress_file, _error_fields(exc))
+        return 1
+    code = relaunch(job_path, config.output_dir, device, shape, compute)
+    lines = progress_file.read_text().splitlines() if progress_file.is_file() else []
+    ended = bool(lines) and json.loads(lines[-1])["event"] in ("done", "stopped", "error")
+    if code != 0 and not ended:
+        message = f"accelerate launch exited with {code} (is deepspeed installed?)"
+        _emit_once(progress_file, {"code": "crash", "message": message})
+        return 1
+    return code
+
+
+def _emit_once(path: Path, fields: dict[str, Any]) -> None:
+    writer = ProgressWriter(path)
+    writer.emit("error", **{k: v for k, v in fields.items() if v is not None})
+    writer.close()
 
 
 if __name__ == "__main__":

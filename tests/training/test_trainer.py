@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import math
 import os
 import signal
 import subprocess
@@ -266,3 +267,86 @@ def test_split_val_is_seeded_and_disjoint() -> None:
     assert split_val(rows, 0.1, seed=7) == (train, val)
     assert split_val(rows, 0.1, seed=8)[1] != val
     assert split_val(rows[:5], 0.1, seed=7) == (rows[:5], [])
+
+
+def test_relaunch_only_with_several_gpus_and_not_in_the_child() -> None:
+    from training.config import DeviceInfo
+    from training.stages._launch import should_relaunch
+
+    two = DeviceInfo(kind="cuda", count=2, free_bytes=80 * 2**30, bf16=True)
+    assert should_relaunch(two, env={})
+    assert not should_relaunch(two, env={"WEFT_TRAINER_CHILD": "1"})
+    assert not should_relaunch(two, env={"LOCAL_RANK": "0"})
+    assert not should_relaunch(DeviceInfo(kind="cuda", count=1), env={})
+    assert not should_relaunch(DeviceInfo(kind="cpu"), env={})
+
+
+def test_zero_stage_3_only_for_weights_too_big_for_one_gpu() -> None:
+    from training.config import DeviceInfo, ModelShape
+    from training.stages._launch import deepspeed_config, zero_stage
+
+    h200 = DeviceInfo(kind="cuda", count=8, free_bytes=140 * 2**30, bf16=True)
+    assert zero_stage(ModelShape(8_000_000_000, 4096, 32, 128256), h200) == 2
+    assert zero_stage(ModelShape(70_000_000_000, 8192, 80, 128256), h200) == 3
+    two = deepspeed_config(2, "bf16")
+    assert two["zero_optimization"]["stage"] == 2
+    assert (two["bf16"]["enabled"], two["fp16"]["enabled"]) == (True, False)
+    assert two["train_micro_batch_size_per_gpu"] == two["gradient_accumulation_steps"] == "auto"
+    three = deepspeed_config(3, "fp16")
+    assert three["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"] is True
+    assert three["fp16"]["enabled"]
+    json.dumps(three)  # what relaunch() writes
+
+
+def test_launch_command_runs_the_trainer_module_under_accelerate() -> None:
+    from training.stages._launch import launch_command
+
+    command = launch_command(
+        Path("/jobs/1/job.json"), 4, Path("/jobs/1/deepspeed.json"), "bf16", python="py", port=29501
+    )
+    assert command == [
+        "py",
+        "-m",
+        "accelerate.commands.launch",
+        "--num_processes",
+        "4",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "bf16",
+        "--use_deepspeed",
+        "--deepspeed_config_file",
+        "/jobs/1/deepspeed.json",
+        "--main_process_port",
+        "29501",
+        "--module",
+        "training.trainer",
+        "/jobs/1/job.json",
+    ]
+    assert "no" in launch_command(Path("j"), 2, Path("d"), "fp32", python="py")
+
+
+def test_bench_mfu_arithmetic() -> None:
+    from bench.train import H200_BF16_PEAK, SHAPES, llama_params, mfu
+
+    assert llama_params(*SHAPES["8b"]) == pytest.approx(8.03e9, rel=0.01)  # Llama-3-8B
+    assert llama_params(*SHAPES["1.5b"]) == pytest.approx(1.54e9, rel=0.01)  # Qwen2.5-1.5B
+    # 8B params at 10,000 tokens/s: 6 * 8e9 * 1e4 = 4.8e14 FLOP/s, about half the H200 peak
+    assert mfu(8_000_000_000, 10_000, H200_BF16_PEAK) == pytest.approx(4.8e14 / 989e12)
+    assert mfu(1, 1, 1, flops_per_param=4) == 4
+
+
+@pytest.mark.gpu
+def test_trainer_sft_steps_on_cuda(tmp_path: Path, base_model: Path) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    config = make_job(tmp_path, base_model, alpaca_rows(24), max_steps=3, batch_size=4)
+    assert run_job(config, echo=None) == 0
+    got = events(config)
+    start = got[0]
+    assert start["device"] == torch.cuda.get_device_name(0)
+    assert start["compute_type"] == ("bf16" if torch.cuda.is_bf16_supported() else "fp16")
+    steps = [e for e in got if e["event"] == "step"]
+    assert len(steps) == 3
+    assert all(math.isfinite(e["loss"]) and e["memory_mb"] > 0 for e in steps)
+    assert (config.output_dir / "adapter" / "adapter_model.safetensors").is_file()

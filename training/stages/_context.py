@@ -10,6 +10,7 @@ from typing import Any
 from training.config import ComputeType, DeviceInfo, ModelShape, Plan, TrainJobConfig
 from training.formats import Example
 from training.progress import ProgressWriter
+from training.stages._distributed import LocalRuntime
 
 
 @dataclass
@@ -27,6 +28,7 @@ class StageContext:
     stop: threading.Event = field(default_factory=threading.Event)
     compute_type: ComputeType | None = None  # set by the trainer when it falls back
     resume_from: Path | None = None
+    runtime: LocalRuntime = field(default_factory=LocalRuntime)  # AccelerateRuntime under launch
     base: Any = None  # a causal base model the trainer already loaded (for replay), and its
     base_compute: ComputeType | None = None  # compute type; a stage takes it instead of loading
 

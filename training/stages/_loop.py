@@ -27,12 +27,10 @@ from training.errors import (
     TrainingConfigError,
 )
 from training.stages._batches import Batch, Batches
-from training.stages._checkpoint import load_checkpoint, save_checkpoint
 from training.stages._context import StageContext
 from training.stages._model import DTYPES, memory_mb
 
 LossFn = Callable[[Any, Batch], tuple[torch.Tensor, dict[str, float]]]
-MAX_GRAD_NORM = 1.0
 
 
 @dataclass
@@ -103,12 +101,16 @@ class _Trainer:
             spec.plan.device, spec.plan.batch_size, len(first)
         )
         self.plan = replace(spec.plan, grad_accum=accum)
-        self.steps_per_epoch = math.ceil(len(first) / accum)
+        self.runtime = ctx.runtime
+        self.steps_per_epoch = self.runtime.steps_per_epoch(len(first), accum)
         total = self.plan.epochs * self.steps_per_epoch
         self.total = min(total, self.config.max_steps or total)
         self.params = [p for p in spec.model.parameters() if p.requires_grad]
-        self.optimizer = make_optimizer(self.config, self.params)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, cosine(self.total))
+        optimizer = make_optimizer(self.config, self.params)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine(self.total))
+        self.model, self.optimizer, self.scheduler = self.runtime.prepare(
+            spec.model, optimizer, scheduler, self.plan
+        )
         fp16_cuda = self.plan.compute_type == "fp16" and self.plan.device == "cuda"
         # the loss scale is not checkpointed: a resumed fp16 run re-learns it in a few steps
         self.scaler = torch.amp.GradScaler("cuda") if fp16_cuda else None
@@ -132,10 +134,10 @@ class _Trainer:
         }
 
     def save(self) -> Path:
-        path = save_checkpoint(
+        path = self.runtime.save(
             self.ctx.checkpoints_dir,
             self.step,
-            self.spec.model,
+            self.model,
             self.optimizer,
             self.scheduler,
             self.state(),
@@ -144,7 +146,7 @@ class _Trainer:
         return path
 
     def resume(self, path: Path) -> None:
-        state = load_checkpoint(path, self.spec.model, self.optimizer, self.scheduler)
+        state = self.runtime.load(path, self.model, self.optimizer, self.scheduler)
         same = state["fingerprint"] == self.spec.fingerprint
         if not same or state["steps_per_epoch"] != self.steps_per_epoch:
             raise TrainingConfigError(
@@ -158,18 +160,16 @@ class _Trainer:
         epoch, group = divmod(self.step, self.steps_per_epoch)
         batches = self.batches(epoch)
         accum = self.plan.grad_accum
-        micro = [
-            batches.batch(i) for i in range(group * accum, min(len(batches), (group + 1) * accum))
-        ]
+        micro = [batches.batch(i) for i in self.runtime.micro_indices(group, accum, len(batches))]
         weight = sum(b.weight for b in micro) or 1.0
         device, compute = self.plan.device, self.plan.compute_type
         loss_total, stats_sum, tokens = 0.0, dict[str, float](), 0
         for batch in micro:
             with torch.autocast(device, DTYPES[compute], enabled=compute != "fp32"):
-                loss_sum, stats = self.spec.loss_fn(self.spec.model, batch.to(device))
+                loss_sum, stats = self.spec.loss_fn(self.model, batch.to(device))
             loss = loss_sum / weight
             scaled: torch.Tensor = self.scaler.scale(loss) if self.scaler else loss
-            torch.autograd.backward(scaled)
+            self.runtime.backward(scaled, accum)
             loss_total += float(loss.detach())
             tokens += int(stats.pop("tokens", batch.tokens))  # ppo counts its sampled answers
             for key, value in stats.items():
@@ -177,17 +177,8 @@ class _Trainer:
         stats_sum = {k: round(v, 6) for k, v in stats_sum.items()}
         if first and compute != "fp32" and not math.isfinite(loss_total):
             raise ComputeTypeError(f"{compute} gave a non-finite loss at the first step", compute)
-        if self.scaler:
-            self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(self.params, MAX_GRAD_NORM)
-        if self.scaler:
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            self.optimizer.step()
-        self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        return loss_total, stats_sum, tokens
+        self.runtime.step(self.optimizer, self.scheduler, self.params, self.scaler)
+        return self.runtime.mean(loss_total), stats_sum, tokens
 
     def emit_step(self, loss: float, stats: dict[str, float], seconds: float, tokens: int) -> None:
         self.rate.add(seconds, tokens)
@@ -199,6 +190,7 @@ class _Trainer:
             epoch=round(self.step / self.steps_per_epoch, 3),
             loss=round(loss, 6),
             lr=self.scheduler.get_last_lr()[0],
+            tokens=tokens,
             tokens_per_s=self.rate.tokens_per_s(),
             eta_s=self.rate.eta(self.total - self.step),
             memory_mb=memory_mb(self.ctx.device),
@@ -219,7 +211,7 @@ class _Trainer:
             compute_type=self.plan.compute_type,
             device=ctx.device.name,
         )
-        self.spec.model.train()
+        self.model.train()
         checkpoint, saved_at = ctx.resume_from, self.step
         first = True
         while self.step < self.total:
