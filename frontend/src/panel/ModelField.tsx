@@ -26,7 +26,7 @@ export function ModelField({ id, value, onChange, disabled }: Props) {
   const free = typing || !models.length || (!listed && name !== "");
   const listId = `${id}-models`;
   return (
-    <div className="model-field">
+    <div className="model-field" style={{ gridTemplateColumns: "minmax(0, 1fr)" }}>
       <select
         id={id}
         className="ed-input"
@@ -83,6 +83,7 @@ export function ModelField({ id, value, onChange, disabled }: Props) {
           value={listed ? name : ""}
           disabled={disabled}
           aria-label="Model"
+          title={labels[name] ?? name}
           data-testid={`${id}-model`}
           onChange={(e) => {
             if (e.target.value === OTHER) setTyping(true);
