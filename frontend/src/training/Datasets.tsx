@@ -21,7 +21,7 @@ function problemsOf(err: unknown): { problems: Problem[]; total: number } {
   return { problems, total: Number(err.data.total ?? problems.length) };
 }
 
-function DatasetErrors({ error }: { error: unknown }) {
+export function DatasetErrors({ error }: { error: unknown }) {
   if (!error) return null;
   const { problems, total } = problemsOf(error);
   if (!problems.length) return <ErrorBox error={error} testid="dataset-errors" />;
@@ -217,7 +217,7 @@ function IdentityCard({ onCreated }: { onCreated: (d: TrainingDatasetDetail) => 
   );
 }
 
-export function DatasetsTab({ canEdit, formats, onChanged }: { canEdit: boolean; formats: string[]; onChanged: () => void }) {
+export function DatasetsTab({ canEdit, formats }: { canEdit: boolean; formats: string[] }) {
   const [rows, setRows] = useState<TrainingDataset[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = () => training.datasets().then(setRows, setError);
@@ -225,7 +225,6 @@ export function DatasetsTab({ canEdit, formats, onChanged }: { canEdit: boolean;
     void load();
   }, []);
   const created = (d: TrainingDatasetDetail) => {
-    onChanged();
     window.location.hash = `#datasets/${d.id}`;
   };
   return (
@@ -234,12 +233,7 @@ export function DatasetsTab({ canEdit, formats, onChanged }: { canEdit: boolean;
         <div className="tp-grid-3">
           <IdentityCard onCreated={created} />
           <UploadCard formats={formats} onCreated={created} />
-          <ImportCard
-            onImported={() => {
-              onChanged();
-              void load();
-            }}
-          />
+          <ImportCard onImported={() => void load()} />
         </div>
       )}
       <div className="card tp-card">

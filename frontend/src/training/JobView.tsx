@@ -9,7 +9,7 @@ import { LineChart } from "./charts";
 import { formatCount, formatEta, percent } from "./format";
 import { curveSeries, fractionDone, isActive } from "./live";
 import { LABELS } from "./settings";
-import { useJob } from "./useJob";
+import { useJob, type JobSource } from "./useJob";
 import { ago, ErrorBox, formatNumber, ProgressBar, Stat, StatusPill, useBaseLabel } from "./ui";
 
 const ERROR_HINTS: Record<string, string> = {
@@ -50,6 +50,12 @@ function LogTail({ lines, active }: { lines: string[]; active: boolean }) {
   );
 }
 
+/** Green from 70 %, amber from 30 %, else red. */
+export function scoreClass(v: number | null | undefined): string {
+  if (v == null) return "";
+  return v >= 0.7 ? "tp-good" : v >= 0.3 ? "tp-warn" : "tp-bad";
+}
+
 function Evaluation({ ev }: { ev: TrainingEval }) {
   const d = ev.details as Record<string, unknown>;
   const held = (Array.isArray(d.held_out) ? d.held_out : []) as { prompt: string; reference?: string; answer: string; ok: boolean; score?: number }[];
@@ -59,12 +65,12 @@ function Evaluation({ ev }: { ev: TrainingEval }) {
       <h3>Evaluation</h3>
       <div className="tp-eval-grid">
         <div className="tp-big" data-testid="eval-learned" data-value={ev.learned ?? ""}>
-          <div className="tp-big-value tp-good">{percent(ev.learned)}</div>
+          <div className={`tp-big-value ${scoreClass(ev.learned)}`}>{percent(ev.learned)}</div>
           <div className="tp-big-label">learned</div>
           <p className="small muted">Share of the held-out rows (never trained on) that the adapter answers like your data does.</p>
         </div>
         <div className="tp-big" data-testid="eval-preserved" data-value={ev.preserved ?? ""}>
-          <div className="tp-big-value tp-accent">{percent(ev.preserved)}</div>
+          <div className={`tp-big-value ${scoreClass(ev.preserved)}`}>{percent(ev.preserved)}</div>
           <div className="tp-big-label">preserved</div>
           <p className="small muted">Share of general questions it still answers like the base model: the skills the training kept.</p>
         </div>
@@ -179,8 +185,8 @@ function FailureCard({ job }: { job: TrainingJobDetail }) {
   );
 }
 
-export function JobView({ id, canEdit }: { id: string; canEdit: boolean }) {
-  const { job, error, live, replace } = useJob(id);
+export function JobView({ id, canEdit, source }: { id: string; canEdit: boolean; source?: JobSource }) {
+  const { job, error, live, replace } = useJob(id, source);
   const baseLabel = useBaseLabel();
   const [acting, setActing] = useState<"" | "stop" | "resume">("");
   const [actionError, setActionError] = useState<unknown>(null);

@@ -87,7 +87,7 @@ export function TrainingApp({ canEdit }: { canEdit: boolean }) {
   } else if (route.tab === "datasets" && route.id) {
     body = <DatasetView key={route.id} id={route.id} canEdit={canEdit} isAdmin={isAdmin} />;
   } else if (route.tab === "datasets") {
-    body = <DatasetsTab canEdit={canEdit} formats={options?.formats ?? ["auto", "alpaca", "sharegpt"]} onChanged={() => undefined} />;
+    body = <DatasetsTab canEdit={canEdit} formats={options?.formats ?? ["auto", "alpaca", "sharegpt"]} />;
   } else {
     body = <AdaptersTab canEdit={canEdit} isAdmin={isAdmin} selected={route.id} onChanged={loadScores} />;
   }

@@ -173,7 +173,7 @@ export function LengthHistogram({ bins, cutoff, overCutoff }: { bins: Bin[]; cut
                   {b.start}
                 </text>
               ))}
-            <text x={w} y={h + 16} textAnchor="end" className="tp-tick">{hi} tokens</text>
+            <text x={w} y={h + 16} textAnchor="end" className="tp-tick">{hi}</text>
           </>
         )}
         {!bins.length && (

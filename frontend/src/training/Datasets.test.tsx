@@ -1,0 +1,53 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import { ApiFailure } from "../api/client";
+import { DatasetErrors, DatasetsTab } from "./Datasets";
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  window.location.hash = "";
+});
+
+describe("datasets tab", () => {
+  it("lists each bad row of a 422 by index and field", () => {
+    const err = new ApiFailure(422, "bad_dataset", "row 3: instruction missing", {
+      problems: [
+        { row: 3, field: "instruction", message: "missing or empty" },
+        { row: null, field: "", message: "not JSON" },
+      ],
+      total: 5,
+    });
+    render(<DatasetErrors error={err} />);
+    const box = screen.getByTestId("dataset-errors");
+    const rows = box.querySelectorAll("tbody tr");
+    expect([...rows].map((r) => [r.getAttribute("data-row"), r.getAttribute("data-field")])).toEqual([
+      ["3", "instruction"],
+      ["", ""],
+    ]);
+    expect(box.textContent).toContain("5 problems; nothing was stored.");
+    expect(box.textContent).toContain("…and 3 more.");
+  });
+
+  it("makes the identity demo dataset from a name and makers, then opens it", async () => {
+    const calls: [string, RequestInit | undefined][] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string, init?: RequestInit) => {
+        calls.push([url, init]);
+        if (url === "/api/training/datasets/identity") return new Response(JSON.stringify({ id: 5 }), { status: 201 });
+        return new Response("[]", { status: 200 });
+      }),
+    );
+    render(<DatasetsTab canEdit formats={["auto", "alpaca", "sharegpt"]} />);
+    expect((screen.getByTestId("identity-create") as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(screen.getByTestId("identity-name"), { target: { value: "Weftling" } });
+    fireEvent.change(screen.getByTestId("identity-author"), { target: { value: "the Weft team" } });
+    fireEvent.click(screen.getByTestId("identity-create"));
+    await waitFor(() => expect(window.location.hash).toBe("#datasets/5"));
+    const post = calls.find(([url]) => url === "/api/training/datasets/identity")!;
+    expect(post[1]!.method).toBe("POST");
+    expect(JSON.parse(String(post[1]!.body))).toEqual({ name: "Weftling", author: "the Weft team" });
+  });
+});
