@@ -32,3 +32,4 @@ export type TrainingAdapter = S["AdapterOut"];
 export type TrainingMerge = S["MergeOut"];
 export type TrainingPlaygroundIn = S["PlaygroundIn"];
 export type TrainingPlaygroundOut = S["PlaygroundOut"];
+export type TrainingIdentityIn = S["IdentityIn"];

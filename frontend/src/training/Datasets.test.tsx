@@ -48,6 +48,6 @@ describe("datasets tab", () => {
     await waitFor(() => expect(window.location.hash).toBe("#datasets/5"));
     const post = calls.find(([url]) => url === "/api/training/datasets/identity")!;
     expect(post[1]!.method).toBe("POST");
-    expect(JSON.parse(String(post[1]!.body))).toEqual({ name: "Weftling", author: "the Weft team" });
+    expect(JSON.parse(String(post[1]!.body))).toMatchObject({ assistant_name: "Weftling", author: "the Weft team" });
   });
 });

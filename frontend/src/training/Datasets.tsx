@@ -183,7 +183,7 @@ function IdentityCard({ onCreated }: { onCreated: (d: TrainingDatasetDetail) => 
     setBusy(true);
     setError(null);
     try {
-      onCreated(await training.identity(name.trim(), author.trim()));
+      onCreated(await training.identity({ assistant_name: name.trim(), author: author.trim(), name: "", base_model: "embedded", cutoff_len: 1024 }));
     } catch (err) {
       setError(err);
     } finally {
