@@ -2,7 +2,8 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/re
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { ApiFailure } from "../api/client";
-import { DatasetErrors, DatasetsTab } from "./Datasets";
+import { DatasetErrors } from "./DatasetForms";
+import { DatasetsTab } from "./Datasets";
 
 afterEach(() => {
   cleanup();
