@@ -9,7 +9,8 @@ lr 1e-4, batch 2, accumulation 1, fp32): once through `training.trainer.run_job`
 logits only where there are targets) and once through `transformers.Trainer` with
 `DataCollatorForSeq2Seq` padding each batch to its longest row (LLaMA-Factory's path). Both count
 the real (non-padding) tokens of the steady-state steps (the first two are warm-up) and divide by
-the wall time between the ends of those steps. The target is ratio >= 1.3.
+the wall time between the ends of those steps (`ratio`; target >= 1.3), and by the CPU time of
+the process over the same steps (`cpu_time_ratio`, steadier when neighbours share the cores).
 
 GPU mode (needs CUDA) builds Llama-shaped models with random weights from a config (about 1.5B
 and 8B parameters), runs a few LoRA SFT steps of Weft's loss on packed random rows in bf16, and
@@ -23,6 +24,7 @@ or the numbers mostly measure the neighbours (`load_avg` is reported).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
@@ -30,7 +32,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,34 @@ def _load_avg() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+class _StepClock(io.StringIO):
+    """An echo stream noting wall and CPU time whenever a step event is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: list[tuple[float, float, int]] = []  # (wall, cpu, tokens) per step
+
+    def write(self, text: str) -> int:
+        if '"event": "step"' in text:
+            tokens = json.loads(text)["tokens"]
+            self.marks.append((time.perf_counter(), time.process_time(), tokens))
+        return len(text)
+
+
+def _rates(marks: list[tuple[float, float, int]], warm: int = 2) -> dict[str, float]:
+    """Steady-state tokens per wall second and per CPU second after `warm` steps."""
+    tokens = sum(m[2] for m in marks[warm:])
+    wall = marks[-1][0] - marks[warm - 1][0]
+    cpu = marks[-1][1] - marks[warm - 1][1]
+    return {
+        "tokens_per_s": round(tokens / wall, 1),
+        "tokens_per_cpu_s": round(tokens / cpu, 1),
+        "tokens_per_step": round(tokens / (len(marks) - warm), 1),
+    }
+
+
 def weft_run(model_dir: Path, data: Path, work: Path, cutoff: int, steps: int) -> dict[str, Any]:
-    """Steady-state tokens/s of `run_job` (step events' token counts and timestamps)."""
+    """Steady-state rates of `run_job` (timed as its step events are written)."""
     import training.trainer as trainer
     from training.config import TrainJobConfig
 
@@ -110,21 +137,15 @@ def weft_run(model_dir: Path, data: Path, work: Path, cutoff: int, steps: int) -
     )
     evaluation = trainer.run_evaluation
     trainer.run_evaluation = lambda *args, **kwargs: {}  # the bench measures training only
+    clock = _StepClock()
     try:
-        code = trainer.run_job(job, echo=None)
+        code = trainer.run_job(job, echo=clock)
     finally:
         trainer.run_evaluation = evaluation
-    events = [json.loads(line) for line in (work / "progress.jsonl").read_text().splitlines()]
     if code != 0:
-        raise RuntimeError(f"weft run failed: {events[-1]}")
-    step_events = [e for e in events if e["event"] == "step"]
-    times = [datetime.fromisoformat(e["at"]).timestamp() for e in step_events]
-    warm = 2
-    tokens = sum(e["tokens"] for e in step_events[warm:])
-    return {
-        "tokens_per_s": round(tokens / (times[-1] - times[warm - 1]), 1),
-        "tokens_per_step": round(tokens / (len(step_events) - warm), 1),
-    }
+        last = (work / "progress.jsonl").read_text().splitlines()[-1]
+        raise RuntimeError(f"weft run failed: {last}")
+    return _rates(clock.marks)
 
 
 def hf_run(model_dir: Path, rows: list[Any], work: Path, steps: int) -> dict[str, Any]:
@@ -171,11 +192,11 @@ def hf_run(model_dir: Path, rows: list[Any], work: Path, steps: int) -> dict[str
         pad_seen.append(int(batch["attention_mask"].numel()))
         return batch
 
-    ends: list[float] = []
+    marks: list[tuple[float, float, int]] = []
 
     class Clock(TrainerCallback):
         def on_step_end(self, *args: Any, **kwargs: Any) -> None:
-            ends.append(time.perf_counter())
+            marks.append((time.perf_counter(), time.process_time(), seen[len(marks)]))
 
     trainer = Trainer(
         model=model,
@@ -185,13 +206,8 @@ def hf_run(model_dir: Path, rows: list[Any], work: Path, steps: int) -> dict[str
         callbacks=[Clock()],
     )
     trainer.train()
-    warm = 2
-    tokens = sum(seen[warm:steps])
-    return {
-        "tokens_per_s": round(tokens / (ends[steps - 1] - ends[warm - 1]), 1),
-        "tokens_per_step": round(tokens / (steps - warm), 1),
-        "padding_waste": round(1 - sum(seen[:steps]) / sum(pad_seen[:steps]), 3),
-    }
+    waste = round(1 - sum(seen[:steps]) / sum(pad_seen[:steps]), 3)
+    return {**_rates(marks[:steps]), "padding_waste": waste}
 
 
 def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -221,6 +237,8 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
         lengths = [len(row.input_ids) for row in encoded.rows]
     weft_tps = statistics.mean(w["tokens_per_s"] for w in weft)
     hf_tps = statistics.mean(h["tokens_per_s"] for h in hf)
+    weft_cpu = statistics.mean(w["tokens_per_cpu_s"] for w in weft)
+    hf_cpu = statistics.mean(h["tokens_per_cpu_s"] for h in hf)
     import torch
 
     return {
@@ -237,6 +255,7 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
         "weft_tokens_per_s": round(weft_tps, 1),
         "hf_tokens_per_s": round(hf_tps, 1),
         "ratio": round(weft_tps / hf_tps, 3),
+        "cpu_time_ratio": round(weft_cpu / hf_cpu, 3),
         "weft_runs": weft,
         "hf_runs": hf,
         "load_avg": _load_avg(),

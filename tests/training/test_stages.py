@@ -167,3 +167,57 @@ def test_ppo_refuses_an_adapter_that_is_not_a_reward_model(
     assert run_job(config, echo=None) == 1
     error = events(config)[-1]
     assert error["setting"] == "ppo.reward_adapter"
+
+
+def test_fused_lora_forward_matches_peft(base_model: Path) -> None:
+    """The one-GEMM LoRA forward gives peft's outputs and gradients, and respects disable."""
+    from peft.tuners.lora.layer import Linear
+
+    from training.stages._model import load_model
+
+    config = TrainJobConfig.load(
+        {
+            "job_id": "f",
+            "output_dir": "o",
+            "base_model": str(base_model),
+            "datasets": [{"path": "d"}],
+        }
+    )
+    model = load_model(config, DeviceInfo(kind="cpu"), "fp32")
+    layers: list[Any] = [m for m in model.modules() if isinstance(m, Linear)]
+    assert len(layers) == 7 * 30  # all-linear: q k v o gate up down in every layer
+    for layer in layers:
+        torch.nn.init.normal_(layer.lora_B["default"].weight, std=0.02)
+    ids = torch.tensor([[1, 520, 9531, 198, 31041, 2, 198, 1, 520]])
+
+    def run() -> tuple[torch.Tensor, list[torch.Tensor]]:
+        model.zero_grad()
+        logits = model(input_ids=ids, use_cache=False).logits
+        logits.square().mean().backward()
+        grads = [
+            p.grad.clone() for p in model.parameters() if p.requires_grad and p.grad is not None
+        ]
+        return logits.detach(), grads
+
+    fused, fused_grads = run()
+    for layer in layers:
+        del layer.forward  # back to peft's own forward
+    plain, plain_grads = run()
+    torch.testing.assert_close(fused, plain, rtol=1e-5, atol=1e-5)
+    assert len(fused_grads) == len(plain_grads) == 2 * 7 * 30
+    for a, b in zip(fused_grads, plain_grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+    from training.stages._model import fuse_lora
+
+    assert fuse_lora(model) == len(layers)
+    with torch.no_grad(), model.disable_adapter():
+        disabled = model(input_ids=ids, use_cache=False).logits
+    saved = [layer.lora_B["default"].weight.detach().clone() for layer in layers]
+    with torch.no_grad():
+        for layer in layers:
+            layer.lora_B["default"].weight.zero_()
+        base = model(input_ids=ids, use_cache=False).logits
+        for layer, weight in zip(layers, saved, strict=True):
+            layer.lora_B["default"].weight.copy_(weight)
+    torch.testing.assert_close(disabled, base)  # disable_adapter() still means the base model
+    assert not torch.allclose(base, plain, atol=1e-3)

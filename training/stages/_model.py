@@ -106,10 +106,60 @@ def with_lora(
 
     torch.manual_seed(config.seed)  # the LoRA A matrices are drawn from this
     if adapter is not None:
-        return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
-    return get_peft_model(
-        model, config.to_lora_config("CAUSAL_LM" if kind == "causal" else "SEQ_CLS")
+        peft = PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
+    else:
+        lora = config.to_lora_config("CAUSAL_LM" if kind == "causal" else "SEQ_CLS")
+        peft = get_peft_model(model, lora)
+    fuse_lora(peft)
+    return peft
+
+
+def _fused_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """peft's LoRA Linear forward for one plain adapter, with B·A·x·s added inside one GEMM.
+
+    peft computes `base(x) + lora_B(lora_A(dropout(x))) * scaling`: three passes over the output
+    after the small matmul. `addmm(base(x), A·x, Bᵀ, alpha=scaling)` is the same sum in one pass
+    (on CPU the LoRA additions are ~15% of a step). Anything else (adapter disabled or merged,
+    several adapters, dropout, DoRA and other variants, per-row adapters) takes peft's path.
+    """
+    active = self.active_adapters
+    if (
+        self.disable_adapters
+        or self.merged
+        or args
+        or kwargs
+        or len(active) != 1
+        or active[0] not in self.lora_A
+        or active[0] in self.lora_variant
+        or not isinstance(self.lora_dropout[active[0]], torch.nn.Identity)
+    ):
+        peft_forward: torch.Tensor = type(self).forward(self, x, *args, **kwargs)
+        return peft_forward
+    name = active[0]
+    result = self.base_layer(x)
+    weight_a, weight_b = self.lora_A[name].weight, self.lora_B[name].weight
+    low = torch.nn.functional.linear(x.to(weight_a.dtype), weight_a)
+    out = torch.addmm(
+        result.reshape(-1, weight_b.shape[0]),
+        low.reshape(-1, weight_b.shape[1]),
+        weight_b.t(),
+        alpha=self.scaling[name],
     )
+    return out.view(result.shape).to(result.dtype)
+
+
+def fuse_lora(model: Any) -> int:
+    """Give every LoRA Linear of `model` the fused forward; returns how many."""
+    import types
+
+    from peft.tuners.lora.layer import Linear
+
+    count = 0
+    for module in model.modules():
+        if isinstance(module, Linear):
+            module.forward = types.MethodType(_fused_lora_forward, module)  # type: ignore[method-assign]  # per-instance fast path
+            count += 1
+    return count
 
 
 def load_model(
