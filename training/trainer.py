@@ -241,9 +241,11 @@ def _train(
         config, model, result.plan, result.metrics, len(ctx.replay), state_dict=state
     )
     metrics = dict(result.metrics)
+    scores: dict[str, Any] = {}
     if runtime.world > 1:
         progress.note("the learned / preserved evaluation runs on single-GPU jobs only")
-        scores: dict[str, Any] = {}
+    elif stop.is_set():  # asked to stop once training was over: keep the adapter, skip the rest
+        progress.note("stop requested after training: the evaluation is skipped")
     else:
         scores = run_evaluation(config, val, tokenizer, model, progress)
     if scores:

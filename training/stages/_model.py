@@ -132,20 +132,24 @@ def _fused_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -
         or active[0] not in self.lora_A
         or active[0] in self.lora_variant
         or not isinstance(self.lora_dropout[active[0]], torch.nn.Identity)
+        or (
+            x.dtype != self.lora_A[active[0]].weight.dtype
+            and not torch.is_autocast_enabled(x.device.type)
+        )  # 16-bit activations and fp32 adapter outside autocast: peft's promoting sum
     ):
         peft_forward: torch.Tensor = type(self).forward(self, x, *args, **kwargs)
         return peft_forward
     name = active[0]
     result = self.base_layer(x)
     weight_a, weight_b = self.lora_A[name].weight, self.lora_B[name].weight
-    low = torch.nn.functional.linear(x.to(weight_a.dtype), weight_a)
+    low = torch.nn.functional.linear(x, weight_a)
     out = torch.addmm(
         result.reshape(-1, weight_b.shape[0]),
         low.reshape(-1, weight_b.shape[1]),
         weight_b.t(),
         alpha=self.scaling[name],
     )
-    return out.view(result.shape).to(result.dtype)
+    return out.view(result.shape)
 
 
 def fuse_lora(model: Any) -> int:
