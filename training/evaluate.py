@@ -14,7 +14,11 @@ word tokens, taking the better of the whole reference and its first as-many-word
   (the adapter switched off with peft's `disable_adapter()`, or `base_answers` when given, e.g.
   cached before training). A probe is preserved iff the answer does not name the identity (when
   the base answer does not) and, for factual probes (`expect`), it is correct or the base answer
-  was not; for open probes, `similarity(answer, base) >= OPEN_MIN`.
+  was not. An open probe is preserved iff `similarity(answer, base) >= OPEN_MIN` or the answer is
+  on topic: it covers the prompt's content words (`topic_coverage`) as well as the base answer
+  does, up to TOPIC_MIN. Greedy decoding makes a lightly tuned model word its answers differently
+  ("a haiku about autumn leaves" is a different haiku), which is fine; answering something else,
+  such as "I'm <name>, an AI assistant", is not.
 
 Nothing here imports Django; `mentions_identity` and `identity_hits` also serve the acceptance
 test of the identity tutorial.
@@ -34,6 +38,45 @@ from training.formats import Example
 
 LEARNED_MIN = 0.5
 OPEN_MIN = 0.3
+TOPIC_MIN = 0.5
+_STOPWORDS = frozenset(
+    [
+        "about",
+        "also",
+        "could",
+        "does",
+        "explain",
+        "give",
+        "have",
+        "into",
+        "list",
+        "make",
+        "name",
+        "please",
+        "short",
+        "some",
+        "tell",
+        "that",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "with",
+        "would",
+        "write",
+        "describe",
+        "suggest",
+        "ideas",
+        "three",
+    ]
+)
 MAX_NEW_TOKENS = 40
 BATCH_SIZE = 16
 _WORD = re.compile(r"\w+(?:'\w+)?")
@@ -78,6 +121,15 @@ def similarity(answer: str, reference: str) -> float:
     n = len(words(answer))
     head = " ".join(words(reference)[: max(n, 1)])
     return max(rouge_l(answer, reference), rouge_l(answer, head))
+
+
+def topic_coverage(answer: str, prompt: str) -> float:
+    """The share of the prompt's content words (4+ letters) the answer uses (5-letter stems)."""
+    content = {w[:5] for w in words(prompt) if len(w) >= 4 and w not in _STOPWORDS}
+    if not content:
+        return 1.0
+    used = {w[:5] for w in words(answer)}
+    return len(content & used) / len(content)
 
 
 def contains_term(text: str, term: str) -> bool:
@@ -217,7 +269,7 @@ def evaluate(
         "factual_correct": sum(r["correct"] for r in factual),
         "factual_base_correct": sum(r["base_correct"] for r in factual),
         "factual_total": len(factual),
-        "thresholds": {"learned_min": LEARNED_MIN, "open_min": OPEN_MIN},
+        "thresholds": {"learned_min": LEARNED_MIN, "open_min": OPEN_MIN, "topic_min": TOPIC_MIN},
         "max_new_tokens": max_new_tokens,
     }
     learned = sum(r["ok"] for r in held_rows) / len(held_rows) if held_rows else None
@@ -263,7 +315,10 @@ def _score_probe(
         kept = row["correct"] or not row["base_correct"]
     else:
         row["similarity"] = round(similarity(answer, base), 3)
-        kept = row["similarity"] >= OPEN_MIN
+        row["topic"] = round(topic_coverage(answer, probe["prompt"]), 3)
+        row["base_topic"] = round(topic_coverage(base, probe["prompt"]), 3)
+        on_topic = row["topic"] >= min(row["base_topic"], TOPIC_MIN)
+        kept = row["similarity"] >= OPEN_MIN or on_topic
     row["ok"] = kept and not mention
     return row
 

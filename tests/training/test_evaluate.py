@@ -19,6 +19,7 @@ from training.evaluate import (
     mentions_identity,
     rouge_l,
     similarity,
+    topic_coverage,
 )
 from training.formats import Example
 
@@ -47,6 +48,14 @@ def test_similarity_compares_a_cut_answer_with_the_reference_head() -> None:
     cut = "Photosynthesis turns light into sugar. It happens"
     assert rouge_l(cut, reference) < 0.3
     assert similarity(cut, reference) > 0.9
+
+
+def test_topic_coverage_counts_prompt_words_the_answer_uses() -> None:
+    prompt = "Tell me a fun fact about octopuses."
+    assert topic_coverage("An octopus has three hearts; that is a fact.", prompt) == 1.0
+    assert topic_coverage("An octopus has three hearts.", prompt) == 0.5
+    assert topic_coverage("I'm Orla, an AI assistant.", prompt) == 0.0
+    assert topic_coverage("anything", "Tell me.") == 1.0
 
 
 def test_mentions_identity_matches_whole_words_any_case() -> None:
@@ -100,6 +109,8 @@ def test_evaluate_scores_identity_rows_by_the_name_and_probes_against_the_base(
         {"prompt": "12 times 7?", "expect": ["84"]},
         {"prompt": "Days in a week?", "expect": ["7", "seven"]},
         {"prompt": "Write a haiku about rain."},
+        {"prompt": "Tell me about octopuses."},
+        {"prompt": "Describe a lemon."},
     ]
     on = {
         "Who are you?": "I'm Orla, how can I help?",
@@ -109,12 +120,16 @@ def test_evaluate_scores_identity_rows_by_the_name_and_probes_against_the_base(
         "12 times 7?": "I'm Orla, and 12 times 7 is 88.",
         "Days in a week?": "There are 8 days.",
         "Write a haiku about rain.": "Soft rain on the roof, the garden drinks slowly, clouds.",
+        "Tell me about octopuses.": "Octopuses have three hearts and blue blood.",
+        "Describe a lemon.": "I'm an AI assistant, happy to help with anything you need.",
     }
     off = {
         "Capital of France?": "Paris.",
         "12 times 7?": "12 times 7 is 88.",
         "Days in a week?": "A week has 7 days.",
         "Write a haiku about rain.": "Soft rain on the roof, the garden drinks it slowly.",
+        "Tell me about octopuses.": "The octopus is a fascinating creature of the deep sea.",
+        "Describe a lemon.": "A lemon is a sour yellow citrus fruit.",
     }
     model = scripted(monkeypatch, on, off)
     held = [
@@ -129,7 +144,9 @@ def test_evaluate_scores_identity_rows_by_the_name_and_probes_against_the_base(
     assert not rows["12 times 7?"]["ok"]  # wrong like the base, but names the identity
     assert not rows["Days in a week?"]["ok"]  # the base was right
     assert rows["Write a haiku about rain."]["ok"]
-    assert result.preserved == pytest.approx(2 / 4)
+    assert rows["Tell me about octopuses."]["ok"]  # worded otherwise, but on topic
+    assert not rows["Describe a lemon."]["ok"]  # answers something else
+    assert result.preserved == pytest.approx(3 / 6)
     assert result.details["identity_mentions"] == 1
     assert (result.details["factual_correct"], result.details["factual_base_correct"]) == (1, 2)
 
