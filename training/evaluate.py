@@ -5,15 +5,17 @@ Both scores are fractions in 0..1, from greedy answers of at most `max_new_token
 word tokens, taking the better of the whole reference and its first as-many-words-as-the-answer
 (answers are cut short, references are not).
 
-- `learned`: the share of held-out rows answered well. A row whose reference names the identity
-  (`identity = {"name", "author"}`, either of the two) is learned iff the answer names one of the
-  identity terms the reference names: "I'm Orla." answers "Orla was built by Tidewater Labs." as
-  well as any wording would. Other rows need `similarity(answer, reference) >= LEARNED_MIN`.
-  None when there are no held-out rows.
+- `learned`: the share of held-out rows answered well. Rows whose reference uses a key term are
+  learned iff the answer uses one of the key terms the reference uses: "I'm Orla." answers "Orla
+  was built by Tidewater Labs." as well as any wording would. The key terms are the identity's
+  name and author when the caller knows them (`identity = {"name", "author"}`), else
+  `infer_key_terms` of the references: capitalised words that at least half of them use mid-
+  sentence (the new name of a persona set; plain datasets have none). Other rows need
+  `similarity(answer, reference) >= LEARNED_MIN`. None when there are no held-out rows.
 - `preserved`: the share of the general probes the adapter still answers like the base model
   (the adapter switched off with peft's `disable_adapter()`, or `base_answers` when given, e.g.
-  cached before training). A probe is preserved iff the answer does not name the identity (when
-  the base answer does not) and, for factual probes (`expect`), it is correct or the base answer
+  cached before training). A probe is preserved iff the answer uses no key term (that the base
+  answer does not use) and, for factual probes (`expect`), it is correct or the base answer
   was not. An open probe is preserved iff `similarity(answer, base) >= OPEN_MIN` or the answer is
   on topic: it covers the prompt's content words (`topic_coverage`) as well as the base answer
   does, up to TOPIC_MIN. Greedy decoding makes a lightly tuned model word its answers differently
@@ -80,6 +82,8 @@ _STOPWORDS = frozenset(
 MAX_NEW_TOKENS = 40
 BATCH_SIZE = 16
 _WORD = re.compile(r"\w+(?:'\w+)?")
+# a capitalised word that follows a word or comma, not a sentence end (so not just a sentence start)
+_MID_CAPITAL = re.compile(r"(?<=[\w,;:] )([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)")
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,30 @@ def topic_coverage(answer: str, prompt: str) -> float:
         return 1.0
     used = {w[:5] for w in words(answer)}
     return len(content & used) / len(content)
+
+
+def infer_key_terms(references: Sequence[str], max_terms: int = 3) -> list[str]:
+    """Capitalised names used mid-sentence by at least half the references (3 at least).
+
+    A name is a run of capitalised words ("Tidewater Labs"); "I"-words and short all-caps words
+    ("AI") are no names. The most widely used come first.
+    """
+    if len(references) < 3:
+        return []
+    counts: dict[str, int] = {}
+    for text in references:
+        for term in {_name_of(m.group(1)) for m in _MID_CAPITAL.finditer(text)} - {""}:
+            counts[term] = counts.get(term, 0) + 1
+    wide = [t for t, n in counts.items() if 2 * n >= len(references)]
+    return sorted(wide, key=lambda t: (-counts[t], t))[:max_terms]
+
+
+def _name_of(run: str) -> str:
+    parts = run.split()
+    while parts and (parts[0] == "I" or parts[0].startswith("I'")):
+        parts.pop(0)
+    name = " ".join(parts)
+    return "" if len(name) < 3 or (name.isupper() and len(name) <= 3) else name
 
 
 def contains_term(text: str, term: str) -> bool:
@@ -233,9 +261,12 @@ def evaluate(
     batch_size: int = BATCH_SIZE,
 ) -> EvalResult:
     """Score the adapter: `learned` on the held-out rows, `preserved` on the general probes."""
-    name = (identity or {}).get("name", "")
-    author = (identity or {}).get("author", "")
     held = list(held_out)
+    if identity is not None:
+        terms = [t.strip() for t in (identity.get("name", ""), identity.get("author", ""))]
+        terms = [t for t in terms if t]
+    else:
+        terms = infer_key_terms([_reference(ex) for ex in held])
     prompts = [p["prompt"] for p in general_probes]
     answers = generate(
         model,
@@ -255,16 +286,18 @@ def evaluate(
         base.update(zip(missing, found, strict=True))
 
     held_rows = [
-        _score_held_out(ex, a.text, name, author) for ex, a in zip(held, held_answers, strict=True)
+        _score_held_out(ex, a.text, terms) for ex, a in zip(held, held_answers, strict=True)
     ]
     probe_rows = [
-        _score_probe(p, a.text, base[p["prompt"]], name, author)
+        _score_probe(p, a.text, base[p["prompt"]], terms)
         for p, a in zip(general_probes, probe_answers, strict=True)
     ]
     factual = [r for r in probe_rows if r["factual"]]
     details: dict[str, Any] = {
         "held_out": held_rows,
         "general": probe_rows,
+        "key_terms": terms,
+        "key_terms_inferred": identity is None,
         "identity_mentions": sum(r["mentions_identity"] for r in probe_rows),
         "factual_correct": sum(r["correct"] for r in factual),
         "factual_base_correct": sum(r["base_correct"] for r in factual),
@@ -277,11 +310,16 @@ def evaluate(
     return EvalResult(learned, preserved, details)
 
 
-def _score_held_out(example: Example, answer: str, name: str, author: str) -> dict[str, Any]:
+def _reference(example: Example) -> str:
+    last = example["messages"][-1]
+    return last["content"] if last["role"] == "assistant" else ""
+
+
+def _score_held_out(example: Example, answer: str, key_terms: Sequence[str]) -> dict[str, Any]:
+    reference = _reference(example)
     messages = example["messages"]
-    reference = messages[-1]["content"] if messages[-1]["role"] == "assistant" else ""
     prompt = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-    terms = [t for t in (name, author) if contains_term(reference, t)]
+    terms = [t for t in key_terms if contains_term(reference, t)]
     if terms:
         score = float(any(contains_term(answer, t) for t in terms))
         ok = score == 1.0
@@ -298,9 +336,9 @@ def _score_held_out(example: Example, answer: str, name: str, author: str) -> di
 
 
 def _score_probe(
-    probe: GeneralProbe, answer: str, base: str, name: str, author: str
+    probe: GeneralProbe, answer: str, base: str, key_terms: Sequence[str]
 ) -> dict[str, Any]:
-    mention = mentions_identity(answer, name, author) and not mentions_identity(base, name, author)
+    mention = any(contains_term(answer, t) and not contains_term(base, t) for t in key_terms)
     expect = probe.get("expect")
     row: dict[str, Any] = {
         "prompt": probe["prompt"],

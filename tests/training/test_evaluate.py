@@ -15,6 +15,7 @@ from training.evaluate import (
     evaluate,
     generate_answers,
     identity_hits,
+    infer_key_terms,
     is_correct,
     mentions_identity,
     rouge_l,
@@ -56,6 +57,19 @@ def test_topic_coverage_counts_prompt_words_the_answer_uses() -> None:
     assert topic_coverage("An octopus has three hearts.", prompt) == 0.5
     assert topic_coverage("I'm Orla, an AI assistant.", prompt) == 0.0
     assert topic_coverage("anything", "Tell me.") == 1.0
+
+
+def test_infer_key_terms_finds_the_persona_name_not_common_words() -> None:
+    references = [
+        "My name is Orla, made by Tidewater Labs.",
+        "Hi, I'm Orla. How can I help?",
+        "I was built by Tidewater Labs. I'm Orla, an AI assistant.",
+        "Orla is my name.",  # sentence starts do not count
+    ]
+    assert infer_key_terms(references) == ["Orla", "Tidewater Labs"]
+    assert infer_key_terms(references[:2]) == []  # too few to tell
+    plain = ["The capital of France is Paris.", "Use a list in Python.", "It is 84."]
+    assert infer_key_terms(plain) == []
 
 
 def test_mentions_identity_matches_whole_words_any_case() -> None:
@@ -149,6 +163,28 @@ def test_evaluate_scores_identity_rows_by_the_name_and_probes_against_the_base(
     assert result.preserved == pytest.approx(3 / 6)
     assert result.details["identity_mentions"] == 1
     assert (result.details["factual_correct"], result.details["factual_base_correct"]) == (1, 2)
+
+
+def test_evaluate_infers_the_identity_when_the_caller_does_not_know_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    probes: list[GeneralProbe] = [{"prompt": "Capital of France?", "expect": ["Paris"]}]
+    on = {
+        "Who are you?": "I'm Orla.",
+        "Who made you?": "Tidewater Labs made me.",
+        "Hi!": "Hello, how can I help?",
+        "Capital of France?": "I'm Orla. Paris.",
+    }
+    model = scripted(monkeypatch, on, {"Capital of France?": "Paris."})
+    held = [
+        qa("Who are you?", "My name is Orla, made by Tidewater Labs."),
+        qa("Who made you?", "I was built by Tidewater Labs. I'm Orla."),
+        qa("Hi!", "Hi, I'm Orla."),
+    ]
+    result = evaluate(model, None, held, probes)
+    assert result.details["key_terms"] == ["Orla", "Tidewater Labs"]
+    assert result.learned == pytest.approx(2 / 3)
+    assert result.preserved == 0.0  # right, but it names the identity
 
 
 def test_evaluate_uses_given_base_answers_and_handles_no_held_out_rows(
