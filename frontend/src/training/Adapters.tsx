@@ -198,7 +198,7 @@ function AdapterRow({ a, canEdit, isAdmin, onDeleted }: { a: TrainingAdapter; ca
   );
 }
 
-export function AdaptersTab({ canEdit, isAdmin, selected, onChanged }: { canEdit: boolean; isAdmin: boolean; selected: string | null; onChanged: () => void }) {
+export function AdaptersTab({ canEdit, isAdmin, selected }: { canEdit: boolean; isAdmin: boolean; selected: string | null }) {
   const [adapters, setAdapters] = useState<TrainingAdapter[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = () => training.adapters().then(setAdapters, setError);
@@ -235,10 +235,7 @@ export function AdaptersTab({ canEdit, isAdmin, selected, onChanged }: { canEdit
                   a={a}
                   canEdit={canEdit}
                   isAdmin={isAdmin}
-                  onDeleted={() => {
-                    onChanged();
-                    void load();
-                  }}
+                  onDeleted={() => void load()}
                 />
               ))}
             </tbody>

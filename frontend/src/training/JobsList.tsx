@@ -2,7 +2,8 @@
 // few seconds while any is queued or running.
 import { useEffect, useState } from "react";
 
-import type { TrainingJob } from "../api/types";
+import type { TrainingAdapter, TrainingJob } from "../api/types";
+import { metric } from "./Adapters";
 import { training } from "./api";
 import { percent } from "./format";
 import { fractionDone, isActive } from "./live";
@@ -11,17 +12,23 @@ import { ago, Empty, ErrorBox, ProgressBar, StatusPill } from "./ui";
 /** Learned / preserved of each adapter (its metrics), by adapter name. */
 export type Scores = Record<string, { learned: number | null; preserved: number | null }>;
 
-export function JobsList({ canEdit, scores }: { canEdit: boolean; scores: Scores }) {
+export function scoresOf(adapters: TrainingAdapter[]): Scores {
+  return Object.fromEntries(adapters.map((a) => [a.name, { learned: metric(a, "learned"), preserved: metric(a, "preserved") }]));
+}
+
+export function JobsList({ canEdit }: { canEdit: boolean }) {
   const [jobs, setJobs] = useState<TrainingJob[] | null>(null);
+  const [scores, setScores] = useState<Scores>({});
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let stop = false;
     let timer: ReturnType<typeof setTimeout>;
     const load = async () => {
       try {
-        const rows = await training.jobs();
+        const [rows, adapters] = await Promise.all([training.jobs(), training.adapters()]);
         if (stop) return;
         setJobs(rows);
+        setScores(scoresOf(adapters));
         setError(null);
         if (rows.some((j) => isActive(j.status))) timer = setTimeout(load, 3000);
       } catch (e) {

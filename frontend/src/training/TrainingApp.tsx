@@ -3,11 +3,11 @@
 // #adapters/<name>) so a reload lands on the same view.
 import { useCallback, useEffect, useState } from "react";
 
-import type { TrainingAdapter, TrainingOptions } from "../api/types";
-import { AdaptersTab, metric } from "./Adapters";
+import type { TrainingOptions } from "../api/types";
+import { AdaptersTab } from "./Adapters";
 import { currentRole, ROLE_RANK, training } from "./api";
 import { DatasetsTab, DatasetView } from "./Datasets";
-import { JobsList, type Scores } from "./JobsList";
+import { JobsList } from "./JobsList";
 import { JobView } from "./JobView";
 import { NewJob } from "./NewJob";
 import { BaseModelLabel, ErrorBox } from "./ui";
@@ -32,16 +32,11 @@ export function parseHash(hash: string): Route {
   };
 }
 
-function scoresOf(adapters: TrainingAdapter[]): Scores {
-  return Object.fromEntries(adapters.map((a) => [a.name, { learned: metric(a, "learned"), preserved: metric(a, "preserved") }]));
-}
-
 export function TrainingApp({ canEdit }: { canEdit: boolean }) {
   const [route, setRoute] = useState(() => parseHash(window.location.hash));
   const [options, setOptions] = useState<TrainingOptions | null>(null);
   const [optionsError, setOptionsError] = useState<unknown>(null);
   const [role, setRole] = useState("");
-  const [scores, setScores] = useState<Scores>({});
   useEffect(() => {
     const onHash = () => {
       setRoute(parseHash(window.location.hash));
@@ -50,14 +45,10 @@ export function TrainingApp({ canEdit }: { canEdit: boolean }) {
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
-  const loadScores = useCallback(() => {
-    training.adapters().then((a) => setScores(scoresOf(a)), () => undefined);
-  }, []);
   useEffect(() => {
     training.options().then(setOptions, setOptionsError);
     currentRole().then(setRole, () => setRole(""));
   }, []);
-  useEffect(loadScores, [loadScores, route.tab]);
   const isAdmin = (ROLE_RANK[role] ?? 0) >= ROLE_RANK.admin;
   const baseLabel = useCallback((id: string) => options?.base_models.find((m) => m.id === id)?.label ?? id, [options]);
   const tabs: [Tab, string][] = [
@@ -83,13 +74,13 @@ export function TrainingApp({ canEdit }: { canEdit: boolean }) {
   } else if (route.tab === "jobs" && route.id) {
     body = <JobView key={route.id} id={route.id} canEdit={canEdit} />;
   } else if (route.tab === "jobs") {
-    body = <JobsList canEdit={canEdit} scores={scores} />;
+    body = <JobsList canEdit={canEdit} />;
   } else if (route.tab === "datasets" && route.id) {
     body = <DatasetView key={route.id} id={route.id} canEdit={canEdit} isAdmin={isAdmin} />;
   } else if (route.tab === "datasets") {
     body = <DatasetsTab canEdit={canEdit} formats={options?.formats ?? ["auto", "alpaca", "sharegpt"]} />;
   } else {
-    body = <AdaptersTab canEdit={canEdit} isAdmin={isAdmin} selected={route.id} onChanged={loadScores} />;
+    body = <AdaptersTab canEdit={canEdit} isAdmin={isAdmin} selected={route.id} />;
   }
   return (
     <div className="tp" data-can-edit={canEdit ? "1" : "0"} data-role={role}>
