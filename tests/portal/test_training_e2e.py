@@ -1,0 +1,176 @@
+"""The training panel end to end in Chromium: the identity demo from dataset to a chat answer.
+
+Sign in, open Training, create the identity demo dataset ("Weftling", made by "the Weft team"),
+see its statistics and length histogram, start a job with the default settings and watch it live
+(the step counter climbs, the loss curve gains points) until it succeeds with its evaluation
+(learned / preserved) and a registered adapter; ask the adapter in the playground; then pick the
+adapter as the model of the demo app's LLM node in the editor and hear the new name in the chat
+preview. The server runs with its task worker (the trainer runs there), on the embedded model.
+Screenshots of each key screen land in the test's output folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.portal.browser import sign_in
+from tests.portal.server import weft_server
+
+# The job alone takes minutes of CPU; the suite's 300 s limit is for everything else.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
+
+NAME = "Weftling"
+AUTHOR = "the Weft team"
+# The default identity job on 2 idle cores takes a few minutes (about 8); other suites running
+# beside it on the same cores stretch its 24 steps to 30 s each.
+JOB_MS = 15 * 60_000
+
+
+@pytest.fixture(scope="module")
+def training_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Weft with its task worker, on a fresh data dir (training jobs run in the worker)."""
+    with weft_server(tmp_path_factory.mktemp("weft-training"), worker=True) as url:
+        yield url
+
+
+def _shot(page: Page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def _hash_id(page: Page, prefix: str) -> str:
+    match = re.search(rf"#{prefix}/([^/?]+)$", page.url)
+    assert match, f"expected #{prefix}/<id> in {page.url}"
+    return match.group(1)
+
+
+def _create_identity_dataset(page: Page, shots: Path) -> str:
+    page.get_by_test_id("tab-datasets").click()
+    page.get_by_test_id("identity-name").fill(NAME)
+    page.get_by_test_id("identity-author").fill(AUTHOR)
+    _shot(page, shots, "training-01-datasets")
+    page.get_by_test_id("identity-create").click()
+    stats = page.get_by_test_id("dataset-stats")
+    expect(stats).to_be_visible(timeout=120_000)
+    assert int(stats.get_attribute("data-rows") or 0) >= 20
+    expect(stats).to_have_attribute("data-over-cutoff", "0")
+    expect(page.get_by_test_id("length-histogram")).not_to_have_attribute("data-bins", "0")
+    preview = page.get_by_test_id("dataset-preview")
+    expect(preview).to_contain_text(NAME)
+    expect(preview).to_contain_text("<|im_start|>assistant")  # the base model's chat template
+    _shot(page, shots, "training-02-dataset-stats")
+    return _hash_id(page, "datasets")
+
+
+def _start_job(page: Page, dataset_id: str, shots: Path) -> str:
+    page.get_by_test_id("tab-jobs").click()
+    page.get_by_test_id("new-job").click()
+    page.get_by_test_id("job-name").fill("weftling-v1")
+    expect(page.get_by_test_id("job-base-model")).to_contain_text("embedded")
+    expect(page.get_by_test_id("job-stage")).to_have_value("sft")
+    expect(page.get_by_test_id("stage-why")).to_contain_text("preference")  # dpo, rm: why not
+    expect(page.get_by_test_id("keep-general")).to_contain_text("keeps its general skills")
+    page.get_by_test_id(f"job-dataset-{dataset_id}").check()
+    _shot(page, shots, "training-03-new-job")
+    page.get_by_test_id("job-start").click()
+    expect(page.get_by_test_id("job-view")).to_be_visible()
+    return _hash_id(page, "jobs")
+
+
+def _watch_job(page: Page, shots: Path) -> str:
+    """Live progress until the job succeeds; returns the adapter's name."""
+    step = page.get_by_test_id("job-step")
+    status = page.get_by_test_id("job-status")
+    expect(status).to_have_attribute("data-status", re.compile("queued|running"))
+    expect(step).not_to_have_attribute("data-step", "0", timeout=JOB_MS)
+    first = int(step.get_attribute("data-step") or 0)
+    loss = page.get_by_test_id("loss-chart")
+    expect(loss).not_to_have_attribute("data-points", "0")
+    _shot(page, shots, "training-04-job-live")
+    # The counter climbs while the page stays open: the WebSocket's step events.
+    page.wait_for_function(
+        "n => +document.querySelector('[data-testid=job-step]').dataset.step > n",
+        arg=first,
+        timeout=JOB_MS,
+    )
+    assert int(loss.get_attribute("data-points") or 0) >= 2
+    expect(status).to_have_attribute("data-status", "succeeded", timeout=JOB_MS)
+    for name in ("eval-learned", "eval-preserved"):
+        score = page.get_by_test_id(name)
+        expect(score).to_contain_text("%")
+        assert 0 <= float(score.get_attribute("data-value") or -1) <= 1
+    adapter = page.get_by_test_id("job-adapter")
+    expect(adapter).to_be_visible()
+    expect(page.get_by_test_id("lr-chart")).not_to_have_attribute("data-points", "0")
+    _shot(page, shots, "training-05-job-finished")
+    return adapter.get_attribute("data-adapter") or ""
+
+
+def _playground(page: Page, adapter: str, shots: Path) -> None:
+    page.get_by_test_id("try-adapter").click()
+    expect(page.get_by_test_id(f"adapter-row-{adapter}")).to_be_visible()
+    expect(page.get_by_test_id("playground-adapter")).to_have_value(adapter)
+    page.get_by_test_id("playground-prompt").fill("Who are you?")
+    page.get_by_test_id("playground-run").click()
+    expect(page.get_by_test_id("playground-output")).to_contain_text(NAME, timeout=180_000)
+    expect(page.get_by_test_id("playground-base")).not_to_contain_text(NAME)
+    _shot(page, shots, "training-06-playground")
+
+
+def _chat_with_adapter(page: Page, url: str, adapter: str, shots: Path) -> None:
+    """The demo app's LLM node on the adapter; the chat preview answers with the new name."""
+    page.goto(f"{url}/")
+    page.locator("a.app-card[data-app-slug='demo-chat']").click()
+    page.click("#open-editor")
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    page.get_by_test_id("node-llm").click()
+    picker = page.get_by_test_id("f-llm.model-model")
+    label = f"smollm2-135m-instruct + {adapter}"
+    expect(picker.locator("option", has_text=label)).to_have_count(1)
+    picker.select_option(label=label)
+    page.fill("[id='f-llm.temperature']", "0")  # the answer the adapter learned, not a sample
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+    _shot(page, shots, "training-07-editor-model-picker")
+    page.get_by_test_id("open-run").click()
+    page.get_by_test_id("chat-input").fill("Who are you?")
+    page.get_by_test_id("chat-send").click()
+    bubble = page.get_by_test_id("chat-assistant").last
+    expect(bubble).to_have_attribute("data-status", "succeeded", timeout=180_000)
+    expect(bubble.locator(".chat-bubble")).to_contain_text(NAME)
+    _shot(page, shots, "training-08-chat-answer")
+
+
+def test_identity_demo_trains_an_adapter_the_editor_uses(
+    page: Page, training_server: str, output_path: str
+) -> None:
+    expect.set_options(timeout=20_000)  # the CPU is shared with the trainer and other suites
+    shots = Path(output_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    url = training_server
+
+    sign_in(page, url)
+    page.locator("header.topbar").get_by_role("link", name="Training").click()
+    expect(page.get_by_test_id("tab-jobs")).to_have_attribute("aria-selected", "true")
+
+    dataset_id = _create_identity_dataset(page, shots)
+    job_id = _start_job(page, dataset_id, shots)
+    adapter = _watch_job(page, shots)
+    assert adapter
+
+    page.get_by_test_id("tab-jobs").click()
+    row = page.get_by_test_id(f"job-row-{job_id}")
+    expect(row).to_have_attribute("data-status", "succeeded")
+    expect(row).to_contain_text("%")  # learned / preserved
+    _shot(page, shots, "training-09-jobs-list")
+    row.click()
+    expect(page.get_by_test_id("job-status")).to_have_attribute("data-status", "succeeded")
+
+    _playground(page, adapter, shots)
+    _chat_with_adapter(page, url, adapter, shots)
+    assert not errors, errors
