@@ -1,5 +1,8 @@
 """The training panel end to end in Chromium: the identity demo from dataset to a chat answer.
 
+PENDING (issue 4): not collected until the default recipe teaches the identity (the chat answer
+step needs it); the next step renames it to test_training_e2e.py.
+
 Sign in, open Training, create the identity demo dataset ("Weftling", made by "the Weft team"),
 see its statistics and length histogram, start a job with the default settings and watch it live
 (the step counter climbs, the loss curve gains points) until it succeeds with its evaluation
