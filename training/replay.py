@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.assets import load_asset
-from training.evaluate import BATCH_SIZE, Answer, generate, user_example
+from training.assets import load_asset, load_general_probes
+from training.evaluate import BATCH_SIZE, MAX_NEW_TOKENS, Answer, generate, user_example
 
 KEEP_GENERAL_MAX_ROWS = 500
 REPLAY_RATIO = 1.0
@@ -126,6 +126,21 @@ def get_base_answers(
         if cache_path is not None:
             _write_cache(cache_path, key, new)
     return {p: Answer(str(known[p]["text"]), bool(known[p]["finished"])) for p in prompts}
+
+
+def get_base_probe_answers(
+    model: Any, tokenizer: Any, cache_path: Path | None = None
+) -> dict[str, str]:
+    """The base model's answers to the shipped general probes, as `evaluate(base_answers=)` wants.
+
+    Call it with the base model before training (next to `build_replay`): with the cache, the
+    end-of-job evaluation then generates only the adapter's answers.
+    """
+    prompts = [p["prompt"] for p in load_general_probes()]
+    found = get_base_answers(
+        model, tokenizer, prompts, max_new_tokens=MAX_NEW_TOKENS, cache_path=cache_path
+    )
+    return {p: a.text for p, a in found.items()}
 
 
 def trim_answer(answer: Answer) -> str:

@@ -17,6 +17,7 @@ from training.replay import (
     build_replay,
     default_keep_general,
     default_replay_ratio,
+    get_base_probe_answers,
     model_fingerprint,
     replay_instructions,
     trim_answer,
@@ -162,3 +163,16 @@ def test_model_fingerprint_follows_the_weights_not_the_path(base: Any) -> None:
             assert model_fingerprint(base) != before
         finally:
             weight[0, 0] -= 1.0
+
+
+def test_base_probe_answers_come_from_the_cache_the_second_time(
+    base: Any, tokenizer: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probes = load_general_probes()[:2]
+    monkeypatch.setattr(replay, "load_general_probes", lambda: probes)
+    cache = tmp_path / "cache.json"
+    answers = get_base_probe_answers(base, tokenizer, cache)
+    assert list(answers) == [p["prompt"] for p in probes]
+    assert "Paris" in answers["What is the capital of France?"]
+    monkeypatch.setattr(replay, "generate", None)  # calling it would fail
+    assert get_base_probe_answers(base, tokenizer, cache) == answers
