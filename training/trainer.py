@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from training.config import ComputeType, DatasetRef, TrainJobConfig
 from training.errors import (
@@ -35,6 +35,9 @@ from training.errors import (
 )
 from training.formats import Example, Message, convert_rows, load_datasets
 from training.progress import ProgressWriter
+
+if TYPE_CHECKING:
+    from training.stages import StageContext, StageResult
 
 log = logging.getLogger("training.trainer")
 
@@ -184,11 +187,12 @@ def save_adapter(
     return save_dir(config.output_dir / "adapter", write)
 
 
-def _train(
+def prepare(
     config: TrainJobConfig, progress: ProgressWriter, stop: threading.Event, runtime: Any
-) -> None:
+) -> StageContext:
+    """Device, tokenizer, datasets, the held-out split, replay rows and the resume point."""
     from training.data import load_tokenizer
-    from training.stages import STAGES, StageContext
+    from training.stages import StageContext
     from training.stages._checkpoint import latest_checkpoint
     from training.stages._model import detect_device, load_base, model_shape, set_threads
 
@@ -218,21 +222,31 @@ def _train(
         ctx.resume_from = latest_checkpoint(ctx.checkpoints_dir)
         if ctx.resume_from is None:
             progress.note("resume: no checkpoint yet, starting from the beginning")
+    return ctx
+
+
+def run_stage(ctx: StageContext) -> StageResult:
+    """The job's stage; a compute type failing at the first step is retried with a safer one."""
+    from training.stages import STAGES
+
     while True:
         try:
-            result = STAGES[config.stage](ctx)
-            break
+            return STAGES[ctx.config.stage](ctx)
         except ComputeTypeError as exc:
-            safer = fallback_compute(exc.compute_type, device.kind)
+            safer = fallback_compute(exc.compute_type, ctx.device.kind)
             if safer is None:
                 raise
             ctx.compute_type = safer
-            progress.note(f"{exc.message}; falling back to {safer}")
+            ctx.progress.note(f"{exc.message}; falling back to {safer}")
+
+
+def finish(ctx: StageContext, result: StageResult) -> None:
+    """Save the adapter, evaluate it, and emit `done` (or `stopped` after a stop)."""
+    config, progress, runtime = ctx.config, ctx.progress, ctx.runtime
     if result.stopped:
         checkpoint = str(result.checkpoint) if result.checkpoint else None
         progress.emit("stopped", checkpoint=checkpoint)
         return
-    runtime = ctx.runtime
     state = runtime.adapter_state()  # collective under accelerate: every rank calls it
     if not runtime.is_main:
         return
@@ -244,10 +258,10 @@ def _train(
     scores: dict[str, Any] = {}
     if runtime.world > 1:
         progress.note("the learned / preserved evaluation runs on single-GPU jobs only")
-    elif stop.is_set():  # asked to stop once training was over: keep the adapter, skip the rest
+    elif ctx.stop.is_set():  # asked to stop once training was over: keep the adapter only
         progress.note("stop requested after training: the evaluation is skipped")
     else:
-        scores = run_evaluation(config, val, tokenizer, model, progress)
+        scores = run_evaluation(config, ctx.val, ctx.tokenizer, model, progress)
     if scores:
         metrics.update(learned=scores["learned"], preserved=scores["preserved"])
         _update_meta(adapter_dir, metrics)
@@ -321,7 +335,8 @@ def run_job(
     try:
         with _sigterm_sets(stop):
             log.info("job %s: stage %s on %s", config.job_id, config.stage, config.base_model)
-            _train(config, progress, stop, runtime)
+            ctx = prepare(config, progress, stop, runtime)
+            finish(ctx, run_stage(ctx))
         return 0
     except Exception as exc:
         log.error("job %s failed:\n%s", config.job_id, traceback.format_exc())
@@ -347,40 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         fields = _error_fields(exc)
         ProgressWriter(None).emit("error", **{k: v for k, v in fields.items() if v is not None})
         return 1
-    code = _relaunch_on_gpus(config, Path(args[0]))
+    from training.stages._launch import relaunch_if_several_gpus
+
+    code = relaunch_if_several_gpus(config, Path(args[0]))
     return run_job(config) if code is None else code
-
-
-def _relaunch_on_gpus(config: TrainJobConfig, job_path: Path) -> int | None:
-    """Under several CUDA GPUs, run the job under `accelerate launch`; None: run it here."""
-    from training.stages._launch import relaunch, should_relaunch
-    from training.stages._model import detect_device, model_shape
-
-    device = detect_device()
-    if not should_relaunch(device):
-        return None
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    progress_file = config.output_dir / "progress.jsonl"
-    try:
-        shape = model_shape(config.base_model)
-        compute = config.plan(device, shape, train_rows=1).compute_type
-    except TrainingError as exc:
-        _emit_once(progress_file, _error_fields(exc))
-        return 1
-    code = relaunch(job_path, config.output_dir, device, shape, compute)
-    lines = progress_file.read_text().splitlines() if progress_file.is_file() else []
-    ended = bool(lines) and json.loads(lines[-1])["event"] in ("done", "stopped", "error")
-    if code != 0 and not ended:
-        message = f"accelerate launch exited with {code} (is deepspeed installed?)"
-        _emit_once(progress_file, {"code": "crash", "message": message})
-        return 1
-    return code
-
-
-def _emit_once(path: Path, fields: dict[str, Any]) -> None:
-    writer = ProgressWriter(path)
-    writer.emit("error", **{k: v for k, v in fields.items() if v is not None})
-    writer.close()
 
 
 if __name__ == "__main__":

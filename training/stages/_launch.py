@@ -20,7 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from training.config import ComputeType, DeviceInfo, ModelShape
+from training.config import ComputeType, DeviceInfo, ModelShape, TrainJobConfig
+from training.errors import TrainingError
+from training.progress import ProgressWriter
 
 ZERO3_WEIGHT_SHARE = 0.4
 CHILD_ENV = "WEFT_TRAINER_CHILD"
@@ -118,3 +120,35 @@ def relaunch(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def relaunch_if_several_gpus(config: TrainJobConfig, job_path: Path) -> int | None:
+    """Under several CUDA GPUs, run the job under `accelerate launch`; None: run it here."""
+    from training.stages._model import detect_device, model_shape
+
+    device = detect_device()
+    if not should_relaunch(device):
+        return None
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    progress_file = config.output_dir / "progress.jsonl"
+    try:
+        shape = model_shape(config.base_model)
+        compute = config.plan(device, shape, train_rows=1).compute_type
+    except TrainingError as exc:
+        _emit_error(progress_file, exc.code, exc.message, exc.setting)
+        return 1
+    code = relaunch(job_path, config.output_dir, device, shape, compute)
+    lines = progress_file.read_text().splitlines() if progress_file.is_file() else []
+    ended = bool(lines) and json.loads(lines[-1])["event"] in ("done", "stopped", "error")
+    if code != 0 and not ended:
+        message = f"accelerate launch exited with {code} (is deepspeed installed?)"
+        _emit_error(progress_file, "crash", message, None)
+        return 1
+    return code
+
+
+def _emit_error(path: Path, code: str, message: str, setting: str | None) -> None:
+    writer = ProgressWriter(path)
+    fields = {"code": code, "message": message}
+    writer.emit("error", **fields, **({"setting": setting} if setting else {}))
+    writer.close()
