@@ -26,6 +26,8 @@ describe("training charts", () => {
 
   it("draws a flat or single-point curve without dividing by zero", () => {
     expect(linePath([{ x: 5, y: 1 }], 100, 50).d).toBe("M50.0,25.0");
+    const lr = linePath([{ x: 1, y: 1e-4 }], 100, 50);
+    expect([lr.yMin, lr.yMax].map((v) => +v.toPrecision(3))).toEqual([9e-5, 1.1e-4]);
     expect(linePath([], 100, 50).d).toBe("");
   });
 

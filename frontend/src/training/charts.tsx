@@ -25,8 +25,11 @@ export function scaleOf(points: Point[], w: number, h: number, xEnd?: number): S
   let yMin = Math.min(...ys);
   let yMax = Math.max(...ys);
   if (yMax === yMin) {
-    yMax += 1;
-    yMin -= yMin === 0 ? 0 : 1;
+    // A flat series sits mid-height, in a range of its own magnitude (a learning rate of 1e-4
+    // spans 0.9e-4 … 1.1e-4, not -1 … 1).
+    const pad = yMin === 0 ? 1 : Math.abs(yMin) * 0.1;
+    yMax += pad;
+    yMin -= yMin === 0 ? 0 : pad;
   }
   const sx = (x: number) => (xMax === xMin ? w / 2 : ((x - xMin) / (xMax - xMin)) * w);
   const sy = (y: number) => h - ((y - yMin) / (yMax - yMin)) * h;
