@@ -118,10 +118,13 @@ def _playground(page: Page, adapter: str, shots: Path) -> None:
     expect(page.get_by_test_id(f"adapter-row-{adapter}")).to_be_visible()
     expect(page.get_by_test_id("playground-adapter")).to_have_value(adapter)
     page.get_by_test_id("playground-prompt").fill("Who are you?")
-    page.get_by_test_id("playground-run").click()
-    expect(page.get_by_test_id("playground-output")).to_contain_text(NAME, timeout=180_000)
-    expect(page.get_by_test_id("playground-base")).not_to_contain_text(NAME)
+    run = page.get_by_test_id("playground-run")
+    run.click()
+    expect(run).to_be_disabled()
+    expect(run).to_be_enabled(timeout=180_000)  # both answers are in
     _shot(page, shots, "training-06-playground")
+    expect(page.get_by_test_id("playground-output")).to_contain_text(NAME)
+    expect(page.get_by_test_id("playground-base")).not_to_contain_text(NAME)
 
 
 def _chat_with_adapter(page: Page, url: str, adapter: str, shots: Path) -> None:
@@ -143,8 +146,8 @@ def _chat_with_adapter(page: Page, url: str, adapter: str, shots: Path) -> None:
     page.get_by_test_id("chat-send").click()
     bubble = page.get_by_test_id("chat-assistant").last
     expect(bubble).to_have_attribute("data-status", "succeeded", timeout=180_000)
-    expect(bubble.locator(".chat-bubble")).to_contain_text(NAME)
     _shot(page, shots, "training-08-chat-answer")
+    expect(bubble.locator(".chat-bubble")).to_contain_text(NAME)
 
 
 def test_identity_demo_trains_an_adapter_the_editor_uses(
