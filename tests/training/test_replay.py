@@ -34,6 +34,10 @@ def test_identity_set_is_25_questions_with_4_answers_naming_the_assistant() -> N
     assert len(rows) == 100
     assert Counter(Counter(r["instruction"] for r in rows).values()) == {4: 25}
     assert all(r["input"] == "" and "{{name}}" in r["output"] for r in rows)
+    # half the answers come with a typical app system prompt, so the identity holds under both
+    with_system = Counter(r["instruction"] for r in rows if r.get("system"))
+    assert with_system == dict.fromkeys(with_system, 2)
+    assert len(with_system) == 25
     assert sum("{{author}}" in r["output"] for r in rows) >= 75
     assert len({r["output"] for r in rows}) == 100
 

@@ -1,12 +1,16 @@
 """Shipped data: the identity tutorial dataset, its probe sets and the replay instructions.
 
 - `identity.json`: alpaca rows (25 questions, 4 answers each) that say who the assistant is, with
-  the placeholders `{{name}}` and `{{author}}` that `fill_identity` replaces.
+  the placeholders `{{name}}` and `{{author}}` that `fill_identity` replaces. Two answers of each
+  question carry a typical app system prompt ("You are a helpful assistant." and two others), two
+  none (the chat template's default then applies), so the identity holds either way.
 - `identity_probes.json`: 20 paraphrased "who are you" prompts that are in no training set.
 - `general_probes.json`: general prompts (`{"prompt", "expect"?}`); `expect` lists acceptable
   answer substrings for factual ones (every one but "12 times 7" is answered correctly by the
   base SmolLM2-135M-Instruct, with and without a system prompt).
-- `replay_instructions.json`: general instructions that the base model answers once for replay.
+- `replay_instructions.json`: general instructions that the base model answers once for replay,
+  including the kinds an identity set leaks into: naming things, first-person notes and letters,
+  "who was ..." questions, requests addressed to "you".
 
 No file here shares a prompt with another (tests/training/test_replay.py checks it).
 """
