@@ -298,6 +298,7 @@ def gpu_bench(args: argparse.Namespace) -> dict[str, Any]:
     from peft import LoraConfig, get_peft_model
 
     from training.data import Encoded
+    from training.stages._attention import use_packed_attention
     from training.stages._batches import packed_batches
     from training.stages.sft import sft_loss
 
@@ -313,6 +314,7 @@ def gpu_bench(args: argparse.Namespace) -> dict[str, Any]:
         base, params = gpu_model(name)
         lora = LoraConfig(r=8, lora_alpha=16, target_modules="all-linear", task_type="CAUSAL_LM")
         model = get_peft_model(base, lora)
+        use_packed_attention(model)
         vocab = SHAPES[name][5]
         rows = []
         for _ in range(args.batch * 64):
@@ -355,12 +357,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="cutoff 256, 8 steps, one round")
     parser.add_argument("--model-dir", help="a Hugging Face model folder (default: SmolLM2)")
     parser.add_argument("--rounds", type=int, default=0, help="alternating rounds per side")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (default: cores)")
     parser.add_argument("--gpu", action="store_true", help="random Llama-shaped models on CUDA")
     parser.add_argument("--sizes", default="1.5b,8b", help="GPU model sizes: 1.5b, 8b")
     parser.add_argument("--steps", type=int, default=6, help="GPU timed steps")
     parser.add_argument("--seq-len", type=int, default=2048, help="GPU packed sequence length")
     parser.add_argument("--batch", type=int, default=4, help="GPU packed sequences per step")
     args = parser.parse_args()
+    if args.threads:  # both sides: the trainer reads the variable, the HF run inherits torch's
+        os.environ["WEFT_TRAIN_THREADS"] = str(args.threads)
+        import torch
+
+        torch.set_num_threads(args.threads)
     result = gpu_bench(args) if args.gpu else cpu_bench(args)
     print(json.dumps(result))
 

@@ -60,32 +60,32 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
 def packed_batches(
     rows: Sequence[Encoded], cutoff_len: int, batch_size: int, seed: int, epoch: int, pad_id: int
 ) -> Batches:
-    """Rows packed into sequences of ≤ cutoff_len, `batch_size` sequences per micro-batch."""
+    """Rows packed into sequences of ≤ cutoff_len, `batch_size` sequences per micro-batch.
+
+    A micro-batch is flattened into one row of its real tokens (no padding at all) with
+    position ids restarting per row; `meta["segments"]` holds the rows' cumulative offsets for
+    the `weft_packed` attention (see `_attention.py`). `pad_id` is unused: nothing is padded.
+    """
     bins = pack_rows([len(r.input_ids) for r in rows], cutoff_len, seed * 1_000_003 + epoch)
 
     def build(group: Sequence[list[int]]) -> Batch:
-        width = max(sum(len(rows[i].input_ids) for i in b) for b in group)
-        ids, pos, tgt = [], [], []
-        for b in group:
-            seq_ids: list[int] = []
-            seq_pos: list[int] = []
-            seq_tgt: list[int] = []
-            for i in b:
-                seq_ids += rows[i].input_ids
-                seq_pos += range(len(rows[i].input_ids))
-                seq_tgt += rows[i].targets
-            pad = width - len(seq_ids)
-            ids.append(seq_ids + [pad_id] * pad)
-            pos.append(seq_pos + list(range(pad)))
-            tgt.append(seq_tgt + [IGNORE] * pad)
-        targets = torch.tensor(tgt)
-        tokens = sum(len(rows[i].input_ids) for b in group for i in b)
+        ids: list[int] = []
+        pos: list[int] = []
+        tgt: list[int] = []
+        segments = [0]
+        for i in (i for b in group for i in b):
+            ids += rows[i].input_ids
+            pos += range(len(rows[i].input_ids))
+            tgt += rows[i].targets
+            segments.append(len(ids))
+        targets = torch.tensor([tgt])
         inputs = {
-            "input_ids": torch.tensor(ids),
-            "position_ids": torch.tensor(pos),
+            "input_ids": torch.tensor([ids]),
+            "position_ids": torch.tensor([pos]),
             "targets": targets,
         }
-        return Batch(inputs, tokens, float((targets != IGNORE).sum()))
+        weight = float((targets != IGNORE).sum())
+        return Batch(inputs, len(ids), weight, {"segments": tuple(segments)})
 
     return Batches(_chunks(bins, batch_size), build)
 

@@ -39,8 +39,9 @@ def physical_cores() -> int:
 
 
 def set_threads() -> int:
-    """torch uses one thread per physical core; returns the count."""
-    n = physical_cores()
+    """torch uses $WEFT_TRAIN_THREADS threads, else one per physical core; returns the count."""
+    wanted = os.environ.get("WEFT_TRAIN_THREADS", "").strip()
+    n = int(wanted) if wanted.isdigit() and int(wanted) > 0 else physical_cores()
     torch.set_num_threads(n)
     return n
 

@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from training.data import IGNORE, Encoded, encode_sft
+from training.stages._attention import NAME as PACKED_ATTENTION
+from training.stages._attention import use_packed_attention
 from training.stages._batches import Batch, Batches, packed_batches, padded_batches
 from training.stages._common import check_rows, evaluate_batches, fingerprint
 from training.stages._context import StageContext, StageResult
@@ -27,7 +29,9 @@ def sft_loss(model: Any, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
     """
     decoder, head, config = causal_parts(model)
     targets = batch.inputs["targets"]
-    kwargs = {k: v for k, v in batch.inputs.items() if k != "targets"}
+    kwargs: dict[str, Any] = {k: v for k, v in batch.inputs.items() if k != "targets"}
+    if "segments" in batch.meta and config._attn_implementation == PACKED_ATTENTION:
+        kwargs["weft_segments"] = batch.meta["segments"]
     mask = targets != IGNORE
     if any(getattr(config, name, None) for name in _LOGIT_TRANSFORMS):
         logits = model(**kwargs, use_cache=False).logits[mask]
@@ -59,6 +63,7 @@ def run_sft(ctx: StageContext) -> StageResult:
     if base is None:
         base = load_base(cfg, ctx.device, plan.compute_type)
     model = with_lora(base, cfg)
+    use_packed_attention(model, plan.packing)
     spec = LoopSpec(
         model=model,
         plan=plan,
@@ -76,4 +81,5 @@ def run_sft(ctx: StageContext) -> StageResult:
         val = encode_sft(ctx.val, ctx.tokenizer, cfg.cutoff_len).rows
         batches = sft_batches(ctx, val, plan.batch_size, plan.packing, 0)
         metrics.update(evaluate_batches(ctx, model, batches, sft_loss, outcome.plan.compute_type))
+    use_packed_attention(model, False)  # generation and exports see a plain sdpa model
     return StageResult(model, outcome.plan, metrics, outcome.stopped, outcome.checkpoint)
