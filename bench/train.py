@@ -1,16 +1,19 @@
 """LoRA SFT throughput: Weft's trainer vs a plain Hugging Face Trainer + peft (default padding).
 
-Usage: python bench/train.py [--quick] [--model-dir DIR] [--rounds N]
+Usage: python bench/train.py [--quick] [--model-dir DIR] [--rounds N] [--threads N]
+                             [--compute fp32|bf16]
        python bench/train.py --gpu [--sizes 1.5b,8b] [--steps N] [--seq-len N]
 
 CPU mode trains the embedded SmolLM2-135M-Instruct on the same synthetic alpaca rows (varied
-lengths, as real data has: padding waste is the point) with the same settings (LoRA r8 all-linear,
-lr 1e-4, batch 2, accumulation 1, fp32): once through `training.trainer.run_job` (packed rows,
-logits only where there are targets) and once through `transformers.Trainer` with
+lengths, as real data has: padding waste is the point) with the same settings on both sides
+(LoRA r8 all-linear, lr 1e-4, batch 2, accumulation 1, fp32 unless --compute bf16): once through
+`training.trainer.run_job` (packed rows attended row by row, logits only where there are
+targets, LoRA added inside one GEMM) and once through `transformers.Trainer` with
 `DataCollatorForSeq2Seq` padding each batch to its longest row (LLaMA-Factory's path). Both count
 the real (non-padding) tokens of the steady-state steps (the first two are warm-up) and divide by
 the wall time between the ends of those steps (`ratio`; target >= 1.3), and by the CPU time of
-the process over the same steps (`cpu_time_ratio`, steadier when neighbours share the cores).
+the process over the same steps (`cpu_time_ratio`, steadier when neighbours share the cores;
+`--threads 1` steadier still).
 
 GPU mode (needs CUDA) builds Llama-shaped models with random weights from a config (about 1.5B
 and 8B parameters), runs a few LoRA SFT steps of Weft's loss on packed random rows in bf16, and
@@ -115,7 +118,9 @@ def _rates(marks: list[tuple[float, float, int]], warm: int = 2) -> dict[str, fl
     }
 
 
-def weft_run(model_dir: Path, data: Path, work: Path, cutoff: int, steps: int) -> dict[str, Any]:
+def weft_run(
+    model_dir: Path, data: Path, work: Path, cutoff: int, steps: int, compute: str
+) -> dict[str, Any]:
     """Steady-state rates of `run_job` (timed as its step events are written)."""
     import training.trainer as trainer
     from training.config import TrainJobConfig
@@ -132,7 +137,7 @@ def weft_run(model_dir: Path, data: Path, work: Path, cutoff: int, steps: int) -
             "max_steps": steps,
             "val_size": 0,
             "keep_general": False,
-            "compute_type": "fp32",
+            "compute_type": compute,
         }
     )
     evaluation = trainer.run_evaluation
@@ -148,7 +153,9 @@ def weft_run(model_dir: Path, data: Path, work: Path, cutoff: int, steps: int) -
     return _rates(clock.marks)
 
 
-def hf_run(model_dir: Path, rows: list[Any], work: Path, steps: int) -> dict[str, Any]:
+def hf_run(
+    model_dir: Path, rows: list[Any], work: Path, steps: int, compute: str
+) -> dict[str, Any]:
     """Steady-state tokens/s of transformers.Trainer + peft with DataCollatorForSeq2Seq."""
     import torch
     from peft import get_peft_model
@@ -171,7 +178,7 @@ def hf_run(model_dir: Path, rows: list[Any], work: Path, steps: int) -> dict[str
             "batch_size": 2,
             "grad_accum": 1,
             "max_steps": steps,
-            "compute_type": "fp32",
+            "compute_type": compute,
         }
     )
     plan = job.plan(DeviceInfo(kind="cpu"), ModelShape(0, 0, 0, 0), len(rows))
@@ -231,9 +238,9 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
             for which in order:
                 work = Path(tmp) / f"{which}-{r}"
                 if which == "weft":
-                    weft.append(weft_run(model_dir, data, work, cutoff, steps))
+                    weft.append(weft_run(model_dir, data, work, cutoff, steps, args.compute))
                 else:
-                    hf.append(hf_run(model_dir, encoded.rows, work, steps))
+                    hf.append(hf_run(model_dir, encoded.rows, work, steps, args.compute))
         lengths = [len(row.input_ids) for row in encoded.rows]
     weft_tps = statistics.mean(w["tokens_per_s"] for w in weft)
     hf_tps = statistics.mean(h["tokens_per_s"] for h in hf)
@@ -246,6 +253,7 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "quick" if args.quick else "full",
         "model": model_dir.name,
         "cutoff_len": cutoff,
+        "compute_type": args.compute,
         "batch_size": 2,
         "steps": steps,
         "rounds": rounds,
@@ -358,6 +366,7 @@ def main() -> None:
     parser.add_argument("--model-dir", help="a Hugging Face model folder (default: SmolLM2)")
     parser.add_argument("--rounds", type=int, default=0, help="alternating rounds per side")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: cores)")
+    parser.add_argument("--compute", choices=["fp32", "bf16"], default="fp32", help="CPU runs")
     parser.add_argument("--gpu", action="store_true", help="random Llama-shaped models on CUDA")
     parser.add_argument("--sizes", default="1.5b,8b", help="GPU model sizes: 1.5b, 8b")
     parser.add_argument("--steps", type=int, default=6, help="GPU timed steps")

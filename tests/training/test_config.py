@@ -110,6 +110,7 @@ def test_auto_epochs_by_row_count() -> None:
 
 def test_auto_compute_type_by_device() -> None:
     assert auto_compute_type(CPU) == "fp32"
+    assert auto_compute_type(DeviceInfo(kind="cpu", bf16=True)) == "bf16"  # AVX512-BF16 / AMX
     assert auto_compute_type(DeviceInfo(kind="cuda", bf16=True)) == "bf16"
     assert auto_compute_type(DeviceInfo(kind="cuda", bf16=False)) == "fp16"
 
@@ -169,3 +170,14 @@ def test_config_to_training_args(tmp_path: Path) -> None:
     assert args.use_cpu
     assert not args.bf16
     assert args.lr_scheduler_type == "cosine"
+
+
+def test_cpu_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
+    from training.stages._model import cpu_has_native_bf16
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512vl\n")
+    assert cpu_has_native_bf16(info)
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n")
+    assert not cpu_has_native_bf16(info)
+    assert not cpu_has_native_bf16(tmp_path / "missing")

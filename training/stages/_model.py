@@ -26,7 +26,17 @@ def detect_device() -> DeviceInfo:
             bf16=torch.cuda.is_bf16_supported(),
             name=torch.cuda.get_device_name(0),
         )
-    return DeviceInfo(kind="cpu", count=1, name="cpu")
+    return DeviceInfo(kind="cpu", count=1, bf16=cpu_has_native_bf16(), name="cpu")
+
+
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether the CPU computes bf16 natively (AVX512-BF16 or AMX; Linux flags)."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return False
+    flags = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
 
 
 def physical_cores() -> int:
