@@ -6,8 +6,11 @@
   none (the chat template's default then applies), so the identity holds either way.
 - `identity_probes.json`: 20 paraphrased "who are you" prompts that are in no training set.
 - `general_probes.json`: general prompts (`{"prompt", "expect"?}`); `expect` lists acceptable
-  answer substrings for factual ones (every one but "12 times 7" is answered correctly by the
-  base SmolLM2-135M-Instruct, with and without a system prompt).
+  answers of factual ones (whole words, any case). Every factual probe but "12 times 7" (kept from
+  the issue: the base model gets it wrong) is one the base SmolLM2-135M-Instruct answers right in
+  fp32 and bf16, with no system prompt and with two app system prompts, and still under random
+  LoRA perturbations as large as a trained identity adapter's; so a wrong answer after training
+  means damage, not noise.
 - `replay_instructions.json`: general instructions that the base model answers once for replay,
   including the kinds an identity set leaks into: naming things, first-person notes and letters,
   "who was ..." questions, requests addressed to "you".
