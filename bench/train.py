@@ -224,7 +224,7 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
     from training.formats import load_dataset
 
     model_dir = Path(args.model_dir) if args.model_dir else _embedded_model()
-    cutoff, steps = (256, 8) if args.quick else (512, 16)
+    cutoff, steps = (256, 6) if args.quick else (512, 16)
     rounds = args.rounds or (1 if args.quick else 2)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "rows.json"
@@ -362,7 +362,7 @@ def gpu_bench(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     """Run the bench and print one JSON line last."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="cutoff 256, 8 steps, one round")
+    parser.add_argument("--quick", action="store_true", help="cutoff 256, 6 steps, one round")
     parser.add_argument("--model-dir", help="a Hugging Face model folder (default: SmolLM2)")
     parser.add_argument("--rounds", type=int, default=0, help="alternating rounds per side")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: cores)")
