@@ -38,7 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Both sides run under the trainer's OpenMP policy (training.tasks.trainer_env: libgomp's default)
+os.environ.pop("OMP_WAIT_POLICY", None)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +133,7 @@ def weft_run(
             "base_model": str(model_dir),
             "datasets": [{"path": str(data), "format": "alpaca"}],
             "cutoff_len": cutoff,
+            "packing": True,  # 400 rows is a "small" set, which the defaults leave unpacked
             "batch_size": 2,
             "grad_accum": 1,
             "max_steps": steps,

@@ -4,11 +4,18 @@ Only `to_lora_config()` and `to_training_args()` touch peft and transformers con
 auto rules (epochs, batch size, accumulation, compute type) are plain functions so they can be
 tested without a device:
 
-- epochs: ≤ 200 training rows → 3, ≤ 2,000 → 2, more → 1 (small sets need several passes;
-  large ones overfit and cost hours per pass).
-- batch size (packed sequences of `cutoff_len` per device step): CPU 4 up to cutoff 512, else 2
-  (more only adds memory, not speed, on a few cores). CUDA: the largest power of two whose
-  estimated activations fit in 80% of the free memory after the weights, at most 64.
+- small datasets (≤ SMALL_DATASET_ROWS training rows: an identity or persona set) are where
+  optimizer steps, not throughput, decide what is learned: their rows are not packed (packing
+  100 short identity rows into 1,024-token sequences leaves 24 steps in 3 epochs, and nothing is
+  learned), and "keep general skills" (replay) is on for them (training.replay).
+- epochs: ≤ 2,000 training rows → 2, more → 1 (small sets need a second pass; a third only
+  deepens the damage to general answers; large sets overfit and cost hours per pass).
+- batch size: packed, the sequences of `cutoff_len` per device step: CPU 4 up to cutoff 512,
+  else 2 (more only adds memory, not speed, on a few cores). Unpacked (small sets), rows per
+  step: 2 on any device. CUDA, packed: the largest power of two whose estimated activations fit
+  in 80% of the free memory after the weights, at most 64.
+- learning rate: 1e-4; 2e-4 for small datasets, whose unpacked steps of 2 rows would otherwise
+  need twice the steps (and, on 2 CPU cores, twice the 5 minutes the identity tutorial has).
 - accumulation: CPU 1 (CPU steps are slow; small sets need steps). CUDA: enough to make about 16
   sequences per optimizer step, lowered so an epoch has at least 8 optimizer steps.
 - compute type: bf16 where the device computes it natively (GPUs that support it; CPUs with
@@ -112,7 +119,9 @@ class TrainJobConfig(_Strict):
     stage: Stage = Field("sft", description="sft, rm, dpo or ppo")
     datasets: list[DatasetRef] = Field(min_length=1, description="the training data files")
     lora: LoraSettings = Field(default_factory=LoraSettings, description="the LoRA adapter")
-    learning_rate: float = Field(1e-4, gt=0, le=1, description="peak learning rate (cosine decay)")
+    learning_rate: float | None = Field(
+        None, gt=0, le=1, description="peak rate (cosine decay); None = 1e-4, small datasets 2e-4"
+    )
     weight_decay: float = Field(1e-4, ge=0, le=1, description="decoupled weight decay")
     optim: Literal["adamw_torch", "adamw_torch_fused", "sgd"] = Field(
         "adamw_torch", description="optimizer"
@@ -126,11 +135,13 @@ class TrainJobConfig(_Strict):
         "auto", description="bf16 where native, else fp16 on GPU, fp32 on CPU; failures fall back"
     )
     cutoff_len: int = Field(1024, ge=16, le=131072, description="longer rows are dropped")
-    packing: bool | None = Field(None, description="pack rows into full sequences; None = sft only")
+    packing: bool | None = Field(
+        None, description="pack rows into full sequences; None = sft on all but small datasets"
+    )
     save_steps: int = Field(0, ge=0, description="checkpoint every N steps; 0 = end and stop only")
     val_size: float = Field(0.1, ge=0, lt=1, description="held-out fraction for the evaluation")
     keep_general: bool | None = Field(None, description="mix in replay data; None = small sets")
-    replay_ratio: float = Field(1.0, ge=0, le=10, description="replay rows per training row")
+    replay_ratio: float = Field(0.5, ge=0, le=10, description="replay rows per training row")
     seed: int = Field(42, ge=0, description="data order and initialisation")
     dpo: DpoSettings = Field(default_factory=DpoSettings, description="DPO settings")
     ppo: PpoSettings = Field(default_factory=PpoSettings, description="PPO (RLOO) settings")
@@ -154,10 +165,11 @@ class TrainJobConfig(_Strict):
         except ValidationError as exc:
             raise _config_error(exc) from exc
 
-    @property
-    def use_packing(self) -> bool:
-        """Whether rows are packed (the sft default)."""
-        return self.stage == "sft" if self.packing is None else self.packing
+    def use_packing(self, train_rows: int) -> bool:
+        """Whether rows are packed: set, or by default for sft on all but small datasets."""
+        if self.packing is not None:
+            return self.packing
+        return self.stage == "sft" and not is_small_dataset(train_rows)
 
     def to_lora_config(
         self, task_type: Literal["CAUSAL_LM", "SEQ_CLS"] = "CAUSAL_LM"
@@ -187,7 +199,7 @@ class TrainJobConfig(_Strict):
             gradient_accumulation_steps=plan.grad_accum or 1,
             num_train_epochs=plan.epochs,
             max_steps=self.max_steps or -1,
-            learning_rate=self.learning_rate,
+            learning_rate=plan.learning_rate,
             weight_decay=self.weight_decay,
             optim=self.optim,
             lr_scheduler_type="cosine",
@@ -203,18 +215,23 @@ class TrainJobConfig(_Strict):
         )
 
     def plan(self, device: DeviceInfo, shape: ModelShape, train_rows: int) -> Plan:
-        """Resolve every `None` / `auto` setting for this device, model and row count."""
-        batch = self.batch_size or auto_batch_size(device, shape, self.cutoff_len)
+        """Resolve every `None` / `auto` setting for this device, model and row count.
+
+        `train_rows` counts the job's own training rows (not replay rows mixed in).
+        """
+        packing = self.use_packing(train_rows)
+        batch = self.batch_size or auto_batch_size(device, shape, self.cutoff_len, packing)
         compute = auto_compute_type(device) if self.compute_type == "auto" else self.compute_type
         if device.kind == "cpu" and compute == "fp16":
             raise TrainingConfigError("compute_type", "fp16 needs a GPU; use fp32 or bf16 on CPU")
         return Plan(
             device=device.kind,
+            learning_rate=self.learning_rate or auto_learning_rate(train_rows),
             epochs=self.epochs or auto_epochs(train_rows),
             batch_size=batch,
             grad_accum=self.grad_accum or 0,  # 0: decided once the batches are known
             compute_type=compute,
-            packing=self.use_packing,
+            packing=packing,
         )
 
 
@@ -244,6 +261,7 @@ class Plan:
     """The resolved settings a stage runs with (recorded in weft_adapter.json)."""
 
     device: Literal["cpu", "cuda"]
+    learning_rate: float
     epochs: int
     batch_size: int
     grad_accum: int
@@ -251,10 +269,22 @@ class Plan:
     packing: bool
 
 
+SMALL_DATASET_ROWS = 500
+
+
+def is_small_dataset(train_rows: int) -> bool:
+    """An identity- or persona-sized set: ≤ SMALL_DATASET_ROWS training rows."""
+    return 0 < train_rows <= SMALL_DATASET_ROWS
+
+
+def auto_learning_rate(train_rows: int) -> float:
+    """1e-4; 2e-4 for small datasets (unpacked, 2 rows per step: half the steps of one row per
+    step at 1e-4, which teaches the same in half the time on CPU)."""
+    return 2e-4 if is_small_dataset(train_rows) else 1e-4
+
+
 def auto_epochs(train_rows: int) -> int:
-    """3 passes up to 200 rows, 2 up to 2,000, else 1."""
-    if train_rows <= 200:
-        return 3
+    """2 passes up to 2,000 rows, else 1."""
     return 2 if train_rows <= 2000 else 1
 
 
@@ -265,8 +295,12 @@ def auto_compute_type(device: DeviceInfo) -> ComputeType:
     return "fp32" if device.kind == "cpu" else "fp16"
 
 
-def auto_batch_size(device: DeviceInfo, shape: ModelShape, cutoff_len: int) -> int:
-    """Sequences per device step: fixed on CPU, sized to free memory on CUDA."""
+def auto_batch_size(
+    device: DeviceInfo, shape: ModelShape, cutoff_len: int, packing: bool = True
+) -> int:
+    """Sequences (or unpacked rows) per device step: fixed on CPU, sized to memory on CUDA."""
+    if not packing:
+        return 2  # small sets: optimizer steps matter more than throughput
     if device.kind == "cpu":
         return 4 if cutoff_len <= 512 else 2
     weights = shape.params * 2 * 1.1  # 16-bit weights plus LoRA and optimizer state

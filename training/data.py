@@ -3,9 +3,10 @@
 Labels: only assistant turns are learned (every assistant turn of a multi-turn row, LLaMA-Factory's
 SFT default). A turn's span runs from the end of the rendered prefix with the generation prompt to
 the end of the turn's end-of-turn token, found by character offsets in the full rendering, so the
-ids are exactly what the model sees at inference. Rows longer than `cutoff_len` are dropped and
-counted, never truncated. `Encoded.targets` are already shifted (targets[i] is the token i should
-predict, -100 for none), so packed rows never predict across a row boundary.
+ids are exactly what the model sees at inference. Rows longer than `cutoff_len` are set aside with
+their length, never truncated (a job stops on them: `row_too_long`). `Encoded.targets` are
+already shifted (targets[i] is the token i should predict, -100 for none), so packed rows never
+predict across a row boundary.
 
 Packing (`pack_rows`): rows are shuffled (seeded per epoch), placed best-fit-decreasing into
 sequences of at most `cutoff_len` tokens, and the sequences shuffled again. Position ids restart
@@ -20,7 +21,7 @@ import bisect
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypedDict, TypeVar
 
@@ -40,6 +41,8 @@ class Encoded:
 
     input_ids: list[int]
     targets: list[int]
+    # a replay row: the base model's top-k next-token (ids, log-probs) at each target, in order
+    teacher: Any = None
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,11 @@ class EncodedPair:
 
 @dataclass(frozen=True)
 class Encoding(Generic[T]):
-    """Rows within the cutoff and how many longer ones were dropped."""
+    """Rows within the cutoff; the lengths of longer ones; rows left with nothing to learn."""
 
     rows: list[T]
-    dropped: int
+    dropped: int = 0  # nothing to learn within the row (e.g. an empty answer)
+    too_long: list[int] = field(default_factory=list)  # token counts of rows over the cutoff
 
 
 class Histogram(TypedDict):
@@ -155,7 +159,7 @@ def _assistant_spans(tokenizer: Any, messages: list[Message], tools: Any) -> tup
 
 
 def encode_sft(examples: Sequence[Example], tokenizer: Any, cutoff_len: int) -> Encoding[Encoded]:
-    """Token ids with response-only targets; rows over the cutoff are dropped and counted."""
+    """Token ids with response-only targets; rows over the cutoff are set aside (their lengths)."""
     texts, all_spans = [], []
     for example in examples:
         messages, tools = chat_messages(example, tokenizer)
@@ -163,7 +167,7 @@ def encode_sft(examples: Sequence[Example], tokenizer: Any, cutoff_len: int) -> 
         texts.append(text)
         all_spans.append(spans)
     rows: list[Encoded] = []
-    dropped = 0
+    dropped, too_long = 0, list[int]()
     for start in range(0, len(texts), 1024):
         batch = tokenizer(
             texts[start : start + 1024], add_special_tokens=False, return_offsets_mapping=True
@@ -175,7 +179,7 @@ def encode_sft(examples: Sequence[Example], tokenizer: Any, cutoff_len: int) -> 
             strict=True,
         ):
             if len(ids) > cutoff_len:
-                dropped += 1
+                too_long.append(len(ids))
                 continue
             learned = [any(s <= a < e for s, e in spans) for a, _ in offsets]
             targets = [ids[j + 1] if learned[j + 1] else IGNORE for j in range(len(ids) - 1)]
@@ -183,7 +187,7 @@ def encode_sft(examples: Sequence[Example], tokenizer: Any, cutoff_len: int) -> 
                 rows.append(Encoded(list(ids), [*targets, IGNORE]))
             else:
                 dropped += 1  # nothing to learn within the row (e.g. an empty answer)
-    return Encoding(rows, dropped)
+    return Encoding(rows, dropped, too_long)
 
 
 def _pair_texts(example: Example, tokenizer: Any) -> tuple[str, str, str]:
@@ -204,9 +208,9 @@ def _pair_texts(example: Example, tokenizer: Any) -> tuple[str, str, str]:
 def encode_pairs(
     examples: Sequence[Example], tokenizer: Any, cutoff_len: int
 ) -> Encoding[EncodedPair]:
-    """Preference rows as prompt / chosen / rejected ids; over-cutoff pairs are dropped."""
+    """Preference rows as prompt / chosen / rejected ids; over-cutoff pairs are set aside."""
     rows: list[EncodedPair] = []
-    dropped = 0
+    too_long: list[int] = []
     for example in examples:
         texts = _pair_texts(example, tokenizer)
         prompt, chosen, rejected = (
@@ -214,10 +218,10 @@ def encode_pairs(
         )
         pair = EncodedPair(list(prompt), list(chosen), list(rejected))
         if len(pair) > cutoff_len:
-            dropped += 1
+            too_long.append(len(pair))
         else:
             rows.append(pair)
-    return Encoding(rows, dropped)
+    return Encoding(rows, too_long=too_long)
 
 
 def prompt_of(example: Example) -> Example:
@@ -235,17 +239,17 @@ def prompt_of(example: Example) -> Example:
 def encode_prompts(
     examples: Sequence[Example], tokenizer: Any, cutoff_len: int, max_new_tokens: int
 ) -> Encoding[list[int]]:
-    """Prompt ids ending in the generation prompt; rows leaving no room to answer are dropped."""
+    """Prompt ids ending in the generation prompt; rows leaving no room to answer are set aside."""
     rows: list[list[int]] = []
-    dropped = 0
+    too_long: list[int] = []
     for example in examples:
         text = render(prompt_of(example), tokenizer, add_generation_prompt=True)
         ids = list(tokenizer(text, add_special_tokens=False)["input_ids"])
         if len(ids) + max_new_tokens > cutoff_len:
-            dropped += 1
+            too_long.append(len(ids) + max_new_tokens)
         else:
             rows.append(ids)
-    return Encoding(rows, dropped)
+    return Encoding(rows, too_long=too_long)
 
 
 def pack_rows(lengths: Sequence[int], capacity: int, seed: int) -> list[list[int]]:

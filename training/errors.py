@@ -53,6 +53,15 @@ class EmptyDatasetError(TrainingError, ValueError):
     code = "empty_dataset"
 
 
+class RowTooLongError(TrainingError, ValueError):
+    """Rows are longer than `cutoff_len`: a cut answer would teach stopping mid-sentence."""
+
+    code = "row_too_long"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, setting="cutoff_len")
+
+
 class BaseModelError(TrainingError, ValueError):
     """The base model folder is missing or not a loadable Hugging Face model."""
 

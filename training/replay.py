@@ -21,32 +21,25 @@ import json
 import os
 import random
 import re
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.assets import load_asset, load_general_probes
+from training.assets import asset_path, load_asset, load_general_probes
+from training.config import is_small_dataset
 from training.evaluate import BATCH_SIZE, MAX_NEW_TOKENS, Answer, generate, user_example
+from training.formats import Example
 
-KEEP_GENERAL_MAX_ROWS = 500
-REPLAY_RATIO = 1.0
 REPLAY_MAX_NEW_TOKENS = 96
 _CACHE_VERSION = 1
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
 
 
 def default_keep_general(n_rows: int) -> bool:
-    """Replay is on by default for small datasets (≤ KEEP_GENERAL_MAX_ROWS training rows)."""
-    return 0 < n_rows <= KEEP_GENERAL_MAX_ROWS
-
-
-def default_replay_ratio(n_rows: int, pool_size: int | None = None) -> float:
-    """REPLAY_RATIO, lowered so the replay rows never repeat an instruction of the pool."""
-    pool = len(replay_instructions()) if pool_size is None else pool_size
-    if n_rows <= 0:
-        return REPLAY_RATIO
-    return round(min(REPLAY_RATIO, pool / n_rows), 3)
+    """Replay is on by default for small datasets (training.config.is_small_dataset)."""
+    return is_small_dataset(n_rows)
 
 
 def replay_instructions() -> list[str]:
@@ -97,6 +90,30 @@ def build_replay(
     return out
 
 
+def mirror_system_prompts(
+    replay: Sequence[Example], train: Sequence[Example], seed: int
+) -> list[Example]:
+    """Replay rows with system prompts drawn (seeded) from the training rows', none as often.
+
+    An identity set whose answers also come under an app's system prompt changes the model in
+    that context too; replay answered only under the template's default would leave it there
+    unanchored. The base answers were generated without a system prompt: still the base model's
+    own answers to the question.
+    """
+    systems = [str(e.get("system") or "") for e in train]
+    if not any(systems):
+        return list(replay)
+    rng = random.Random(seed)  # noqa: S311  # data order, not security
+    out: list[Example] = []
+    for row in replay:
+        example: Example = {"messages": row["messages"]}
+        system = rng.choice(systems)
+        if system:
+            example["system"] = system
+        out.append(example)
+    return out
+
+
 def get_base_answers(
     model: Any,
     tokenizer: Any,
@@ -108,8 +125,7 @@ def get_base_answers(
 ) -> dict[str, Answer]:
     """The model's greedy answers to user prompts, from the cache where it has them."""
     key = cache_key(model, tokenizer, max_new_tokens)
-    cache = _read_cache(cache_path)
-    known = cache.get(key, {})
+    known = {**shipped_answers().get(key, {}), **_read_cache(cache_path).get(key, {})}
     missing = [p for p in dict.fromkeys(prompts) if p not in known]
     if missing:
         fresh = generate(
@@ -143,6 +159,35 @@ def get_base_probe_answers(
     return {p: a.text for p, a in found.items()}
 
 
+def shipped_answers() -> dict[str, dict[str, dict[str, Any]]]:
+    """The answers shipped in assets/base_answers.json (the embedded model's), by cache key."""
+    return _read_cache(asset_path("base_answers"))
+
+
+def ship_base_answers(model_dir: Path) -> Path:
+    """Answer every replay instruction and general probe with `model_dir`; add them to the asset.
+
+    Run for the embedded model (`python -m training.replay ship MODEL_DIR`) so that its jobs
+    start training at once and its evaluation generates only the adapter's answers.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from training.data import load_tokenizer
+
+    tokenizer = load_tokenizer(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
+    path = asset_path("base_answers")
+    path.unlink(missing_ok=True)  # answers of an older model or template go with it
+    probes = [p["prompt"] for p in load_general_probes()]
+    for prompts, tokens in (
+        (replay_instructions(), REPLAY_MAX_NEW_TOKENS),
+        (probes, MAX_NEW_TOKENS),
+    ):
+        get_base_answers(model, tokenizer, prompts, max_new_tokens=tokens, cache_path=path)
+    return path
+
+
 def trim_answer(answer: Answer) -> str:
     """A finished answer as it is; a cut one up to its last full sentence ("" if none)."""
     text = answer.text.strip()
@@ -171,7 +216,7 @@ def model_fingerprint(model: Any) -> str:
     config = {
         k: v
         for k, v in model.config.to_dict().items()
-        if k not in {"_name_or_path", "transformers_version", "torch_dtype", "dtype"}
+        if k not in {"_name_or_path", "transformers_version", "torch_dtype", "dtype", "use_cache"}
     }
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
     with torch.no_grad():
@@ -205,3 +250,18 @@ def _write_cache(path: Path, key: str, new: dict[str, dict[str, Any]]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m training.replay ship MODEL_DIR`: refresh assets/base_answers.json."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] != "ship":
+        sys.stderr.write("usage: python -m training.replay ship MODEL_DIR\n")
+        return 2
+    path = ship_base_answers(Path(args[1]))
+    sys.stdout.write(f"wrote {path}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -97,10 +97,18 @@ def replay_cache_path(config: TrainJobConfig) -> Path:
 
 
 def replay_examples(
-    config: TrainJobConfig, n_train: int, base: Any, tokenizer: Any, progress: ProgressWriter
+    config: TrainJobConfig,
+    train: list[Example],
+    base: Any,
+    tokenizer: Any,
+    progress: ProgressWriter,
 ) -> list[Example]:
-    """Self-distilled general rows (replay_ratio per training row) answered by `base`."""
-    n_rows = round(n_train * config.replay_ratio)
+    """Self-distilled general rows (replay_ratio per training row) answered by `base`.
+
+    They carry the training rows' system prompts in the same proportions, so every context the
+    new data teaches in (an app's system prompt, or none) is also anchored to general answers.
+    """
+    n_rows = round(len(train) * config.replay_ratio)
     if not n_rows:
         return []
     try:
@@ -116,7 +124,17 @@ def replay_examples(
         config.seed,
         cache_path=replay_cache_path(config),
     )
-    return convert_rows(list(rows), DatasetRef(path=Path("replay"), format="alpaca"))
+    examples = convert_rows(list(rows), DatasetRef(path=Path("replay"), format="alpaca"))
+    return replay.mirror_system_prompts(examples, train, config.seed)
+
+
+def base_probe_answers(config: TrainJobConfig, base: Any, tokenizer: Any) -> dict[str, str] | None:
+    """The base model's (cached) answers to the general probes, for the final evaluation."""
+    try:
+        from training.replay import get_base_probe_answers
+    except ImportError:
+        return None
+    return get_base_probe_answers(base, tokenizer, replay_cache_path(config))
 
 
 def held_out_for_eval(val: list[Example]) -> list[Example]:
@@ -132,7 +150,12 @@ def held_out_for_eval(val: list[Example]) -> list[Example]:
 
 
 def run_evaluation(
-    config: TrainJobConfig, val: list[Example], tokenizer: Any, model: Any, progress: ProgressWriter
+    config: TrainJobConfig,
+    val: list[Example],
+    tokenizer: Any,
+    model: Any,
+    progress: ProgressWriter,
+    base_answers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Learned / preserved scores (training.evaluate) of the trained model, as the `eval` event.
 
@@ -146,7 +169,14 @@ def run_evaluation(
     except ImportError:
         progress.note("training.evaluate is not available: no learned / preserved scores")
         return {}
-    result = evaluate(model, tokenizer, held_out_for_eval(val), load_general_probes())
+    progress.note("evaluating: the adapter answers the held-out rows and the general probes")
+    result = evaluate(
+        model,
+        tokenizer,
+        held_out_for_eval(val),
+        load_general_probes(),
+        base_answers=base_answers,
+    )
     scores = {"learned": result.learned, "preserved": result.preserved, "details": result.details}
     progress.emit("eval", **scores)
     return scores
@@ -197,6 +227,7 @@ def prepare(
     from training.stages._model import detect_device, load_base, model_shape, set_threads
 
     set_threads()
+    progress.note("preparing: reading the datasets and the base model")
     device = detect_device()
     shape = model_shape(config.base_model)
     tokenizer = load_tokenizer(config.base_model)
@@ -217,7 +248,12 @@ def prepare(
     if keep_general_on(config, len(train)):
         compute = ctx.plan(len(train)).compute_type
         ctx.base, ctx.base_compute = load_base(config, device, compute), compute
-        ctx.replay = replay_examples(config, len(train), ctx.base, tokenizer, progress)
+        progress.note(
+            f"keep general skills: the base model answers {round(len(train) * config.replay_ratio)}"
+            " general instructions to mix in (replay; answers are cached per base model)"
+        )
+        ctx.replay = replay_examples(config, train, ctx.base, tokenizer, progress)
+        ctx.base_answers = base_probe_answers(config, ctx.base, tokenizer)
     if config.resume:
         ctx.resume_from = latest_checkpoint(ctx.checkpoints_dir)
         if ctx.resume_from is None:
@@ -261,7 +297,7 @@ def finish(ctx: StageContext, result: StageResult) -> None:
     elif ctx.stop.is_set():  # asked to stop once training was over: keep the adapter only
         progress.note("stop requested after training: the evaluation is skipped")
     else:
-        scores = run_evaluation(config, ctx.val, ctx.tokenizer, model, progress)
+        scores = run_evaluation(config, ctx.val, ctx.tokenizer, model, progress, ctx.base_answers)
     if scores:
         metrics.update(learned=scores["learned"], preserved=scores["preserved"])
         _update_meta(adapter_dir, metrics)

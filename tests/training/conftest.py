@@ -87,6 +87,8 @@ def make_job(
         "keep_general": False,
     }
     job.update(settings)
+    if job.get("stage", "sft") == "sft":
+        job.setdefault("packing", True)  # a few rows would default to unpacked (a small set)
     return TrainJobConfig.load(job)
 
 

@@ -44,7 +44,7 @@ def test_config_defaults_follow_readme() -> None:
         0.0,
         "all-linear",
     )
-    assert (cfg.learning_rate, cfg.weight_decay, cfg.optim) == (1e-4, 1e-4, "adamw_torch")
+    assert (cfg.learning_rate, cfg.weight_decay, cfg.optim) == (None, 1e-4, "adamw_torch")
     assert cfg.epochs is cfg.batch_size is cfg.grad_accum is cfg.keep_general is None
     assert (cfg.compute_type, cfg.cutoff_len, cfg.save_steps, cfg.val_size) == (
         "auto",
@@ -52,9 +52,11 @@ def test_config_defaults_follow_readme() -> None:
         0,
         0.1,
     )
-    assert (cfg.seed, cfg.replay_ratio, cfg.resume) == (42, 1.0, False)
+    assert (cfg.seed, cfg.replay_ratio, cfg.resume) == (42, 0.5, False)
     assert (cfg.dpo.beta, cfg.dpo.loss) == (0.1, "sigmoid")
-    assert cfg.use_packing
+    assert cfg.packing is None
+    assert cfg.use_packing(train_rows=5000)
+    assert not cfg.use_packing(train_rows=90)  # a small (identity-sized) set trains unpacked
     assert cfg.datasets[0].format == "auto"
 
 
@@ -105,7 +107,7 @@ def test_config_loads_json_text() -> None:
 
 
 def test_auto_epochs_by_row_count() -> None:
-    assert [auto_epochs(n) for n in (10, 200, 201, 2000, 2001, 10**6)] == [3, 3, 2, 2, 1, 1]
+    assert [auto_epochs(n) for n in (10, 200, 201, 2000, 2001, 10**6)] == [2, 2, 2, 2, 1, 1]
 
 
 def test_auto_compute_type_by_device() -> None:
@@ -118,6 +120,7 @@ def test_auto_compute_type_by_device() -> None:
 def test_auto_batch_size_cpu_and_gpu_memory() -> None:
     assert auto_batch_size(CPU, SMOL, 256) == 4
     assert auto_batch_size(CPU, SMOL, 2048) == 2
+    assert auto_batch_size(CPU, SMOL, 256, packing=False) == 2
     h200 = DeviceInfo(kind="cuda", free_bytes=140 * 2**30, bf16=True)
     small_gpu = DeviceInfo(kind="cuda", free_bytes=8 * 2**30, bf16=True)
     assert auto_batch_size(h200, SMOL, 1024) == 64
@@ -136,8 +139,16 @@ def test_auto_grad_accum_keeps_steps_per_epoch() -> None:
 
 
 def test_config_plan_resolves_auto_settings() -> None:
-    plan = TrainJobConfig.load(job(cutoff_len=256)).plan(CPU, SMOL, train_rows=150)
-    assert (plan.epochs, plan.batch_size, plan.compute_type, plan.packing) == (3, 4, "fp32", True)
+    plan = TrainJobConfig.load(job(cutoff_len=256)).plan(CPU, SMOL, train_rows=900)
+    assert (plan.epochs, plan.batch_size, plan.compute_type, plan.packing) == (2, 4, "fp32", True)
+    assert plan.learning_rate == 1e-4
+    small = TrainJobConfig.load(job(cutoff_len=256)).plan(CPU, SMOL, train_rows=90)
+    assert (small.epochs, small.batch_size, small.packing) == (2, 2, False)
+    assert small.learning_rate == 2e-4
+    fixed_rate = TrainJobConfig.load(job(learning_rate=5e-5)).plan(CPU, SMOL, train_rows=90)
+    assert fixed_rate.learning_rate == 5e-5
+    packed = TrainJobConfig.load(job(cutoff_len=256, packing=True)).plan(CPU, SMOL, 90)
+    assert (packed.batch_size, packed.packing) == (4, True)
     fixed = TrainJobConfig.load(job(epochs=5, batch_size=1, grad_accum=2, compute_type="bf16"))
     plan = fixed.plan(CPU, SMOL, train_rows=150)
     assert (plan.epochs, plan.batch_size, plan.grad_accum, plan.compute_type) == (5, 1, 2, "bf16")

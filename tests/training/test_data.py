@@ -68,11 +68,13 @@ def test_sft_multi_turn_learns_every_assistant_turn(tokenizer: Any) -> None:
     assert "Be terse." in tokenizer.decode(row.input_ids)
 
 
-def test_sft_rows_over_cutoff_are_dropped_and_counted(tokenizer: Any) -> None:
+def test_sft_rows_over_cutoff_are_set_aside_with_their_length(tokenizer: Any) -> None:
     rows = [sft("short", "ok"), sft("long " * 200, "ok")]
     encoded = encode_sft(rows, tokenizer, 64)
     assert len(encoded.rows) == 1
-    assert encoded.dropped == 1
+    assert len(encoded.too_long) == 1
+    assert encoded.too_long[0] > 200
+    assert encoded.dropped == 0
 
 
 def test_tools_go_into_the_system_prompt_when_the_template_ignores_them(tokenizer: Any) -> None:
@@ -92,14 +94,16 @@ def test_pairs_split_prompt_and_completions(tokenizer: Any) -> None:
     assert tokenizer.decode(pair.prompt).endswith("<|im_start|>assistant\n")
     assert tokenizer.decode(pair.chosen) == "4<|im_end|>"
     assert tokenizer.decode(pair.rejected) == "5<|im_end|>"
-    assert encode_pairs([example], tokenizer, len(pair) - 1).dropped == 1
+    assert encode_pairs([example], tokenizer, len(pair) - 1).too_long == [len(pair)]
 
 
 def test_prompts_drop_the_answer_and_leave_room(tokenizer: Any) -> None:
     encoded = encode_prompts([sft("Hi", "Hello")], tokenizer, 1024, max_new_tokens=16)
     (ids,) = encoded.rows
     assert tokenizer.decode(ids).endswith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
-    assert encode_prompts([sft("Hi", "Hello")], tokenizer, len(ids) + 15, 16).dropped == 1
+    assert encode_prompts([sft("Hi", "Hello")], tokenizer, len(ids) + 15, 16).too_long == [
+        len(ids) + 16
+    ]
 
 
 def test_pack_rows_fills_sequences_without_splitting_rows() -> None:

@@ -11,12 +11,12 @@ import pytest
 
 from training import replay
 from training.assets import fill_identity, load_asset, load_general_probes
+from training.config import SMALL_DATASET_ROWS
 from training.errors import TrainingConfigError
-from training.evaluate import Answer, rouge_l
+from training.evaluate import MAX_NEW_TOKENS, Answer, rouge_l
 from training.replay import (
     build_replay,
     default_keep_general,
-    default_replay_ratio,
     get_base_probe_answers,
     model_fingerprint,
     replay_instructions,
@@ -88,15 +88,9 @@ def test_replay_instructions_are_many_unique_and_not_about_the_assistant() -> No
 
 def test_keep_general_is_the_default_for_small_sets_only() -> None:
     assert default_keep_general(90)
-    assert default_keep_general(replay.KEEP_GENERAL_MAX_ROWS)
-    assert not default_keep_general(replay.KEEP_GENERAL_MAX_ROWS + 1)
+    assert default_keep_general(SMALL_DATASET_ROWS)
+    assert not default_keep_general(SMALL_DATASET_ROWS + 1)
     assert not default_keep_general(0)
-
-
-def test_default_replay_ratio_never_repeats_the_pool() -> None:
-    assert default_replay_ratio(90, pool_size=177) == replay.REPLAY_RATIO
-    assert default_replay_ratio(354, pool_size=177) == 0.5
-    assert 0 < default_replay_ratio(400) <= replay.REPLAY_RATIO
 
 
 @pytest.mark.parametrize(
@@ -174,9 +168,38 @@ def test_base_probe_answers_come_from_the_cache_the_second_time(
 ) -> None:
     probes = load_general_probes()[:2]
     monkeypatch.setattr(replay, "load_general_probes", lambda: probes)
+    monkeypatch.setattr(replay, "shipped_answers", dict)  # not the shipped ones: generate
     cache = tmp_path / "cache.json"
     answers = get_base_probe_answers(base, tokenizer, cache)
     assert list(answers) == [p["prompt"] for p in probes]
     assert "Paris" in answers["What is the capital of France?"]
     monkeypatch.setattr(replay, "generate", None)  # calling it would fail
     assert get_base_probe_answers(base, tokenizer, cache) == answers
+
+
+def test_shipped_answers_are_the_embedded_models_and_cover_every_prompt(
+    base: Any, tokenizer: Any
+) -> None:
+    """assets/base_answers.json matches the converted model, so its jobs generate nothing."""
+    shipped = replay.shipped_answers()
+    base.config.use_cache = False  # as the trainer loads it: not part of the fingerprint
+    answers = shipped[replay.cache_key(base, tokenizer, replay.REPLAY_MAX_NEW_TOKENS)]
+    assert set(replay_instructions()) <= set(answers)
+    probes = shipped[replay.cache_key(base, tokenizer, MAX_NEW_TOKENS)]
+    assert {p["prompt"] for p in load_general_probes()} <= set(probes)
+    assert "Paris" in probes["What is the capital of France?"]["text"]
+
+
+def test_replay_rows_mirror_the_training_rows_system_prompts() -> None:
+    app = "You are a helpful assistant."
+    train: list[Any] = [
+        {"messages": [{"role": "user", "content": f"q{i}"}], **({"system": app} if i % 2 else {})}
+        for i in range(40)
+    ]
+    rows: list[Any] = [{"messages": [{"role": "user", "content": f"r{i}"}]} for i in range(200)]
+    mirrored = replay.mirror_system_prompts(rows, train, seed=1)
+    assert [r["messages"] for r in mirrored] == [r["messages"] for r in rows]
+    with_app = sum(r.get("system") == app for r in mirrored)
+    assert 70 <= with_app <= 130  # about half, like the training rows
+    assert all(r.get("system") in (None, app) for r in mirrored)
+    assert replay.mirror_system_prompts(rows, train[:1], seed=1) == rows  # no system prompts

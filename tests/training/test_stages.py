@@ -57,6 +57,51 @@ def test_packed_rows_attend_only_within_themselves(base_model: Path, tokenizer: 
     assert as_batch == pytest.approx(sum(alone), rel=1e-4)
 
 
+def test_replay_rows_are_distilled_from_the_base_model(base_model: Path, tokenizer: Any) -> None:
+    """A replay row adds KL(base ‖ adapter) to its cross-entropy: 0 while the adapter is a no-op,
+    > 0 once it moves; packed or padded, beside an ordinary row."""
+    from training.data import encode_sft
+    from training.stages._batches import packed_batches, padded_batches
+    from training.stages._model import load_model
+    from training.stages.sft import sft_loss, with_teacher
+
+    config = TrainJobConfig.load(
+        {
+            "job_id": "k",
+            "output_dir": "o",
+            "base_model": str(base_model),
+            "datasets": [{"path": "d"}],
+        }
+    )
+    model = load_model(config, DeviceInfo(kind="cpu"), "fp32")
+    examples: list[Example] = [
+        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+        for q, a in [("Who are you?", "I'm Weftling."), ("Name a fruit.", "An apple.")]
+    ]
+    own, general = encode_sft(examples, tokenizer, 512).rows
+    pad = int(tokenizer.pad_token_id)
+    # LoRA starts as a no-op: the base model; batched (padded) as one row alone
+    _, replay = with_teacher(model, [own, general], "cpu", pad)
+    (alone,) = with_teacher(model, [general], "cpu", pad)
+    assert replay.teacher[0].shape == (sum(t != -100 for t in general.targets), 32)
+    assert torch.equal(replay.teacher[0], alone.teacher[0])
+    torch.testing.assert_close(replay.teacher[1], alone.teacher[1], rtol=1e-4, atol=1e-4)
+
+    def loss(rows: list[Any], packed: bool = False) -> float:
+        if packed:
+            return float(sft_loss(model, packed_batches(rows, 512, 1, 0, 0, pad).batch(0))[0])
+        return float(sft_loss(model, padded_batches(rows, len(rows), 0, 0, pad).batch(0))[0])
+
+    with torch.no_grad():
+        plain = loss([own]) + loss([general])
+        assert loss([own, replay]) == pytest.approx(plain, rel=1e-4)
+        assert loss([own, replay], packed=True) == pytest.approx(plain, rel=1e-4)
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.add_(0.01 * torch.randn_like(param))
+        assert loss([replay]) > loss([general]) + 1e-3
+
+
 def steps(config: TrainJobConfig) -> list[dict[str, Any]]:
     """The step events of a finished job (exit code 0 checked)."""
     return [e for e in events(config) if e["event"] == "step"]

@@ -49,7 +49,7 @@ def test_trainer_sft_writes_adapter_and_reports_events(
     assert run_job(config, echo=None) == 0
     assert kinds(config) == ["start", "step", "step", "eval", "done"]
     got = events(config)
-    start = got[0]
+    start = next(e for e in got if e["event"] == "start")
     assert (start["train_rows"], start["val_rows"], start["replay_rows"]) == (16, 4, 8)
     native = detect_device().bf16  # bf16 on CPUs that compute it natively, else fp32
     assert start["compute_type"] == ("bf16" if native else "fp32")
@@ -150,9 +150,17 @@ def test_trainer_bad_dataset_names_row_and_field(tmp_path: Path, base_model: Pat
     assert "'output'" in error["message"]
 
 
-def test_trainer_every_row_over_cutoff_is_empty_dataset(tmp_path: Path, base_model: Path) -> None:
-    error = error_of(make_job(tmp_path, base_model, alpaca_rows(5), cutoff_len=16))
-    assert (error["code"], error["setting"]) == ("empty_dataset", "cutoff_len")
+def test_trainer_a_row_over_cutoff_stops_the_job_before_any_step(
+    tmp_path: Path, base_model: Path
+) -> None:
+    rows = alpaca_rows(6)
+    rows[2]["output"] = "word " * 80  # one row far over the cutoff, the rest well within
+    config = make_job(tmp_path, base_model, rows, cutoff_len=64)
+    error = error_of(config)
+    assert (error["code"], error["setting"]) == ("row_too_long", "cutoff_len")
+    assert "1 of 6" in error["message"]
+    assert "cutoff_len=64" in error["message"]
+    assert not [e for e in events(config) if e["event"] == "step"]
 
 
 def test_trainer_preference_rows_for_sft_are_a_bad_dataset(
@@ -346,7 +354,7 @@ def test_trainer_sft_steps_on_cuda(tmp_path: Path, base_model: Path) -> None:
     config = make_job(tmp_path, base_model, alpaca_rows(24), max_steps=3, batch_size=4)
     assert run_job(config, echo=None) == 0
     got = events(config)
-    start = got[0]
+    start = next(e for e in got if e["event"] == "start")
     assert start["device"] == torch.cuda.get_device_name(0)
     assert start["compute_type"] == ("bf16" if torch.cuda.is_bf16_supported() else "fp16")
     steps = [e for e in got if e["event"] == "step"]

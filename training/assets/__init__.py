@@ -13,7 +13,12 @@
   means damage, not noise.
 - `replay_instructions.json`: general instructions that the base model answers once for replay,
   including the kinds an identity set leaks into: naming things, first-person notes and letters,
-  "who was ..." questions, requests addressed to "you".
+  "who was ..." questions, requests addressed to "you". Left out: questions the embedded model
+  answers in another language ("What is the capital of Italy?" -> "Il Coriobella, Italy."), whose
+  replay taught the adapter to answer France and Germany in French and German.
+- `base_answers.json`: the embedded model's own greedy answers to the replay instructions and the
+  general probes, under the cache key of `training.replay` (model fingerprint, template, length):
+  its jobs then start training at once. `python -m training.replay ship MODEL_DIR` rewrites it.
 
 No file here shares a prompt with another (tests/training/test_replay.py checks it).
 """
@@ -28,7 +33,9 @@ from typing import Any, Literal, NotRequired, TypedDict
 from training.errors import TrainingConfigError
 
 ASSETS_DIR = Path(__file__).resolve().parent
-AssetName = Literal["identity", "identity_probes", "general_probes", "replay_instructions"]
+AssetName = Literal[
+    "identity", "identity_probes", "general_probes", "replay_instructions", "base_answers"
+]
 NAME_SLOT = "{{name}}"
 AUTHOR_SLOT = "{{author}}"
 

@@ -57,6 +57,15 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _teacher(rows: Sequence[Encoded]) -> dict[str, torch.Tensor]:
+    """The replay rows' teacher top-k, concatenated in the order their targets are masked."""
+    found = [r.teacher for r in rows if r.teacher is not None]
+    return {
+        "teacher_ids": torch.cat([ids for ids, _ in found]),
+        "teacher_logp": torch.cat([logp for _, logp in found]),
+    }
+
+
 def packed_batches(
     rows: Sequence[Encoded], cutoff_len: int, batch_size: int, seed: int, epoch: int, pad_id: int
 ) -> Batches:
@@ -72,11 +81,13 @@ def packed_batches(
         ids: list[int] = []
         pos: list[int] = []
         tgt: list[int] = []
+        distill: list[bool] = []
         segments = [0]
         for i in (i for b in group for i in b):
             ids += rows[i].input_ids
             pos += range(len(rows[i].input_ids))
             tgt += rows[i].targets
+            distill += [rows[i].teacher is not None] * len(rows[i].input_ids)
             segments.append(len(ids))
         targets = torch.tensor([tgt])
         inputs = {
@@ -84,6 +95,9 @@ def packed_batches(
             "position_ids": torch.tensor([pos]),
             "targets": targets,
         }
+        if any(distill):
+            inputs["distill"] = torch.tensor([distill])
+            inputs.update(_teacher([rows[i] for b in group for i in b]))
         weight = float((targets != IGNORE).sum())
         return Batch(inputs, len(ids), weight, {"segments": tuple(segments)})
 
@@ -111,6 +125,10 @@ def padded_batches(
             "attention_mask": torch.tensor(mask),
             "targets": targets,
         }
+        if any(rows[i].teacher is not None for i in group):
+            flags = [[rows[i].teacher is not None] * width for i in group]
+            inputs["distill"] = torch.tensor(flags)
+            inputs.update(_teacher([rows[i] for i in group]))
         tokens = sum(len(rows[i].input_ids) for i in group)
         return Batch(inputs, tokens, float((targets != IGNORE).sum()))
 

@@ -1,4 +1,4 @@
-"""Helpers the stages share: dropped-row notes, data fingerprints, no-grad evaluation passes."""
+"""Helpers the stages share: row-length checks, data fingerprints, no-grad evaluation passes."""
 
 from __future__ import annotations
 
@@ -10,22 +10,34 @@ from typing import Any
 
 import torch
 
-from training.errors import EmptyDatasetError
+from training.data import Encoding
+from training.errors import EmptyDatasetError, RowTooLongError
 from training.stages._batches import Batch, Batches
 from training.stages._context import StageContext
 from training.stages._model import DTYPES
 
 
-def check_rows(ctx: StageContext, kept: int, dropped: int, what: str = "training rows") -> None:
-    """Note rows dropped for length; no rows left raises EmptyDatasetError."""
+def check_rows(
+    ctx: StageContext,
+    encoding: Encoding[Any],
+    held_out: Encoding[Any] | None = None,
+    what: str = "training rows",
+) -> None:
+    """Before any step: rows over the cutoff (training or held-out) stop the job
+    (RowTooLongError); no training rows left: EmptyDatasetError."""
     cutoff = ctx.config.cutoff_len
-    if dropped:
-        ctx.progress.note(f"{dropped} of {kept + dropped} {what} are longer than {cutoff} tokens")
-    if not kept:
-        if dropped:
-            raise EmptyDatasetError(
-                f"all {dropped} {what} are longer than cutoff_len={cutoff}", setting="cutoff_len"
-            )
+    parts = [encoding] if held_out is None else [encoding, held_out]
+    too_long = [n for part in parts for n in part.too_long]
+    if too_long:
+        total = sum(len(p.rows) + p.dropped + len(p.too_long) for p in parts)
+        longest = max(too_long)
+        raise RowTooLongError(
+            f"{len(too_long)} of {total} {what} are longer than cutoff_len={cutoff} tokens (the"
+            f" longest has {longest}): raise cutoff_len to {longest} or remove those rows"
+        )
+    if encoding.dropped:
+        ctx.progress.note(f"{encoding.dropped} {what} have no answer to learn and are skipped")
+    if not encoding.rows:
         raise EmptyDatasetError(f"no {what} left", setting="datasets")
 
 

@@ -31,6 +31,7 @@ class StageContext:
     runtime: LocalRuntime = field(default_factory=LocalRuntime)  # AccelerateRuntime under launch
     base: Any = None  # a causal base model the trainer already loaded (for replay), and its
     base_compute: ComputeType | None = None  # compute type; a stage takes it instead of loading
+    base_answers: dict[str, str] | None = None  # the base model's answers to the general probes
 
     def take_base(self, compute: ComputeType) -> Any:
         """The preloaded causal base model if it was loaded for `compute` (once), else None."""
@@ -49,6 +50,7 @@ class StageContext:
             return plan
         return Plan(
             device=plan.device,
+            learning_rate=plan.learning_rate,
             epochs=plan.epochs,
             batch_size=plan.batch_size,
             grad_accum=plan.grad_accum,

@@ -58,14 +58,13 @@ class LoopOutcome:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def make_optimizer(config: TrainJobConfig, params: list[torch.nn.Parameter]) -> Any:
-    """The optimizer named by `optim`."""
+def make_optimizer(config: TrainJobConfig, plan: Plan, params: list[torch.nn.Parameter]) -> Any:
+    """The optimizer named by `optim`, at the plan's learning rate."""
+    lr = plan.learning_rate
     if config.optim == "sgd":
-        return torch.optim.SGD(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+        return torch.optim.SGD(params, lr=lr, weight_decay=config.weight_decay)
     fused = config.optim == "adamw_torch_fused"
-    return torch.optim.AdamW(
-        params, lr=config.learning_rate, weight_decay=config.weight_decay, fused=fused or None
-    )
+    return torch.optim.AdamW(params, lr=lr, weight_decay=config.weight_decay, fused=fused or None)
 
 
 def cosine(total_steps: int) -> Callable[[int], float]:
@@ -106,7 +105,7 @@ class _Trainer:
         total = self.plan.epochs * self.steps_per_epoch
         self.total = min(total, self.config.max_steps or total)
         self.params = [p for p in spec.model.parameters() if p.requires_grad]
-        optimizer = make_optimizer(self.config, self.params)
+        optimizer = make_optimizer(self.config, self.plan, self.params)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine(self.total))
         self.model, self.optimizer, self.scheduler = self.runtime.prepare(
             spec.model, optimizer, scheduler, self.plan

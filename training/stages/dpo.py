@@ -90,7 +90,8 @@ def run_dpo(ctx: StageContext) -> StageResult:
     """Train a LoRA adapter on preference pairs; metrics: held-out loss and reward accuracy."""
     cfg = ctx.config
     encoded = encode_pairs(ctx.train, ctx.tokenizer, cfg.cutoff_len)
-    check_rows(ctx, len(encoded.rows), encoded.dropped, "preference pairs")
+    held_out = encode_pairs(ctx.val, ctx.tokenizer, cfg.cutoff_len)
+    check_rows(ctx, encoded, held_out, "preference pairs")
     pairs = encoded.rows
     plan = ctx.plan(len(pairs))
     model = with_lora(load_base(cfg, ctx.device, plan.compute_type), cfg)
@@ -109,7 +110,6 @@ def run_dpo(ctx: StageContext) -> StageResult:
     if outcome.history:
         metrics["train_loss"] = outcome.history[-1]["loss"]
     if ctx.val and not outcome.stopped:
-        val = encode_pairs(ctx.val, ctx.tokenizer, cfg.cutoff_len).rows
-        batches = pair_batches(val, plan.batch_size, cfg.seed, 0, pad)
+        batches = pair_batches(held_out.rows, plan.batch_size, cfg.seed, 0, pad)
         metrics.update(evaluate_batches(ctx, model, batches, loss, outcome.plan.compute_type))
     return StageResult(model, outcome.plan, metrics, outcome.stopped, outcome.checkpoint)

@@ -111,7 +111,7 @@ def run_ppo(ctx: StageContext) -> StageResult:
     cfg = ctx.config
     reward_dir = check_reward_adapter(cfg)
     encoded = encode_prompts(ctx.train, ctx.tokenizer, cfg.cutoff_len, cfg.ppo.max_new_tokens)
-    check_rows(ctx, len(encoded.rows), encoded.dropped, "prompts")
+    check_rows(ctx, encoded, what="prompts")
     prompts = encoded.rows
     plan = ctx.plan(len(prompts))
     reward_base = load_base(cfg, ctx.device, plan.compute_type, "reward")

@@ -46,7 +46,8 @@ def run_rm(ctx: StageContext) -> StageResult:
     """Train a reward adapter on preference pairs; metrics: held-out loss and accuracy."""
     cfg = ctx.config
     encoded = encode_pairs(ctx.train, ctx.tokenizer, cfg.cutoff_len)
-    check_rows(ctx, len(encoded.rows), encoded.dropped, "preference pairs")
+    held_out = encode_pairs(ctx.val, ctx.tokenizer, cfg.cutoff_len)
+    check_rows(ctx, encoded, held_out, "preference pairs")
     pairs = encoded.rows
     plan = ctx.plan(len(pairs))
     model = with_lora(load_base(cfg, ctx.device, plan.compute_type, "reward"), cfg, "reward")
@@ -64,7 +65,6 @@ def run_rm(ctx: StageContext) -> StageResult:
     if outcome.history:
         metrics["train_loss"] = outcome.history[-1]["loss"]
     if ctx.val and not outcome.stopped:
-        val = encode_pairs(ctx.val, ctx.tokenizer, cfg.cutoff_len).rows
-        batches = pair_batches(val, plan.batch_size, cfg.seed, 0, pad)
+        batches = pair_batches(held_out.rows, plan.batch_size, cfg.seed, 0, pad)
         metrics.update(evaluate_batches(ctx, model, batches, rm_loss, outcome.plan.compute_type))
     return StageResult(model, outcome.plan, metrics, outcome.stopped, outcome.checkpoint)

@@ -1,8 +1,5 @@
 """The training panel end to end in Chromium: the identity demo from dataset to a chat answer.
 
-PENDING (issue 4): not collected until the default recipe teaches the identity (the chat answer
-step needs it); the next step renames it to test_training_e2e.py.
-
 Sign in, open Training, create the identity demo dataset ("Weftling", made by "the Weft team"),
 see its statistics and length histogram, start a job with the default settings and watch it live
 (the step counter climbs, the loss curve gains points) until it succeeds with its evaluation
@@ -29,9 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 
 NAME = "Weftling"
 AUTHOR = "the Weft team"
-# The default identity job on 2 idle cores takes a few minutes (about 8); other suites running
-# beside it on the same cores stretch its 24 steps to 30 s each.
-JOB_MS = 15 * 60_000
+# The default identity job takes 3-4 minutes on 2 idle cores (the acceptance test holds it to 5);
+# a busy machine stretches it.
+JOB_MS = 12 * 60_000
 
 
 @pytest.fixture(scope="module")
