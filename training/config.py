@@ -134,7 +134,9 @@ class TrainJobConfig(_Strict):
     compute_type: Literal["auto", "bf16", "fp16", "fp32"] = Field(
         "auto", description="bf16 where native, else fp16 on GPU, fp32 on CPU; failures fall back"
     )
-    cutoff_len: int = Field(1024, ge=16, le=131072, description="longer rows are dropped")
+    cutoff_len: int = Field(
+        1024, ge=16, le=131072, description="tokens per row; a longer row stops the job"
+    )
     packing: bool | None = Field(
         None, description="pack rows into full sequences; None = sft on all but small datasets"
     )

@@ -7,6 +7,7 @@ typed event for the side that follows a running job.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,6 +126,32 @@ def parse_event(line: str | bytes) -> ProgressEvent:
     return _ADAPTER.validate_json(line)
 
 
+log = logging.getLogger("training.trainer.progress")  # into trainer.log via training.trainer
+_LOG_EVERY = 10  # steps between step lines in trainer.log (every event also goes to progress)
+
+
+def _log_event(record: dict[str, Any]) -> None:
+    """The event as a line a person reads in trainer.log (the trainer logs this logger there)."""
+    kind = record["event"]
+    if kind == "step":
+        step, total = record.get("step", 0), record.get("total_steps", 0)
+        if step % _LOG_EVERY and step not in (1, total):
+            return
+        text = (
+            f"step {step}/{total} epoch {record.get('epoch')} loss {record.get('loss')}"
+            f" lr {record.get('lr', 0):.3g} {record.get('tokens_per_s')} tokens/s"
+            f" eta {record.get('eta_s')} s memory {record.get('memory_mb')} MB"
+        )
+    elif kind == "note":
+        text = f"note: {record.get('message')}"
+    elif kind == "eval":
+        text = f"eval: learned {record.get('learned')} preserved {record.get('preserved')}"
+    else:
+        fields = {k: v for k, v in record.items() if k not in ("event", "at", "details")}
+        text = f"{kind}: " + " ".join(f"{k}={v}" for k, v in fields.items())
+    log.log(logging.ERROR if kind == "error" else logging.INFO, "%s", text)
+
+
 class ProgressWriter:
     """Appends event lines to progress.jsonl (flushed per line) and echoes them to a stream."""
 
@@ -145,6 +172,7 @@ class ProgressWriter:
         if self.echo:
             self.echo.write(line + "\n")
             self.echo.flush()
+        _log_event(record)
         return record
 
     def note(self, message: str) -> None:

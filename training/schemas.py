@@ -37,7 +37,9 @@ class DatasetStatsOut(Schema):
     min_len: int
     max_len: int
     mean_len: float
-    over_cutoff: int = Field(description="Rows longer than `cutoff` tokens (dropped in training).")
+    over_cutoff: int = Field(
+        description="Rows longer than `cutoff` tokens (a job with this cutoff stops on them)."
+    )
     cutoff: int
     histogram: HistogramOut
     base_model: str = Field(description="Whose tokenizer and chat template counted the tokens.")

@@ -67,6 +67,11 @@ def test_trainer_sft_writes_adapter_and_reports_events(
     assert meta["stage"] == "sft"
     assert meta["base_model"] == str(base_model)
     assert meta["metrics"]["learned"] == 0.75
+    log = (config.output_dir / "trainer.log").read_text()  # a person can follow the job there
+    assert "note: preparing" in log
+    assert "step 2/2 epoch" in log
+    assert "eval: learned 0.75 preserved 0.9" in log
+    assert "done: adapter_dir=" in log
     assert meta["replay_rows"] == 8
     assert meta["plan"]["packing"] is True
     assert done["metrics"]["eval_loss"] > 0

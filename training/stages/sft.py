@@ -90,11 +90,11 @@ def with_teacher(
             where = torch.tensor(targets, device=device) != IGNORE
             logp = _target_logits(model, inputs, where).float().log_softmax(-1)
             values, indices = logp.topk(TEACHER_TOP_K, dim=-1)
-            counts = where.sum(1).tolist()
-            for row, top_i, top_v in zip(
-                group, indices.cpu().split(counts), values.cpu().split(counts), strict=True
-            ):
-                out.append(replace(row, teacher=(top_i, top_v)))
+            ends = where.sum(1).cumsum(0).tolist()
+            for row, start, end in zip(group, [0, *ends[:-1]], ends, strict=True):
+                out.append(
+                    replace(row, teacher=(indices[start:end].cpu(), values[start:end].cpu()))
+                )
     return out
 
 

@@ -923,7 +923,7 @@ export interface components {
             min_len: number;
             /**
              * Over Cutoff
-             * @description Rows longer than `cutoff` tokens (dropped in training).
+             * @description Rows longer than `cutoff` tokens (a job with this cutoff stops on them).
              */
             over_cutoff: number;
             /** Rows */

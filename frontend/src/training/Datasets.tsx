@@ -144,7 +144,7 @@ export function DatasetView({ id, canEdit, isAdmin }: { id: string; canEdit: boo
             <Stat label="Longest" value={s.max_len} sub="tokens" />
             <Stat label="Over cutoff" value={<span className={s.over_cutoff ? "tp-warn" : "tp-ok"}>{s.over_cutoff}</span>} sub={`rows longer than ${s.cutoff}`} />
           </div>
-          {s.over_cutoff > 0 && <p className="small tp-warn">These {s.over_cutoff} rows are dropped in training; raise the job's cutoff length to keep them.</p>}
+          {s.over_cutoff > 0 && <p className="small tp-warn">A job with this cutoff stops on these {s.over_cutoff} rows before its first step: raise its cutoff length or remove them.</p>}
         </div>
         <div className="card tp-card">
           <LengthHistogram bins={histogramBins(s.histogram)} cutoff={s.cutoff} overCutoff={s.over_cutoff} />

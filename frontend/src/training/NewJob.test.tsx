@@ -38,7 +38,8 @@ describe("new job form", () => {
     });
     render(<NewJob options={options} prefill={{ datasetIds: [7] }} />);
     await screen.findByText("Weftling identity");
-    expect((document.getElementById("f-settings.learning_rate") as HTMLInputElement).value).toBe("0.0001");
+    expect((document.getElementById("f-settings.learning_rate") as HTMLInputElement).value).toBe("");
+    expect((document.getElementById("f-settings.learning_rate") as HTMLInputElement).placeholder).toBe("auto");
     expect((document.getElementById("f-settings.lora.rank") as HTMLInputElement).value).toBe("8");
     expect((document.getElementById("f-settings.packing") as HTMLSelectElement).value).toBe("auto");
     expect(screen.getByTestId("keep-general").textContent).toContain("self-distilled general examples per training example, so the model keeps its general skills");

@@ -1,5 +1,12 @@
 """The identity tutorial, end to end, with the default settings: the acceptance test.
 
+PENDING (issue 4): pytest does not collect this file until the default recipe meets it all; then
+it becomes test_identity_acceptance.py. Last run (2 cores): the job took 224 s; the published app
+(the embedded engine serves in bf16) answered 20/20 identity probes with the name and 0 general
+probes with it, but 20 of the base model's 21 right factual answers: "Who invented the
+telephone?" turned from Alexander Graham Bell to Alexander Bain. In fp32 (the trainer's own
+evaluation) the same adapter keeps all 21.
+
 The shipped identity dataset (name and makers filled in) trains a LoRA adapter on the embedded
 SmolLM2-135M with every setting at its default (keep general skills on) in at most 5 minutes on
 2 CPU cores. The demo app then uses the adapter and is published; over its Service API it
