@@ -230,8 +230,14 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
     rounds = args.rounds or (1 if args.quick else 2)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "rows.json"
-        data.write_text(json.dumps(synthetic_rows(400, seed=0)))
         tokenizer = load_tokenizer(model_dir)
+        rows = synthetic_rows(400, seed=0)
+        data.write_text(json.dumps(rows))
+        examples = load_dataset(DatasetRef(path=data))
+        fits = [
+            encode_sft([e], tokenizer, cutoff).rows for e in examples
+        ]  # a longer row stops a job
+        data.write_text(json.dumps([r for r, f in zip(rows, fits, strict=True) if f]))
         encoded = encode_sft(load_dataset(DatasetRef(path=data)), tokenizer, cutoff)
         weft: list[dict[str, Any]] = []
         hf: list[dict[str, Any]] = []
