@@ -22,26 +22,37 @@ def test_stages_registry_names_every_stage() -> None:
     assert set(STAGES) == {"sft", "rm", "dpo", "ppo"}
 
 
-def test_packed_rows_attend_only_within_themselves(base_model: Path, tokenizer: Any) -> None:
-    """One packed sequence gives each row the loss it has alone: no attention across rows."""
-    from training.data import encode_sft
-    from training.stages._batches import packed_batches, padded_batches
+def lora_model(base_model: Path) -> Any:
+    """The base model with a fresh (no-op) LoRA adapter, in fp32 on the CPU."""
     from training.stages._model import load_model
-    from training.stages.sft import sft_loss
 
     config = TrainJobConfig.load(
         {
-            "job_id": "p",
+            "job_id": "t",
             "output_dir": "o",
             "base_model": str(base_model),
             "datasets": [{"path": "d"}],
         }
     )
-    model = load_model(config, DeviceInfo(kind="cpu"), "fp32")
-    examples: list[Example] = [
+    return load_model(config, DeviceInfo(kind="cpu"), "fp32")
+
+
+def chats(pairs: list[tuple[str, str]]) -> list[Example]:
+    """One-turn chat examples (question, answer)."""
+    return [
         {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
-        for q, a in [("Hi", "Hello there!"), ("2+2?", "4"), ("Name a fruit.", "An apple.")]
+        for q, a in pairs
     ]
+
+
+def test_packed_rows_attend_only_within_themselves(base_model: Path, tokenizer: Any) -> None:
+    """One packed sequence gives each row the loss it has alone: no attention across rows."""
+    from training.data import encode_sft
+    from training.stages._batches import packed_batches, padded_batches
+    from training.stages.sft import sft_loss
+
+    model = lora_model(base_model)
+    examples = chats([("Hi", "Hello there!"), ("2+2?", "4"), ("Name a fruit.", "An apple.")])
     rows = encode_sft(examples, tokenizer, 512).rows
     pad = int(tokenizer.pad_token_id)
     with torch.no_grad():
@@ -62,22 +73,10 @@ def test_replay_rows_are_distilled_from_the_base_model(base_model: Path, tokeniz
     > 0 once it moves; packed or padded, beside an ordinary row."""
     from training.data import encode_sft
     from training.stages._batches import packed_batches, padded_batches
-    from training.stages._model import load_model
     from training.stages.sft import sft_loss, with_teacher
 
-    config = TrainJobConfig.load(
-        {
-            "job_id": "k",
-            "output_dir": "o",
-            "base_model": str(base_model),
-            "datasets": [{"path": "d"}],
-        }
-    )
-    model = load_model(config, DeviceInfo(kind="cpu"), "fp32")
-    examples: list[Example] = [
-        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
-        for q, a in [("Who are you?", "I'm Weftling."), ("Name a fruit.", "An apple.")]
-    ]
+    model = lora_model(base_model)
+    examples = chats([("Who are you?", "I'm Weftling."), ("Name a fruit.", "An apple.")])
     own, general = encode_sft(examples, tokenizer, 512).rows
     pad = int(tokenizer.pad_token_id)
     # LoRA starts as a no-op: the base model; batched (padded) as one row alone
@@ -218,17 +217,7 @@ def test_fused_lora_forward_matches_peft(base_model: Path) -> None:
     """The one-GEMM LoRA forward gives peft's outputs and gradients, and respects disable."""
     from peft.tuners.lora.layer import Linear
 
-    from training.stages._model import load_model
-
-    config = TrainJobConfig.load(
-        {
-            "job_id": "f",
-            "output_dir": "o",
-            "base_model": str(base_model),
-            "datasets": [{"path": "d"}],
-        }
-    )
-    model = load_model(config, DeviceInfo(kind="cpu"), "fp32")
+    model = lora_model(base_model)
     layers: list[Any] = [m for m in model.modules() if isinstance(m, Linear)]
     assert len(layers) == 7 * 30  # all-linear: q k v o gate up down in every layer
     for layer in layers:

@@ -62,9 +62,10 @@ def sft_loss(model: Any, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
         return loss, {}
     student = logits[distill[mask]].log_softmax(-1)
     teacher_logp = batch.inputs["teacher_logp"]
+    teacher_p = teacher_logp.exp()
     top = student.gather(1, batch.inputs["teacher_ids"])
-    kl = (teacher_logp.exp() * (teacher_logp - top)).sum()
-    rest_t = (1 - teacher_logp.exp().sum(1)).clamp_min(1e-6)
+    kl = (teacher_p * (teacher_logp - top)).sum()
+    rest_t = (1 - teacher_p.sum(1)).clamp_min(1e-6)
     rest_s = (1 - top.exp().sum(1)).clamp_min(1e-6)
     kl = kl + (rest_t * (rest_t.log() - rest_s.log())).sum()
     return loss + kl, {}
