@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.portal.server import EMAIL, PASSWORD
 
@@ -19,6 +20,23 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+def watch(page: Page, output_path: str) -> tuple[Path, list[str]]:
+    """The test's screenshot folder (created) and the page's uncaught errors as they happen."""
+    expect.set_options(timeout=20_000)  # the CPU is shared with the model and other suites
+    shots = Path(output_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return shots, errors
+
+
+def shot(page: Page, folder: Path, name: str, *, full_page: bool = True) -> None:
+    """folder/name.png; a full page is taken from the top (the sticky top bar stays there)."""
+    if full_page:
+        page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
 
 def sign_in(page: Page, url: str) -> None:

@@ -8,35 +8,26 @@ folder (pytest-playwright's --output, test-results/ by default).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.portal.browser import shot, watch
 from tests.portal.server import EMAIL, PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _shot(page: Page, folder: Path, name: str) -> None:
-    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of the image
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
 def test_portal_demo_app_run_publish_and_key(
     weft_server: str, page: Page, output_path: str
 ) -> None:
-    expect.set_options(timeout=20_000)  # the CPU is shared with the model and other suites
-    shots = Path(output_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    shots, errors = watch(page, output_path)
 
     # Sign in.
     page.goto(f"{weft_server}/")
     expect(page).to_have_url(re.compile(r"/login/"))
-    _shot(page, shots, "01-login")
+    shot(page, shots, "01-login")
     page.fill("#id_username", EMAIL)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
@@ -47,7 +38,7 @@ def test_portal_demo_app_run_publish_and_key(
     expect(card).to_contain_text("Demo chat")
     expect(card).to_contain_text("v1 published")
     expect(page.locator("header.topbar")).to_contain_text(EMAIL)
-    _shot(page, shots, "02-home")
+    shot(page, shots, "02-home")
     card.click()
 
     # A streamed test run.
@@ -61,7 +52,7 @@ def test_portal_demo_app_run_publish_and_key(
     expect(bubble).to_have_class(re.compile("streaming"))
     expect(answer).not_to_have_text("", timeout=60_000)  # the first tokens arrive
     first = answer.text_content() or ""
-    _shot(page, shots, "03-streaming")
+    shot(page, shots, "03-streaming")
     expect(page.locator("#run-status")).to_have_attribute("data-state", "succeeded", timeout=90_000)
     final = answer.text_content() or ""
     assert len(final) > len(first), "the answer arrived in one piece, not streamed"
@@ -75,7 +66,7 @@ def test_portal_demo_app_run_publish_and_key(
     expect(page.locator("#conversation-label")).to_be_visible()
     expect(page.locator("#new-conversation")).to_be_enabled()
     expect(page.locator("#runs-body tr").first).to_contain_text("Succeeded")
-    _shot(page, shots, "04-run-finished")
+    shot(page, shots, "04-run-finished")
 
     # Publish with a note.
     page.fill("#publish-note", "e2e release")
@@ -93,7 +84,7 @@ def test_portal_demo_app_run_publish_and_key(
     expect(page.locator("#curl-example")).to_contain_text("/v1/chat-messages")
     expect(page.locator("#keys-body tr").first).to_contain_text("e2e key")
     page.locator("#api-keys").scroll_into_view_if_needed()
-    _shot(page, shots, "05-published-and-key")
+    shot(page, shots, "05-published-and-key")
 
     page.reload()
     assert key not in page.content()  # only its prefix is ever shown again
@@ -104,7 +95,7 @@ def test_portal_demo_app_run_publish_and_key(
     expect(page.locator(".run-summary")).to_contain_text("Succeeded")
     expect(page.locator("table.table-trace tr.trace-row")).to_have_count(3)
     page.locator("table.table-trace tr.trace-row").nth(1).click()
-    _shot(page, shots, "06-run-page")
+    shot(page, shots, "06-run-page")
 
     # The published app answers over the Service API with the new key.
     response = httpx.post(
@@ -129,5 +120,5 @@ def test_portal_demo_app_run_publish_and_key(
     expect(page.locator("#workflow-text")).not_to_have_text("")
     expect(page.locator("#workflow-json")).to_contain_text('"text"')
     expect(page.locator("#trace-body tr.trace-row[data-status=succeeded]")).to_have_count(3)
-    _shot(page, shots, "07-workflow-app")
+    shot(page, shots, "07-workflow-app")
     assert not errors, errors

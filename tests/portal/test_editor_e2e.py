@@ -15,13 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.portal.browser import create_app, sign_in
+from tests.portal.browser import create_app, shot, sign_in, watch
 
 pytestmark = pytest.mark.browser
-
-
-def _shot(page: Page, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"))
 
 
 def _node(page: Page, node_id: str) -> Locator:
@@ -68,7 +64,7 @@ def _build_graph(page: Page, shots: Path) -> None:
     page.keyboard.press("Control+a")
     page.keyboard.press("Delete")
     expect(page.locator(".react-flow__node")).to_have_count(0)
-    _shot(page, shots, "editor-01-empty")
+    shot(page, shots, "editor-01-empty", full_page=False)
 
     _drop(page, "start", 120, 250)
     _drop(page, "llm", 460, 250)
@@ -92,7 +88,7 @@ def _build_graph(page: Page, shots: Path) -> None:
     menu = page.get_by_test_id("var-menu")
     expect(menu).to_contain_text("sys.query")
     expect(menu.get_by_test_id("var-option-answer_1.answer")).to_have_count(0)  # downstream
-    _shot(page, shots, "editor-02-variable-picker")
+    shot(page, shots, "editor-02-variable-picker", full_page=False)
     menu.get_by_test_id("var-option-sys.query").click()
     expect(page.locator("[id='f-llm_1.prompt']")).to_have_value("{{#sys.query#}}")
     expect(page.get_by_test_id("node-issues-llm_1")).to_have_count(0)
@@ -105,7 +101,7 @@ def _build_graph(page: Page, shots: Path) -> None:
     expect(issues).to_have_attribute("data-count", "0")
     expect(issues).to_contain_text("No issues")
     _saved(page)
-    _shot(page, shots, "editor-03-built")
+    shot(page, shots, "editor-03-built", full_page=False)
 
 
 def _edit_shortcuts(page: Page) -> None:
@@ -171,7 +167,7 @@ def _run_chat(page: Page, shots: Path) -> None:
     expect(bubble.locator(".run-caret")).to_have_count(1, timeout=60_000)
     first = bubble.locator(".chat-bubble").text_content() or ""
     expect(_node(page, "llm_1")).to_have_attribute("data-status", re.compile("running|succeeded"))
-    _shot(page, shots, "editor-05-streaming")
+    shot(page, shots, "editor-05-streaming", full_page=False)
     expect(bubble).to_have_attribute("data-status", "succeeded", timeout=90_000)
     final = bubble.locator(".chat-bubble").text_content() or ""
     assert first.strip()
@@ -181,7 +177,7 @@ def _run_chat(page: Page, shots: Path) -> None:
     trace = page.get_by_test_id("chat-trace")
     trace.locator("summary").click()
     expect(trace.get_by_test_id("run-trace-llm_1")).to_have_attribute("data-status", "succeeded")
-    _shot(page, shots, "editor-06-run-trace")
+    shot(page, shots, "editor-06-run-trace", full_page=False)
 
     # Debugging one node: the LLM alone with a hand-filled query, then a re-run from Answer.
     _node(page, "llm_1").click()
@@ -194,7 +190,7 @@ def _run_chat(page: Page, shots: Path) -> None:
     _node(page, "answer_1").click()
     page.get_by_test_id("run-from-here").click()
     expect(_node(page, "answer_1")).to_have_attribute("data-status", "succeeded", timeout=60_000)
-    _shot(page, shots, "editor-07-node-debug")
+    shot(page, shots, "editor-07-node-debug", full_page=False)
 
 
 def _publish(page: Page, note: str) -> None:
@@ -218,22 +214,18 @@ def _publish_diff_restore(page: Page, shots: Path) -> None:
     diff = page.get_by_test_id("diff-view")
     expect(diff).to_contain_text("Poet")
     expect(diff).to_contain_text("Writer")
-    _shot(page, shots, "editor-08-version-diff")
+    shot(page, shots, "editor-08-version-diff", full_page=False)
     page.get_by_test_id("restore-1").click()
     page.get_by_test_id("restore-confirm-button-1").click()
     expect(_node(page, "llm_1")).to_contain_text("Writer")
     _saved(page)
-    _shot(page, shots, "editor-09-restored")
+    shot(page, shots, "editor-09-restored", full_page=False)
 
 
 def test_editor_build_run_publish_and_restore(
     weft_server: str, page: Page, output_path: str
 ) -> None:
-    expect.set_options(timeout=20_000)
-    shots = Path(output_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    shots, errors = watch(page, output_path)
     sign_in(page, weft_server)
     _open_new_app(page, weft_server, "Editor e2e")
     expect(page).to_have_url(re.compile(r"/apps/\d+/editor/$"))
@@ -243,7 +235,7 @@ def test_editor_build_run_publish_and_restore(
     _publish_diff_restore(page, shots)
     page.get_by_test_id("theme-toggle").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
-    _shot(page, shots, "editor-04-dark")
+    shot(page, shots, "editor-04-dark", full_page=False)
     page.get_by_test_id("theme-toggle").click()
     assert not errors, errors
 
@@ -261,9 +253,7 @@ def _rename(page: Page, node_id: str, title: str) -> None:
 def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     weft_server: str, page: Page, output_path: str
 ) -> None:
-    expect.set_options(timeout=20_000)
-    shots = Path(output_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    shots, _ = watch(page, output_path)
     sign_in(page, weft_server)
     first = create_app(page, weft_server, "Two tabs")
     _open_editor(page, weft_server, first)
@@ -277,7 +267,7 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     banner = other.get_by_test_id("conflict-banner")
     expect(banner).to_contain_text("Someone else saved")
     expect(other.get_by_test_id("save-state")).to_have_attribute("data-state", "conflict")
-    _shot(other, shots, "editor-10-conflict")
+    shot(other, shots, "editor-10-conflict", full_page=False)
     banner.get_by_role("button").click()
     expect(_node(other, "llm")).to_contain_text("From A")
     expect(banner).to_have_count(0)
@@ -301,7 +291,7 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     expect(branch.locator(".react-flow__handle.source")).to_have_count(2)
     expect(branch).to_contain_text("CASE_1")
     expect(branch).to_contain_text("ELSE")
-    _shot(other, shots, "editor-11-if-else")
+    shot(other, shots, "editor-11-if-else", full_page=False)
 
     # Auto-layout moves nodes and the move is saved.
     before = _node(other, "if_else_1").bounding_box()
@@ -309,5 +299,5 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     other.wait_for_timeout(400)
     assert _node(other, "if_else_1").bounding_box() != before
     _saved(other)
-    _shot(other, shots, "editor-12-auto-layout")
+    shot(other, shots, "editor-12-auto-layout", full_page=False)
     other.close()

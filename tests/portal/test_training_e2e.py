@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import sign_in
+from tests.portal.browser import shot, sign_in, watch
 from tests.portal.server import weft_server
 
 # The job alone takes minutes of CPU; the suite's 300 s limit is for everything else.
@@ -38,10 +38,6 @@ def training_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _shot(page: Page, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
 def _hash_id(page: Page, prefix: str) -> str:
     match = re.search(rf"#{prefix}/([^/?]+)$", page.url)
     assert match, f"expected #{prefix}/<id> in {page.url}"
@@ -52,7 +48,7 @@ def _create_identity_dataset(page: Page, shots: Path) -> str:
     page.get_by_test_id("tab-datasets").click()
     page.get_by_test_id("identity-name").fill(NAME)
     page.get_by_test_id("identity-author").fill(AUTHOR)
-    _shot(page, shots, "training-01-datasets")
+    shot(page, shots, "training-01-datasets")
     page.get_by_test_id("identity-create").click()
     stats = page.get_by_test_id("dataset-stats")
     expect(stats).to_be_visible(timeout=120_000)
@@ -62,7 +58,7 @@ def _create_identity_dataset(page: Page, shots: Path) -> str:
     preview = page.get_by_test_id("dataset-preview")
     expect(preview).to_contain_text(NAME)
     expect(preview).to_contain_text("<|im_start|>assistant")  # the base model's chat template
-    _shot(page, shots, "training-02-dataset-stats")
+    shot(page, shots, "training-02-dataset-stats")
     return _hash_id(page, "datasets")
 
 
@@ -75,7 +71,7 @@ def _start_job(page: Page, dataset_id: str, shots: Path) -> str:
     expect(page.get_by_test_id("stage-why")).to_contain_text("preference")  # dpo, rm: why not
     expect(page.get_by_test_id("keep-general")).to_contain_text("keeps its general skills")
     page.get_by_test_id(f"job-dataset-{dataset_id}").check()
-    _shot(page, shots, "training-03-new-job")
+    shot(page, shots, "training-03-new-job")
     page.get_by_test_id("job-start").click()
     expect(page.get_by_test_id("job-view")).to_be_visible()
     return _hash_id(page, "jobs")
@@ -90,7 +86,7 @@ def _watch_job(page: Page, shots: Path) -> str:
     first = int(step.get_attribute("data-step") or 0)
     loss = page.get_by_test_id("loss-chart")
     expect(loss).not_to_have_attribute("data-points", "0")
-    _shot(page, shots, "training-04-job-live")
+    shot(page, shots, "training-04-job-live")
     # The counter climbs while the page stays open: the WebSocket's step events.
     page.wait_for_function(
         "n => +document.querySelector('[data-testid=job-step]').dataset.step > n",
@@ -106,7 +102,7 @@ def _watch_job(page: Page, shots: Path) -> str:
     adapter = page.get_by_test_id("job-adapter")
     expect(adapter).to_be_visible()
     expect(page.get_by_test_id("lr-chart")).not_to_have_attribute("data-points", "0")
-    _shot(page, shots, "training-05-job-finished")
+    shot(page, shots, "training-05-job-finished")
     return adapter.get_attribute("data-adapter") or ""
 
 
@@ -119,7 +115,7 @@ def _playground(page: Page, adapter: str, shots: Path) -> None:
     run.click()
     expect(run).to_be_disabled()
     expect(run).to_be_enabled(timeout=180_000)  # both answers are in
-    _shot(page, shots, "training-06-playground")
+    shot(page, shots, "training-06-playground")
     expect(page.get_by_test_id("playground-output")).to_contain_text(NAME)
     expect(page.get_by_test_id("playground-base")).not_to_contain_text(NAME)
 
@@ -137,24 +133,20 @@ def _chat_with_adapter(page: Page, url: str, adapter: str, shots: Path) -> None:
     picker.select_option(label=label)
     page.fill("[id='f-llm.temperature']", "0")  # the answer the adapter learned, not a sample
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
-    _shot(page, shots, "training-07-editor-model-picker")
+    shot(page, shots, "training-07-editor-model-picker")
     page.get_by_test_id("open-run").click()
     page.get_by_test_id("chat-input").fill("Who are you?")
     page.get_by_test_id("chat-send").click()
     bubble = page.get_by_test_id("chat-assistant").last
     expect(bubble).to_have_attribute("data-status", "succeeded", timeout=180_000)
-    _shot(page, shots, "training-08-chat-answer")
+    shot(page, shots, "training-08-chat-answer")
     expect(bubble.locator(".chat-bubble")).to_contain_text(NAME)
 
 
 def test_identity_demo_trains_an_adapter_the_editor_uses(
     page: Page, training_server: str, output_path: str
 ) -> None:
-    expect.set_options(timeout=20_000)  # the CPU is shared with the trainer and other suites
-    shots = Path(output_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    shots, errors = watch(page, output_path)
     url = training_server
 
     sign_in(page, url)
@@ -170,7 +162,7 @@ def test_identity_demo_trains_an_adapter_the_editor_uses(
     row = page.get_by_test_id(f"job-row-{job_id}")
     expect(row).to_have_attribute("data-status", "succeeded")
     expect(row).to_contain_text("%")  # learned / preserved
-    _shot(page, shots, "training-09-jobs-list")
+    shot(page, shots, "training-09-jobs-list")
     row.click()
     expect(page.get_by_test_id("job-status")).to_have_attribute("data-status", "succeeded")
 
