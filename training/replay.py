@@ -28,18 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from training.assets import asset_path, load_asset, load_general_probes
-from training.config import is_small_dataset
 from training.evaluate import BATCH_SIZE, MAX_NEW_TOKENS, Answer, generate, user_example
 from training.formats import Example
 
 REPLAY_MAX_NEW_TOKENS = 96
 _CACHE_VERSION = 1
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
-
-
-def default_keep_general(n_rows: int) -> bool:
-    """Replay is on by default for small datasets (training.config.is_small_dataset)."""
-    return is_small_dataset(n_rows)
 
 
 def replay_instructions() -> list[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
 
-from training.config import ComputeType, DatasetRef, TrainJobConfig
+from training.config import ComputeType, DatasetRef, TrainJobConfig, is_small_dataset
 from training.errors import (
     ComputeTypeError,
     DatasetError,
@@ -78,16 +78,12 @@ def check_stage_data(config: TrainJobConfig, examples: list[Example]) -> None:
 
 
 def keep_general_on(config: TrainJobConfig, train_rows: int) -> bool:
-    """Replay is for sft; by default on for small datasets (training.replay decides how small)."""
+    """Replay is for sft; by default on for small datasets (training.config.is_small_dataset)."""
     if config.stage != "sft":
         return False
     if config.keep_general is not None:
         return config.keep_general
-    try:
-        from training.replay import default_keep_general
-    except ImportError:
-        return False
-    return default_keep_general(train_rows)
+    return is_small_dataset(train_rows)
 
 
 def replay_cache_path(config: TrainJobConfig) -> Path:

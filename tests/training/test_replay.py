@@ -11,17 +11,17 @@ import pytest
 
 from training import replay
 from training.assets import fill_identity, load_asset, load_general_probes
-from training.config import SMALL_DATASET_ROWS
+from training.config import SMALL_DATASET_ROWS, TrainJobConfig
 from training.errors import TrainingConfigError
 from training.evaluate import MAX_NEW_TOKENS, Answer, rouge_l
 from training.replay import (
     build_replay,
-    default_keep_general,
     get_base_probe_answers,
     model_fingerprint,
     replay_instructions,
     trim_answer,
 )
+from training.trainer import keep_general_on
 
 
 def norm(text: str) -> str:
@@ -87,10 +87,13 @@ def test_replay_instructions_are_many_unique_and_not_about_the_assistant() -> No
 
 
 def test_keep_general_is_the_default_for_small_sets_only() -> None:
-    assert default_keep_general(90)
-    assert default_keep_general(SMALL_DATASET_ROWS)
-    assert not default_keep_general(SMALL_DATASET_ROWS + 1)
-    assert not default_keep_general(0)
+    sft = TrainJobConfig.load(
+        {"job_id": "x", "output_dir": "o", "base_model": "m", "datasets": [{"path": "d"}]}
+    )
+    assert keep_general_on(sft, 90)
+    assert keep_general_on(sft, SMALL_DATASET_ROWS)
+    assert not keep_general_on(sft, SMALL_DATASET_ROWS + 1)
+    assert not keep_general_on(sft, 0)
 
 
 @pytest.mark.parametrize(
