@@ -143,7 +143,7 @@ class TrainJobConfig(_Strict):
     save_steps: int = Field(0, ge=0, description="checkpoint every N steps; 0 = end and stop only")
     val_size: float = Field(0.1, ge=0, lt=1, description="held-out fraction for the evaluation")
     keep_general: bool | None = Field(None, description="mix in replay data; None = small sets")
-    replay_ratio: float = Field(0.5, ge=0, le=10, description="replay rows per training row")
+    replay_ratio: float = Field(1.0, ge=0, le=10, description="replay rows per training row")
     seed: int = Field(42, ge=0, description="data order and initialisation")
     dpo: DpoSettings = Field(default_factory=DpoSettings, description="DPO settings")
     ppo: PpoSettings = Field(default_factory=PpoSettings, description="PPO (RLOO) settings")

@@ -6,12 +6,12 @@ instructions answered by the base model itself pulls the adapter back towards th
 everywhere but on the new data, with no outside data and no download.
 
 `build_replay` draws `n` instructions (seeded) from the shipped set, answers them greedily with
-the base model (batched) and returns alpaca rows. An answer cut at `max_new_tokens` is trimmed to
-its last full sentence, so the adapter never learns to stop mid-sentence; answers left empty are
-replaced by further instructions. Answers are cached per instruction in a JSON file under a key of
-the base model's fingerprint (config and sampled weights, not its path) and the generation
-settings, so the next job on the same base model generates nothing; the file is replaced
-atomically, so concurrent jobs at worst both generate.
+the base model (batched) and returns alpaca rows. An answer cut at `max_new_tokens`, or longer
+than REPLAY_ANSWER_TOKENS, is trimmed to its last full sentence, so the adapter never learns to
+stop mid-sentence; answers left empty are replaced by further instructions. Answers are cached
+per instruction in a JSON file under a key of the base model's fingerprint (config and sampled
+weights, not its path) and the generation settings, so the next job on the same base model
+generates nothing; the file is replaced atomically, so concurrent jobs at worst both generate.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ from training.evaluate import BATCH_SIZE, MAX_NEW_TOKENS, Answer, generate, user
 from training.formats import Example
 
 REPLAY_MAX_NEW_TOKENS = 96
+# Replay answers are cut to their last full sentence within this many tokens: the start of an
+# answer anchors the model as well as the whole does, at half the cost per row, so a job can mix
+# in twice the instructions in the same time.
+REPLAY_ANSWER_TOKENS = 48
 _CACHE_VERSION = 1
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
 
@@ -52,11 +56,13 @@ def build_replay(
     cache_path: Path | None = None,
     *,
     batch_size: int = BATCH_SIZE,
+    answer_tokens: int = REPLAY_ANSWER_TOKENS,
 ) -> list[dict[str, str]]:
     """n alpaca rows: seeded instructions and the base model's own greedy answers.
 
-    `model` must be the base model (no adapter). When n exceeds the usable instructions, they
-    repeat in a fresh seeded order.
+    `model` must be the base model (no adapter). Each answer is cut to its last full sentence
+    within `answer_tokens` tokens. When n exceeds the usable instructions, they repeat in a
+    fresh seeded order.
     """
     pool = list(dict.fromkeys(i.strip() for i in instructions if i.strip()))
     if n <= 0 or not pool:
@@ -76,7 +82,8 @@ def build_replay(
             cache_path=cache_path,
             batch_size=batch_size,
         )
-        usable += [(q, trim_answer(answers[q])) for q in chunk if trim_answer(answers[q])]
+        cut = {q: trim_answer(first_tokens(tokenizer, answers[q], answer_tokens)) for q in chunk}
+        usable += [(q, cut[q]) for q in chunk if cut[q]]
     rows = [{"instruction": q, "input": "", "output": a} for q, a in usable]
     out = list(rows)
     while rows and len(out) < n:
@@ -180,6 +187,14 @@ def ship_base_answers(model_dir: Path) -> Path:
     ):
         get_base_answers(model, tokenizer, prompts, max_new_tokens=tokens, cache_path=path)
     return path
+
+
+def first_tokens(tokenizer: Any, answer: Answer, n: int) -> Answer:
+    """The answer cut to its first n tokens (then unfinished), or as it is when shorter."""
+    ids = tokenizer(answer.text, add_special_tokens=False)["input_ids"]
+    if len(ids) <= n:
+        return answer
+    return Answer(tokenizer.decode(ids[:n]), False)
 
 
 def trim_answer(answer: Answer) -> str:

@@ -1,11 +1,11 @@
 """The identity tutorial, end to end, with the default settings: the acceptance test.
 
 PENDING (issue 4): pytest does not collect this file until the default recipe meets it all; then
-it becomes test_identity_acceptance.py. Last run (2 cores): the job took 224 s; the published app
-(the embedded engine serves in bf16) answered 20/20 identity probes with the name and 0 general
-probes with it, but 20 of the base model's 21 right factual answers: "Who invented the
-telephone?" turned from Alexander Graham Bell to Alexander Bain. In fp32 (the trainer's own
-evaluation) the same adapter keeps all 21.
+it becomes test_identity_acceptance.py. Last run (2 idle cores, 5 min 33 s in all): the job kept
+within 5 minutes, the published app (bf16 engine) passed the name and leak checks (>= 19 of 20,
+<= 1), but gave 20 of the base model's 21 right factual answers: "Who invented
+the telephone?" turns from Alexander Graham Bell to Alexander Bain. Every recipe tried so far
+moves that answer (training/README.md, "Keep general skills: what was tried").
 
 The shipped identity dataset (name and makers filled in) trains a LoRA adapter on the embedded
 SmolLM2-135M with every setting at its default (keep general skills on) in at most 5 minutes on

@@ -52,7 +52,7 @@ def test_config_defaults_follow_readme() -> None:
         0,
         0.1,
     )
-    assert (cfg.seed, cfg.replay_ratio, cfg.resume) == (42, 0.5, False)
+    assert (cfg.seed, cfg.replay_ratio, cfg.resume) == (42, 1.0, False)
     assert (cfg.dpo.beta, cfg.dpo.loss) == (0.1, "sigmoid")
     assert cfg.packing is None
     assert cfg.use_packing(train_rows=5000)

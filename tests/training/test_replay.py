@@ -15,7 +15,9 @@ from training.config import SMALL_DATASET_ROWS, TrainJobConfig
 from training.errors import TrainingConfigError
 from training.evaluate import MAX_NEW_TOKENS, Answer, rouge_l
 from training.replay import (
+    REPLAY_ANSWER_TOKENS,
     build_replay,
+    first_tokens,
     get_base_probe_answers,
     model_fingerprint,
     replay_instructions,
@@ -108,6 +110,19 @@ def test_keep_general_is_the_default_for_small_sets_only() -> None:
 )
 def test_trim_answer_keeps_whole_sentences_of_cut_answers(answer: Answer, expected: str) -> None:
     assert trim_answer(answer) == expected
+
+
+def test_long_replay_answers_are_cut_to_whole_sentences_within_the_token_budget(
+    tokenizer: Any,
+) -> None:
+    sentence = "Tides rise and fall twice a day because the Moon pulls on the oceans. "
+    long = Answer(sentence * 8, True)
+    cut = trim_answer(first_tokens(tokenizer, long, REPLAY_ANSWER_TOKENS))
+    assert cut.endswith("oceans.")
+    assert len(tokenizer(cut, add_special_tokens=False)["input_ids"]) <= REPLAY_ANSWER_TOKENS
+    assert len(cut) < len(long.text.strip())
+    short = Answer(sentence.strip(), True)
+    assert first_tokens(tokenizer, short, REPLAY_ANSWER_TOKENS) == short
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,7 @@ export function Setting({ name, path, prop, root, value, onChange, rmAdapters }:
 
 export function KeepGeneral({ value, onChange, schema }: { value: Settings; onChange: (v: Settings) => void; schema: Schema }) {
   const keep = value.keep_general as boolean | null | undefined;
-  const ratio = Number(value.replay_ratio ?? 0.5);
+  const ratio = Number(value.replay_ratio ?? 1);
   const issues = useIssues();
   const hasRatio = "replay_ratio" in (schema.properties ?? {});
   const problem = issues["settings.keep_general"] ?? issues["settings.replay_ratio"];
