@@ -7,7 +7,8 @@ tested without a device:
 - small datasets (≤ SMALL_DATASET_ROWS training rows: an identity or persona set) are where
   optimizer steps, not throughput, decide what is learned: their rows are not packed (packing
   100 short identity rows into 1,024-token sequences leaves 24 steps in 3 epochs, and nothing is
-  learned), and "keep general skills" (replay) is on for them (training.replay).
+  learned), and "keep general skills" (replay, then consolidation: training.replay and
+  training.stages._consolidate) is on for them.
 - epochs: ≤ 2,000 training rows → 2, more → 1 (small sets need a second pass; a third only
   deepens the damage to general answers; large sets overfit and cost hours per pass).
 - batch size: packed, the sequences of `cutoff_len` per device step: CPU 4 up to cutoff 512,
@@ -144,6 +145,13 @@ class TrainJobConfig(_Strict):
     val_size: float = Field(0.1, ge=0, lt=1, description="held-out fraction for the evaluation")
     keep_general: bool | None = Field(None, description="mix in replay data; None = small sets")
     replay_ratio: float = Field(1.0, ge=0, le=10, description="replay rows per training row")
+    consolidate: float = Field(
+        12.0,
+        ge=0,
+        le=1000,
+        description="with replay: weight of the new data when the adapter is merged back"
+        " towards the base on general inputs (RegMean); 0 = off",
+    )
     seed: int = Field(42, ge=0, description="data order and initialisation")
     dpo: DpoSettings = Field(default_factory=DpoSettings, description="DPO settings")
     ppo: PpoSettings = Field(default_factory=PpoSettings, description="PPO (RLOO) settings")

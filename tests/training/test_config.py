@@ -52,7 +52,7 @@ def test_config_defaults_follow_readme() -> None:
         0,
         0.1,
     )
-    assert (cfg.seed, cfg.replay_ratio, cfg.resume) == (42, 1.0, False)
+    assert (cfg.seed, cfg.replay_ratio, cfg.consolidate, cfg.resume) == (42, 1.0, 12.0, False)
     assert (cfg.dpo.beta, cfg.dpo.loss) == (0.1, "sigmoid")
     assert cfg.packing is None
     assert cfg.use_packing(train_rows=5000)
@@ -88,6 +88,7 @@ def test_config_every_field_has_a_description() -> None:
         ({"stage": "dpo", "packing": True}, "packing"),
         ({"stage": "ppo"}, "ppo.reward_adapter"),
         ({"val_size": 1.0}, "val_size"),
+        ({"consolidate": -1}, "consolidate"),
     ],
 )
 def test_config_bad_setting_names_the_field(overrides: dict[str, Any], setting: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +14,13 @@ from training.stages._attention import NAME as PACKED_ATTENTION
 from training.stages._attention import use_packed_attention
 from training.stages._batches import Batch, Batches, packed_batches, padded_batches
 from training.stages._common import check_rows, evaluate_batches, evaluating, fingerprint
+from training.stages._consolidate import (
+    MAX_GRAM_BYTES,
+    Grams,
+    consolidate,
+    decoder_linears,
+    gram_bytes,
+)
 from training.stages._context import StageContext, StageResult
 from training.stages._loop import LoopSpec, run_loop
 from training.stages._model import causal_parts, load_base, with_lora
@@ -120,11 +128,13 @@ def run_sft(ctx: StageContext) -> StageResult:
     base = ctx.take_base(plan.compute_type)
     if base is None:
         base = load_base(cfg, ctx.device, plan.compute_type)
+    general = _general_grams(ctx, base, bool(replay))
     if replay:
         ctx.progress.note(
             f"keep general skills: the base model's next-token choices on {len(replay)} replay rows"
         )
-        replay = with_teacher(base, replay, ctx.device.kind, int(ctx.tokenizer.pad_token_id))
+        with general.collecting(causal_parts(base)[0]) if general else nullcontext():
+            replay = with_teacher(base, replay, ctx.device.kind, int(ctx.tokenizer.pad_token_id))
     rows = encoded.rows + replay
     model = with_lora(base, cfg)
     use_packed_attention(model, plan.packing)
@@ -139,6 +149,8 @@ def run_sft(ctx: StageContext) -> StageResult:
     )
     outcome = run_loop(ctx, spec)
     metrics: dict[str, Any] = {"steps": outcome.step}
+    if general and not outcome.stopped:
+        metrics["consolidated_layers"] = _consolidate(ctx, model, general, encoded.rows, plan)
     if outcome.history:
         metrics["train_loss"] = outcome.history[-1]["loss"]
     if ctx.val and not outcome.stopped:
@@ -146,3 +158,34 @@ def run_sft(ctx: StageContext) -> StageResult:
         metrics.update(evaluate_batches(ctx, model, batches, sft_loss, outcome.plan.compute_type))
     use_packed_attention(model, False)  # generation and exports see a plain sdpa model
     return StageResult(model, outcome.plan, metrics, outcome.stopped, outcome.checkpoint)
+
+
+def _general_grams(ctx: StageContext, base: Any, replay: bool) -> Grams | None:
+    """Gram matrices to collect on the replay rows, when the job consolidates its adapter."""
+    if not replay or not ctx.config.consolidate:
+        return None
+    linears = decoder_linears(base)
+    if ctx.runtime.world > 1:
+        ctx.progress.note("consolidation runs on single-device jobs only: skipped")
+        return None
+    if gram_bytes(linears) > MAX_GRAM_BYTES:
+        gib = gram_bytes(linears) / 2**30
+        ctx.progress.note(f"consolidation skipped: this model's layers need {gib:.1f} GiB for it")
+        return None
+    return Grams(linears)
+
+
+def _consolidate(
+    ctx: StageContext, model: Any, general: Grams, rows: list[Encoded], plan: Any
+) -> int:
+    """RegMean the trained adapter towards the base model on general inputs (_consolidate.py)."""
+    ctx.progress.note(
+        "keep general skills: consolidating the adapter (its change is kept where the new data's"
+        " inputs go, the base model's answers where only general inputs go)"
+    )
+    tuned = Grams(general.linears)
+    with tuned.collecting(causal_parts(model)[0]):
+        pad = int(ctx.tokenizer.pad_token_id)
+        batches = padded_batches(rows, plan.batch_size * 4, ctx.config.seed, 0, pad)
+        evaluate_batches(ctx, model, batches, sft_loss, plan.compute_type)
+    return consolidate(model, general, tuned, ctx.config.consolidate)
