@@ -70,6 +70,7 @@ def _start_job(page: Page, dataset_id: str, shots: Path) -> str:
     expect(page.get_by_test_id("job-stage")).to_have_value("sft")
     expect(page.get_by_test_id("stage-why")).to_contain_text("preference")  # dpo, rm: why not
     expect(page.get_by_test_id("keep-general")).to_contain_text("keeps its general skills")
+    expect(page.get_by_label("Consolidation weight")).to_have_value("12")  # on, by default
     page.get_by_test_id(f"job-dataset-{dataset_id}").check()
     shot(page, shots, "training-03-new-job")
     page.get_by_test_id("job-start").click()

@@ -49,6 +49,8 @@ describe("new job form", () => {
     fireEvent.change(screen.getByTestId("job-name"), { target: { value: "Identity v1" } });
     fireEvent.change(document.getElementById("f-settings.lora.rank")!, { target: { value: "16" } });
     fireEvent.change(screen.getByLabelText("Replay ratio"), { target: { value: "2" } });
+    expect((screen.getByLabelText("Consolidation weight") as HTMLInputElement).value).toBe("12");
+    fireEvent.change(screen.getByLabelText("Consolidation weight"), { target: { value: "24" } });
     fireEvent.click(screen.getByTestId("job-start"));
     await waitFor(() => expect(window.location.hash).toBe("#jobs/job-1"));
     expect(sent).toEqual({
@@ -56,7 +58,7 @@ describe("new job form", () => {
       base_model: "embedded",
       stage: "sft",
       dataset_ids: [7],
-      settings: { lora: { rank: 16, alpha: 16, dropout: 0, target: "all-linear" }, replay_ratio: 2 },
+      settings: { lora: { rank: 16, alpha: 16, dropout: 0, target: "all-linear" }, replay_ratio: 2, consolidate: 24 },
       adapter_name: "",
     });
   });

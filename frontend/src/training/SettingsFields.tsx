@@ -6,7 +6,7 @@ import { useContext } from "react";
 import type { TrainingAdapter } from "../api/types";
 import { Field, FieldIssues } from "../panel/SchemaForm";
 import { resolve, unwrapNullable, type Schema } from "../state/schema";
-import { formatTargets, isAutoBoolean, parseTargets, presented, type Settings } from "./settings";
+import { formatTargets, isAutoBoolean, LABELS, parseTargets, presented, type Settings } from "./settings";
 
 function AutoBoolean({ id, label, help, value, onChange }: { id: string; label: string; help?: string; value: unknown; onChange: (v: boolean | null) => void }) {
   const problem = (useIssues()[id] ?? "") as string;
@@ -102,12 +102,31 @@ export function Setting({ name, path, prop, root, value, onChange, rmAdapters }:
   return <Field path={path} name={name} schema={shown} root={root} value={value} onChange={onChange} nodeId="" required={false} disabled={false} />;
 }
 
+/** A number inside the keep-general card's sentences (empty counts as 0). */
+function KeepNumber({ name, max, step, value, disabled, onChange }: { name: string; max: number; step: number; value: number; disabled: boolean; onChange: (v: number) => void }) {
+  return (
+    <input
+      id={`f-settings.${name}`}
+      aria-label={LABELS[name]}
+      type="number"
+      min={0}
+      max={max}
+      step={step}
+      value={Number.isFinite(value) ? value : ""}
+      disabled={disabled}
+      onChange={(e) => onChange(e.target.value === "" ? 0 : parseFloat(e.target.value))}
+    />
+  );
+}
+
 export function KeepGeneral({ value, onChange, schema }: { value: Settings; onChange: (v: Settings) => void; schema: Schema }) {
   const keep = value.keep_general as boolean | null | undefined;
   const ratio = Number(value.replay_ratio ?? 1);
   const issues = useIssues();
+  const weight = Number(value.consolidate ?? 12);
   const hasRatio = "replay_ratio" in (schema.properties ?? {});
-  const problem = issues["settings.keep_general"] ?? issues["settings.replay_ratio"];
+  const hasWeight = "consolidate" in (schema.properties ?? {});
+  const problem = issues["settings.keep_general"] ?? issues["settings.replay_ratio"] ?? issues["settings.consolidate"];
   return (
     <section className={`card tp-card tp-keep${problem ? " field-invalid" : ""}`} data-testid="keep-general">
       <div className="tp-keep-head">
@@ -130,18 +149,15 @@ export function KeepGeneral({ value, onChange, schema }: { value: Settings; onCh
       {hasRatio && (
         <p className="tp-keep-line">
           Mix in{" "}
-          <input
-            id="f-settings.replay_ratio"
-            aria-label="Replay ratio"
-            type="number"
-            min={0}
-            max={10}
-            step={0.5}
-            value={Number.isFinite(ratio) ? ratio : ""}
-            disabled={keep === false}
-            onChange={(e) => onChange({ ...value, replay_ratio: e.target.value === "" ? 0 : parseFloat(e.target.value) })}
-          />{" "}
+          <KeepNumber name="replay_ratio" max={10} step={0.5} value={ratio} disabled={keep === false} onChange={(v) => onChange({ ...value, replay_ratio: v })} />{" "}
           self-distilled general examples per training example, so the model keeps its general skills.
+        </p>
+      )}
+      {hasWeight && (
+        <p className="tp-keep-line">
+          Then consolidate the adapter, weighing your data{" "}
+          <KeepNumber name="consolidate" max={1000} step={1} value={weight} disabled={keep === false} onChange={(v) => onChange({ ...value, consolidate: v })} />{" "}
+          × the general examples: its change stays where your data's inputs go, and answers that only general questions reach go back to the base model's (0 = off).
         </p>
       )}
       <p className="small muted">

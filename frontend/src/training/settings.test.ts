@@ -16,7 +16,7 @@ function dataset(id: number, ranking: boolean): TrainingDataset {
 describe("job settings form", () => {
   it("places every setting of the schema in one section or the keep-general card", () => {
     const sections = sectionFields(schema);
-    const placed = [...sections.flatMap((s) => s.fields), "keep_general", "replay_ratio"].sort();
+    const placed = [...sections.flatMap((s) => s.fields), "keep_general", "replay_ratio", "consolidate"].sort();
     expect(placed).toEqual(Object.keys(schema.properties!).sort());
     expect(sections.find((s) => s.id === "lora")!.fields).toEqual(["lora"]);
     expect(sections.find((s) => s.id === "dpo")!.stages).toEqual(["dpo"]);

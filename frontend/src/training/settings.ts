@@ -16,7 +16,7 @@ export const SECTIONS: { id: string; title: string; fields: string[]; stages?: s
 ];
 
 /** Shown in their own card, not in a section. */
-export const KEEP_GENERAL = ["keep_general", "replay_ratio"];
+export const KEEP_GENERAL = ["keep_general", "replay_ratio", "consolidate"];
 
 /** Labels a LLaMA-Factory user knows (the schema's titles are derived from field names). */
 export const LABELS: Record<string, string> = {
@@ -47,6 +47,7 @@ export const LABELS: Record<string, string> = {
   kl_coef: "KL coefficient",
   keep_general: "Keep general skills",
   replay_ratio: "Replay ratio",
+  consolidate: "Consolidation weight",
 };
 
 /** A setting's schema with a friendlier title and "None = …" worded as "empty = …". */
