@@ -1,18 +1,13 @@
 """The identity tutorial, end to end, with the default settings: the acceptance test.
 
-PENDING (issue 4): pytest does not collect this file until the default recipe meets it all; then
-it becomes test_identity_acceptance.py. Last run (2 idle cores, 5 min 33 s in all): the job kept
-within 5 minutes, the published app (bf16 engine) passed the name and leak checks (>= 19 of 20,
-<= 1), but gave 20 of the base model's 21 right factual answers: "Who invented
-the telephone?" turns from Alexander Graham Bell to Alexander Bain. Every recipe tried so far
-moves that answer (training/README.md, "Keep general skills: what was tried").
-
 The shipped identity dataset (name and makers filled in) trains a LoRA adapter on the embedded
 SmolLM2-135M with every setting at its default (keep general skills on) in at most 5 minutes on
 2 CPU cores. The demo app then uses the adapter and is published; over its Service API it
 answers at least 19 of 20 unseen "who are you" probes with the new identity (the base model: 0),
 while at most 1 of the shipped general probes mentions the identity and the factual ones stay as
 correct as the base model's. Both apps answer greedily (temperature 0) so the counts are exact.
+What it took (replay, then consolidation) and what did not: training/README.md, "Keep general
+skills: what was tried".
 """
 
 from __future__ import annotations
