@@ -25,14 +25,14 @@ from typing import Any, cast
 
 import torch
 
+from training.stages._model import causal_parts
+
 SHRINK = 0.9  # RegMean's scaling of the Gram matrices' off-diagonal entries
 MAX_GRAM_BYTES = 4 * 2**30  # both sides' Gram matrices; larger models skip consolidation
 
 
 def decoder_linears(model: Any) -> list[torch.nn.Linear]:
     """The linear layers of a causal LM's decoder (the output head is not one of them)."""
-    from training.stages._model import causal_parts
-
     decoder = causal_parts(model)[0]
     return [m for m in decoder.modules() if isinstance(m, torch.nn.Linear)]
 

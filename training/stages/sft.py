@@ -150,7 +150,9 @@ def run_sft(ctx: StageContext) -> StageResult:
     outcome = run_loop(ctx, spec)
     metrics: dict[str, Any] = {"steps": outcome.step}
     if general and not outcome.stopped:
-        metrics["consolidated_layers"] = _consolidate(ctx, model, general, encoded.rows, plan)
+        metrics["consolidated_layers"] = _consolidate(
+            ctx, model, general, encoded.rows, outcome.plan
+        )
     if outcome.history:
         metrics["train_loss"] = outcome.history[-1]["loss"]
     if ctx.val and not outcome.stopped:

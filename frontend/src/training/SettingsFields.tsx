@@ -121,11 +121,13 @@ function KeepNumber({ name, max, step, value, disabled, onChange }: { name: stri
 
 export function KeepGeneral({ value, onChange, schema }: { value: Settings; onChange: (v: Settings) => void; schema: Schema }) {
   const keep = value.keep_general as boolean | null | undefined;
-  const ratio = Number(value.replay_ratio ?? 1);
+  const props = schema.properties ?? {};
+  const number = (name: string) => Number(value[name] ?? props[name]?.default);
+  const ratio = number("replay_ratio");
+  const weight = number("consolidate");
   const issues = useIssues();
-  const weight = Number(value.consolidate ?? 12);
-  const hasRatio = "replay_ratio" in (schema.properties ?? {});
-  const hasWeight = "consolidate" in (schema.properties ?? {});
+  const hasRatio = "replay_ratio" in props;
+  const hasWeight = "consolidate" in props;
   const problem = issues["settings.keep_general"] ?? issues["settings.replay_ratio"] ?? issues["settings.consolidate"];
   return (
     <section className={`card tp-card tp-keep${problem ? " field-invalid" : ""}`} data-testid="keep-general">
