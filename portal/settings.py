@@ -171,6 +171,16 @@ VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
 # Local Hugging Face model folders offered as base models for training (besides "embedded").
 WEFT_TRAINING_BASE_MODELS = _env_list("WEFT_TRAINING_BASE_MODELS", "")
 
+# Data limits (kernel/limits.py reads them; the README's configuration table lists them).
+WEFT_MAX_BODY_BYTES = int(os.environ.get("WEFT_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+WEFT_MAX_UPLOAD_BYTES = int(os.environ.get("WEFT_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
+WEFT_BODY_IDLE_TIMEOUT_S = float(os.environ.get("WEFT_BODY_IDLE_TIMEOUT_S", "10"))
+WEFT_MAX_GRAPH_NODES = int(os.environ.get("WEFT_MAX_GRAPH_NODES", "1000"))
+WEFT_MAX_GRAPH_EDGES = int(os.environ.get("WEFT_MAX_GRAPH_EDGES", "4000"))
+WEFT_MAX_OUTPUT_BYTES = int(os.environ.get("WEFT_MAX_OUTPUT_BYTES", str(1024 * 1024)))
+WEFT_MAX_RENDER_S = float(os.environ.get("WEFT_MAX_RENDER_S", "10"))
+WEFT_MAX_JSON_DEPTH = int(os.environ.get("WEFT_MAX_JSON_DEPTH", "64"))
+
 # Dify sends an SSE ping every 10 s while a stream is idle.
 WEFT_SSE_PING_S = float(os.environ.get("WEFT_SSE_PING_S", "10"))
 
