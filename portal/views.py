@@ -29,12 +29,23 @@ from portal.members import (
 )
 from portal.models import Membership, Role
 from portal.web_assets import web_asset_version
-from portal.workspaces import SESSION_KEY, get_current_membership, get_membership
+from portal.workspaces import (
+    SESSION_KEY,
+    get_current_membership,
+    get_membership,
+    parse_workspace_id,
+)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe for proxies and `make run`."""
     return JsonResponse({"status": "ok"})
+
+
+def bad_input(request: HttpRequest, field: str, message: str) -> HttpResponse:
+    """A 400 page naming the form field at fault."""
+    context = {"title": "Bad request", "field": field, "message": message}
+    return render(request, "portal/error.html", context, status=400)
 
 
 @login_required
@@ -49,7 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_workspace(request: HttpRequest) -> HttpResponse:
     """Make another of the user's workspaces the current one."""
-    workspace_id = int(request.POST.get("workspace_id", "0") or 0)
+    workspace_id = parse_workspace_id(request.POST.get("workspace_id", ""))
+    if workspace_id is None:
+        return bad_input(request, "workspace_id", "Choose one of your workspaces.")
     if get_membership(request.user, workspace_id) is None:  # type: ignore[arg-type]  # signed in
         raise Http404("workspace not found")
     request.session[SESSION_KEY] = workspace_id
