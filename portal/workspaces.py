@@ -64,11 +64,14 @@ def do_set_default_workspace(user: User, workspace_id: int, *, only_if_unset: bo
 
 
 def get_membership(user: User, workspace_id: int) -> Membership | None:
-    """The user's membership of one workspace, or None when they are not a member."""
+    """The user's membership of one workspace, or None when they are not a member.
+
+    A deactivated account has none (its open WebSockets re-check through here).
+    """
     if not user.is_authenticated or parse_workspace_id(workspace_id) is None:
         return None
     return (
-        Membership.objects.filter(user=user, workspace_id=workspace_id)
+        Membership.objects.filter(user=user, user__is_active=True, workspace_id=workspace_id)
         .select_related("workspace")
         .first()
     )

@@ -149,7 +149,7 @@ async def _assert_refused(communicator: WebsocketCommunicator) -> None:
     assert closed == {"type": "websocket.close", "code": 4403}
 
 
-@pytest.mark.parametrize("change", ["removed", "demoted", "app_moved"])
+@pytest.mark.parametrize("change", ["removed", "demoted", "deactivated", "app_moved"])
 async def test_run_consumer_rechecks_access_at_each_run(
     make_member: Any, make_app: Any, change: str
 ) -> None:
@@ -163,6 +163,8 @@ async def test_run_consumer_rechecks_access_at_each_run(
     elif change == "demoted":
         editor.role = "viewer"
         await editor.asave(update_fields=["role"])
+    elif change == "deactivated":
+        await type(editor.user).objects.filter(pk=editor.user_id).aupdate(is_active=False)
     else:
         elsewhere = await sync_to_async(make_member)("owner")
         await sync_to_async(make_member)("editor", elsewhere.workspace)
