@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from builder.errors import forbidden, not_found
+from builder.errors import ApiError, forbidden, not_found
 from builder.models import App
 from portal.models import Membership, Role, User, Workspace
-from portal.workspaces import get_current_membership, get_membership
+from portal.workspaces import get_current_membership, get_membership, parse_workspace_id
 
 
 def get_user(request: HttpRequest) -> User:
@@ -19,6 +19,10 @@ def require_membership(request: HttpRequest, workspace_id: int | None, role: str
     """The caller's membership of a workspace (current one if None), at least `role`."""
     if workspace_id is None:
         membership = get_current_membership(request)
+    elif parse_workspace_id(workspace_id) is None:
+        raise ApiError(
+            "invalid_param", 422, "workspace_id: not a workspace id", field="workspace_id"
+        )
     else:
         membership = get_membership(get_user(request), workspace_id)
     if membership is None:

@@ -6,6 +6,7 @@ Client → server: {"type": "run", "inputs": {...}, "query": "...", "conversatio
 Server → client: {"type": "run_created", "run_id", "conversation_id"}
                  {"type": "event", "event": <a runtime.events event as JSON>}
                  {"type": "error", "code", "message", "issues"?}
+                 ("forbidden" and close 4403 when the caller lost the editor role since connecting)
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
     pump: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        """Accept members with at least the editor role; close others with 4403."""
+        """Accept members with at least the editor role; close others with 4403.
+
+        Each run or stop message checks the role again (a member removed or demoted since
+        connecting is refused with a `forbidden` error and the socket closes with 4403).
+        """
         user = self.scope.get("user")
         app_id = int(self.scope["url_route"]["kwargs"]["app_id"])
         app = await sync_to_async(_allowed_app)(user, app_id)
@@ -58,12 +63,25 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
             await self._send_error("invalid_message", "messages must be JSON objects")
             return
         kind = message.get("type") if isinstance(message, dict) else None
+        if kind in ("run", "stop") and not await self._still_allowed():
+            return
         if kind == "run":
             await self._run(message)
         elif kind == "stop" and self.handle is not None:
             self.handle.stop()
         else:
             await self._send_error("invalid_message", f"unknown message type {kind!r}")
+
+    async def _still_allowed(self) -> bool:
+        """Re-check the editor role and the app's workspace; refuse and close when gone."""
+        app = await sync_to_async(_allowed_app)(self.scope.get("user"), self.app.pk)
+        if app is not None and app.workspace_id == self.app.workspace_id:
+            return True
+        if self.pump is not None:
+            self.pump.cancel()  # the run goes on and is recorded; this socket stops showing it
+        await self._send_error("forbidden", "you no longer have the editor role in this app")
+        await self.close(code=4403)
+        return False
 
     async def _run(self, message: dict[str, Any]) -> None:
         if self.handle is not None and self.pump is not None and not self.pump.done():

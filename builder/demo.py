@@ -12,6 +12,7 @@ from django.db import transaction
 from builder.actions.workflows import do_create_app, do_publish_workflow
 from builder.models import App
 from portal.models import Membership, Role, User, Workspace
+from portal.workspaces import do_set_default_workspace
 
 DEMO_WORKSPACE = "demo"
 DEMO_APP = "demo-chat"
@@ -46,6 +47,7 @@ def do_seed_demo() -> tuple[User, str | None]:
         Membership.objects.get_or_create(
             user=user, workspace=workspace, defaults={"role": Role.OWNER}
         )
+        do_set_default_workspace(user, workspace.pk, only_if_unset=True)
     app = App.objects.filter(slug=DEMO_APP).first()
     if app is None:
         app = do_create_app(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from portal.models import AuditLog, Membership, User, Workspace
+from portal.models import AuditLog, Invitation, Membership, User, Workspace
 
 
 class MembershipInline(admin.TabularInline[Membership, Workspace]):
@@ -27,6 +27,13 @@ class WorkspaceAdmin(admin.ModelAdmin[Workspace]):
 class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "workspace", "role", "created_at")
     list_filter = ("role",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    list_display = ("email", "workspace", "role", "invited_by", "expires_at", "accepted_at")
+    list_filter = ("role",)
+    readonly_fields = ("token_hash",)  # only the hash is stored; the link was shown once
 
 
 @admin.register(AuditLog)

@@ -1,4 +1,6 @@
-"""Workspace membership changes: add, change role, remove, and creating a workspace.
+"""Workspace membership changes: change role, remove, and creating a workspace.
+
+People join only by accepting an invitation (portal/invitations.py).
 
 Rules, enforced here rather than in the views:
 - only admins and owners change members; only an owner grants or revokes the owner role,
@@ -16,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from portal.models import AuditLog, Membership, Role, User, Workspace
+from portal.workspaces import do_set_default_workspace
 
 
 class MemberError(ValueError):
@@ -44,15 +47,19 @@ class MemberRow:
     locked_reason: str
 
 
-def _parse_role(role: str) -> Role:
+def parse_role(role: str) -> Role:
+    """The role `role` names; MemberError on the role field for anything else."""
     try:
         return Role(role)
     except ValueError:
         raise MemberError("role", f"Unknown role {role!r}.") from None
 
 
-def _lock_workspace(actor: Membership) -> tuple[Membership, dict[int, Membership]]:
-    """The actor's fresh membership and all memberships of its workspace, locked for update."""
+def lock_members(actor: Membership) -> tuple[Membership, dict[int, Membership]]:
+    """The actor's fresh membership and all memberships of its workspace, locked for update.
+
+    Refuses (MemberForbiddenError) unless the actor is still an admin or owner there.
+    """
     rows = {
         m.pk: m
         for m in Membership.objects.select_for_update()
@@ -107,40 +114,6 @@ def list_assignable_roles(actor: Membership) -> list[tuple[str, str]]:
     return [(r.value, r.label) for r in Role if r != Role.OWNER or actor.role == Role.OWNER]
 
 
-def do_add_member(actor: Membership, email: str, role: str) -> Membership:
-    """Add an existing user, found by email, to the actor's workspace with `role`."""
-    new_role = _parse_role(role)
-    email = email.strip()
-    with transaction.atomic():
-        actor, rows = _lock_workspace(actor)
-        if new_role == Role.OWNER and actor.role != Role.OWNER:
-            raise MemberForbiddenError("role", "Only an owner can grant the owner role.")
-        if not email:
-            raise MemberError("email", "Enter the email address of the person to add.")
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            raise MemberError("email", f"No Weft account uses {email}.")
-        if any(m.user_id == user.pk for m in rows.values()):
-            raise MemberError("email", f"{user.email} is already a member of this workspace.")
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(
-                    user=user, workspace_id=actor.workspace_id, role=new_role
-                )
-        except IntegrityError:  # added by someone else a moment ago
-            raise MemberError(
-                "email", f"{user.email} is already a member of this workspace."
-            ) from None
-        AuditLog.objects.create(
-            workspace_id=actor.workspace_id,
-            actor=actor.user,
-            action="member.add",
-            target=user.email,
-            data={"role": new_role.value},
-        )
-    return membership
-
-
 def _member(rows: dict[int, Membership], member_id: int) -> Membership:
     target = rows.get(member_id)
     if target is None:
@@ -150,9 +123,9 @@ def _member(rows: dict[int, Membership], member_id: int) -> Membership:
 
 def do_change_role(actor: Membership, member_id: int, role: str) -> Membership:
     """Give a member of the actor's workspace another role."""
-    new_role = _parse_role(role)
+    new_role = parse_role(role)
     with transaction.atomic():
-        actor, rows = _lock_workspace(actor)
+        actor, rows = lock_members(actor)
         target = _member(rows, member_id)
         _check_can_touch(actor, target, new_role)
         old_role = target.role
@@ -175,7 +148,7 @@ def do_change_role(actor: Membership, member_id: int, role: str) -> Membership:
 def do_remove_member(actor: Membership, member_id: int) -> Membership:
     """Remove a member from the actor's workspace; returns the deleted membership."""
     with transaction.atomic():
-        actor, rows = _lock_workspace(actor)
+        actor, rows = lock_members(actor)
         target = _member(rows, member_id)
         _check_can_touch(actor, target, None)
         if target.role == Role.OWNER and _owner_count(rows) == 1:
@@ -193,7 +166,10 @@ def do_remove_member(actor: Membership, member_id: int) -> Membership:
 
 
 def do_create_workspace(user: User, name: str) -> Membership:
-    """Create a workspace named `name` (slug from the name, unique) with `user` as its owner."""
+    """Create a workspace named `name` (slug from the name, unique) with `user` as its owner.
+
+    A user without a default workspace gets this one as theirs.
+    """
     name = name.strip()
     if not name:
         raise MemberError("name", "Enter a name for the workspace.")
@@ -211,6 +187,7 @@ def do_create_workspace(user: User, name: str) -> Membership:
         with transaction.atomic():
             workspace = Workspace.objects.create(name=name, slug=slug)
             membership = Membership.objects.create(user=user, workspace=workspace, role=Role.OWNER)
+            do_set_default_workspace(user, workspace.pk, only_if_unset=True)
             AuditLog.objects.create(
                 workspace=workspace,
                 actor=user,

@@ -1,4 +1,4 @@
-"""Users, workspaces, memberships with roles, and the audit log."""
+"""Users, workspaces, memberships with roles, invitations, and the audit log."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ class User(AbstractUser):
     """A person who signs in with an email address."""
 
     email = models.EmailField(unique=True)
+    # Where the user lands after signing in: set by the user only (their first own workspace,
+    # the workspace they switch to, the one an invitation made their first), never by others.
+    default_workspace = models.ForeignKey(
+        "Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
@@ -70,6 +75,31 @@ class Membership(models.Model):
     def allows(self, role: str) -> bool:
         """Whether this membership's role is at least `role`."""
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+
+
+class Invitation(models.Model):
+    """An offer to join a workspace with a role; a membership exists only once it is accepted.
+
+    Only the SHA-256 of the link's token is stored, so the link is shown (or mailed) once.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.workspace} ({self.role})"
 
 
 class AuditLog(models.Model):

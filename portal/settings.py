@@ -181,6 +181,14 @@ WEFT_MAX_OUTPUT_BYTES = int(os.environ.get("WEFT_MAX_OUTPUT_BYTES", str(1024 * 1
 WEFT_MAX_RENDER_S = float(os.environ.get("WEFT_MAX_RENDER_S", "10"))
 WEFT_MAX_JSON_DEPTH = int(os.environ.get("WEFT_MAX_JSON_DEPTH", "64"))
 
+# Mail (invitation links). Without WEFT_EMAIL_HOST nothing is mailed: the inviter copies the link.
+EMAIL_HOST = os.environ.get("WEFT_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("WEFT_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("WEFT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("WEFT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("WEFT_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("WEFT_EMAIL_FROM", "weft@localhost")
+
 # Dify sends an SSE ping every 10 s while a stream is idle.
 WEFT_SSE_PING_S = float(os.environ.get("WEFT_SSE_PING_S", "10"))
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from builder.api import api
-from portal import views
+from portal import invitation_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,7 +12,13 @@ urlpatterns = [
     path("workspaces/switch/", views.switch_workspace, name="switch-workspace"),
     path("workspaces/new/", views.new_workspace, name="new-workspace"),
     path("workspace/members/", views.members_page, name="members"),
-    path("workspace/members/add/", views.add_member, name="add-member"),
+    path("workspace/members/invite/", views.invite_member, name="invite-member"),
+    path(
+        "workspace/invitations/<int:invitation_id>/revoke/",
+        views.revoke_invitation,
+        name="revoke-invitation",
+    ),
+    path("invitations/<str:token>/", invitation_views.invitation_page, name="invitation"),
     path(
         "workspace/members/<int:member_id>/role/",
         views.change_member_role,

@@ -10,17 +10,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from builder.actions.workflows import do_create_app
 from builder.errors import ApiError
 from builder.models import App, Run, Workflow
+from portal.invitations import (
+    do_invite_member,
+    do_revoke_invitation,
+    list_pending_invitations,
+    send_invitation_mail,
+)
 from portal.members import (
     MemberError,
     MemberForbiddenError,
     MemberNotFoundError,
-    do_add_member,
     do_change_role,
     do_create_workspace,
     do_remove_member,
@@ -29,12 +35,26 @@ from portal.members import (
 )
 from portal.models import Membership, Role
 from portal.web_assets import web_asset_version
-from portal.workspaces import SESSION_KEY, get_current_membership, get_membership
+from portal.workspaces import (
+    SESSION_KEY,
+    do_set_default_workspace,
+    get_current_membership,
+    get_membership,
+    parse_workspace_id,
+)
+
+INVITE_LINK_KEY = "weft_invite_link"  # the link just created, shown once on the members page
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe for proxies and `make run`."""
     return JsonResponse({"status": "ok"})
+
+
+def bad_input(request: HttpRequest, field: str, message: str) -> HttpResponse:
+    """A 400 page naming the form field at fault."""
+    context = {"title": "Bad request", "field": field, "message": message}
+    return render(request, "portal/error.html", context, status=400)
 
 
 @login_required
@@ -48,11 +68,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def switch_workspace(request: HttpRequest) -> HttpResponse:
-    """Make another of the user's workspaces the current one."""
-    workspace_id = int(request.POST.get("workspace_id", "0") or 0)
+    """Make another of the user's workspaces the current one, and where they land next time."""
+    workspace_id = parse_workspace_id(request.POST.get("workspace_id", ""))
+    if workspace_id is None:
+        return bad_input(request, "workspace_id", "Choose one of your workspaces.")
     if get_membership(request.user, workspace_id) is None:  # type: ignore[arg-type]  # signed in
         raise Http404("workspace not found")
     request.session[SESSION_KEY] = workspace_id
+    do_set_default_workspace(request.user, workspace_id)  # type: ignore[arg-type]  # signed in
     return redirect("home")
 
 
@@ -165,6 +188,8 @@ def _members_page(request: HttpRequest, status: int = 200, **forms: dict[str, st
         "rows": list_member_rows(membership) if membership else [],
         "can_manage": bool(membership and membership.allows(Role.ADMIN)),
         "roles": list_assignable_roles(membership) if membership else [],
+        "invitations": list_pending_invitations(membership) if membership else [],
+        "invite_link": request.session.pop(INVITE_LINK_KEY, None),
         **forms,
     }
     return render(request, "portal/members.html", context, status=status)
@@ -186,18 +211,38 @@ def members_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_member(request: HttpRequest) -> HttpResponse:
-    """Add an existing user to the current workspace (admins and up)."""
+def invite_member(request: HttpRequest) -> HttpResponse:
+    """Invite an email to the current workspace (admins and up); the same answer for any email."""
     membership = _acting_membership(request)
     email = request.POST.get("email", "")
     role = request.POST.get("role", Role.EDITOR)
     try:
-        added = do_add_member(membership, email, role)
+        invitation, token = do_invite_member(membership, email, role)
     except MemberError as err:
         _raise_http_error(err)
         values = {"email": email, "role": role}
-        return _members_page(request, 400, add_form=values, add_errors={err.field: err.message})
-    messages.success(request, f"Added {added.user.email} as {added.get_role_display().lower()}.")
+        return _members_page(
+            request, 400, invite_form=values, invite_errors={err.field: err.message}
+        )
+    link = request.build_absolute_uri(reverse("invitation", args=[token]))
+    mailed = send_invitation_mail(invitation, link)
+    request.session[INVITE_LINK_KEY] = {"email": invitation.email, "link": link, "mailed": mailed}
+    messages.success(request, f"Invitation created for {invitation.email}.")
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Revoke an open invitation of the current workspace (admins and up)."""
+    membership = _acting_membership(request)
+    try:
+        revoked = do_revoke_invitation(membership, invitation_id)
+    except MemberError as err:
+        _raise_http_error(err)
+        messages.error(request, err.message)
+        return redirect("members")
+    messages.success(request, f"Revoked the invitation of {revoked.email}.")
     return redirect("members")
 
 

@@ -7,6 +7,9 @@ Server → client: {"type": "snapshot", ...JobDetail fields}  on connect
 Events come from the job's channel-layer group, and also from following progress.jsonl, so a
 worker in another process reaches the browser on the in-memory channel layer too; `seq` keeps
 each event sent once and in order. The client sends nothing.
+Access is checked again at each poll, each relayed event and each message the client sends: a
+member removed or demoted below editor since connecting gets
+{"type": "error", "code": "forbidden", "message"} and the socket closes with 4403.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
     offset: int = 0
     seq: int = 0
     status: str = ""
+    workspace_id: int = 0
+    revoked: bool = False
     follower: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -48,6 +53,7 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
             await self.close(code=4403)
             return
         self.job_id = str(job.pk)
+        self.workspace_id = job.workspace_id
         self.progress_path = job.folder / "progress.jsonl"
         self.group = job_group(self.job_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -64,8 +70,14 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The client sends nothing to act on; any message re-checks access."""
+        await self._still_allowed()
+
     async def training_event(self, message: dict[str, Any]) -> None:
         """A trainer event relayed by the worker (group message `training.event`)."""
+        if await self._still_allowed() is None:
+            return
         seq = int(message.get("seq", 0))
         await self._catch_up()  # the file, when this host can read it, is the source of truth
         if seq > self.seq:  # else the file brought it (and everything before it, in order)
@@ -74,19 +86,35 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
 
     async def training_status(self, message: dict[str, Any]) -> None:
         """A status change (group message `training.status`)."""
+        if await self._still_allowed() is None:
+            return
         await self._send_status(str(message["status"]))
 
     async def _follow(self) -> None:
-        while True:
+        while not self.revoked:
             await asyncio.sleep(POLL_S)
+            job = await self._still_allowed()
+            if job is None:
+                return
             await self._catch_up()
-            status = (
-                await TrainJob.objects.filter(pk=self.job_id)
-                .values_list("status", flat=True)
-                .afirst()
-            )
-            if status is not None:
-                await self._send_status(status)
+            await self._send_status(job.status)
+
+    async def _still_allowed(self) -> TrainJob | None:
+        """The job while the user may still watch it; else refuse once, stop and close."""
+        if self.revoked:
+            return None
+        job = await sync_to_async(_allowed_job)(self.scope.get("user"), self.job_id)
+        if job is not None and job.workspace_id == self.workspace_id:
+            return job
+        self.revoked = True
+        if self.follower is not None and self.follower is not asyncio.current_task():
+            self.follower.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._send(
+            {"type": "error", "code": "forbidden", "message": "you no longer may watch this job"}
+        )
+        await self.close(code=4403)
+        return None
 
     async def _catch_up(self) -> None:
         lines, self.offset = await asyncio.to_thread(_read_lines, self.progress_path, self.offset)

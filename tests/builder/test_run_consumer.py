@@ -140,3 +140,54 @@ async def test_run_consumer_chat_preview_keeps_conversation_memory(
         ("user", "2: Who am I?"),
     ]
     await communicator.disconnect()
+
+
+async def _assert_refused(communicator: WebsocketCommunicator) -> None:
+    error = await communicator.receive_json_from(timeout=10)
+    assert (error["type"], error["code"]) == ("error", "forbidden")
+    closed = await communicator.receive_output(timeout=10)
+    assert closed == {"type": "websocket.close", "code": 4403}
+
+
+@pytest.mark.parametrize("change", ["removed", "demoted", "deactivated", "app_moved"])
+async def test_run_consumer_rechecks_access_at_each_run(
+    make_member: Any, make_app: Any, change: str
+) -> None:
+    owner = await sync_to_async(make_member)("owner")
+    editor = await sync_to_async(make_member)("editor", owner.workspace)
+    app, _ = await sync_to_async(make_app)(owner, publish=False)
+    communicator, connected = await _connect(editor.user, app.pk)
+    assert connected
+    if change == "removed":
+        await editor.adelete()
+    elif change == "demoted":
+        editor.role = "viewer"
+        await editor.asave(update_fields=["role"])
+    elif change == "deactivated":
+        await type(editor.user).objects.filter(pk=editor.user_id).aupdate(is_active=False)
+    else:
+        elsewhere = await sync_to_async(make_member)("owner")
+        await sync_to_async(make_member)("editor", elsewhere.workspace)
+        app.workspace_id = elsewhere.workspace_id
+        await app.asave(update_fields=["workspace"])
+    await communicator.send_json_to({"type": "run", "query": "ping", "inputs": {}})
+    await _assert_refused(communicator)
+    from builder.models import Run
+
+    assert not await Run.objects.filter(app_id=app.pk).aexists()
+    await communicator.disconnect()
+
+
+async def test_run_consumer_refuses_stop_after_removal(make_member: Any, make_app: Any) -> None:
+    owner = await sync_to_async(make_member)("owner")
+    editor = await sync_to_async(make_member)("editor", owner.workspace)
+    app, _ = await sync_to_async(make_app)(owner, publish=False)
+    communicator, connected = await _connect(editor.user, app.pk)
+    assert connected
+    await communicator.send_json_to({"type": "run", "query": "ping", "inputs": {}})
+    assert (await communicator.receive_json_from(timeout=10))["type"] == "run_created"
+    await _events_until_finished(communicator)
+    await editor.adelete()
+    await communicator.send_json_to({"type": "stop"})
+    await _assert_refused(communicator)
+    await communicator.disconnect()

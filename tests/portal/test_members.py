@@ -1,4 +1,6 @@
-"""The members page and its actions: adding, re-roling and removing members, new workspaces."""
+"""The members page and its actions: re-roling and removing members, new workspaces.
+
+Joining by invitation: test_invitations.py."""
 
 from __future__ import annotations
 
@@ -9,12 +11,11 @@ import pytest
 from portal.members import (
     MemberError,
     MemberForbiddenError,
-    do_add_member,
     do_change_role,
     do_create_workspace,
     do_remove_member,
 )
-from portal.models import AuditLog, Membership, Role, User, Workspace
+from portal.models import AuditLog, Invitation, Membership, Role, User, Workspace
 from portal.workspaces import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_members_page_lists_members_with_forms_for_an_admin(
     html = client_for(admin).get("/workspace/members/").content.decode()
     assert admin.user.email in html
     assert viewer.user.email in html
-    assert 'action="/workspace/members/add/"' in html
+    assert 'action="/workspace/members/invite/"' in html
     assert f'action="/workspace/members/{viewer.pk}/role/"' in html
     assert '<option value="owner"' not in html  # an admin can't hand out the owner role
 
@@ -54,7 +55,7 @@ def test_members_page_is_read_only_for_an_editor(client_for: Any, make_member: A
     html = response.content.decode()
     assert response.status_code == 200
     assert owner.user.email in html
-    assert "/workspace/members/add/" not in html
+    assert "/workspace/members/invite/" not in html
     assert "/role/" not in html
     assert "/remove/" not in html
 
@@ -72,44 +73,6 @@ def test_members_page_hides_other_workspaces_from_non_members(
     assert outsider.user.email in html
     assert other.user.email not in html
     assert other.workspace.name not in html
-
-
-def test_add_member_adds_an_existing_user_and_logs_it(client_for: Any, owner: Any) -> None:
-    _user("new@example.com")
-    client = client_for(owner)
-    response = client.post(
-        "/workspace/members/add/", {"email": "New@Example.com", "role": "viewer"}
-    )
-    assert response.status_code == 302
-    added = Membership.objects.get(workspace=owner.workspace, user__email="new@example.com")
-    assert added.role == Role.VIEWER
-    assert _audit(owner.workspace) == [("member.add", "new@example.com")]
-    log = AuditLog.objects.get(workspace=owner.workspace)
-    assert log.actor == owner.user
-    assert log.data == {"role": "viewer"}
-
-
-def test_add_member_names_the_email_field_for_an_unknown_user(client_for: Any, owner: Any) -> None:
-    response = client_for(owner).post(
-        "/workspace/members/add/", {"email": "nobody@example.com", "role": "editor"}
-    )
-    assert response.status_code == 400
-    assert list(response.context["add_errors"]) == ["email"]
-    html = response.content.decode()
-    assert 'id="add-email-error" data-field="email"' in html
-    assert "nobody@example.com" in html
-    assert not AuditLog.objects.exists()
-
-
-def test_add_member_names_the_email_field_for_an_existing_member(
-    make_member: Any, owner: Any
-) -> None:
-    editor = make_member("editor", workspace=owner.workspace)
-    with pytest.raises(MemberError) as err:
-        do_add_member(owner, editor.user.email, "viewer")
-    assert err.value.field == "email"
-    assert "already a member" in err.value.message
-    assert Membership.objects.get(pk=editor.pk).role == Role.EDITOR
 
 
 def test_change_role_updates_the_role_and_logs_it(
@@ -187,10 +150,11 @@ def test_admin_cannot_grant_the_owner_role(client_for: Any, make_member: Any, ow
         client.post(f"/workspace/members/{editor.pk}/role/", {"role": "owner"}).status_code == 403
     )
     assert client.post(f"/workspace/members/{admin.pk}/role/", {"role": "owner"}).status_code == 403
-    added = client.post("/workspace/members/add/", {"email": "new@example.com", "role": "owner"})
+    added = client.post("/workspace/members/invite/", {"email": "new@example.com", "role": "owner"})
     assert added.status_code == 403
     assert not Membership.objects.filter(role=Role.OWNER).exclude(pk=owner.pk).exists()
     assert not Membership.objects.filter(user__email="new@example.com").exists()
+    assert not Invitation.objects.exists()
 
 
 def test_admin_can_change_and_remove_non_owners(make_member: Any, owner: Any) -> None:
@@ -213,7 +177,7 @@ def test_member_actions_forbid_roles_below_admin(
     _user("new@example.com")
     client = client_for(member)
     posts = [
-        ("/workspace/members/add/", {"email": "new@example.com", "role": "viewer"}),
+        ("/workspace/members/invite/", {"email": "new@example.com", "role": "viewer"}),
         (f"/workspace/members/{victim.pk}/role/", {"role": "admin"}),
         (f"/workspace/members/{victim.pk}/remove/", {}),
         (f"/workspace/members/{member.pk}/role/", {"role": "admin"}),
@@ -223,6 +187,7 @@ def test_member_actions_forbid_roles_below_admin(
     assert Membership.objects.get(pk=victim.pk).role == Role.VIEWER
     assert Membership.objects.get(pk=member.pk).role == role
     assert not Membership.objects.filter(user__email="new@example.com").exists()
+    assert not Invitation.objects.exists()
     assert not AuditLog.objects.exists()
 
 

@@ -117,3 +117,50 @@ async def test_socket_refuses_viewers_and_outsiders(
     communicator, connected = await _connect(editor.user, job.pk)
     assert connected
     await communicator.disconnect()
+
+
+async def _assert_refused(communicator: WebsocketCommunicator) -> None:
+    message = await communicator.receive_json_from(timeout=10)
+    assert (message["type"], message["code"]) == ("error", "forbidden")
+    closed = await communicator.receive_output(timeout=10)
+    assert closed == {"type": "websocket.close", "code": 4403}
+
+
+async def _watching_editor(owner: Any, make_member: Any, tmp_path: Path) -> tuple[Any, Any, Any]:
+    job = await sync_to_async(_job)(owner, tmp_path)
+    editor = await sync_to_async(make_member)("editor", owner.workspace)
+    communicator, connected = await _connect(editor.user, job.pk)
+    assert connected
+    assert (await communicator.receive_json_from(timeout=10))["type"] == "snapshot"
+    return job, editor, communicator
+
+
+async def test_socket_stops_relaying_events_once_the_member_is_removed(
+    owner: Any, make_member: Any, tmp_path: Path
+) -> None:
+    job, editor, communicator = await _watching_editor(owner, make_member, tmp_path)
+    await editor.adelete()
+    layer = get_channel_layer()
+    await layer.group_send(job_group(job.pk), {"type": "training.event", "seq": 1, "event": STEP})
+    await _assert_refused(communicator)
+    await communicator.disconnect()
+
+
+async def test_socket_poll_closes_once_the_member_is_demoted(
+    owner: Any, make_member: Any, tmp_path: Path
+) -> None:
+    _, editor, communicator = await _watching_editor(owner, make_member, tmp_path)
+    editor.role = "viewer"
+    await editor.asave(update_fields=["role"])
+    await _assert_refused(communicator)  # no event needed: the file poll checks too
+    await communicator.disconnect()
+
+
+async def test_socket_checks_access_on_a_client_message(
+    owner: Any, make_member: Any, tmp_path: Path
+) -> None:
+    _, editor, communicator = await _watching_editor(owner, make_member, tmp_path)
+    await editor.adelete()
+    await communicator.send_to(text_data="{}")
+    await _assert_refused(communicator)
+    await communicator.disconnect()

@@ -73,6 +73,12 @@ describe("socket messages folded into the job", () => {
     expect(job.progress.step).toBe(2); // the furthest progress wins
   });
 
+  it("keeps the job as it was on the error sent before a 4403 close (access revoked)", () => {
+    const job = foldMessage(null, { type: "snapshot", ...queuedJob({ status: "running" }) })!;
+    const after = foldMessage(job, { type: "error", code: "forbidden", message: "you no longer may watch this job" });
+    expect(after).toBe(job);
+  });
+
   it("words stopping, stopped and interrupted jobs, and clears the stop flag when they end", () => {
     let job = foldMessage(null, { type: "snapshot", ...queuedJob({ status: "running", stop_requested: true }) })!;
     expect(statusWords(job)).toBe("stopping…");

@@ -15,7 +15,8 @@ export interface TrainerEvent {
 export type SocketMessage =
   | ({ type: "snapshot" } & TrainingJobDetail)
   | { type: "progress"; seq?: number; event: TrainerEvent }
-  | { type: "status"; status: JobStatus };
+  | { type: "status"; status: JobStatus }
+  | { type: "error"; code: string; message: string }; // access revoked; the socket then closes 4403
 
 export const ACTIVE: readonly JobStatus[] = ["queued", "running"];
 export const TERMINAL: readonly JobStatus[] = ["succeeded", "failed", "stopped", "interrupted"];
@@ -112,6 +113,7 @@ export function foldMessage(job: TrainingJobDetail | null, msg: SocketMessage): 
       resumable: msg.status === "stopped" || msg.status === "interrupted" || msg.status === "failed",
     };
   }
+  if (msg.type !== "progress") return job;
   return applyEvent(job, msg.event);
 }
 
