@@ -113,3 +113,7 @@ class WorkflowSpec(_Model):
     def env_values(self) -> dict[str, str | int | float]:
         """The `env` scope a run of this workflow gets."""
         return {v.name: v.run_value() for v in self.env}
+
+    def secret_names(self) -> frozenset[str]:
+        """Names of the environment variables of type secret (masked in everything a run emits)."""
+        return frozenset(v.name for v in self.env if v.type == "secret")
