@@ -34,6 +34,7 @@ from builder.models import (
 )
 from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log, this_process
+from builder.secrets import open_secrets
 from portal.models import User
 from runtime.compile import CompiledGraph, compile_node
 from runtime.engine import Engine, RunContext
@@ -128,7 +129,7 @@ def _node_request(
     query: str,
 ) -> RunRequest:
     try:
-        graph = compile_node(parse_spec(raw), node_id)
+        graph = compile_node(parse_spec(open_secrets(raw)), node_id)
     except KeyError:
         raise _bad_param("node_id", f"the draft has no node {node_id!r}") from None
     try:

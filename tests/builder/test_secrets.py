@@ -1,0 +1,141 @@
+"""Secret env variables (audit finding 2): stored encrypted, write-only in the API, masked in
+every run's events, trace and logs, and left out of published streams; runs use the value."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from builder.actions import runs
+from builder.models import AppVersion, NodeRun, Workflow
+from runtime.masking import MASK
+from tests.fakes import FakeChatClient, FakeModels
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+SECRET = "sk-live-4242"
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> FakeChatClient:
+    """The workspace's provider "fake": a scripted model that records the prompts it gets."""
+    client = FakeChatClient(script=[])
+
+    async def models(workspace_id: int) -> FakeModels:
+        return FakeModels({"fake": client})
+
+    monkeypatch.setattr(runs, "get_workspace_models", models)
+    return client
+
+
+def secret_spec(value: str = SECRET) -> dict[str, Any]:
+    """Start → LLM (its prompt reads env.TOKEN, a secret) → Answer showing what the model said."""
+    return {
+        "mode": "chat",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {
+                "id": "llm",
+                "type": "llm",
+                "config": {
+                    "model": {"provider": "fake", "name": "m"},
+                    "prompt": "key={{#env.TOKEN#}} q={{#sys.query#}}",
+                },
+            },
+            {"id": "answer", "type": "answer", "config": {"answer": "{{#llm.text#}}"}},
+        ],
+        "edges": [{"source": "start", "target": "llm"}, {"source": "llm", "target": "answer"}],
+        "env": [
+            {"name": "TOKEN", "type": "secret", "value": value},
+            {"name": "REGION", "type": "string", "value": "eu"},
+        ],
+    }
+
+
+def _json(client: Any, method: str, path: str, body: Any = None) -> Any:
+    return getattr(client, method)(path, body, content_type="application/json")
+
+
+def _run_draft(client: Any, app: Any, model: FakeChatClient, query: str = "hi") -> Any:
+    model.script.append(["echo: ", SECRET[:5], SECRET[5:]])  # the model repeats the secret
+    response = _json(client, "post", f"/api/apps/{app.pk}/runs", {"query": query})
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def _prompt(model: FakeChatClient) -> str:
+    return model.requests[-1].messages[-1].content
+
+
+def test_secret_is_stored_encrypted(owner: Any, make_app: Any) -> None:
+    make_app(owner, spec=secret_spec())  # a draft and a published version
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT spec FROM {Workflow._meta.db_table}")  # noqa: S608  # no input
+        drafts = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT spec FROM {AppVersion._meta.db_table}")  # noqa: S608  # no input
+        versions = [row[0] for row in cursor.fetchall()]
+    assert len(drafts) == len(versions) == 1
+    for stored in drafts + versions:
+        text = stored if isinstance(stored, str) else json.dumps(stored)
+        assert SECRET not in text
+        assert '"enc:' in text
+
+
+def test_secret_is_masked_for_members_but_used_by_runs(
+    owner: Any, make_member: Any, make_app: Any, client_for: Any, model: FakeChatClient
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec())
+    run = _run_draft(client_for(owner), app, model)
+    assert _prompt(model) == f"key={SECRET} q=hi"  # the real value reached the model
+    assert run["answer"] == f"echo: {MASK}"
+    viewer = client_for(make_member("viewer", workspace=owner.workspace))
+    draft = viewer.get(f"/api/apps/{app.pk}/draft").json()
+    assert draft["spec"]["env"][0] == {"name": "TOKEN", "type": "secret", "value": MASK}
+    for path in (
+        f"/api/apps/{app.pk}/draft",
+        f"/api/apps/{app.pk}/versions/1",
+        f"/api/apps/{app.pk}/runs",
+        f"/runs/{run['id']}",
+        f"/api/runs/{run['id']}",
+    ):
+        response = viewer.get(path)
+        assert SECRET not in response.content.decode(), path
+    assert not any(SECRET in json.dumps([n.inputs, n.outputs]) for n in NodeRun.objects.all())
+
+
+def test_secret_save_keeps_it_unless_replaced(
+    owner: Any, make_app: Any, client_for: Any, model: FakeChatClient
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec(), publish=False)
+    client = client_for(owner)
+    path = f"/api/apps/{app.pk}/draft"
+    spec = client.get(path).json()["spec"]
+    assert _json(client, "put", path, {"spec": spec, "revision": 1}).status_code == 200
+    _run_draft(client, app, model)
+    assert _prompt(model) == f"key={SECRET} q=hi"  # sending the mask back kept the secret
+    del spec["env"][0]["value"]
+    assert _json(client, "put", path, {"spec": spec, "revision": 2}).status_code == 200
+    _run_draft(client, app, model)
+    assert _prompt(model) == f"key={SECRET} q=hi"  # so did leaving the value out
+    spec["env"][0]["value"] = "sk-new-1"
+    assert _json(client, "put", path, {"spec": spec, "revision": 3}).status_code == 200
+    _run_draft(client, app, model)
+    assert _prompt(model) == "key=sk-new-1 q=hi"
+
+
+def test_secret_plain_in_an_old_draft_is_read_then_encrypted_on_save(
+    owner: Any, make_app: Any, client_for: Any, model: FakeChatClient
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec(), publish=False)
+    Workflow.objects.filter(app=app).update(spec=secret_spec())  # as saved before encryption
+    client = client_for(owner)
+    _run_draft(client, app, model)
+    assert _prompt(model) == f"key={SECRET} q=hi"
+    spec = client.get(f"/api/apps/{app.pk}/draft").json()["spec"]
+    _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    stored = Workflow.objects.get(app=app).spec["env"][0]["value"]
+    assert stored.startswith("enc:")
+    assert SECRET not in stored
