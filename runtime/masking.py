@@ -8,9 +8,27 @@ gets masked events. The variable pool keeps the real values: nodes still use the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from runtime.variables import ENV_SCOPE
+
+if TYPE_CHECKING:
+    from runtime.compile import CompiledGraph
 
 MASK = "******"
+
+
+def secret_readers(graph: CompiledGraph) -> frozenset[str]:
+    """Ids of the nodes that read a secret env variable (published streams omit their inputs)."""
+    if not graph.secrets:
+        return frozenset()
+    return frozenset(
+        node_id
+        for node_id, plan in graph.plans.items()
+        if any(
+            len(sel) > 1 and sel[0] == ENV_SCOPE and sel[1] in graph.secrets for _, sel in plan.refs
+        )
+    )
 
 
 class Masker:

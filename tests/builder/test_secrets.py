@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from django.db import connection
 
 from builder.actions import runs
 from builder.models import AppVersion, NodeRun, Workflow
 from runtime.masking import MASK
+from tests.builder.sse import parse_sse
 from tests.fakes import FakeChatClient, FakeModels
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -139,3 +141,23 @@ def test_secret_plain_in_an_old_draft_is_read_then_encrypted_on_save(
     stored = Workflow.objects.get(app=app).spec["env"][0]["value"]
     assert stored.startswith("enc:")
     assert SECRET not in stored
+
+
+def test_secret_stays_out_of_the_public_stream(
+    owner: Any, make_app: Any, live_url: str, model: FakeChatClient
+) -> None:
+    _, key = make_app(owner, spec=secret_spec())
+    model.script.append(["echo: ", SECRET[:5], SECRET[5:]])
+    response = httpx.post(
+        f"{live_url}/v1/chat-messages",
+        json={"query": "hi", "inputs": {}, "user": "u1", "response_mode": "streaming"},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    )
+    assert response.status_code == 200
+    assert _prompt(model) == f"key={SECRET} q=hi"
+    assert SECRET not in response.text
+    events = parse_sse(response.content)
+    llm = [e["data"] for e in events if e["event"].startswith("node_") and e["data"]["node_id"]]
+    assert [d["inputs"] for d in llm if d["node_id"] == "llm"] == [{}, {}]
+    assert "".join(e["answer"] for e in events if e["event"] == "message") == f"echo: {MASK}"
