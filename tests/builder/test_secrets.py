@@ -4,12 +4,14 @@ every run's events, trace and logs, and left out of published streams; runs use 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx
 import pytest
 from django.db import connection
 
+from builder import runlog
 from builder.actions import runs
 from builder.models import AppVersion, NodeRun, Workflow
 from runtime.masking import MASK
@@ -161,3 +163,32 @@ def test_secret_stays_out_of_the_public_stream(
     llm = [e["data"] for e in events if e["event"].startswith("node_") and e["data"]["node_id"]]
     assert [d["inputs"] for d in llm if d["node_id"] == "llm"] == [{}, {}]
     assert "".join(e["answer"] for e in events if e["event"] == "message") == f"echo: {MASK}"
+
+
+def test_secret_failed_trace_write_logs_ids_not_values(
+    owner: Any,
+    make_app: Any,
+    client_for: Any,
+    model: FakeChatClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec(), publish=False)
+    write = runlog.insert_rows
+
+    def broken(model_class: Any, rows: list[dict[str, Any]]) -> None:
+        if model_class is NodeRun and rows:
+            raise RuntimeError("disk full")
+        write(model_class, rows)
+
+    monkeypatch.setattr(runlog, "insert_rows", broken)
+    caplog.set_level(logging.INFO)
+    model.script.append(["echo: ", SECRET])
+    client = client_for(owner)
+    client.raise_request_exception = False  # with no trace saved, the run's own reply fails
+    _json(client, "post", f"/api/apps/{app.pk}/runs", {"query": "my private question"})
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "disk full" in logged
+    assert f"app {app.pk}" in logged
+    assert SECRET not in logged
+    assert "my private question" not in logged
