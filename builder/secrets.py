@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Model
+
 from builder.crypto import decrypt, encrypt
 from builder.errors import ApiError
 from runtime.masking import MASK
@@ -53,6 +55,19 @@ def mask_secrets(spec: dict[str, Any]) -> dict[str, Any]:
 def open_secrets(spec: dict[str, Any]) -> dict[str, Any]:
     """A stored spec with its secrets decrypted, to build a run from (never to show)."""
     return _map_secrets(spec, _decrypted)
+
+
+def do_encrypt_plain_secrets(*models: type[Model]) -> int:
+    """Encrypt the plain secrets that specs stored before encryption still hold, in the rows of
+    `models` (drafts and versions, which are never saved again); returns how many changed."""
+    changed = 0
+    for model in models:
+        for pk, spec in model._default_manager.values_list("pk", "spec").iterator():
+            sealed = seal_stored(spec) if isinstance(spec, dict) else spec
+            if sealed != spec:
+                model._default_manager.filter(pk=pk).update(spec=sealed)
+                changed += 1
+    return changed
 
 
 def _encrypted(value: str) -> str:

@@ -14,6 +14,7 @@ from django.db import connection
 from builder import runlog
 from builder.actions import runs
 from builder.models import AppVersion, NodeRun, Workflow
+from builder.secrets import do_encrypt_plain_secrets
 from runtime.masking import MASK
 from tests.builder.sse import parse_sse
 from tests.fakes import FakeChatClient, FakeModels
@@ -192,3 +193,18 @@ def test_secret_failed_trace_write_logs_ids_not_values(
     assert f"app {app.pk}" in logged
     assert SECRET not in logged
     assert "my private question" not in logged
+
+
+def test_secret_plain_in_old_rows_is_encrypted_by_the_migration(
+    owner: Any, make_app: Any, client_for: Any, model: FakeChatClient
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec())
+    Workflow.objects.filter(app=app).update(spec=secret_spec())  # as stored before encryption
+    AppVersion.objects.filter(app=app).update(spec=secret_spec())
+    assert do_encrypt_plain_secrets(Workflow, AppVersion) == 2
+    assert do_encrypt_plain_secrets(Workflow, AppVersion) == 0  # encrypted values stay as they are
+    for stored in (Workflow.objects.get(app=app).spec, AppVersion.objects.get(app=app).spec):
+        assert stored["env"][0]["value"].startswith("enc:")
+        assert stored["env"][1] == {"name": "REGION", "type": "string", "value": "eu"}
+    _run_draft(client_for(owner), app, model)
+    assert _prompt(model) == f"key={SECRET} q=hi"
