@@ -415,6 +415,5 @@ class _Run:
             elapsed_ms=(perf_counter() - t) * 1000,
             attempts=attempts,
         )
-        error = str(exc) or code
-        self.error = (code, error if self.mask is None else self.mask.text(error), node_id)
+        self.error = (code, str(exc) or code, node_id)  # masked in RunFinished
         self.stop("failed")
