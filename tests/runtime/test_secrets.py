@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from runtime.compile import compile_workflow
 from runtime.engine import Engine, RunContext
@@ -100,3 +103,23 @@ def test_stream_masker_masks_secrets_split_across_pieces(pieces: list[str], show
     stream = Masker(["SECRET"]).stream()
     out = "".join(stream.feed(p) for p in pieces) + stream.flush()
     assert out == shown
+
+
+_TEXT = st.text(alphabet="abcS-", max_size=40)  # small alphabet: many near-misses; no "*"
+
+
+@given(
+    secret=st.text(alphabet="abcS-", min_size=1, max_size=6),
+    parts=st.lists(_TEXT, max_size=8),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
+)
+def test_stream_masker_never_lets_a_secret_through(
+    secret: str, parts: list[str], cuts: list[int]
+) -> None:
+    text = secret.join(parts)
+    marks = sorted({c % (len(text) + 1) for c in cuts} | {0, len(text)})
+    stream = Masker([secret]).stream()
+    shown = "".join(stream.feed(text[a:b]) for a, b in pairwise(marks))
+    shown += stream.flush()
+    assert shown == Masker([secret]).text(text)
+    assert secret not in shown
