@@ -208,3 +208,27 @@ def test_secret_plain_in_old_rows_is_encrypted_by_the_migration(
         assert stored["env"][1] == {"name": "REGION", "type": "string", "value": "eu"}
     _run_draft(client_for(owner), app, model)
     assert _prompt(model) == f"key={SECRET} q=hi"
+
+
+def test_secret_of_a_restored_version_is_the_one_it_froze(
+    owner: Any, make_app: Any, client_for: Any, model: FakeChatClient
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec())  # version 1 freezes SECRET
+    client = client_for(owner)
+    spec = client.get(f"/api/apps/{app.pk}/draft").json()["spec"]
+    spec["env"][0]["value"] = "sk-new-1"
+    _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    restored = _json(client, "post", f"/api/apps/{app.pk}/versions/1/restore", {"revision": 2})
+    assert restored.json()["spec"]["env"][0]["value"] == MASK
+    _run_draft(client, app, model)
+    assert _prompt(model) == f"key={SECRET} q=hi"
+
+
+def test_secret_under_another_key_is_refused_naming_the_field(
+    owner: Any, make_app: Any, client_for: Any, settings: Any
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec(), publish=False)
+    settings.WEFT_ENCRYPTION_KEY = "a key that did not encrypt it"
+    response = _json(client_for(owner), "post", f"/api/apps/{app.pk}/runs", {"query": "hi"})
+    body = response.json()
+    assert (response.status_code, body["code"], body["field"]) == (422, "secret_unreadable", "env")
