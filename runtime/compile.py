@@ -50,7 +50,7 @@ class CompiledGraph:
     generations: tuple[tuple[str, ...], ...]
     answers: Mapping[str, AnswerPlan]  # answer node → its streaming plan
     plans: Mapping[str, NodePlan]  # node → what the engine reads on every run
-    env: Mapping[str, Any] = field(default_factory=dict)  # the spec's environment variables
+    env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # secrets too: no repr
     secrets: frozenset[str] = frozenset()  # names of its env variables of type secret
     # A one-node graph (`compile_node`): RunFinished.outputs are this node's outputs.
     result_node: str | None = None

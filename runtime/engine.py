@@ -73,7 +73,7 @@ class RunContext:
     models: ModelResolver
     inputs: Mapping[str, Any] = field(default_factory=dict)
     sys: Mapping[str, Any] = field(default_factory=dict)
-    env: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     services: Mapping[str, Any] = field(default_factory=dict)

@@ -67,7 +67,7 @@ class EnvVar(_Model):
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     type: EnvType = "string"
-    value: str | float = ""
+    value: str | float = Field("", repr=False)  # a secret stays out of reprs and logs
 
     @model_validator(mode="after")
     def _value_fits_type(self) -> EnvVar:

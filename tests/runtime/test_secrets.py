@@ -62,6 +62,14 @@ async def test_secret_reaches_the_model_but_no_event() -> None:
     assert events[-1].answer == f"said: the key is {MASK}, ok"
 
 
+def test_secret_is_left_out_of_reprs() -> None:
+    spec = secret_spec()
+    graph = compile_workflow(spec)
+    ctx = RunContext(run_id="r", models=FakeModels(), env={"TOKEN": SECRET})
+    for thing in (spec, spec.env[0], graph, ctx):
+        assert SECRET not in repr(thing)
+
+
 async def test_secret_is_used_by_the_run() -> None:
     client = FakeChatClient(script=["ok"])
     ctx = RunContext(run_id="r", models=FakeModels({"embedded": client}))
