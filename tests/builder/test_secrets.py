@@ -9,11 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from builder import runlog
+from builder._scrub_traces import do_mask_old_traces
 from builder.actions import runs
-from builder.models import AppVersion, NodeRun, Workflow
+from builder.models import AppVersion, Message, NodeRun, Run, Workflow
 from builder.secrets import do_encrypt_plain_secrets
 from runtime.masking import MASK
 from tests.builder.sse import parse_sse
@@ -232,3 +234,26 @@ def test_secret_under_another_key_is_refused_naming_the_field(
     response = _json(client_for(owner), "post", f"/api/apps/{app.pk}/runs", {"query": "hi"})
     body = response.json()
     assert (response.status_code, body["code"], body["field"]) == (422, "secret_unreadable", "env")
+
+
+def test_secret_in_traces_stored_before_masking_is_masked_by_the_migration(
+    owner: Any, make_app: Any, client_for: Any, model: FakeChatClient
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec())
+    other, _ = make_app(owner, slug="other")
+    mine = _run_draft(client_for(owner), app, model)  # then made to look as it was stored before
+    theirs = _json(client_for(owner), "post", f"/api/apps/{other.pk}/runs", {"query": SECRET})
+    Run.objects.filter(pk=mine["id"]).update(answer=f"echo: {SECRET}", outputs={"a": SECRET})
+    NodeRun.objects.filter(run_id=mine["id"], node_id="llm").update(
+        inputs={"env.TOKEN": SECRET}, outputs={"text": f"echo: {SECRET}"}
+    )
+    Message.objects.filter(run_id=mine["id"]).update(answer=f"echo: {SECRET}")
+    names = ("Workflow", "AppVersion", "Run", "NodeRun", "Message")
+    models = {name: apps.get_model("builder", name) for name in names}
+    assert do_mask_old_traces(models) == 3
+    run = Run.objects.get(pk=mine["id"])
+    assert (run.answer, run.outputs) == (f"echo: {MASK}", {"a": MASK})
+    node = NodeRun.objects.get(run_id=mine["id"], node_id="llm")
+    assert (node.inputs, node.outputs) == ({"env.TOKEN": MASK}, {"text": f"echo: {MASK}"})
+    assert Message.objects.get(run_id=mine["id"]).answer == f"echo: {MASK}"
+    assert Run.objects.get(pk=theirs.json()["id"]).answer == f"echo: {SECRET}"  # not its secret
