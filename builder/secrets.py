@@ -7,7 +7,9 @@ and encrypted on the next save or publish. Versions freeze the encrypted form.
 
 The API never returns a secret, not even to owners: `value` is `MASK` when one is set and ""
 when not. A save that sends `MASK` back, or leaves `value` out, keeps the stored secret; any
-other value replaces it ("" clears it). Only `open_secrets`, used when a run is built, decrypts.
+other value replaces it ("" clears it). `MASK` for a secret with no stored value (one renamed)
+is refused with 422 naming the field, rather than cleared unseen. Only `open_secrets`, used
+when a run is built, decrypts.
 """
 
 from __future__ import annotations
@@ -32,9 +34,16 @@ def seal_secrets(spec: WorkflowSpec, raw: Any, stored: Any) -> WorkflowSpec:
     kept = {v["name"]: v.get("value", "") for v in _secret_vars(stored)}
     omitted = {v.get("name") for v in _env_list(raw) if isinstance(v, dict) and "value" not in v}
     env = []
-    for var in spec.env:
+    for i, var in enumerate(spec.env):
         if var.type == "secret":
             value = str(var.value)
+            if value == MASK and var.name not in kept:
+                raise ApiError(
+                    "secret_not_stored",
+                    422,
+                    f"there is no stored value of the secret {var.name} to keep; send its value",
+                    field=f"env.{i}.value",
+                )
             if value == MASK or var.name in omitted:
                 value = str(kept.get(var.name, ""))
             var = var.model_copy(update={"value": _encrypted(value)})

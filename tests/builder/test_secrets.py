@@ -257,3 +257,20 @@ def test_secret_in_traces_stored_before_masking_is_masked_by_the_migration(
     assert (node.inputs, node.outputs) == ({"env.TOKEN": MASK}, {"text": f"echo: {MASK}"})
     assert Message.objects.get(run_id=mine["id"]).answer == f"echo: {MASK}"
     assert Run.objects.get(pk=theirs.json()["id"]).answer == f"echo: {SECRET}"  # not its secret
+
+
+def test_secret_mask_with_no_stored_value_is_refused_naming_the_field(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner, spec=secret_spec(), publish=False)
+    client = client_for(owner)
+    spec = client.get(f"/api/apps/{app.pk}/draft").json()["spec"]
+    spec["env"][0]["name"] = "RENAMED"  # the mask it still holds stands for no stored value
+    response = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    body = response.json()
+    assert (response.status_code, body["code"], body["field"]) == (
+        422,
+        "secret_not_stored",
+        "env.0.value",
+    )
+    assert Workflow.objects.get(app=app).revision == 1
