@@ -46,6 +46,13 @@ describe("env panel", () => {
     expect(useEditor.getState().env[0]).toEqual({ name: "TOKEN", type: "string", value: "" });
   });
 
+  it("asks for a renamed stored secret's value again (it is kept by name)", () => {
+    render(<EnvPanel />);
+    fireEvent.change(screen.getAllByLabelText("Name")[0], { target: { value: "API_TOKEN" } });
+    expect(useEditor.getState().env[0]).toEqual({ name: "API_TOKEN", type: "secret", value: "" });
+    expect(screen.getAllByPlaceholderText("not set")).toHaveLength(2);
+  });
+
   it("lets a viewer see only whether a secret is set", () => {
     useEditor.setState({ canEdit: false });
     render(<EnvPanel />);

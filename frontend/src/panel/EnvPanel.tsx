@@ -14,6 +14,10 @@ export function EnvPanel() {
     // a stored secret's value is never sent to the editor: turning it into a constant starts empty
     change(i, v.type === "secret" && v.value === SECRET_MASK ? { type, value: "" } : { type });
   };
+  const rename = (i: number, name: string) => {
+    // the server keeps a stored secret by its name: a renamed one needs its value again
+    change(i, env[i].type === "secret" && env[i].value === SECRET_MASK ? { name, value: "" } : { name });
+  };
   return (
     <div className="env-panel" data-testid="env-panel">
       <h2>Environment variables</h2>
@@ -22,7 +26,7 @@ export function EnvPanel() {
       </p>
       {env.map((v, i) => (
         <div key={i} className="env-row">
-          <input className="ed-input" aria-label="Name" value={v.name} disabled={!canEdit} placeholder="NAME" onChange={(e) => change(i, { name: e.target.value })} />
+          <input className="ed-input" aria-label="Name" value={v.name} disabled={!canEdit} placeholder="NAME" onChange={(e) => rename(i, e.target.value)} />
           <select className="ed-input" aria-label="Type" value={v.type} disabled={!canEdit} onChange={(e) => changeType(i, e.target.value as EnvVar["type"])}>
             <option value="string">string</option>
             <option value="number">number</option>
