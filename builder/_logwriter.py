@@ -40,8 +40,10 @@ class LogWriter:
         write_batch: Writer,
         is_done: Callable[[object], bool],
         on_start: Callable[[], object] | None = None,
+        describe: Callable[[object], str] = lambda item: type(item).__name__,
     ) -> None:
         self._write_batch = write_batch
+        self._describe = describe  # names an item in the log (its ids, never its values)
         self._on_start = on_start  # runs once in the writer thread before its first batch
         self._is_done = is_done  # has the run of this started item finished (record queued)?
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
@@ -114,8 +116,8 @@ class LogWriter:
         try:
             self._commit(starts, [item for item, _ in finishes])
             outcomes: list[BaseException | None] = [None] * len(finishes)
-        except Exception:  # find the bad item: the others still get written
-            log.exception("run log batch failed; writing its items one by one")
+        except Exception as exc:  # find the bad item: the others still get written
+            log.error("run log batch failed (%s); writing its items one by one", error_line(exc))
             for item in starts:
                 self._commit_alone([item], [])
             outcomes = [self._commit_alone([], [item]) for item, _ in finishes]
@@ -151,9 +153,17 @@ class LogWriter:
         try:
             self._commit(starts, finishes)
         except Exception as exc:
-            log.exception("could not write run log item %r", (starts or finishes)[0])
+            item = self._describe((starts or finishes)[0])
+            log.error("could not write run log item %s: %s", item, error_line(exc))
             return exc
         return None
+
+
+def error_line(exc: BaseException) -> str:
+    """An error for the log without the data that caused it: its class and its first line (a
+    database's DETAIL lines may quote the row, so they are left out)."""
+    first = str(exc).strip().partition("\n")[0][:200]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _checkpoint_forever() -> None:

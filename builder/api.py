@@ -49,6 +49,7 @@ from builder.schemas import (
     VersionDiffOut,
     VersionOut,
 )
+from builder.secrets import mask_secrets
 from portal.models import Role
 from portal.workspaces import get_current_membership, get_memberships
 from runtime.diff import diff_specs
@@ -178,7 +179,7 @@ def delete_app(request: HttpRequest, app_id: int) -> tuple[int, None]:
 
 def _draft_out(draft: Workflow) -> dict[str, Any]:
     return {
-        "spec": draft.spec,
+        "spec": mask_secrets(draft.spec),
         "revision": draft.revision,
         "updated_at": draft.updated_at,
         **graph_report(parse_spec(draft.spec)).to_dict(),
@@ -244,7 +245,7 @@ def _get_version(app: App, number: int) -> AppVersion:
 def get_version(request: HttpRequest, app_id: int, number: int) -> dict[str, Any]:
     """One version with its frozen spec."""
     version = _get_version(require_app(request, app_id), number)
-    return {**_version_out(version), "spec": version.spec}
+    return {**_version_out(version), "spec": mask_secrets(version.spec)}
 
 
 @router.post("/apps/{app_id}/versions/{number}/restore", response=DraftOut)

@@ -43,6 +43,8 @@ class DifyRenderer:
     conversation_id: str | None = None
     message_id: str | None = None
     created_at: int = 0
+    # nodes that read a secret: their (masked) inputs are left out of published streams too
+    hidden_inputs: frozenset[str] = frozenset()
     _node_type: dict[str, str] = field(default_factory=dict)
     _node_started: dict[str, NodeStarted] = field(default_factory=dict)
 
@@ -108,7 +110,7 @@ class DifyRenderer:
             "title": event.title,
             "index": event.index,
             "predecessor_node_id": event.predecessor_node_id,
-            "inputs": event.inputs,
+            "inputs": {} if event.node_id in self.hidden_inputs else event.inputs,
             "created_at": at,
         }
 

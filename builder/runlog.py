@@ -281,7 +281,15 @@ def _is_done(start: object) -> bool:
     return isinstance(start, NewRun) and start.done
 
 
-run_log = LogWriter(write_batch, _is_done, on_start=do_close_orphaned_runs)
+def _describe(item: object) -> str:
+    """A run-log item by its ids, for log lines (its inputs and outputs stay out of logs)."""
+    start = item.start if isinstance(item, RunRecord) else item
+    if isinstance(start, NewRun):
+        return f"run {start.run.pk} of app {start.run.app_id}"
+    return type(item).__name__
+
+
+run_log = LogWriter(write_batch, _is_done, on_start=do_close_orphaned_runs, describe=_describe)
 
 
 def _jsonable(value: Any) -> Any:

@@ -31,6 +31,7 @@ from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
 from runtime.events import RunFinished
+from runtime.masking import secret_readers
 
 View = Callable[..., Awaitable[HttpResponseBase]]
 
@@ -186,7 +187,12 @@ async def chat_messages(request: HttpRequest) -> HttpResponseBase:
     pub = await published_app(owner, "chat")
     handle = await _start(pub, body, query)
     renderer = DifyRenderer(
-        handle.run_id, str(pub.app.pk), "chat", handle.conversation_id, handle.message_id
+        handle.run_id,
+        str(pub.app.pk),
+        "chat",
+        handle.conversation_id,
+        handle.message_id,
+        hidden_inputs=secret_readers(pub.graph),
     )
     if mode == "streaming":
         return stream_response(_dify_stream(handle, renderer))
@@ -215,7 +221,9 @@ async def workflows_run(request: HttpRequest) -> HttpResponseBase:
     mode = _response_mode(body)
     pub = await published_app(owner, "workflow")
     handle = await _start(pub, body, "")
-    renderer = DifyRenderer(handle.run_id, str(pub.app.pk), "workflow")
+    renderer = DifyRenderer(
+        handle.run_id, str(pub.app.pk), "workflow", hidden_inputs=secret_readers(pub.graph)
+    )
     if mode == "streaming":
         return stream_response(_dify_stream(handle, renderer))
     async for event in handle.events():

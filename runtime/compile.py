@@ -50,7 +50,8 @@ class CompiledGraph:
     generations: tuple[tuple[str, ...], ...]
     answers: Mapping[str, AnswerPlan]  # answer node → its streaming plan
     plans: Mapping[str, NodePlan]  # node → what the engine reads on every run
-    env: Mapping[str, Any] = field(default_factory=dict)  # the spec's environment variables
+    env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # secrets too: no repr
+    secrets: frozenset[str] = frozenset()  # names of its env variables of type secret
     # A one-node graph (`compile_node`): RunFinished.outputs are this node's outputs.
     result_node: str | None = None
 
@@ -238,6 +239,7 @@ def compile_workflow(spec: WorkflowSpec) -> CompiledGraph:
         answers=plan_answers(g, built),
         plans={n: make_plan(built[n], succ[n]) for n in g},
         env=spec.env_values(),
+        secrets=spec.secret_names(),
     )
 
 
@@ -268,5 +270,6 @@ def compile_node(spec: WorkflowSpec, node_id: str) -> CompiledGraph:
         answers=plan_answers(g, built),
         plans={node_id: make_plan(built[node_id], ())},
         env=spec.env_values(),
+        secrets=spec.secret_names(),
         result_node=node_id,
     )

@@ -47,6 +47,7 @@ from runtime.events import (
     TextChunk,
 )
 from runtime.llm.protocol import ChatMessage, ModelResolver
+from runtime.masking import Masker, StreamMasker
 from runtime.nodes.base import Delta, Done, NodeContext
 from runtime.nodes.start import StartNode
 from runtime.spec import FAIL_BRANCH_HANDLE
@@ -61,6 +62,7 @@ _node_skipped = factory(NodeSkipped)
 _node_failed = factory(NodeFailed)
 _run_started = factory(RunStarted)
 _run_finished = factory(RunFinished)
+_MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text"})
 
 
 @dataclass(slots=True)
@@ -71,7 +73,7 @@ class RunContext:
     models: ModelResolver
     inputs: Mapping[str, Any] = field(default_factory=dict)
     sys: Mapping[str, Any] = field(default_factory=dict)
-    env: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     services: Mapping[str, Any] = field(default_factory=dict)
@@ -105,6 +107,9 @@ class _Run:
         self.g, self.ctx, self.run_id = graph, ctx, ctx.run_id
         env = {**graph.env, **ctx.env} if graph.env else ctx.env
         self.pool = VariablePool({"workflow_run_id": ctx.run_id, **ctx.sys}, env)
+        # secret env values never leave the run: every emitted value is masked (see masking)
+        masker = Masker(str(env[n]) for n in graph.secrets if n in env) if graph.secrets else None
+        self.mask = masker or None
         self.seq = 0
         self.buffer: deque[Any] = deque()
         self.waiter: asyncio.Future[None] | None = None
@@ -135,6 +140,9 @@ class _Run:
         if self.status is not None:
             return
         self.seq += 1
+        if self.mask is not None:
+            for key in _MASKED_FIELDS.intersection(values):
+                values[key] = self.mask.value(values[key])
         values["run_id"] = self.run_id
         values["seq"] = self.seq
         values["at"] = _now(UTC)
@@ -183,6 +191,9 @@ class _Run:
         answer = "".join(self.answer) if self.g.mode == "chat" else ""
         whole = self.g.mode == "workflow" or self.g.result_node is not None
         outputs = self.end_outputs if whole else {"answer": answer}
+        if self.mask is not None:
+            outputs, answer = self.mask.value(outputs), self.mask.text(answer)
+            error = None if error is None else self.mask.text(error)
         self.seq += 1
         return _run_finished(
             {
@@ -319,18 +330,31 @@ class _Run:
     async def _consume(self, plan: NodePlan, nctx: NodeContext) -> Done:
         done: Done | None = None
         node_id = plan.node_id
-        routes = self.routes.get(node_id)
+        mask, masks = self.mask, dict[str, StreamMasker]()
         async for item in plan.node.run(nctx):
             if item.__class__ is Delta:
-                self.emit(_node_delta, node_id=node_id, port=item.port, text=item.text)
-                for stream in routes or ():
-                    pieces = stream.on_delta(node_id, item.port, item.text)
-                    self.chunks(stream.plan.answer_id, pieces)
+                text = item.text
+                if mask is not None:  # a secret may be split across deltas
+                    if item.port not in masks:
+                        masks[item.port] = mask.stream()
+                    text = masks[item.port].feed(text)
+                    if not text:
+                        continue
+                self._delta(node_id, item.port, text)
             else:
                 done = item  # type: ignore[assignment]  # the other NodeOutput member is Done
+        for port, port_mask in masks.items():
+            if rest := port_mask.flush():
+                self._delta(node_id, port, rest)
         if done is None:
             raise NodeExecutionError(f"node {node_id} finished without a result")
         return done
+
+    def _delta(self, node_id: str, port: str, text: str) -> None:
+        """Emit a node's delta and feed it to the answers it streams into."""
+        self.emit(_node_delta, node_id=node_id, port=port, text=text)
+        for stream in self.routes.get(node_id, ()):
+            self.chunks(stream.plan.answer_id, stream.on_delta(node_id, port, text))
 
     def _on_done(
         self, plan: NodePlan, done: Done, attempts: int, t: float, exc: Exception | None
@@ -343,7 +367,9 @@ class _Run:
             self.tokens[1] += usage.completion_tokens
         if node_id in self.streams:
             text = done.outputs.get("answer", "") if plan.type_id == "answer" else None
-            self.chunks(node_id, self.streams[node_id].finish(None if text is None else str(text)))
+            if text is not None:
+                text = str(text) if self.mask is None else self.mask.text(str(text))
+            self.chunks(node_id, self.streams[node_id].finish(text))
         self.emit(
             _node_succeeded,
             node_id=node_id,
@@ -389,5 +415,5 @@ class _Run:
             elapsed_ms=(perf_counter() - t) * 1000,
             attempts=attempts,
         )
-        self.error = (code, str(exc) or code, node_id)
+        self.error = (code, str(exc) or code, node_id)  # masked in RunFinished
         self.stop("failed")

@@ -67,7 +67,7 @@ class EnvVar(_Model):
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     type: EnvType = "string"
-    value: str | float = ""
+    value: str | float = Field("", repr=False)  # a secret stays out of reprs and logs
 
     @model_validator(mode="after")
     def _value_fits_type(self) -> EnvVar:
@@ -113,3 +113,7 @@ class WorkflowSpec(_Model):
     def env_values(self) -> dict[str, str | int | float]:
         """The `env` scope a run of this workflow gets."""
         return {v.name: v.run_value() for v in self.env}
+
+    def secret_names(self) -> frozenset[str]:
+        """Names of the environment variables of type secret (masked in everything a run emits)."""
+        return frozenset(v.name for v in self.env if v.type == "secret")

@@ -16,6 +16,7 @@ import networkx as nx
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
+from builder._logwriter import error_line
 from builder.actions.workflows import parse_spec
 from builder.asgi_service import db_call
 from builder.errors import ApiError
@@ -34,6 +35,7 @@ from builder.models import (
 )
 from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log, this_process
+from builder.secrets import open_secrets
 from portal.models import User
 from runtime.compile import CompiledGraph, compile_node
 from runtime.engine import Engine, RunContext
@@ -128,7 +130,7 @@ def _node_request(
     query: str,
 ) -> RunRequest:
     try:
-        graph = compile_node(parse_spec(raw), node_id)
+        graph = compile_node(parse_spec(open_secrets(raw)), node_id)
     except KeyError:
         raise _bad_param("node_id", f"the draft has no node {node_id!r}") from None
     try:
@@ -346,8 +348,8 @@ async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: 
         rec.start.done = True
         try:
             await run_log.finished(rec)
-        except Exception:
-            log.exception("could not save the trace of run %s", handle.run_id)
+        except Exception as exc:  # the values stay out of the log: ids and the error only
+            log.error("could not save the trace of run %s: %s", handle.run_id, error_line(exc))
         _active.pop(handle.run_id, None)
         if finished is not None:
             handle.queue.put_nowait(finished)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from builder.errors import ApiError
 from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
+from builder.secrets import seal_secrets, seal_stored
 from portal.models import AuditLog, User, Workspace
 from runtime.compile import validate
 from runtime.shapes import GraphReport, graph_report
@@ -107,7 +108,8 @@ def do_create_app(
     slug = slugify(slug or name)[:60]
     if not slug:
         raise ApiError("invalid_param", 400, "slug must contain letters or digits", field="slug")
-    draft = parse_spec(spec or default_spec(mode)).model_dump(mode="json", by_alias=True)
+    raw = spec or default_spec(mode)
+    draft = seal_secrets(parse_spec(raw), raw, None).model_dump(mode="json", by_alias=True)
     try:
         with transaction.atomic():
             app = App.objects.create(
@@ -141,7 +143,8 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
             f"spec mode {parsed.mode!r} does not match the {app.mode} app",
             field="mode",
         )
-    _replace_draft(app, parsed, revision, user)
+    stored = Workflow.objects.filter(app=app).values_list("spec", flat=True).first()
+    _replace_draft(app, seal_secrets(parsed, spec, stored), revision, user)
     return revision + 1, graph_report(parsed)
 
 
@@ -165,7 +168,7 @@ def _replace_draft(app: App, spec: WorkflowSpec, revision: int, user: User | Non
 def do_restore_version(app: App, version: AppVersion, revision: int, user: User | None) -> Workflow:
     """Make a published version's spec the draft again (409 when `revision` is stale)."""
     with transaction.atomic():
-        _replace_draft(app, parse_spec(version.spec), revision, user)
+        _replace_draft(app, parse_spec(seal_stored(version.spec)), revision, user)
         AuditLog.objects.create(
             workspace_id=app.workspace_id,
             actor=user,
@@ -192,7 +195,7 @@ def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersi
         version = AppVersion.objects.create(
             app=app,
             number=(last.number + 1) if last else 1,
-            spec=draft.spec,
+            spec=seal_stored(draft.spec),
             note=note,
             draft_revision=draft.revision,
             created_by=user,

@@ -207,7 +207,8 @@ def test_api_draft_reports_node_shapes_and_globals(
     assert draft["nodes"]["answer"]["references"] == [["tpl", "output"]]
     assert draft["globals"]["env"] == {"TONE": "string"}
     assert set(draft["globals"]["sys"]) >= {"query", "conversation_id", "dialogue_count"}
-    assert draft["spec"]["env"] == [{"name": "TONE", "type": "secret", "value": "dry"}]
+    # a secret is write-only: the API shows that it is set, never its value (audit finding 2)
+    assert draft["spec"]["env"] == [{"name": "TONE", "type": "secret", "value": "******"}]
     spec["nodes"].insert(
         1,
         {

@@ -33,12 +33,12 @@ def env_spec(env: list[dict[str, Any]]) -> WorkflowSpec:
 
 async def test_env_values_render_in_a_run() -> None:
     events = await run(compile_workflow(env_spec(ENV)))
-    assert events[-1].answer == "Hello 3 0.5 sk-1"
+    assert events[-1].answer == "Hello 3 0.5 ******"  # a secret is used, never shown
 
 
 async def test_env_given_to_the_run_overrides_the_spec() -> None:
-    events = await run(compile_workflow(env_spec(ENV)), env={"TOKEN": "from the server"})
-    assert events[-1].answer == "Hello 3 0.5 from the server"
+    events = await run(compile_workflow(env_spec(ENV)), env={"GREETING": "from the server"})
+    assert events[-1].answer == "from the server 3 0.5 ******"
 
 
 def test_env_old_specs_without_env_still_parse() -> None:

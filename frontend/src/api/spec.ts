@@ -28,6 +28,10 @@ export interface EnvVar {
   value: string | number;
 }
 
+// What the API returns as a set secret's value (runtime/masking.py MASK); sending it back keeps the
+// stored secret, so a secret is write-only: "" means not set, anything else replaces it.
+export const SECRET_MASK = "******";
+
 export interface WorkflowSpec {
   schema_version?: number;
   mode: "chat" | "workflow";

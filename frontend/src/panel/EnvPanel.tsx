@@ -1,5 +1,7 @@
 // Environment variables of the workflow ({{#env.NAME#}}): constants and secrets kept with the app.
-import type { EnvVar } from "../api/spec";
+import { useState } from "react";
+
+import { SECRET_MASK, type EnvVar } from "../api/spec";
 import { useEditor } from "../state/store";
 
 export function EnvPanel() {
@@ -7,26 +9,41 @@ export function EnvPanel() {
   const canEdit = useEditor((s) => s.canEdit);
   const setEnv = useEditor((s) => s.setEnv);
   const change = (i: number, patch: Partial<EnvVar>) => setEnv(env.map((v, j) => (j === i ? { ...v, ...patch } : v)));
+  const changeType = (i: number, type: EnvVar["type"]) => {
+    const v = env[i];
+    // a stored secret's value is never sent to the editor: turning it into a constant starts empty
+    change(i, v.type === "secret" && v.value === SECRET_MASK ? { type, value: "" } : { type });
+  };
+  const rename = (i: number, name: string) => {
+    // the server keeps a stored secret by its name: a renamed one needs its value again
+    change(i, env[i].type === "secret" && env[i].value === SECRET_MASK ? { name, value: "" } : { name });
+  };
   return (
     <div className="env-panel" data-testid="env-panel">
       <h2>Environment variables</h2>
-      <p className="muted">Use them anywhere as <code>{"{{#env.NAME#}}"}</code>. Secrets are hidden here but given to runs.</p>
+      <p className="muted">
+        Use them anywhere as <code>{"{{#env.NAME#}}"}</code>. Secrets are stored encrypted and given to runs; nobody can read them back, only replace them.
+      </p>
       {env.map((v, i) => (
         <div key={i} className="env-row">
-          <input className="ed-input" aria-label="Name" value={v.name} disabled={!canEdit} placeholder="NAME" onChange={(e) => change(i, { name: e.target.value })} />
-          <select className="ed-input" aria-label="Type" value={v.type} disabled={!canEdit} onChange={(e) => change(i, { type: e.target.value as EnvVar["type"] })}>
+          <input className="ed-input" aria-label="Name" value={v.name} disabled={!canEdit} placeholder="NAME" onChange={(e) => rename(i, e.target.value)} />
+          <select className="ed-input" aria-label="Type" value={v.type} disabled={!canEdit} onChange={(e) => changeType(i, e.target.value as EnvVar["type"])}>
             <option value="string">string</option>
             <option value="number">number</option>
             <option value="secret">secret</option>
           </select>
-          <input
-            className="ed-input"
-            aria-label="Value"
-            type={v.type === "secret" ? "password" : v.type === "number" ? "number" : "text"}
-            value={String(v.value)}
-            disabled={!canEdit}
-            onChange={(e) => change(i, { value: v.type === "number" ? Number(e.target.value) : e.target.value })}
-          />
+          {v.type === "secret" ? (
+            <SecretValue name={v.name} value={String(v.value)} canEdit={canEdit} onChange={(value) => change(i, { value })} />
+          ) : (
+            <input
+              className="ed-input"
+              aria-label="Value"
+              type={v.type === "number" ? "number" : "text"}
+              value={String(v.value)}
+              disabled={!canEdit}
+              onChange={(e) => change(i, { value: v.type === "number" ? Number(e.target.value) : e.target.value })}
+            />
+          )}
           {canEdit && (
             <button type="button" className="icon-button" aria-label={`Remove ${v.name}`} onClick={() => setEnv(env.filter((_, j) => j !== i))}>
               ×
@@ -40,5 +57,47 @@ export function EnvPanel() {
         </button>
       )}
     </div>
+  );
+}
+
+// A secret shows whether it is set; a stored one (the mask) can only be replaced by a new value.
+function SecretValue({ name, value, canEdit, onChange }: { name: string; value: string; canEdit: boolean; onChange: (value: string) => void }) {
+  const [replacing, setReplacing] = useState(false);
+  if (value === SECRET_MASK && !replacing) {
+    return (
+      <span className="env-secret">
+        <span className="muted" data-testid={`secret-${name}`}>
+          set
+        </span>
+        {canEdit && (
+          <button type="button" className="btn btn-xs" onClick={() => setReplacing(true)}>
+            Replace
+          </button>
+        )}
+      </span>
+    );
+  }
+  const cancel = () => {
+    setReplacing(false);
+    onChange(SECRET_MASK);
+  };
+  return (
+    <span className="env-secret">
+      <input
+        className="ed-input"
+        aria-label="Value"
+        type="password"
+        autoComplete="new-password"
+        placeholder={replacing ? "new value" : "not set"}
+        value={value === SECRET_MASK ? "" : value}
+        disabled={!canEdit}
+        onChange={(e) => onChange(e.target.value === "" && replacing ? SECRET_MASK : e.target.value)}
+      />
+      {replacing && (
+        <button type="button" className="btn btn-xs" onClick={cancel}>
+          Keep
+        </button>
+      )}
+    </span>
   );
 }
