@@ -46,6 +46,7 @@ from runtime.events import (
     RunStatus,
     TextChunk,
 )
+from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage, ModelResolver
 from runtime.nodes.base import Delta, Done, NodeContext
 from runtime.nodes.start import StartNode
@@ -77,6 +78,7 @@ class RunContext:
     services: Mapping[str, Any] = field(default_factory=dict)
     # node → (outputs, handle taken, or None when skipped), finished before the run starts
     seed: Mapping[str, tuple[Mapping[str, Any], str | None]] = field(default_factory=dict)
+    limits: RunLimits = DEFAULT_LIMITS  # set by the Django side from its settings
 
 
 class Engine:
@@ -310,6 +312,7 @@ class _Run:
             ctx.history,
             ctx.cancel,
             ctx.services,
+            ctx.limits,
         )
         if plan.timeout_s is None:
             return self._consume(plan, nctx)

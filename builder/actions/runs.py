@@ -34,6 +34,7 @@ from builder.models import (
 )
 from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log, this_process
+from kernel.limits import limits
 from portal.models import User
 from runtime.compile import CompiledGraph, compile_node
 from runtime.engine import Engine, RunContext
@@ -319,6 +320,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         history=history,
         cancel=handle.cancel,
         seed=req.seed,
+        limits=limits().for_runs(),
     )
     record = RunRecord(start=start, conversation=conversation, query=req.query)
     _active[handle.run_id] = handle
