@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from runtime.compile import CompiledGraph
 from runtime.errors import NodeTimeoutError, OutputTooLargeError
 from runtime.limits import RunLimits
 from runtime.nodes.template import TemplateConfig
@@ -24,7 +25,7 @@ from tests.runtime.helpers import build, by_kind, edge, node, run, start
 NESTED = "{% for i in range(6000) %}{% for j in range(6000) %}{% endfor %}{% endfor %}done"
 
 
-def _template_graph(source: str, **settings: float) -> object:
+def _template_graph(source: str, **settings: float) -> CompiledGraph:
     return build(
         [
             start(),
