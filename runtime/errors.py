@@ -69,6 +69,10 @@ class RunCancelledError(EngineError):
     """The run was stopped."""
 
 
+class OutboundRefusedError(EngineError):
+    """A server-side request was refused: its destination is not a public address."""
+
+
 class LLMError(EngineError):
     """A model call failed."""
 
