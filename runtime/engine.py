@@ -66,7 +66,7 @@ _run_finished = factory(RunFinished)
 
 @dataclass(slots=True)
 class RunContext:
-    """What a run is given: inputs, model clients, system/env variables, memory, a stop flag."""
+    """What a run is given: inputs, models, system/env variables, memory, stop flag, limits."""
 
     run_id: str
     models: ModelResolver
