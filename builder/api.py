@@ -50,6 +50,7 @@ from builder.schemas import (
     VersionOut,
 )
 from builder.secrets import mask_secrets
+from kernel.outbound import url_refusal
 from portal.models import Role
 from portal.workspaces import get_current_membership, get_memberships
 from runtime.diff import diff_specs
@@ -377,6 +378,9 @@ def create_provider(
     membership = require_membership(request, workspace_id, Role.ADMIN)
     if ModelProvider.objects.filter(workspace=membership.workspace, name=body.name).exists():
         raise ApiError("name_taken", 409, f"provider {body.name!r} exists", field="name")
+    refusal = url_refusal(body.base_url)  # a first check; the guard checks every request too
+    if refusal is not None:
+        raise ApiError("invalid_param", 422, f"base_url is refused: {refusal}", field="base_url")
     row = ModelProvider.objects.create(
         workspace=membership.workspace,
         name=body.name,

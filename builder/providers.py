@@ -19,6 +19,7 @@ from builder._ttl import TTLCache
 from builder.asgi_service import db_call
 from builder.crypto import decrypt
 from builder.models import ModelProvider, ProviderKind
+from kernel.outbound import outbound_policy
 from runtime.errors import ModelNotFoundError
 from runtime.llm.openai_compat import OpenAICompatibleClient
 from runtime.llm.protocol import ChatChunk, ChatModel, ChatRequest, ModelInfo
@@ -106,8 +107,11 @@ def get_embedded_model() -> ChatModel:
     """The embedded model: a shared serve_model server when WEFT_EMBEDDED_URL is set."""
     if settings.WEFT_EMBEDDED_URL:
         url = settings.WEFT_EMBEDDED_URL
+        policy = outbound_policy(url)  # the admin's own URL: allowed even on localhost
         # serve_model speaks vLLM's adapter endpoints too, so adapters load there on demand
-        return _cached(("embedded-url", url), lambda: VLLMClient(base_url=url))
+        return _cached(
+            ("embedded-url", url, policy), lambda: VLLMClient(base_url=url, policy=policy)
+        )
     return _embedded
 
 
@@ -160,10 +164,13 @@ class WorkspaceModels:
         row = self._rows.get(provider)
         if row is not None:
             build = VLLMClient if row.kind == ProviderKind.VLLM else OpenAICompatibleClient
+            policy = outbound_policy()  # a workspace's URL: only what the admin allowed
             client = _cached(
-                ("row", row.pk, row.updated_at),
+                ("row", row.pk, row.updated_at, policy),
                 lambda: build(
-                    base_url=row.base_url, api_key=decrypt(row.api_key_encrypted) or None
+                    base_url=row.base_url,
+                    api_key=decrypt(row.api_key_encrypted) or None,
+                    policy=policy,
                 ),
             )
             return self._with_adapters(client, row.kind == ProviderKind.VLLM, everything=True)
@@ -171,7 +178,11 @@ class WorkspaceModels:
             return self._with_adapters(get_embedded_model(), True, everything=False)
         if provider == VLLM and settings.VLLM_BASE_URL:
             url, key = settings.VLLM_BASE_URL, settings.VLLM_API_KEY or None
-            client = _cached(("vllm-env", url), lambda: VLLMClient(base_url=url, api_key=key))
+            policy = outbound_policy(url)  # the admin's own URL
+            client = _cached(
+                ("vllm-env", url, policy),
+                lambda: VLLMClient(base_url=url, api_key=key, policy=policy),
+            )
             return self._with_adapters(client, True, everything=True)
         raise ModelNotFoundError(f"model provider {provider!r} is not configured")
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from runtime.limits import RunLimits
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -24,6 +26,10 @@ class Limits:
     max_output_bytes: int  # one node's outputs (e.g. a rendered template)
     max_render_s: float  # CPU time a template render may take, whatever the node's timeout
     max_json_depth: int  # nesting of any JSON body
+
+    def for_runs(self) -> RunLimits:
+        """The limits a run's nodes enforce, as the runtime's plain values."""
+        return RunLimits(max_output_bytes=self.max_output_bytes, max_render_s=self.max_render_s)
 
 
 def limits() -> Limits:

@@ -168,6 +168,10 @@ WEFT_EMBEDDED_MODEL = os.environ.get("WEFT_EMBEDDED_MODEL", "")  # a local HF mo
 WEFT_EMBEDDED_URL = os.environ.get("WEFT_EMBEDDED_URL", "")
 VLLM_BASE_URL = os.environ.get("VLLM_BASE_URL", "")
 VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
+# Server-side requests to URLs users chose (model providers, …) never reach loopback, private,
+# link-local or metadata addresses, except these hosts or CIDRs (comma-separated). The two URLs
+# above are an admin's own choice and are allowed without being listed (kernel/outbound.py).
+WEFT_OUTBOUND_ALLOW = _env_list("WEFT_OUTBOUND_ALLOW", "")
 # Local Hugging Face model folders offered as base models for training (besides "embedded").
 WEFT_TRAINING_BASE_MODELS = _env_list("WEFT_TRAINING_BASE_MODELS", "")
 

@@ -46,6 +46,7 @@ from runtime.events import (
     RunStatus,
     TextChunk,
 )
+from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage, ModelResolver
 from runtime.masking import Masker, StreamMasker
 from runtime.nodes.base import Delta, Done, NodeContext
@@ -67,7 +68,7 @@ _MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text"})
 
 @dataclass(slots=True)
 class RunContext:
-    """What a run is given: inputs, model clients, system/env variables, memory, a stop flag."""
+    """What a run is given: inputs, models, system/env variables, memory, stop flag, limits."""
 
     run_id: str
     models: ModelResolver
@@ -79,6 +80,7 @@ class RunContext:
     services: Mapping[str, Any] = field(default_factory=dict)
     # node → (outputs, handle taken, or None when skipped), finished before the run starts
     seed: Mapping[str, tuple[Mapping[str, Any], str | None]] = field(default_factory=dict)
+    limits: RunLimits = DEFAULT_LIMITS  # set by the Django side from its settings
 
 
 class Engine:
@@ -321,6 +323,7 @@ class _Run:
             ctx.history,
             ctx.cancel,
             ctx.services,
+            ctx.limits,
         )
         if plan.timeout_s is None:
             return self._consume(plan, nctx)

@@ -34,6 +34,18 @@ class NodeTimeoutError(NodeExecutionError):
     """A node ran longer than its timeout."""
 
 
+class OutputTooLargeError(NodeExecutionError):
+    """A node's output would be larger than its limit (max_output_bytes)."""
+
+
+class SandboxError(EngineError):
+    """A sandboxed job failed in a way that cannot travel back as its own exception."""
+
+
+class SandboxCrashedError(SandboxError):
+    """The sandbox worker process died while running a job (e.g. for its memory)."""
+
+
 class VariableNotFoundError(EngineError, KeyError):
     """A reference names a variable that no node produced."""
 
@@ -55,6 +67,10 @@ class InputError(EngineError, ValueError):
 
 class RunCancelledError(EngineError):
     """The run was stopped."""
+
+
+class OutboundRefusedError(EngineError):
+    """A server-side request was refused: its destination is not a public address."""
 
 
 class LLMError(EngineError):

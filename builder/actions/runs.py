@@ -36,6 +36,7 @@ from builder.models import (
 from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log, this_process
 from builder.secrets import open_secrets
+from kernel.limits import limits
 from portal.models import User
 from runtime.compile import CompiledGraph, compile_node
 from runtime.engine import Engine, RunContext
@@ -321,6 +322,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         history=history,
         cancel=handle.cancel,
         seed=req.seed,
+        limits=limits().for_runs(),
     )
     record = RunRecord(start=start, conversation=conversation, query=req.query)
     _active[handle.run_id] = handle

@@ -31,14 +31,16 @@ from runtime.llm.protocol import (
     ToolCallDelta,
     Usage,
 )
+from runtime.outbound import STRICT, OutboundPolicy, guarded_client
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 8.0
+MAX_MESSAGE_CHARS = 200  # of an upstream error message shown in a run's error
 
 
 def error_for_status(status: int, message: str) -> LLMError:
     """The typed error for an HTTP error status from a model server."""
-    text = f"model server answered {status}: {message}"[:1000]
+    text = f"model server answered {status}: {_trimmed(message)}"
     if status == 429:
         return LLMRateLimitError(text)
     if status in (401, 403):
@@ -52,19 +54,29 @@ def error_for_status(status: int, message: str) -> LLMError:
     return LLMBadResponseError(text)
 
 
-def error_message(body: bytes) -> str:
-    """The `error.message` of an OpenAI-style error body, else the body text."""
-    text = body.decode("utf-8", "replace").strip()
+def error_message(body: bytes, status: int) -> str:
+    """The `error.message` of a JSON error body (trimmed); never the text of any other body.
+
+    Upstream bodies reach run errors, which users read: a server that answers HTML or plain
+    text (an admin page, a metadata service) must not have its body shown back.
+    """
     try:
-        data = json.loads(text)
+        data = json.loads(body)
     except ValueError:
-        return text or "(empty body)"
+        kind = "an empty body" if not body.strip() else "a non-JSON body"
+        return f"upstream answered HTTP {status} with {kind}"
     error = data.get("error") if isinstance(data, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        return str(error["message"])
+    if isinstance(error, dict) and isinstance(error.get("message"), str) and error["message"]:
+        return _trimmed(error["message"])
     if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])  # vLLM's own error body
-    return text
+        return _trimmed(data["message"])  # vLLM's own error body
+    return f"upstream answered HTTP {status} with a JSON body that has no error message"
+
+
+def _trimmed(message: str) -> str:
+    """`message` on one line, without control characters, at most MAX_MESSAGE_CHARS long."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in message).split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 def request_body(request: ChatRequest) -> dict[str, Any]:
@@ -104,6 +116,8 @@ class OpenAICompatibleClient:
 
     `base_url` includes the version prefix (`http://host:8000/v1`). Connect errors, 429 and
     5xx are retried with exponential backoff, but only before the first byte is streamed.
+    Requests go through the outbound guard (`runtime.outbound`): a non-public address is
+    refused unless `policy` allows it.
     """
 
     def __init__(
@@ -115,8 +129,10 @@ class OpenAICompatibleClient:
         *,
         max_connections: int = 128,
         backoff_s: float = 0.5,
+        policy: OutboundPolicy = STRICT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.policy = policy
         self.max_retries = max_retries
         self.backoff_s = backoff_s
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -132,7 +148,8 @@ class OpenAICompatibleClient:
         """The shared connection pool (rebuilt if the event loop changed since it was made)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop or self._client.is_closed:
-            self._client = httpx.AsyncClient(
+            self._client = guarded_client(
+                self.policy,
                 base_url=self.base_url,
                 headers=self._headers,
                 timeout=self._timeout,
@@ -207,7 +224,9 @@ class OpenAICompatibleClient:
                     return response
                 body = await response.aread()
                 await response.aclose()
-                error = error_for_status(response.status_code, error_message(body))
+                error = error_for_status(
+                    response.status_code, error_message(body, response.status_code)
+                )
                 if response.status_code not in RETRY_STATUSES:
                     raise error
                 retry_after = _retry_after(response)
@@ -270,9 +289,9 @@ def _decode_event(payload: str) -> dict[str, Any]:
     try:
         data = json.loads(payload)
     except ValueError as exc:
-        raise LLMBadResponseError(f"unparseable stream event: {payload[:200]!r}") from exc
+        raise LLMBadResponseError("model server sent a stream event that is not JSON") from exc
     if not isinstance(data, dict):
-        raise LLMBadResponseError(f"stream event is not an object: {payload[:200]!r}")
+        raise LLMBadResponseError("model server sent a stream event that is not an object")
     error = data.get("error")
     if error is not None:  # an error after the headers went out (vLLM and Weft send these)
         code = error.get("code") if isinstance(error, dict) else None
@@ -310,7 +329,7 @@ def _usage(data: Any) -> Usage:
     try:
         return Usage(int(data["prompt_tokens"]), int(data["completion_tokens"]))
     except (KeyError, TypeError, ValueError) as exc:
-        raise LLMBadResponseError(f"bad usage object: {data!r}") from exc
+        raise LLMBadResponseError("model server sent a malformed usage object") from exc
 
 
 def _chunks_from_completion(data: Any) -> list[ChatChunk]:

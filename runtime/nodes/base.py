@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origi
 
 from pydantic import BaseModel, ConfigDict
 
+from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage, ModelResolver, Usage
 from runtime.spec import SOURCE_HANDLE, NodeSettings
 from runtime.variables import Selector, VariablePool
@@ -55,7 +56,7 @@ NodeOutput = Delta | Done
 
 @dataclass(slots=True)
 class NodeContext:
-    """What a running node may use: the pool, model clients, chat memory and the cancel flag."""
+    """What a running node may use: the pool, model clients, chat memory, cancel flag, limits."""
 
     run_id: str
     node_id: str
@@ -65,6 +66,7 @@ class NodeContext:
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     services: Mapping[str, Any] = field(default_factory=dict)  # retrievers, tool sessions, …
+    limits: RunLimits = DEFAULT_LIMITS
 
 
 class Node(Generic[C]):

@@ -1,25 +1,22 @@
-"""The template node: renders a sandboxed Jinja2 template over selected variables."""
+"""The template node: renders a sandboxed Jinja2 template over selected variables.
+
+The render runs in a sandbox worker process (runtime.sandbox), never on the event loop: it is
+stopped after min(the node's timeout, the run's max_render_s), and its output is refused past
+max_output_bytes (the node's own value, at most the run's limit).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from functools import lru_cache
 from typing import ClassVar
 
-from jinja2 import StrictUndefined, Template
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import Field
 
+from runtime._render import render
 from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
+from runtime.sandbox import get_sandbox
 from runtime.variables import Selector
-
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-
-
-@lru_cache(maxsize=1024)
-def _compiled(source: str) -> Template:
-    return _ENV.from_string(source)
 
 
 class TemplateVariable(NodeConfig):
@@ -30,6 +27,14 @@ class TemplateVariable(NodeConfig):
 class TemplateConfig(NodeConfig):
     variables: list[TemplateVariable] = Field(default_factory=list)
     template: str = Field("", json_schema_extra={"widget": "code"})
+    max_output_bytes: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Fail the node if the rendered text is larger than this many bytes. Empty: the "
+            "instance's limit (WEFT_MAX_OUTPUT_BYTES, 1 MiB by default), which is also the most."
+        ),
+    )
 
 
 @register("template", version=1)
@@ -44,7 +49,14 @@ class TemplateNode(Node[TemplateConfig]):
         return [tuple(v.value_selector) for v in self.config.variables]
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
-        """Render the template in Jinja2's immutable sandbox."""
+        """Render the template in Jinja2's immutable sandbox, in a worker process."""
         values = {v.variable: ctx.pool.lookup(v.value_selector) for v in self.config.variables}
-        text = _compiled(self.config.template).render(values)
+        max_bytes = ctx.limits.max_output_bytes
+        if self.config.max_output_bytes is not None:
+            max_bytes = min(max_bytes, self.config.max_output_bytes)
+        seconds = ctx.limits.max_render_s
+        if self.settings.timeout_s is not None:
+            seconds = min(seconds, self.settings.timeout_s)
+        source = self.config.template
+        text = await get_sandbox().call(render, source, values, max_bytes, timeout_s=seconds)
         yield Done({"output": text})

@@ -215,3 +215,15 @@ async def test_debug_rerun_over_websocket_emits_only_nodes_that_run_again(
         "node_inputs",
     )
     await communicator.disconnect()
+
+
+def test_debug_run_template_output_limit_comes_from_settings(
+    owner: Any, make_app: Any, post: Post, settings: Any
+) -> None:
+    """Finding 3: WEFT_MAX_OUTPUT_BYTES reaches the runtime; an over-limit render fails."""
+    settings.WEFT_MAX_OUTPUT_BYTES = 8
+    app, _ = make_app(owner, spec=llm_chat_spec(), publish=False)
+    body = post(app, {"node_id": "quote", "node_inputs": {"llm.text": "longer than eight"}}).json()
+    assert body["status"] == "failed", body
+    assert body["error_code"] == "OutputTooLargeError"
+    assert "max_output_bytes (8)" in body["error"]

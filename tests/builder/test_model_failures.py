@@ -24,6 +24,12 @@ def _live(live_url: str) -> None:
     _server["url"] = live_url
 
 
+@pytest.fixture(autouse=True)
+def _allow_local(settings: Any) -> None:
+    """The fake model servers listen on 127.0.0.1, which the outbound guard refuses otherwise."""
+    settings.WEFT_OUTBOUND_ALLOW = ["127.0.0.1"]
+
+
 class _Misbehaving(BaseHTTPRequestHandler):
     mode = "500"
 

@@ -25,10 +25,11 @@ def _live(live_url: str) -> None:
 
 
 @pytest.fixture
-async def silent_model(owner: Any) -> AsyncIterator[None]:
+async def silent_model(owner: Any, settings: Any) -> AsyncIterator[None]:
     """Provider "remote" in the owner's workspace: a server that accepts and never answers."""
     from builder.models import ModelProvider
 
+    settings.WEFT_OUTBOUND_ALLOW = ["127.0.0.1"]  # the outbound guard refuses loopback otherwise
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     await ModelProvider.objects.acreate(
@@ -442,7 +443,9 @@ def test_orphaned_runs_of_dead_processes_are_closed(owner: Any, make_app: Any) -
     assert statuses["alive"].status == statuses["elsewhere"].status == "running"
 
 
-async def test_workflows_run_streams_text_chunks_of_llm_output(owner: Any, make_app: Any) -> None:
+async def test_workflows_run_streams_text_chunks_of_llm_output(
+    owner: Any, make_app: Any, settings: Any
+) -> None:
     from asgiref.sync import sync_to_async
 
     from builder.models import ModelProvider
@@ -468,6 +471,7 @@ async def test_workflows_run_streams_text_chunks_of_llm_output(owner: Any, make_
         "edges": [{"source": "start", "target": "llm"}, {"source": "llm", "target": "end"}],
     }
     model = FakeChatClient(script=[["Once ", "upon ", "a time"]], delay_s=0.01)
+    settings.WEFT_OUTBOUND_ALLOW = ["127.0.0.1"]  # the outbound guard refuses loopback otherwise
     with serve(create_app(model, "m")) as url:
         await ModelProvider.objects.acreate(
             workspace=owner.workspace, name="scripted", kind="openai_compatible", base_url=url

@@ -23,9 +23,12 @@ from runtime.llm.protocol import (
     ToolCallDelta,
     Usage,
 )
+from runtime.outbound import OutboundPolicy
 from tests.llm._http import serve
 
 MODEL_ID = "smollm2-135m-instruct"
+# The test servers listen on 127.0.0.1, which the outbound guard refuses unless allowed.
+LOCAL = OutboundPolicy.from_entries(["127.0.0.1"])
 
 
 @dataclass

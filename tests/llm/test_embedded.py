@@ -12,7 +12,7 @@ from runtime.errors import LLMBadRequestError, LLMUnavailableError, ModelNotFoun
 from runtime.llm.embedded import EmbeddedEngine
 from runtime.llm.openai_compat import OpenAICompatibleClient
 from runtime.llm.protocol import ChatModel, Finish, TextDelta, Usage
-from tests.llm.conftest import MODEL_ID, chat, collect
+from tests.llm.conftest import LOCAL, MODEL_ID, chat, collect
 
 PROMPTS = (
     "What is the capital of France?",
@@ -130,7 +130,7 @@ async def test_engine_adapter_errors_are_clear(engine: EmbeddedEngine, tmp_path:
 async def test_engine_served_over_http_matches_direct(
     engine: EmbeddedEngine, engine_url: str
 ) -> None:
-    client = OpenAICompatibleClient(engine_url)
+    client = OpenAICompatibleClient(engine_url, policy=LOCAL)
     request = chat(PROMPTS[0], model="smol", temperature=0, max_tokens=10)
     direct, _ = await collect(engine.stream(chat(PROMPTS[0], temperature=0, max_tokens=10)))
     remote, chunks = await collect(client.stream(request))

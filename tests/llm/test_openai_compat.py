@@ -20,11 +20,11 @@ from runtime.llm.protocol import Finish, ModelInfo, ToolCallDelta, Usage
 from runtime.llm.server import create_app
 from runtime.llm.vllm import VLLMClient
 from tests.llm._http import FixedApp, free_port_url, serve, sse
-from tests.llm.conftest import ScriptedModel, chat, collect
+from tests.llm.conftest import LOCAL, ScriptedModel, chat, collect
 
 
 async def test_client_streams_text_usage_and_finish(scripted_url: str) -> None:
-    client = OpenAICompatibleClient(scripted_url)
+    client = OpenAICompatibleClient(scripted_url, policy=LOCAL)
     text, chunks = await collect(client.stream(chat("hello there world", model="echo")))
     assert text == "hello there world"
     assert chunks[-2:] == [Usage(3, 3), Finish("stop")]
@@ -32,7 +32,7 @@ async def test_client_streams_text_usage_and_finish(scripted_url: str) -> None:
 
 
 async def test_client_streams_tool_call_deltas(scripted_url: str) -> None:
-    client = OpenAICompatibleClient(scripted_url)
+    client = OpenAICompatibleClient(scripted_url, policy=LOCAL)
     _, chunks = await collect(client.stream(chat("use a tool", model="echo")))
     calls = [c for c in chunks if isinstance(c, ToolCallDelta)]
     assert calls[0].id == "call_1"
@@ -42,7 +42,7 @@ async def test_client_streams_tool_call_deltas(scripted_url: str) -> None:
 
 
 async def test_client_sends_sampling_settings(scripted: ScriptedModel, scripted_url: str) -> None:
-    client = OpenAICompatibleClient(scripted_url, api_key="k")
+    client = OpenAICompatibleClient(scripted_url, api_key="k", policy=LOCAL)
     request = chat("a b", model="echo", temperature=0.0, max_tokens=5, stop=("x",), seed=3)
     await collect(client.stream(request))
     seen = scripted.requests[-1]
@@ -53,7 +53,7 @@ async def test_client_sends_sampling_settings(scripted: ScriptedModel, scripted_
 async def test_client_lists_models_with_adapter_parent(
     scripted: ScriptedModel, scripted_url: str
 ) -> None:
-    client = VLLMClient(scripted_url)
+    client = VLLMClient(scripted_url, policy=LOCAL)
     await client.load_lora_adapter("sql", "/adapters/sql")
     models = await client.list_models()
     assert [(m.id, m.parent) for m in models] == [("echo", None), ("sql", "echo")]
@@ -65,13 +65,13 @@ async def test_client_lists_models_with_adapter_parent(
 
 
 async def test_client_unknown_model_raises_model_not_found(scripted_url: str) -> None:
-    client = OpenAICompatibleClient(scripted_url)
+    client = OpenAICompatibleClient(scripted_url, policy=LOCAL)
     with pytest.raises(ModelNotFoundError, match="does not exist"):
         await collect(client.stream(chat("hi", model="nope")))
 
 
 async def test_client_server_down_raises_unavailable() -> None:
-    client = OpenAICompatibleClient(free_port_url(), max_retries=1, backoff_s=0.01)
+    client = OpenAICompatibleClient(free_port_url(), max_retries=1, backoff_s=0.01, policy=LOCAL)
     with pytest.raises(LLMUnavailableError, match="cannot reach"):
         await collect(client.stream(chat("hi")))
 
@@ -91,7 +91,7 @@ async def test_client_server_down_raises_unavailable() -> None:
 async def test_client_maps_status_to_typed_error(status: int, error: type[Exception]) -> None:
     app = FixedApp((status, {"error": {"message": "nope", "code": status}}, "application/json"))
     with serve(app) as url:
-        client = OpenAICompatibleClient(url, max_retries=1, backoff_s=0.01)
+        client = OpenAICompatibleClient(url, max_retries=1, backoff_s=0.01, policy=LOCAL)
         with pytest.raises(error, match="nope"):
             await collect(client.stream(chat("hi")))
     assert app.hits == (2 if status in (429, 500, 503) else 1)
@@ -101,7 +101,7 @@ async def test_client_retries_5xx_then_succeeds() -> None:
     done = sse({"choices": [{"delta": {"content": "ok"}, "finish_reason": "stop"}]})
     app = FixedApp((502, "bad gateway", "text/plain"), (200, done, "text/event-stream"))
     with serve(app) as url:
-        client = OpenAICompatibleClient(url, max_retries=2, backoff_s=0.01)
+        client = OpenAICompatibleClient(url, max_retries=2, backoff_s=0.01, policy=LOCAL)
         text, chunks = await collect(client.stream(chat("hi")))
     assert (text, chunks[-1], app.hits) == ("ok", Finish("stop"), 2)
 
@@ -117,7 +117,7 @@ async def test_client_retries_5xx_then_succeeds() -> None:
 )
 async def test_client_garbage_raises_bad_response(body: str) -> None:
     with serve(FixedApp((200, body, "text/event-stream"))) as url:
-        client = OpenAICompatibleClient(url, max_retries=0)
+        client = OpenAICompatibleClient(url, max_retries=0, policy=LOCAL)
         with pytest.raises(LLMBadResponseError):
             await collect(client.stream(chat("hi")))
 
@@ -127,7 +127,7 @@ async def test_client_error_event_mid_stream_raises_typed_error() -> None:
         {"choices": [{"delta": {"content": "a"}}]}, {"error": {"message": "boom", "code": 503}}
     )
     with serve(FixedApp((200, body, "text/event-stream"))) as url:
-        client = OpenAICompatibleClient(url, max_retries=0)
+        client = OpenAICompatibleClient(url, max_retries=0, policy=LOCAL)
         with pytest.raises(LLMUnavailableError, match="boom"):
             await collect(client.stream(chat("hi")))
 
@@ -138,7 +138,7 @@ async def test_client_accepts_non_streamed_json_answer() -> None:
         "usage": {"prompt_tokens": 2, "completion_tokens": 1},
     }
     with serve(FixedApp((200, completion, "application/json"))) as url:
-        text, chunks = await collect(OpenAICompatibleClient(url).stream(chat("hi")))
+        text, chunks = await collect(OpenAICompatibleClient(url, policy=LOCAL).stream(chat("hi")))
     assert (text, chunks[-2:]) == ("whole", [Usage(2, 1), Finish("length")])
 
 
@@ -146,7 +146,7 @@ async def test_client_times_out_as_unavailable() -> None:
     app = FixedApp((200, sse(), "text/event-stream"))
     app.delay_s = 3.0
     with serve(app) as url:
-        client = OpenAICompatibleClient(url, timeout=0.3, max_retries=2)
+        client = OpenAICompatibleClient(url, timeout=0.3, max_retries=2, policy=LOCAL)
         started = time.monotonic()
         with pytest.raises(LLMUnavailableError, match="timed out"):
             await collect(client.stream(chat("hi")))
@@ -156,7 +156,7 @@ async def test_client_times_out_as_unavailable() -> None:
 async def test_client_handles_64_concurrent_streams(scripted: ScriptedModel) -> None:
     scripted.delay_s = 0.05  # every stream stays open while the others start
     with serve(create_app(scripted, "echo")) as url:
-        client = OpenAICompatibleClient(url)
+        client = OpenAICompatibleClient(url, policy=LOCAL)
         requests = [chat(f"n {i} x", model="echo") for i in range(64)]
         started = time.monotonic()
         results = await asyncio.gather(*(collect(client.stream(r)) for r in requests))

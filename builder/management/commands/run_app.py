@@ -17,6 +17,7 @@ from builder.graphs import get_compiled_draft
 from builder.models import App, Workflow
 from builder.providers import WorkspaceModels
 from builder.published import get_published
+from kernel.limits import limits
 from runtime.engine import Engine, RunContext
 from runtime.events import (
     NodeFailed,
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             env={},
             history=[],
             cancel=asyncio.Event(),
+            limits=limits().for_runs(),
         )
         return Engine(graph).run(ctx)
 

@@ -1,0 +1,16 @@
+"""Bounds on the work a user's input controls, as plain values the Django side hands a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RunLimits:
+    """Limits a run's nodes enforce (defaults match WEFT_MAX_OUTPUT_BYTES and WEFT_MAX_RENDER_S)."""
+
+    max_output_bytes: int = 1024 * 1024  # one node's rendered output
+    max_render_s: float = 10.0  # one render, whatever the node's own timeout
+
+
+DEFAULT_LIMITS = RunLimits()
