@@ -14,10 +14,19 @@ import networkx as nx
 
 def reached_from(g: nx.DiGraph[str], sources: Iterable[str]) -> set[str]:
     """Every node reachable from any of `sources` (the sources included), in one walk."""
-    seen = {s for s in sources if s in g}
+    return _walk(g.successors, {s for s in sources if s in g})
+
+
+def reached_back(g: nx.DiGraph[str], targets: Iterable[str]) -> set[str]:
+    """Every node from which one of `targets` can be reached (the targets included), in one
+    walk."""
+    return _walk(g.predecessors, {t for t in targets if t in g})
+
+
+def _walk(step: Callable[[str], Iterable[str]], seen: set[str]) -> set[str]:
     queue = deque(seen)
     while queue:
-        for nxt in g.successors(queue.popleft()):
+        for nxt in step(queue.popleft()):
             if nxt not in seen:
                 seen.add(nxt)
                 queue.append(nxt)

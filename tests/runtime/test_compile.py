@@ -11,7 +11,7 @@ from runtime.compile import compile_workflow, validate
 from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
 from runtime.spec import WorkflowSpec
-from tests.runtime.helpers import build, edge, if_flag, node, start
+from tests.runtime.helpers import build, edge, if_flag, neighbour_reads, node, start
 from tests.specs import chain_spec
 
 END = node("end", "end", outputs=[])
@@ -214,19 +214,7 @@ def test_compile_raises_graph_invalid_with_issues() -> None:
 def _neighbour_visits(length: int, monkeypatch: pytest.MonkeyPatch) -> int:
     """How many neighbour lists validating a chain of `length` template nodes reads."""
     spec = WorkflowSpec.model_validate(chain_spec(length))
-    calls = 0
-    with monkeypatch.context() as m:
-        for name in ("successors", "predecessors", "neighbors"):
-            original = getattr(nx.DiGraph, name)
-
-            def counted(self: Any, n: str, _original: Any = original) -> Any:
-                nonlocal calls
-                calls += 1
-                return _original(self, n)
-
-            m.setattr(nx.DiGraph, name, counted)
-        assert validate(spec) == []
-    return calls
+    return neighbour_reads(lambda: validate(spec), monkeypatch)
 
 
 def test_compile_walks_a_chain_in_linear_steps(monkeypatch: pytest.MonkeyPatch) -> None:
