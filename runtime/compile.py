@@ -61,6 +61,14 @@ class CompiledGraph:
         return self.nodes[self.start_id]
 
 
+def _config_message(err: Any) -> str:
+    """Pydantic's message, said plainly for a selector left empty (every list field with a
+    minimum length is a selector: a node id and an output)."""
+    if err["type"] == "too_short" and isinstance(err.get("input"), list):
+        return "choose a variable (a node and one of its outputs)"
+    return str(err["msg"])
+
+
 def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]]:
     built: dict[str, Node[Any]] = {}
     seen: set[str] = set()
@@ -79,7 +87,7 @@ def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"]) or None
-                issues.append(Issue("bad_config", err["msg"], ns.id, loc))
+                issues.append(Issue("bad_config", _config_message(err), ns.id, loc))
             continue
         built[ns.id] = cls(ns.id, config, ns.settings, ns.title)
     return built

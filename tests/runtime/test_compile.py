@@ -228,7 +228,11 @@ def test_compile_reports_unchosen_aggregator_variable_on_its_node() -> None:
     agg = node("agg", "variable_aggregator", variables=[["s", "value"], []])
     found = issues([start(), agg, END], [edge("s", "agg"), edge("agg", "end")])
     assert ("bad_config", "agg") in codes(found)
-    assert next(i.field for i in found if i.node_id == "agg") == "variables.1"
+    issue = next(i for i in found if i.node_id == "agg")
+    assert (issue.field, issue.message) == (
+        "variables.1",
+        "choose a variable (a node and one of its outputs)",
+    )
 
 
 def _empty_like(schema: dict[str, Any]) -> Any:
