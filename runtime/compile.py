@@ -185,9 +185,11 @@ def _check_outputs(
 def _check_references(
     spec: WorkflowSpec, built: Mapping[str, Node[Any]], g: nx.DiGraph[str], issues: list[Issue]
 ) -> None:
-    """An issue for each selector that names no variable available to its node (`g` is acyclic)."""
+    """An issue for each selector that names no variable available to its node (`g` is acyclic);
+    the nodes are checked in topological order, their issues listed in the spec's order."""
     sys_fields = SYS_VARIABLES[spec.mode]
     env_names = {v.name for v in spec.env}
+    found: dict[str, list[Issue]] = {}
     for node_id, is_upstream in upstream_checks(g):
         node = built.get(node_id)
         for sel in node.references() if node is not None else ():
@@ -209,7 +211,11 @@ def _check_references(
                 msg = f"{dotted}: node {scope} has no output {name!r}"
             else:
                 continue
-            issues.append(Issue("unknown_variable", msg, node_id, dotted or None))
+            found.setdefault(node_id, []).append(
+                Issue("unknown_variable", msg, node_id, dotted or None)
+            )
+    for node_id in built:
+        issues.extend(found.get(node_id, ()))
 
 
 def validate(spec: WorkflowSpec) -> list[Issue]:

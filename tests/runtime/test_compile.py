@@ -272,3 +272,11 @@ def test_compile_reports_incomplete_config_as_issues(type_id: str, config: dict[
     report = graph_report(spec)  # what saving and loading a draft run: never an exception
     assert "x" in report.nodes
     assert all(i.node_id in {None, "s", "x", "end"} for i in report.issues)
+
+
+def test_compile_lists_reference_issues_in_spec_order() -> None:
+    # checked in topological order (a before b), listed as the editor lists the nodes (b, a)
+    b = node("b", "template", variables=[{"variable": "x", "value_selector": ["nope", "x"]}])
+    a = node("a", "template", variables=[{"variable": "x", "value_selector": ["gone", "x"]}])
+    found = issues([start(), b, a, END], [edge("s", "a"), edge("a", "b"), edge("b", "end")])
+    assert [i.node_id for i in found if i.code == "unknown_variable"] == ["b", "a"]
