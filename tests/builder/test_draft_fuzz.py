@@ -92,12 +92,23 @@ def base_spec() -> dict[str, Any]:
 
 @st.composite
 def edited_specs(draw: st.DrawFn) -> dict[str, Any]:
-    """The base spec with a random config on every node."""
+    """The base spec with a random config on every node, random run settings on one, and a
+    few extra edges (from any handle, cycles included)."""
     spec = base_spec()
-    types = {entry["type"]: entry["config_schema"] for entry in catalog()}
+    entries = {entry["type"]: entry for entry in catalog()}
     for node in spec["nodes"]:
-        schema = types[node["type"]]
+        schema = entries[node["type"]]["config_schema"]
         node["config"] = draw(from_schema(schema, schema.get("$defs", {})))
+    node = draw(st.sampled_from(spec["nodes"]))
+    settings_schema = entries[node["type"]]["settings_schema"]
+    fail_branch = {"error_strategy": "fail_branch"}  # a fail-branch handle and outputs
+    node["settings"] = draw(
+        st.just(fail_branch) | from_schema(settings_schema, settings_schema.get("$defs", {}))
+    )
+    ids = st.sampled_from(list(NODE_IDS.values()))
+    handles = st.sampled_from(["source", "fail-branch", "false", "case_1", "true"])
+    extra = st.fixed_dictionaries({"source": ids, "target": ids, "sourceHandle": handles})
+    spec["edges"] += draw(st.lists(extra, max_size=2))
     return spec
 
 
@@ -126,6 +137,8 @@ def test_draft_random_config_edits_never_answer_5xx(
     revision = Workflow.objects.get(app=app).revision
     saved = client.put(f"{url}/draft", {"spec": spec, "revision": revision}, "application/json")
     assert saved.status_code in (200, 422), saved.content  # never 5xx, never a 409
+    if saved.status_code == 422:  # only a malformed spec, e.g. run settings out of range
+        assert saved.json()["code"] == "invalid_spec", saved.content
     checked = client.post(f"{url}/validate", {"spec": spec}, "application/json")
     assert checked.status_code in (200, 422), checked.content
     loaded = client.get(f"{url}/draft")
