@@ -143,7 +143,9 @@ def do_create_app(
     slug = slugify(slug or name)[:60]
     if not slug:
         raise ApiError("invalid_param", 400, "slug must contain letters or digits", field="slug")
-    draft = parse_spec(spec or default_spec(mode)).model_dump(mode="json", by_alias=True)
+    parsed = parse_spec(spec or default_spec(mode))
+    require_graph_size(parsed)
+    draft = parsed.model_dump(mode="json", by_alias=True)
     try:
         with transaction.atomic():
             app = App.objects.create(

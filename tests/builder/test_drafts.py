@@ -136,3 +136,14 @@ def test_draft_over_size_limit_is_refused_but_a_stored_one_loads(
         "spec.edges",
         10,
     )
+
+
+def test_app_created_from_an_over_limit_spec_is_refused(owner: Any, settings: Any) -> None:
+    from builder.actions.workflows import do_create_app
+    from builder.errors import ApiError
+
+    settings.WEFT_MAX_GRAPH_NODES = 50
+    with pytest.raises(ApiError) as refused:
+        do_create_app(owner.workspace, owner.user, "Big", "workflow", spec=chain_spec(60))
+    assert (refused.value.code, refused.value.data["limit"]) == ("graph_too_large", 50)
+    assert not Workflow.objects.exists()
