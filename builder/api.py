@@ -16,7 +16,10 @@ from builder.actions.workflows import (
     do_publish_workflow,
     do_restore_version,
     do_save_draft,
+    get_report,
+    get_stored_report,
     parse_spec,
+    require_graph_size,
 )
 from builder.crypto import encrypt
 from builder.errors import ApiError, not_found
@@ -57,7 +60,6 @@ from runtime.diff import diff_specs
 from runtime.errors import GraphInvalidError
 from runtime.events import RunFinished
 from runtime.nodes.registry import catalog
-from runtime.shapes import graph_report
 from training.api import router as training_router
 
 api = NinjaAPI(
@@ -183,7 +185,7 @@ def _draft_out(draft: Workflow) -> dict[str, Any]:
         "spec": mask_secrets(draft.spec),
         "revision": draft.revision,
         "updated_at": draft.updated_at,
-        **graph_report(parse_spec(draft.spec)).to_dict(),
+        **get_stored_report(draft.spec).to_dict(),
     }
 
 
@@ -205,8 +207,9 @@ def save_draft(request: HttpRequest, app_id: int, body: DraftIn) -> dict[str, An
 def validate_draft(request: HttpRequest, app_id: int, body: ValidateIn) -> dict[str, Any]:
     """Report on a spec (the saved draft when none is given): issues and node shapes."""
     app = require_app(request, app_id)
-    spec = body.spec if body.spec is not None else Workflow.objects.get(app=app).spec
-    return graph_report(parse_spec(spec)).to_dict()
+    spec = parse_spec(body.spec if body.spec is not None else Workflow.objects.get(app=app).spec)
+    require_graph_size(spec)
+    return get_report(spec).to_dict()
 
 
 @router.post("/apps/{app_id}/publish", response={201: VersionOut})

@@ -5,6 +5,8 @@ Pages render server-side; the interactive parts (test run, publish, keys) call t
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -108,18 +110,29 @@ def _app_for(request: HttpRequest, app_id: int) -> tuple[App, str]:
     return app, membership.role
 
 
+def _start_variables(spec: Any) -> list[Any]:
+    """The start node's variables of a stored spec, [] when it holds none (or is malformed:
+    the page must open whatever the draft holds)."""
+    nodes = spec.get("nodes") if isinstance(spec, dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and node.get("type") == "start":
+            config = node.get("config")
+            found = config.get("variables") if isinstance(config, dict) else None
+            return [v for v in found if isinstance(v, dict)] if isinstance(found, list) else []
+    return []
+
+
 @login_required
 def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
     """Draft status, test run form, versions, API keys and recent runs of one app."""
     app, role = _app_for(request, app_id)
     draft = Workflow.objects.get(app=app)
-    start = next((n for n in draft.spec.get("nodes", []) if n.get("type") == "start"), None)
     context = {
         "app": app,
         "role": role,
         "can_edit": role != Role.VIEWER,
         "draft": draft,
-        "start_variables": (start or {}).get("config", {}).get("variables", []),
+        "start_variables": _start_variables(draft.spec),
         "versions": app.versions.select_related("created_by")[:20],
         "keys": app.api_keys.all(),
         "runs": Run.objects.filter(app=app)[:20],

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from runtime._reach import reached_back
 from runtime.variables import Segment, Selector
 
 if TYPE_CHECKING:
@@ -27,14 +28,22 @@ class AnswerPlan:
     streamable: frozenset[Selector]
 
 
-def _may_stream(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]], src: str, dst: str) -> bool:
-    node = nodes[src]
-    if node.settings.error_strategy != "fail" or node.settings.retry.max_attempts != 1:
-        return False  # a retry or a fallback would contradict text already shown
-    between = nx.descendants(g, src) & nx.ancestors(g, dst)
-    return not any(
-        nodes[n].branching or nodes[n].settings.error_strategy == "fail_branch" for n in between
-    )
+def _steady(node: Node[Any]) -> bool:
+    """Whether text a node streams stays true: no retry or fallback replaces it."""
+    return node.settings.error_strategy == "fail" and node.settings.retry.max_attempts == 1
+
+
+def _reach_a_branch(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]], dst: str) -> set[str]:
+    """The nodes from which a path to `dst` passes through a branch (a branching node or one
+    with a fail branch) strictly before it: one walk back from `dst`, one back from the
+    branches, instead of a descendants/ancestors walk per streamed selector."""
+    upstream = reached_back(g, [dst]) - {dst}
+    branches = [
+        n
+        for n in upstream
+        if nodes[n].branching or nodes[n].settings.error_strategy == "fail_branch"
+    ]
+    return reached_back(g, [p for b in branches for p in g.predecessors(b)])
 
 
 def plan_answers(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]]) -> dict[str, AnswerPlan]:
@@ -45,15 +54,17 @@ def plan_answers(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]]) -> dict[str
         if node.type_id not in STREAM_TYPES:
             continue
         segments: tuple[Segment, ...] = node.segments()  # type: ignore[attr-defined]  # see above
-        streamable = frozenset(
+        candidates = {
             seg
             for seg in segments
             if isinstance(seg, tuple)
             and len(seg) == 2
             and seg[0] in nodes
             and seg[1] in nodes[seg[0]].streams()
-            and _may_stream(g, nodes, seg[0], node_id)
-        )
+            and _steady(nodes[seg[0]])
+        }
+        blocked = _reach_a_branch(g, nodes, node_id) if candidates else set()
+        streamable = frozenset(seg for seg in candidates if seg[0] not in blocked)
         plans[node_id] = AnswerPlan(node_id, segments, streamable)
     return plans
 

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from runtime import nodes as _builtins  # noqa: F401  (registers the built-in node types)
 from runtime._plan import NodePlan, make_plan
+from runtime._reach import reached_from, upstream_checks
 from runtime._streaming import AnswerPlan, plan_answers
 from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
@@ -61,6 +62,14 @@ class CompiledGraph:
         return self.nodes[self.start_id]
 
 
+def _config_message(err: Any) -> str:
+    """Pydantic's message, said plainly for a selector left empty (every list field with a
+    minimum length is a selector: a node id and an output)."""
+    if err["type"] == "too_short" and isinstance(err.get("input"), list):
+        return "choose a variable (a node and one of its outputs)"
+    return str(err["msg"])
+
+
 def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]]:
     built: dict[str, Node[Any]] = {}
     seen: set[str] = set()
@@ -79,7 +88,7 @@ def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"]) or None
-                issues.append(Issue("bad_config", err["msg"], ns.id, loc))
+                issues.append(Issue("bad_config", _config_message(err), ns.id, loc))
             continue
         built[ns.id] = cls(ns.id, config, ns.settings, ns.title)
     return built
@@ -105,6 +114,7 @@ def _build_graph(
     spec: WorkflowSpec, built: Mapping[str, Node[Any]], issues: list[Issue]
 ) -> nx.DiGraph[str]:
     ids = {n.id for n in spec.nodes}
+    handles_of = {node_id: set(node_handles(node)) for node_id, node in built.items()}
     g: nx.DiGraph[str] = nx.DiGraph()
     g.add_nodes_from(dict.fromkeys(n.id for n in spec.nodes))
     for e in spec.edges:
@@ -114,8 +124,7 @@ def _build_graph(
             node_id = e.source if e.source in ids else e.target if e.target in ids else None
             issues.append(Issue("dangling_edge", msg, node_id))
             continue
-        node = built.get(e.source)
-        if node is not None and e.source_handle not in node_handles(node):
+        if e.source in handles_of and e.source_handle not in handles_of[e.source]:
             msg = f"node {e.source} has no handle {e.source_handle!r}"
             issues.append(Issue("unknown_handle", msg, e.source, "sourceHandle"))
             continue
@@ -125,37 +134,39 @@ def _build_graph(
             issues.append(Issue("unknown_handle", msg, e.target, "targetHandle"))
             continue
         if g.has_edge(e.source, e.target):
-            handles: list[str] = g.edges[e.source, e.target]["handles"]
-            if e.source_handle not in handles:
-                handles.append(e.source_handle)
+            # a dict keeps the handles in order without a quadratic list search
+            g.edges[e.source, e.target]["handles"].setdefault(e.source_handle, None)
         else:
-            g.add_edge(e.source, e.target, handles=[e.source_handle])
+            g.add_edge(e.source, e.target, handles={e.source_handle: None})
+    for _, _, data in g.edges(data=True):
+        data["handles"] = list(data["handles"])
     return g
 
 
-def _check_structure(spec: WorkflowSpec, g: nx.DiGraph[str], issues: list[Issue]) -> list[str]:
+def _check_structure(
+    spec: WorkflowSpec, g: nx.DiGraph[str], issues: list[Issue]
+) -> tuple[list[str], set[str]]:
+    """(the start nodes, the nodes reachable from them)."""
     starts = [n.id for n in spec.nodes if n.type == "start"]
     if not starts:
         issues.append(Issue("no_start", "the workflow has no start node"))
     for extra in starts[1:]:
         issues.append(Issue("several_starts", "the workflow has more than one start node", extra))
     for scc in nx.strongly_connected_components(g):
-        first = sorted(scc)[0]
+        first = min(scc)
         if len(scc) > 1 or g.has_edge(first, first):
             msg = f"nodes {', '.join(sorted(scc))} form a cycle"
             issues.append(Issue("cycle", msg, first))
-    reached: set[str] = set()
-    for s in starts:
-        reached |= {s} | nx.descendants(g, s)
+    reached = reached_from(g, starts)
     if starts:
         for n in spec.nodes:
             if n.id not in reached:
                 issues.append(Issue("unreachable", f"node {n.id} cannot be reached", n.id))
-    return starts
+    return starts, reached
 
 
 def _check_outputs(
-    spec: WorkflowSpec, g: nx.DiGraph[str], starts: list[str], issues: list[Issue]
+    spec: WorkflowSpec, g: nx.DiGraph[str], reached: set[str], issues: list[Issue]
 ) -> None:
     want = OUTPUT_TYPES[spec.mode]
     types = {n.id: n.type for n in spec.nodes}
@@ -166,7 +177,6 @@ def _check_outputs(
     if not any(t == want for t in types.values()):
         issues.append(Issue("no_output", f"a {spec.mode} app needs an {want} node"))
         return
-    reached = {n for s in starts for n in ({s} | nx.descendants(g, s))}
     for node_id in sorted(reached):
         if g.out_degree(node_id) == 0 and types[node_id] != want:
             msg = f"the path through {node_id} ends without reaching an {want} node"
@@ -176,14 +186,19 @@ def _check_outputs(
 def _check_references(
     spec: WorkflowSpec, built: Mapping[str, Node[Any]], g: nx.DiGraph[str], issues: list[Issue]
 ) -> None:
+    """An issue for each selector that names no variable available to its node (`g` is acyclic);
+    the nodes are checked in topological order, their issues listed in the spec's order."""
     sys_fields = SYS_VARIABLES[spec.mode]
     env_names = {v.name for v in spec.env}
-    for node_id, node in built.items():
-        upstream = nx.ancestors(g, node_id)
-        for sel in node.references():
+    found: dict[str, list[Issue]] = {}
+    for node_id, is_upstream in upstream_checks(g):
+        node = built.get(node_id)
+        for sel in node.references() if node is not None else ():
             dotted = ".".join(sel)
-            scope, name = sel[0], sel[1] if len(sel) > 1 else ""
-            if scope == SYS_SCOPE:
+            scope, name = (sel[0], sel[1]) if len(sel) > 1 else ("", "")
+            if not scope or not name:
+                msg = "a variable is not chosen yet (it needs a node and one of its outputs)"
+            elif scope == SYS_SCOPE:
                 if name in sys_fields:
                     continue
                 msg = f"{dotted} is not a system variable of {spec.mode} apps"
@@ -191,13 +206,17 @@ def _check_references(
                 if name in env_names:
                     continue
                 msg = f"{dotted}: there is no environment variable {name!r}"
-            elif scope not in upstream:
+            elif not is_upstream(scope):
                 msg = f"{dotted} refers to {scope}, which does not run before this node"
             elif scope in built and name not in node_outputs(built[scope]):
                 msg = f"{dotted}: node {scope} has no output {name!r}"
             else:
                 continue
-            issues.append(Issue("unknown_variable", msg, node_id, dotted))
+            found.setdefault(node_id, []).append(
+                Issue("unknown_variable", msg, node_id, dotted or None)
+            )
+    for node_id in built:
+        issues.extend(found.get(node_id, ()))
 
 
 def validate(spec: WorkflowSpec) -> list[Issue]:
@@ -210,9 +229,9 @@ def analyse(spec: WorkflowSpec) -> tuple[list[Issue], dict[str, Node[Any]], nx.D
     issues: list[Issue] = []
     built = _instantiate(spec, issues)
     g = _build_graph(spec, built, issues)
-    starts = _check_structure(spec, g, issues)
+    _, reached = _check_structure(spec, g, issues)
     if not any(i.code == "cycle" for i in issues):
-        _check_outputs(spec, g, starts, issues)
+        _check_outputs(spec, g, reached, issues)
         _check_references(spec, built, g, issues)
     return issues, built, g
 

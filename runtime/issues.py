@@ -19,6 +19,8 @@ IssueCode = Literal[
     "unknown_handle",
     "port_mismatch",
     "wrong_mode",
+    "graph_too_large",  # more nodes or edges than the server allows: nothing else is checked
+    "invalid_spec",  # a stored spec that no longer parses (the builder reports it on load)
 ]
 
 

@@ -83,9 +83,28 @@ def global_variables(spec: WorkflowSpec) -> dict[str, dict[str, str]]:
     }
 
 
-def graph_report(spec: WorkflowSpec) -> GraphReport:
-    """Every issue of `spec`, the shape of each of its nodes, and its global variables."""
-    issues, built, _ = analyse(spec)
+def size_issue(spec: WorkflowSpec, max_nodes: int | None, max_edges: int | None) -> Issue | None:
+    """An issue when `spec` has more nodes or edges than allowed (None: no limit), else None."""
+    for what, count, limit in (
+        ("nodes", len(spec.nodes), max_nodes),
+        ("edges", len(spec.edges), max_edges),
+    ):
+        if limit is not None and count > limit:
+            msg = f"the workflow has {count} {what}, more than the {limit} allowed"
+            return Issue("graph_too_large", msg, None, what)
+    return None
+
+
+def graph_report(
+    spec: WorkflowSpec, max_nodes: int | None = None, max_edges: int | None = None
+) -> GraphReport:
+    """Every issue of `spec`, the shape of each of its nodes, and its global variables.
+
+    A spec over `max_nodes` or `max_edges` is not analysed: its one issue says it is too large,
+    and its nodes get the shapes of their types.
+    """
+    too_large = size_issue(spec, max_nodes, max_edges)
+    issues, built, _ = ([too_large], {}, None) if too_large else analyse(spec)
     nodes: dict[str, NodeShape] = {}
     for ns in spec.nodes:
         if ns.id in nodes:

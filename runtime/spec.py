@@ -104,10 +104,11 @@ class WorkflowSpec(_Model):
     @model_validator(mode="after")
     def _env_names_unique(self) -> WorkflowSpec:
         """Two environment variables may not share a name."""
-        names = [v.name for v in self.env]
-        if len(set(names)) != len(names):
-            dup = next(n for n in names if names.count(n) > 1)
-            raise ValueError(f"env var {dup} is defined twice")
+        seen: set[str] = set()
+        for var in self.env:  # a set, not names.count() per name: that was quadratic
+            if var.name in seen:
+                raise ValueError(f"env var {var.name} is defined twice")
+            seen.add(var.name)
         return self
 
     def env_values(self) -> dict[str, str | int | float]:

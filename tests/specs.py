@@ -57,3 +57,36 @@ def echo_workflow_spec() -> dict[str, Any]:
         ],
         "edges": [{"source": "start", "target": "tpl"}, {"source": "tpl", "target": "end"}],
     }
+
+
+def chain_spec(length: int) -> dict[str, Any]:
+    """Start → `length` template nodes, each reading the one before → End (a workflow app)."""
+    nodes: list[dict[str, Any]] = [
+        {"id": "start", "type": "start", "config": {"variables": []}},
+    ]
+    edges: list[dict[str, Any]] = []
+    prev, field = "start", "sys"
+    for i in range(length):
+        node_id = f"t{i}"
+        selector = ["sys", "user_id"] if prev == "start" else [prev, field]
+        nodes.append(
+            {
+                "id": node_id,
+                "type": "template",
+                "config": {
+                    "variables": [{"variable": "x", "value_selector": selector}],
+                    "template": "{{ x }}",
+                },
+            }
+        )
+        edges.append({"source": prev, "target": node_id})
+        prev, field = node_id, "output"
+    nodes.append(
+        {
+            "id": "end",
+            "type": "end",
+            "config": {"outputs": [{"variable": "out", "value_selector": [prev, field]}]},
+        }
+    )
+    edges.append({"source": prev, "target": "end"})
+    return {"mode": "workflow", "nodes": nodes, "edges": edges}

@@ -17,7 +17,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
 from builder._logwriter import error_line
-from builder.actions.workflows import parse_spec
+from builder.actions.workflows import parse_spec, require_graph_size
 from builder.asgi_service import db_call
 from builder.errors import ApiError
 from builder.graphs import get_compiled_draft
@@ -94,6 +94,7 @@ def draft_run_request(
       inputs and query). Reused nodes emit no events: the editor keeps their earlier results.
     """
     raw = Workflow.objects.get(app=app).spec
+    require_graph_size(parse_spec(raw))
     if node_id is not None:
         if from_node is not None or from_run is not None:
             raise _bad_param("node_id", "give node_id, or from_node and from_run, not both")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,10 +15,14 @@ from builder.errors import ApiError
 from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
 from builder.secrets import seal_secrets, seal_stored
+from kernel.limits import limits
 from portal.models import AuditLog, User, Workspace
 from runtime.compile import validate
-from runtime.shapes import GraphReport, graph_report
+from runtime.issues import Issue
+from runtime.shapes import GraphReport, graph_report, size_issue
 from runtime.spec import WorkflowSpec
+
+log = logging.getLogger(__name__)
 
 
 def default_spec(mode: str) -> dict[str, Any]:
@@ -91,6 +96,37 @@ def parse_spec(raw: Any) -> WorkflowSpec:
         ) from exc
 
 
+def require_graph_size(spec: WorkflowSpec) -> None:
+    """ApiError 422 `graph_too_large` when `spec` has more nodes or edges than the limits allow."""
+    cap = limits()
+    issue = size_issue(spec, cap.max_graph_nodes, cap.max_graph_edges)
+    if issue is not None:
+        what = issue.field or "nodes"
+        limit = cap.max_graph_nodes if what == "nodes" else cap.max_graph_edges
+        raise ApiError("graph_too_large", 422, issue.message, field=f"spec.{what}", limit=limit)
+
+
+def get_report(spec: WorkflowSpec) -> GraphReport:
+    """The graph report of `spec`; one over the size limits gets a `graph_too_large` issue."""
+    cap = limits()
+    return graph_report(spec, cap.max_graph_nodes, cap.max_graph_edges)
+
+
+def get_stored_report(raw: Any) -> GraphReport:
+    """The report of a stored spec, whatever it holds: a saved draft must always load, so a
+    spec that no longer parses, or that the checks fail on, is an issue, never an error."""
+    try:
+        return get_report(parse_spec(raw))
+    except ApiError as exc:
+        first = (exc.data.get("errors") or [{}])[0]
+        msg = f"the stored workflow is malformed: {first.get('message', exc.message)}"
+        issue = Issue("invalid_spec", msg, None, first.get("field"))
+    except Exception:  # a bug in a check must not lock people out of their app
+        log.exception("checking a stored workflow failed")
+        issue = Issue("invalid_spec", "the stored workflow could not be checked")
+    return GraphReport([issue], {}, {"sys": {}, "env": {}})
+
+
 def do_create_app(
     workspace: Workspace,
     user: User | None,
@@ -109,7 +145,9 @@ def do_create_app(
     if not slug:
         raise ApiError("invalid_param", 400, "slug must contain letters or digits", field="slug")
     raw = spec or default_spec(mode)
-    draft = seal_secrets(parse_spec(raw), raw, None).model_dump(mode="json", by_alias=True)
+    parsed = parse_spec(raw)
+    require_graph_size(parsed)
+    draft = seal_secrets(parsed, raw, None).model_dump(mode="json", by_alias=True)
     try:
         with transaction.atomic():
             app = App.objects.create(
@@ -133,9 +171,11 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
     """Save a draft if `revision` is still current; returns the new revision and its report.
 
     Drafts save while incomplete (the issues are returned for the editor to show); only a
-    malformed spec is refused (422). A stale revision is refused with 409, never merged.
+    malformed or too large spec is refused (422). A stale revision is refused with 409, never
+    merged. The report is made inside the save's transaction: if it fails, nothing is saved.
     """
     parsed = parse_spec(spec)
+    require_graph_size(parsed)
     if parsed.mode != app.mode:
         raise ApiError(
             "invalid_spec",
@@ -144,8 +184,10 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
             field="mode",
         )
     stored = Workflow.objects.filter(app=app).values_list("spec", flat=True).first()
-    _replace_draft(app, seal_secrets(parsed, spec, stored), revision, user)
-    return revision + 1, graph_report(parsed)
+    with transaction.atomic():
+        report = get_report(parsed)
+        _replace_draft(app, seal_secrets(parsed, spec, stored), revision, user)
+    return revision + 1, report
 
 
 def _replace_draft(app: App, spec: WorkflowSpec, revision: int, user: User | None) -> None:
@@ -183,7 +225,9 @@ def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersi
     """Freeze the draft as a new immutable version; refused (422 + issues) if it is invalid."""
     with transaction.atomic():
         draft = Workflow.objects.select_for_update().get(app=app)
-        issues = validate(parse_spec(draft.spec))
+        spec = parse_spec(draft.spec)
+        require_graph_size(spec)
+        issues = validate(spec)
         if issues:
             raise ApiError(
                 "graph_invalid",

@@ -13,7 +13,9 @@ from runtime.variables import Selector
 
 
 class VariableAggregatorConfig(NodeConfig):
-    variables: list[Annotated[list[str], Field(json_schema_extra=SELECTOR)]] = Field(
+    # An entry the editor has added but not chosen yet ([]) is a bad_config issue on the node,
+    # as in every other selector field, never a selector the checks cannot index.
+    variables: list[Annotated[list[str], Field(min_length=2, json_schema_extra=SELECTOR)]] = Field(
         default_factory=list
     )
     output_type: VarType = "string"

@@ -36,7 +36,8 @@
       if (response.status === 204) return { ok: true, status: 204, data: null };
       return response.text().then(function (text) {
         var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = { message: text.slice(0, 300) }; }
+        // a body that is not the API's JSON (a debug traceback) is never shown: it may hold paths
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = { message: "the server answered " + response.status }; }
         return { ok: response.ok, status: response.status, data: data };
       });
     }, function (err) {

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
+
+import networkx as nx
+import pytest
 
 from runtime.compile import CompiledGraph, compile_workflow
 from runtime.engine import Engine, RunContext
@@ -123,3 +126,21 @@ def seq_of(events: Sequence[RunEvent], kind: str, node_id: str) -> int:
     """The seq of the (single) event of `kind` for `node_id`."""
     (ev,) = [e for e in by_kind(events, kind) if e.node_id == node_id]
     return int(ev.seq)
+
+
+def neighbour_reads(run: Callable[[], object], monkeypatch: pytest.MonkeyPatch) -> int:
+    """How many neighbour lists of networkx graphs `run()` reads: a count of graph steps that
+    shows whether an analysis is linear, where a timing would only be noisy."""
+    calls = 0
+    with monkeypatch.context() as m:
+        for name in ("successors", "predecessors", "neighbors"):
+            original = getattr(nx.DiGraph, name)
+
+            def counted(self: Any, n: str, _original: Any = original) -> Any:
+                nonlocal calls
+                calls += 1
+                return _original(self, n)
+
+            m.setattr(nx.DiGraph, name, counted)
+        run()
+    return calls

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
+
+import pytest
 
 from runtime.engine import Engine, RunContext
 from tests.fakes import FakeChatClient, FakeModels
-from tests.runtime.helpers import build, by_kind, edge, if_flag, node, seq_of, start
+from tests.runtime.helpers import (
+    build,
+    by_kind,
+    edge,
+    if_flag,
+    neighbour_reads,
+    node,
+    seq_of,
+    start,
+)
 
 
 def llm(node_id: str, provider: str = "embedded", **settings: Any) -> dict[str, Any]:
@@ -165,3 +177,53 @@ async def test_streaming_workflow_end_node_streams_llm_output() -> None:
     assert by_kind(events, "text_chunk")[0].seq < seq_of(events, "node_succeeded", "llm")
     assert events[-1].outputs == {"text": "Hello", "other": "fixed"}
     assert events[-1].answer == ""
+
+
+def _plan_reads(length: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Neighbour lists read compiling a chat chain of `length` LLM nodes, all shown by one
+    answer node (each one a selector to plan streaming for)."""
+    ids = [f"l{i}" for i in range(length)]
+    answer = node("ans", "answer", answer="".join(f"{{{{#{i}.text#}}}}" for i in ids))
+    nodes = [start(), *(llm(i) for i in ids), answer]
+    path = ["s", *ids, "ans"]
+    edges = [edge(a, b) for a, b in itertools.pairwise(path)]
+    return neighbour_reads(lambda: build(nodes, edges, mode="chat"), monkeypatch)
+
+
+def test_streaming_plan_is_linear_in_graph_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Finding 8: a descendants & ancestors walk per streamed selector was quadratic.
+    short, long = _plan_reads(100, monkeypatch), _plan_reads(400, monkeypatch)
+    assert long <= 4.5 * short  # 4x the nodes; a walk per selector would read ~16x
+
+
+@pytest.mark.parametrize(
+    ("between", "streams"),
+    [
+        ([], True),
+        ([llm("mid")], True),
+        ([if_flag("mid")], False),
+        ([llm("mid", error_strategy="fail_branch")], False),
+    ],
+)
+def test_streaming_plan_stops_only_at_a_branch_between(
+    between: list[dict[str, Any]], streams: bool
+) -> None:
+    # a branch beside the path (side) never stops streaming; one on the path (mid) does
+    path = ["s", "llm", *(n["id"] for n in between), "ans"]
+    handles = {"mid": "yes"} if between and between[0]["type"] == "if_else" else {}
+    edges = [edge(a, b, handles.get(a, "source")) for a, b in itertools.pairwise(path)]
+    edges += [edge("s", "side"), edge("side", "ans", "yes"), edge("side", "ans", "false")]
+    if handles:
+        edges.append(edge("mid", "ans", "false"))
+    graph = build(
+        [
+            start("flag"),
+            llm("llm"),
+            *between,
+            if_flag("side"),
+            node("ans", "answer", answer="{{#llm.text#}}"),
+        ],
+        edges,
+        mode="chat",
+    )
+    assert (("llm", "text") in graph.answers["ans"].streamable) is streams

@@ -32,7 +32,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
-    data = { message: text.slice(0, 300) };
+    // Not our JSON (a proxy's page, or a debug traceback): never show its text, which may hold
+    // server paths and code.
+    data = { message: `the server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}` };
   }
   if (!response.ok) {
     const d = (data ?? {}) as Record<string, unknown>;
