@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from builder.errors import ApiError
+from kernel.paths import UnsafePathError, resolve_inside
 from portal.models import AuditLog, User, Workspace
 from training.assets import fill_identity, load_asset
 from training.config import Columns, DatasetRef, Tags
@@ -56,6 +57,14 @@ def resolve_base_model(base_model: str) -> Path:
             field="base_model",
         )
     return path
+
+
+def user_path(root: Path, name: Path | str, *, field: str) -> Path:
+    """`name` resolved inside `root` (kernel.paths' rule), else a 422 `bad_path` naming `field`."""
+    try:
+        return resolve_inside(root, name, field=field)
+    except UnsafePathError as exc:
+        raise ApiError(exc.code, 422, exc.message, field=field) from None
 
 
 @lru_cache(maxsize=4)
@@ -220,7 +229,9 @@ def do_import_dataset_info(
         if not refs:
             raise ApiError("empty_dataset", 422, "dataset_info.json names no local dataset file")
         checked = []
-        for name, ref in refs.items():
+        for name, found in refs.items():
+            path = user_path(scratch, found.path, field=f"{name}.file_name")
+            ref = found.model_copy(update={"path": path})
             if not ref.path.is_file():
                 raise ApiError(
                     "missing_file", 422, f"{name}: {ref.path.name} was not uploaded", field=name

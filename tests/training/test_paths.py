@@ -1,0 +1,96 @@
+"""Audit finding 1: every path a user names resolves inside its workspace's own folder (or a root
+an admin configured) or is refused, with one error whether the path exists or not, and never
+reaches the database's files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from training.models import Dataset
+
+pytestmark = pytest.mark.django_db
+
+ALPACA = [{"instruction": "Say hi", "input": "", "output": "Hi!"}] * 2
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = tmp_path / "var"
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> bytes:
+    return "\n".join(json.dumps(r) for r in rows).encode()
+
+
+def _import(client: Any, file_name: str, *files: tuple[str, bytes]) -> Any:
+    info = {"x": {"file_name": file_name}}
+    return client.post(
+        "/api/training/datasets/import",
+        {
+            "info": SimpleUploadedFile("dataset_info.json", json.dumps(info).encode()),
+            "files": [SimpleUploadedFile(n, c) for n, c in files or [("other.jsonl", b"")]],
+        },
+    )
+
+
+def test_import_dataset_info_refuses_another_workspace_dataset(
+    owner: Any, make_member: Any, client_for: Any
+) -> None:
+    file = SimpleUploadedFile("identity.jsonl", _jsonl(ALPACA))
+    first = client_for(owner).post("/api/training/datasets", {"file": file, "name": "private"})
+    assert first.status_code == 201, first.content
+    other = make_member("owner")
+    stolen = f"../../datasets/{first.json()['id']}/identity.jsonl"
+    response = _import(client_for(other), stolen)
+    assert response.status_code == 422, response.content
+    assert (response.json()["code"], response.json()["field"]) == ("bad_path", "x.file_name")
+    assert not Dataset.objects.filter(workspace=other.workspace).exists()
+
+
+def test_import_dataset_info_gives_one_error_for_existing_and_missing_paths(
+    owner: Any, client_for: Any
+) -> None:
+    client = client_for(owner)
+    existing = _import(client, "/etc/passwd")
+    missing = _import(client, "/etc/no-such-file-here")
+    climbing = _import(client, "../../../../../../etc/passwd")
+    assert existing.status_code == missing.status_code == climbing.status_code == 422
+    assert existing.json() == missing.json() == climbing.json()
+    assert "/etc" not in existing.json()["message"]
+
+
+def test_import_dataset_info_never_opens_the_database(
+    owner: Any, client_for: Any, settings: Any
+) -> None:
+    database = Path(settings.DATA_DIR) / "weft.sqlite3"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    database.write_bytes(b"SQLite format 3\x00")
+    response = _import(client_for(owner), "../../../weft.sqlite3")
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "bad_path"
+
+
+def test_import_dataset_info_still_reads_its_own_files(owner: Any, client_for: Any) -> None:
+    response = _import(client_for(owner), "./sub/../greet.jsonl", ("greet.jsonl", _jsonl(ALPACA)))
+    assert response.status_code == 201, response.content
+    assert Dataset.objects.get().rows == 2
+
+
+def test_resolve_inside_refuses_database_files_even_inside_the_root(settings: Any) -> None:
+    from kernel.paths import UnsafePathError, resolve_inside
+
+    root = Path(settings.DATA_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("weft.sqlite3", "weft.sqlite3-wal", "weft.sqlite3-shm"):
+        with pytest.raises(UnsafePathError, match="base_model"):
+            resolve_inside(root, name, field="base_model")
+    (root / "models").mkdir()
+    (root / "models" / "db").symlink_to(root / "weft.sqlite3")
+    with pytest.raises(UnsafePathError):
+        resolve_inside(root / "models", "db", field="base_model")
+    assert resolve_inside(root, "models/m", field="base_model") == root.resolve() / "models" / "m"
