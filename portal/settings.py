@@ -168,8 +168,10 @@ WEFT_EMBEDDED_MODEL = os.environ.get("WEFT_EMBEDDED_MODEL", "")  # a local HF mo
 WEFT_EMBEDDED_URL = os.environ.get("WEFT_EMBEDDED_URL", "")
 VLLM_BASE_URL = os.environ.get("VLLM_BASE_URL", "")
 VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
-# Local Hugging Face model folders offered as base models for training (besides "embedded").
+# Local Hugging Face model folders offered as base models for training (besides "embedded"):
+# named one by one, or every folder with a config.json under a root. Users pick among them only.
 WEFT_TRAINING_BASE_MODELS = _env_list("WEFT_TRAINING_BASE_MODELS", "")
+WEFT_MODEL_ROOTS = _env_list("WEFT_MODEL_ROOTS", "")
 
 # Data limits (kernel/limits.py reads them; the README's configuration table lists them).
 WEFT_MAX_BODY_BYTES = int(os.environ.get("WEFT_MAX_BODY_BYTES", str(2 * 1024 * 1024)))

@@ -94,3 +94,49 @@ def test_resolve_inside_refuses_database_files_even_inside_the_root(settings: An
     with pytest.raises(UnsafePathError):
         resolve_inside(root / "models", "db", field="base_model")
     assert resolve_inside(root, "models/m", field="base_model") == root.resolve() / "models" / "m"
+
+
+def _dataset(client: Any) -> int:
+    file = SimpleUploadedFile("rows.jsonl", _jsonl(ALPACA))
+    created = client.post("/api/training/datasets", {"file": file, "name": "rows"})
+    assert created.status_code == 201, created.content
+    return int(created.json()["id"])
+
+
+def _job(client: Any, dataset_id: int, **body: Any) -> Any:
+    payload = {"name": "Greeter", "dataset_ids": [dataset_id], **body}
+    return client.post("/api/training/jobs", payload, "application/json")
+
+
+def test_base_model_is_only_a_model_the_instance_offers(
+    owner: Any, client_for: Any, settings: Any, tmp_path: Path
+) -> None:
+    unoffered = tmp_path / "somewhere" / "model"
+    unoffered.mkdir(parents=True)
+    (unoffered / "config.json").write_text("{}")
+    client = client_for(owner)
+    dataset_id = _dataset(client)
+    answers = [
+        _job(client, dataset_id, base_model=str(path)).json()
+        for path in (unoffered, "/etc", "/no/such/model", "../../models")
+    ]
+    assert all(a == answers[0] for a in answers), answers
+    assert (answers[0]["code"], answers[0]["field"]) == ("bad_base_model", "base_model")
+    assert str(tmp_path) not in answers[0]["message"]
+
+
+def test_base_models_come_from_the_roots_an_admin_configures(
+    owner: Any, client_for: Any, settings: Any, tmp_path: Path
+) -> None:
+    root = tmp_path / "models"
+    (root / "llama" / "weights").mkdir(parents=True)
+    (root / "llama" / "config.json").write_text("{}")
+    (root / "notes").mkdir()
+    settings.WEFT_MODEL_ROOTS = [str(root)]
+    client = client_for(owner)
+    offered = [m["id"] for m in client.get("/api/training/options").json()["base_models"]]
+    assert offered == ["embedded", str(root / "llama")]
+    dataset_id = _dataset(client)
+    assert _job(client, dataset_id, base_model=str(root / "llama")).status_code == 201
+    nested = _job(client, dataset_id, base_model=str(root / "llama" / "weights"))
+    assert nested.json()["code"] == "bad_base_model"
