@@ -69,12 +69,24 @@ def build_config(job: TrainJob, *, resume: bool = False, base_path: Path | None 
         "resume": resume,
     }
     ppo = data.get("ppo")
-    reward = ppo.get("reward_adapter") if isinstance(ppo, dict) else None
-    if isinstance(reward, str) and "/" not in reward:  # an adapter name of the workspace
-        found = Adapter.objects.filter(workspace_id=job.workspace_id, name=reward).first()
-        if found is not None:
-            data["ppo"] = {**ppo, "reward_adapter": found.path}  # type: ignore[dict-item]
+    if isinstance(ppo, dict) and ppo.get("reward_adapter") is not None:
+        data["ppo"] = {**ppo, "reward_adapter": reward_adapter_path(job, ppo["reward_adapter"])}
     return TrainJobConfig.load(data)
+
+
+def reward_adapter_path(job: TrainJob, reward: object) -> str:
+    """The folder of the job's reward model: an adapter of the job's own workspace, by name.
+
+    Jobs created before names were required may hold that adapter's folder instead. Anything
+    else (another workspace's adapter, any other path) is refused with one message.
+    """
+    mine = Adapter.objects.filter(workspace_id=job.workspace_id)
+    found = None
+    if isinstance(reward, str) and reward:
+        found = mine.filter(name=reward).first() or mine.filter(path=reward).first()
+    if found is None:
+        raise TrainingConfigError("ppo.reward_adapter", "not an adapter of this workspace")
+    return found.path
 
 
 def _config_error(exc: TrainingConfigError) -> ApiError:

@@ -140,3 +140,29 @@ def test_base_models_come_from_the_roots_an_admin_configures(
     assert _job(client, dataset_id, base_model=str(root / "llama")).status_code == 201
     nested = _job(client, dataset_id, base_model=str(root / "llama" / "weights"))
     assert nested.json()["code"] == "bad_base_model"
+
+
+def test_reward_adapter_is_an_adapter_of_the_jobs_own_workspace(
+    owner: Any, make_member: Any, client_for: Any, tmp_path: Path
+) -> None:
+    from tests.training import _lora
+    from training.jobs import build_config
+    from training.models import TrainJob
+
+    theirs = _lora.register(owner.workspace, "their-rm", tmp_path / "their-rm")
+    member = make_member("owner")
+    mine = _lora.register(member.workspace, "my-rm", tmp_path / "my-rm")
+    client = client_for(member)
+    dataset_id = _dataset(client)
+    refused = [
+        _job(client, dataset_id, stage="ppo", settings={"ppo": {"reward_adapter": reward}})
+        for reward in (theirs.path, theirs.name, "/etc", "../../adapters/1")
+    ]
+    bodies = [r.json() for r in refused]
+    assert [r.status_code for r in refused] == [422] * 4, bodies
+    assert all(b == bodies[0] for b in bodies), bodies
+    assert bodies[0]["field"] == "ppo.reward_adapter"
+    created = _job(client, dataset_id, stage="ppo", settings={"ppo": {"reward_adapter": "my-rm"}})
+    assert created.status_code == 201, created.content
+    config = build_config(TrainJob.objects.get(pk=created.json()["id"]), base_path=tmp_path)
+    assert str(config.ppo.reward_adapter) == mine.path
