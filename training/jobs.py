@@ -262,7 +262,7 @@ def do_register_adapter(job: TrainJob, adapter_dir: Path, metrics: dict[str, Any
     """Copy a finished job's adapter into the registry; its name becomes a workspace model."""
     from builder.providers import forget_workspace_models
 
-    target = training_dir() / "adapters" / str(job.pk)
+    target = workspace_dir("adapters", job.workspace_id) / str(job.pk)
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(adapter_dir, target)
@@ -304,6 +304,15 @@ def do_delete_adapter(adapter: Adapter, user: User | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def workspace_dir(kind: str, workspace_id: int) -> Path:
+    """training/<kind>/w<workspace id>/: the storage of one workspace's adapters, merges, zips.
+
+    Adapter names are unique per workspace only, so anything keyed by a name lives below its
+    workspace's folder. Adapters registered before keep the folder their row names.
+    """
+    return training_dir() / kind / f"w{workspace_id}"
+
+
 def do_merge_adapter(adapter: Adapter) -> Path:
     """Merge the adapter into its base model (peft merge_and_unload): a full model folder."""
     import torch
@@ -311,7 +320,7 @@ def do_merge_adapter(adapter: Adapter) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     base = resolve_base_model(adapter.base_model)
-    target = training_dir() / "merged" / adapter.name
+    target = workspace_dir("merged", adapter.workspace_id) / adapter.name
     scratch = target.with_name(f".{adapter.name}.tmp")
     shutil.rmtree(scratch, ignore_errors=True)
     model: Any = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16)
@@ -325,7 +334,7 @@ def do_merge_adapter(adapter: Adapter) -> Path:
 
 def do_export_adapter(adapter: Adapter) -> Path:
     """A zip of the adapter folder (PEFT files and weft_adapter.json), loadable by vLLM/peft."""
-    exports = training_dir() / "exports"
+    exports = workspace_dir("exports", adapter.workspace_id)
     exports.mkdir(parents=True, exist_ok=True)
     archive = shutil.make_archive(str(exports / adapter.name), "zip", adapter.path)
     return Path(archive)

@@ -166,3 +166,32 @@ def test_reward_adapter_is_an_adapter_of_the_jobs_own_workspace(
     assert created.status_code == 201, created.content
     config = build_config(TrainJob.objects.get(pk=created.json()["id"]), base_path=tmp_path)
     assert str(config.ppo.reward_adapter) == mine.path
+
+
+@pytest.fixture(scope="session")
+def loras(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two real random LoRA adapters for the embedded model."""
+    from tests.training import _lora
+
+    return _lora.loras(tmp_path_factory.mktemp("loras"))
+
+
+def test_merges_and_exports_of_same_named_adapters_stay_apart(
+    owner: Any, make_member: Any, client_for: Any, loras: dict[str, Path]
+) -> None:
+    import zipfile
+
+    from tests.training import _lora
+    from training.jobs import do_export_adapter
+
+    first = _lora.register(owner.workspace, "support-bot", loras["a"])
+    second = _lora.register(make_member("owner").workspace, "support-bot", loras["b"])
+    exports = [do_export_adapter(a) for a in (first, second)]
+    assert exports[0] != exports[1]
+    weights = [zipfile.ZipFile(e).read("adapter_model.safetensors") for e in exports]
+    assert weights[0] == (loras["a"] / "adapter_model.safetensors").read_bytes()
+    assert weights[1] == (loras["b"] / "adapter_model.safetensors").read_bytes()
+    merged = client_for(owner).post(f"/api/training/adapters/{first.pk}/merge")
+    assert merged.status_code == 200, merged.content
+    assert f"w{owner.workspace.pk}" in Path(merged.json()["path"]).parts
+    assert f"w{owner.workspace.pk}" in exports[0].parts
