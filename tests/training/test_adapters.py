@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
 from builder.providers import WorkspaceModels, get_embedded_model
+from runtime.errors import ModelNotFoundError
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
 from tests.training import _lora
 
@@ -132,3 +133,23 @@ def test_vllm_command_prints_serve_line_per_base(
         f"VLLM_ALLOW_RUNTIME_LORA_UPDATING=True vllm serve {embedded_dir} --enable-lora "
         f"--max-lora-rank 8 --max-loras 1 --lora-modules {a.served_name}={loras['a']}",
     ]
+
+
+def test_llm_node_cannot_run_another_workspaces_adapter(
+    owner: Any, make_member: Any, make_app: Any, client_for: Any, loras: dict[str, Path]
+) -> None:
+    theirs = _lora.register(owner.workspace, "secret-bot", loras["a"])
+    mine = WorkspaceModels.for_workspace(owner.workspace_id).get("embedded")
+    assert asyncio.run(_answer(mine, "secret-bot"))  # loaded into the shared engine
+    other = make_member("owner")
+    app, _ = make_app(other, spec=_lora.llm_spec(theirs.served_name), slug="thief")
+    run = client_for(other).post(f"/api/apps/{app.pk}/runs", {"query": PROMPT}, "application/json")
+    assert run.json()["status"] == "failed", run.json()
+    resolver = WorkspaceModels.for_workspace(other.workspace_id).get("embedded")
+    with pytest.raises(ModelNotFoundError):
+        asyncio.run(_answer(resolver, theirs.served_name))
+    with pytest.raises(ModelNotFoundError) as refused:
+        asyncio.run(_answer(resolver, "no-such-model"))
+    assert "secret-bot" not in str(refused.value)  # the error lists no other workspace's adapter
+    listed = asyncio.run(resolver.list_models())
+    assert theirs.served_name not in [m.id for m in listed]
