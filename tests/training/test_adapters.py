@@ -87,12 +87,14 @@ async def test_embedded_batch_with_adapters_equals_solo(owner: Any, loras: dict[
 async def test_adapter_loads_through_vllm_endpoint_and_again_after_a_restart(
     owner: Any, loras: dict[str, Path], settings: Any
 ) -> None:
+    from builder.management.commands.serve_model import adapter_paths
     from runtime.llm.server import create_app
     from tests.llm._http import serve
 
     adapter = await sync_to_async(_lora.register)(owner.workspace, "support-bot", loras["b"])
     engine = _engine()
-    with serve(create_app(get_embedded_model(), "smol")) as url:
+    app = create_app(get_embedded_model(), "smol", adapter_paths(loras["b"].parent))
+    with serve(app) as url:
         settings.VLLM_BASE_URL = url
         resolver = await sync_to_async(WorkspaceModels.for_workspace)(owner.workspace_id)
         first = await _answer(resolver.get("vllm"), "support-bot")
