@@ -155,3 +155,21 @@ def test_llm_node_cannot_run_another_workspaces_adapter(
     assert "secret-bot" not in str(refused.value)  # the error lists no other workspace's adapter
     listed = asyncio.run(resolver.list_models())
     assert theirs.served_name not in [m.id for m in listed]
+
+
+def test_workspace_provider_row_cannot_name_another_workspaces_adapter(
+    owner: Any, make_member: Any
+) -> None:
+    from builder.models import ModelProvider
+
+    theirs = _lora.register(owner.workspace, "secret-bot", Path("/nowhere"))
+    other = make_member("owner")
+    ModelProvider.objects.create(
+        workspace=other.workspace,
+        name="mine",
+        kind="openai_compatible",
+        base_url="http://127.0.0.1:9/v1",  # the shared server, were an admin to allow it
+    )
+    client = WorkspaceModels.for_workspace(other.workspace_id).get("mine")
+    with pytest.raises(ModelNotFoundError, match="not an adapter of this workspace"):
+        asyncio.run(_answer(client, theirs.served_name))
