@@ -36,7 +36,8 @@ def database_files() -> frozenset[Path]:
     dicts = [*settings.DATABASES.values(), *(c.settings_dict for c in connections.all())]
     for db in dicts:
         name = str(db.get("NAME") or "")
-        if "sqlite" in str(db.get("ENGINE", "")) and name and not name.startswith(":memory:"):
+        in_memory = name.startswith(":memory:") or "mode=memory" in name
+        if "sqlite" in str(db.get("ENGINE", "")) and name and not in_memory:
             names.append(Path(name))
     files = [n.resolve() for n in names]
     return frozenset(f.with_name(f.name + suffix) for f in files for suffix in _SQLITE_SUFFIXES)

@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from training.models import Dataset
 
@@ -195,3 +198,25 @@ def test_merges_and_exports_of_same_named_adapters_stay_apart(
     assert merged.status_code == 200, merged.content
     assert f"w{owner.workspace.pk}" in Path(merged.json()["path"]).parts
     assert f"w{owner.workspace.pk}" in exports[0].parts
+
+
+_PARTS = ["..", ".", "", "a", "b", "weft.sqlite3", "weft.sqlite3-wal", "weft.sqlite3-shm", "/"]
+
+
+@given(st.sampled_from(["", "a"]), st.lists(st.sampled_from(_PARTS), max_size=7).map("/".join))
+@hypothesis_settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_resolve_inside_returns_only_paths_strictly_inside_the_root(
+    settings: Any, folder: str, name: str
+) -> None:
+    from kernel.paths import UnsafePathError, database_files, resolve_inside
+
+    data = Path(settings.DATA_DIR)
+    root = data / folder  # the data folder itself holds the database
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        found = resolve_inside(root, name, field="f")
+    except UnsafePathError:
+        return
+    assert found.is_relative_to(root.resolve())
+    assert found != root.resolve()
+    assert found not in database_files()
