@@ -192,8 +192,8 @@ class WorkspaceModels:
         return tuple(a for a in self._adapters if a.base_model == EMBEDDED_BASE)
 
     def _with_adapters(self, client: ChatModel, serves: bool, *, everything: bool) -> ChatModel:
-        adapters = self._adapters_for(everything) if serves else ()
-        return AdapterModels(client, adapters) if adapters else client
+        # every client, adapters or not: any server may be one that other workspaces share
+        return AdapterModels(client, self._adapters_for(everything) if serves else ())
 
     def list_providers(self) -> list[ProviderInfo]:
         """Every provider the workspace can use, built-ins first, adapters after base models."""

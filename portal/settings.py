@@ -172,8 +172,10 @@ VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
 # link-local or metadata addresses, except these hosts or CIDRs (comma-separated). The two URLs
 # above are an admin's own choice and are allowed without being listed (kernel/outbound.py).
 WEFT_OUTBOUND_ALLOW = _env_list("WEFT_OUTBOUND_ALLOW", "")
-# Local Hugging Face model folders offered as base models for training (besides "embedded").
+# Local Hugging Face model folders offered as base models for training (besides "embedded"):
+# named one by one, or every folder with a config.json under a root. Users pick among them only.
 WEFT_TRAINING_BASE_MODELS = _env_list("WEFT_TRAINING_BASE_MODELS", "")
+WEFT_MODEL_ROOTS = _env_list("WEFT_MODEL_ROOTS", "")
 
 # Data limits (kernel/limits.py reads them; the README's configuration table lists them).
 WEFT_MAX_BODY_BYTES = int(os.environ.get("WEFT_MAX_BODY_BYTES", str(2 * 1024 * 1024)))

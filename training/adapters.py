@@ -11,6 +11,7 @@ published apps keep working without anyone reloading adapters by hand.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import threading
 import weakref
@@ -22,6 +23,12 @@ from runtime.errors import LLMBadRequestError, ModelNotFoundError
 from runtime.llm.protocol import ChatChunk, ChatModel, ChatRequest, ModelInfo
 
 EMBEDDED_BASE = "embedded"  # the base_model of adapters trained on the embedded model
+_SERVED_NAME = re.compile(r"w\d+-.+")  # any workspace's served name (see `served_name`)
+
+
+def served_name(workspace_id: int, name: str) -> str:
+    """The name model servers know an adapter by: unique across workspaces sharing one server."""
+    return f"w{workspace_id}-{name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +87,28 @@ def _remember(client: object, served_name: str, path: str | None) -> None:
 
 
 class AdapterModels:
-    """A `ChatModel` that serves the workspace's adapters through `inner`, loading on demand."""
+    """A `ChatModel` that serves the workspace's adapters through `inner`, loading on demand.
+
+    `inner` is shared by every workspace (one engine, one vLLM server), so a model name in the
+    form of a served name that is not one of this workspace's adapters is refused here: a run
+    reaches only its own workspace's adapters, and the error lists only those.
+    """
 
     def __init__(self, inner: ChatModel, adapters: Iterable[AdapterRef]) -> None:
         self.inner = inner
         self._adapters = {a.name: a for a in adapters}
+        self._served = {a.served_name: a for a in self._adapters.values()}
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
         """Stream from `inner`; an adapter's name is loaded first and sent as its served name."""
-        ref = self._adapters.get(request.model)
+        ref = self._adapters.get(request.model) or self._served.get(request.model)
         if ref is None:
+            if _SERVED_NAME.fullmatch(request.model):
+                mine = ", ".join(self._adapters) or "none"
+                raise ModelNotFoundError(
+                    f"model {request.model!r} is not an adapter of this workspace"
+                    f" (its adapters: {mine})"
+                )
             async for chunk in self.inner.stream(request):
                 yield chunk
             return
@@ -109,8 +128,9 @@ class AdapterModels:
                 yield chunk
 
     async def list_models(self) -> list[ModelInfo]:
-        """The inner client's models."""
-        return await self.inner.list_models()
+        """The inner client's models, without other workspaces' adapters."""
+        models = await self.inner.list_models()
+        return [m for m in models if m.id in self._served or not _SERVED_NAME.fullmatch(m.id)]
 
     async def ensure_loaded(self, ref: AdapterRef, *, force: bool = False) -> None:
         """Load `ref` into the model server unless it already serves that folder."""

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from builder.errors import ApiError
+from kernel.paths import UnsafePathError, resolve_inside
 from portal.models import AuditLog, User, Workspace
 from training.assets import fill_identity, load_asset
 from training.config import Columns, DatasetRef, Tags
@@ -39,23 +40,49 @@ EMBEDDED = "embedded"
 PREVIEW_ROWS = 3
 
 
+def offered_base_models() -> dict[str, Path]:
+    """The local base models an instance admin offers: id → folder ("embedded" aside).
+
+    WEFT_TRAINING_BASE_MODELS names folders one by one; each folder under a WEFT_MODEL_ROOTS root
+    that holds a config.json is offered too. An id is the folder's path, as jobs store it.
+    """
+    found = {p: Path(p) for p in settings.WEFT_TRAINING_BASE_MODELS}
+    for root in map(Path, settings.WEFT_MODEL_ROOTS):
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if (folder / "config.json").is_file():
+                    found.setdefault(str(folder), folder)
+    return found
+
+
 def resolve_base_model(base_model: str) -> Path:
-    """The local model folder of a base model id: "embedded" or a folder with a config.json."""
+    """The folder of a base model the instance offers: "embedded", or one an admin configured.
+
+    Anything else is refused with one 422 `bad_base_model`, whether that path exists or not.
+    """
     if base_model == EMBEDDED:
         if settings.WEFT_EMBEDDED_MODEL:
             return Path(settings.WEFT_EMBEDDED_MODEL)
         from runtime.llm._convert import ensure_converted
 
         return ensure_converted(Path(settings.WEFT_MODELS_DIR), progress=lambda *_: None)
-    path = Path(base_model)
-    if not path.is_absolute() or not (path / "config.json").is_file():
-        raise ApiError(
-            "bad_base_model",
-            422,
-            f"{base_model!r} is not a local Hugging Face model folder",
-            field="base_model",
-        )
-    return path
+    offered = offered_base_models().get(base_model)
+    if offered is not None:
+        return offered
+    raise ApiError(
+        "bad_base_model",
+        422,
+        "base_model: not a model this instance offers (pick one from the options)",
+        field="base_model",
+    )
+
+
+def user_path(root: Path, name: Path | str, *, field: str) -> Path:
+    """`name` resolved inside `root` (kernel.paths' rule), else a 422 `bad_path` naming `field`."""
+    try:
+        return resolve_inside(root, name, field=field)
+    except UnsafePathError as exc:
+        raise ApiError(exc.code, 422, exc.message, field=field) from None
 
 
 @lru_cache(maxsize=4)
@@ -220,7 +247,9 @@ def do_import_dataset_info(
         if not refs:
             raise ApiError("empty_dataset", 422, "dataset_info.json names no local dataset file")
         checked = []
-        for name, ref in refs.items():
+        for name, found in refs.items():
+            path = user_path(scratch, found.path, field=f"{name}.file_name")
+            ref = found.model_copy(update={"path": path})
             if not ref.path.is_file():
                 raise ApiError(
                     "missing_file", 422, f"{name}: {ref.path.name} was not uploaded", field=name

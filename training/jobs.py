@@ -69,12 +69,24 @@ def build_config(job: TrainJob, *, resume: bool = False, base_path: Path | None 
         "resume": resume,
     }
     ppo = data.get("ppo")
-    reward = ppo.get("reward_adapter") if isinstance(ppo, dict) else None
-    if isinstance(reward, str) and "/" not in reward:  # an adapter name of the workspace
-        found = Adapter.objects.filter(workspace_id=job.workspace_id, name=reward).first()
-        if found is not None:
-            data["ppo"] = {**ppo, "reward_adapter": found.path}  # type: ignore[dict-item]
+    if isinstance(ppo, dict) and ppo.get("reward_adapter") is not None:
+        data["ppo"] = {**ppo, "reward_adapter": reward_adapter_path(job, ppo["reward_adapter"])}
     return TrainJobConfig.load(data)
+
+
+def reward_adapter_path(job: TrainJob, reward: object) -> str:
+    """The folder of the job's reward model: an adapter of the job's own workspace, by name.
+
+    Jobs created before names were required may hold that adapter's folder instead. Anything
+    else (another workspace's adapter, any other path) is refused with one message.
+    """
+    mine = Adapter.objects.filter(workspace_id=job.workspace_id)
+    found = None
+    if isinstance(reward, str) and reward:
+        found = mine.filter(name=reward).first() or mine.filter(path=reward).first()
+    if found is None:
+        raise TrainingConfigError("ppo.reward_adapter", "not an adapter of this workspace")
+    return found.path
 
 
 def _config_error(exc: TrainingConfigError) -> ApiError:
@@ -250,7 +262,7 @@ def do_register_adapter(job: TrainJob, adapter_dir: Path, metrics: dict[str, Any
     """Copy a finished job's adapter into the registry; its name becomes a workspace model."""
     from builder.providers import forget_workspace_models
 
-    target = training_dir() / "adapters" / str(job.pk)
+    target = workspace_dir("adapters", job.workspace_id) / str(job.pk)
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(adapter_dir, target)
@@ -292,6 +304,15 @@ def do_delete_adapter(adapter: Adapter, user: User | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def workspace_dir(kind: str, workspace_id: int) -> Path:
+    """training/<kind>/w<workspace id>/: the storage of one workspace's adapters, merges, zips.
+
+    Adapter names are unique per workspace only, so anything keyed by a name lives below its
+    workspace's folder. Adapters registered before keep the folder their row names.
+    """
+    return training_dir() / kind / f"w{workspace_id}"
+
+
 def do_merge_adapter(adapter: Adapter) -> Path:
     """Merge the adapter into its base model (peft merge_and_unload): a full model folder."""
     import torch
@@ -299,7 +320,7 @@ def do_merge_adapter(adapter: Adapter) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     base = resolve_base_model(adapter.base_model)
-    target = training_dir() / "merged" / adapter.name
+    target = workspace_dir("merged", adapter.workspace_id) / adapter.name
     scratch = target.with_name(f".{adapter.name}.tmp")
     shutil.rmtree(scratch, ignore_errors=True)
     model: Any = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16)
@@ -313,7 +334,7 @@ def do_merge_adapter(adapter: Adapter) -> Path:
 
 def do_export_adapter(adapter: Adapter) -> Path:
     """A zip of the adapter folder (PEFT files and weft_adapter.json), loadable by vLLM/peft."""
-    exports = training_dir() / "exports"
+    exports = workspace_dir("exports", adapter.workspace_id)
     exports.mkdir(parents=True, exist_ok=True)
     archive = shutil.make_archive(str(exports / adapter.name), "zip", adapter.path)
     return Path(archive)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from training.config import TrainJobConfig
+from training.datasets import offered_base_models
 from training.jobs import RESERVED_SETTINGS
 
 STAGES = [
@@ -46,11 +44,11 @@ def default_settings() -> dict[str, Any]:
 
 
 def base_models() -> list[dict[str, str]]:
-    """The embedded model, then the folders in WEFT_TRAINING_BASE_MODELS."""
+    """The embedded model, then the folders an admin offers (see offered_base_models)."""
     from builder.providers import EMBEDDED_MODEL_NAME
 
     found = [{"id": "embedded", "label": f"{EMBEDDED_MODEL_NAME} (embedded)"}]
-    found += [{"id": p, "label": Path(p).name} for p in settings.WEFT_TRAINING_BASE_MODELS]
+    found += [{"id": i, "label": p.name} for i, p in offered_base_models().items()]
     return found
 
 

@@ -178,8 +178,8 @@ class EmbeddedEngine:
             return None
         if model in self._adapters:
             return model
-        known = ", ".join([self.model_id, *self._adapters])
-        raise ModelNotFoundError(f"model {model!r} is not served here (serving: {known})")
+        # the engine is shared by every workspace: never list the adapters it has loaded
+        raise ModelNotFoundError(f"model {model!r} is not served here (base: {self.model_id})")
 
     def _render(self, request: ChatRequest) -> list[int]:
         messages = [_message_dict(m) for m in request.messages]

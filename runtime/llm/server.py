@@ -3,6 +3,10 @@
 Routes: GET /health, GET /v1/models, POST /v1/chat/completions (stream or not, with
 stream_options.include_usage), POST /v1/load_lora_adapter and /v1/unload_lora_adapter (when
 the model has `load_lora_adapter`). Errors use OpenAI's {"error": {message, type, param, code}}.
+
+A `lora_path` is a name the caller chose, so the server loads it only through `adapter_path`,
+the caller's rule for which folders may be loaded (it returns the folder, or raises ValueError);
+without one, no adapter is loaded by path.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+AdapterPath = Callable[[str], object]  # a requested lora_path → the folder to load, or ValueError
 
 MAX_BODY = 16 * 1024 * 1024
 _STATUS_FOR = (
@@ -89,9 +94,12 @@ async def _wait_disconnect(receive: Receive) -> None:
 class ModelServer:
     """The ASGI app; `create_app` builds one."""
 
-    def __init__(self, model: ChatModel, served_name: str) -> None:
+    def __init__(
+        self, model: ChatModel, served_name: str, adapter_path: AdapterPath | None = None
+    ) -> None:
         self.model = model
         self.served_name = served_name
+        self.adapter_path = adapter_path
         self._routes: dict[tuple[str, str], Callable[[Receive, Send], Awaitable[None]]] = {
             ("GET", "/health"): self._health,
             ("GET", "/v1/models"): self._models,
@@ -233,7 +241,14 @@ class ModelServer:
         host, body = await self._adapter_host(receive)
         if not isinstance(body.get("lora_path"), str):
             raise WireError(400, "lora_path: is required", "lora_path")
-        await host.load_lora_adapter(body["lora_name"], body["lora_path"])
+        refused = WireError(400, "lora_path: not an adapter folder this server loads", "lora_path")
+        if self.adapter_path is None:
+            raise refused
+        try:
+            folder = self.adapter_path(body["lora_path"])
+        except ValueError:  # one answer whether the path exists or not
+            raise refused from None
+        await host.load_lora_adapter(body["lora_name"], str(folder))
         message = f"Success: LoRA adapter '{body['lora_name']}' added successfully."
         await _send_bytes(send, 200, message.encode(), "text/plain")
 
@@ -320,6 +335,11 @@ async def _collect(
     return envelope.completion("".join(text), [calls[i] for i in sorted(calls)], finish, usage)
 
 
-def create_app(model: ChatModel, served_name: str) -> ASGIApp:
-    """An ASGI app serving `model` as `served_name` over the OpenAI/vLLM HTTP API."""
-    return ModelServer(model, served_name)
+def create_app(
+    model: ChatModel, served_name: str, adapter_path: AdapterPath | None = None
+) -> ASGIApp:
+    """An ASGI app serving `model` as `served_name` over the OpenAI/vLLM HTTP API.
+
+    `adapter_path` decides which folders POST /v1/load_lora_adapter may load (see the module).
+    """
+    return ModelServer(model, served_name, adapter_path)

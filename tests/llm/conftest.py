@@ -96,8 +96,15 @@ def scripted_url(scripted: ScriptedModel) -> Iterator[str]:
     """The real model server serving the scripted model as `echo`."""
     from runtime.llm.server import create_app
 
-    with serve(create_app(scripted, "echo")) as url:
+    with serve(create_app(scripted, "echo", _under_adapters)) as url:
         yield url
+
+
+def _under_adapters(requested: str) -> str:
+    """The scripted server's adapter rule: folders under /adapters/ (it loads nothing for real)."""
+    if not requested.startswith("/adapters/") or ".." in requested:
+        raise ValueError(requested)
+    return requested
 
 
 @pytest.fixture(scope="session")

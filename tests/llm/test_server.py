@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import openai
@@ -145,3 +146,34 @@ async def test_server_client_disconnect_cancels_generation() -> None:
                 break
             await asyncio.sleep(0.02)
     assert model.cancelled == 1
+
+
+def test_server_loads_adapters_only_from_inside_its_adapter_root(tmp_path: Path) -> None:
+    from builder.management.commands.serve_model import adapter_paths
+
+    loaded: dict[str, str] = {}
+
+    class Recorder(ScriptedModel):
+        async def load_lora_adapter(self, name: str, path: str) -> None:
+            loaded[name] = path
+
+    root, outside = tmp_path / "adapters", tmp_path / "elsewhere"
+    (root / "w1" / "job").mkdir(parents=True)
+    outside.mkdir()
+    asked = (str(outside), "/etc", "/no/such/folder", "../elsewhere", "w1/../../elsewhere")
+    with serve(create_app(Recorder(), "echo", adapter_paths(root))) as url:
+        refused = [
+            httpx.post(f"{url}/load_lora_adapter", json={"lora_name": "x", "lora_path": p})
+            for p in asked
+        ]
+        body = {"lora_name": "mine", "lora_path": str(root / "w1" / "job")}
+        accepted = httpx.post(f"{url}/load_lora_adapter", json=body)
+    with serve(create_app(Recorder(), "echo")) as url:
+        body = {"lora_name": "any", "lora_path": str(root / "w1" / "job")}
+        no_rule = httpx.post(f"{url}/load_lora_adapter", json=body)
+    assert [r.status_code for r in refused] == [400] * len(asked)
+    assert all(r.json() == refused[0].json() for r in refused)
+    assert refused[0].json()["error"]["param"] == "lora_path"
+    assert accepted.status_code == 200, accepted.text
+    assert no_rule.status_code == 400
+    assert loaded == {"mine": str((root / "w1" / "job").resolve())}

@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
 from builder.providers import WorkspaceModels, get_embedded_model
+from runtime.errors import ModelNotFoundError
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
 from tests.training import _lora
 
@@ -86,12 +87,14 @@ async def test_embedded_batch_with_adapters_equals_solo(owner: Any, loras: dict[
 async def test_adapter_loads_through_vllm_endpoint_and_again_after_a_restart(
     owner: Any, loras: dict[str, Path], settings: Any
 ) -> None:
+    from builder.management.commands.serve_model import adapter_paths
     from runtime.llm.server import create_app
     from tests.llm._http import serve
 
     adapter = await sync_to_async(_lora.register)(owner.workspace, "support-bot", loras["b"])
     engine = _engine()
-    with serve(create_app(get_embedded_model(), "smol")) as url:
+    app = create_app(get_embedded_model(), "smol", adapter_paths(loras["b"].parent))
+    with serve(app) as url:
         settings.VLLM_BASE_URL = url
         resolver = await sync_to_async(WorkspaceModels.for_workspace)(owner.workspace_id)
         first = await _answer(resolver.get("vllm"), "support-bot")
@@ -132,3 +135,41 @@ def test_vllm_command_prints_serve_line_per_base(
         f"VLLM_ALLOW_RUNTIME_LORA_UPDATING=True vllm serve {embedded_dir} --enable-lora "
         f"--max-lora-rank 8 --max-loras 1 --lora-modules {a.served_name}={loras['a']}",
     ]
+
+
+def test_llm_node_cannot_run_another_workspaces_adapter(
+    owner: Any, make_member: Any, make_app: Any, client_for: Any, loras: dict[str, Path]
+) -> None:
+    theirs = _lora.register(owner.workspace, "secret-bot", loras["a"])
+    mine = WorkspaceModels.for_workspace(owner.workspace_id).get("embedded")
+    assert asyncio.run(_answer(mine, "secret-bot"))  # loaded into the shared engine
+    other = make_member("owner")
+    app, _ = make_app(other, spec=_lora.llm_spec(theirs.served_name), slug="thief")
+    run = client_for(other).post(f"/api/apps/{app.pk}/runs", {"query": PROMPT}, "application/json")
+    assert run.json()["status"] == "failed", run.json()
+    resolver = WorkspaceModels.for_workspace(other.workspace_id).get("embedded")
+    with pytest.raises(ModelNotFoundError):
+        asyncio.run(_answer(resolver, theirs.served_name))
+    with pytest.raises(ModelNotFoundError) as refused:
+        asyncio.run(_answer(resolver, "no-such-model"))
+    assert "secret-bot" not in str(refused.value)  # the error lists no other workspace's adapter
+    listed = asyncio.run(resolver.list_models())
+    assert theirs.served_name not in [m.id for m in listed]
+
+
+def test_workspace_provider_row_cannot_name_another_workspaces_adapter(
+    owner: Any, make_member: Any
+) -> None:
+    from builder.models import ModelProvider
+
+    theirs = _lora.register(owner.workspace, "secret-bot", Path("/nowhere"))
+    other = make_member("owner")
+    ModelProvider.objects.create(
+        workspace=other.workspace,
+        name="mine",
+        kind="openai_compatible",
+        base_url="http://127.0.0.1:9/v1",  # the shared server, were an admin to allow it
+    )
+    client = WorkspaceModels.for_workspace(other.workspace_id).get("mine")
+    with pytest.raises(ModelNotFoundError, match="not an adapter of this workspace"):
+        asyncio.run(_answer(client, theirs.served_name))
