@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from builder.actions.workflows import do_create_app
 from builder.errors import ApiError
@@ -32,12 +32,14 @@ from portal.web_assets import web_asset_version
 from portal.workspaces import SESSION_KEY, get_current_membership, get_membership
 
 
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe for proxies and `make run`."""
     return JsonResponse({"status": "ok"})
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The apps of the current workspace."""
     membership = request.membership  # type: ignore[attr-defined]  # set by our middleware
@@ -86,6 +88,7 @@ def _app_for(request: HttpRequest, app_id: int) -> tuple[App, str]:
 
 
 @login_required
+@require_safe
 def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
     """Draft status, test run form, versions, API keys and recent runs of one app."""
     app, role = _app_for(request, app_id)
@@ -107,6 +110,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
 
 @login_required
 @ensure_csrf_cookie
+@require_safe
 def editor_page(request: HttpRequest, app_id: int) -> HttpResponse:
     """The visual workflow editor (a React app built by Vite into static/dist/web)."""
     app, role = _app_for(request, app_id)
@@ -121,6 +125,7 @@ def editor_page(request: HttpRequest, app_id: int) -> HttpResponse:
 
 @login_required
 @ensure_csrf_cookie
+@require_safe
 def training_page(request: HttpRequest) -> HttpResponse:
     """The training panel: datasets, LoRA jobs with live curves, adapters (a React page)."""
     membership = get_current_membership(request)
@@ -134,6 +139,7 @@ def training_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     """One run and its per-node trace."""
     app, _ = _app_for(request, app_id)
@@ -179,6 +185,7 @@ def _raise_http_error(err: MemberError) -> None:
 
 
 @login_required
+@require_safe
 def members_page(request: HttpRequest) -> HttpResponse:
     """The current workspace's members; admins and owners also get the forms to change them."""
     return _members_page(request)
