@@ -69,6 +69,13 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return api.create_response(request, exc.to_dict(), status=exc.status)
 
 
+@api.exception_handler(OverflowError)
+def _number_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # An id or number beyond 64 bits reaches the database driver, which cannot bind it.
+    error = ApiError("invalid_param", 422, "a number in the request is out of range")
+    return _api_error(request, error)
+
+
 @api.exception_handler(GraphInvalidError)
 def _graph_invalid(request: HttpRequest, exc: GraphInvalidError) -> HttpResponse:
     body = {
