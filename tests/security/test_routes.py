@@ -53,7 +53,15 @@ VIEWER_MAY_WRITE = {
     ("POST", "/workspaces/new/"): "creates a workspace of the viewer's own",
 }
 # Failures that belong to findings fixed on other branches: strict xfails, removed when fixed.
-KNOWN_OPEN: dict[tuple[str, str, str], str] = {}
+_SERVER_PATHS = (
+    "server paths: JobDetail.output_dir and AdapterOut.path (also MergeOut.path, the checkpoint "
+    "events) show folders under WEFT_DATA_DIR to members; no branch owns it yet (the merge panel "
+    "shows the merged folder for vLLM, so removing it is a product decision)"
+)
+KNOWN_OPEN: dict[tuple[str, str, str], str] = {
+    ("owner", "GET", "/api/training/jobs/{job_id}"): _SERVER_PATHS,
+    ("owner", "GET", "/api/training/adapters"): _SERVER_PATHS,
+}
 PARAM_NAMES = {
     "workspace_id",
     "app_id",
@@ -87,9 +95,9 @@ def _cases(
 
 
 @pytest.fixture
-def world(make_member: Any, make_app: Any, tmp_path: Any) -> World:
+def world(make_member: Any, make_app: Any) -> World:
     """Workspace A with one of everything, and B's owner."""
-    return make_world(make_member, make_app, tmp_path / "adapter")
+    return make_world(make_member, make_app)
 
 
 def assert_clean(body: bytes, status: int, *, secret: bool) -> None:
@@ -215,10 +223,11 @@ def test_route_refuses_viewer_writes(actor: str, route: Route, world: World) -> 
 
 @pytest.mark.parametrize(
     ("actor", "route"),
-    _cases(("owner",), ("page", "api"), lambda r: r.method == "GET" and bool(r.params)),
+    _cases(("owner",), ("page", "api"), lambda r: r.method == "GET"),
 )
 def test_route_serves_the_owner(actor: str, route: Route, world: World) -> None:
-    """The control: A's owner reaches A's objects, so the refusals above are about the caller."""
+    """The control: A's owner reaches A's objects, so the refusals above are about the caller;
+    and even the owner is shown no server path."""
     client = Client()
     client.force_login(world.owner_a.user)
     response = call(client, route, world)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -46,13 +45,13 @@ STATS = {
 }
 
 
-def make_world(make_member: Any, make_app: Any, adapter_dir: Path) -> World:
+def make_world(make_member: Any, make_app: Any) -> World:
     """Create A's objects (app, version, run, conversation, keys, provider, dataset, job,
     adapter) and B's owner with an app of its own."""
     from builder.keys import do_create_api_key, do_revoke_api_key
     from builder.models import Conversation, Message, ModelProvider, Run, RunSource
     from portal.models import Workspace
-    from training.models import Adapter, Dataset, TrainJob
+    from training.models import Adapter, Dataset, TrainJob, training_dir
 
     owner_a = make_member("owner")
     workspace = owner_a.workspace
@@ -87,7 +86,10 @@ def make_world(make_member: Any, make_app: Any, adapter_dir: Path) -> World:
         base_model="embedded",
         status="succeeded",
     )
+    job.output_dir = str(training_dir() / "jobs" / str(job.pk))  # as do_create_job sets it
+    job.save(update_fields=["output_dir"])
     job.datasets.add(dataset)
+    adapter_dir = training_dir() / "adapters" / SECRET
     adapter_dir.mkdir(parents=True, exist_ok=True)
     (adapter_dir / "adapter_config.json").write_text("{}")
     adapter = Adapter.objects.create(
