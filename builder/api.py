@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.security import django_auth
@@ -71,6 +72,25 @@ router = Router()
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return api.create_response(request, exc.to_dict(), status=exc.status)
+
+
+def _unstorable(request: HttpRequest) -> HttpResponse:
+    error = ApiError(
+        "invalid_param", 422, "a value in the request cannot be stored (out of range or NUL)"
+    )
+    return _api_error(request, error)
+
+
+@api.exception_handler(OverflowError)
+def _number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # A number beyond 64 bits reaches SQLite's driver, which cannot bind it.
+    return _unstorable(request)
+
+
+@api.exception_handler(DataError)
+def _value_refused(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # PostgreSQL refuses a NUL character in text, or a number out of its column's range.
+    return _unstorable(request)
 
 
 @api.exception_handler(GraphInvalidError)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from builder import conversations_api, openai_api, service_api
+from builder import conversations_api, openai_api, service_api, v1_openapi
 
 # The published Service API (Dify-compatible) and the OpenAI-compatible endpoint.
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("conversations", conversations_api.conversations),
     path("conversations/<str:conversation_id>", conversations_api.delete_conversation),
     path("messages", conversations_api.messages),
+    path("openapi.json", v1_openapi.openapi_json),
 ]

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from builder.actions.workflows import do_create_app
 from builder.errors import ApiError
@@ -48,6 +48,7 @@ from portal.workspaces import (
 INVITE_LINK_KEY = "weft_invite_link"  # the link just created, shown once on the members page
 
 
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe for proxies and `make run`."""
     return JsonResponse({"status": "ok"})
@@ -60,6 +61,7 @@ def bad_input(request: HttpRequest, field: str, message: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The apps of the current workspace."""
     membership = request.membership  # type: ignore[attr-defined]  # set by our middleware
@@ -123,6 +125,7 @@ def _start_variables(spec: Any) -> list[Any]:
 
 
 @login_required
+@require_safe
 def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
     """Draft status, test run form, versions, API keys and recent runs of one app."""
     app, role = _app_for(request, app_id)
@@ -143,6 +146,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
 
 @login_required
 @ensure_csrf_cookie
+@require_safe
 def editor_page(request: HttpRequest, app_id: int) -> HttpResponse:
     """The visual workflow editor (a React app built by Vite into static/dist/web)."""
     app, role = _app_for(request, app_id)
@@ -157,6 +161,7 @@ def editor_page(request: HttpRequest, app_id: int) -> HttpResponse:
 
 @login_required
 @ensure_csrf_cookie
+@require_safe
 def training_page(request: HttpRequest) -> HttpResponse:
     """The training panel: datasets, LoRA jobs with live curves, adapters (a React page)."""
     membership = get_current_membership(request)
@@ -170,6 +175,7 @@ def training_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     """One run and its per-node trace."""
     app, _ = _app_for(request, app_id)
@@ -217,6 +223,7 @@ def _raise_http_error(err: MemberError) -> None:
 
 
 @login_required
+@require_safe
 def members_page(request: HttpRequest) -> HttpResponse:
     """The current workspace's members; admins and owners also get the forms to change them."""
     return _members_page(request)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,9 +28,19 @@ def _check(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
     )
 
 
-def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
-    result = _check({"WEFT_DEBUG": "0", "WEFT_SECRET_KEY": "k" * 20 + "-Qz8#x" * 10}, tmp_path)
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WEFT_DEBUG": "0", "WEFT_SECRET_KEY": "k" * 20 + "-Qz8#x" * 10},
+        {"WEFT_DEBUG": "0", "WEFT_HTTPS": "1", "WEFT_SECRET_KEY": "k" * 20 + "-Qz8#x" * 10},
+        {"WEFT_DEBUG": "0", "WEFT_HTTPS": "1"},  # the key generated into the data directory
+    ],
+    ids=["https-by-default", "https-explicit", "generated-key"],
+)
+def test_production_settings_pass_check_deploy(env: dict[str, str], tmp_path: Path) -> None:
+    result = _check(env, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stdout + result.stderr
 
 
 def test_debug_settings_fail_check_deploy(tmp_path: Path) -> None:
