@@ -43,7 +43,11 @@ PUBLIC = {
     "/v1/openapi.json": "the published API's OpenAPI document",
     "/admin/login/": "the admin sign-in form",
     "/admin/logout/": "signing out of the admin",
+    "/invitations/{token}/": "an invitation link: its token is the credential (accepting it "
+    "needs the invited email's account or a new one for that email)",
 }
+# Public routes that show workspace A's name to whoever holds the link (the invitee's page).
+SHOWN_TO_LINK_HOLDERS = {"/invitations/{token}/"}
 # Non-GET routes a viewer may call: they change nothing of the workspace's.
 VIEWER_MAY_WRITE = {
     ("POST", "/api/apps/{app_id}/validate"): "reports on a spec, saves nothing",
@@ -74,6 +78,8 @@ PARAM_NAMES = {
     "job_id",
     "adapter_id",
     "member_id",
+    "invitation_id",
+    "token",
 }
 REFUSED = {403, 404, 405}
 ROUTES = http_routes()
@@ -176,6 +182,7 @@ def test_tables_name_existing_routes() -> None:
     """Entries for routes that are gone go too."""
     templates = {r.template for r in ROUTES} | {t for t, _ in django_patterns()}
     assert set(PUBLIC) <= templates
+    assert SHOWN_TO_LINK_HOLDERS <= set(PUBLIC)
     assert {t for _, t in VIEWER_MAY_WRITE} <= templates
     assert {(m, t) for _, m, t in KNOWN_OPEN} <= {(r.method, r.template) for r in ROUTES}
 
@@ -184,7 +191,8 @@ def test_tables_name_existing_routes() -> None:
 def test_route_refuses_anonymous(actor: str, route: Route, world: World) -> None:
     before = world.fingerprint()
     response = call(Client(), route, world)
-    assert_clean(body_of(response), response.status_code, secret=True)
+    secret = route.template not in SHOWN_TO_LINK_HOLDERS
+    assert_clean(body_of(response), response.status_code, secret=secret)
     if route.template not in PUBLIC:
         assert response.status_code in {401, 403} or _is_login_redirect(response), (
             response.status_code
@@ -198,7 +206,8 @@ def test_route_refuses_other_workspace(actor: str, route: Route, world: World) -
     client.force_login(world.owner_b.user)
     before = world.fingerprint()
     response = call(client, route, world)
-    assert_clean(body_of(response), response.status_code, secret=True)
+    secret = route.template not in SHOWN_TO_LINK_HOLDERS
+    assert_clean(body_of(response), response.status_code, secret=secret)
     if _touches_a(route, world) and route.template not in PUBLIC:
         assert response.status_code in REFUSED, response.status_code
     assert world.fingerprint() == before
@@ -232,6 +241,9 @@ def test_route_serves_the_owner(actor: str, route: Route, world: World) -> None:
     client.force_login(world.owner_a.user)
     response = call(client, route, world)
     assert_clean(body_of(response), response.status_code, secret=False)
+    if route.template in SHOWN_TO_LINK_HOLDERS:  # the invitee's page: the owner is not them
+        assert response.status_code == 403, response.status_code
+        return
     assert response.status_code not in {401, 403, 404}, response.content[:300]
 
 

@@ -50,6 +50,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
     adapter) and B's owner with an app of its own."""
     from builder.keys import do_create_api_key, do_revoke_api_key
     from builder.models import Conversation, Message, ModelProvider, Run, RunSource
+    from portal.invitations import do_invite_member
     from portal.models import Workspace
     from training.models import Adapter, Dataset, TrainJob, training_dir
 
@@ -95,6 +96,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
     adapter = Adapter.objects.create(
         workspace=workspace, name=SECRET, base_model="embedded", path=str(adapter_dir), job=job
     )
+    invitation, token = do_invite_member(owner_a, "invitee@example.com", "editor")
     owner_b = make_member("owner")
     _, key_b = make_app(owner_b, slug="team-b-app")
     params = {
@@ -109,6 +111,8 @@ def make_world(make_member: Any, make_app: Any) -> World:
         "job_id": str(job.pk),
         "adapter_id": adapter.pk,
         "member_id": editor_a.pk,
+        "invitation_id": invitation.pk,
+        "token": token,
     }
     return World(owner_a, viewer_a, editor_a, owner_b, key_a, revoked_key_a, key_b, params)
 
@@ -116,7 +120,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
 def get_fingerprint(workspace_id: int) -> list[Any]:
     """Every row of workspace A that a write could change, as plain values."""
     from builder.models import ApiKey, App, AppVersion, Conversation, ModelProvider, Workflow
-    from portal.models import Membership
+    from portal.models import Invitation, Membership
     from training.models import Adapter, Dataset, TrainJob
 
     scoped: list[tuple[Any, tuple[str, ...]]] = [
@@ -126,6 +130,7 @@ def get_fingerprint(workspace_id: int) -> list[Any]:
         (TrainJob, ("id", "status", "stop_requested")),
         (Adapter, ("id", "name")),
         (Membership, ("id", "user_id", "role")),
+        (Invitation, ("id", "email", "role", "accepted_at", "revoked_at")),
     ]
     rows: list[Any] = [
         list(model.objects.filter(workspace_id=workspace_id).order_by("pk").values_list(*fields))
