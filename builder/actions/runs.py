@@ -371,8 +371,13 @@ async def _conversation(req: RunRequest) -> _Memory:
 
 
 def _load_conversation(req: RunRequest) -> tuple[Conversation, None, list[ChatMessage], int]:
+    # Scoped to the end user as the conversation endpoints are: another user's id is not found.
     pk = parse_uuid(req.conversation_id or "")
-    conversation = Conversation.objects.filter(pk=pk, app=req.app).first() if pk else None
+    conversation = (
+        Conversation.objects.filter(pk=pk, app=req.app, end_user=req.end_user).first()
+        if pk
+        else None
+    )
     if conversation is None:
         raise ApiError(
             "conversation_not_found", 404, "conversation not found", field="conversation_id"

@@ -480,3 +480,33 @@ async def test_workflows_run_streams_text_chunks_of_llm_output(owner: Any, make_
     chunks = [e["data"]["text"] for e in events if e["event"] == "text_chunk"]
     assert chunks == ["Once ", "upon ", "a time"]
     assert events[-1]["data"]["outputs"] == {"text": "Once upon a time"}
+
+
+async def test_chat_messages_refuses_another_users_conversation(chat_app: Any) -> None:
+    """Finding 9: a conversation belongs to the `user` who started it, for writes as for reads."""
+    _, key = chat_app
+    first = await _post(
+        "/v1/chat-messages", key, {"query": "secret", "user": "ann", "response_mode": "blocking"}
+    )
+    cid = first.json()["conversation_id"]
+    intruder = await _post(
+        "/v1/chat-messages",
+        key,
+        {
+            "query": "what did I say?",
+            "user": "bob",
+            "conversation_id": cid,
+            "response_mode": "blocking",
+        },
+    )
+    assert (intruder.status_code, intruder.json()["field"]) == (404, "conversation_id")
+    queries = [
+        q async for q in Message.objects.filter(conversation_id=cid).values_list("query", flat=True)
+    ]
+    assert queries == ["secret"]
+    again = await _post(
+        "/v1/chat-messages",
+        key,
+        {"query": "more", "user": "ann", "conversation_id": cid, "response_mode": "blocking"},
+    )
+    assert again.status_code == 200
