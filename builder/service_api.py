@@ -51,10 +51,24 @@ def service_view(*methods: str) -> Callable[[View], View]:
     return wrap
 
 
+async def key_owner(authorization: str | None) -> KeyOwner:
+    """The app the API key in an Authorization header grants (ApiError 401 otherwise)."""
+    key_hash = key_hash_of(authorization)
+    return await key_owners.get(key_hash, lambda: db_call(get_key_owner, key_hash))
+
+
+async def is_valid_key(authorization: str | None) -> bool:
+    """Whether an Authorization header holds a valid key (the /v1 handler reads the body then)."""
+    try:
+        await key_owner(authorization)
+    except ApiError:
+        return False
+    return True
+
+
 async def authenticate(request: HttpRequest) -> KeyOwner:
     """The app a request's API key grants (ApiError 401 otherwise)."""
-    key_hash = key_hash_of(request.headers.get("Authorization"))
-    return await key_owners.get(key_hash, lambda: db_call(get_key_owner, key_hash))
+    return await key_owner(request.headers.get("Authorization"))
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
