@@ -18,6 +18,7 @@ from builder.actions.workflows import (
     do_save_draft,
     parse_spec,
 )
+from builder.api_bodies import LimitedJsonParser, answer_body_errors
 from builder.crypto import encrypt
 from builder.errors import ApiError, not_found
 from builder.ids import parse_uuid
@@ -59,8 +60,14 @@ from runtime.shapes import graph_report
 from training.api import router as training_router
 
 api = NinjaAPI(
-    title="Weft API", version="0.1", urls_namespace="weft-api", auth=django_auth, docs_url="/docs"
+    title="Weft API",
+    version="0.1",
+    urls_namespace="weft-api",
+    auth=django_auth,
+    docs_url="/docs",
+    parser=LimitedJsonParser(),
 )
+answer_body_errors(api)
 router = Router()
 
 
@@ -266,7 +273,7 @@ def diff_version(
     before = parse_spec(_get_version(app, number).spec)
     if against == "draft":
         after = parse_spec(Workflow.objects.get(app=app).spec)
-    elif against.isdigit():
+    elif against.isascii() and against.isdigit():
         after = parse_spec(_get_version(app, int(against)).spec)
     else:
         raise ApiError(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -27,6 +26,7 @@ from builder.ids import parse_uuid
 from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners
 from builder.models import Run, RunSource
 from builder.published import Published, get_published, published_apps
+from kernel.json_input import JsonInputError, parse_json
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
@@ -74,11 +74,11 @@ async def authenticate(request: HttpRequest) -> KeyOwner:
 def json_body(request: HttpRequest) -> dict[str, Any]:
     """The request's JSON object body (ApiError 400 otherwise)."""
     try:
-        body = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError("invalid_param", 400, f"request body is not valid JSON: {exc}") from exc
+        body = parse_json(request.body or b"{}")
+    except JsonInputError as exc:
+        raise ApiError("invalid_param", 400, exc.message, field=exc.field) from None
     if not isinstance(body, dict):
-        raise ApiError("invalid_param", 400, "request body must be a JSON object")
+        raise ApiError("invalid_param", 400, "request body must be a JSON object", field="body")
     return body
 
 
@@ -153,14 +153,8 @@ async def _dify_stream(handle: RunHandle, renderer: DifyRenderer) -> AsyncIterat
         frames = [] if batch else [PING]
         for event in batch:
             if isinstance(event, RunFinished) and event.status == "failed":
-                frames.append(
-                    error_frame(
-                        500,
-                        event.error_code or "run_failed",
-                        event.error or "run failed",
-                        node_id=event.failed_node_id,
-                    )
-                )
+                err = run_failure(event)
+                frames.append(error_frame(err.status, err.code, err.message, **err.data))
             frames += [sse(data) for data in renderer.render(event)]
         yield b"".join(frames)
 
@@ -180,14 +174,20 @@ async def _finish(handle: RunHandle) -> RunFinished:
     raise ApiError("internal_error", 500, "the run ended without a result")
 
 
+# Run failures the request caused (error_code → status, code): a client error, not a 500.
+_CLIENT_FAILURES = {"ContextLengthExceededError": (400, "context_length_exceeded")}
+
+
+def run_failure(end: RunFinished) -> ApiError:
+    """A failed run as the error the API answers: 4xx when the request caused it, else 500."""
+    code = end.error_code or "run_failed"
+    status, code = _CLIENT_FAILURES.get(code, (500, code))
+    return ApiError(code, status, end.error or "run failed", node_id=end.failed_node_id)
+
+
 def _raise_failed(end: RunFinished) -> None:
     if end.status == "failed":
-        raise ApiError(
-            end.error_code or "run_failed",
-            500,
-            end.error or "run failed",
-            node_id=end.failed_node_id,
-        )
+        raise run_failure(end)
 
 
 @service_view("POST")

@@ -1,0 +1,40 @@
+"""JSON bodies of the editor API (/api) under the data limits, refused with the field named.
+
+django-ninja parses bodies itself and turns any parser error into a bare 400 "Cannot parse
+request body"; this parser applies kernel.json_input's checks, and the handler answers those
+refusals in ApiError's shape (`{"code", "message", "status", "field"}`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.parser import Parser
+
+from builder.errors import ApiError
+from kernel.json_input import JsonInputError, parse_json
+
+
+class LimitedJsonParser(Parser):
+    """ninja's JSON parser with the depth limit and the lone-surrogate check."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        """The body's JSON value (JsonInputError when refused)."""
+        value: dict[str, Any] = parse_json(request.body)
+        return value
+
+
+def answer_body_errors(api: NinjaAPI) -> None:
+    """Answer ninja's body errors that came from a refused JSON body as ApiErrors."""
+
+    def handler(request: HttpRequest, exc: Any) -> HttpResponse:  # an HttpError
+        cause = exc.__cause__
+        if isinstance(cause, JsonInputError):
+            err = ApiError("invalid_param", 400, cause.message, field=cause.field)
+            return api.create_response(request, err.to_dict(), status=400)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    api.add_exception_handler(HttpError, handler)
