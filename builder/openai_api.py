@@ -13,8 +13,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
-from builder.actions.runs import RunHandle, RunRequest, do_start_run
+from builder.actions.runs import RunHandle, RunRequest
 from builder.errors import ApiError
+from builder.key_limits import start_run_within_limit
 from builder.models import RunSource
 from builder.service_api import (
     authenticate,
@@ -41,7 +42,7 @@ def openai_error(err: ApiError) -> JsonResponse:
             "param": err.data.get("field"),
         }
     }
-    return JsonResponse(body, status=err.status)
+    return JsonResponse(body, status=err.status, headers=err.headers)
 
 
 def _text_parts(parts: list[Any], field: str) -> str:
@@ -162,7 +163,8 @@ async def _chat_completions(request: HttpRequest) -> HttpResponseBase:
         raise ApiError(
             "model_not_found", 404, f"model {model!r} is not the app of this key", field="model"
         )
-    handle = await do_start_run(
+    handle = await start_run_within_limit(
+        owner,
         RunRequest(
             app=pub.app,
             graph=pub.graph,
@@ -172,7 +174,7 @@ async def _chat_completions(request: HttpRequest) -> HttpResponseBase:
             query=query,
             end_user=str(body.get("user") or ""),
             history=history,
-        )
+        ),
     )
     if body.get("stream"):
         return stream_response(_stream(handle, model, include_usage))

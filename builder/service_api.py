@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 from builder.actions.runs import (
     RunHandle,
     RunRequest,
-    do_start_run,
     do_stop_run,
     get_active_run,
 )
@@ -23,6 +22,7 @@ from builder.asgi_service import db_call
 from builder.dify import PING, DifyRenderer, error_frame, sse, usage
 from builder.errors import ApiError
 from builder.ids import parse_uuid
+from builder.key_limits import check_key_rate, start_run_within_limit
 from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners
 from builder.models import Run, RunSource
 from builder.published import Published, get_published, published_apps
@@ -44,7 +44,7 @@ def service_view(*methods: str) -> Callable[[View], View]:
             try:
                 return await view(request, *args, **kwargs)
             except ApiError as err:
-                return JsonResponse(err.to_dict(), status=err.status)
+                return JsonResponse(err.to_dict(), status=err.status, headers=err.headers)
 
         return csrf_exempt(require_http_methods(list(methods))(inner))
 
@@ -67,8 +67,10 @@ async def is_valid_key(authorization: str | None) -> bool:
 
 
 async def authenticate(request: HttpRequest) -> KeyOwner:
-    """The app a request's API key grants (ApiError 401 otherwise)."""
-    return await key_owner(request.headers.get("Authorization"))
+    """The app a request's API key grants (ApiError 401 otherwise), within the key's rate (429)."""
+    owner = await key_owner(request.headers.get("Authorization"))
+    await check_key_rate(owner)
+    return owner
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
@@ -120,9 +122,10 @@ def checked_inputs(graph: CompiledGraph, inputs: dict[str, Any]) -> dict[str, An
         raise ApiError("invalid_param", 400, str(exc), field=f"inputs.{exc.field}") from exc
 
 
-async def _start(pub: Published, body: dict[str, Any], query: str) -> RunHandle:
+async def _start(owner: KeyOwner, pub: Published, body: dict[str, Any], query: str) -> RunHandle:
     inputs = checked_inputs(pub.graph, _field(body, "inputs", dict, {}))
-    return await do_start_run(
+    return await start_run_within_limit(
+        owner,
         RunRequest(
             app=pub.app,
             graph=pub.graph,
@@ -132,7 +135,7 @@ async def _start(pub: Published, body: dict[str, Any], query: str) -> RunHandle:
             query=query,
             end_user=str(_field(body, "user", (str, int), "")),
             conversation_id=_field(body, "conversation_id", str) or None,
-        )
+        ),
     )
 
 
@@ -198,7 +201,7 @@ async def chat_messages(request: HttpRequest) -> HttpResponseBase:
     query = _field(body, "query", str, required=True)
     mode = _response_mode(body)
     pub = await published_app(owner, "chat")
-    handle = await _start(pub, body, query)
+    handle = await _start(owner, pub, body, query)
     renderer = DifyRenderer(
         handle.run_id, str(pub.app.pk), "chat", handle.conversation_id, handle.message_id
     )
@@ -228,7 +231,7 @@ async def workflows_run(request: HttpRequest) -> HttpResponseBase:
     body = json_body(request)
     mode = _response_mode(body)
     pub = await published_app(owner, "workflow")
-    handle = await _start(pub, body, "")
+    handle = await _start(owner, pub, body, "")
     renderer = DifyRenderer(handle.run_id, str(pub.app.pk), "workflow")
     if mode == "streaming":
         return stream_response(_dify_stream(handle, renderer))

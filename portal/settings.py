@@ -184,6 +184,13 @@ WEFT_MAX_JSON_DEPTH = int(os.environ.get("WEFT_MAX_JSON_DEPTH", "64"))
 # refuses larger bodies before Django reads them).
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEFT_MAX_BODY_BYTES
 
+# Throttles (kernel/throttle.py; counted in the cache, so across processes with REDIS_URL).
+# Failed sign-ins per account and per address ("count/period", "0" = none).
+WEFT_LOGIN_RATE = os.environ.get("WEFT_LOGIN_RATE", "10/5m")
+# Per published-API key: requests a minute and runs at once (0 = no limit).
+WEFT_API_KEY_RPM = int(os.environ.get("WEFT_API_KEY_RPM", "1200"))
+WEFT_API_KEY_CONCURRENCY = int(os.environ.get("WEFT_API_KEY_CONCURRENCY", "32"))
+
 # Dify sends an SSE ping every 10 s while a stream is idle.
 WEFT_SSE_PING_S = float(os.environ.get("WEFT_SSE_PING_S", "10"))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,23 +21,6 @@ _server: dict[str, str] = {}
 def _live(live_url: str) -> None:
     """Every call goes over real HTTP to Weft's ASGI app (the lean /v1 handler included)."""
     _server["url"] = live_url
-
-
-@pytest.fixture
-async def silent_model(owner: Any) -> AsyncIterator[None]:
-    """Provider "remote" in the owner's workspace: a server that accepts and never answers."""
-    from builder.models import ModelProvider
-
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    await ModelProvider.objects.acreate(
-        workspace=owner.workspace,
-        name="remote",
-        kind="openai_compatible",
-        base_url=f"http://127.0.0.1:{port}/v1",
-    )
-    yield
-    server.close()
 
 
 def _auth(key: str) -> dict[str, str]:
