@@ -78,7 +78,8 @@ class BodyGuard:
             message: Message = await self._receive()
             return message
         try:
-            message = await asyncio.wait_for(self._receive(), self.idle_s)
+            async with asyncio.timeout(self.idle_s):  # no task per call, unlike wait_for
+                message = await self._receive()
         except TimeoutError:
             self.refusal = BodyRefusedError(
                 408,
