@@ -1,8 +1,10 @@
 """Turns a run's event stream into its Run and NodeRun rows (the trace a person reads).
 
 Rows are written by one writer thread per process in batches (see `_logwriter`): a run queues
-its "started" row (and a new conversation) without waiting, and waits only for its finished
-record, so its trace is stored before its last event reaches the client.
+its "started" row (and a new conversation) and each finished node's row without waiting, and
+waits only for its finished record, so its trace is stored before its last event reaches the
+client. A run that outlives the writer's hold has its row and each finished node's row written
+as they come, so a process killed mid-run leaves the nodes that finished in the trace.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ class NewRun:
     new_conversation: Conversation | None = None
     done: bool = False  # set on the event loop when its finished record is queued
     written: bool = False  # set by the writer once the row exists
+    written_nodes: set[str] = field(default_factory=set)  # node rows the writer has stored
+
+
+@dataclass
+class FinishedNode:
+    """A node row that will not change any more, queued as the node finishes (held like a
+    started row: a run that is done by then writes it with its finished record instead)."""
+
+    start: NewRun
+    row: dict[str, Any]
 
 
 @dataclass
@@ -79,8 +91,16 @@ class RunRecord:
         """The run this record is about."""
         return self.start.run
 
-    def add(self, event: RunEvent) -> None:
-        """Fold one event into the record (node rows are plain dicts until the writer's INSERT)."""
+    def add(self, event: RunEvent) -> FinishedNode | None:
+        """Fold one event into the record (node rows are plain dicts until the writer's INSERT);
+        the node's final row when the event ends a node."""
+        if isinstance(event, NodeSucceeded | NodeFailed | NodeSkipped):
+            self._fold(event)
+            return FinishedNode(self.start, self.nodes[event.node_id])
+        self._fold(event)
+        return None
+
+    def _fold(self, event: RunEvent) -> None:
         if isinstance(event, NodeStarted):
             self.nodes[event.node_id] = self._new_node(
                 event.node_id,
@@ -176,6 +196,7 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
     for record in records:
         record.apply()
     begun = [s for s in starts if isinstance(s, NewRun)]
+    early = [n for n in starts if isinstance(n, FinishedNode)]  # their runs' rows come first
     fresh = [r.start for r in records if not r.start.written]
     Conversation.objects.bulk_create(
         [s.new_conversation for s in begun + fresh if s.new_conversation is not None]
@@ -188,7 +209,13 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
             Run.objects.filter(pk=record.run.pk).update(
                 **{name: getattr(record.run, name) for name in _RUN_FIELDS}
             )
-    insert_rows(NodeRun, [n for r in records for n in r.nodes.values()])
+    insert_rows(
+        NodeRun,
+        [n.row for n in early]
+        + [n for r in records for k, n in r.nodes.items() if k not in r.start.written_nodes],
+    )
+    for node in early:
+        node.start.written_nodes.add(node.row["node_id"])
     messages = [m for r in records if (m := r.message()) is not None]
     Message.objects.bulk_create(messages)
     if messages:
@@ -249,7 +276,8 @@ def do_close_orphaned_runs() -> int:
     """Mark failed the runs left "running" by processes of this host that no longer exist.
 
     A run lives in the memory of the process that runs it; if that process dies, its row would
-    say "running" for ever. Each process's run-log writer calls this once when it starts.
+    say "running" for ever. Each process's run-log writer calls this once when it starts, and
+    the ASGI module starts the writer as the server starts (portal/asgi.py).
     """
     host = socket.gethostname()
     orphans = []
@@ -277,8 +305,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _is_done(start: object) -> bool:
-    return isinstance(start, NewRun) and start.done
+def _is_done(item: object) -> bool:
+    if isinstance(item, FinishedNode):
+        return item.start.done
+    return isinstance(item, NewRun) and item.done
 
 
 run_log = LogWriter(write_batch, _is_done, on_start=do_close_orphaned_runs)

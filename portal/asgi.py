@@ -17,10 +17,14 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from builder.asgi_service import PREFIX, ServiceAPIHandler  # noqa: E402
 from builder.routing import websocket_urlpatterns  # noqa: E402
+from builder.runlog import run_log  # noqa: E402
 from builder.service_api import is_valid_key  # noqa: E402
 from kernel.bodies import LimitedBodies  # noqa: E402
 
 service_api_app = ServiceAPIHandler(key_check=is_valid_key)
+# The writer closes the runs a killed process of this host left "running" as it starts: now,
+# not at the first run after a restart.
+run_log.start()
 django_app = LimitedBodies(django_asgi_app)
 
 

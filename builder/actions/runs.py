@@ -333,7 +333,8 @@ async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: 
     finished: RunFinished | None = None
     try:
         async for event in Engine(graph).run(ctx):
-            rec.add(event)
+            if (node := rec.add(event)) is not None:
+                run_log.progressed(node)  # a killed process keeps the nodes that finished
             if isinstance(event, RunFinished):
                 finished = event  # delivered after the trace is saved
             else:
