@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from builder.api import api
 from portal import views
@@ -25,6 +26,8 @@ urlpatterns = [
     path("apps/<int:app_id>/editor/", views.editor_page, name="editor"),
     path("training/", views.training_page, name="training"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
+    # One sign-in, the throttled one: the admin's own login form would bypass the throttle.
+    path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", views.healthz, name="healthz"),

@@ -50,3 +50,13 @@ def test_login_successes_do_not_count(client: Any, owner: Any) -> None:
     for _ in range(12):
         assert _sign_in(client, owner.user.email, RIGHT, "10.0.0.1").status_code == 302
         client.logout()
+
+
+def test_admin_sign_in_goes_through_the_throttled_login(client: Any, owner: Any) -> None:
+    owner.user.is_staff = owner.user.is_superuser = True
+    owner.user.save()
+    page = client.get("/admin/login/?next=/admin/")
+    assert (page.status_code, page["Location"]) == (302, "/login/?next=/admin/")
+    posted = client.post("/admin/login/", {"username": owner.user.email, "password": RIGHT})
+    assert posted.status_code == 302
+    assert "_auth_user_id" not in client.session
