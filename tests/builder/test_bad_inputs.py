@@ -103,6 +103,15 @@ def test_api_refuses_deep_json_and_lone_surrogates(
     App.objects.get(pk=app.pk)  # untouched and readable
 
 
+def test_api_body_over_the_limit_is_413_even_without_the_asgi_guard(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner)
+    raw = json.dumps({"description": "x" * 3 * 2**20}).encode()  # the test client is not ASGI
+    response = client_for(owner).patch(f"/api/apps/{app.pk}", raw, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (413, "request_too_large")
+
+
 def test_api_diff_against_must_be_ascii_digits(owner: Any, make_app: Any, client_for: Any) -> None:
     app, _ = make_app(owner)
     response = client_for(owner).get(f"/api/apps/{app.pk}/versions/1/diff", {"against": "²"})
