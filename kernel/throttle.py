@@ -59,28 +59,27 @@ def peek(key: str, rate: Rate) -> float:
     return left if int(cache.get(name, 0)) >= rate.count else 0.0
 
 
+def _count(name: str, timeout: int) -> int:
+    """Add one to a counter (created at 1 with `timeout`); one cache call when it exists."""
+    for _ in range(3):
+        try:
+            return int(cache.incr(name))
+        except ValueError:  # not there yet (or just expired): create it, unless someone did
+            if cache.add(name, 1, timeout=timeout):
+                return 1
+    raise RuntimeError(f"the cache would neither increment nor create {name}")
+
+
 def hit(key: str, rate: Rate) -> float:
     """Count one event for `key`; the seconds to wait when it is over the rate, else 0."""
     name, left = _window(key, rate)
-    cache.add(name, 0, timeout=math.ceil(left) + 1)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, timeout=math.ceil(left) + 1)
-        count = 1
-    return left if count > rate.count else 0.0
+    return left if _count(name, math.ceil(left) + 1) > rate.count else 0.0
 
 
 def take_slot(key: str, limit: int) -> bool:
     """Take one of `limit` concurrent slots for `key` (False when all are taken)."""
     name = f"weft-slots:{key}"
-    cache.add(name, 0, timeout=SLOT_TTL_S)
-    try:
-        taken = cache.incr(name)
-    except ValueError:
-        cache.add(name, 1, timeout=SLOT_TTL_S)
-        taken = 1
-    if taken > limit:
+    if _count(name, SLOT_TTL_S) > limit:
         cache.decr(name)
         return False
     return True
