@@ -18,7 +18,7 @@ from builder.keys import do_create_api_key
 from builder.models import App, Run
 from tests.builder.sse import parse_sse
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 DEEP = b'{"query": "x", "user": "u", "inputs": ' + b'{"a": ' * 70 + b"1" + b"}" * 71
 VERY_DEEP = b"[" * 100_000 + b"]" * 100_000
 

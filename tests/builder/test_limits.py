@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 _ANSWER_S = 10  # a guard against hanging, not a timing assertion
 
 

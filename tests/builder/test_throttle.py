@@ -16,7 +16,7 @@ from django.core.cache import cache
 from builder.models import ApiKey
 from kernel import throttle
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
 
 @pytest.fixture(autouse=True)
