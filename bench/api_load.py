@@ -46,6 +46,9 @@ print(do_create_api_key(app, "bench", user)[1])
 
 def _env(data_dir: str) -> dict[str, str]:
     return {
+        # One key carries all the load: its per-key limits are lifted unless the caller sets them.
+        "WEFT_API_KEY_RPM": "0",
+        "WEFT_API_KEY_CONCURRENCY": "0",
         **os.environ,
         "WEFT_DATA_DIR": data_dir,
         "WEFT_HTTPS": "0",

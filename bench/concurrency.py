@@ -108,6 +108,9 @@ def main() -> None:
     rounds = args.rounds or (3 if args.quick else 10)
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
+            # 64 concurrent calls on one key: its limits are lifted unless the caller sets them.
+            "WEFT_API_KEY_RPM": "0",
+            "WEFT_API_KEY_CONCURRENCY": "0",
             **os.environ,
             "WEFT_DATA_DIR": data_dir,
             "WEFT_HTTPS": "0",

@@ -56,13 +56,12 @@ class LogWriter:
         """Queue a started row; it is written only if the run is still going after HOLD_S."""
         self._put((item, True, None))
 
-    async def finished(self, item: object) -> None:
-        """Queue a finished record and wait (off the event loop) until it is committed."""
-        future: Future[None] = Future()
-        self._put((item, False, future))
-        await asyncio.wrap_future(future)
+    def progressed(self, item: object) -> None:
+        """Queue a row of a run's progress (a finished node), held and written as a started row."""
+        self._put((item, True, None))
 
-    def _put(self, job: _Job) -> None:
+    def start(self) -> None:
+        """Start the writer thread now (its start-up task runs at once), if not yet running."""
         if self._thread is None or not self._thread.is_alive():
             with self._lock:
                 if self._thread is None or not self._thread.is_alive():
@@ -70,6 +69,15 @@ class LogWriter:
                         target=self._loop, name="weft-runlog", daemon=True
                     )
                     self._thread.start()
+
+    async def finished(self, item: object) -> None:
+        """Queue a finished record and wait (off the event loop) until it is committed."""
+        future: Future[None] = Future()
+        self._put((item, False, future))
+        await asyncio.wrap_future(future)
+
+    def _put(self, job: _Job) -> None:
+        self.start()
         self._queue.put(job)
 
     def _next_batch(self) -> list[_Job]:

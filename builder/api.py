@@ -22,6 +22,7 @@ from builder.actions.workflows import (
     parse_spec,
     require_graph_size,
 )
+from builder.api_bodies import LimitedJsonParser, answer_body_errors
 from builder.crypto import encrypt
 from builder.errors import ApiError, not_found
 from builder.ids import parse_uuid
@@ -64,8 +65,14 @@ from runtime.nodes.registry import catalog
 from training.api import router as training_router
 
 api = NinjaAPI(
-    title="Weft API", version="0.1", urls_namespace="weft-api", auth=django_auth, docs_url="/docs"
+    title="Weft API",
+    version="0.1",
+    urls_namespace="weft-api",
+    auth=django_auth,
+    docs_url="/docs",
+    parser=LimitedJsonParser(),
 )
+answer_body_errors(api)
 router = Router()
 
 
@@ -291,7 +298,7 @@ def diff_version(
     before = parse_spec(_get_version(app, number).spec)
     if against == "draft":
         after = parse_spec(Workflow.objects.get(app=app).spec)
-    elif against.isdigit():
+    elif against.isascii() and against.isdigit():
         after = parse_spec(_get_version(app, int(against)).spec)
     else:
         raise ApiError(

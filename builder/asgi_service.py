@@ -9,8 +9,9 @@ Database access in the views goes through executor threads that keep their conne
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -19,6 +20,9 @@ from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import Resolver404, resolve
+
+from kernel.bodies import BodyGuard, send_refusal
+from kernel.limits import limits
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +55,43 @@ async def db_call(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     return await sync_to_async(call, thread_sensitive=False)()
 
 
-class ServiceAPIHandler(ASGIHandler):
-    """Dispatches /v1/ requests straight to the Service API views (see builder/urls.py)."""
+KeyCheck = Callable[[str | None], Awaitable[bool]]
 
-    def __init__(self) -> None:  # no middleware chain to load
-        pass
+
+def _authorization(scope: dict[str, Any]) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return None
+
+
+class ServiceAPIHandler(ASGIHandler):
+    """Dispatches /v1/ requests straight to the Service API views (see builder/urls.py).
+
+    The body is read last: a declared length over WEFT_MAX_BODY_BYTES gets 413 at once, a request
+    without a valid key (`key_check`) reaches its view with an empty body (which answers 401 in
+    its own shape), and reading stops at the limit or when the body stalls (kernel/bodies.py).
+    """
+
+    def __init__(self, key_check: KeyCheck | None = None) -> None:  # no middleware to load
+        self.key_check = key_check
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Read the body, call the view, send the (possibly streaming) response."""
-        try:
-            body_file = await self.read_body(receive)
-        except RequestAborted:
+        """Check the limits and the key, read the body, call the view, send the response."""
+        guard = BodyGuard(scope, receive, limits().max_body_bytes)
+        if guard.refusal is not None:
+            await send_refusal(send, guard.refusal)
             return
+        keyed = self.key_check is None or await self.key_check(_authorization(scope))
+        if keyed:
+            try:
+                body_file = await self.read_body(guard.receive)
+            except RequestAborted:
+                if guard.refusal is not None:
+                    await send_refusal(send, guard.refusal)
+                return
+        else:
+            body_file = io.BytesIO()
         try:
             request, error = self.create_request(scope, body_file)
             response = await self._dispatch(request) if request is not None else error
@@ -70,6 +99,8 @@ class ServiceAPIHandler(ASGIHandler):
                 return
             if isinstance(response, HttpResponse) and not response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))  # as CommonMiddleware
+            if not keyed:
+                response["Connection"] = "close"  # its body was never read
             await self.send_response(response, send)
         finally:
             body_file.close()

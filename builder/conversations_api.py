@@ -20,7 +20,7 @@ MAX_LIMIT = 100
 
 def _limit(request: HttpRequest) -> int:
     raw = request.GET.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:  # "²".isdigit()
         raise ApiError("invalid_param", 400, f"limit must be 1..{MAX_LIMIT}", field="limit")
     return int(raw)
 

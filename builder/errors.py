@@ -14,6 +14,7 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.data = data
+        self.headers: dict[str, str] = {}  # response headers, e.g. Retry-After on a 429
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON body of the error response."""

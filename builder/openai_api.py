@@ -13,13 +13,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
-from builder.actions.runs import RunHandle, RunRequest, do_start_run
+from builder.actions.runs import RunHandle, RunRequest
 from builder.errors import ApiError
+from builder.key_limits import start_run_within_limit
 from builder.models import RunSource
 from builder.service_api import (
     authenticate,
     json_body,
     published_app,
+    run_failure,
     service_view,
     stream_response,
 )
@@ -40,7 +42,37 @@ def openai_error(err: ApiError) -> JsonResponse:
             "param": err.data.get("field"),
         }
     }
-    return JsonResponse(body, status=err.status)
+    return JsonResponse(body, status=err.status, headers=err.headers)
+
+
+def _text_parts(parts: list[Any], field: str) -> str:
+    """The text of OpenAI content parts; ApiError 400 naming the part that is not one."""
+    texts = []
+    for j, part in enumerate(parts):
+        if not isinstance(part, dict):
+            raise ApiError("invalid_param", 400, "a content part must be an object", field=field)
+        text = part.get("text", "")
+        if not isinstance(text, str):
+            raise ApiError(
+                "invalid_param",
+                400,
+                "a content part's text must be a string",
+                field=f"{field}[{j}].text",
+            )
+        texts.append(text)
+    return "".join(texts)
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    """stream_options.include_usage; ApiError 400 when stream_options is not an object."""
+    options = body.get("stream_options")
+    if options is None:
+        return False
+    if not isinstance(options, dict):
+        raise ApiError(
+            "invalid_param", 400, "stream_options must be an object", field="stream_options"
+        )
+    return bool(options.get("include_usage"))
 
 
 def _messages(body: dict[str, Any]) -> tuple[list[ChatMessage], str]:
@@ -52,7 +84,7 @@ def _messages(body: dict[str, Any]) -> tuple[list[ChatMessage], str]:
         role = item.get("role") if isinstance(item, dict) else None
         content = item.get("content") if isinstance(item, dict) else None
         if isinstance(content, list):  # content parts: keep the text ones
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+            content = _text_parts(content, f"messages[{i}].content")
         if role not in _ROLES or not isinstance(content, str):
             raise ApiError(
                 "invalid_param",
@@ -108,8 +140,8 @@ def _final_chunks(
     handle: RunHandle, model: str, end: RunFinished, include_usage: bool
 ) -> list[bytes]:
     if end.status == "failed":
-        error = {"message": end.error, "type": "server_error", "code": end.error_code}
-        return [b"data: " + json.dumps({"error": error}).encode() + b"\n\n"]
+        error = json.loads(openai_error(run_failure(end)).content)
+        return [b"data: " + json.dumps(error).encode() + b"\n\n"]
     frames = [_chunk(handle, model, {}, "stop")]
     if include_usage:
         body = json.loads(_chunk(handle, model, {})[6:])
@@ -125,12 +157,14 @@ async def _chat_completions(request: HttpRequest) -> HttpResponseBase:
     if not isinstance(model, str) or not model:
         raise ApiError("invalid_param", 400, "model (the app slug) is required", field="model")
     history, query = _messages(body)
+    include_usage = _include_usage(body)  # every field is checked before the run starts
     pub = await published_app(owner, "chat")
     if pub.app.slug != model:
         raise ApiError(
             "model_not_found", 404, f"model {model!r} is not the app of this key", field="model"
         )
-    handle = await do_start_run(
+    handle = await start_run_within_limit(
+        owner,
         RunRequest(
             app=pub.app,
             graph=pub.graph,
@@ -140,21 +174,18 @@ async def _chat_completions(request: HttpRequest) -> HttpResponseBase:
             query=query,
             end_user=str(body.get("user") or ""),
             history=history,
-        )
+        ),
     )
     if body.get("stream"):
-        include = bool((body.get("stream_options") or {}).get("include_usage"))
-        return stream_response(_stream(handle, model, include))
+        return stream_response(_stream(handle, model, include_usage))
     end: RunFinished | None = None
     async for event in handle.events():
         if isinstance(event, RunFinished):
             end = event
-    if end is None or end.status == "failed":
-        raise ApiError(
-            (end.error_code if end else None) or "internal_error",
-            500,
-            (end.error if end else None) or "run failed",
-        )
+    if end is None:
+        raise ApiError("internal_error", 500, "the run ended without a result")
+    if end.status == "failed":
+        raise run_failure(end)
     return JsonResponse(
         {
             "id": f"chatcmpl-{handle.run_id}",

@@ -2,13 +2,17 @@
 
 Rows are written by one writer thread per process in batches (see `_logwriter`): a run queues
 its "started" row (and a new conversation) without waiting, and waits only for its finished
-record, so its trace is stored before its last event reaches the client.
+record, so its trace is stored before its last event reaches the client. A run that outlives
+the writer's hold (`HOLD_S`) has its row written with the nodes finished so far, and each node
+that finishes later is queued as it finishes, so a process killed mid-run leaves the nodes that
+finished in the trace; a short run still costs one write of everything at its end.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -26,7 +30,7 @@ from django.db.models.fields import (
 )
 from django.utils import timezone
 
-from builder._logwriter import LogWriter
+from builder._logwriter import HOLD_S, LogWriter
 from builder.models import Conversation, Message, NodeRun, Run, RunStatus
 from runtime.events import (
     NodeFailed,
@@ -60,6 +64,24 @@ class NewRun:
     new_conversation: Conversation | None = None
     done: bool = False  # set on the event loop when its finished record is queued
     written: bool = False  # set by the writer once the row exists
+    # The run's node rows by node id (its RunRecord's), and those the writer has stored.
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    written_nodes: set[str] = field(default_factory=set)
+    began: float = field(default_factory=time.monotonic)
+
+    def finished_nodes(self) -> list[dict[str, Any]]:
+        """The rows of the nodes that have finished (a copy: the event loop adds to them)."""
+        return [n for n in list(self.nodes.values()) if n["status"] != "running"]
+
+
+@dataclass
+class FinishedNode:
+    """A node row that will not change any more, queued as the node finishes once the run has
+    outlived HOLD_S (held like a started row: if the run is done by then, its finished record
+    writes it instead)."""
+
+    start: NewRun
+    row: dict[str, Any]
 
 
 @dataclass
@@ -69,7 +91,6 @@ class RunRecord:
     start: NewRun
     conversation: Conversation | None = None
     query: str = ""
-    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # NodeRun rows by attname
     finished: RunFinished | None = None
     crash: str = ""
     finished_at: datetime | None = None
@@ -79,8 +100,23 @@ class RunRecord:
         """The run this record is about."""
         return self.start.run
 
-    def add(self, event: RunEvent) -> None:
-        """Fold one event into the record (node rows are plain dicts until the writer's INSERT)."""
+    @property
+    def nodes(self) -> dict[str, dict[str, Any]]:
+        """NodeRun rows by node id, as dicts by attname."""
+        return self.start.nodes
+
+    def add(self, event: RunEvent) -> FinishedNode | None:
+        """Fold one event into the record (node rows are plain dicts until the writer's INSERT);
+        the node's final row to queue at once when the event ends a node of a run that has
+        outlived HOLD_S (the writer stores the nodes finished before with the run's row)."""
+        self._fold(event)
+        if not isinstance(event, NodeSucceeded | NodeFailed | NodeSkipped):
+            return None
+        if time.monotonic() - self.start.began < HOLD_S:
+            return None
+        return FinishedNode(self.start, self.nodes[event.node_id])
+
+    def _fold(self, event: RunEvent) -> None:
         if isinstance(event, NodeStarted):
             self.nodes[event.node_id] = self._new_node(
                 event.node_id,
@@ -176,6 +212,9 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
     for record in records:
         record.apply()
     begun = [s for s in starts if isinstance(s, NewRun)]
+    # Nodes of running runs: those finished before the run's row, then those queued since.
+    early = [FinishedNode(s, row) for s in begun for row in s.finished_nodes()]
+    early += [n for n in starts if isinstance(n, FinishedNode)]
     fresh = [r.start for r in records if not r.start.written]
     Conversation.objects.bulk_create(
         [s.new_conversation for s in begun + fresh if s.new_conversation is not None]
@@ -188,7 +227,13 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
             Run.objects.filter(pk=record.run.pk).update(
                 **{name: getattr(record.run, name) for name in _RUN_FIELDS}
             )
-    insert_rows(NodeRun, [n for r in records for n in r.nodes.values()])
+    rows = []
+    for node in early:
+        if node.row["node_id"] not in node.start.written_nodes:
+            node.start.written_nodes.add(node.row["node_id"])
+            rows.append(node.row)
+    rows += [n for r in records for k, n in r.nodes.items() if k not in r.start.written_nodes]
+    insert_rows(NodeRun, rows)
     messages = [m for r in records if (m := r.message()) is not None]
     Message.objects.bulk_create(messages)
     if messages:
@@ -249,7 +294,8 @@ def do_close_orphaned_runs() -> int:
     """Mark failed the runs left "running" by processes of this host that no longer exist.
 
     A run lives in the memory of the process that runs it; if that process dies, its row would
-    say "running" for ever. Each process's run-log writer calls this once when it starts.
+    say "running" for ever. Each process's run-log writer calls this once when it starts, and
+    the ASGI module starts the writer as the server starts (portal/asgi.py).
     """
     host = socket.gethostname()
     orphans = []
@@ -277,8 +323,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _is_done(start: object) -> bool:
-    return isinstance(start, NewRun) and start.done
+def _is_done(item: object) -> bool:
+    if isinstance(item, FinishedNode):
+        return item.start.done
+    return isinstance(item, NewRun) and item.done
 
 
 def _describe(item: object) -> str:

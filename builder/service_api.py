@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 from builder.actions.runs import (
     RunHandle,
     RunRequest,
-    do_start_run,
     do_stop_run,
     get_active_run,
 )
@@ -24,9 +22,11 @@ from builder.asgi_service import db_call
 from builder.dify import PING, DifyRenderer, error_frame, sse, usage
 from builder.errors import ApiError
 from builder.ids import parse_uuid
+from builder.key_limits import check_key_rate, start_run_within_limit
 from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners
 from builder.models import Run, RunSource
 from builder.published import Published, get_published, published_apps
+from kernel.json_input import JsonInputError, parse_json
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
@@ -45,27 +45,43 @@ def service_view(*methods: str) -> Callable[[View], View]:
             try:
                 return await view(request, *args, **kwargs)
             except ApiError as err:
-                return JsonResponse(err.to_dict(), status=err.status)
+                return JsonResponse(err.to_dict(), status=err.status, headers=err.headers)
 
         return csrf_exempt(require_http_methods(list(methods))(inner))
 
     return wrap
 
 
-async def authenticate(request: HttpRequest) -> KeyOwner:
-    """The app a request's API key grants (ApiError 401 otherwise)."""
-    key_hash = key_hash_of(request.headers.get("Authorization"))
+async def key_owner(authorization: str | None) -> KeyOwner:
+    """The app the API key in an Authorization header grants (ApiError 401 otherwise)."""
+    key_hash = key_hash_of(authorization)
     return await key_owners.get(key_hash, lambda: db_call(get_key_owner, key_hash))
+
+
+async def is_valid_key(authorization: str | None) -> bool:
+    """Whether an Authorization header holds a valid key (the /v1 handler reads the body then)."""
+    try:
+        await key_owner(authorization)
+    except ApiError:
+        return False
+    return True
+
+
+async def authenticate(request: HttpRequest) -> KeyOwner:
+    """The app a request's API key grants (ApiError 401 otherwise), within the key's rate (429)."""
+    owner = await key_owner(request.headers.get("Authorization"))
+    await check_key_rate(owner)
+    return owner
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
     """The request's JSON object body (ApiError 400 otherwise)."""
     try:
-        body = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError("invalid_param", 400, f"request body is not valid JSON: {exc}") from exc
+        body = parse_json(request.body or b"{}")
+    except JsonInputError as exc:
+        raise ApiError("invalid_param", 400, exc.message, field=exc.field) from None
     if not isinstance(body, dict):
-        raise ApiError("invalid_param", 400, "request body must be a JSON object")
+        raise ApiError("invalid_param", 400, "request body must be a JSON object", field="body")
     return body
 
 
@@ -107,9 +123,10 @@ def checked_inputs(graph: CompiledGraph, inputs: dict[str, Any]) -> dict[str, An
         raise ApiError("invalid_param", 400, str(exc), field=f"inputs.{exc.field}") from exc
 
 
-async def _start(pub: Published, body: dict[str, Any], query: str) -> RunHandle:
+async def _start(owner: KeyOwner, pub: Published, body: dict[str, Any], query: str) -> RunHandle:
     inputs = checked_inputs(pub.graph, _field(body, "inputs", dict, {}))
-    return await do_start_run(
+    return await start_run_within_limit(
+        owner,
         RunRequest(
             app=pub.app,
             graph=pub.graph,
@@ -119,7 +136,7 @@ async def _start(pub: Published, body: dict[str, Any], query: str) -> RunHandle:
             query=query,
             end_user=str(_field(body, "user", (str, int), "")),
             conversation_id=_field(body, "conversation_id", str) or None,
-        )
+        ),
     )
 
 
@@ -140,14 +157,8 @@ async def _dify_stream(handle: RunHandle, renderer: DifyRenderer) -> AsyncIterat
         frames = [] if batch else [PING]
         for event in batch:
             if isinstance(event, RunFinished) and event.status == "failed":
-                frames.append(
-                    error_frame(
-                        500,
-                        event.error_code or "run_failed",
-                        event.error or "run failed",
-                        node_id=event.failed_node_id,
-                    )
-                )
+                err = run_failure(event)
+                frames.append(error_frame(err.status, err.code, err.message, **err.data))
             frames += [sse(data) for data in renderer.render(event)]
         yield b"".join(frames)
 
@@ -167,14 +178,20 @@ async def _finish(handle: RunHandle) -> RunFinished:
     raise ApiError("internal_error", 500, "the run ended without a result")
 
 
+# Run failures the request caused (error_code → status, code): a client error, not a 500.
+_CLIENT_FAILURES = {"ContextLengthExceededError": (400, "context_length_exceeded")}
+
+
+def run_failure(end: RunFinished) -> ApiError:
+    """A failed run as the error the API answers: 4xx when the request caused it, else 500."""
+    code = end.error_code or "run_failed"
+    status, code = _CLIENT_FAILURES.get(code, (500, code))
+    return ApiError(code, status, end.error or "run failed", node_id=end.failed_node_id)
+
+
 def _raise_failed(end: RunFinished) -> None:
     if end.status == "failed":
-        raise ApiError(
-            end.error_code or "run_failed",
-            500,
-            end.error or "run failed",
-            node_id=end.failed_node_id,
-        )
+        raise run_failure(end)
 
 
 @service_view("POST")
@@ -185,7 +202,7 @@ async def chat_messages(request: HttpRequest) -> HttpResponseBase:
     query = _field(body, "query", str, required=True)
     mode = _response_mode(body)
     pub = await published_app(owner, "chat")
-    handle = await _start(pub, body, query)
+    handle = await _start(owner, pub, body, query)
     renderer = DifyRenderer(
         handle.run_id,
         str(pub.app.pk),
@@ -220,7 +237,7 @@ async def workflows_run(request: HttpRequest) -> HttpResponseBase:
     body = json_body(request)
     mode = _response_mode(body)
     pub = await published_app(owner, "workflow")
-    handle = await _start(pub, body, "")
+    handle = await _start(owner, pub, body, "")
     renderer = DifyRenderer(
         handle.run_id, str(pub.app.pk), "workflow", hidden_inputs=secret_readers(pub.graph)
     )

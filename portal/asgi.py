@@ -1,4 +1,7 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (session-authenticated)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (session-authenticated).
+
+Request bodies pass the data limits (kernel/bodies.py) before Django or the /v1 handler reads
+them."""
 
 import gc
 import os
@@ -14,8 +17,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from builder.asgi_service import PREFIX, ServiceAPIHandler  # noqa: E402
 from builder.routing import websocket_urlpatterns  # noqa: E402
+from builder.runlog import run_log  # noqa: E402
+from builder.service_api import is_valid_key  # noqa: E402
+from kernel.bodies import LimitedBodies  # noqa: E402
 
-service_api_app = ServiceAPIHandler()
+service_api_app = ServiceAPIHandler(key_check=is_valid_key)
+# The writer closes the runs a killed process of this host left "running" as it starts: now,
+# not at the first run after a restart.
+run_log.start()
+django_app = LimitedBodies(django_asgi_app)
 
 
 async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]  # ASGI callable
@@ -24,7 +34,7 @@ async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]  # ASG
     if path.startswith(PREFIX + "/"):
         await service_api_app(scope, receive, send)
     else:
-        await django_asgi_app(scope, receive, send)
+        await django_app(scope, receive, send)
 
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage collector's

@@ -186,6 +186,16 @@ WEFT_MAX_GRAPH_EDGES = int(os.environ.get("WEFT_MAX_GRAPH_EDGES", "4000"))
 WEFT_MAX_OUTPUT_BYTES = int(os.environ.get("WEFT_MAX_OUTPUT_BYTES", str(1024 * 1024)))
 WEFT_MAX_RENDER_S = float(os.environ.get("WEFT_MAX_RENDER_S", "10"))
 WEFT_MAX_JSON_DEPTH = int(os.environ.get("WEFT_MAX_JSON_DEPTH", "64"))
+# Django's own check of non-file request data agrees with the body limit (kernel/bodies.py
+# refuses larger bodies before Django reads them).
+DATA_UPLOAD_MAX_MEMORY_SIZE = WEFT_MAX_BODY_BYTES
+
+# Throttles (kernel/throttle.py; counted in the cache, so across processes with REDIS_URL).
+# Failed sign-ins per account and per address ("count/period", "0" = none).
+WEFT_LOGIN_RATE = os.environ.get("WEFT_LOGIN_RATE", "10/5m")
+# Per published-API key: requests a minute and runs at once (0 = no limit).
+WEFT_API_KEY_RPM = int(os.environ.get("WEFT_API_KEY_RPM", "1200"))
+WEFT_API_KEY_CONCURRENCY = int(os.environ.get("WEFT_API_KEY_CONCURRENCY", "32"))
 
 # Mail (invitation links). Without WEFT_EMAIL_HOST nothing is mailed: the inviter copies the link.
 EMAIL_HOST = os.environ.get("WEFT_EMAIL_HOST", "")

@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from builder.api import api
 from portal import invitation_views, views
+from portal.login import ThrottledLoginView
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspaces/switch/", views.switch_workspace, name="switch-workspace"),
     path("workspaces/new/", views.new_workspace, name="new-workspace"),
@@ -30,6 +32,8 @@ urlpatterns = [
     path("apps/<int:app_id>/editor/", views.editor_page, name="editor"),
     path("training/", views.training_page, name="training"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
+    # One sign-in, the throttled one: the admin's own login form would bypass the throttle.
+    path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", views.healthz, name="healthz"),

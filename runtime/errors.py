@@ -93,6 +93,10 @@ class LLMBadRequestError(LLMError):
     """The model server refused the request (4xx other than auth and rate limit)."""
 
 
+class ContextLengthExceededError(LLMBadRequestError):
+    """The prompt is longer than the model's context window (the caller's input, not a fault)."""
+
+
 class LLMBadResponseError(LLMError):
     """The model server answered something that is not a valid response."""
 

@@ -15,6 +15,7 @@ from builder.access import get_user, require_workspace
 from builder.errors import ApiError, forbidden, not_found
 from builder.ids import parse_uuid
 from builder.providers import EMBEDDED_MODEL_NAME, VLLM, WorkspaceModels
+from kernel.limits import limits
 from portal.models import Role
 from portal.workspaces import get_membership
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
@@ -39,7 +40,6 @@ from training.schemas import (
 from training.tasks import read_log_tail
 
 router = Router(tags=["training"])
-MAX_UPLOAD_BYTES = 200 * 2**20
 
 
 def _require(request: HttpRequest, workspace_id: int, role: str, what: str) -> None:
@@ -76,8 +76,9 @@ def _adapter(request: HttpRequest, adapter_id: int, role: str = Role.VIEWER) -> 
 
 
 def _read(upload: UploadedFile) -> bytes:
-    if (upload.size or 0) > MAX_UPLOAD_BYTES:
-        raise ApiError("too_large", 413, f"files are limited to {MAX_UPLOAD_BYTES // 2**20} MB")
+    limit = limits().max_upload_bytes  # kernel/bodies.py refuses larger requests before this
+    if (upload.size or 0) > limit:
+        raise ApiError("request_too_large", 413, f"files are limited to {limit} bytes", limit=limit)
     data: bytes = upload.read()
     return data
 

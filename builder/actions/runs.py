@@ -338,7 +338,8 @@ async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: 
     finished: RunFinished | None = None
     try:
         async for event in Engine(graph).run(ctx):
-            rec.add(event)
+            if (node := rec.add(event)) is not None:
+                run_log.progressed(node)  # a killed process keeps the nodes that finished
             if isinstance(event, RunFinished):
                 finished = event  # delivered after the trace is saved
             else:
@@ -376,8 +377,13 @@ async def _conversation(req: RunRequest) -> _Memory:
 
 
 def _load_conversation(req: RunRequest) -> tuple[Conversation, None, list[ChatMessage], int]:
+    # Scoped to the end user as the conversation endpoints are: another user's id is not found.
     pk = parse_uuid(req.conversation_id or "")
-    conversation = Conversation.objects.filter(pk=pk, app=req.app).first() if pk else None
+    conversation = (
+        Conversation.objects.filter(pk=pk, app=req.app, end_user=req.end_user).first()
+        if pk
+        else None
+    )
     if conversation is None:
         raise ApiError(
             "conversation_not_found", 404, "conversation not found", field="conversation_id"

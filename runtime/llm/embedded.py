@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.errors import (
+    ContextLengthExceededError,
     LLMBadRequestError,
     LLMError,
     LLMUnavailableError,
@@ -151,8 +152,8 @@ class EmbeddedEngine:
         prompt = self._render(request)
         room = self.context_length - len(prompt)
         if room <= 0:
-            raise LLMBadRequestError(
-                f"prompt is {len(prompt)} tokens; the model takes {self.context_length}"
+            raise ContextLengthExceededError(
+                f"prompt too long: {len(prompt)} tokens, the model takes {self.context_length}"
             )
         wanted = request.max_tokens if request.max_tokens is not None else self.default_max_tokens
         if wanted <= 0:

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from runtime.errors import (
+    ContextLengthExceededError,
     LLMAuthError,
     LLMBadRequestError,
     LLMBadResponseError,
@@ -33,6 +34,8 @@ from runtime.llm.protocol import (
 )
 from runtime.outbound import STRICT, OutboundPolicy, guarded_client
 
+# How servers word a prompt over the context window: Weft's own server, vLLM and OpenAI.
+_CONTEXT_HINTS = ("prompt too long", "maximum context length", "context_length_exceeded")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 8.0
 MAX_MESSAGE_CHARS = 200  # of an upstream error message shown in a run's error
@@ -49,6 +52,8 @@ def error_for_status(status: int, message: str) -> LLMError:
         return ModelNotFoundError(text)
     if status >= 500:
         return LLMUnavailableError(text)
+    if status >= 400 and any(hint in message for hint in _CONTEXT_HINTS):
+        return ContextLengthExceededError(text)
     if status >= 400:
         return LLMBadRequestError(text)
     return LLMBadResponseError(text)

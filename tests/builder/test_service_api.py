@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,24 +21,6 @@ _server: dict[str, str] = {}
 def _live(live_url: str) -> None:
     """Every call goes over real HTTP to Weft's ASGI app (the lean /v1 handler included)."""
     _server["url"] = live_url
-
-
-@pytest.fixture
-async def silent_model(owner: Any, settings: Any) -> AsyncIterator[None]:
-    """Provider "remote" in the owner's workspace: a server that accepts and never answers."""
-    from builder.models import ModelProvider
-
-    settings.WEFT_OUTBOUND_ALLOW = ["127.0.0.1"]  # the outbound guard refuses loopback otherwise
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    await ModelProvider.objects.acreate(
-        workspace=owner.workspace,
-        name="remote",
-        kind="openai_compatible",
-        base_url=f"http://127.0.0.1:{port}/v1",
-    )
-    yield
-    server.close()
 
 
 def _auth(key: str) -> dict[str, str]:
@@ -484,3 +465,33 @@ async def test_workflows_run_streams_text_chunks_of_llm_output(
     chunks = [e["data"]["text"] for e in events if e["event"] == "text_chunk"]
     assert chunks == ["Once ", "upon ", "a time"]
     assert events[-1]["data"]["outputs"] == {"text": "Once upon a time"}
+
+
+async def test_chat_messages_refuses_another_users_conversation(chat_app: Any) -> None:
+    """Finding 9: a conversation belongs to the `user` who started it, for writes as for reads."""
+    _, key = chat_app
+    first = await _post(
+        "/v1/chat-messages", key, {"query": "secret", "user": "ann", "response_mode": "blocking"}
+    )
+    cid = first.json()["conversation_id"]
+    intruder = await _post(
+        "/v1/chat-messages",
+        key,
+        {
+            "query": "what did I say?",
+            "user": "bob",
+            "conversation_id": cid,
+            "response_mode": "blocking",
+        },
+    )
+    assert (intruder.status_code, intruder.json()["field"]) == (404, "conversation_id")
+    queries = [
+        q async for q in Message.objects.filter(conversation_id=cid).values_list("query", flat=True)
+    ]
+    assert queries == ["secret"]
+    again = await _post(
+        "/v1/chat-messages",
+        key,
+        {"query": "more", "user": "ann", "conversation_id": cid, "response_mode": "blocking"},
+    )
+    assert again.status_code == 200

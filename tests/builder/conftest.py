@@ -1,0 +1,27 @@
+"""Builder fixtures: a model server that never answers, for runs that must stay running."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+async def silent_model(owner: Any, settings: Any) -> AsyncIterator[None]:
+    """Provider "remote" in the owner's workspace: a server that accepts and never answers."""
+    from builder.models import ModelProvider
+
+    settings.WEFT_OUTBOUND_ALLOW = ["127.0.0.1"]  # the outbound guard refuses loopback otherwise
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    await ModelProvider.objects.acreate(
+        workspace=owner.workspace,
+        name="remote",
+        kind="openai_compatible",
+        base_url=f"http://127.0.0.1:{port}/v1",
+    )
+    yield
+    server.close()
