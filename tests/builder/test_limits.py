@@ -43,7 +43,9 @@ async def _exchange(url: str, head: str, parts: list[bytes]) -> tuple[int, dict[
         writer.close()
 
 
-def _head(path: str, length: int | None, key: str | None = None, kind: str = "application/json"):
+def _head(
+    path: str, length: int | None, key: str | None = None, kind: str = "application/json"
+) -> str:
     lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Type: {kind}"]
     lines.append(
         f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"

@@ -75,7 +75,8 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(  # our own interpreter and uvicorn
         [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--port", str(port)],
         cwd=ROOT,
-        env=server_env(data_dir),
+        # the silent model listens on loopback, which the outbound guard refuses unless allowed
+        env={**server_env(data_dir), "WEFT_OUTBOUND_ALLOW": "127.0.0.1"},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
