@@ -337,3 +337,57 @@ def test_identity_demo_dataset_fills_the_name_and_makers(owner: Any, client_for:
     )
     assert blank.status_code == 422
     assert blank.json()["field"] == "assistant_name"
+
+
+def _import(client: Any, info: bytes, *files: tuple[str, bytes]) -> Any:
+    return client.post(
+        "/api/training/datasets/import",
+        {
+            "info": SimpleUploadedFile("dataset_info.json", info),
+            "files": [SimpleUploadedFile(n, c) for n, c in files],
+        },
+    )
+
+
+def test_import_refuses_files_that_are_not_utf8_naming_the_file(
+    owner: Any, client_for: Any, settings: Any
+) -> None:
+    client = client_for(owner)
+    info = json.dumps({"greet": {"file_name": "greet.jsonl"}}).encode()
+    latin1 = "Grüße".encode("latin-1")
+    bad_info = _import(client, b'{"greet": "' + latin1 + b'"}', ("greet.jsonl", _jsonl(ALPACA)))
+    bad_data = _import(client, info, ("greet.jsonl", _jsonl(ALPACA) + b"\n" + latin1))
+    for response, file in ((bad_info, "dataset_info.json"), (bad_data, "greet.jsonl")):
+        assert response.status_code == 422, response.content
+        body = response.json()
+        assert (body["code"], body["field"]) == ("bad_dataset", file)
+        assert f"{file} is not UTF-8 text" in body["message"]
+        assert str(settings.DATA_DIR) not in response.content.decode()
+    assert not Dataset.objects.exists()
+
+
+def test_upload_refuses_non_utf8_and_empty_files_and_reads_a_bom(
+    owner: Any, client_for: Any
+) -> None:
+    client = client_for(owner)
+
+    def post(content: bytes, name: str) -> Any:
+        file = SimpleUploadedFile("rows.json", content, "application/json")
+        return client.post("/api/training/datasets", {"file": file, "name": name})
+
+    not_utf8 = post(json.dumps(ALPACA, ensure_ascii=False).encode("utf-16"), "wide")
+    assert not_utf8.status_code == 422
+    assert (not_utf8.json()["field"], not_utf8.json()["problems"][0]["field"]) == (
+        "file",
+        "encoding",
+    )
+    assert "rows.json is not UTF-8 text" in not_utf8.json()["message"]
+    empty = post(b"", "empty")
+    assert (empty.status_code, empty.json()["field"]) == (422, "file")
+    scalar = post(b'"just a string"', "scalar")
+    assert (scalar.status_code, scalar.json()["code"]) == (422, "bad_dataset")
+    deep = post(b"[" * 100_000, "deep")
+    assert (deep.status_code, deep.json()["code"]) == (422, "bad_dataset")
+    bom = post(b"\xef\xbb\xbf" + json.dumps(ALPACA).encode(), "bom")
+    assert bom.status_code == 201, bom.content
+    assert bom.json()["rows"] == len(ALPACA)
