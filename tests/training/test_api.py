@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import AuditLog
 from tests.training import _lora
-from training.models import Dataset, TrainJob
+from training.models import Adapter, Dataset, TrainJob
 
 pytestmark = pytest.mark.django_db
 
@@ -251,14 +251,14 @@ def test_roles_viewers_read_editors_run_admins_delete(
 
 
 def test_delete_job_refused_while_queued_and_removes_its_folder(
-    owner: Any, client_for: Any
+    owner: Any, client_for: Any, tmp_path: Path
 ) -> None:
     client = client_for(owner)
     dataset_id = upload(client, ALPACA).json()["id"]
     job = create_job(client, dataset_id).json()
     assert client.delete(f"/api/training/jobs/{job['id']}").status_code == 409
     assert client.delete(f"/api/training/datasets/{dataset_id}").status_code == 409
-    folder = Path(client.post(f"/api/training/jobs/{job['id']}/stop").json()["output_dir"])
+    folder = tmp_path / client.post(f"/api/training/jobs/{job['id']}/stop").json()["output_dir"]
     folder.mkdir(parents=True)
     (folder / "trainer.log").write_text("one\ntwo\n")
     assert client.get(f"/api/training/jobs/{job['id']}").json()["log_tail"] == ["one", "two"]
@@ -289,12 +289,14 @@ def test_adapters_list_export_and_delete(
 
 
 def test_merge_adapter_writes_a_full_model_folder(
-    owner: Any, client_for: Any, loras: dict[str, Path]
+    owner: Any, client_for: Any, loras: dict[str, Path], tmp_path: Path
 ) -> None:
     adapter = _lora.register(owner.workspace, "support-bot", loras["a"])
     response = client_for(owner).post(f"/api/training/adapters/{adapter.pk}/merge")
     assert response.status_code == 200, response.content
-    merged = Path(response.json()["path"])
+    shown = response.json()["path"]
+    assert shown == f"training/merged/w{owner.workspace.pk}/support-bot"  # under the data folder
+    merged = tmp_path / shown
     assert (merged / "config.json").is_file()
     assert (merged / "tokenizer.json").is_file()
     assert not (merged / "adapter_config.json").exists()
@@ -391,3 +393,38 @@ def test_upload_refuses_non_utf8_and_empty_files_and_reads_a_bom(
     bom = post(b"\xef\xbb\xbf" + json.dumps(ALPACA).encode(), "bom")
     assert bom.status_code == 201, bom.content
     assert bom.json()["rows"] == len(ALPACA)
+
+
+def test_job_and_adapter_show_folders_relative_to_the_data_folder(
+    owner: Any, client_for: Any, tmp_path: Path
+) -> None:
+    client = client_for(owner)
+    dataset = upload(client, ALPACA).json()
+    job = TrainJob.objects.get(pk=create_job(client, dataset["id"]).json()["id"])
+    folder = tmp_path / "training" / "jobs" / str(job.pk)
+    checkpoint = folder / "checkpoints" / "step-4"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "trainer.log").write_text(f"checkpoint: step=4 path={checkpoint}\n")
+    job.progress = {"checkpoint": {"event": "checkpoint", "step": 4, "path": str(checkpoint)}}
+    job.error = f"the adapter could not be registered: [Errno 28] No space left: '{folder}'"
+    job.status = "failed"
+    job.save()
+    adapter_dir = tmp_path / "training" / "adapters" / f"w{owner.workspace.pk}" / "greeter"
+    Adapter.objects.create(
+        workspace=owner.workspace, name="greeter", base_model="embedded", path=str(adapter_dir)
+    )
+    response = client.get(f"/api/training/jobs/{job.pk}")
+    detail = response.json()
+    assert detail["output_dir"] == f"training/jobs/{job.pk}"
+    assert detail["progress"]["checkpoint"]["path"] == f"training/jobs/{job.pk}/checkpoints/step-4"
+    assert detail["log_tail"] == [
+        f"checkpoint: step=4 path=training/jobs/{job.pk}/checkpoints/step-4"
+    ]
+    assert detail["error"].endswith(f"'training/jobs/{job.pk}'")
+    adapters = client.get("/api/training/adapters")
+    assert [a["path"] for a in adapters.json()] == [
+        f"training/adapters/w{owner.workspace.pk}/greeter"
+    ]
+    for body in (response.content, client.get("/api/training/jobs").content, adapters.content):
+        assert str(tmp_path) not in body.decode()
+    assert TrainJob.objects.get(pk=job.pk).output_dir == str(folder)  # the row keeps it whole

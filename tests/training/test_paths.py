@@ -220,3 +220,21 @@ def test_resolve_inside_returns_only_paths_strictly_inside_the_root(
     assert found.is_relative_to(root.resolve())
     assert found != root.resolve()
     assert found not in database_files()
+
+
+def test_shown_makes_paths_under_the_data_folder_relative(settings: Any, tmp_path: Path) -> None:
+    from kernel.paths import shown
+
+    settings.DATA_DIR = tmp_path / "data"
+    root = str(settings.DATA_DIR)
+    value = {
+        "path": f"{root}/training/adapters/w3/bot",
+        "notes": [f"saved to {root}.", f"{root}.old and {root}x are other folders"],
+        "n": 3,
+    }
+    assert shown(value) == {
+        "path": "training/adapters/w3/bot",
+        "notes": ["saved to ..", f"{root}.old and {root}x are other folders"],
+        "n": 3,
+    }
+    assert shown(root) == "."
