@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -428,3 +429,33 @@ def test_job_and_adapter_show_folders_relative_to_the_data_folder(
     for body in (response.content, client.get("/api/training/jobs").content, adapters.content):
         assert str(tmp_path) not in body.decode()
     assert TrainJob.objects.get(pk=job.pk).output_dir == str(folder)  # the row keeps it whole
+
+
+def test_job_log_tail_leaves_out_traceback_frames(
+    owner: Any, client_for: Any, settings: Any
+) -> None:
+    client = client_for(owner)
+    job = TrainJob.objects.get(
+        pk=create_job(client, upload(client, ALPACA).json()["id"]).json()["id"]
+    )
+    try:
+        try:
+            json.loads("{")
+        except ValueError as exc:
+            raise RuntimeError("the step failed") from exc
+    except RuntimeError:
+        frames = traceback.format_exc()
+    job.folder.mkdir(parents=True, exist_ok=True)
+    (job.folder / "trainer.log").write_text(f"step 1/4\njob {job.pk} failed:\n{frames}done\n")
+    response = client.get(f"/api/training/jobs/{job.pk}")
+    assert response.json()["log_tail"] == [
+        "step 1/4",
+        f"job {job.pk} failed:",
+        "(stack frames left out: the full log is on the server)",
+        "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)",
+        "RuntimeError: the step failed",
+        "done",
+    ]
+    assert "Traceback" not in response.content.decode()
+    assert str(settings.BASE_DIR) not in response.content.decode()
