@@ -218,13 +218,14 @@ def delete_dataset(request: HttpRequest, dataset_id: int) -> tuple[int, None]:
 
 
 def job_out(job: TrainJob) -> dict[str, Any]:
-    """A job as JobOut (its progress and error show paths relative to the data folder)."""
+    """A job as JobOut (its settings, progress and error show paths relative to the data folder)."""
     adapter = job.adapters.values_list("name", flat=True).first()
-    fields = ("workspace_id", "name", "adapter_name", "base_model", "stage", "settings", "status")
+    fields = ("workspace_id", "name", "adapter_name", "base_model", "stage", "status")
     more = ("stop_requested", "error_code", "error_setting", "attempts")
     return {
         "id": str(job.pk),
         **{f: getattr(job, f) for f in (*fields, *more)},
+        "settings": shown(job.settings),  # older ppo jobs name their reward adapter's folder
         "error": shown(job.error),
         "dataset_ids": sorted(d.pk for d in job.datasets.all()),
         "resumable": job.status in RESUMABLE_STATUSES,
