@@ -7,16 +7,21 @@ the same whether the path exists or not, so an error never tells what lies outsi
 The database's own files (SQLite's file and its -wal, -shm and -journal) are refused whatever the
 root: opening and closing one from outside the database layer drops the process's POSIX locks
 on it and corrupts the live database.
+The other way round, `shown` is the one rule for paths a response carries: a folder the server
+made under the data folder (WEFT_DATA_DIR) shows relative to it, never as an absolute path.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import connections
 
 _SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+T = TypeVar("T")
 
 
 class UnsafePathError(ValueError):
@@ -60,3 +65,29 @@ def resolve_inside(root: Path | str, name: Path | str, *, field: str) -> Path:
     if path == base or not path.is_relative_to(base) or path in database_files():
         raise UnsafePathError(field)
     return path
+
+
+def shown(value: T) -> T:
+    """`value` as a response may show it: paths under the data folder made relative to it.
+
+    In a string, and in every string inside lists and dicts (keys too), the data folder's absolute
+    path is dropped: "/srv/weft/training/adapters/w3/bot" shows as "training/adapters/w3/bot",
+    the data folder itself as ".". Other values come back as they are. The absolute paths stay
+    where the server needs them (the database, the trainer's job.json).
+    """
+    roots = {str(Path(settings.DATA_DIR)), str(Path(settings.DATA_DIR).resolve())} - {"/", "."}
+    pattern = re.compile(
+        "|".join(re.escape(r) for r in sorted(roots, key=len, reverse=True))
+        + r"(?:/+|(?![\w-]|\.\w))"
+    )
+    return cast(T, _shown(value, pattern))
+
+
+def _shown(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(lambda m: "" if m.group().endswith("/") else ".", value)
+    if isinstance(value, dict):
+        return {_shown(k, pattern): _shown(v, pattern) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_shown(v, pattern) for v in value)
+    return value

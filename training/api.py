@@ -16,6 +16,7 @@ from builder.errors import ApiError, forbidden, not_found
 from builder.ids import parse_uuid
 from builder.providers import EMBEDDED_MODEL_NAME, VLLM, WorkspaceModels
 from kernel.limits import limits
+from kernel.paths import shown
 from portal.models import Role
 from portal.workspaces import get_membership
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
@@ -218,16 +219,18 @@ def delete_dataset(request: HttpRequest, dataset_id: int) -> tuple[int, None]:
 
 
 def job_out(job: TrainJob) -> dict[str, Any]:
-    """A job as JobOut."""
+    """A job as JobOut (its settings, progress and error show paths relative to the data folder)."""
     adapter = job.adapters.values_list("name", flat=True).first()
-    fields = ("workspace_id", "name", "adapter_name", "base_model", "stage", "settings", "status")
-    more = ("stop_requested", "error_code", "error", "error_setting", "attempts")
+    fields = ("workspace_id", "name", "adapter_name", "base_model", "stage", "status")
+    more = ("stop_requested", "error_code", "error_setting", "attempts")
     return {
         "id": str(job.pk),
         **{f: getattr(job, f) for f in (*fields, *more)},
+        "settings": shown(job.settings),  # older ppo jobs name their reward adapter's folder
+        "error": shown(job.error),
         "dataset_ids": sorted(d.pk for d in job.datasets.all()),
         "resumable": job.status in RESUMABLE_STATUSES,
-        "progress": job.progress,
+        "progress": shown(job.progress),
         "adapter": adapter,
         "created_by": job.created_by.email if job.created_by else None,
         "created_at": job.created_at,
@@ -237,13 +240,13 @@ def job_out(job: TrainJob) -> dict[str, Any]:
 
 
 def job_detail(job: TrainJob) -> dict[str, Any]:
-    """A job with its loss curve, evaluation and the tail of its log."""
+    """A job with its loss curve, evaluation, the tail of its log and its folder (relative)."""
     return {
         **job_out(job),
         "curve": job.curve,
-        "eval": job.eval or None,
-        "log_tail": read_log_tail(job.folder),
-        "output_dir": job.output_dir,
+        "eval": shown(job.eval) or None,
+        "log_tail": shown(read_log_tail(job.folder)),
+        "output_dir": shown(str(job.folder)),
     }
 
 
@@ -303,10 +306,12 @@ def delete_job(request: HttpRequest, job_id: str) -> tuple[int, None]:
 
 
 def adapter_out(a: Adapter) -> dict[str, Any]:
-    """An adapter as AdapterOut."""
-    fields = ("id", "name", "served_name", "base_model", "stage", "path", "metrics", "created_at")
+    """An adapter as AdapterOut (its folder relative to the data folder)."""
+    fields = ("id", "name", "served_name", "base_model", "stage", "created_at")
     return {
         **{f: getattr(a, f) for f in fields},
+        "path": shown(a.path),
+        "metrics": shown(a.metrics),
         "label": f"{base_label(a.base_model, EMBEDDED_MODEL_NAME)} + {a.name}",
         "job_id": str(a.job_id) if a.job_id else None,
     }
@@ -329,7 +334,7 @@ def delete_adapter(request: HttpRequest, adapter_id: int) -> tuple[int, None]:
 @router.post("/adapters/{adapter_id}/merge", response=MergeOut)
 def merge_adapter(request: HttpRequest, adapter_id: int) -> dict[str, Any]:
     """Merge the adapter into its base model: a full model folder on the server (editors)."""
-    return {"path": str(jobs.do_merge_adapter(_adapter(request, adapter_id, Role.EDITOR)))}
+    return {"path": shown(str(jobs.do_merge_adapter(_adapter(request, adapter_id, Role.EDITOR))))}
 
 
 @router.get("/adapters/{adapter_id}/export")

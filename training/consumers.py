@@ -6,7 +6,8 @@ Server → client: {"type": "snapshot", ...JobDetail fields}  on connect
                  {"type": "status", "status": "running" | "succeeded" | ...}  on each change
 Events come from the job's channel-layer group, and also from following progress.jsonl, so a
 worker in another process reaches the browser on the in-memory channel layer too; `seq` keeps
-each event sent once and in order. The client sends nothing.
+each event sent once and in order. Paths in events show relative to the data folder
+(kernel.paths.shown), as in JobDetail. The client sends nothing.
 Access is checked again at each poll, each relayed event and each message the client sends: a
 member removed or demoted below editor since connecting gets
 {"type": "error", "code": "forbidden", "message"} and the socket closes with 4403.
@@ -23,6 +24,7 @@ from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from builder.ids import parse_uuid
+from kernel.paths import shown
 from portal.models import Role
 from portal.workspaces import get_membership
 from training.jobs import job_group
@@ -82,7 +84,7 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         await self._catch_up()  # the file, when this host can read it, is the source of truth
         if seq > self.seq:  # else the file brought it (and everything before it, in order)
             self.seq = seq
-            await self._send({"type": "progress", "seq": seq, "event": message["event"]})
+            await self._send({"type": "progress", "seq": seq, "event": shown(message["event"])})
 
     async def training_status(self, message: dict[str, Any]) -> None:
         """A status change (group message `training.status`)."""
@@ -124,7 +126,7 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
                 event = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            await self._send({"type": "progress", "seq": self.seq, "event": event})
+            await self._send({"type": "progress", "seq": self.seq, "event": shown(event)})
 
     async def _send_status(self, status: str) -> None:
         if status != self.status:

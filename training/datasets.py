@@ -114,23 +114,31 @@ def _scratch() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _dataset_error(exc: TrainingError, name: str) -> ApiError:
+def _dataset_error(exc: TrainingError, name: str, field: str) -> ApiError:
+    """A 422 for a bad dataset file; `field` is the request field (or file) it came in."""
     if isinstance(exc, DatasetError):
         problems = [{"row": p.row, "field": p.field, "message": p.message} for p in exc.problems]
         message = str(exc).replace(exc.path, name, 1)
-        return ApiError("bad_dataset", 422, message, problems=problems, total=exc.total)
+        return ApiError(
+            "bad_dataset", 422, message, field=field, problems=problems, total=exc.total
+        )
     code = "empty_dataset" if isinstance(exc, EmptyDatasetError) else exc.code
-    return ApiError(code, 422, exc.message, problems=[], total=0)
+    return ApiError(code, 422, exc.message, field=field, problems=[], total=0)
 
 
-def _check(path: Path, ref: DatasetRef, name: str, base_model: str, cutoff: int) -> dict[str, Any]:
-    """Validate every row of `path`; return the Dataset fields (format, ranking, rows, stats)."""
+def _check(
+    path: Path, ref: DatasetRef, name: str, base_model: str, cutoff: int, *, field: str
+) -> dict[str, Any]:
+    """Validate every row of `path`; return the Dataset fields (format, ranking, rows, stats).
+
+    A bad file is a 422 naming `field`, the request field or file it was uploaded as.
+    """
     tokenizer = get_tokenizer(base_model)
     try:
         rows = read_rows(path)
         examples = convert_rows(rows, ref, name=name)
     except TrainingError as exc:
-        raise _dataset_error(exc, name) from exc
+        raise _dataset_error(exc, name, field) from exc
     stats: dict[str, Any] = dict(dataset_stats(examples, tokenizer, cutoff))
     stats["preview"] = preview(examples, tokenizer, PREVIEW_ROWS)
     stats["base_model"] = base_model
@@ -184,7 +192,7 @@ def do_upload_dataset(
         path = scratch / _safe_name(file_name)
         path.write_bytes(content)
         ref = DatasetRef(path=path, format=fmt)
-        fields = _check(path, ref, name, base_model, cutoff_len)
+        fields = _check(path, ref, name, base_model, cutoff_len, field="file")
         return _store(workspace, user, name, path, fields)
 
 
@@ -243,7 +251,7 @@ def do_import_dataset_info(
         try:
             refs = read_dataset_info(scratch / "dataset_info.json")
         except TrainingError as exc:
-            raise _dataset_error(exc, "dataset_info.json") from exc
+            raise _dataset_error(exc, "dataset_info.json", "dataset_info.json") from exc
         if not refs:
             raise ApiError("empty_dataset", 422, "dataset_info.json names no local dataset file")
         checked = []
@@ -255,7 +263,8 @@ def do_import_dataset_info(
                     "missing_file", 422, f"{name}: {ref.path.name} was not uploaded", field=name
                 )
             _unique_name(workspace, name)
-            checked.append((name, ref, _check(ref.path, ref, name, base_model, cutoff_len)))
+            fields = _check(ref.path, ref, name, base_model, cutoff_len, field=ref.path.name)
+            checked.append((name, ref, fields))
         with transaction.atomic():
             return [_imported(workspace, user, *item) for item in checked]
 

@@ -62,18 +62,39 @@ class _RowError(Exception):
         self.message = message
 
 
+def read_text(path: Path) -> str:
+    """A dataset file's text: UTF-8 (a byte-order mark is dropped); DatasetError otherwise.
+
+    The problems name the file by its name only, never its folder.
+    """
+    path, name = Path(path), str(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DatasetError(name, [Problem(None, "path", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        problem = Problem(None, "encoding", f"{path.name} is not UTF-8 text (byte {exc.start})")
+        raise DatasetError(name, [problem]) from None
+    except OSError as exc:
+        problem = Problem(None, "path", f"cannot read {path.name}: {exc.strerror or 'I/O error'}")
+        raise DatasetError(name, [problem]) from None
+
+
+def _loads(text: str) -> Any:
+    """json.loads, with nesting too deep for the parser as a JSONDecodeError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a JSON list or JSONL file; unreadable files and non-object rows raise."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError(name, [Problem(None, "path", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(name, [Problem(None, "path", f"cannot read: {exc}")]) from exc
+    text = read_text(path)
     if text.lstrip().startswith("["):
         try:
-            data = json.loads(text)
+            data = _loads(text)
         except json.JSONDecodeError as exc:
             problem = Problem(None, "json", f"invalid JSON at line {exc.lineno}: {exc.msg}")
             raise DatasetError(name, [problem]) from exc
@@ -97,7 +118,7 @@ def _read_jsonl(text: str) -> tuple[list[Any], list[Problem]]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            rows.append(_loads(line))
         except json.JSONDecodeError as exc:
             problems.append(Problem(len(rows), "json", f"line {lineno}: {exc.msg}"))
             rows.append(None)
@@ -160,10 +181,12 @@ def load_datasets(refs: Iterable[DatasetRef], *, max_samples: int | None = None)
 def read_dataset_info(path: Path) -> dict[str, DatasetRef]:
     """The local-file datasets of a LLaMA-Factory dataset_info.json (paths resolved beside it)."""
     path = Path(path)
+    text = read_text(path)
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DatasetError(str(path), [Problem(None, "json", str(exc))]) from exc
+        info = _loads(text)
+    except json.JSONDecodeError as exc:
+        problem = Problem(None, "json", f"invalid JSON at line {exc.lineno}: {exc.msg}")
+        raise DatasetError(str(path), [problem]) from exc
     if not isinstance(info, dict):
         raise DatasetError(str(path), [Problem(None, "json", "not a JSON object")])
     refs: dict[str, DatasetRef] = {}
@@ -196,6 +219,9 @@ def _info_entry(folder: Path, entry: Any) -> DatasetRef | None:
     if fmt not in ("alpaca", "sharegpt"):
         raise _RowError("formatting", f"{fmt!r} is not alpaca or sharegpt")
     given = entry.get("columns") or {}
+    for key in ("columns", "tags"):
+        if not isinstance(entry.get(key) or {}, dict):
+            raise _RowError(key, "not an object")
     unsupported = [k for k in given if k in _UNSUPPORTED_COLUMNS]
     if unsupported:
         raise _RowError(f"columns.{unsupported[0]}", "not supported (text datasets only)")

@@ -77,13 +77,15 @@ def build_config(job: TrainJob, *, resume: bool = False, base_path: Path | None 
 def reward_adapter_path(job: TrainJob, reward: object) -> str:
     """The folder of the job's reward model: an adapter of the job's own workspace, by name.
 
-    Jobs created before names were required may hold that adapter's folder instead. Anything
-    else (another workspace's adapter, any other path) is refused with one message.
+    Jobs created before names were required may hold that adapter's folder instead: absolute,
+    or relative to the data folder as responses show it (kernel.paths.shown). Anything else
+    (another workspace's adapter, any other path) is refused with one message.
     """
     mine = Adapter.objects.filter(workspace_id=job.workspace_id)
     found = None
     if isinstance(reward, str) and reward:
-        found = mine.filter(name=reward).first() or mine.filter(path=reward).first()
+        folders = {reward, str(training_dir().parent / reward)}
+        found = mine.filter(name=reward).first() or mine.filter(path__in=folders).first()
     if found is None:
         raise TrainingConfigError("ppo.reward_adapter", "not an adapter of this workspace")
     return found.path

@@ -168,7 +168,9 @@ class JobDetail(JobOut):
     curve: list[CurvePointOut]
     eval: EvalOut | None = None
     log_tail: list[str] = Field(description="The last 50 lines of trainer.log.")
-    output_dir: str
+    output_dir: str = Field(
+        description="The job's folder, relative to the data folder (WEFT_DATA_DIR) on the server."
+    )
 
 
 class AdapterOut(Schema):
@@ -179,13 +181,19 @@ class AdapterOut(Schema):
     base_model: str
     stage: Stage
     job_id: str | None = None
-    path: str
+    path: str = Field(
+        description="The adapter's folder, relative to the data folder (WEFT_DATA_DIR) on the "
+        "server."
+    )
     metrics: dict[str, Any]
     created_at: datetime
 
 
 class MergeOut(Schema):
-    path: str = Field(description="A full model folder: base weights with the adapter merged in.")
+    path: str = Field(
+        description="A full model folder (base weights with the adapter merged in), relative to "
+        "the data folder (WEFT_DATA_DIR) on the server."
+    )
 
 
 class PlaygroundIn(Schema):

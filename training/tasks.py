@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -265,10 +266,39 @@ class JobRunner:
 
 
 def read_log_tail(folder: Path, lines: int = LOG_TAIL_LINES) -> list[str]:
-    """The last lines of trainer.log (or of the captured output when there is no log yet)."""
+    """The last lines of trainer.log (or of the captured output when there is no log yet).
+
+    A Python traceback's frames (server source files and code) are left out; its last line, the
+    exception, stays. The whole file stays on the server for an admin.
+    """
     for name in ("trainer.log", "trainer.out"):
         path = folder / name
         if path.is_file():
             with path.open(encoding="utf-8", errors="replace") as f:
-                return [line.rstrip("\n") for line in deque(f, maxlen=lines)]
+                return list(deque(_without_frames(f), maxlen=lines))
     return []
+
+
+FRAMES_LEFT_OUT = "(stack frames left out: the full log is on the server)"
+_CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
+
+
+def _without_frames(lines: Iterable[str]) -> Iterator[str]:
+    """`lines` without newlines, a traceback's frames folded into one FRAMES_LEFT_OUT line.
+
+    Of chained tracebacks ("During handling of the above exception...") each exception stays.
+    """
+    inside = chained = False  # in a traceback's frames; just after its exception line
+    for raw in lines:
+        line = raw.rstrip("\n")
+        if line.startswith("Traceback (most recent call last):"):
+            if not chained:
+                yield FRAMES_LEFT_OUT
+            inside = True
+        elif line.startswith(_CHAINED) or (
+            (inside or chained) and (not line.strip() or line[0].isspace())
+        ):
+            continue
+        else:
+            chained, inside = inside, False
+            yield line

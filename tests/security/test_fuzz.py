@@ -28,8 +28,6 @@ FUZZ = settings(
 )
 # Failures that belong to findings fixed on other branches: strict xfails, removed when fixed.
 KNOWN_OPEN: dict[str, str] = {
-    "POST /api/training/datasets/import": "bad inputs: a dataset_info.json that is not UTF-8 "
-    "raises UnicodeDecodeError, a 500",
     "POST /v1/workflows/run": 'bad inputs: "inputs": null passes _field and reaches '
     "validate_inputs (AttributeError, a 500)",
     "POST /v1/chat/completions": "bad inputs: a content part whose text is not a string "

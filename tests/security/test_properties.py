@@ -31,10 +31,7 @@ PROPERTY = settings(
     max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
 # Failures that belong to findings fixed on other branches: strict xfails, removed when fixed.
-KNOWN_OPEN: dict[str, str] = {
-    "read_dataset_info": "bad inputs (training imports): a dataset_info.json that is not UTF-8 "
-    "raises UnicodeDecodeError instead of DatasetError",
-}
+KNOWN_OPEN: dict[str, str] = {}
 
 
 def known_open(name: str) -> Callable[[F], F]:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import AuditLog
 from tests.training import _lora
-from training.models import Dataset, TrainJob
+from training.models import Adapter, Dataset, TrainJob
 
 pytestmark = pytest.mark.django_db
 
@@ -251,14 +252,14 @@ def test_roles_viewers_read_editors_run_admins_delete(
 
 
 def test_delete_job_refused_while_queued_and_removes_its_folder(
-    owner: Any, client_for: Any
+    owner: Any, client_for: Any, tmp_path: Path
 ) -> None:
     client = client_for(owner)
     dataset_id = upload(client, ALPACA).json()["id"]
     job = create_job(client, dataset_id).json()
     assert client.delete(f"/api/training/jobs/{job['id']}").status_code == 409
     assert client.delete(f"/api/training/datasets/{dataset_id}").status_code == 409
-    folder = Path(client.post(f"/api/training/jobs/{job['id']}/stop").json()["output_dir"])
+    folder = tmp_path / client.post(f"/api/training/jobs/{job['id']}/stop").json()["output_dir"]
     folder.mkdir(parents=True)
     (folder / "trainer.log").write_text("one\ntwo\n")
     assert client.get(f"/api/training/jobs/{job['id']}").json()["log_tail"] == ["one", "two"]
@@ -289,12 +290,14 @@ def test_adapters_list_export_and_delete(
 
 
 def test_merge_adapter_writes_a_full_model_folder(
-    owner: Any, client_for: Any, loras: dict[str, Path]
+    owner: Any, client_for: Any, loras: dict[str, Path], tmp_path: Path
 ) -> None:
     adapter = _lora.register(owner.workspace, "support-bot", loras["a"])
     response = client_for(owner).post(f"/api/training/adapters/{adapter.pk}/merge")
     assert response.status_code == 200, response.content
-    merged = Path(response.json()["path"])
+    shown = response.json()["path"]
+    assert shown == f"training/merged/w{owner.workspace.pk}/support-bot"  # under the data folder
+    merged = tmp_path / shown
     assert (merged / "config.json").is_file()
     assert (merged / "tokenizer.json").is_file()
     assert not (merged / "adapter_config.json").exists()
@@ -337,3 +340,122 @@ def test_identity_demo_dataset_fills_the_name_and_makers(owner: Any, client_for:
     )
     assert blank.status_code == 422
     assert blank.json()["field"] == "assistant_name"
+
+
+def _import(client: Any, info: bytes, *files: tuple[str, bytes]) -> Any:
+    return client.post(
+        "/api/training/datasets/import",
+        {
+            "info": SimpleUploadedFile("dataset_info.json", info),
+            "files": [SimpleUploadedFile(n, c) for n, c in files],
+        },
+    )
+
+
+def test_import_refuses_files_that_are_not_utf8_naming_the_file(
+    owner: Any, client_for: Any, settings: Any
+) -> None:
+    client = client_for(owner)
+    info = json.dumps({"greet": {"file_name": "greet.jsonl"}}).encode()
+    latin1 = "Grüße".encode("latin-1")
+    bad_info = _import(client, b'{"greet": "' + latin1 + b'"}', ("greet.jsonl", _jsonl(ALPACA)))
+    bad_data = _import(client, info, ("greet.jsonl", _jsonl(ALPACA) + b"\n" + latin1))
+    for response, file in ((bad_info, "dataset_info.json"), (bad_data, "greet.jsonl")):
+        assert response.status_code == 422, response.content
+        body = response.json()
+        assert (body["code"], body["field"]) == ("bad_dataset", file)
+        assert f"{file} is not UTF-8 text" in body["message"]
+        assert str(settings.DATA_DIR) not in response.content.decode()
+    assert not Dataset.objects.exists()
+
+
+def test_upload_refuses_non_utf8_and_empty_files_and_reads_a_bom(
+    owner: Any, client_for: Any
+) -> None:
+    client = client_for(owner)
+
+    def post(content: bytes, name: str) -> Any:
+        file = SimpleUploadedFile("rows.json", content, "application/json")
+        return client.post("/api/training/datasets", {"file": file, "name": name})
+
+    not_utf8 = post(json.dumps(ALPACA, ensure_ascii=False).encode("utf-16"), "wide")
+    assert not_utf8.status_code == 422
+    assert (not_utf8.json()["field"], not_utf8.json()["problems"][0]["field"]) == (
+        "file",
+        "encoding",
+    )
+    assert "rows.json is not UTF-8 text" in not_utf8.json()["message"]
+    empty = post(b"", "empty")
+    assert (empty.status_code, empty.json()["field"]) == (422, "file")
+    scalar = post(b'"just a string"', "scalar")
+    assert (scalar.status_code, scalar.json()["code"]) == (422, "bad_dataset")
+    deep = post(b"[" * 100_000, "deep")
+    assert (deep.status_code, deep.json()["code"]) == (422, "bad_dataset")
+    bom = post(b"\xef\xbb\xbf" + json.dumps(ALPACA).encode(), "bom")
+    assert bom.status_code == 201, bom.content
+    assert bom.json()["rows"] == len(ALPACA)
+
+
+def test_job_and_adapter_show_folders_relative_to_the_data_folder(
+    owner: Any, client_for: Any, tmp_path: Path
+) -> None:
+    client = client_for(owner)
+    dataset = upload(client, ALPACA).json()
+    job = TrainJob.objects.get(pk=create_job(client, dataset["id"]).json()["id"])
+    folder = tmp_path / "training" / "jobs" / str(job.pk)
+    checkpoint = folder / "checkpoints" / "step-4"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "trainer.log").write_text(f"checkpoint: step=4 path={checkpoint}\n")
+    job.progress = {"checkpoint": {"event": "checkpoint", "step": 4, "path": str(checkpoint)}}
+    job.error = f"the adapter could not be registered: [Errno 28] No space left: '{folder}'"
+    job.status = "failed"
+    job.save()
+    adapter_dir = tmp_path / "training" / "adapters" / f"w{owner.workspace.pk}" / "greeter"
+    Adapter.objects.create(
+        workspace=owner.workspace, name="greeter", base_model="embedded", path=str(adapter_dir)
+    )
+    response = client.get(f"/api/training/jobs/{job.pk}")
+    detail = response.json()
+    assert detail["output_dir"] == f"training/jobs/{job.pk}"
+    assert detail["progress"]["checkpoint"]["path"] == f"training/jobs/{job.pk}/checkpoints/step-4"
+    assert detail["log_tail"] == [
+        f"checkpoint: step=4 path=training/jobs/{job.pk}/checkpoints/step-4"
+    ]
+    assert detail["error"].endswith(f"'training/jobs/{job.pk}'")
+    adapters = client.get("/api/training/adapters")
+    assert [a["path"] for a in adapters.json()] == [
+        f"training/adapters/w{owner.workspace.pk}/greeter"
+    ]
+    for body in (response.content, client.get("/api/training/jobs").content, adapters.content):
+        assert str(tmp_path) not in body.decode()
+    assert TrainJob.objects.get(pk=job.pk).output_dir == str(folder)  # the row keeps it whole
+
+
+def test_job_log_tail_leaves_out_traceback_frames(
+    owner: Any, client_for: Any, settings: Any
+) -> None:
+    client = client_for(owner)
+    job = TrainJob.objects.get(
+        pk=create_job(client, upload(client, ALPACA).json()["id"]).json()["id"]
+    )
+    try:
+        try:
+            json.loads("{")
+        except ValueError as exc:
+            raise RuntimeError("the step failed") from exc
+    except RuntimeError:
+        frames = traceback.format_exc()
+    job.folder.mkdir(parents=True, exist_ok=True)
+    (job.folder / "trainer.log").write_text(f"step 1/4\njob {job.pk} failed:\n{frames}done\n")
+    response = client.get(f"/api/training/jobs/{job.pk}")
+    assert response.json()["log_tail"] == [
+        "step 1/4",
+        f"job {job.pk} failed:",
+        "(stack frames left out: the full log is on the server)",
+        "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)",
+        "RuntimeError: the step failed",
+        "done",
+    ]
+    assert "Traceback" not in response.content.decode()
+    assert str(settings.BASE_DIR) not in response.content.decode()

@@ -164,3 +164,22 @@ async def test_socket_checks_access_on_a_client_message(
     await communicator.send_to(text_data="{}")
     await _assert_refused(communicator)
     await communicator.disconnect()
+
+
+async def test_socket_shows_paths_relative_to_the_data_folder(owner: Any, tmp_path: Path) -> None:
+    job = await sync_to_async(_job)(owner, tmp_path)
+    progress = tmp_path / "job" / "progress.jsonl"
+    checkpoint = {"event": "checkpoint", "step": 2, "path": str(tmp_path / "job" / "ckpt-2")}
+    progress.write_text(json.dumps({"event": "start", "total_steps": 4}) + "\n")
+    communicator, _ = await _connect(owner.user, job.pk)
+    snapshot = await communicator.receive_json_from(timeout=10)
+    assert snapshot["output_dir"] == "job"
+    done = {"event": "done", "adapter_dir": str(tmp_path / "job" / "adapter"), "metrics": {}}
+    with progress.open("a") as f:
+        f.write(json.dumps(checkpoint) + "\n")  # followed in the file
+    relayed = {"type": "training.event", "seq": 3, "event": done}
+    first = await communicator.receive_json_from(timeout=10)
+    await get_channel_layer().group_send(job_group(job.pk), relayed)  # relayed by the worker
+    second = await communicator.receive_json_from(timeout=10)
+    assert (first["event"]["path"], second["event"]["adapter_dir"]) == ("job/ckpt-2", "job/adapter")
+    await communicator.disconnect()

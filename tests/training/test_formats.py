@@ -230,3 +230,35 @@ def test_read_dataset_info_rejects_media_columns(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as err:
         read_dataset_info(tmp_path / "dataset_info.json")
     assert err.value.problems[0].field == "mm.columns.images"
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (b'{"a": {"file_name": "caf\xe9.json"}}', "encoding"),  # latin-1
+        (b'{"a": {"file_name": "x.json", "columns": ["prompt"]}}', "a.columns"),
+        (b'{"a": {"file_name": "x.json", "tags": "human"}}', "a.tags"),
+        (b"[" * 100_000, "json"),
+    ],
+)
+def test_read_dataset_info_refuses_bad_files_with_a_dataset_error(
+    tmp_path: Path, content: bytes, field: str
+) -> None:
+    (tmp_path / "dataset_info.json").write_bytes(content)
+    with pytest.raises(DatasetError) as caught:
+        read_dataset_info(tmp_path / "dataset_info.json")
+    assert caught.value.problems[0].field == field
+    assert str(tmp_path) not in caught.value.problems[0].message
+
+
+def test_read_rows_reads_a_bom_and_names_only_the_file_when_not_utf8(tmp_path: Path) -> None:
+    rows = [{"instruction": "Hi", "output": "Hello"}]
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(rows).encode())
+    assert read_rows(bom) == rows
+    wide = tmp_path / "wide.json"
+    wide.write_bytes(json.dumps(rows).encode("utf-16"))
+    with pytest.raises(DatasetError) as caught:
+        read_rows(wide)
+    assert caught.value.problems[0].field == "encoding"
+    assert caught.value.problems[0].message.startswith("wide.json is not UTF-8 text")

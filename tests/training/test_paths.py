@@ -220,3 +220,41 @@ def test_resolve_inside_returns_only_paths_strictly_inside_the_root(
     assert found.is_relative_to(root.resolve())
     assert found != root.resolve()
     assert found not in database_files()
+
+
+def test_shown_makes_paths_under_the_data_folder_relative(settings: Any, tmp_path: Path) -> None:
+    from kernel.paths import shown
+
+    settings.DATA_DIR = tmp_path / "data"
+    root = str(settings.DATA_DIR)
+    value = {
+        "path": f"{root}/training/adapters/w3/bot",
+        "notes": [f"saved to {root}.", f"{root}.old and {root}x are other folders"],
+        "n": 3,
+    }
+    assert shown(value) == {
+        "path": "training/adapters/w3/bot",
+        "notes": ["saved to ..", f"{root}.old and {root}x are other folders"],
+        "n": 3,
+    }
+    assert shown(root) == "."
+
+
+def test_an_older_jobs_reward_adapter_folder_shows_relative_and_copies_to_a_new_job(
+    owner: Any, client_for: Any, settings: Any
+) -> None:
+    from tests.training import _lora
+    from training.models import TrainJob
+
+    folder = Path(settings.DATA_DIR) / "training" / "adapters" / f"w{owner.workspace.pk}" / "rm"
+    _lora.register(owner.workspace, "rm", folder)
+    client = client_for(owner)
+    dataset_id = _dataset(client)
+    older = _job(client, dataset_id, stage="ppo", settings={"ppo": {"reward_adapter": "rm"}})
+    TrainJob.objects.filter(pk=older.json()["id"]).update(
+        settings={"ppo": {"reward_adapter": str(folder)}}  # as jobs stored it before names
+    )
+    shown = client.get(f"/api/training/jobs/{older.json()['id']}").json()["settings"]
+    assert shown == {"ppo": {"reward_adapter": f"training/adapters/w{owner.workspace.pk}/rm"}}
+    again = _job(client, dataset_id, stage="ppo", name="again", settings=shown)
+    assert again.status_code == 201, again.content

@@ -682,7 +682,10 @@ export interface components {
              * @description The model name LLM nodes use (provider embedded or vllm).
              */
             name: string;
-            /** Path */
+            /**
+             * Path
+             * @description The adapter's folder, relative to the data folder (WEFT_DATA_DIR) on the server.
+             */
             path: string;
             /**
              * Served Name
@@ -1174,7 +1177,10 @@ export interface components {
             log_tail: string[];
             /** Name */
             name: string;
-            /** Output Dir */
+            /**
+             * Output Dir
+             * @description The job's folder, relative to the data folder (WEFT_DATA_DIR) on the server.
+             */
             output_dir: string;
             progress: components["schemas"]["ProgressOut"];
             /** Resumable */
@@ -1316,7 +1322,7 @@ export interface components {
         MergeOut: {
             /**
              * Path
-             * @description A full model folder: base weights with the adapter merged in.
+             * @description A full model folder (base weights with the adapter merged in), relative to the data folder (WEFT_DATA_DIR) on the server.
              */
             path: string;
         };

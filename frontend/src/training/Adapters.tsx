@@ -187,7 +187,7 @@ function AdapterRow({ a, canEdit, isAdmin, onDeleted }: { a: TrainingAdapter; ca
           <td colSpan={6}>
             {merged && (
               <div className="alert alert-success" data-testid={`adapter-merged-${a.name}`}>
-                Merged into a full model folder: <code>{merged}</code> — serve it with vLLM or use it as a base model.
+                Merged into a full model folder on the server, under the data folder (WEFT_DATA_DIR): <code>{merged}</code> — serve it with vLLM or use it as a base model.
               </div>
             )}
             <ErrorBox error={error} />

@@ -29,6 +29,13 @@ afterEach(() => {
 });
 
 describe("job view", () => {
+  it("shows the job's folder relative to the data folder", async () => {
+    const job = queuedJob({ output_dir: "training/jobs/0b7c" });
+    render(<JobView id={job.id} canEdit source={sourceFor(job).source} />);
+    await screen.findByTestId("job-view");
+    expect(screen.getByTestId("job-folder").textContent).toContain("trainer.log in training/jobs/0b7c under the server's data folder");
+  });
+
   it("grows the step counter and the loss curve from socket events; Stop shows the checkpointing", async () => {
     const job = queuedJob({ status: "running", progress: { step: 0, total_steps: 24, notes: [] } });
     const { source, send, server } = sourceFor(job);

@@ -22,7 +22,7 @@ const ERROR_HINTS: Record<string, string> = {
   crash: "The trainer stopped unexpectedly; the log tail shows the last lines.",
 };
 
-function LogTail({ lines, active }: { lines: string[]; active: boolean }) {
+function LogTail({ lines, active, folder }: { lines: string[]; active: boolean; folder: string }) {
   const box = useRef<HTMLPreElement>(null);
   const stick = useRef(true);
   useEffect(() => {
@@ -33,7 +33,9 @@ function LogTail({ lines, active }: { lines: string[]; active: boolean }) {
     <details className="card tp-card tp-log" open>
       <summary>
         <h3>Log</h3>
-        <span className="small muted">last {lines.length} lines of trainer.log{active ? " · following" : ""}</span>
+        <span className="small muted" data-testid="job-folder">
+          last {lines.length} lines of trainer.log in <code>{folder}</code> under the server's data folder{active ? " · following" : ""}
+        </span>
       </summary>
       <pre
         ref={box}
@@ -304,7 +306,7 @@ export function JobView({ id, canEdit, source }: { id: string; canEdit: boolean;
       </div>
       {job.eval && (job.eval.learned != null || job.eval.preserved != null) && <Evaluation ev={job.eval} />}
       {job.status === "succeeded" && job.adapter && <AdapterCard job={job} />}
-      <LogTail lines={job.log_tail} active={active} />
+      <LogTail lines={job.log_tail} active={active} folder={job.output_dir} />
       {error && <p className="small muted">Last refresh failed: {error}</p>}
     </div>
   );
