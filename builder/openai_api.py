@@ -85,7 +85,7 @@ def _messages(body: dict[str, Any]) -> tuple[list[ChatMessage], str]:
         content = item.get("content") if isinstance(item, dict) else None
         if isinstance(content, list):  # content parts: keep the text ones
             content = _text_parts(content, f"messages[{i}].content")
-        if role not in _ROLES or not isinstance(content, str):
+        if not isinstance(role, str) or role not in _ROLES or not isinstance(content, str):
             raise ApiError(
                 "invalid_param",
                 400,

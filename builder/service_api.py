@@ -92,7 +92,9 @@ def _field(
     default: Any = None,
     required: bool = False,
 ) -> Any:
-    value = body.get(name, default)
+    value = body.get(name)
+    if value is None:  # missing or null: Dify clients send null for "not given"
+        value = default
     if value is None and required:
         raise ApiError("invalid_param", 400, f"{name} is required", field=name)
     if value is not None and not isinstance(value, kind):

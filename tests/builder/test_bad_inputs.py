@@ -67,6 +67,22 @@ def test_v1_openai_content_parts_must_be_text(v1: httpx.Client, chat_key: str) -
     assert response.json()["error"]["param"] == "messages[0].content[0].text"
 
 
+def test_v1_openai_role_must_be_a_role_name(v1: httpx.Client, chat_key: str) -> None:
+    body = {"model": "echo-chat", "messages": [{"role": {}, "content": "hi"}]}
+    response = _post(v1, "/v1/chat/completions", chat_key, json.dumps(body).encode())
+    assert (response.status_code, response.json()["error"]["param"]) == (400, "messages[0]")
+
+
+def test_v1_null_fields_mean_not_given(owner: Any, make_app: Any, v1: httpx.Client) -> None:
+    """Dify clients send null for a field they leave out: inputs null is no inputs."""
+    _, key = make_app(owner, mode="workflow", slug="echo-flow")
+    raw = json.dumps({"inputs": None, "user": None, "response_mode": "blocking"}).encode()
+    response = _post(v1, "/v1/workflows/run", key, raw)
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:  # the start node may require an input: named, not a 500
+        assert response.json()["field"].startswith("inputs"), response.text
+
+
 def test_v1_openai_stream_options_is_checked_before_the_run(
     v1: httpx.Client, chat_key: str
 ) -> None:

@@ -27,12 +27,7 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 # Failures that belong to findings fixed on other branches: strict xfails, removed when fixed.
-KNOWN_OPEN: dict[str, str] = {
-    "POST /v1/workflows/run": 'bad inputs: "inputs": null passes _field and reaches '
-    "validate_inputs (AttributeError, a 500)",
-    "POST /v1/chat/completions": "bad inputs: a content part whose text is not a string "
-    "(TypeError in _messages, a 500)",
-}
+KNOWN_OPEN: dict[str, str] = {}
 _wsgi = get_wsgi_application()
 
 
