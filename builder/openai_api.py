@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
@@ -26,7 +26,7 @@ from builder.service_api import (
     stream_response,
 )
 from runtime.events import RunFinished, TextChunk
-from runtime.llm.protocol import ChatMessage
+from runtime.llm.protocol import ChatMessage, Role
 
 _ROLES = {"system", "user", "assistant"}
 
@@ -92,7 +92,7 @@ def _messages(body: dict[str, Any]) -> tuple[list[ChatMessage], str]:
                 f"messages[{i}] needs a role (system/user/assistant) and text content",
                 field=f"messages[{i}]",
             )
-        messages.append(ChatMessage(role, content))
+        messages.append(ChatMessage(cast(Role, role), content))  # one of _ROLES, checked above
     if messages[-1].role != "user":
         raise ApiError(
             "invalid_param", 400, "the last message must be from the user", field="messages"
