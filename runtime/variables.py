@@ -70,7 +70,12 @@ class VariablePool:
         for key in selector[1:]:
             if isinstance(value, Mapping):
                 value = value.get(key, _MISSING)
-            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            elif (
+                isinstance(value, list)
+                and key.isascii()
+                and key.isdigit()
+                and int(key) < len(value)
+            ):
                 value = value[int(key)]
             else:
                 return default

@@ -62,6 +62,12 @@ def test_pool_get_raises_for_missing(pool: VariablePool) -> None:
     assert not pool.has(["sys", "user_id"])
 
 
+def test_pool_list_index_is_ascii_digits_only(pool: VariablePool) -> None:
+    """ "²".isdigit() is True but int("²") raises: such a key is simply not an index."""
+    assert pool.lookup(("llm", "items", "²")) is None
+    assert not pool.has(["llm", "items", "\u0661"])  # ARABIC-INDIC DIGIT ONE
+
+
 def test_pool_set_single_value(pool: VariablePool) -> None:
     pool.set(["node", "field"], 5)
     assert pool.lookup(["node", "field"]) == 5
