@@ -346,7 +346,8 @@ async def _drive(handle: RunHandle, graph: CompiledGraph, ctx: RunContext, rec: 
                 handle.queue.put_nowait(event)
     except Exception as exc:  # the engine reports node errors as events; this is a bug guard
         log.exception("run %s crashed", handle.run_id)
-        rec.crash = f"{type(exc).__name__}: {exc}"
+        # the trace is shown to members: the error's class, never its text (paths, values)
+        rec.crash = f"the run stopped on an internal error ({type(exc).__name__}); see the log"
     finally:
         rec.finished_at = timezone.now()
         rec.start.done = True
