@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import StrictUndefined, Template, nodes
+from jinja2.exceptions import TemplateSyntaxError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -60,6 +61,60 @@ _ENV = _Env(undefined=StrictUndefined, autoescape=False)
 @lru_cache(maxsize=1024)
 def _compiled(source: str) -> Template:
     return _ENV.from_string(source)
+
+
+# A "bounded" template costs time linear in its own size and its values' sizes: it is built only
+# of these nodes (no loops, calls, macros, binary operators, literals), filters from
+# _BOUNDED_FILTERS without arguments (`default` takes constants), and at most _BOUNDED_NODES nodes.
+# Such a render is like substituting a prompt's variables, so it runs where the node runs;
+# anything else goes to a sandbox worker, which a time limit can stop.
+_BOUNDED_KINDS = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Slice,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Test,
+    nodes.Filter,
+)
+_BOUNDED_FILTERS = frozenset(
+    {"default", "d", "lower", "upper", "trim", "string", "length", "count", "capitalize"}
+    | {"title", "first", "last", "int", "float", "abs", "escape", "e", "tojson"}
+)
+_BOUNDED_NODES = 100
+
+
+@lru_cache(maxsize=1024)
+def is_bounded(source: str) -> bool:
+    """Whether rendering `source` costs time linear in its size and its values' (see above)."""
+    try:
+        tree = _ENV.parse(source)
+    except TemplateSyntaxError:
+        return False  # the sandbox worker reports it, as for any template
+    for count, node in enumerate(tree.find_all(nodes.Node), 1):
+        if count > _BOUNDED_NODES or not isinstance(node, _BOUNDED_KINDS):
+            return False
+        if isinstance(node, nodes.Filter) and not _bounded_filter(node):
+            return False
+    return True
+
+
+def _bounded_filter(node: nodes.Filter) -> bool:
+    if node.name not in _BOUNDED_FILTERS or node.kwargs or node.dyn_args or node.dyn_kwargs:
+        return False
+    if node.name in ("default", "d"):
+        return all(isinstance(arg, nodes.Const) for arg in node.args)
+    return not node.args
 
 
 def render(source: str, values: Mapping[str, Any], max_bytes: int) -> str:

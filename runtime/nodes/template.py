@@ -1,8 +1,11 @@
 """The template node: renders a sandboxed Jinja2 template over selected variables.
 
-The render runs in a sandbox worker process (runtime.sandbox), never on the event loop: it is
-stopped after min(the node's timeout, the run's max_render_s), and its output is refused past
-max_output_bytes (the node's own value, at most the run's limit).
+CPU-bound renders run in a sandbox worker process (runtime.sandbox), never on the event loop:
+such a render is stopped after min(the node's timeout, the run's max_render_s). A bounded
+template (substitutions, conditions and simple filters, no loops or calls: `_render.is_bounded`)
+costs time linear in its size and its values', like a prompt's variables, and renders in place.
+Either way the output is refused past max_output_bytes (the node's own value, at most the run's
+limit).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from runtime._render import render
+from runtime._render import is_bounded, render
 from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
 from runtime.sandbox import get_sandbox
@@ -49,7 +52,8 @@ class TemplateNode(Node[TemplateConfig]):
         return [tuple(v.value_selector) for v in self.config.variables]
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
-        """Render the template in Jinja2's immutable sandbox, in a worker process."""
+        """Render the template in Jinja2's immutable sandbox: in place when it is bounded, else
+        in a sandbox worker process."""
         values = {v.variable: ctx.pool.lookup(v.value_selector) for v in self.config.variables}
         max_bytes = ctx.limits.max_output_bytes
         if self.config.max_output_bytes is not None:
@@ -58,5 +62,8 @@ class TemplateNode(Node[TemplateConfig]):
         if self.settings.timeout_s is not None:
             seconds = min(seconds, self.settings.timeout_s)
         source = self.config.template
-        text = await get_sandbox().call(render, source, values, max_bytes, timeout_s=seconds)
+        if is_bounded(source):
+            text = render(source, values, max_bytes)
+        else:
+            text = await get_sandbox().call(render, source, values, max_bytes, timeout_s=seconds)
         yield Done({"output": text})

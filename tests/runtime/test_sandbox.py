@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from runtime._render import is_bounded, render
 from runtime.compile import CompiledGraph
 from runtime.errors import NodeTimeoutError, OutputTooLargeError
 from runtime.limits import RunLimits
@@ -106,6 +107,51 @@ async def test_template_output_limit_is_the_smaller_of_config_and_run() -> None:
 async def test_template_normal_render_still_works() -> None:
     events = await run(_template_graph("{{ 6 * 7 }} {{ 'ab' * 3 }} {{ 2 ** 10 }}"))
     assert by_kind(events, "run_finished")[0].outputs == {"out": "42 ababab 1024"}
+
+
+@pytest.mark.parametrize(
+    ("source", "bounded"),
+    [
+        ("echo: {{ q }}", True),
+        (
+            "{% if a.b == 'x' and not c %}{{ d[0]|default('-')|upper }}"
+            "{% else %}{{ e }}{% endif %}",
+            True,
+        ),
+        ("{{ a|tojson }} {{ b|length }} {{ c[1:] }} {{ d if d is defined else '' }}", True),
+        (NESTED, False),  # loops
+        ("{{ range(3)|list }}", False),  # calls
+        ("{{ 'a' * 3 }}", False),  # binary operators
+        ("{{ a ~ a }}", False),  # concatenation builds the whole string before it is counted
+        ("{{ a|center(100000000) }}", False),  # a filter whose argument sets the size
+        ("{{ a|default(b) }}", False),  # only constant defaults
+        ("{{ a|replace('x', b) }}", False),
+        ("{% macro m() %}{% endmacro %}", False),
+        ("{{ a " + "and a " * 200 + "}}", False),  # too many nodes to count on
+        ("{{ unclosed", False),  # the worker reports the syntax error
+    ],
+)
+def test_template_bounded_renders_are_told_apart(source: str, bounded: bool) -> None:
+    assert is_bounded(source) is bounded
+
+
+def test_template_bounded_render_keeps_the_output_limit() -> None:
+    with pytest.raises(OutputTooLargeError):
+        render("{{ a }}{{ a }}", {"a": "x" * 60}, 100)
+    assert render("{{ a }}", {"a": "x" * 60}, 100) == "x" * 60
+
+
+async def test_template_bounded_render_needs_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A substitution renders in place (no worker round trip); a loop still goes to a worker."""
+
+    def no_sandbox() -> Sandbox:
+        raise AssertionError("a bounded template went to a sandbox worker")
+
+    monkeypatch.setattr("runtime.nodes.template.get_sandbox", no_sandbox)
+    events = await run(_template_graph("{{ 'hi'|upper }}{% if 1 %}!{% endif %}"))
+    assert by_kind(events, "run_finished")[0].outputs == {"out": "HI!"}
+    looped = await run(_template_graph("{% for i in [1] %}x{% endfor %}"))
+    assert "bounded template went to a sandbox" in by_kind(looped, "node_failed")[0].error
 
 
 def test_template_config_shows_the_output_limit() -> None:
