@@ -116,6 +116,8 @@ def main() -> None:
             "WEFT_HTTPS": "0",
             "WEFT_LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
+            # the slow model listens on loopback, which the outbound guard refuses unless allowed
+            "WEFT_OUTBOUND_ALLOW": "127.0.0.1",
         }
         model_port, web_port = _free_port(), _free_port()
         model = _spawn(["-c", SLOW_MODEL, str(model_port), str(args.delay)], env)
