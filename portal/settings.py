@@ -109,6 +109,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too, not Django's shared-cache in-memory database: there a write from the
+    # run-log thread while a request writes fails at once ("database table is locked") instead
+    # of waiting its turn as it does on the real file.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_weft.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("WEFT_DB_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
