@@ -1,4 +1,5 @@
-"""Throttles: fixed-window counters and concurrency slots in Django's cache.
+"""Throttles: windowed counters (a window opens at a key's first event) and concurrency slots
+in Django's cache.
 
 The cache is Redis when REDIS_URL is set (the counts then hold across processes and hosts) and
 the per-process local-memory cache otherwise. A rate is written "count/period", e.g. "10/5m"
@@ -47,16 +48,31 @@ def parse_rate(text: str) -> Rate | None:
     return Rate(int(count), period) if int(count) > 0 and period > 0 else None
 
 
+def _start_key(key: str, rate: Rate) -> str:
+    return f"weft-throttle-start:{key}:{rate.period_s}"
+
+
 def _window(key: str, rate: Rate) -> tuple[str, float]:
+    """The counter of `key`'s current window and the seconds left in it. A window starts at the
+    key's first event (not at a clock boundary, where a fixed grid would let twice the rate
+    through and would reset a count half-way through a burst) and lasts the rate's period."""
     now = time.time()
-    index = math.floor(now / rate.period_s)
-    return f"weft-throttle:{key}:{rate.period_s}:{index}", (index + 1) * rate.period_s - now
+    opened = cache.get_or_set(_start_key(key, rate), now, timeout=rate.period_s)
+    start = now if opened is None else float(opened)  # None only if it expired in between
+    return _counter(key, rate, start), max(start + rate.period_s - now, 0.0)
+
+
+def _counter(key: str, rate: Rate, start: float) -> str:
+    return f"weft-throttle:{key}:{rate.period_s}:{start!r}"
 
 
 def peek(key: str, rate: Rate) -> float:
     """Seconds to wait before `key` may act again (0 while under the rate); counts nothing."""
-    name, left = _window(key, rate)
-    return left if int(cache.get(name, 0)) >= rate.count else 0.0
+    start = cache.get(_start_key(key, rate))
+    if start is None:  # no window open: nothing counted
+        return 0.0
+    left = max(float(start) + rate.period_s - time.time(), 0.0)
+    return left if int(cache.get(_counter(key, rate, float(start)), 0)) >= rate.count else 0.0
 
 
 def _count(name: str, timeout: int) -> int:

@@ -43,6 +43,23 @@ def test_hit_counts_each_key_within_its_window() -> None:
     assert throttle.hit("b", rate) == 0.0
 
 
+def test_a_burst_across_a_clock_boundary_is_counted_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A window opens at the first event: at 299.9 s and 300.1 s of the clock the burst is one
+    (a grid of 5-minute windows would have reset the count at 300 s and let twice the rate in)."""
+    rate = throttle.Rate(10, 300)
+    clock = [1_800_000_299.9]
+    monkeypatch.setattr(throttle.time, "time", lambda: clock[0])
+    assert [throttle.hit("burst", rate) for _ in range(5)] == [0.0] * 5
+    clock[0] += 0.2
+    assert [throttle.hit("burst", rate) for _ in range(5)] == [0.0] * 5
+    assert throttle.hit("burst", rate) == pytest.approx(299.8)
+    assert throttle.peek("burst", rate) == pytest.approx(299.8)
+    clock[0] += 300
+    assert throttle.peek("burst", rate) == 0.0
+
+
 def test_slots_are_taken_and_given_back() -> None:
     assert throttle.take_slot("k", 2)
     assert throttle.take_slot("k", 2)
