@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +51,7 @@ def test_a_burst_across_a_clock_boundary_is_counted_whole(
     (a grid of 5-minute windows would have reset the count at 300 s and let twice the rate in)."""
     rate = throttle.Rate(10, 300)
     clock = [1_800_000_299.9]
-    monkeypatch.setattr(throttle.time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     assert [throttle.hit("burst", rate) for _ in range(5)] == [0.0] * 5
     clock[0] += 0.2
     assert [throttle.hit("burst", rate) for _ in range(5)] == [0.0] * 5
