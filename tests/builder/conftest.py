@@ -1,4 +1,5 @@
-"""Builder fixtures: a model server that never answers, for runs that must stay running."""
+"""Builder fixtures: a scripted model for the workspace, and a model server that never answers,
+for runs that must stay running."""
 
 from __future__ import annotations
 
@@ -7,6 +8,22 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
+from builder.actions import runs
+from tests.fakes import FakeChatClient, FakeModels
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> FakeChatClient:
+    """The workspace's provider "fake": a scripted model that records the prompts it gets
+    (append replies to `.script`)."""
+    client = FakeChatClient(script=[])
+
+    async def models(workspace_id: int) -> FakeModels:
+        return FakeModels({"fake": client})
+
+    monkeypatch.setattr(runs, "get_workspace_models", models)
+    return client
 
 
 @pytest.fixture

@@ -9,24 +9,11 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from builder.actions import runs
 from builder.models import NodeRun, Run
 from tests.builder.test_run_consumer import _connect, _events_until_finished
-from tests.fakes import FakeChatClient, FakeModels
+from tests.fakes import FakeChatClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
-
-
-@pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> FakeChatClient:
-    """The workspace's provider "fake": a scripted model (append replies to `.script`)."""
-    client = FakeChatClient(script=[])
-
-    async def models(workspace_id: int) -> FakeModels:
-        return FakeModels({"fake": client})
-
-    monkeypatch.setattr(runs, "get_workspace_models", models)
-    return client
 
 
 def llm_chat_spec() -> dict[str, Any]:

@@ -14,28 +14,15 @@ from django.db import connection
 
 from builder import runlog
 from builder._scrub_traces import do_mask_old_traces
-from builder.actions import runs
 from builder.models import AppVersion, Message, NodeRun, Run, Workflow
 from builder.secrets import do_encrypt_plain_secrets
 from runtime.masking import MASK
 from tests.builder.sse import parse_sse
-from tests.fakes import FakeChatClient, FakeModels
+from tests.fakes import FakeChatClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
 SECRET = "sk-live-4242"
-
-
-@pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> FakeChatClient:
-    """The workspace's provider "fake": a scripted model that records the prompts it gets."""
-    client = FakeChatClient(script=[])
-
-    async def models(workspace_id: int) -> FakeModels:
-        return FakeModels({"fake": client})
-
-    monkeypatch.setattr(runs, "get_workspace_models", models)
-    return client
 
 
 def secret_spec(value: str = SECRET) -> dict[str, Any]:
