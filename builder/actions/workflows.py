@@ -16,6 +16,7 @@ from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
 from builder.secrets import seal_secrets, seal_stored
 from kernel.limits import limits
+from kernel.resources import offered
 from portal.models import AuditLog, User, Workspace
 from runtime.compile import validate
 from runtime.issues import Issue
@@ -227,7 +228,7 @@ def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersi
         draft = Workflow.objects.select_for_update().get(app=app)
         spec = parse_spec(draft.spec)
         require_graph_size(spec)
-        issues = validate(spec)
+        issues = validate(spec, offered())
         if issues:
             raise ApiError(
                 "graph_invalid",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from runtime.compile import compile_workflow
 from runtime.engine import Engine, RunContext
 from runtime.masking import MASK, Masker
+from runtime.resources import MODELS, Resources
 from runtime.spec import WorkflowSpec
 from tests.fakes import FakeChatClient, FakeModels
 from tests.runtime.helpers import by_kind, edge, node, run, start
@@ -65,14 +66,18 @@ async def test_secret_reaches_the_model_but_no_event() -> None:
 def test_secret_is_left_out_of_reprs() -> None:
     spec = secret_spec()
     graph = compile_workflow(spec)
-    ctx = RunContext(run_id="r", models=FakeModels(), env={"TOKEN": SECRET})
+    ctx = RunContext(
+        run_id="r", resources=Resources().add(MODELS, FakeModels()), env={"TOKEN": SECRET}
+    )
     for thing in (spec, spec.env[0], graph, ctx):
         assert SECRET not in repr(thing)
 
 
 async def test_secret_is_used_by_the_run() -> None:
     client = FakeChatClient(script=["ok"])
-    ctx = RunContext(run_id="r", models=FakeModels({"embedded": client}))
+    ctx = RunContext(
+        run_id="r", resources=Resources().add(MODELS, FakeModels({"embedded": client}))
+    )
     events: list[Any] = [e async for e in Engine(compile_workflow(secret_spec())).run(ctx)]
     assert events[-1].status == "succeeded"
     assert client.requests[0].messages[-1].content == f"use {SECRET} for Ada"
