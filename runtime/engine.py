@@ -51,7 +51,6 @@ from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage
 from runtime.masking import Masker, StreamMasker
 from runtime.nodes.base import Delta, Done, NodeContext
-from runtime.nodes.start import StartNode
 from runtime.resources import NO_RESOURCES, Resources
 from runtime.spec import FAIL_BRANCH_HANDLE
 from runtime.variables import VariablePool
@@ -98,10 +97,7 @@ class Engine:
 
 def validate_inputs(graph: CompiledGraph, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Check run inputs against the start node before starting; raises InputError."""
-    start = graph.start
-    if isinstance(start, StartNode):
-        return start.validate_inputs(inputs)
-    return dict(inputs)
+    return graph.start.validate_inputs(inputs)
 
 
 class _Run:

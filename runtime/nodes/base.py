@@ -132,6 +132,11 @@ class Node(Generic[C]):
         """Output ports whose Delta pieces concatenate to the output of the same name."""
         return self.stream_ports
 
+    def validate_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The run's inputs checked and coerced by the node the run starts at (a `starts_run`
+        node declares them; others take them as given); raises InputError naming a field."""
+        return dict(inputs)
+
     def segments(self) -> tuple[Segment, ...]:
         """What a `shows_text` node shows, in order: literal text and selectors."""
         return ()
