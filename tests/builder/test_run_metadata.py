@@ -119,3 +119,21 @@ def test_run_metadata_publish_refuses_a_node_whose_need_nothing_provides(
         make_app(owner, spec=SPEC, slug="cite")
     issues = info.value.data["issues"]
     assert [(i["code"], i["node_id"]) for i in issues] == [("missing_resource", "k")]
+
+
+async def test_run_metadata_websocket_forwards_the_nodes_metadata(
+    owner: Any, make_app: Any, retriever: ListRetriever
+) -> None:
+    from asgiref.sync import sync_to_async
+
+    from tests.builder.test_run_consumer import _connect, _events_until_finished
+
+    app, _ = await sync_to_async(make_app)(owner, spec=SPEC, slug="cite", publish=False)
+    communicator, connected = await _connect(owner.user, app.pk)
+    assert connected
+    await communicator.send_json_to({"type": "run", "query": "tell me", "inputs": {}})
+    events = await _events_until_finished(communicator)
+    await communicator.disconnect()
+    (k,) = [e for e in events if e["kind"] == "node_succeeded" and e["node_id"] == "k"]
+    assert k["metadata"] == {"retriever_resources": _expected()}
+    assert events[-1]["metadata"] == {"retriever_resources": _expected()}
