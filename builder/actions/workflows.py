@@ -110,7 +110,7 @@ def require_graph_size(spec: WorkflowSpec) -> None:
 def get_report(spec: WorkflowSpec) -> GraphReport:
     """The graph report of `spec`; one over the size limits gets a `graph_too_large` issue."""
     cap = limits()
-    return graph_report(spec, cap.max_graph_nodes, cap.max_graph_edges)
+    return graph_report(spec, cap.max_graph_nodes, cap.max_graph_edges, offered())
 
 
 def get_stored_report(raw: Any) -> GraphReport:

@@ -137,3 +137,14 @@ async def test_run_metadata_websocket_forwards_the_nodes_metadata(
     (k,) = [e for e in events if e["kind"] == "node_succeeded" and e["node_id"] == "k"]
     assert k["metadata"] == {"retriever_resources": _expected()}
     assert events[-1]["metadata"] == {"retriever_resources": _expected()}
+
+
+def test_run_metadata_draft_report_shows_a_need_nothing_provides(search_node: None) -> None:
+    from builder.actions.workflows import get_report
+    from runtime.spec import WorkflowSpec
+
+    spec = WorkflowSpec.model_validate(SPEC)
+    found = [(i.code, i.node_id) for i in get_report(spec).issues]
+    assert found == [("missing_resource", "k")]
+    with replaced(RETRIEVER, lambda workspace_id: ListRetriever()):
+        assert get_report(spec).issues == []
