@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from itertools import pairwise
 from typing import Any
 
@@ -13,8 +14,11 @@ from hypothesis import strategies as st
 from runtime.compile import compile_workflow
 from runtime.engine import Engine, RunContext
 from runtime.masking import MASK, Masker
+from runtime.nodes import registry
+from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput
 from runtime.resources import MODELS, Resources
 from runtime.spec import WorkflowSpec
+from runtime.variables import Selector
 from tests.fakes import FakeChatClient, FakeModels
 from tests.runtime.helpers import by_kind, edge, node, run, start
 
@@ -136,3 +140,32 @@ def test_stream_masker_never_lets_a_secret_through(
     shown += stream.flush()
     assert shown == Masker([secret]).text(text)
     assert secret not in shown
+
+
+class CiteSecretNode(Node[NodeConfig]):
+    """Cites a passage that quotes the env secret (as a retrieved document might)."""
+
+    output_types = {"ok": "boolean"}
+
+    def references(self) -> list[Selector]:
+        """env.TOKEN."""
+        return [("env", "TOKEN")]
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Quote the secret in metadata only."""
+        quoted = f"key: {ctx.pool.lookup(['env', 'TOKEN'])}"
+        yield Done({"ok": True}, metadata={"retriever_resources": [{"content": quoted}]})
+
+
+async def test_secret_in_node_metadata_is_masked_in_events() -> None:
+    spec = secret_spec("workflow").model_dump(by_alias=True)
+    spec["nodes"][1] = node("llm", "cite_secret")
+    spec["nodes"][2] = node(
+        "a", "end", outputs=[{"variable": "ok", "value_selector": ["llm", "ok"]}]
+    )
+    with registry.temporary("cite_secret", CiteSecretNode):
+        events = await run(compile_workflow(WorkflowSpec.model_validate(spec)))
+    assert events[-1].status == "succeeded"
+    assert SECRET not in _dumped(events)
+    cited = events[-1].metadata["retriever_resources"]
+    assert cited == [{"content": f"key: {MASK}"}]
