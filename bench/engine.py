@@ -49,11 +49,6 @@ class _State(TypedDict, total=False):
     x: int
 
 
-class _NoModels:
-    def get(self, provider: str) -> Any:
-        raise KeyError(provider)
-
-
 def _node(node_id: str, type_id: str) -> dict[str, Any]:
     return {"id": node_id, "type": type_id, "settings": SETTINGS}
 
@@ -120,11 +115,11 @@ async def _time(run: Callable[[], Awaitable[None]], runs: int, warmup: int) -> f
 
 def weft_runner(graph: CompiledGraph) -> Callable[[], Awaitable[None]]:
     """One full Weft run, every event consumed; checks that it succeeded."""
-    engine, models = Engine(graph), _NoModels()
+    engine = Engine(graph)
 
     async def run() -> None:
         last = None
-        async for ev in engine.run(RunContext(run_id="bench", models=models)):
+        async for ev in engine.run(RunContext(run_id="bench")):
             last = ev
         if last is None or last.kind != "run_finished" or last.status != "succeeded":
             raise RuntimeError(f"bench run did not succeed: {last}")

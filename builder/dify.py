@@ -94,10 +94,7 @@ class DifyRenderer:
         if isinstance(event, RunFinished):
             out = []
             if self.mode == "chat":
-                out.append(
-                    self._base("message_end", at)
-                    | {"metadata": {"usage": usage(event), "retriever_resources": []}}
-                )
+                out.append(self._base("message_end", at) | {"metadata": message_metadata(event)})
             out.append(self._base("workflow_finished", at) | {"data": self.finished_data(event)})
             return out
         return []  # deltas of inner nodes and skips have no Dify event
@@ -144,7 +141,16 @@ class DifyRenderer:
             "total_steps": event.total_steps,
             "created_at": self.created_at,
             "finished_at": int(event.at.timestamp()),
+            "metadata": message_metadata(event),
         }
+
+
+def message_metadata(event: RunFinished) -> dict[str, Any]:
+    """Dify's message metadata: the run's citations (the nodes' retriever_resources) and usage."""
+    return {
+        "retriever_resources": event.metadata.get("retriever_resources", []),
+        "usage": usage(event),
+    }
 
 
 def usage(event: RunFinished) -> dict[str, Any]:

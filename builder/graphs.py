@@ -7,6 +7,7 @@ from collections import OrderedDict
 from typing import Any
 
 from builder.secrets import open_secrets
+from kernel.resources import offered
 from runtime.compile import CompiledGraph, compile_workflow
 from runtime.spec import WorkflowSpec
 
@@ -22,7 +23,7 @@ def get_compiled_version(version_id: int, spec: dict[str, Any]) -> CompiledGraph
         if graph is not None:
             _cache.move_to_end(version_id)
             return graph
-    graph = compile_workflow(WorkflowSpec.model_validate(open_secrets(spec)))
+    graph = compile_workflow(WorkflowSpec.model_validate(open_secrets(spec)), offered())
     with _lock:
         _cache[version_id] = graph
         while len(_cache) > _MAX:
@@ -32,4 +33,4 @@ def get_compiled_version(version_id: int, spec: dict[str, Any]) -> CompiledGraph
 
 def get_compiled_draft(spec: dict[str, Any]) -> CompiledGraph:
     """Compile a draft spec (raises GraphInvalidError listing every issue)."""
-    return compile_workflow(WorkflowSpec.model_validate(open_secrets(spec)))
+    return compile_workflow(WorkflowSpec.model_validate(open_secrets(spec)), offered())

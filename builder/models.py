@@ -161,6 +161,8 @@ class NodeRun(models.Model):
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
+    # how the node got its outputs: "retriever_resources" (citations), agent steps (NodeSucceeded)
+    metadata = models.JSONField(default=dict)
 
     class Meta:
         ordering: ClassVar = ["run", "index"]

@@ -138,6 +138,7 @@ class RunRecord:
                 completion_tokens=event.completion_tokens,
                 error_code=event.error_code or "",
                 error=event.error or "",
+                metadata=_jsonable(event.metadata),
             )
         elif isinstance(event, NodeFailed):
             self._node(event.node_id, event.node_type, event.at).update(

@@ -19,7 +19,7 @@ from builder.actions.runs import (
     get_active_run,
 )
 from builder.asgi_service import db_call
-from builder.dify import PING, DifyRenderer, error_frame, sse, usage
+from builder.dify import PING, DifyRenderer, error_frame, message_metadata, sse
 from builder.errors import ApiError
 from builder.ids import parse_uuid
 from builder.key_limits import check_key_rate, start_run_within_limit
@@ -226,7 +226,7 @@ async def chat_messages(request: HttpRequest) -> HttpResponseBase:
             "conversation_id": handle.conversation_id,
             "mode": "advanced-chat",
             "answer": end.answer,
-            "metadata": {"usage": usage(end), "retriever_resources": []},
+            "metadata": message_metadata(end),
             "created_at": int(end.at.timestamp()),
         }
     )

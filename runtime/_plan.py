@@ -25,6 +25,8 @@ class NodePlan:
     strategy: ErrorStrategy
     default_outputs: dict[str, Any]
     successors: tuple[tuple[str, str], ...]  # (handle, target)
+    answer_port: str | None  # the node's capabilities (see Node)
+    gives_run_outputs: bool
 
 
 def make_plan(node: Node[Any], successors: tuple[tuple[str, str], ...]) -> NodePlan:
@@ -43,4 +45,6 @@ def make_plan(node: Node[Any], successors: tuple[tuple[str, str], ...]) -> NodeP
         strategy=s.error_strategy,
         default_outputs=dict(s.default_outputs),
         successors=successors,
+        answer_port=node.answer_port,
+        gives_run_outputs=node.gives_run_outputs,
     )

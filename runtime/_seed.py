@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from runtime._events import factory
 from runtime._plan import NodePlan
 from runtime.compile import CompiledGraph
-from runtime.events import NodeSkipped
 from runtime.variables import to_text
 
 if TYPE_CHECKING:
     from runtime.engine import _Run
 
 Seed = Mapping[str, tuple[Mapping[str, Any], str | None]]
-_node_skipped = factory(NodeSkipped)
 
 
 def check_seed(graph: CompiledGraph, seed: Mapping[str, Any]) -> None:
@@ -33,42 +30,30 @@ def check_seed(graph: CompiledGraph, seed: Mapping[str, Any]) -> None:
 
 def seed_run(run: _Run, seed: Seed) -> list[tuple[str, str]]:
     """Count the seeded nodes as finished, without events; return the nodes now ready."""
-    plans, remaining, taken, pool = run.g.plans, run.remaining, run.taken, run.pool
+    plans, pool = run.g.plans, run.pool
     for node_id, (outputs, _) in seed.items():
         if node_id not in plans:
             pool.set_outputs(node_id, outputs)  # a value, not a node of this graph
         elif node_id in run.streams:
             run.streams[node_id].finish(None)  # a reused answer node shows nothing new
-    ready: list[tuple[str, str]] = []
-    for node_id in (n for gen in run.g.generations for n in gen if n in seed):
+    order = [n for gen in run.g.generations for n in gen if n in seed]
+    for node_id in order:
         outputs, handle = seed[node_id]
-        run.left -= 1
         if handle is not None:
             pool.set_outputs(node_id, outputs)
             _seeded_output(run, plans[node_id], outputs)
-        for edge_handle, target in plans[node_id].successors:
-            if target in seed:
-                continue
-            if edge_handle == handle:
-                taken[target] += 1
-            remaining[target] -= 1
-            if remaining[target] == 0:
-                if taken[target]:
-                    ready.append((target, node_id))
-                else:
-                    run.emit(_node_skipped, node_id=target, node_type=plans[target].type_id)
-                    ready += run._resolve(target, None)
-    if run.left == 0:
-        run.stop("succeeded")
+    skipped: list[str] = []
+    ready = run.join.seed(order, seed, skipped)
+    run.skipped(skipped)
     return ready
 
 
 def _seeded_output(run: _Run, plan: NodePlan, outputs: Mapping[str, Any]) -> None:
     """What a finished node adds to the run's result and to the answers that stream it."""
-    if plan.type_id == "end":
+    if plan.gives_run_outputs:
         run.end_outputs.update(outputs)
-    elif plan.type_id == "answer":
-        run.answer.append(to_text(outputs.get("answer")))
+    elif plan.answer_port is not None:
+        run.answer.append(to_text(outputs.get(plan.answer_port)))
     node_id = plan.node_id
     for stream in run.routes.get(node_id, ()):
         for port in sorted({sel[1] for sel in stream.plan.streamable if sel[0] == node_id}):

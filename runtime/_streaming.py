@@ -16,8 +16,6 @@ from runtime.variables import Segment, Selector
 if TYPE_CHECKING:
     from runtime.nodes.base import Node
 
-STREAM_TYPES = ("answer", "end")
-
 
 @dataclass(frozen=True, slots=True)
 class AnswerPlan:
@@ -47,13 +45,13 @@ def _reach_a_branch(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]], dst: str
 
 
 def plan_answers(g: nx.DiGraph[str], nodes: Mapping[str, Node[Any]]) -> dict[str, AnswerPlan]:
-    """Streaming plans of every answer and end node (a selector streams when no branch lies
-    between)."""
+    """Streaming plans of every node that shows text (`Node.shows_text`: the answer and end
+    nodes); a selector streams when no branch lies between."""
     plans: dict[str, AnswerPlan] = {}
     for node_id, node in nodes.items():
-        if node.type_id not in STREAM_TYPES:
+        if not node.shows_text:
             continue
-        segments: tuple[Segment, ...] = node.segments()  # type: ignore[attr-defined]  # see above
+        segments = node.segments()
         candidates = {
             seg
             for seg in segments

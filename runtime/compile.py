@@ -15,7 +15,7 @@ Join rule (the contract the engine implements):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +30,10 @@ from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
 from runtime.nodes import registry
 from runtime.nodes.base import Node
+from runtime.resources import Resource
 from runtime.spec import FAIL_BRANCH_HANDLE, AppMode, WorkflowSpec
 from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
-OUTPUT_TYPES: Mapping[str, str] = {"chat": "answer", "workflow": "end"}
 FAIL_BRANCH_OUTPUTS = {"error_message": "string", "error_type": "string"}
 
 
@@ -143,11 +143,21 @@ def _build_graph(
     return g
 
 
+def _classes(spec: WorkflowSpec) -> dict[str, type[Node[Any]]]:
+    """The node class of each node whose type is registered (its config may still be bad)."""
+    return {
+        n.id: registry.get(n.type, n.version) for n in spec.nodes if registry.has(n.type, n.version)
+    }
+
+
 def _check_structure(
-    spec: WorkflowSpec, g: nx.DiGraph[str], issues: list[Issue]
+    spec: WorkflowSpec,
+    classes: Mapping[str, type[Node[Any]]],
+    g: nx.DiGraph[str],
+    issues: list[Issue],
 ) -> tuple[list[str], set[str]]:
     """(the start nodes, the nodes reachable from them)."""
-    starts = [n.id for n in spec.nodes if n.type == "start"]
+    starts = [n.id for n in spec.nodes if n.id in classes and classes[n.id].starts_run]
     if not starts:
         issues.append(Issue("no_start", "the workflow has no start node"))
     for extra in starts[1:]:
@@ -166,19 +176,26 @@ def _check_structure(
 
 
 def _check_outputs(
-    spec: WorkflowSpec, g: nx.DiGraph[str], reached: set[str], issues: list[Issue]
+    spec: WorkflowSpec,
+    classes: Mapping[str, type[Node[Any]]],
+    g: nx.DiGraph[str],
+    reached: set[str],
+    issues: list[Issue],
 ) -> None:
-    want = OUTPUT_TYPES[spec.mode]
-    types = {n.id: n.type for n in spec.nodes}
+    """Every path ends at a node that ends runs of the app's mode (`Node.ends_run_in`)."""
+    mode = spec.mode
     for n in spec.nodes:
-        if n.type in OUTPUT_TYPES.values() and n.type != want:
-            msg = f"{n.type} nodes belong in {'chat' if n.type == 'answer' else 'workflow'} apps"
+        modes = classes[n.id].ends_run_in if n.id in classes else frozenset()
+        if modes and mode not in modes:
+            msg = f"{n.type} nodes belong in {' or '.join(sorted(modes))} apps"
             issues.append(Issue("wrong_mode", msg, n.id, "type"))
-    if not any(t == want for t in types.values()):
-        issues.append(Issue("no_output", f"a {spec.mode} app needs an {want} node"))
+    enders = {node_id for node_id, cls in classes.items() if mode in cls.ends_run_in}
+    want = " or ".join(registry.ending_runs_in(mode))
+    if not enders:
+        issues.append(Issue("no_output", f"a {mode} app needs an {want} node"))
         return
     for node_id in sorted(reached):
-        if g.out_degree(node_id) == 0 and types[node_id] != want:
+        if g.out_degree(node_id) == 0 and node_id not in enders:
             msg = f"the path through {node_id} ends without reaching an {want} node"
             issues.append(Issue("no_output", msg, node_id))
 
@@ -219,33 +236,57 @@ def _check_references(
         issues.extend(found.get(node_id, ()))
 
 
-def validate(spec: WorkflowSpec) -> list[Issue]:
-    """Every issue in `spec` (empty when it compiles); the editor shows these on the nodes."""
-    return analyse(spec)[0]
+def _check_needs(
+    built: Mapping[str, Node[Any]], offered: Collection[Resource[Any]], issues: list[Issue]
+) -> None:
+    """An issue for each resource a node needs that no provider offers."""
+    for node_id, node in built.items():
+        for need in node.needs:
+            if need not in offered:
+                msg = f"{node.type_id} nodes need {need.name}, which no installed app provides"
+                issues.append(Issue("missing_resource", msg, node_id, "type"))
 
 
-def analyse(spec: WorkflowSpec) -> tuple[list[Issue], dict[str, Node[Any]], nx.DiGraph[str]]:
+def needs_of(graph: CompiledGraph) -> frozenset[Resource[Any]]:
+    """The resources the nodes of `graph` need: what a run of it must be given."""
+    return frozenset(need for node in graph.nodes.values() for need in node.needs)
+
+
+def validate(spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None) -> list[Issue]:
+    """Every issue in `spec` (empty when it compiles); the editor shows these on the nodes.
+    With `offered` (the resources the server provides), a node needing another is an issue."""
+    return analyse(spec, offered)[0]
+
+
+def analyse(
+    spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None
+) -> tuple[list[Issue], dict[str, Node[Any]], nx.DiGraph[str]]:
     """(every issue, the nodes whose config is valid, the graph) of `spec`."""
     issues: list[Issue] = []
     built = _instantiate(spec, issues)
+    classes = _classes(spec)
     g = _build_graph(spec, built, issues)
-    _, reached = _check_structure(spec, g, issues)
+    _, reached = _check_structure(spec, classes, g, issues)
     if not any(i.code == "cycle" for i in issues):
-        _check_outputs(spec, g, reached, issues)
+        _check_outputs(spec, classes, g, reached, issues)
         _check_references(spec, built, g, issues)
+    if offered is not None:
+        _check_needs(built, offered, issues)
     return issues, built, g
 
 
-def compile_workflow(spec: WorkflowSpec) -> CompiledGraph:
+def compile_workflow(
+    spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None
+) -> CompiledGraph:
     """Validate `spec` and build its CompiledGraph; raises GraphInvalidError with every issue."""
-    issues, built, g = analyse(spec)
+    issues, built, g = analyse(spec, offered)
     if issues:
         raise GraphInvalidError(tuple(issues))
     succ = {n: tuple((h, t) for t in g.successors(n) for h in g.edges[n, t]["handles"]) for n in g}
     pred = {
         n: tuple((s, h) for s in g.predecessors(n) for h in g.edges[s, n]["handles"]) for n in g
     }
-    start_id = next(n.id for n in spec.nodes if n.type == "start")
+    start_id = next(n for n, node in built.items() if node.starts_run)
     return CompiledGraph(
         mode=spec.mode,
         graph=nx.freeze(g),

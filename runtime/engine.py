@@ -25,15 +25,16 @@ from collections.abc import AsyncGenerator, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
-from typing import Any
+from typing import Any, Never, NoReturn
 
 from runtime._events import factory
+from runtime._join import JoinState
 from runtime._plan import NodePlan
 from runtime._seed import check_seed, seed_run
 from runtime._streaming import AnswerStream
 from runtime._timeout import run_with_timeout
 from runtime.compile import CompiledGraph
-from runtime.errors import NodeExecutionError
+from runtime.errors import NodeExecutionError, NodeOutputError
 from runtime.events import (
     NodeDelta,
     NodeFailed,
@@ -47,10 +48,10 @@ from runtime.events import (
     TextChunk,
 )
 from runtime.limits import DEFAULT_LIMITS, RunLimits
-from runtime.llm.protocol import ChatMessage, ModelResolver
+from runtime.llm.protocol import ChatMessage
 from runtime.masking import Masker, StreamMasker
 from runtime.nodes.base import Delta, Done, NodeContext
-from runtime.nodes.start import StartNode
+from runtime.resources import NO_RESOURCES, Resources
 from runtime.spec import FAIL_BRANCH_HANDLE
 from runtime.variables import VariablePool
 
@@ -63,21 +64,21 @@ _node_skipped = factory(NodeSkipped)
 _node_failed = factory(NodeFailed)
 _run_started = factory(RunStarted)
 _run_finished = factory(RunFinished)
-_MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text"})
+_MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text", "metadata"})
 
 
 @dataclass(slots=True)
 class RunContext:
-    """What a run is given: inputs, models, system/env variables, memory, stop flag, limits."""
+    """What a run is given: inputs, resources (models, retrievers, …), system/env variables,
+    memory, stop flag, limits."""
 
     run_id: str
-    models: ModelResolver
+    resources: Resources = NO_RESOURCES  # holds at least what the graph's nodes need
     inputs: Mapping[str, Any] = field(default_factory=dict)
     sys: Mapping[str, Any] = field(default_factory=dict)
     env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
-    services: Mapping[str, Any] = field(default_factory=dict)
     # node → (outputs, handle taken, or None when skipped), finished before the run starts
     seed: Mapping[str, tuple[Mapping[str, Any], str | None]] = field(default_factory=dict)
     limits: RunLimits = DEFAULT_LIMITS  # set by the Django side from its settings
@@ -96,10 +97,7 @@ class Engine:
 
 def validate_inputs(graph: CompiledGraph, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Check run inputs against the start node before starting; raises InputError."""
-    start = graph.start
-    if isinstance(start, StartNode):
-        return start.validate_inputs(inputs)
-    return dict(inputs)
+    return graph.start.validate_inputs(inputs)
 
 
 class _Run:
@@ -115,9 +113,7 @@ class _Run:
         self.seq = 0
         self.buffer: deque[Any] = deque()
         self.waiter: asyncio.Future[None] | None = None
-        self.remaining = dict(graph.in_degree)
-        self.taken = dict.fromkeys(graph.in_degree, 0)
-        self.left = len(graph.nodes)  # nodes neither finished nor skipped
+        self.join = JoinState(graph.successors, graph.in_degree)
         self.tasks: set[asyncio.Task[None]] = set()
         self.loop: asyncio.AbstractEventLoop
         self.index = 0
@@ -126,6 +122,7 @@ class _Run:
         self.stopping = [False]  # shared with run_with_timeout: cancellations are the run's own
         self.error: tuple[str, str, str | None] | None = None
         self.end_outputs: dict[str, Any] = {}
+        self.metadata: dict[str, list[Any]] = {}  # the nodes' metadata lists, joined by key
         self.answer: list[str] = []
         self.streams = {a: AnswerStream(p) for a, p in graph.answers.items()}
         self.routes: dict[str, list[AnswerStream]] = {}
@@ -212,6 +209,7 @@ class _Run:
                 "prompt_tokens": self.tokens[0],
                 "completion_tokens": self.tokens[1],
                 "total_steps": self.index,
+                "metadata": self.metadata if self.mask is None else self.mask.value(self.metadata),
             }
         )
 
@@ -261,26 +259,19 @@ class _Run:
 
     def _resolve(self, node_id: str, handle: str | None) -> list[tuple[str, str]]:
         """Mark `node_id`'s edges taken/skipped; skip dead nodes; return nodes now ready."""
-        ready: list[tuple[str, str]] = []
-        stack: list[tuple[str, str | None]] = [(node_id, handle)]
-        remaining, taken, plans = self.remaining, self.taken, self.g.plans
-        self.left -= 1
-        while stack:
-            src, h = stack.pop()
-            for edge_handle, target in plans[src].successors:
-                if edge_handle == h:
-                    taken[target] += 1
-                remaining[target] -= 1
-                if remaining[target] == 0:
-                    if taken[target]:
-                        ready.append((target, src))
-                    else:
-                        self.left -= 1
-                        self.emit(_node_skipped, node_id=target, node_type=plans[target].type_id)
-                        stack.append((target, None))
-        if self.left == 0:
-            self.stop("succeeded")
+        skipped: list[str] = []
+        ready = self.join.resolve(node_id, handle, skipped)
+        if skipped or not self.join.left:
+            self.skipped(skipped)
         return ready
+
+    def skipped(self, node_ids: list[str]) -> None:
+        """Emit the skips the join state found; finish the run when no node is left."""
+        plans = self.g.plans
+        for target in node_ids:
+            self.emit(_node_skipped, node_id=target, node_type=plans[target].type_id)
+        if not self.join.left:
+            self.stop("succeeded")
 
     # -- one node -----------------------------------------------------------------------------
 
@@ -318,11 +309,10 @@ class _Run:
             ctx.run_id,
             plan.node_id,
             self.pool,
-            ctx.models,
+            ctx.resources,
             ctx.inputs,
             ctx.history,
             ctx.cancel,
-            ctx.services,
             ctx.limits,
         )
         if plan.timeout_s is None:
@@ -335,7 +325,7 @@ class _Run:
         node_id = plan.node_id
         mask, masks = self.mask, dict[str, StreamMasker]()
         async for item in plan.node.run(nctx):
-            if item.__class__ is Delta:
+            if isinstance(item, Delta):
                 text = item.text
                 if mask is not None:  # a secret may be split across deltas
                     if item.port not in masks:
@@ -344,8 +334,10 @@ class _Run:
                     if not text:
                         continue
                 self._delta(node_id, item.port, text)
+            elif isinstance(item, Done):
+                done = item
             else:
-                done = item  # type: ignore[assignment]  # the other NodeOutput member is Done
+                _unknown_output(node_id, item)
         for port, port_mask in masks.items():
             if rest := port_mask.flush():
                 self._delta(node_id, port, rest)
@@ -368,8 +360,13 @@ class _Run:
         if usage is not None:
             self.tokens[0] += usage.prompt_tokens
             self.tokens[1] += usage.completion_tokens
+        if done.metadata:
+            for key, value in done.metadata.items():
+                if isinstance(value, list):
+                    self.metadata.setdefault(key, []).extend(value)
         if node_id in self.streams:
-            text = done.outputs.get("answer", "") if plan.type_id == "answer" else None
+            port = plan.answer_port
+            text = done.outputs.get(port, "") if port is not None else None
             if text is not None:
                 text = str(text) if self.mask is None else self.mask.text(str(text))
             self.chunks(node_id, self.streams[node_id].finish(text))
@@ -385,14 +382,16 @@ class _Run:
             attempts=attempts,
             error_code=type(exc).__name__ if exc else None,
             error=str(exc) if exc else None,
+            metadata=done.metadata if done.metadata is not None else {},
         )
-        self._after_output(node_id, plan.type_id, done)
+        self._after_output(plan, done)
         return self._resolve(node_id, done.handle)
 
-    def _after_output(self, node_id: str, type_id: str, done: Done) -> None:
+    def _after_output(self, plan: NodePlan, done: Done) -> None:
+        node_id = plan.node_id
         for stream in self.routes.get(node_id, ()):
             self.chunks(stream.plan.answer_id, stream.on_done(node_id))
-        if type_id == "end" or node_id == self.g.result_node:
+        if plan.gives_run_outputs or node_id == self.g.result_node:
             self.end_outputs.update(done.outputs)
 
     def _on_error(
@@ -420,3 +419,10 @@ class _Run:
         )
         self.error = (code, str(exc) or code, node_id)  # masked in RunFinished
         self.stop("failed")
+
+
+def _unknown_output(node_id: str, item: Never) -> NoReturn:
+    """A node yielded something that is neither a Delta nor a Done. Typed `Never`, so mypy
+    flags this call when NodeOutput gains a member the loop above does not handle."""
+    kind = type(item).__name__
+    raise NodeOutputError(f"node {node_id} yielded a {kind}; a node yields Delta or Done")

@@ -34,6 +34,14 @@ class NodeTimeoutError(NodeExecutionError):
     """A node ran longer than its timeout."""
 
 
+class NodeOutputError(NodeExecutionError):
+    """A node yielded something other than a Delta or a Done (a bug in the node type)."""
+
+
+class MissingResourceError(EngineError, LookupError):
+    """A node needs a resource the run was not given (no provider offers it)."""
+
+
 class OutputTooLargeError(NodeExecutionError):
     """A node's output would be larger than its limit (max_output_bytes)."""
 

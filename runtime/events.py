@@ -62,6 +62,8 @@ class NodeSucceeded(_Event):
     attempts: int = 1
     error_code: str | None = None  # set when an error was absorbed by default_value/fail_branch
     error: str | None = None
+    # how the node got its outputs (JSON): "retriever_resources" (Dify's citations), agent steps
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class NodeFailed(_Event):
@@ -92,6 +94,9 @@ class RunFinished(_Event):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_steps: int = 0
+    # the succeeded nodes' metadata lists joined by key, in the order the nodes finished
+    # ("retriever_resources": every citation of the run)
+    metadata: dict[str, list[Any]] = Field(default_factory=dict)
 
 
 RunEvent = Annotated[

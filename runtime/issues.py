@@ -19,6 +19,7 @@ IssueCode = Literal[
     "unknown_handle",
     "port_mismatch",
     "wrong_mode",
+    "missing_resource",  # a node needs a resource (retriever, tools, …) no provider offers
     "graph_too_large",  # more nodes or edges than the server allows: nothing else is checked
     "invalid_spec",  # a stored spec that no longer parses (the builder reports it on load)
 ]

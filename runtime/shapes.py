@@ -7,7 +7,7 @@ editor lets a person pick is never flagged as unknown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from runtime.compile import FAIL_BRANCH_OUTPUTS, analyse, node_handles, node_out
 from runtime.issues import Issue
 from runtime.nodes import registry
 from runtime.nodes.base import Node
+from runtime.resources import Resource
 from runtime.spec import FAIL_BRANCH_HANDLE, SOURCE_HANDLE, NodeSpec, WorkflowSpec
 from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
@@ -96,15 +97,19 @@ def size_issue(spec: WorkflowSpec, max_nodes: int | None, max_edges: int | None)
 
 
 def graph_report(
-    spec: WorkflowSpec, max_nodes: int | None = None, max_edges: int | None = None
+    spec: WorkflowSpec,
+    max_nodes: int | None = None,
+    max_edges: int | None = None,
+    offered: Collection[Resource[Any]] | None = None,
 ) -> GraphReport:
     """Every issue of `spec`, the shape of each of its nodes, and its global variables.
 
     A spec over `max_nodes` or `max_edges` is not analysed: its one issue says it is too large,
-    and its nodes get the shapes of their types.
+    and its nodes get the shapes of their types. With `offered`, a node needing a resource
+    outside it is an issue (see `compile.validate`).
     """
     too_large = size_issue(spec, max_nodes, max_edges)
-    issues, built, _ = ([too_large], {}, None) if too_large else analyse(spec)
+    issues, built, _ = ([too_large], {}, None) if too_large else analyse(spec, offered)
     nodes: dict[str, NodeShape] = {}
     for ns in spec.nodes:
         if ns.id in nodes:

@@ -33,12 +33,12 @@ from builder.models import (
     RunStatus,
     Workflow,
 )
-from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log, this_process
 from builder.secrets import open_secrets
 from kernel.limits import limits
+from kernel.resources import resolve
 from portal.models import User
-from runtime.compile import CompiledGraph, compile_node
+from runtime.compile import CompiledGraph, compile_node, needs_of
 from runtime.engine import Engine, RunContext
 from runtime.events import RunEvent, RunFinished
 from runtime.llm.protocol import ChatMessage
@@ -308,7 +308,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
     ctx = RunContext(
         run_id=handle.run_id,
         inputs=req.inputs,
-        models=await get_workspace_models(req.app.workspace_id),
+        resources=await resolve(needs_of(req.graph), req.app.workspace_id),
         sys={
             "query": req.query,
             "user_id": req.end_user,

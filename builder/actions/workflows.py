@@ -16,6 +16,7 @@ from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
 from builder.secrets import seal_secrets, seal_stored
 from kernel.limits import limits
+from kernel.resources import offered
 from portal.models import AuditLog, User, Workspace
 from runtime.compile import validate
 from runtime.issues import Issue
@@ -109,7 +110,7 @@ def require_graph_size(spec: WorkflowSpec) -> None:
 def get_report(spec: WorkflowSpec) -> GraphReport:
     """The graph report of `spec`; one over the size limits gets a `graph_too_large` issue."""
     cap = limits()
-    return graph_report(spec, cap.max_graph_nodes, cap.max_graph_edges)
+    return graph_report(spec, cap.max_graph_nodes, cap.max_graph_edges, offered())
 
 
 def get_stored_report(raw: Any) -> GraphReport:
@@ -227,7 +228,7 @@ def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersi
         draft = Workflow.objects.select_for_update().get(app=app)
         spec = parse_spec(draft.spec)
         require_graph_size(spec)
-        issues = validate(spec)
+        issues = validate(spec, offered())
         if issues:
             raise ApiError(
                 "graph_invalid",

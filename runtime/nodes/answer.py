@@ -22,6 +22,9 @@ class AnswerNode(Node[AnswerConfig]):
     category = "io"
     description = "Reply to the user in a chat app; references stream as they arrive."
     output_types: ClassVar[Mapping[str, VarType]] = {"answer": "string"}
+    ends_run_in = frozenset({"chat"})
+    shows_text = True
+    answer_port = "answer"
 
     def references(self) -> list[Selector]:
         """The selectors referenced by the answer template."""

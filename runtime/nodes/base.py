@@ -10,9 +10,10 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origi
 from pydantic import BaseModel, ConfigDict
 
 from runtime.limits import DEFAULT_LIMITS, RunLimits
-from runtime.llm.protocol import ChatMessage, ModelResolver, Usage
-from runtime.spec import SOURCE_HANDLE, NodeSettings
-from runtime.variables import Selector, VariablePool
+from runtime.llm.protocol import ChatMessage, Usage
+from runtime.resources import NO_RESOURCES, Resource, Resources
+from runtime.spec import SOURCE_HANDLE, AppMode, NodeSettings
+from runtime.variables import Segment, Selector, VariablePool
 
 Category = Literal["io", "llm", "logic", "transform"]
 VarType = Literal["string", "number", "object", "array", "boolean", "any"]
@@ -32,6 +33,7 @@ class NodeConfig(BaseModel):
 
 
 C = TypeVar("C", bound=NodeConfig)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +46,14 @@ class Delta:
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """A node's result: its outputs, the source handle it takes, and its token usage."""
+    """A node's result: its outputs, the source handle it takes, its token usage, and metadata
+    about how it got them (JSON values: Dify's `retriever_resources` citations list, agent steps).
+    The run's metadata joins every node's list values by key (see `NodeSucceeded.metadata`)."""
 
     outputs: dict[str, Any]
     handle: str = SOURCE_HANDLE
     usage: Usage | None = None
+    metadata: dict[str, Any] | None = None
 
 
 NodeOutput = Delta | Done
@@ -56,17 +61,20 @@ NodeOutput = Delta | Done
 
 @dataclass(slots=True)
 class NodeContext:
-    """What a running node may use: the pool, model clients, chat memory, cancel flag, limits."""
+    """What a running node may use: the pool, its resources, chat memory, cancel flag, limits."""
 
     run_id: str
     node_id: str
     pool: VariablePool
-    models: ModelResolver
+    resources: Resources = NO_RESOURCES
     inputs: Mapping[str, Any] = field(default_factory=dict)
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
-    services: Mapping[str, Any] = field(default_factory=dict)  # retrievers, tool sessions, …
     limits: RunLimits = DEFAULT_LIMITS
+
+    def get(self, key: Resource[R]) -> R:
+        """The run's implementation of a resource the node needs (`Node.needs`), typed."""
+        return self.resources.get(key)
 
 
 class Node(Generic[C]):
@@ -84,6 +92,13 @@ class Node(Generic[C]):
     dynamic_handles: ClassVar[bool] = False
     branching: ClassVar[bool] = False  # chooses among several handles
     accepts_input: ClassVar[bool] = True  # False: no edge may end here (the start node)
+    # Capabilities the engine and the compiler read instead of type names:
+    needs: ClassVar[tuple[Resource[Any], ...]] = ()  # resources `run` gets with `ctx.get`
+    starts_run: ClassVar[bool] = False  # a run begins here (exactly one per workflow)
+    ends_run_in: ClassVar[frozenset[AppMode]] = frozenset()  # every path must end at one
+    shows_text: ClassVar[bool] = False  # `segments()` stream to the user as TextChunks
+    answer_port: ClassVar[str | None] = None  # output holding the whole text it shows
+    gives_run_outputs: ClassVar[bool] = False  # its outputs are the run's outputs
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -116,6 +131,15 @@ class Node(Generic[C]):
     def streams(self) -> frozenset[str]:
         """Output ports whose Delta pieces concatenate to the output of the same name."""
         return self.stream_ports
+
+    def validate_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The run's inputs checked and coerced by the node the run starts at (a `starts_run`
+        node declares them; others take them as given); raises InputError naming a field."""
+        return dict(inputs)
+
+    def segments(self) -> tuple[Segment, ...]:
+        """What a `shows_text` node shows, in order: literal text and selectors."""
+        return ()
 
     def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
         """Run the node: yield Delta pieces, then exactly one Done."""

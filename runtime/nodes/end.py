@@ -26,6 +26,9 @@ class EndNode(Node[EndConfig]):
     category = "io"
     description = "Finish a workflow run and name its outputs."
     dynamic_outputs = True
+    ends_run_in = frozenset({"workflow"})
+    shows_text = True
+    gives_run_outputs = True
 
     def handles(self) -> list[str]:
         """None: a workflow run ends here."""

@@ -21,6 +21,7 @@ from runtime.nodes.base import (
     VarType,
 )
 from runtime.nodes.registry import register
+from runtime.resources import MODELS
 from runtime.variables import Selector, extract_references, render
 
 
@@ -51,6 +52,7 @@ class LLMNode(Node[LLMConfig]):
     description = "Ask a chat model; its answer streams as `text`."
     output_types: ClassVar[Mapping[str, VarType]] = {"text": "string", "usage": "object"}
     stream_ports = frozenset({"text"})
+    needs = (MODELS,)
 
     def references(self) -> list[Selector]:
         """Selectors in the system prompt and the prompt."""
@@ -85,7 +87,7 @@ class LLMNode(Node[LLMConfig]):
         )
         parts: list[str] = []
         usage: Usage | None = None
-        async for chunk in ctx.models.get(cfg.model.provider).stream(request):
+        async for chunk in ctx.get(MODELS).get(cfg.model.provider).stream(request):
             if isinstance(chunk, TextDelta):
                 parts.append(chunk.text)
                 if cfg.stream:

@@ -64,6 +64,11 @@ def temporary(type_id: str, cls: type[Node[Any]], version: int = 1) -> Iterator[
         _TYPES.pop((type_id, version), None)
 
 
+def ending_runs_in(mode: str) -> list[str]:
+    """The ids of the types whose nodes end runs of app `mode` (`Node.ends_run_in`), sorted."""
+    return sorted({type_id for (type_id, _), cls in _TYPES.items() if mode in cls.ends_run_in})
+
+
 def catalog() -> list[dict[str, Any]]:
     """Every registered type with its JSON Schemas, static outputs and handle dynamics."""
     settings_schema = NodeSettings.model_json_schema()

@@ -70,6 +70,7 @@ class StartNode(Node[StartConfig]):
     description = "Where a run begins; its variables are the run's inputs."
     dynamic_outputs = True
     accepts_input = False
+    starts_run = True
 
     def outputs(self) -> dict[str, VarType]:
         """One output per declared input variable."""

@@ -4,17 +4,18 @@ for runs that must stay running."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from builder.actions import runs
+from kernel.resources import replaced
+from runtime.resources import MODELS
 from tests.fakes import FakeChatClient, FakeModels
 
 
 @pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> FakeChatClient:
+def model() -> Iterator[FakeChatClient]:
     """The workspace's provider "fake": a scripted model that records the prompts it gets
     (append replies to `.script`)."""
     client = FakeChatClient(script=[])
@@ -22,8 +23,8 @@ def model(monkeypatch: pytest.MonkeyPatch) -> FakeChatClient:
     async def models(workspace_id: int) -> FakeModels:
         return FakeModels({"fake": client})
 
-    monkeypatch.setattr(runs, "get_workspace_models", models)
-    return client
+    with replaced(MODELS, models):
+        yield client
 
 
 @pytest.fixture

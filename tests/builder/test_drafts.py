@@ -68,7 +68,7 @@ def test_draft_save_that_fails_to_report_saves_nothing(
     app, _ = make_app(owner, publish=False)
     client = client_for(owner)
 
-    def broken(spec: Any) -> Any:
+    def broken(spec: Any, offered: Any = None) -> Any:
         raise RuntimeError("a check failed")
 
     monkeypatch.setattr(shapes, "analyse", broken)  # what the report of a save runs

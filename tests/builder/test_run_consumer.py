@@ -93,17 +93,9 @@ def test_asgi_application_routes_http_and_websocket() -> None:
 
 
 async def test_run_consumer_chat_preview_keeps_conversation_memory(
-    owner: Any, make_app: Any, monkeypatch: pytest.MonkeyPatch
+    owner: Any, make_app: Any, model: Any
 ) -> None:
-    from builder.actions import runs
-    from tests.fakes import FakeChatClient, FakeModels
-
-    model = FakeChatClient(script=["Hi Ann!", "You are Ann."])
-
-    async def models(workspace_id: int) -> FakeModels:
-        return FakeModels({"fake": model})
-
-    monkeypatch.setattr(runs, "get_workspace_models", models)
+    model.script.extend(["Hi Ann!", "You are Ann."])
     spec = {
         "mode": "chat",
         "nodes": [

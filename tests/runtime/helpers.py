@@ -13,6 +13,7 @@ from runtime.compile import CompiledGraph, compile_workflow
 from runtime.engine import Engine, RunContext
 from runtime.events import RunEvent
 from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.resources import MODELS, Resources
 from tests.fakes import FakeChatClient, FakeModels
 
 
@@ -103,7 +104,9 @@ async def run(
 ) -> list[Any]:  # events; Any so tests read kind-specific fields
     """Run `graph` to the end with a FakeChatClient and return every event."""
     client = FakeChatClient(script=list(script or []), delay_s=delay_s)
-    context = RunContext(run_id="r", models=FakeModels({"embedded": client}), **ctx)
+    context = RunContext(
+        run_id="r", resources=Resources().add(MODELS, FakeModels({"embedded": client})), **ctx
+    )
     return [ev async for ev in Engine(graph).run(context)]
 
 

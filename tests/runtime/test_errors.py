@@ -9,6 +9,7 @@ from typing import Any
 from runtime.engine import Engine, RunContext
 from runtime.nodes import registry
 from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput
+from runtime.resources import MODELS, Resources
 from tests.fakes import FakeModels
 from tests.runtime.helpers import build, by_kind, edge, kinds, node, node_ids, run, start
 
@@ -180,7 +181,7 @@ async def _run_until_stopped(
         [start(), node("slow", "sleep", delay=delay), node("end", "end", outputs=[])],
         [edge("s", "slow"), edge("slow", "end")],
     )
-    ctx = RunContext(run_id="r", models=FakeModels())
+    ctx = RunContext(run_id="r", resources=Resources().add(MODELS, FakeModels()))
     events: list[Any] = []
     async for ev in Engine(graph).run(ctx):
         events.append(ev)
@@ -203,7 +204,7 @@ async def test_cancel_stops_run_and_cancels_nodes() -> None:
 
 async def test_cancel_before_start_stops_at_once() -> None:
     graph = build([start(), node("end", "end", outputs=[])], [edge("s", "end")])
-    ctx = RunContext(run_id="r", models=FakeModels())
+    ctx = RunContext(run_id="r", resources=Resources().add(MODELS, FakeModels()))
     ctx.cancel.set()
     events: list[Any] = [ev async for ev in Engine(graph).run(ctx)]
     assert events[-1].status in {"stopped", "succeeded"}  # a race the run may win, never a hang
@@ -215,7 +216,7 @@ async def test_engine_closes_tasks_when_consumer_stops_early() -> None:
         [start(), node("slow", "sleep", delay=5), node("end", "end", outputs=[])],
         [edge("s", "slow"), edge("slow", "end")],
     )
-    gen = Engine(graph).run(RunContext(run_id="r", models=FakeModels()))
+    gen = Engine(graph).run(RunContext(run_id="r", resources=Resources().add(MODELS, FakeModels())))
     async for ev in gen:
         if ev.kind == "node_started" and ev.node_id == "slow":
             break
@@ -256,3 +257,23 @@ async def test_node_raising_cancelled_error_fails_run_instead_of_hanging() -> No
     assert events[-1].status == "failed"
     assert events[-1].error_code == "CancelledError"
     assert events[-1].failed_node_id == "x"
+
+
+class StrayOutputNode(Node[NodeConfig]):
+    """Yields something that is neither a Delta nor a Done (a buggy node type)."""
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Yield a bare string."""
+        yield "not an output"  # type: ignore[misc]  # the bug this test is about
+        yield Done({})
+
+
+async def test_errors_unknown_output_kind_fails_the_node_with_a_code() -> None:
+    with registry.temporary("stray", StrayOutputNode):
+        nodes = [start(), node("x", "stray"), node("end", "end")]
+        graph = build(nodes, [edge("s", "x"), edge("x", "end")])
+        events = await run(graph)
+    (failed,) = by_kind(events, "node_failed")
+    assert (failed.node_id, failed.error_code) == ("x", "NodeOutputError")
+    assert "yielded a str" in failed.error
+    assert events[-1].status == "failed"

@@ -14,13 +14,14 @@ from runtime.nodes.if_else import IfElseConfig, IfElseNode, compare
 from runtime.nodes.registry import DuplicateNodeTypeError
 from runtime.nodes.start import StartConfig, StartNode
 from runtime.nodes.template import TemplateConfig, TemplateNode
+from runtime.resources import MODELS, Resources
 from runtime.variables import VariablePool
 from tests.fakes import FakeChatClient, FakeModels
 from tests.runtime.helpers import SleepNode, build, by_kind, edge, node, run, start
 
 
 async def _run_node(n: Any, pool: VariablePool) -> Done:
-    ctx = NodeContext("r", n.node_id, pool, FakeModels())
+    ctx = NodeContext("r", n.node_id, pool, Resources().add(MODELS, FakeModels()))
     items = [item async for item in n.run(ctx)]
     assert isinstance(items[-1], Done)
     return items[-1]
@@ -176,7 +177,7 @@ async def test_llm_node_streams_and_uses_memory() -> None:
 
     ctx = RunContext(
         run_id="r",
-        models=FakeModels({"embedded": client}),
+        resources=Resources().add(MODELS, FakeModels({"embedded": client})),
         inputs={"topic": "cats"},
         sys={"query": "hi"},
         history=history,

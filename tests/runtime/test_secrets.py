@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from itertools import pairwise
 from typing import Any
 
@@ -13,7 +14,11 @@ from hypothesis import strategies as st
 from runtime.compile import compile_workflow
 from runtime.engine import Engine, RunContext
 from runtime.masking import MASK, Masker
+from runtime.nodes import registry
+from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput
+from runtime.resources import MODELS, Resources
 from runtime.spec import WorkflowSpec
+from runtime.variables import Selector
 from tests.fakes import FakeChatClient, FakeModels
 from tests.runtime.helpers import by_kind, edge, node, run, start
 
@@ -65,14 +70,18 @@ async def test_secret_reaches_the_model_but_no_event() -> None:
 def test_secret_is_left_out_of_reprs() -> None:
     spec = secret_spec()
     graph = compile_workflow(spec)
-    ctx = RunContext(run_id="r", models=FakeModels(), env={"TOKEN": SECRET})
+    ctx = RunContext(
+        run_id="r", resources=Resources().add(MODELS, FakeModels()), env={"TOKEN": SECRET}
+    )
     for thing in (spec, spec.env[0], graph, ctx):
         assert SECRET not in repr(thing)
 
 
 async def test_secret_is_used_by_the_run() -> None:
     client = FakeChatClient(script=["ok"])
-    ctx = RunContext(run_id="r", models=FakeModels({"embedded": client}))
+    ctx = RunContext(
+        run_id="r", resources=Resources().add(MODELS, FakeModels({"embedded": client}))
+    )
     events: list[Any] = [e async for e in Engine(compile_workflow(secret_spec())).run(ctx)]
     assert events[-1].status == "succeeded"
     assert client.requests[0].messages[-1].content == f"use {SECRET} for Ada"
@@ -131,3 +140,32 @@ def test_stream_masker_never_lets_a_secret_through(
     shown += stream.flush()
     assert shown == Masker([secret]).text(text)
     assert secret not in shown
+
+
+class CiteSecretNode(Node[NodeConfig]):
+    """Cites a passage that quotes the env secret (as a retrieved document might)."""
+
+    output_types = {"ok": "boolean"}
+
+    def references(self) -> list[Selector]:
+        """env.TOKEN."""
+        return [("env", "TOKEN")]
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Quote the secret in metadata only."""
+        quoted = f"key: {ctx.pool.lookup(['env', 'TOKEN'])}"
+        yield Done({"ok": True}, metadata={"retriever_resources": [{"content": quoted}]})
+
+
+async def test_secret_in_node_metadata_is_masked_in_events() -> None:
+    spec = secret_spec("workflow").model_dump(by_alias=True)
+    spec["nodes"][1] = node("llm", "cite_secret")
+    spec["nodes"][2] = node(
+        "a", "end", outputs=[{"variable": "ok", "value_selector": ["llm", "ok"]}]
+    )
+    with registry.temporary("cite_secret", CiteSecretNode):
+        events = await run(compile_workflow(WorkflowSpec.model_validate(spec)))
+    assert events[-1].status == "succeeded"
+    assert SECRET not in _dumped(events)
+    cited = events[-1].metadata["retriever_resources"]
+    assert cited == [{"content": f"key: {MASK}"}]

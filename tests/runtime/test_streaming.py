@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from runtime.engine import Engine, RunContext
+from runtime.resources import MODELS, Resources
 from tests.fakes import FakeChatClient, FakeModels
 from tests.runtime.helpers import (
     build,
@@ -30,7 +31,9 @@ async def _run(
     graph: Any, scripts: dict[str, list[Any]], delay_s: float = 0.0, **ctx: Any
 ) -> list[Any]:  # events; Any so tests read kind-specific fields
     clients = {p: FakeChatClient(script=s, delay_s=delay_s) for p, s in scripts.items()}
-    context = RunContext(run_id="r", models=FakeModels(dict(clients)), **ctx)
+    context = RunContext(
+        run_id="r", resources=Resources().add(MODELS, FakeModels(dict(clients))), **ctx
+    )
     return [ev async for ev in Engine(graph).run(context)]
 
 

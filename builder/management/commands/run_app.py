@@ -28,6 +28,7 @@ from runtime.events import (
     RunFinished,
     TextChunk,
 )
+from runtime.resources import MODELS, Resources
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, Any]:
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         ctx = RunContext(
             run_id="cli",
             inputs=inputs,
-            models=WorkspaceModels({}),
+            resources=Resources().add(MODELS, WorkspaceModels({})),
             sys={"query": query, "user_id": "cli"},
             env={},
             history=[],

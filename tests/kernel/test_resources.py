@@ -1,0 +1,49 @@
+"""The workspace resource registry: providers by resource, resolved per workspace."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from kernel.resources import offered, provide, replaced, resolve
+from runtime.resources import MODELS, RETRIEVER, TOOLS, Resource
+from tests.fakes import FakeModels
+from tests.runtime.doubles import DictToolSessions, ListRetriever
+
+SCRATCH: Resource[ListRetriever] = Resource("scratch")  # provided by no app
+
+
+async def test_resources_resolve_gives_each_need_for_its_workspace() -> None:
+    asked: list[int] = []
+
+    async def retriever_for(workspace_id: int) -> ListRetriever:  # async: reads the database
+        asked.append(workspace_id)
+        return ListRetriever()
+
+    tools = DictToolSessions()
+    with replaced(RETRIEVER, retriever_for), replaced(TOOLS, lambda workspace_id: tools):
+        got = await resolve({RETRIEVER, TOOLS}, 7)
+        assert isinstance(got.get(RETRIEVER), ListRetriever)
+        assert got.get(TOOLS) is tools
+        assert asked == [7]
+        assert {RETRIEVER, TOOLS} <= offered()
+    assert RETRIEVER not in offered()
+
+
+async def test_resources_resolve_gives_only_what_is_needed_and_provided() -> None:
+    calls: list[int] = []
+
+    def models_for(workspace_id: int) -> FakeModels:
+        calls.append(workspace_id)
+        return FakeModels()
+
+    with replaced(MODELS, models_for):
+        got = await resolve({SCRATCH}, 1)
+    assert got.keys() == frozenset()
+    assert calls == []  # a graph without an llm node does not load the workspace's models
+
+
+def test_resources_a_second_provider_is_refused() -> None:
+    assert MODELS in offered()  # builder provides it at start-up
+    with pytest.raises(ImproperlyConfigured, match="models"):
+        provide(MODELS, lambda workspace_id: FakeModels())
