@@ -1,5 +1,7 @@
 """The run WebSocket's messages (builder/consumers.py), typed once for the server and the browser.
 
+The document also carries runtime.spec.WorkflowSpec, the draft the editor saves and runs.
+
 `make schema` writes `protocol_document()` (an OpenAPI components document) and turns it into
 frontend/src/api/protocol.ts with openapi-typescript, as it does the REST API's schema.ts; `make
 schema-check` fails when either is stale, so a changed event or message field reaches the editor's
@@ -16,6 +18,7 @@ from pydantic_core import core_schema
 
 from builder.schemas import IssueOut, RunIn
 from runtime.events import RunEvent
+from runtime.spec import WorkflowSpec
 
 
 class RunMessage(RunIn):
@@ -91,13 +94,16 @@ def protocol_document() -> dict[str, Any]:
         ("ClientMessage", "validation", TypeAdapter(ClientMessage)),
         ("ServerMessage", "serialization", TypeAdapter(ServerMessage)),
         ("RunEvent", "serialization", TypeAdapter(RunEvent)),
+        # The draft the editor saves (the REST API types it as a plain object).
+        ("WorkflowSpec", "validation", TypeAdapter(WorkflowSpec)),
     ]
     keyed, defs = TypeAdapter.json_schemas(
         adapters, ref_template="#/components/schemas/{model}", schema_generator=_SentFieldsRequired
     )
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
     for name, mode, _ in adapters:
-        schemas[name] = keyed[(name, mode)]
+        if name not in schemas:  # a model is in the definitions already; a union is not
+            schemas[name] = keyed[(name, mode)]
     return {
         "openapi": "3.1.0",
         "info": {"title": "Weft run protocol", "version": "1"},

@@ -8,6 +8,47 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ClientMessage: components["schemas"]["RunMessage"] | components["schemas"]["StopMessage"];
+        /** EdgeSpec */
+        EdgeSpec: {
+            /**
+             * Id
+             * @default null
+             */
+            id?: string | null;
+            /** Source */
+            source: string;
+            /**
+             * Sourcehandle
+             * @default source
+             */
+            sourceHandle?: string;
+            /** Target */
+            target: string;
+            /**
+             * Targethandle
+             * @default target
+             */
+            targetHandle?: string;
+        };
+        /**
+         * EnvVar
+         * @description An environment variable of the workflow (Dify's `env.*`), read as `{{#env.NAME#}}`.
+         */
+        EnvVar: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @default string
+             * @enum {string}
+             */
+            type?: "string" | "number" | "secret";
+            /**
+             * Value
+             * @default
+             */
+            value?: string | number;
+        };
         /**
          * ErrorMessage
          * @description Server → client: the run was refused or the message was bad.
@@ -125,6 +166,33 @@ export interface components {
             /** Seq */
             seq: number;
         };
+        /**
+         * NodeSettings
+         * @description Run settings every node has, whatever its type.
+         */
+        NodeSettings: {
+            /**
+             * Default Outputs
+             * @description Outputs used when error_strategy is default_value.
+             */
+            default_outputs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Error Strategy
+             * @description fail the run, use default outputs, or take the node's fail branch.
+             * @default fail
+             * @enum {string}
+             */
+            error_strategy?: "fail" | "default_value" | "fail_branch";
+            retry?: components["schemas"]["RetrySettings"];
+            /**
+             * Timeout S
+             * @description Fail the node after so many seconds.
+             * @default null
+             */
+            timeout_s?: number | null;
+        };
         /** NodeSkipped */
         NodeSkipped: {
             /**
@@ -145,6 +213,29 @@ export interface components {
             run_id: string;
             /** Seq */
             seq: number;
+        };
+        /** NodeSpec */
+        NodeSpec: {
+            /** Config */
+            config?: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            position?: components["schemas"]["Position"];
+            settings?: components["schemas"]["NodeSettings"];
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /** Type */
+            type: string;
+            /**
+             * Version
+             * @default 1
+             */
+            version?: number;
         };
         /** NodeStarted */
         NodeStarted: {
@@ -230,6 +321,34 @@ export interface components {
             run_id: string;
             /** Seq */
             seq: number;
+        };
+        /** Position */
+        Position: {
+            /**
+             * X
+             * @default 0
+             */
+            x?: number;
+            /**
+             * Y
+             * @default 0
+             */
+            y?: number;
+        };
+        /** RetrySettings */
+        RetrySettings: {
+            /**
+             * Interval S
+             * @description Seconds between attempts.
+             * @default 0
+             */
+            interval_s?: number;
+            /**
+             * Max Attempts
+             * @description Total attempts, 1 = no retry.
+             * @default 1
+             */
+            max_attempts?: number;
         };
         /**
          * RunCreated
@@ -413,6 +532,29 @@ export interface components {
             seq: number;
             /** Text */
             text: string;
+        };
+        /**
+         * WorkflowSpec
+         * @description A whole workflow as stored in a draft or a published version.
+         */
+        WorkflowSpec: {
+            /** Edges */
+            edges?: components["schemas"]["EdgeSpec"][];
+            /** Env */
+            env?: components["schemas"]["EnvVar"][];
+            /**
+             * Mode
+             * @default chat
+             * @enum {string}
+             */
+            mode?: "chat" | "workflow";
+            /** Nodes */
+            nodes?: components["schemas"]["NodeSpec"][];
+            /**
+             * Schema Version
+             * @default 1
+             */
+            schema_version?: number;
         };
     };
     responses: never;
