@@ -33,16 +33,23 @@ $(WEB_JS): $(NODE_STAMP) $(FRONTEND_SRC)
 
 frontend: $(WEB_JS)
 
-# TypeScript types of the editor API, generated from its OpenAPI document.
+# TypeScript types of the editor API and of the run WebSocket's messages (builder/protocol.py),
+# generated from their OpenAPI documents.
 schema: setup $(NODE_STAMP)
 	$(BIN)/python manage.py export_openapi var/openapi.json
+	$(BIN)/python manage.py export_protocol var/protocol.json
 	cd frontend && npx openapi-typescript ../var/openapi.json -o src/api/schema.ts
+	cd frontend && npx openapi-typescript ../var/protocol.json --default-non-nullable=false -o src/api/protocol.ts
 
 schema-check: setup $(NODE_STAMP)
 	$(BIN)/python manage.py export_openapi var/openapi.json
+	$(BIN)/python manage.py export_protocol var/protocol.json
 	cd frontend && npx openapi-typescript ../var/openapi.json -o ../var/schema.ts >/dev/null
+	cd frontend && npx openapi-typescript ../var/protocol.json --default-non-nullable=false -o ../var/protocol.ts >/dev/null
 	@diff -q var/schema.ts frontend/src/api/schema.ts >/dev/null || \
 	  (echo "frontend/src/api/schema.ts is stale: run make schema"; exit 1)
+	@diff -q var/protocol.ts frontend/src/api/protocol.ts >/dev/null || \
+	  (echo "frontend/src/api/protocol.ts is stale: run make schema"; exit 1)
 
 frontend-test: $(NODE_STAMP) schema-check
 	cd frontend && npx tsc --noEmit && npx vitest run

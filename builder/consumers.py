@@ -1,11 +1,8 @@
 """The WebSocket that runs a draft and streams its events to the browser.
 
-Client → server: {"type": "run", "inputs": {...}, "query": "...", "conversation_id": null,
-                  "node_id"?, "node_inputs"?, "from_node"?, "from_run"?}  (the fields of RunIn)
-                 {"type": "stop"}
-Server → client: {"type": "run_created", "run_id", "conversation_id"}
-                 {"type": "event", "event": <a runtime.events event as JSON>}
-                 {"type": "error", "code", "message", "issues"?}
+Its messages are typed in builder/protocol.py (the editor's TypeScript is generated from them):
+Client → server: RunMessage {"type": "run", ...the fields of RunIn}, StopMessage {"type": "stop"}
+Server → client: RunCreated, EventMessage (a runtime.events event), ErrorMessage
                  ("forbidden" and close 4403 when the caller lost the editor role since connecting)
 """
 
@@ -22,7 +19,7 @@ from pydantic import ValidationError
 from builder.actions.runs import RunHandle, do_start_run, draft_run_request
 from builder.errors import ApiError
 from builder.models import App
-from builder.schemas import RunIn
+from builder.protocol import ErrorMessage, EventMessage, RunCreated, RunMessage
 from portal.models import Role
 from portal.workspaces import get_membership
 from runtime.errors import GraphInvalidError
@@ -87,9 +84,9 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
         if self.handle is not None and self.pump is not None and not self.pump.done():
             await self._send_error("run_in_progress", "a run is already going on this socket")
             return
-        fields = {k: v for k, v in message.items() if k != "type" and v is not None}
+        fields = {k: v for k, v in message.items() if v is not None}
         try:
-            body = RunIn.model_validate(fields)
+            body = RunMessage.model_validate(fields)
         except ValidationError as exc:
             error = exc.errors()[0]
             name = ".".join(str(p) for p in error["loc"])
@@ -116,23 +113,16 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
         except ApiError as exc:
             await self._send_error(exc.code, exc.message, **exc.data)
             return
-        await self.send(
-            json.dumps(
-                {
-                    "type": "run_created",
-                    "run_id": self.handle.run_id,
-                    "conversation_id": self.handle.conversation_id,
-                }
-            )
-        )
+        created = RunCreated(run_id=self.handle.run_id, conversation_id=self.handle.conversation_id)
+        await self.send(created.model_dump_json())
         self.pump = asyncio.create_task(self._pump(self.handle))
 
     async def _pump(self, handle: RunHandle) -> None:
         async for event in handle.events():
-            await self.send(json.dumps({"type": "event", "event": event.model_dump(mode="json")}))
+            await self.send(EventMessage(event=event).model_dump_json())
 
     async def _send_error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send(json.dumps({"type": "error", "code": code, "message": message, **extra}))
+        await self.send(ErrorMessage(code=code, message=message, **extra).model_dump_json())
 
 
 def _allowed_app(user: Any, app_id: int) -> App | None:

@@ -140,6 +140,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "keys": app.api_keys.all(),
         "runs": Run.objects.filter(app=app)[:20],
         "base_url": request.build_absolute_uri("/v1"),
+        "asset_version": web_asset_version("portal"),
     }
     return render(request, "portal/app.html", context)
 

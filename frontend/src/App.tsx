@@ -103,7 +103,8 @@ export function EditorApp(props: EditorProps) {
         api<NodeTypeInfo[]>("GET", "/node-types"),
         api<Provider[]>("GET", "/providers").catch(() => [] as Provider[]),
       ]);
-      useEditor.setState({ catalog, providers, types: Object.fromEntries(catalog.map((t) => [t.type, t])) });
+      useEditor.setState({ providers });
+      useEditor.getState().setCatalog(catalog);
       await loadDraft(props.appId);
       stop = startSync();
       setReady(true);

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from builder.models import App, AppVersion, Workflow
+from runtime.nodes import registry
+from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput
 from runtime.nodes.registry import catalog
 from tests.specs import echo_chat_spec
 
@@ -140,6 +143,30 @@ def test_api_node_types_serve_config_schemas(owner: Any, client_for: Any) -> Non
         types
     )
     assert "prompt" in types["llm"]["config_schema"]["properties"]
+
+
+class _TemplateV2Config(NodeConfig):
+    body: str = ""  # v2 renamed v1's `template`: a breaking change, so a new version
+
+
+class _TemplateV2Node(Node[_TemplateV2Config]):
+    """A temporary v2 of the template node."""
+
+    type_title = "Template v2"
+    output_types = {"output": "string"}
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Output the body."""
+        yield Done({"output": self.config.body})
+
+
+def test_api_node_types_list_each_version_with_its_own_schema(owner: Any, client_for: Any) -> None:
+    with registry.temporary("template", _TemplateV2Node, version=2):
+        served = client_for(owner).get("/api/node-types").json()
+    versions = {t["version"]: t for t in served if t["type"] == "template"}
+    assert set(versions) == {1, 2}
+    assert "template" in versions[1]["config_schema"]["properties"]
+    assert set(versions[2]["config_schema"]["properties"]) == {"body"}
 
 
 def test_api_key_is_shown_once_and_revocable(owner: Any, make_app: Any, client_for: Any) -> None:

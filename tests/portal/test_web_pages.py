@@ -1,4 +1,4 @@
-"""The React pages (editor, training panel): mounted for members, hidden from outsiders."""
+"""The built pages (editor, training panel, app page script): shown to members, not outsiders."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ def test_editor_page_is_read_only_for_viewers_and_hidden_from_outsiders(
     assert 'data-can-edit="0"' in client_for(viewer).get(f"/apps/{app.pk}/editor/").content.decode()
     outsider = make_member("owner")
     assert client_for(outsider).get(f"/apps/{app.pk}/editor/").status_code == 404
+
+
+def test_app_page_loads_the_built_portal_script(
+    client_for: Any, owner: Any, make_app: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    (tmp_path / "portal.js").write_text("//")
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
+    app, _ = make_app(owner, slug="ed")
+    html = client_for(owner).get(f"/apps/{app.pk}/").content.decode()
+    assert 'type="module" src="/static/dist/web/portal.js?v=' in html
+    assert "portal/app.js" not in html  # the hand-written copy of the run client is gone
 
 
 def test_app_page_links_to_the_editor(client_for: Any, owner: Any, make_app: Any) -> None:

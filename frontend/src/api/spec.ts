@@ -1,41 +1,24 @@
-// The saved workflow spec (runtime/spec.py), as the draft API stores it. Node types, their config
-// schemas, handles and outputs are not described here: they come from the API at run time.
+// The saved workflow spec (runtime/spec.py), as the draft API stores it: aliases of the types
+// generated from it (protocol.ts, `make schema`). Node types, their config schemas, handles and
+// outputs are not described here: they come from the API at run time.
+import type { components } from "./protocol";
+
+type P = components["schemas"];
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type Json = { [key: string]: JsonValue };
 
-export interface SpecNode {
-  id: string;
-  type: string;
-  version?: number;
-  title?: string;
-  config?: Json;
-  settings?: Json;
-  position?: { x: number; y: number };
-}
-
-export interface SpecEdge {
-  id?: string | null;
-  source: string;
-  sourceHandle?: string;
-  target: string;
-  targetHandle?: string;
-}
-
-export interface EnvVar {
-  name: string;
-  type: "string" | "number" | "secret";
-  value: string | number;
-}
+// A node's config (shaped by its node type's schema) and settings (by NodeSettings, edited through
+// the same schema form) are kept as plain JSON by the editor.
+export type SpecNode = Omit<P["NodeSpec"], "config" | "settings"> & { config?: Json; settings?: Json };
+export type SpecEdge = P["EdgeSpec"];
+// The draft API answers with every field of an env var filled in.
+export type EnvVar = Required<P["EnvVar"]>;
 
 // What the API returns as a set secret's value (runtime/masking.py MASK); sending it back keeps the
 // stored secret, so a secret is write-only: "" means not set, anything else replaces it.
 export const SECRET_MASK = "******";
 
-export interface WorkflowSpec {
-  schema_version?: number;
-  mode: "chat" | "workflow";
-  nodes: SpecNode[];
-  edges: SpecEdge[];
-  env?: EnvVar[];
-}
+// The draft API answers with the mode, nodes and edges filled in.
+export type WorkflowSpec = Omit<P["WorkflowSpec"], "nodes" | "env"> &
+  Required<Pick<P["WorkflowSpec"], "mode" | "edges">> & { nodes: SpecNode[]; env?: EnvVar[] };

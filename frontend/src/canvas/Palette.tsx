@@ -4,6 +4,7 @@ import { useReactFlow } from "@xyflow/react";
 import { useMemo, useState } from "react";
 
 import type { NodeTypeInfo } from "../api/types";
+import { newestVersions } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { DRAG_MIME } from "./Canvas";
 import { CATEGORY_ORDER, categoryLabel } from "./labels";
@@ -23,7 +24,7 @@ export function Palette() {
   const catalog = useEditor((s) => s.catalog);
   const canEdit = useEditor((s) => s.canEdit);
   const [query, setQuery] = useState("");
-  const groups = useMemo(() => groupCatalog(catalog, query), [catalog, query]);
+  const groups = useMemo(() => groupCatalog(newestVersions(catalog), query), [catalog, query]);
   const { screenToFlowPosition } = useReactFlow();
 
   const addInView = (type: string) => {

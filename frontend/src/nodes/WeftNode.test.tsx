@@ -4,14 +4,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import type { NodeTypeInfo } from "../api/types";
 import { specToGraph } from "../state/graph";
+import { indexCatalog } from "../state/nodeTypes";
 import { idleRun } from "../state/run";
 import { useEditor } from "../state/store";
 import { nodeTypes } from ".";
 
-const types = {
-  start: { type: "start", title: "Start", category: "io", accepts_input: false },
-  if_else: { type: "if_else", title: "If / else", category: "logic", accepts_input: true },
-} as unknown as Record<string, NodeTypeInfo>;
+const types = indexCatalog([
+  { type: "start", version: 1, title: "Start", category: "io", accepts_input: false },
+  { type: "if_else", version: 1, title: "If / else", category: "logic", accepts_input: true },
+] as unknown as NodeTypeInfo[]);
 
 function draw() {
   const { nodes } = specToGraph({

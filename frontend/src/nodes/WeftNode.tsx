@@ -4,6 +4,7 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 
 import type { WNode } from "../state/graph";
+import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { formatMs, handleLabel } from "../canvas/labels";
 
@@ -18,7 +19,7 @@ function summary(config: Record<string, unknown>): string {
 }
 
 function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
-  const info = useEditor((s) => s.types[data.type]);
+  const info = useEditor((s) => s.types[typeKey(data.type, data.version)]);
   const shape = useEditor((s) => s.report.nodes[id]);
   const issues = useEditor((s) => s.nodeIssues[id]);
   const run = useEditor((s) => s.run.nodes[id]);

@@ -1,6 +1,7 @@
 // The side panel of the selected node: its title, its config form (generated from the type's
 // JSON Schema), its run settings, its issues and its last run.
 import type { Json } from "../api/spec";
+import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import type { Schema } from "../state/schema";
 import { NodeRunSection } from "../run/NodeRunSection";
@@ -12,7 +13,7 @@ export function NodePanel() {
     return picked.length === 1 ? picked[0] : null;
   });
   const count = useEditor((s) => s.nodes.reduce((k, n) => k + (n.selected ? 1 : 0), 0));
-  const info = useEditor((s) => (node ? s.types[node.data.type] : undefined));
+  const info = useEditor((s) => (node ? s.types[typeKey(node.data.type, node.data.version)] : undefined));
   const issues = useEditor((s) => (node ? s.nodeIssues[node.id] : undefined));
   const canEdit = useEditor((s) => s.canEdit);
   const updateNode = useEditor((s) => s.updateNode);

@@ -2,6 +2,7 @@
 // on the canvas and opens to show the node's inputs, outputs, error and streamed text.
 import { useState } from "react";
 
+import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { STATUS_ICON } from "./format";
 import { NodeRunDetails, nodeMeta, useNodeTitle } from "./parts";
@@ -15,8 +16,8 @@ export function Trace() {
   const ids = run.order; // start order; a re-run's reused nodes come first
   if (!ids.length) return <p className="muted run-small">No node has run yet.</p>;
   const typeOf = (id: string) => {
-    const t = nodes.find((n) => n.id === id)?.data.type;
-    return t ? (types[t]?.title ?? t) : "";
+    const data = nodes.find((n) => n.id === id)?.data;
+    return data ? (types[typeKey(data.type, data.version)]?.title ?? data.type) : "";
   };
   return (
     <ol className="run-trace" data-testid="run-trace">

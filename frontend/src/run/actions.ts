@@ -8,7 +8,8 @@ import { useEditor } from "../state/store";
 import { saveNow } from "../state/sync";
 import { reusedNodes, runFromDetail } from "./format";
 import { initialSession, patchSession, useRunSession, type ChatMessage, type RunError, type RunKind } from "./session";
-import { RunSocket, runSocketUrl, SocketClosedError, type RunMessage, type ServerMessage, type SocketFactory } from "./socket";
+import type { RunMessage, ServerMessage } from "../api/messages";
+import { RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "./socket";
 
 export interface StartOptions {
   inputs?: Record<string, unknown>;
@@ -58,15 +59,18 @@ function getSocket(): RunSocket {
   const appId = useEditor.getState().appId;
   if (!socket || socketAppId !== appId) {
     socket?.close();
-    socket = new RunSocket(runSocketUrl(appId), { onMessage, onClose }, factory);
+    socket = new RunSocket(runSocketUrl(appId), { onMessage, onClose, onProtocolError }, factory);
     socketAppId = appId;
   }
   return socket;
 }
 
+/** A "run" message that always says its inputs and query. */
+type FullRunMessage = RunMessage & { inputs: Record<string, unknown>; query: string };
+
 /** The "run" message for these options; `fromRun` is the run a "from" re-run reuses. */
-export function buildRunMessage(opts: StartOptions, fromRun: string | null): RunMessage {
-  const msg: RunMessage = {
+export function buildRunMessage(opts: StartOptions, fromRun: string | null): FullRunMessage {
+  const msg: FullRunMessage = {
     type: "run",
     inputs: opts.inputs ?? {},
     query: opts.query ?? "",
@@ -206,7 +210,7 @@ function onMessage(msg: ServerMessage): void {
     if (inflight?.chat && (ev.kind === "text_chunk" || ev.kind === "run_finished")) updateAssistant();
     if (ev.kind === "run_finished") finish();
   } else if (msg.type === "error") {
-    const error: RunError = { code: msg.code, message: msg.message, issues: msg.issues, field: msg.field };
+    const error: RunError = { code: msg.code, message: msg.message, issues: msg.issues ?? undefined, field: msg.field ?? undefined };
     if (inflight && !inflight.runId) refused(error);
     else if (inflight) {
       useEditor.getState().setRun((p) => ({ ...p, status: "failed", error: msg.message, errorCode: msg.code }));
@@ -214,6 +218,11 @@ function onMessage(msg: ServerMessage): void {
       finish();
     } else patchSession({ error });
   }
+}
+
+/** A message this client cannot read: said in the panel; the run (if any) goes on. */
+function onProtocolError(reason: string): void {
+  patchSession({ error: { code: "protocol_error", message: `${reason}. Reload the page to get the editor that matches the server.` } });
 }
 
 function onClose(): void {

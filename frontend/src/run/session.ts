@@ -5,7 +5,7 @@ import { create } from "zustand";
 
 import type { RunState } from "../state/run";
 import type { FormValues } from "./format";
-import type { SocketIssue } from "./socket";
+import type { SocketIssue } from "../api/messages";
 
 export interface RunError {
   code: string;

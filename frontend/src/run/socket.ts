@@ -1,31 +1,6 @@
 // The editor's WebSocket to the run consumer (builder/consumers.py): connects on the first send,
 // reconnects on the next send after a drop, and hands every server message to one callback.
-import type { RunEvent } from "../state/run";
-
-export interface SocketIssue {
-  code: string;
-  message: string;
-  node_id?: string | null;
-  field?: string | null;
-}
-
-export type ServerMessage =
-  | { type: "run_created"; run_id: string; conversation_id: string | null }
-  | { type: "event"; event: RunEvent }
-  | { type: "error"; code: string; message: string; issues?: SocketIssue[]; field?: string };
-
-export interface RunMessage {
-  type: "run";
-  inputs: Record<string, unknown>;
-  query: string;
-  conversation_id: string | null;
-  node_id?: string;
-  node_inputs?: Record<string, unknown>;
-  from_node?: string;
-  from_run?: string;
-}
-
-export type ClientMessage = RunMessage | { type: "stop" };
+import { decodeServerMessage, type ClientMessage, type ServerMessage } from "../api/messages";
 
 /** The part of the browser's WebSocket this client uses (tests pass a fake). */
 export interface SocketLike {
@@ -60,6 +35,8 @@ export interface SocketHandlers {
   onMessage: (msg: ServerMessage) => void;
   /** The open socket dropped (not called for close()). */
   onClose: (code: number) => void;
+  /** A message this client does not understand (an unknown type or event kind): shown, not dropped. */
+  onProtocolError: (reason: string) => void;
 }
 
 export class RunSocket {
@@ -106,8 +83,9 @@ export class RunSocket {
         resolve(ws);
       };
       ws.onmessage = (ev) => {
-        const msg = parse(ev.data);
-        if (msg) this.handlers.onMessage(msg);
+        const decoded = decodeServerMessage(ev.data);
+        if (decoded.ok) this.handlers.onMessage(decoded.message);
+        else this.handlers.onProtocolError(decoded.error);
       };
       ws.onerror = () => {
         /* a close event always follows; that is where it is handled */
@@ -124,15 +102,5 @@ export class RunSocket {
     });
     this.opening = opening;
     return opening;
-  }
-}
-
-function parse(data: unknown): ServerMessage | null {
-  if (typeof data !== "string") return null;
-  try {
-    const msg = JSON.parse(data) as unknown;
-    return msg && typeof msg === "object" && typeof (msg as { type?: unknown }).type === "string" ? (msg as ServerMessage) : null;
-  } catch {
-    return null;
   }
 }

@@ -3,8 +3,9 @@
 import { cleanup } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
 
+import type { RunEvent, RunEventKind } from "../api/messages";
 import type { WEdge, WNode } from "../state/graph";
-import { idleRun, type RunEvent } from "../state/run";
+import { idleRun } from "../state/run";
 import { emptyReport, useEditor } from "../state/store";
 import { resetRuns, setSocketFactory } from "./actions";
 import type { SocketLike } from "./socket";
@@ -77,10 +78,32 @@ export function installFakeSocket(): typeof FakeWebSocket {
   return FakeWebSocket;
 }
 
+type EventOf<K extends RunEventKind> = Extract<RunEvent, { kind: K }>;
+type Body<K extends RunEventKind> = Omit<EventOf<K>, "kind" | "run_id" | "seq" | "at">;
+
+// What each kind carries when a test does not say: every field the server always sends.
+const NODE = { node_id: "n", node_type: "llm" };
+const EVENT_DEFAULTS: { [K in RunEventKind]: Body<K> } = {
+  run_started: { inputs: {} },
+  node_started: { ...NODE, title: "", index: 1, predecessor_node_id: null, inputs: {} },
+  node_delta: { node_id: "n", port: "text", text: "" },
+  text_chunk: { node_id: "n", text: "" },
+  node_succeeded: { ...NODE, outputs: {}, handle: "source", elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, attempts: 1, error_code: null, error: null },
+  node_failed: { ...NODE, error_code: "NodeExecutionError", error: "", elapsed_ms: 0, attempts: 1 },
+  node_skipped: { ...NODE },
+  run_finished: { status: "succeeded", outputs: {}, answer: "", error_code: null, error: null, failed_node_id: null, elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, total_steps: 0 },
+};
+
 let seq = 0;
+/** A whole runtime event of this kind: the fields given, the others at their defaults. */
+export function runEvent<K extends RunEventKind>(runId: string, kind: K, fields: Partial<Body<K>> = {}): EventOf<K> {
+  // TS cannot follow the kind through the spread of a mapped type: the table's type checks it.
+  return { ...EVENT_DEFAULTS[kind], ...fields, kind, run_id: runId, seq: ++seq, at: "2026-01-01T00:00:00Z" } as unknown as EventOf<K>;
+}
+
 /** One runtime event as the server sends it inside {"type": "event"}. */
-export function event(runId: string, kind: string, fields: Record<string, unknown> = {}): { type: "event"; event: RunEvent } {
-  return { type: "event", event: { kind, run_id: runId, seq: ++seq, at: "2026-01-01T00:00:00Z", ...fields } };
+export function event<K extends RunEventKind>(runId: string, kind: K, fields: Partial<Body<K>> = {}): { type: "event"; event: EventOf<K> } {
+  return { type: "event", event: runEvent(runId, kind, fields) };
 }
 
 export function node(id: string, type: string, title: string, config: Record<string, unknown> = {}): WNode {

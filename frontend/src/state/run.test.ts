@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import { applyRunEvent, idleRun, startRun, type RunEvent } from "./run";
+import type { RunEvent, RunEventKind } from "../api/messages";
+import { runEvent } from "../run/testing";
+import { applyRunEvent, idleRun, startRun } from "./run";
 
-const ev = (kind: string, extra: Record<string, unknown> = {}): RunEvent => ({ kind, run_id: "r1", seq: 0, ...extra });
+const ev = <K extends RunEventKind>(kind: K, extra: Parameters<typeof runEvent<K>>[2] = {}): RunEvent => runEvent("r1", kind, extra);
 
 describe("run state", () => {
   it("folds a run's events into node states and the answer", () => {

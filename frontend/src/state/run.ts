@@ -1,5 +1,6 @@
 // What the canvas and the run panel show of a run: folded from the runtime's events
 // (runtime/events.py) as they arrive over the WebSocket.
+import type { RunEvent } from "../api/messages";
 
 export type NodeStatus = "running" | "succeeded" | "failed" | "skipped";
 
@@ -48,16 +49,13 @@ export const idleRun: RunState = {
   order: [],
 };
 
-export type RunEvent = { kind: string; run_id: string; seq: number; [key: string]: unknown };
-
 function blankNode(index: number): NodeRunState {
   return { status: "running", index, inputs: {}, outputs: {}, text: "", promptTokens: 0, completionTokens: 0, attempts: 1 };
 }
 
-/** The run state after one event; unknown kinds leave it unchanged. `keep` = nodes reused. */
+/** The run state after one event (decoded by api/messages.ts, so its kind is a known one). */
 export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
-  const nodeId = typeof ev.node_id === "string" ? ev.node_id : "";
-  const node = (patch: Partial<NodeRunState>): RunState => {
+  const node = (nodeId: string, patch: Partial<NodeRunState>): RunState => {
     const prev = state.nodes[nodeId] ?? blankNode(state.order.length + 1);
     const order = state.order.includes(nodeId) ? state.order : [...state.order, nodeId];
     return { ...state, order, nodes: { ...state.nodes, [nodeId]: { ...prev, ...patch } } };
@@ -66,48 +64,40 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
     case "run_started":
       return { ...state, runId: ev.run_id, status: "running", answer: "", error: null, errorCode: null, failedNodeId: null, elapsedMs: null };
     case "node_started":
-      return node({ ...blankNode(Number(ev.index) || state.order.length + 1), inputs: (ev.inputs as Record<string, unknown>) ?? {} });
+      return node(ev.node_id, { ...blankNode(ev.index || state.order.length + 1), inputs: ev.inputs });
     case "node_delta":
-      return node({ text: (state.nodes[nodeId]?.text ?? "") + String(ev.text ?? "") });
+      return node(ev.node_id, { text: (state.nodes[ev.node_id]?.text ?? "") + ev.text });
     case "text_chunk":
-      return { ...state, answer: state.answer + String(ev.text ?? "") };
+      return { ...state, answer: state.answer + ev.text };
     case "node_succeeded":
-      return node({
+      return node(ev.node_id, {
         status: "succeeded",
-        outputs: (ev.outputs as Record<string, unknown>) ?? {},
-        handle: String(ev.handle ?? ""),
-        elapsedMs: Number(ev.elapsed_ms ?? 0),
-        promptTokens: Number(ev.prompt_tokens ?? 0),
-        completionTokens: Number(ev.completion_tokens ?? 0),
-        attempts: Number(ev.attempts ?? 1),
-        error: (ev.error as string | null) ?? undefined,
-        errorCode: (ev.error_code as string | null) ?? undefined,
+        outputs: ev.outputs,
+        handle: ev.handle,
+        elapsedMs: ev.elapsed_ms,
+        promptTokens: ev.prompt_tokens,
+        completionTokens: ev.completion_tokens,
+        attempts: ev.attempts,
+        error: ev.error ?? undefined,
+        errorCode: ev.error_code ?? undefined,
       });
     case "node_failed":
-      return node({
-        status: "failed",
-        error: String(ev.error ?? ""),
-        errorCode: String(ev.error_code ?? ""),
-        elapsedMs: Number(ev.elapsed_ms ?? 0),
-        attempts: Number(ev.attempts ?? 1),
-      });
+      return node(ev.node_id, { status: "failed", error: ev.error, errorCode: ev.error_code, elapsedMs: ev.elapsed_ms, attempts: ev.attempts });
     case "node_skipped":
-      return node({ status: "skipped" });
+      return node(ev.node_id, { status: "skipped" });
     case "run_finished":
       return {
         ...state,
-        status: (ev.status as RunState["status"]) ?? "failed",
-        outputs: (ev.outputs as Record<string, unknown>) ?? {},
-        answer: state.answer || String(ev.answer ?? ""),
-        error: (ev.error as string | null) ?? null,
-        errorCode: (ev.error_code as string | null) ?? null,
-        failedNodeId: (ev.failed_node_id as string | null) ?? null,
-        elapsedMs: Number(ev.elapsed_ms ?? 0),
-        promptTokens: Number(ev.prompt_tokens ?? 0),
-        completionTokens: Number(ev.completion_tokens ?? 0),
+        status: ev.status,
+        outputs: ev.outputs,
+        answer: state.answer || ev.answer,
+        error: ev.error,
+        errorCode: ev.error_code,
+        failedNodeId: ev.failed_node_id,
+        elapsedMs: ev.elapsed_ms,
+        promptTokens: ev.prompt_tokens,
+        completionTokens: ev.completion_tokens,
       };
-    default:
-      return state;
   }
 }
 

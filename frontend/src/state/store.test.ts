@@ -17,7 +17,8 @@ const llmType = {
 
 beforeEach(() => {
   const g = specToGraph({ mode: "chat", nodes: [{ id: "start", type: "start", title: "Start" }], edges: [] });
-  useEditor.setState({ ...g, env: [], canEdit: true, types: { llm: llmType }, history: emptyHistory(), docVersion: 0 });
+  useEditor.setState({ ...g, env: [], canEdit: true, history: emptyHistory(), docVersion: 0 });
+  useEditor.getState().setCatalog([llmType]);
 });
 
 describe("editor store", () => {

@@ -20,6 +20,7 @@ import {
 } from "./graph";
 import { emptyHistory, record, redo, undo, type History } from "./history";
 import { autoLayout } from "./layout";
+import { indexCatalog, newestVersions } from "./nodeTypes";
 import { idleRun, type RunState } from "./run";
 import { defaultsFor, type Schema } from "./schema";
 
@@ -39,7 +40,7 @@ export interface EditorState extends Doc {
   canEdit: boolean;
   catalog: NodeTypeInfo[];
   providers: Provider[];
-  types: Record<string, NodeTypeInfo>;
+  types: Record<string, NodeTypeInfo>; // every version, by typeKey(type, version)
   report: GraphReport;
   nodeIssues: Record<string, Issue[]>; // the report's issues by node id ("" = graph-wide)
   history: History<Doc>;
@@ -67,6 +68,7 @@ export interface EditorState extends Doc {
   onEdgesChange: (changes: EdgeChange<WEdge>[]) => void;
   beginDrag: () => void;
   // other state
+  setCatalog: (catalog: NodeTypeInfo[]) => void;
   copySelection: () => Clipboard | null;
   select: (ids: string[]) => void;
   setReport: (report: GraphReport) => void;
@@ -135,7 +137,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
   },
 
   addNodeOfType: (type, position) => {
-    const info = get().types[type];
+    const info = newestVersions(get().catalog).find((t) => t.type === type);
     if (!info) return null;
     const config = withModel(defaultsFor(info.config_schema as Schema) as Json, info.config_schema as Schema, get().providers);
     const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, position);
@@ -207,6 +209,8 @@ export const useEditor = create<EditorState>()((set, get) => ({
     const s = get();
     if (s.canEdit) set({ history: record(s.history, snapshot(s)) });
   },
+
+  setCatalog: (catalog) => set({ catalog, types: indexCatalog(catalog) }),
 
   copySelection: () => {
     const s = get();

@@ -1,0 +1,14 @@
+// The portal's app page (templates/portal/app.html): draft badge, test runs over the run
+// WebSocket, publish and API keys. Built by Vite into static/dist/web/portal.js.
+import { setupKeys, setupPublish, validateDraft } from "./manage";
+import { readPage } from "./page";
+import { setupTestRun } from "./testRun";
+
+const root = document.getElementById("app-root");
+if (root) {
+  const page = readPage(root);
+  void validateDraft(page);
+  setupTestRun(page);
+  setupPublish(page);
+  setupKeys(page);
+}

@@ -1,0 +1,75 @@
+import { beforeEach, describe, expect, it } from "vitest";
+
+import { event, FakeWebSocket, settle } from "../run/testing";
+import { setupTestRun } from "./testRun";
+
+// The parts of templates/portal/app.html the test run uses, for a chat app.
+const PAGE = `
+  <div class="transcript" id="transcript"><p id="transcript-empty">Send a message</p></div>
+  <span id="conversation-label" hidden><code id="conversation-id"></code></span>
+  <button type="button" id="new-conversation" disabled>New conversation</button>
+  <form id="run-form"><textarea id="run-query" name="query"></textarea>
+    <button type="submit" id="run-button" data-idle-label="Send">Send</button></form>
+  <div id="run-status" hidden></div>
+  <div id="trace" hidden><a id="trace-run-link" hidden>open run</a><table><tbody id="trace-body"></tbody></table></div>
+  <table><tbody id="runs-body"><tr id="runs-empty"><td>No runs yet.</td></tr></tbody></table>`;
+
+let sock: () => FakeWebSocket;
+
+beforeEach(() => {
+  document.body.innerHTML = PAGE;
+  FakeWebSocket.reset();
+  setupTestRun({ appId: 7, mode: "chat", canEdit: true, baseUrl: "/v1" }, (url) => new FakeWebSocket(url));
+  sock = () => FakeWebSocket.last;
+});
+
+async function send(query: string): Promise<void> {
+  (document.getElementById("run-query") as HTMLTextAreaElement).value = query;
+  (document.getElementById("run-form") as HTMLFormElement).requestSubmit();
+  await settle();
+}
+
+const status = () => document.getElementById("run-status")!;
+
+describe("app page test run", () => {
+  it("sends the message over the run socket and streams the events into the transcript and trace", async () => {
+    await send("Hi there");
+    expect(sock().url).toMatch(/\/ws\/apps\/7\/runs\/$/);
+    expect(sock().sent).toEqual([{ type: "run", inputs: {}, query: "Hi there", conversation_id: null }]);
+    expect(status().dataset.state).toBe("running");
+
+    sock().receive({ type: "run_created", run_id: "r1", conversation_id: "c0nversation" });
+    sock().receive(event("r1", "run_started"));
+    sock().receive(event("r1", "node_started", { node_id: "llm", title: "Ask", node_type: "llm", index: 1 }));
+    sock().receive(event("r1", "text_chunk", { node_id: "answer", text: "Hel" }));
+    sock().receive(event("r1", "text_chunk", { node_id: "answer", text: "lo" }));
+    expect(document.querySelector("#transcript .msg-bot.streaming .msg-text")?.textContent).toBe("Hello");
+    sock().receive(event("r1", "node_succeeded", { node_id: "llm", outputs: { text: "Hello" }, prompt_tokens: 3, completion_tokens: 2 }));
+    sock().receive(event("r1", "run_finished", { status: "succeeded", answer: "Hello", prompt_tokens: 3, completion_tokens: 2, total_steps: 1 }));
+
+    expect(status().dataset.state).toBe("succeeded");
+    expect(status().textContent).toContain("5 tokens · 1 steps");
+    const row = document.querySelector("#trace-body tr.trace-row")!;
+    expect(row.getAttribute("data-status")).toBe("succeeded");
+    expect(document.getElementById("live-detail-1")?.textContent).toContain('"Hello"');
+    expect(document.getElementById("conversation-id")?.textContent).toBe("c0nversa");
+    expect(document.querySelector("#runs-body tr")?.textContent).toContain("Succeeded");
+    expect((document.getElementById("new-conversation") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("shows the server's refusal with its issues", async () => {
+    await send("Hi");
+    sock().receive({ type: "error", code: "graph_invalid", message: "the graph is invalid", issues: [{ code: "cycle", message: "a cycle", node_id: "a", field: null }] });
+    expect(status().dataset.state).toBe("error");
+    expect(status().textContent).toContain("graph_invalid the graph is invalid");
+    expect(status().textContent).toContain("cycle a cycle (node a)");
+  });
+
+  it("reports an event kind it does not know instead of dropping it", async () => {
+    await send("Hi");
+    sock().receive({ type: "run_created", run_id: "r1", conversation_id: null });
+    sock().receive({ type: "event", event: { kind: "node_paused", run_id: "r1", seq: 1, at: "2026-01-01T00:00:00Z" } });
+    expect(status().textContent).toContain('unknown kind "node_paused"');
+    expect(status().dataset.state).toBe("running");
+  });
+});

@@ -1,0 +1,347 @@
+// The app page's test run: the form's inputs go to the run WebSocket (the editor's RunSocket and
+// the generated protocol types), and the events stream into the chat transcript or the workflow
+// output, the node trace and the recent runs table.
+import type { RunEvent, ServerMessage } from "../api/messages";
+import { browserSocket, RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "../run/socket";
+import { byId, el, fmtDate, issueItems, ms, must, pretty, setBusy } from "./dom";
+import type { PageInfo } from "./page";
+import { Trace } from "./trace";
+
+type EventOf<K extends RunEvent["kind"]> = Extract<RunEvent, { kind: K }>;
+interface Current {
+  trace: Trace;
+  answer: string;
+  finished: boolean;
+  runId: string | null;
+  runningNode: string | null;
+  startedAt: number;
+  answerNode: HTMLElement;
+  bubble: HTMLElement | null; // chat apps: the bot's message
+}
+
+/** Wire the test run form; `factory` opens the WebSocket (tests pass a fake). */
+export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSocket): void {
+  const form = byId<HTMLFormElement>("run-form");
+  if (!form || !page.canEdit) return;
+  const chat = page.mode === "chat";
+  const runButton = must<HTMLButtonElement>("run-button");
+  const statusBox = must("run-status");
+  const traceBody = must("trace-body");
+  const queryBox = byId<HTMLTextAreaElement>("run-query");
+  const transcript = byId("transcript");
+  const newConversation = byId<HTMLButtonElement>("new-conversation");
+  const socket = new RunSocket(runSocketUrl(page.appId), { onMessage, onClose, onProtocolError }, factory);
+  let current: Current | null = null;
+  let conversationId: string | null = null;
+  let ticker = 0;
+
+  function showStatus(state: string, parts: (string | Node)[]): void {
+    statusBox.hidden = false;
+    statusBox.dataset.state = state;
+    statusBox.textContent = "";
+    statusBox.append(...parts);
+  }
+
+  const runningLabel = (c: Current) =>
+    `${c.runningNode ? ` Running ${c.runningNode}… ` : " Running… "}${((performance.now() - c.startedAt) / 1000).toFixed(1)} s`;
+
+  function runningStatus(c: Current): void {
+    const stop = el("button", "btn btn-sm", "Stop");
+    stop.type = "button";
+    stop.addEventListener("click", () => {
+      socket.send({ type: "stop" }).catch(() => undefined);
+      stop.disabled = true;
+      stop.textContent = "Stopping…";
+    });
+    showStatus("running", [el("span", "spinner"), runningLabel(c), stop]);
+  }
+
+  function tick(): void {
+    const c = current;
+    if (!c || c.finished) return;
+    // Refresh the elapsed time of the running nodes and the status line (keep the Stop button).
+    const text = statusBox.childNodes[1];
+    if (text && text.nodeType === Node.TEXT_NODE) text.textContent = runningLabel(c);
+    c.trace.tick();
+  }
+
+  function appendAnswer(c: Current, text: string): void {
+    c.answer += text;
+    c.answerNode.textContent = c.answer;
+    if (transcript) transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function onEvent(c: Current, ev: RunEvent): void {
+    switch (ev.kind) {
+      case "run_started":
+        break;
+      case "node_started": {
+        const row = c.trace.row(ev.node_id, ev);
+        row.startedAt = performance.now();
+        c.runningNode = ev.title || ev.node_id;
+        break;
+      }
+      case "node_delta": {
+        const row = c.trace.row(ev.node_id, {});
+        row.streamed[ev.port] = (row.streamed[ev.port] || "") + ev.text;
+        row.outputsPre.textContent = pretty(row.streamed);
+        if (!chat && !c.answer) {
+          // Workflows stream no answer: preview the node that is writing, until the output.
+          c.answerNode.textContent = row.streamed[ev.port];
+          must("workflow-label").textContent = `Streaming from ${ev.node_id}…`;
+        }
+        break;
+      }
+      case "text_chunk":
+        appendAnswer(c, ev.text);
+        break;
+      case "node_succeeded":
+        succeeded(c, ev);
+        break;
+      case "node_failed": {
+        const row = c.trace.row(ev.node_id, ev);
+        c.trace.setStatus(row, "failed");
+        row.elapsed.textContent = ms(ev.elapsed_ms);
+        row.outputsPre.textContent = Object.keys(row.streamed).length ? pretty(row.streamed) : "{}";
+        Trace.showError(row, ev.error_code, ev.error);
+        row.tr.setAttribute("aria-expanded", "true");
+        must(row.tr.dataset.toggle!).hidden = false;
+        c.runningNode = null;
+        break;
+      }
+      case "node_skipped": {
+        const row = c.trace.row(ev.node_id, ev);
+        c.trace.setStatus(row, "skipped");
+        row.elapsed.textContent = "";
+        row.outputsPre.textContent = "(skipped)";
+        break;
+      }
+      case "run_finished":
+        finished(c, ev);
+        break;
+    }
+  }
+
+  function succeeded(c: Current, ev: EventOf<"node_succeeded">): void {
+    const row = c.trace.row(ev.node_id, ev);
+    c.trace.setStatus(row, "succeeded");
+    row.elapsed.textContent = ms(ev.elapsed_ms);
+    const total = ev.prompt_tokens + ev.completion_tokens;
+    row.tokens.textContent = total ? String(total) : "—";
+    row.tokens.className = total ? "num" : "num muted";
+    if (total) row.tokens.title = `${ev.prompt_tokens} prompt + ${ev.completion_tokens} completion`;
+    row.outputsPre.textContent = pretty(ev.outputs);
+    if (ev.error_code) Trace.showError(row, ev.error_code, ev.error);
+    c.runningNode = null;
+  }
+
+  function finished(c: Current, ev: EventOf<"run_finished">): void {
+    if (!c.answer && ev.answer) appendAnswer(c, ev.answer);
+    c.finished = true;
+    window.clearInterval(ticker);
+    (c.bubble || c.answerNode).classList.remove("streaming");
+    const tokens = ev.prompt_tokens + ev.completion_tokens;
+    const link = el("a", "", "View run");
+    link.href = `/apps/${page.appId}/runs/${c.runId}/`;
+    const parts: (string | Node)[] = [];
+    if (ev.status === "succeeded") {
+      parts.push(`✓ Succeeded in ${ms(ev.elapsed_ms)} · ${tokens} tokens · ${ev.total_steps} steps`);
+    } else {
+      parts.push(`${ev.status === "stopped" ? "■ Stopped" : "✕ Failed"} after ${ms(ev.elapsed_ms)}`);
+      if (ev.error_code) parts.push(" · ", el("code", "err-code", ev.error_code));
+      if (ev.error) parts.push(` ${ev.error}`);
+      if (c.bubble) {
+        c.bubble.classList.add("failed");
+        if (!c.answer) c.answerNode.textContent = ev.error || ev.status;
+      }
+    }
+    parts.push(link);
+    showStatus(ev.status === "succeeded" ? "succeeded" : "failed", parts);
+    if (c.bubble) c.bubble.append(el("div", "msg-meta", `${ms(ev.elapsed_ms)} · ${tokens} tokens`));
+    if (!chat) {
+      const jsonBox = must("workflow-json");
+      const values = Object.values(ev.outputs);
+      const single = values.length === 1 && typeof values[0] === "string" ? values[0] : null;
+      const text = c.answer || single;
+      must("workflow-label").textContent = "Output";
+      c.answerNode.textContent = text || "";
+      c.answerNode.hidden = !text;
+      jsonBox.textContent = pretty(ev.outputs);
+      jsonBox.hidden = false;
+    }
+    const runLink = must<HTMLAnchorElement>("trace-run-link");
+    runLink.href = link.href;
+    runLink.hidden = false;
+    addRunRow(ev, link.href);
+    endRun();
+  }
+
+  function addRunRow(ev: EventOf<"run_finished">, href: string): void {
+    const body = byId("runs-body");
+    if (!body) return;
+    byId("runs-empty")?.remove();
+    const tr = el("tr");
+    const statusCell = el("td");
+    statusCell.append(el("span", `status status-${ev.status}`, ev.status.charAt(0).toUpperCase() + ev.status.slice(1)));
+    const errCell = el("td");
+    if (ev.error_code) errCell.append(el("code", "err-code", ev.error_code));
+    const linkCell = el("td", "num");
+    const a = el("a", "", "Details");
+    a.href = href;
+    linkCell.append(a);
+    const started = new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
+    tr.append(
+      statusCell,
+      el("td", "", "Draft (editor)"),
+      el("td", "", fmtDate(started, false)),
+      el("td", "num", `${Math.round(ev.elapsed_ms)} ms`),
+      el("td", "num", String(ev.prompt_tokens + ev.completion_tokens)),
+      errCell,
+      linkCell,
+    );
+    body.insertBefore(tr, body.firstChild);
+  }
+
+  function finishWithError(code: string, message: string, issues?: Partial<{ code: string; message: string; node_id: string | null; field: string | null }>[] | null): void {
+    const c = current;
+    if (c) {
+      c.finished = true;
+      (c.bubble || c.answerNode).classList.remove("streaming");
+      if (c.bubble) {
+        c.bubble.classList.add("failed");
+        if (!c.answer) c.answerNode.textContent = message;
+      }
+      c.trace.failRunning();
+    }
+    window.clearInterval(ticker);
+    const parts: (string | Node)[] = ["✕ ", el("code", "err-code", code), ` ${message}`];
+    if (issues?.length) {
+      const list = el("ul");
+      issueItems(list, issues);
+      parts.push(list);
+    }
+    showStatus("error", parts);
+    endRun();
+  }
+
+  function endRun(): void {
+    setBusy(runButton, false, runButton.dataset.idleLabel || "");
+    if (queryBox) queryBox.disabled = false;
+    if (newConversation) newConversation.disabled = !conversationId;
+  }
+
+  function onMessage(msg: ServerMessage): void {
+    const c = current;
+    if (!c) return;
+    if (msg.type === "run_created") {
+      c.runId = msg.run_id;
+      if (chat && msg.conversation_id) {
+        conversationId = msg.conversation_id;
+        const label = must("conversation-id");
+        label.textContent = conversationId.slice(0, 8);
+        label.title = conversationId;
+        must("conversation-label").hidden = false;
+      }
+    } else if (msg.type === "event") {
+      onEvent(c, msg.event);
+    } else if (!c.finished) {
+      finishWithError(msg.code || "error", msg.message || "The run could not start.", msg.issues);
+    }
+  }
+
+  function onClose(): void {
+    if (current && !current.finished) {
+      finishWithError("connection_lost", "The connection closed before the run finished. Its trace is still recorded in Recent runs.");
+    }
+  }
+
+  function onProtocolError(reason: string): void {
+    // Shown, not dropped; the run goes on (its trace is recorded whatever this page shows).
+    statusBox.hidden = false;
+    statusBox.append(el("div", "err-code", `${reason}. Reload the page.`));
+  }
+
+  function collectInputs(): Record<string, unknown> {
+    const inputs: Record<string, unknown> = {};
+    form!.querySelectorAll<HTMLInputElement>("[data-var-type]").forEach((input) => {
+      const type = input.dataset.varType;
+      if (type === "checkbox") inputs[input.name] = input.checked;
+      else if (input.value !== "") inputs[input.name] = type === "number" ? Number(input.value) : input.value;
+    });
+    return inputs;
+  }
+
+  function start(event: SubmitEvent): void {
+    event.preventDefault();
+    if (current && !current.finished) return;
+    if (!form!.reportValidity()) return;
+    const query = queryBox ? queryBox.value.trim() : "";
+    if (chat && !query) {
+      queryBox?.focus();
+      return;
+    }
+    const inputs = collectInputs();
+    let answerNode: HTMLElement;
+    let bubble: HTMLElement | null = null;
+    if (chat && transcript && queryBox) {
+      byId("transcript-empty")?.remove();
+      transcript.append(el("div", "msg msg-user", query));
+      bubble = el("div", "msg msg-bot streaming");
+      answerNode = el("div", "msg-text", "");
+      bubble.append(answerNode);
+      transcript.append(bubble);
+      transcript.scrollTop = transcript.scrollHeight;
+      queryBox.value = "";
+      queryBox.disabled = true;
+    } else {
+      must("workflow-output").hidden = false;
+      answerNode = must("workflow-text");
+      answerNode.hidden = false;
+      answerNode.textContent = "";
+      answerNode.classList.add("streaming");
+      must("workflow-label").textContent = "Output";
+      must("workflow-json").hidden = true;
+    }
+    const c: Current = { trace: new Trace(traceBody), answer: "", finished: false, runId: null, runningNode: null, startedAt: performance.now(), answerNode, bubble };
+    current = c;
+    traceBody.textContent = "";
+    must("trace").hidden = false;
+    must("trace-run-link").hidden = true;
+    setBusy(runButton, true, "Running…");
+    if (newConversation) newConversation.disabled = true;
+    showStatus("running", [el("span", "spinner"), " Connecting…"]);
+
+    socket.send({ type: "run", inputs, query, conversation_id: chat ? conversationId : null }).then(
+      () => {
+        if (c.finished) return;
+        runningStatus(c);
+        ticker = window.setInterval(tick, 100);
+      },
+      (err: unknown) => {
+        const refused = err instanceof SocketClosedError && err.code === 4403;
+        finishWithError("connect_failed", refused ? "You need the editor role to run this app." : "Could not connect to the run server.");
+      },
+    );
+  }
+
+  form.addEventListener("submit", start);
+  queryBox?.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  newConversation?.addEventListener("click", () => {
+    if ((current && !current.finished) || !transcript) return;
+    conversationId = null;
+    must("conversation-label").hidden = true;
+    transcript.textContent = "";
+    const p = el("p", "transcript-empty muted", "New conversation. Send a message to start.");
+    p.id = "transcript-empty";
+    transcript.append(p);
+    statusBox.hidden = true;
+    must("trace").hidden = true;
+    newConversation.disabled = true;
+    queryBox?.focus();
+  });
+}

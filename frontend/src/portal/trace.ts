@@ -1,0 +1,102 @@
+// The app page's live node trace: one row per node in start order, each with a detail row of its
+// inputs, outputs and error (opened by portal.js's data-toggle rows).
+import { el, ms, pretty } from "./dom";
+
+export type RowStatus = "running" | "succeeded" | "failed" | "skipped";
+
+export interface Row {
+  tr: HTMLTableRowElement;
+  badge: HTMLElement;
+  elapsed: HTMLElement;
+  tokens: HTMLElement;
+  outputsPre: HTMLElement;
+  errBox: HTMLElement;
+  errAlert: HTMLElement;
+  status: RowStatus;
+  startedAt: number;
+  streamed: Record<string, string>;
+}
+
+export interface RowInfo {
+  title?: string;
+  node_type?: string;
+  index?: number;
+  inputs?: Record<string, unknown>;
+}
+
+export class Trace {
+  private rows: Record<string, Row> = {};
+
+  constructor(private readonly body: HTMLElement) {}
+
+  /** The node's row, added (running) on its first event. */
+  row(nodeId: string, info: RowInfo): Row {
+    const known = this.rows[nodeId];
+    if (known) return known;
+    const index = Object.keys(this.rows).length + 1;
+    const tr = el("tr", "trace-row");
+    tr.dataset.toggle = `live-detail-${index}`;
+    tr.dataset.nodeId = nodeId;
+    tr.tabIndex = 0;
+    tr.setAttribute("aria-expanded", "false");
+    const nameCell = el("td");
+    nameCell.append(el("strong", "", info.title || nodeId), " ", el("code", "small muted", nodeId));
+    const typeCell = el("td");
+    typeCell.append(el("span", "type-tag", info.node_type || ""));
+    const statusCell = el("td");
+    const badge = el("span", "status status-running", "Running");
+    statusCell.append(badge);
+    const elapsed = el("td", "num", "");
+    const tokens = el("td", "num muted", "—");
+    tr.append(el("td", "muted", info.index || index), nameCell, typeCell, statusCell, elapsed, tokens);
+
+    const detail = el("tr", "detail-row");
+    detail.id = `live-detail-${index}`;
+    detail.hidden = true;
+    const cell = el("td");
+    cell.colSpan = 6;
+    const grid = el("div", "detail-grid");
+    const inBox = el("div");
+    inBox.append(el("h4", "", "Inputs"), el("pre", "json", pretty(info.inputs || {})));
+    const outBox = el("div");
+    const outputsPre = el("pre", "json", "(running…)");
+    outBox.append(el("h4", "", "Outputs"), outputsPre);
+    const errBox = el("div", "detail-error");
+    errBox.hidden = true;
+    const errAlert = el("div", "alert alert-error");
+    errBox.append(el("h4", "", "Error"), errAlert);
+    grid.append(inBox, outBox, errBox);
+    cell.append(grid);
+    detail.append(cell);
+    this.body.append(tr, detail);
+
+    const row: Row = { tr, badge, elapsed, tokens, outputsPre, errBox, errAlert, status: "running", startedAt: performance.now(), streamed: {} };
+    this.rows[nodeId] = row;
+    return row;
+  }
+
+  setStatus(row: Row, status: RowStatus): void {
+    row.status = status;
+    row.badge.className = `status status-${status}`;
+    row.badge.textContent = status.charAt(0).toUpperCase() + status.slice(1);
+    row.tr.dataset.status = status;
+  }
+
+  static showError(row: Row, code: string | null, message: string | null): void {
+    row.errAlert.textContent = "";
+    row.errAlert.append(el("code", "err-code", code || "error"), el("div", "pre-wrap", message || ""));
+    row.errBox.hidden = false;
+  }
+
+  /** Refresh the elapsed time of the running nodes. */
+  tick(): void {
+    for (const row of Object.values(this.rows)) {
+      if (row.status === "running") row.elapsed.textContent = ms(performance.now() - row.startedAt);
+    }
+  }
+
+  /** The run ended without telling: nodes still running are shown failed. */
+  failRunning(): void {
+    for (const row of Object.values(this.rows)) if (row.status === "running") this.setStatus(row, "failed");
+  }
+}
