@@ -304,6 +304,10 @@ export interface components {
              * @enum {string}
              */
             kind: "node_succeeded";
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
             /** Node Id */
             node_id: string;
             /** Node Type */
@@ -402,6 +406,10 @@ export interface components {
              * @enum {string}
              */
             kind: "run_finished";
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown[];
+            };
             /** Outputs */
             outputs: {
                 [key: string]: unknown;
