@@ -88,10 +88,10 @@ const EVENT_DEFAULTS: { [K in RunEventKind]: Body<K> } = {
   node_started: { ...NODE, title: "", index: 1, predecessor_node_id: null, inputs: {} },
   node_delta: { node_id: "n", port: "text", text: "" },
   text_chunk: { node_id: "n", text: "" },
-  node_succeeded: { ...NODE, outputs: {}, handle: "source", elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, attempts: 1, error_code: null, error: null },
+  node_succeeded: { ...NODE, outputs: {}, handle: "source", elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, attempts: 1, error_code: null, error: null, metadata: {} },
   node_failed: { ...NODE, error_code: "NodeExecutionError", error: "", elapsed_ms: 0, attempts: 1 },
   node_skipped: { ...NODE },
-  run_finished: { status: "succeeded", outputs: {}, answer: "", error_code: null, error: null, failed_node_id: null, elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, total_steps: 0 },
+  run_finished: { status: "succeeded", outputs: {}, answer: "", error_code: null, error: null, failed_node_id: null, elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, total_steps: 0, metadata: {} },
 };
 
 let seq = 0;
