@@ -6,8 +6,8 @@ from django.http import HttpRequest
 
 from builder.errors import ApiError, forbidden, not_found
 from builder.models import App
-from portal.models import Membership, Role, User, Workspace
-from portal.workspaces import get_current_membership, get_membership, parse_workspace_id
+from kernel.models import Membership, Role, User, Workspace
+from kernel.workspaces import get_current_membership, get_membership, parse_workspace_id
 
 
 def get_user(request: HttpRequest) -> User:

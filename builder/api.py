@@ -55,9 +55,9 @@ from builder.schemas import (
     VersionOut,
 )
 from builder.secrets import mask_secrets
+from kernel.models import Role
 from kernel.outbound import url_refusal
-from portal.models import Role
-from portal.workspaces import get_current_membership, get_memberships
+from kernel.workspaces import get_current_membership, get_memberships
 from runtime.diff import diff_specs
 from runtime.errors import GraphInvalidError
 from runtime.events import RunFinished

@@ -23,8 +23,8 @@ from builder.actions.runs import RunHandle, do_start_run, draft_run_request
 from builder.errors import ApiError
 from builder.models import App
 from builder.schemas import RunIn
-from portal.models import Role
-from portal.workspaces import get_membership
+from kernel.models import Role
+from kernel.workspaces import get_membership
 from runtime.errors import GraphInvalidError
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from builder._ttl import TTLCache
 from builder.errors import ApiError
 from builder.models import ApiKey, App
-from portal.models import User
+from kernel.models import User
 
 KEY_PREFIX = "app-"
 _TOUCH_EVERY = timedelta(minutes=1)

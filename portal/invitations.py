@@ -23,6 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kernel.models import AuditLog, Invitation, Membership, Role, User
+from kernel.workspaces import do_set_default_workspace
 from portal.members import (
     MemberError,
     MemberForbiddenError,
@@ -30,8 +32,6 @@ from portal.members import (
     lock_members,
     parse_role,
 )
-from portal.models import AuditLog, Invitation, Membership, Role, User
-from portal.workspaces import do_set_default_workspace
 
 INVITATION_DAYS = 7
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from portal.models import AuditLog, Membership, Role, User, Workspace
-from portal.workspaces import do_set_default_workspace
+from kernel.models import AuditLog, Membership, Role, User, Workspace
+from kernel.workspaces import do_set_default_workspace
 
 
 class MemberError(ValueError):

@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
-    "portal",
+    "kernel",
     "builder",
     "rag",
     "training",

@@ -16,9 +16,9 @@ from builder.errors import ApiError, forbidden, not_found
 from builder.ids import parse_uuid
 from builder.providers import EMBEDDED_MODEL_NAME, VLLM, WorkspaceModels
 from kernel.limits import limits
+from kernel.models import Role
 from kernel.paths import shown
-from portal.models import Role
-from portal.workspaces import get_membership
+from kernel.workspaces import get_membership
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
 from training import datasets as ds
 from training import jobs

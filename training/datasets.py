@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from builder.errors import ApiError
+from kernel.models import AuditLog, User, Workspace
 from kernel.paths import UnsafePathError, resolve_inside
-from portal.models import AuditLog, User, Workspace
 from training.assets import fill_identity, load_asset
 from training.config import Columns, DatasetRef, Tags
 from training.data import dataset_stats, load_tokenizer, preview

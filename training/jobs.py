@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from builder.errors import ApiError
-from portal.models import AuditLog, User, Workspace
+from kernel.models import AuditLog, User, Workspace
 from training.config import TrainJobConfig
 from training.datasets import dataset_ref, resolve_base_model
 from training.errors import TrainingConfigError

@@ -37,7 +37,7 @@ from builder.providers import get_workspace_models
 from builder.runlog import NewRun, RunRecord, run_log, this_process
 from builder.secrets import open_secrets
 from kernel.limits import limits
-from portal.models import User
+from kernel.models import User
 from runtime.compile import CompiledGraph, compile_node
 from runtime.engine import Engine, RunContext
 from runtime.events import RunEvent, RunFinished

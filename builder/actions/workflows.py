@@ -16,7 +16,7 @@ from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
 from builder.secrets import seal_secrets, seal_stored
 from kernel.limits import limits
-from portal.models import AuditLog, User, Workspace
+from kernel.models import AuditLog, User, Workspace
 from runtime.compile import validate
 from runtime.issues import Issue
 from runtime.shapes import GraphReport, graph_report, size_issue
