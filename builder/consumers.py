@@ -20,9 +20,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
 from builder.actions.runs import RunHandle, do_start_run, draft_run_request
-from builder.errors import ApiError
 from builder.models import App
 from builder.schemas import RunIn
+from kernel.errors import ApiError
 from kernel.models import Role
 from kernel.workspaces import get_membership
 from runtime.errors import GraphInvalidError

@@ -17,8 +17,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from builder.actions.workflows import do_create_app
-from builder.errors import ApiError
 from builder.models import App, Run, Workflow
+from kernel.errors import ApiError
 from kernel.models import Membership, Role
 from kernel.workspaces import (
     SESSION_KEY,

@@ -23,7 +23,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from builder.ids import parse_uuid
+from kernel.ids import parse_uuid
 from kernel.models import Role
 from kernel.paths import shown
 from kernel.workspaces import get_membership
