@@ -33,7 +33,7 @@ SPEC = echo_workflow_spec()
 SETUP = """
 from builder.actions.workflows import do_create_app, do_publish_workflow
 from builder.keys import do_create_api_key
-from portal.models import Membership, User, Workspace
+from kernel.models import Membership, User, Workspace
 import json, sys
 user = User.objects.create_user(email="bench@example.com", password="x-bench-123")
 ws = Workspace.objects.create(name="Bench", slug="bench")

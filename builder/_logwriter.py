@@ -20,7 +20,7 @@ from concurrent.futures import Future
 
 from django.db import connection, transaction
 
-from builder.asgi_service import drop_broken_connections
+from kernel.db import drop_broken_connections
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 500

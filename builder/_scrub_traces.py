@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import Model
 
-from builder.errors import ApiError
 from builder.secrets import open_secrets
+from kernel.errors import ApiError
 from runtime.masking import Masker
 
 # (model, the field that leads to the app, the fields that may hold a value a run emitted)

@@ -1,35 +1,13 @@
-"""Workspace scoping and roles for the editor API: every lookup goes through here."""
+"""The builder's own lookups under the kernel's workspace scoping (kernel/access.py)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
-from builder.errors import ApiError, forbidden, not_found
 from builder.models import App
-from portal.models import Membership, Role, User, Workspace
-from portal.workspaces import get_current_membership, get_membership, parse_workspace_id
-
-
-def get_user(request: HttpRequest) -> User:
-    """The signed-in user (the API's auth has already refused anonymous callers)."""
-    return request.user  # type: ignore[return-value]  # auth=django_auth guarantees a User
-
-
-def require_membership(request: HttpRequest, workspace_id: int | None, role: str) -> Membership:
-    """The caller's membership of a workspace (current one if None), at least `role`."""
-    if workspace_id is None:
-        membership = get_current_membership(request)
-    elif parse_workspace_id(workspace_id) is None:
-        raise ApiError(
-            "invalid_param", 422, "workspace_id: not a workspace id", field="workspace_id"
-        )
-    else:
-        membership = get_membership(get_user(request), workspace_id)
-    if membership is None:
-        raise not_found("workspace")
-    if not membership.allows(role):
-        raise forbidden(role)
-    return membership
+from kernel.access import require_role_over
+from kernel.errors import not_found
+from kernel.models import Role
 
 
 def require_app(request: HttpRequest, app_id: int, role: str = Role.VIEWER) -> App:
@@ -37,14 +15,5 @@ def require_app(request: HttpRequest, app_id: int, role: str = Role.VIEWER) -> A
     app = App.objects.select_related("workspace").filter(pk=app_id).first()
     if app is None:
         raise not_found("app")
-    membership = get_membership(get_user(request), app.workspace_id)
-    if membership is None:
-        raise not_found("app")  # do not reveal apps of other workspaces
-    if not membership.allows(role):
-        raise forbidden(role)
+    require_role_over(request, app.workspace_id, role, "app")
     return app
-
-
-def require_workspace(request: HttpRequest, workspace_id: int | None, role: str) -> Workspace:
-    """The workspace of `require_membership`."""
-    return require_membership(request, workspace_id, role).workspace

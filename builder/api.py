@@ -1,16 +1,17 @@
-"""The editor's JSON API (django-ninja; OpenAPI document at /api/docs). Session auth + CSRF."""
+"""The builder's part of the editor's JSON API: apps, drafts, runs, keys, providers.
+
+portal/api.py mounts this router at /api/ (OpenAPI document at /api/docs).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import DataError
-from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Router
-from ninja.security import django_auth
+from django.http import HttpRequest
+from ninja import Router
 
-from builder.access import get_user, require_app, require_membership, require_workspace
+from builder.access import require_app
 from builder.actions.runs import RunRequest, do_start_run, draft_run_request
 from builder.actions.workflows import (
     do_create_app,
@@ -22,13 +23,9 @@ from builder.actions.workflows import (
     parse_spec,
     require_graph_size,
 )
-from builder.api_bodies import LimitedJsonParser, answer_body_errors
 from builder.crypto import encrypt
-from builder.errors import ApiError, not_found
-from builder.ids import parse_uuid
 from builder.keys import do_create_api_key, do_revoke_api_key
 from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, Workflow
-from builder.providers import WorkspaceModels, forget_workspace_models
 from builder.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -55,60 +52,18 @@ from builder.schemas import (
     VersionOut,
 )
 from builder.secrets import mask_secrets
+from kernel.access import get_user, require_membership, require_workspace
+from kernel.errors import ApiError, not_found
+from kernel.ids import parse_uuid
+from kernel.model_sources import WorkspaceModels, forget_workspace_models
+from kernel.models import Role
 from kernel.outbound import url_refusal
-from portal.models import Role
-from portal.workspaces import get_current_membership, get_memberships
+from kernel.workspaces import get_current_membership, get_memberships
 from runtime.diff import diff_specs
-from runtime.errors import GraphInvalidError
 from runtime.events import RunFinished
 from runtime.nodes.registry import catalog
-from training.api import router as training_router
 
-api = NinjaAPI(
-    title="Weft API",
-    version="0.1",
-    urls_namespace="weft-api",
-    auth=django_auth,
-    docs_url="/docs",
-    parser=LimitedJsonParser(),
-)
-answer_body_errors(api)
 router = Router()
-
-
-@api.exception_handler(ApiError)
-def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return api.create_response(request, exc.to_dict(), status=exc.status)
-
-
-def _unstorable(request: HttpRequest) -> HttpResponse:
-    error = ApiError(
-        "invalid_param", 422, "a value in the request cannot be stored (out of range or NUL)"
-    )
-    return _api_error(request, error)
-
-
-@api.exception_handler(OverflowError)
-def _number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
-    # A number beyond 64 bits reaches SQLite's driver, which cannot bind it.
-    return _unstorable(request)
-
-
-@api.exception_handler(DataError)
-def _value_refused(request: HttpRequest, exc: DataError) -> HttpResponse:
-    # PostgreSQL refuses a NUL character in text, or a number out of its column's range.
-    return _unstorable(request)
-
-
-@api.exception_handler(GraphInvalidError)
-def _graph_invalid(request: HttpRequest, exc: GraphInvalidError) -> HttpResponse:
-    body = {
-        "code": "graph_invalid",
-        "message": str(exc),
-        "status": 422,
-        "issues": [i.to_dict() for i in exc.issues],
-    }
-    return api.create_response(request, body, status=422)
 
 
 def _app_out(app: App) -> dict[str, Any]:
@@ -426,7 +381,3 @@ def create_provider(
         "models": row.model_names,
         "base_url": row.base_url,
     }
-
-
-api.add_router("/", router)
-api.add_router("/training/", training_router)

@@ -6,9 +6,12 @@ class BuilderConfig(AppConfig):
     verbose_name = "Builder"
 
     def ready(self) -> None:
-        """Provide the workspace's model clients to the runs that need them."""
-        from builder.providers import get_workspace_models
+        """Register the workspaces' configured model providers as a kernel model source, and
+        provide the workspace's model clients to the runs that need them."""
+        from builder.providers import workspace_providers
+        from kernel.model_sources import get_workspace_models, register_model_source
         from kernel.resources import provide
         from runtime.resources import MODELS
 
+        register_model_source("builder.providers", workspace_providers)
         provide(MODELS, get_workspace_models)

@@ -4,7 +4,7 @@ API calls authenticate with app keys, not sessions, so they skip Django's middle
 request signals: in async mode each MiddlewareMixin middleware and each signal costs a hop to a
 thread, which made every call wait on thread pools. Views, requests and responses are Django's.
 Database access in the views goes through executor threads that keep their connections
-(`db_call`), checked for errors before each use.
+(`kernel.db.db_call`), checked for errors before each use.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
-from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import Resolver404, resolve
 
@@ -27,32 +25,6 @@ from kernel.limits import limits
 log = logging.getLogger(__name__)
 
 PREFIX = "/v1"
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def drop_broken_connections() -> None:
-    """Close this thread's connections that saw an error and no longer work.
-
-    Long-lived threads (executor threads, the run-log writer) keep their connections across
-    calls; this is Django's start-of-request check without the CONN_MAX_AGE expiry.
-    """
-    for conn in connections.all(initialized_only=True):
-        if conn.connection is not None and conn.errors_occurred:
-            if conn.is_usable():
-                conn.errors_occurred = False
-            else:
-                conn.close()
-
-
-async def db_call(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run a sync DB function in an executor thread (which keeps its connection)."""
-
-    def call() -> R:
-        drop_broken_connections()
-        return func(*args, **kwargs)
-
-    return await sync_to_async(call, thread_sensitive=False)()
 
 
 KeyCheck = Callable[[str | None], Awaitable[bool]]

@@ -17,11 +17,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
 from builder.actions.runs import RunHandle, do_start_run, draft_run_request
-from builder.errors import ApiError
 from builder.models import App
 from builder.protocol import ErrorMessage, EventMessage, RunCreated, RunMessage
-from portal.models import Role
-from portal.workspaces import get_membership
+from kernel.errors import ApiError
+from kernel.models import Role
+from kernel.workspaces import get_membership
 from runtime.errors import GraphInvalidError
 
 

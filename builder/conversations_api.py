@@ -9,11 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
-from builder.asgi_service import db_call
-from builder.errors import ApiError
-from builder.ids import parse_uuid
 from builder.models import Conversation, Message
 from builder.service_api import authenticate, json_body, service_view
+from kernel.db import db_call
+from kernel.errors import ApiError
+from kernel.ids import parse_uuid
 
 MAX_LIMIT = 100
 

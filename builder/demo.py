@@ -11,8 +11,8 @@ from django.db import transaction
 
 from builder.actions.workflows import do_create_app, do_publish_workflow
 from builder.models import App
-from portal.models import Membership, Role, User, Workspace
-from portal.workspaces import do_set_default_workspace
+from kernel.models import Membership, Role, User, Workspace
+from kernel.workspaces import do_set_default_workspace
 
 DEMO_WORKSPACE = "demo"
 DEMO_APP = "demo-chat"

@@ -10,9 +10,9 @@ import math
 from django.conf import settings
 
 from builder.actions.runs import RunHandle, RunRequest, do_start_run
-from builder.errors import ApiError
 from builder.keys import KeyOwner
 from kernel import throttle
+from kernel.errors import ApiError
 
 _releases: set[asyncio.Task[None]] = set()  # slot releases in flight (kept from the GC)
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from builder._ttl import TTLCache
-from builder.errors import ApiError
 from builder.models import ApiKey, App
-from portal.models import User
+from kernel.errors import ApiError
+from kernel.models import User
+from kernel.ttl import TTLCache
 
 KEY_PREFIX = "app-"
 _TOUCH_EVERY = timedelta(minutes=1)

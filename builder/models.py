@@ -8,7 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
-from portal.models import Workspace
+from kernel.models import Workspace
 
 
 class AppMode(models.TextChoices):

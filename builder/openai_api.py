@@ -14,7 +14,6 @@ from typing import Any, cast
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from builder.actions.runs import RunHandle, RunRequest
-from builder.errors import ApiError
 from builder.key_limits import start_run_within_limit
 from builder.models import RunSource
 from builder.service_api import (
@@ -25,6 +24,7 @@ from builder.service_api import (
     service_view,
     stream_response,
 )
+from kernel.errors import ApiError
 from runtime.events import RunFinished, TextChunk
 from runtime.llm.protocol import ChatMessage, Role
 

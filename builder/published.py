@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from builder._ttl import TTLCache
-from builder.errors import ApiError
 from builder.graphs import get_compiled_version
 from builder.models import App, AppVersion
+from kernel.errors import ApiError
+from kernel.ttl import TTLCache
 from runtime.compile import CompiledGraph
 
 

@@ -10,8 +10,6 @@ finished in the trace; a short run still costs one write of everything at its en
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +30,7 @@ from django.utils import timezone
 
 from builder._logwriter import HOLD_S, LogWriter
 from builder.models import Conversation, Message, NodeRun, Run, RunStatus
+from kernel.processes import has_died, this_host
 from runtime.events import (
     NodeFailed,
     NodeSkipped,
@@ -286,11 +285,6 @@ def _row_of(obj: Model) -> dict[str, Any]:
     return {f.attname: getattr(obj, f.attname) for f in _insert_fields(type(obj))}
 
 
-def this_process() -> str:
-    """ "<hostname>:<pid>", recorded on each run this process runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def do_close_orphaned_runs() -> int:
     """Mark failed the runs left "running" by processes of this host that no longer exist.
 
@@ -298,30 +292,19 @@ def do_close_orphaned_runs() -> int:
     say "running" for ever. Each process's run-log writer calls this once when it starts, and
     the ASGI module starts the writer as the server starts (portal/asgi.py).
     """
-    host = socket.gethostname()
-    orphans = []
-    for run_id, process in Run.objects.filter(
-        status=RunStatus.RUNNING, process__startswith=f"{host}:"
-    ).values_list("id", "process"):
-        pid = process.rpartition(":")[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            orphans.append(run_id)
+    orphans = [
+        run_id
+        for run_id, process in Run.objects.filter(
+            status=RunStatus.RUNNING, process__startswith=f"{this_host()}:"
+        ).values_list("id", "process")
+        if has_died(process)
+    ]
     return Run.objects.filter(id__in=orphans).update(
         status=RunStatus.FAILED,
         error_code="RunInterrupted",
         error="the process running it stopped before it finished",
         finished_at=timezone.now(),
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _is_done(item: object) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Model
 
 from builder.crypto import decrypt, encrypt
-from builder.errors import ApiError
+from kernel.errors import ApiError
 from runtime.masking import MASK
 from runtime.spec import WorkflowSpec
 

@@ -18,14 +18,14 @@ from builder.actions.runs import (
     do_stop_run,
     get_active_run,
 )
-from builder.asgi_service import db_call
 from builder.dify import PING, DifyRenderer, error_frame, message_metadata, sse
-from builder.errors import ApiError
-from builder.ids import parse_uuid
 from builder.key_limits import check_key_rate, start_run_within_limit
 from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners
 from builder.models import Run, RunSource
 from builder.published import Published, get_published, published_apps
+from kernel.db import db_call
+from kernel.errors import ApiError
+from kernel.ids import parse_uuid
 from kernel.json_input import JsonInputError, parse_json
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs

@@ -16,10 +16,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from builder.asgi_service import PREFIX, ServiceAPIHandler  # noqa: E402
-from builder.routing import websocket_urlpatterns  # noqa: E402
 from builder.runlog import run_log  # noqa: E402
 from builder.service_api import is_valid_key  # noqa: E402
 from kernel.bodies import LimitedBodies  # noqa: E402
+from portal.routing import websocket_urlpatterns  # noqa: E402
 
 service_api_app = ServiceAPIHandler(key_check=is_valid_key)
 # The writer closes the runs a killed process of this host left "running" as it starts: now,

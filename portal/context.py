@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from portal.workspaces import get_memberships
+from kernel.workspaces import get_memberships
 
 
 def workspace(request: HttpRequest) -> dict[str, Any]:

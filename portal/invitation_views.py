@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from kernel.models import Invitation, Membership
+from kernel.workspaces import SESSION_KEY
 from portal.invitations import do_accept_invitation, do_sign_up_and_accept, get_invitation
 from portal.members import MemberError, MemberForbiddenError, MemberNotFoundError
-from portal.models import Invitation, Membership
-from portal.workspaces import SESSION_KEY
 
 
 def _render(

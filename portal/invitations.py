@@ -23,6 +23,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kernel.audit import do_audit
+from kernel.models import Invitation, Membership, Role, User
+from kernel.workspaces import do_set_default_workspace
 from portal.members import (
     MemberError,
     MemberForbiddenError,
@@ -30,8 +33,6 @@ from portal.members import (
     lock_members,
     parse_role,
 )
-from portal.models import AuditLog, Invitation, Membership, Role, User
-from portal.workspaces import do_set_default_workspace
 
 INVITATION_DAYS = 7
 
@@ -92,7 +93,7 @@ def do_invite_member(actor: Membership, email: str, role: str) -> tuple[Invitati
             invited_by=actor.user,
             expires_at=now + timedelta(days=INVITATION_DAYS),
         )
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=actor.workspace_id,
             actor=actor.user,
             action="member.invite",
@@ -141,7 +142,7 @@ def do_accept_invitation(user: User, token: str) -> Membership:
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         if created:
-            AuditLog.objects.create(
+            do_audit(
                 workspace_id=invitation.workspace_id,
                 actor=user,
                 action="member.join",
@@ -184,7 +185,7 @@ def do_revoke_invitation(actor: Membership, invitation_id: int) -> Invitation:
             raise MemberForbiddenError("role", "Only an owner can revoke an owner's invitation.")
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=actor.workspace_id,
             actor=actor.user,
             action="member.invite.revoke",

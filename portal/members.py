@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from portal.models import AuditLog, Membership, Role, User, Workspace
-from portal.workspaces import do_set_default_workspace
+from kernel.audit import do_audit
+from kernel.models import Membership, Role, User, Workspace
+from kernel.workspaces import do_set_default_workspace
 
 
 class MemberError(ValueError):
@@ -135,7 +136,7 @@ def do_change_role(actor: Membership, member_id: int, role: str) -> Membership:
             raise MemberError("role", "A workspace needs an owner; make someone else owner first.")
         target.role = new_role
         target.save(update_fields=["role"])
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=actor.workspace_id,
             actor=actor.user,
             action="member.role",
@@ -155,7 +156,7 @@ def do_remove_member(actor: Membership, member_id: int) -> Membership:
             raise MemberError("member", "The last owner can't be removed; add another owner first.")
         email = target.user.email
         target.delete()
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=actor.workspace_id,
             actor=actor.user,
             action="member.remove",
@@ -188,8 +189,8 @@ def do_create_workspace(user: User, name: str) -> Membership:
             workspace = Workspace.objects.create(name=name, slug=slug)
             membership = Membership.objects.create(user=user, workspace=workspace, role=Role.OWNER)
             do_set_default_workspace(user, workspace.pk, only_if_unset=True)
-            AuditLog.objects.create(
-                workspace=workspace,
+            do_audit(
+                workspace_id=workspace.pk,
                 actor=user,
                 action="workspace.create",
                 target=user.email,

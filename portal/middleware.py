@@ -8,7 +8,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-from portal.workspaces import get_current_membership
+from kernel.workspaces import get_current_membership
 
 
 class CurrentWorkspaceMiddleware:

@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
-    "portal",
+    "kernel",
     "builder",
     "rag",
     "training",
@@ -83,6 +83,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "portal.urls"
 ASGI_APPLICATION = "portal.asgi.application"
+# The editor API's NinjaAPI (mounted at /api/ by ROOT_URLCONF), for `manage.py export_openapi`.
+WEFT_EDITOR_API = "portal.api.api"
 
 TEMPLATES = [
     {

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from builder.api import api
 from portal import invitation_views, views
+from portal.api import api
 from portal.login import ThrottledLoginView
 
 urlpatterns = [

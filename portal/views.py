@@ -17,8 +17,16 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from builder.actions.workflows import do_create_app
-from builder.errors import ApiError
 from builder.models import App, Run, Workflow
+from kernel.errors import ApiError
+from kernel.models import Membership, Role
+from kernel.workspaces import (
+    SESSION_KEY,
+    do_set_default_workspace,
+    get_current_membership,
+    get_membership,
+    parse_workspace_id,
+)
 from portal.invitations import (
     do_invite_member,
     do_revoke_invitation,
@@ -35,15 +43,7 @@ from portal.members import (
     list_assignable_roles,
     list_member_rows,
 )
-from portal.models import Membership, Role
 from portal.web_assets import web_asset_version
-from portal.workspaces import (
-    SESSION_KEY,
-    do_set_default_workspace,
-    get_current_membership,
-    get_membership,
-    parse_workspace_id,
-)
 
 INVITE_LINK_KEY = "weft_invite_link"  # the link just created, shown once on the members page
 

@@ -28,7 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def make_member(db: None) -> Callable[..., Any]:
     """Make a user who is a member of a workspace with `role` (a new workspace by default)."""
-    from portal.models import Membership, User, Workspace
+    from kernel.models import Membership, User, Workspace
 
     counter = {"n": 0}
 

@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from kernel.chat_models import EMBEDDED, EMBEDDED_MODEL_NAME, VLLM
+from kernel.model_sources import Provider, SourceModels
 from runtime.errors import LLMBadRequestError, ModelNotFoundError
 from runtime.llm.protocol import ChatChunk, ChatModel, ChatRequest, ModelInfo
 
@@ -49,6 +51,28 @@ def list_workspace_adapters(workspace_id: int) -> list[AdapterRef]:
         AdapterRef(a.name, a.served_name, a.base_model, a.path)
         for a in Adapter.objects.filter(workspace_id=workspace_id).order_by("name")
     ]
+
+
+def workspace_adapters(workspace_id: int) -> SourceModels:
+    """The workspace's adapters as models, a kernel model source (TrainingConfig.ready()).
+
+    Adapters trained on the embedded model are served by the embedded provider, and vLLM
+    providers serve every adapter (`manage.py vllm_command` prints how to start vLLM with them).
+    Every client is wrapped, adapters or not: any server may be one other workspaces share.
+    """
+    adapters = tuple(list_workspace_adapters(workspace_id))
+
+    def served_by(provider: Provider) -> tuple[AdapterRef, ...]:
+        if provider.kind == VLLM:
+            return adapters
+        if provider.kind == EMBEDDED:
+            return tuple(a for a in adapters if a.base_model == EMBEDDED_BASE)
+        return ()
+
+    return SourceModels(
+        wrap=lambda provider, client: AdapterModels(client, served_by(provider)),
+        labels=lambda provider: adapter_labels(served_by(provider), EMBEDDED_MODEL_NAME),
+    )
 
 
 def base_label(base_model: str, embedded_name: str) -> str:

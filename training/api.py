@@ -11,14 +11,14 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, UploadedFile
 
-from builder.access import get_user, require_workspace
-from builder.errors import ApiError, forbidden, not_found
-from builder.ids import parse_uuid
-from builder.providers import EMBEDDED_MODEL_NAME, VLLM, WorkspaceModels
+from kernel.access import get_user, require_role_over, require_workspace
+from kernel.chat_models import EMBEDDED_MODEL_NAME, VLLM
+from kernel.errors import ApiError, not_found
+from kernel.ids import parse_uuid
 from kernel.limits import limits
+from kernel.model_sources import WorkspaceModels
+from kernel.models import Role
 from kernel.paths import shown
-from portal.models import Role
-from portal.workspaces import get_membership
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
 from training import datasets as ds
 from training import jobs
@@ -43,19 +43,11 @@ from training.tasks import read_log_tail
 router = Router(tags=["training"])
 
 
-def _require(request: HttpRequest, workspace_id: int, role: str, what: str) -> None:
-    membership = get_membership(get_user(request), workspace_id)
-    if membership is None:
-        raise not_found(what)  # do not reveal other workspaces' things
-    if not membership.allows(role):
-        raise forbidden(role)
-
-
 def _dataset(request: HttpRequest, dataset_id: int, role: str = Role.VIEWER) -> Dataset:
     dataset = Dataset.objects.filter(pk=dataset_id).first()
     if dataset is None:
         raise not_found("dataset")
-    _require(request, dataset.workspace_id, role, "dataset")
+    require_role_over(request, dataset.workspace_id, role, "dataset")
     return dataset
 
 
@@ -64,7 +56,7 @@ def _job(request: HttpRequest, job_id: str, role: str = Role.VIEWER) -> TrainJob
     job = TrainJob.objects.filter(pk=pk).first() if pk else None
     if job is None:
         raise not_found("job")
-    _require(request, job.workspace_id, role, "job")
+    require_role_over(request, job.workspace_id, role, "job")
     return job
 
 
@@ -72,7 +64,7 @@ def _adapter(request: HttpRequest, adapter_id: int, role: str = Role.VIEWER) -> 
     adapter = Adapter.objects.filter(pk=adapter_id).first()
     if adapter is None:
         raise not_found("adapter")
-    _require(request, adapter.workspace_id, role, "adapter")
+    require_role_over(request, adapter.workspace_id, role, "adapter")
     return adapter
 
 

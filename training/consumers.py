@@ -23,10 +23,10 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from builder.ids import parse_uuid
+from kernel.ids import parse_uuid
+from kernel.models import Role
 from kernel.paths import shown
-from portal.models import Role
-from portal.workspaces import get_membership
+from kernel.workspaces import get_membership
 from training.jobs import job_group
 from training.models import TrainJob
 

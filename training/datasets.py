@@ -20,9 +20,10 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from builder.errors import ApiError
+from kernel.audit import do_audit
+from kernel.errors import ApiError
+from kernel.models import User, Workspace
 from kernel.paths import UnsafePathError, resolve_inside
-from portal.models import AuditLog, User, Workspace
 from training.assets import fill_identity, load_asset
 from training.config import Columns, DatasetRef, Tags
 from training.data import dataset_stats, load_tokenizer, preview
@@ -295,8 +296,11 @@ def do_delete_dataset(dataset: Dataset, user: User | None) -> None:
         raise ApiError("dataset_in_use", 409, "a queued or running job uses this dataset")
     folder = dataset.folder
     with transaction.atomic():
-        AuditLog.objects.create(
-            workspace=dataset.workspace, actor=user, action="dataset.delete", target=dataset.name
+        do_audit(
+            workspace_id=dataset.workspace_id,
+            actor=user,
+            action="dataset.delete",
+            target=dataset.name,
         )
         dataset.delete()
     shutil.rmtree(folder, ignore_errors=True)

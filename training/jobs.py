@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from builder.errors import ApiError
-from portal.models import AuditLog, User, Workspace
+from kernel.audit import do_audit
+from kernel.chat_models import get_embedded_model
+from kernel.errors import ApiError
+from kernel.model_sources import forget_workspace_models
+from kernel.models import User, Workspace
+from kernel.processes import has_died, local_pid, this_host
 from training.config import TrainJobConfig
 from training.datasets import dataset_ref, resolve_base_model
 from training.errors import TrainingConfigError
@@ -135,8 +138,8 @@ def do_create_job(
         except TrainingConfigError as exc:
             transaction.set_rollback(True)
             raise _config_error(exc) from exc
-        AuditLog.objects.create(
-            workspace=workspace, actor=user, action="training.job.create", target=str(job.pk)
+        do_audit(
+            workspace_id=workspace.pk, actor=user, action="training.job.create", target=str(job.pk)
         )
     return job
 
@@ -166,20 +169,15 @@ def do_stop_job(job: TrainJob, user: User | None) -> TrainJob:
         job.refresh_from_db()
     else:
         raise ApiError("not_running", 409, f"the job is {job.status}")
-    AuditLog.objects.create(
+    do_audit(
         workspace_id=job.workspace_id, actor=user, action="training.job.stop", target=str(job.pk)
     )
     return job
 
 
-def _local_pid(process: str) -> int | None:
-    host, _, pid = process.rpartition(":")
-    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
-
-
 def signal_trainer(process: str, sig: int = signal.SIGTERM) -> bool:
     """Send `sig` to a trainer "<host>:<pid>" if it runs on this host; False when it does not."""
-    pid = _local_pid(process)
+    pid = local_pid(process)
     if pid is None:
         return False
     try:
@@ -212,7 +210,7 @@ def do_delete_job(job: TrainJob, user: User | None) -> None:
         raise ApiError("job_active", 409, "stop the job before deleting it")
     folder = job.folder
     with transaction.atomic():
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=job.workspace_id,
             actor=user,
             action="training.job.delete",
@@ -224,16 +222,6 @@ def do_delete_job(job: TrainJob, user: User | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def do_sweep_interrupted_jobs() -> int:
     """Mark "interrupted" the running jobs whose worker process (on this host) has died.
 
@@ -241,12 +229,12 @@ def do_sweep_interrupted_jobs() -> int:
     trainer, if it outlived the worker, is sent SIGTERM so it checkpoints. Runs when a worker
     starts a training task and whenever jobs are listed.
     """
-    host = socket.gethostname()
     swept = 0
-    running = TrainJob.objects.filter(status=JobStatus.RUNNING, worker__startswith=f"{host}:")
+    running = TrainJob.objects.filter(
+        status=JobStatus.RUNNING, worker__startswith=f"{this_host()}:"
+    )
     for job in running.only("pk", "worker", "process"):
-        pid = _local_pid(job.worker)
-        if pid is None or _alive(pid):
+        if not has_died(job.worker):
             continue
         signal_trainer(job.process)
         swept += TrainJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
@@ -262,8 +250,6 @@ def do_sweep_interrupted_jobs() -> int:
 
 def do_register_adapter(job: TrainJob, adapter_dir: Path, metrics: dict[str, Any]) -> Adapter:
     """Copy a finished job's adapter into the registry; its name becomes a workspace model."""
-    from builder.providers import forget_workspace_models
-
     target = workspace_dir("adapters", job.workspace_id) / str(job.pk)
     if target.exists():
         shutil.rmtree(target)
@@ -288,12 +274,11 @@ def do_register_adapter(job: TrainJob, adapter_dir: Path, metrics: dict[str, Any
 
 def do_delete_adapter(adapter: Adapter, user: User | None) -> None:
     """Delete an adapter (its folder too); LLM nodes naming it then fail with model_not_found."""
-    from builder.providers import forget_workspace_models, get_embedded_model
     from training.adapters import unload_everywhere
 
     folder = Path(adapter.path)
     with transaction.atomic():
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=adapter.workspace_id,
             actor=user,
             action="training.adapter.delete",

@@ -9,7 +9,7 @@ from typing import ClassVar
 from django.conf import settings as django_settings
 from django.db import models
 
-from portal.models import Workspace
+from kernel.models import Workspace
 
 
 def training_dir() -> Path:

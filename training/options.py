@@ -45,7 +45,7 @@ def default_settings() -> dict[str, Any]:
 
 def base_models() -> list[dict[str, str]]:
     """The embedded model, then the folders an admin offers (see offered_base_models)."""
-    from builder.providers import EMBEDDED_MODEL_NAME
+    from kernel.chat_models import EMBEDDED_MODEL_NAME
 
     found = [{"id": "embedded", "label": f"{EMBEDDED_MODEL_NAME} (embedded)"}]
     found += [{"id": i, "label": p.name} for i, p in offered_base_models().items()]

@@ -26,8 +26,8 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
-from builder.errors import ApiError
-from builder.runlog import this_process
+from kernel.errors import ApiError
+from kernel.processes import this_process
 from training.errors import TrainingError
 from training.jobs import (
     broadcast,

@@ -18,10 +18,7 @@ from django.utils import timezone
 
 from builder._logwriter import error_line
 from builder.actions.workflows import parse_spec, require_graph_size
-from builder.asgi_service import db_call
-from builder.errors import ApiError
 from builder.graphs import get_compiled_draft
-from builder.ids import parse_uuid
 from builder.models import (
     App,
     AppVersion,
@@ -33,11 +30,15 @@ from builder.models import (
     RunStatus,
     Workflow,
 )
-from builder.runlog import NewRun, RunRecord, run_log, this_process
+from builder.runlog import NewRun, RunRecord, run_log
 from builder.secrets import open_secrets
+from kernel.db import db_call
+from kernel.errors import ApiError
+from kernel.ids import parse_uuid
 from kernel.limits import limits
+from kernel.models import User
+from kernel.processes import this_process
 from kernel.resources import resolve
-from portal.models import User
 from runtime.compile import CompiledGraph, compile_node, needs_of
 from runtime.engine import Engine, RunContext
 from runtime.events import RunEvent, RunFinished

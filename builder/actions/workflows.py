@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from pydantic import ValidationError
 
-from builder.errors import ApiError
 from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
 from builder.secrets import seal_secrets, seal_stored
+from kernel.audit import do_audit
+from kernel.errors import ApiError
 from kernel.limits import limits
+from kernel.models import User, Workspace
 from kernel.resources import offered
-from portal.models import AuditLog, User, Workspace
 from runtime.compile import validate
 from runtime.issues import Issue
 from runtime.shapes import GraphReport, graph_report, size_issue
@@ -160,9 +161,7 @@ def do_create_app(
                 created_by=user,
             )
             Workflow.objects.create(app=app, spec=draft, updated_by=user)
-            AuditLog.objects.create(
-                workspace=workspace, actor=user, action="app.create", target=slug
-            )
+            do_audit(workspace_id=workspace.pk, actor=user, action="app.create", target=slug)
     except IntegrityError as exc:
         raise ApiError("slug_taken", 409, f"the slug {slug!r} is taken", field="slug") from exc
     return app
@@ -212,7 +211,7 @@ def do_restore_version(app: App, version: AppVersion, revision: int, user: User 
     """Make a published version's spec the draft again (409 when `revision` is stale)."""
     with transaction.atomic():
         _replace_draft(app, parse_spec(seal_stored(version.spec)), revision, user)
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=app.workspace_id,
             actor=user,
             action="app.restore",
@@ -245,7 +244,7 @@ def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersi
             draft_revision=draft.revision,
             created_by=user,
         )
-        AuditLog.objects.create(
+        do_audit(
             workspace_id=app.workspace_id,
             actor=user,
             action="app.publish",

@@ -280,7 +280,7 @@ def test_api_node_types_are_typed_in_openapi(owner: Any, client_for: Any) -> Non
 def test_api_restore_version_replaces_draft_and_is_audited(
     owner: Any, make_app: Any, client_for: Any
 ) -> None:
-    from portal.models import AuditLog
+    from kernel.models import AuditLog
 
     app, _ = make_app(owner)  # version 1 is the echo spec
     client = client_for(owner)

@@ -140,7 +140,7 @@ def test_draft_over_size_limit_is_refused_but_a_stored_one_loads(
 
 def test_app_created_from_an_over_limit_spec_is_refused(owner: Any, settings: Any) -> None:
     from builder.actions.workflows import do_create_app
-    from builder.errors import ApiError
+    from kernel.errors import ApiError
 
     settings.WEFT_MAX_GRAPH_NODES = 50
     with pytest.raises(ApiError) as refused:

@@ -117,7 +117,7 @@ def test_create_provider_accepts_an_allowed_local_base_url(
 
 
 def test_admin_configured_urls_are_allowed_for_their_own_clients(settings: Any) -> None:
-    from builder.providers import get_embedded_model
+    from kernel.chat_models import get_embedded_model
     from kernel.outbound import outbound_policy
 
     settings.WEFT_OUTBOUND_ALLOW = []

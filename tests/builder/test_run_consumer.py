@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 async def _connect(user: Any, app_id: int) -> tuple[WebsocketCommunicator, bool]:
     from channels.routing import URLRouter
 
-    from builder.routing import websocket_urlpatterns
+    from portal.routing import websocket_urlpatterns
 
     communicator = WebsocketCommunicator(
         URLRouter(websocket_urlpatterns), f"/ws/apps/{app_id}/runs/"

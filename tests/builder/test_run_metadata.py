@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from builder.errors import ApiError
 from builder.models import NodeRun
+from kernel.errors import ApiError
 from kernel.resources import replaced
 from runtime.nodes import registry
 from runtime.resources import RETRIEVER, RetrievedChunk

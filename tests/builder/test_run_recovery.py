@@ -30,7 +30,7 @@ import json, sys
 from builder.actions.workflows import do_create_app, do_publish_workflow
 from builder.keys import do_create_api_key
 from builder.models import ModelProvider
-from portal.models import Membership, User, Workspace
+from kernel.models import Membership, User, Workspace
 user = User.objects.create_user(email="k@example.com", password="x-kill-123")
 ws = Workspace.objects.create(name="Kill", slug="kill")
 Membership.objects.create(user=user, workspace=ws, role="owner")

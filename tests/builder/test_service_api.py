@@ -399,7 +399,8 @@ def test_orphaned_runs_of_dead_processes_are_closed(owner: Any, make_app: Any) -
 
     from django.utils import timezone
 
-    from builder.runlog import do_close_orphaned_runs, this_process
+    from builder.runlog import do_close_orphaned_runs
+    from kernel.processes import this_process
 
     app, _ = make_app(owner, slug="orphans")
     dead = subprocess.run(

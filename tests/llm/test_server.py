@@ -149,7 +149,7 @@ async def test_server_client_disconnect_cancels_generation() -> None:
 
 
 def test_server_loads_adapters_only_from_inside_its_adapter_root(tmp_path: Path) -> None:
-    from builder.management.commands.serve_model import adapter_paths
+    from training.management.commands.serve_model import adapter_paths
 
     loaded: dict[str, str] = {}
 

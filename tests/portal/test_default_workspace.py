@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from kernel.models import Membership, Role, User, Workspace
 from portal.members import do_create_workspace
-from portal.models import Membership, Role, User, Workspace
 from training.models import Dataset
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from kernel.models import AuditLog, Invitation, Membership, Role, User
 from portal.invitations import do_invite_member
 from portal.members import MemberError, MemberForbiddenError
-from portal.models import AuditLog, Invitation, Membership, Role, User
 
 pytestmark = pytest.mark.django_db
 

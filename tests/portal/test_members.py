@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from kernel.models import AuditLog, Invitation, Membership, Role, User, Workspace
+from kernel.workspaces import SESSION_KEY
 from portal.members import (
     MemberError,
     MemberForbiddenError,
@@ -15,8 +17,6 @@ from portal.members import (
     do_create_workspace,
     do_remove_member,
 )
-from portal.models import AuditLog, Invitation, Membership, Role, User, Workspace
-from portal.workspaces import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

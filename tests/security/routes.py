@@ -1,7 +1,7 @@
 """Every HTTP and WebSocket route of Weft, found by walking the URL confs and OpenAPI documents.
 
 Nothing here lists routes by hand: a route added to portal/urls.py, the ninja API, builder/urls.py
-or builder/routing.py shows up in `http_routes()` / `websocket_routes()` by itself.
+or portal/routing.py shows up in `http_routes()` / `websocket_routes()` by itself.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def django_patterns() -> list[tuple[str, URLPattern]]:
 
 def api_document() -> dict[str, Any]:
     """The /api OpenAPI document (ninja's)."""
-    from builder.api import api
+    from portal.api import api
 
     return dict(api.get_openapi_schema())
 
@@ -120,7 +120,7 @@ def admin_urls() -> list[str]:
 
 
 def websocket_routes() -> list[str]:
-    """Every WebSocket path template of builder/routing.py."""
-    from builder.routing import websocket_urlpatterns
+    """Every WebSocket path template of portal/routing.py (every app's routes)."""
+    from portal.routing import websocket_urlpatterns
 
     return [template_of(r) for r, _ in _walk(websocket_urlpatterns)]

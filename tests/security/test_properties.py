@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.actions.workflows import parse_spec
-from builder.errors import ApiError
+from kernel.errors import ApiError
 from runtime.compile import compile_workflow
 from runtime.errors import EngineError
 from runtime.nodes.registry import catalog

@@ -301,7 +301,7 @@ async def test_websocket_refuses_all_but_editors(template: str, actor: str, worl
     from channels.testing import WebsocketCommunicator
     from django.contrib.auth.models import AnonymousUser
 
-    from builder.routing import websocket_urlpatterns
+    from portal.routing import websocket_urlpatterns
 
     users = {"anonymous": AnonymousUser(), "other": world.owner_b.user}
     communicator = WebsocketCommunicator(

@@ -50,8 +50,8 @@ def make_world(make_member: Any, make_app: Any) -> World:
     adapter) and B's owner with an app of its own."""
     from builder.keys import do_create_api_key, do_revoke_api_key
     from builder.models import Conversation, Message, ModelProvider, Run, RunSource
+    from kernel.models import Workspace
     from portal.invitations import do_invite_member
-    from portal.models import Workspace
     from training.models import Adapter, Dataset, TrainJob, training_dir
 
     owner_a = make_member("owner")
@@ -120,7 +120,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
 def get_fingerprint(workspace_id: int) -> list[Any]:
     """Every row of workspace A that a write could change, as plain values."""
     from builder.models import ApiKey, App, AppVersion, Conversation, ModelProvider, Workflow
-    from portal.models import Invitation, Membership
+    from kernel.models import Invitation, Membership
     from training.models import Adapter, Dataset, TrainJob
 
     scoped: list[tuple[Any, tuple[str, ...]]] = [

@@ -12,7 +12,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
-from builder.providers import WorkspaceModels, get_embedded_model
+from kernel.chat_models import get_embedded_model
+from kernel.model_sources import WorkspaceModels
 from runtime.errors import ModelNotFoundError
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
 from tests.training import _lora
@@ -87,9 +88,9 @@ async def test_embedded_batch_with_adapters_equals_solo(owner: Any, loras: dict[
 async def test_adapter_loads_through_vllm_endpoint_and_again_after_a_restart(
     owner: Any, loras: dict[str, Path], settings: Any
 ) -> None:
-    from builder.management.commands.serve_model import adapter_paths
     from runtime.llm.server import create_app
     from tests.llm._http import serve
+    from training.management.commands.serve_model import adapter_paths
 
     adapter = await sync_to_async(_lora.register)(owner.workspace, "support-bot", loras["b"])
     engine = _engine()

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.models import AuditLog
+from kernel.models import AuditLog
 from tests.training import _lora
 from training.models import Adapter, Dataset, TrainJob
 

@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from builder.routing import websocket_urlpatterns
+from portal.routing import websocket_urlpatterns
 from training.jobs import job_group
 from training.models import Dataset, TrainJob
 

@@ -24,7 +24,7 @@ from builder.actions.workflows import do_publish_workflow, do_save_draft
 from builder.demo import DEMO_APP, do_seed_demo
 from builder.keys import do_create_api_key
 from builder.models import App, Workflow
-from portal.models import Membership
+from kernel.models import Membership
 from training.assets import load_asset, load_general_probes
 from training.datasets import do_create_identity_dataset
 from training.evaluate import is_correct, mentions_identity

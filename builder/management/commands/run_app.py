@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from builder.actions.runs import RunRequest, do_start_run
 from builder.graphs import get_compiled_draft
 from builder.models import App, Workflow
-from builder.providers import WorkspaceModels
 from builder.published import get_published
 from kernel.limits import limits
+from kernel.model_sources import WorkspaceModels
 from runtime.engine import Engine, RunContext
 from runtime.events import (
     NodeFailed,
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         ctx = RunContext(
             run_id="cli",
             inputs=inputs,
-            resources=Resources().add(MODELS, WorkspaceModels({})),
+            resources=Resources().add(MODELS, WorkspaceModels()),
             sys={"query": query, "user_id": "cli"},
             env={},
             history=[],

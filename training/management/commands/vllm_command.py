@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.models import Workspace
+from kernel.models import Workspace
 from runtime.llm._convert import DEFAULT_MODEL_ID
 from training.adapters import list_workspace_adapters, vllm_serve_commands
 

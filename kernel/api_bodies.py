@@ -16,7 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.parser import Parser
 
-from builder.errors import ApiError
+from kernel.errors import ApiError
 from kernel.json_input import JsonInputError, parse_json
 from kernel.limits import limits
 

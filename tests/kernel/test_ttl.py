@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from builder._ttl import TTLCache
+from kernel.ttl import TTLCache
 
 
 async def test_ttl_cache_loads_once_for_concurrent_callers() -> None:

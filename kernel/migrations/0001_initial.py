@@ -3,7 +3,7 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import portal.models
+import kernel.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 'abstract': False,
             },
             managers=[
-                ('objects', portal.models._EmailUserManager()),
+                ('objects', kernel.models._EmailUserManager()),
             ],
         ),
         migrations.CreateModel(

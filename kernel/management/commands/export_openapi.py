@@ -1,4 +1,8 @@
-"""Write the editor API's OpenAPI document, from which the editor's TypeScript types are made."""
+"""Write the editor API's OpenAPI document, from which the editor's TypeScript types are made.
+
+The project owns the API (its NinjaAPI mounts each feature app's router); settings.WEFT_EDITOR_API
+names it, as ROOT_URLCONF names the URLs, so this command imports neither the project nor an app.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-
-from builder.api import api
+from django.utils.module_loading import import_string
+from ninja import NinjaAPI
 
 
 class Command(BaseCommand):
@@ -20,5 +25,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
         path.parent.mkdir(parents=True, exist_ok=True)
+        api: NinjaAPI = import_string(settings.WEFT_EDITOR_API)
         schema = api.get_openapi_schema(path_prefix="/api/")
         path.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n")

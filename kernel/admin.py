@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from portal.models import AuditLog, Invitation, Membership, User, Workspace
+from kernel.models import AuditLog, Invitation, Membership, User, Workspace
 
 
 class MembershipInline(admin.TabularInline[Membership, Workspace]):

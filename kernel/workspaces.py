@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from portal.models import Membership, Role, User
+from kernel.models import Membership, Role, User
 
 SESSION_KEY = "weft_workspace_id"
 MAX_ID = 2**63 - 1  # the largest key a database's bigint column holds
