@@ -13,7 +13,8 @@ from builder.asgi_service import db_call
 from builder.errors import ApiError
 from builder.ids import parse_uuid
 from builder.models import Conversation, Message
-from builder.service_api import authenticate, json_body, service_view
+from builder.service_api import authenticate, service_view
+from builder.v1_schemas import ConversationDeleteIn, body_of
 
 MAX_LIMIT = 100
 
@@ -138,7 +139,7 @@ async def messages(request: HttpRequest) -> HttpResponseBase:
 async def delete_conversation(request: HttpRequest, conversation_id: str) -> HttpResponseBase:
     """DELETE /v1/conversations/{id} {user}: delete it with its messages."""
     owner = await authenticate(request)
-    user = _user(json_body(request).get("user"))
+    user = str(body_of(request, ConversationDeleteIn).user)
 
     def delete() -> None:
         _conversation(owner.app_id, user, conversation_id).delete()

@@ -94,10 +94,7 @@ class DifyRenderer:
         if isinstance(event, RunFinished):
             out = []
             if self.mode == "chat":
-                out.append(
-                    self._base("message_end", at)
-                    | {"metadata": {"usage": usage(event), "retriever_resources": []}}
-                )
+                out.append(self._base("message_end", at) | {"metadata": message_metadata(event)})
             out.append(self._base("workflow_finished", at) | {"data": self.finished_data(event)})
             return out
         return []  # deltas of inner nodes and skips have no Dify event
@@ -145,6 +142,11 @@ class DifyRenderer:
             "created_at": self.created_at,
             "finished_at": int(event.at.timestamp()),
         }
+
+
+def message_metadata(end: RunFinished) -> dict[str, Any]:
+    """The `metadata` of message_end and of a blocking chat answer: built here only."""
+    return {"usage": usage(end), "retriever_resources": []}
 
 
 def usage(event: RunFinished) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""The published API (/v1) described in OpenAPI 3.1, built from the pydantic models below.
+"""The published API (/v1) described in OpenAPI 3.1, served at GET /v1/openapi.json.
 
-These models are the one description of /v1's bodies and query parameters: the document served
-at GET /v1/openapi.json, the fuzz tests and a later schema-validated /v1 all start from them.
+Request bodies are the models the views validate with (builder/v1_schemas.py), so the document
+and the checks cannot drift; the answers are described by the models below.
 """
 
 from __future__ import annotations
@@ -10,74 +10,19 @@ from functools import cache
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from builder.service_api import service_view
+from builder.v1_schemas import (
+    ChatCompletionIn,
+    ChatMessageIn,
+    ConversationDeleteIn,
+    StopIn,
+    WorkflowRunIn,
+)
 
 REF = "#/components/schemas/{model}"
-User = str | int
-
-
-class ChatMessageIn(BaseModel):
-    """POST /v1/chat-messages (Dify)."""
-
-    query: str = Field(description="the user's message (sys.query)")
-    inputs: dict[str, Any] = Field(default_factory=dict, description="the start node's variables")
-    user: User = Field(default="", description="your end user's id; scopes conversations")
-    conversation_id: str | None = Field(default=None, description="continue this conversation")
-    response_mode: Literal["streaming", "blocking"] = "streaming"
-
-
-class WorkflowRunIn(BaseModel):
-    """POST /v1/workflows/run (Dify)."""
-
-    inputs: dict[str, Any] = Field(default_factory=dict, description="the start node's variables")
-    user: User = ""
-    response_mode: Literal["streaming", "blocking"] = "streaming"
-
-
-class StopIn(BaseModel):
-    """POST /v1/chat-messages/{task_id}/stop and /v1/workflows/tasks/{task_id}/stop."""
-
-    user: User = ""
-
-
-class ContentPart(BaseModel):
-    """An OpenAI content part; only the text ones are read."""
-
-    type: str = "text"
-    text: str = ""
-
-
-class ChatCompletionMessage(BaseModel):
-    """One message of an OpenAI chat completion request."""
-
-    role: Literal["system", "user", "assistant"]
-    content: str | list[ContentPart]
-
-
-class StreamOptions(BaseModel):
-    """OpenAI's stream_options."""
-
-    include_usage: bool = False
-
-
-class ChatCompletionIn(BaseModel):
-    """POST /v1/chat/completions (OpenAI): the earlier messages are the memory, the last is the
-    query."""
-
-    model: str = Field(min_length=1, description="the app's slug")
-    messages: list[ChatCompletionMessage] = Field(min_length=1)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    user: str | None = None
-
-
-class ConversationDeleteIn(BaseModel):
-    """DELETE /v1/conversations/{conversation_id}."""
-
-    user: User
 
 
 class ErrorOut(BaseModel):
