@@ -28,6 +28,7 @@ from builder.models import Run, RunSource
 from builder.published import Published, get_published, published_apps
 from builder.v1_schemas import (
     ChatMessageIn,
+    CompletionMessageIn,
     StopIn,
     WorkflowRunIn,
     body_of,
@@ -223,6 +224,17 @@ async def workflows_run(request: HttpRequest) -> HttpResponseBase:
             "data": renderer.finished_data(end),
         }
     )
+
+
+@service_view("POST")
+async def completion_messages(request: HttpRequest) -> HttpResponseBase:
+    """Dify's POST /v1/completion-messages. Weft has no completion apps (a chat or workflow app
+    does that job), so a valid call gets Dify's answer for an app of another mode: 400
+    `app_unavailable`."""
+    owner = await authenticate(request)
+    body_of(request, CompletionMessageIn)
+    await published_app(owner, "completion")
+    raise ApiError("app_unavailable", 400, "this app cannot serve completion messages")
 
 
 @service_view("POST")

@@ -17,6 +17,7 @@ from builder.service_api import service_view
 from builder.v1_schemas import (
     ChatCompletionIn,
     ChatMessageIn,
+    CompletionMessageIn,
     ConversationDeleteIn,
     StopIn,
     WorkflowRunIn,
@@ -112,8 +113,36 @@ class PageOut(BaseModel):
     data: list[dict[str, Any]]
 
 
+class ParametersOut(BaseModel):
+    """GET /v1/parameters: the input form and the features (Dify's shape)."""
+
+    opening_statement: str
+    suggested_questions: list[str]
+    user_input_form: list[dict[str, dict[str, Any]]]
+    file_upload: dict[str, Any]
+    system_parameters: dict[str, int]
+    suggested_questions_after_answer: dict[str, Any]
+    speech_to_text: dict[str, Any]
+    text_to_speech: dict[str, Any]
+    retriever_resource: dict[str, Any]
+    annotation_reply: dict[str, Any]
+    more_like_this: dict[str, Any]
+    sensitive_word_avoidance: dict[str, Any]
+
+
+class InfoOut(BaseModel):
+    """GET /v1/info: the key's app."""
+
+    name: str
+    description: str
+    tags: list[str]
+    mode: str
+    author_name: str
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     ChatMessageIn,
+    CompletionMessageIn,
     WorkflowRunIn,
     StopIn,
     ChatCompletionIn,
@@ -126,6 +155,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     ChatCompletionOut,
     ModelListOut,
     PageOut,
+    ParametersOut,
+    InfoOut,
 )
 
 
@@ -142,7 +173,7 @@ def _json(model: type[BaseModel], stream: bool = False) -> dict[str, Any]:
 
 def _operation(
     summary: str,
-    ok: type[BaseModel],
+    ok: type[BaseModel] | None,
     body: type[BaseModel] | None = None,
     *,
     error: type[BaseModel] = ErrorOut,
@@ -154,7 +185,7 @@ def _operation(
         "summary": summary,
         "security": [{"appKey": []}],
         "responses": {
-            "200": {"description": "OK", **_json(ok, stream)},
+            **({"200": {"description": "OK", **_json(ok, stream)}} if ok else {}),
             **{str(c): {"description": "error", **_json(error)} for c in codes},
         },
     }
@@ -188,6 +219,13 @@ def _paths() -> dict[str, Any]:
         "/v1/chat-messages/{task_id}/stop": {
             "post": _operation("Stop a chat run", ResultOut, StopIn, params=_TASK, codes=(401, 404))
         },
+        "/v1/completion-messages": {
+            "post": _operation(
+                "Completion apps (Weft has none: answers 400 app_unavailable)",
+                None,
+                CompletionMessageIn,
+            )
+        },
         "/v1/workflows/run": {
             "post": _operation("Run a workflow", WorkflowRunOut, WorkflowRunIn, stream=True)
         },
@@ -209,6 +247,12 @@ def _paths() -> dict[str, Any]:
         "/v1/models": {
             "get": _operation("The key's app as a model", ModelListOut, error=OpenAIErrorOut)
         },
+        "/v1/parameters": {
+            "get": _operation(
+                "The input form of the serving version", ParametersOut, params=[_param("user")]
+            )
+        },
+        "/v1/info": {"get": _operation("The key's app", InfoOut)},
         "/v1/conversations": {
             "get": _operation(
                 "The user's conversations",

@@ -52,6 +52,15 @@ class WorkflowRunIn(Body):
     response_mode: ResponseMode = "streaming"
 
 
+class CompletionMessageIn(Body):
+    """POST /v1/completion-messages (Dify; for completion apps, a mode Weft has not got)."""
+
+    inputs: dict[str, Any] = Field(default_factory=dict, description="the app's variables")
+    query: str = ""
+    user: User = ""
+    response_mode: ResponseMode = "streaming"
+
+
 class StopIn(Body):
     """POST /v1/chat-messages/{task_id}/stop and /v1/workflows/tasks/{task_id}/stop."""
 

@@ -1,5 +1,6 @@
-"""The published-app layer: which version serves, and schema-checked /v1 bodies refused in
-Dify's shape, over real HTTP."""
+"""The published-app layer: which version serves, schema-checked /v1 bodies refused in Dify's
+shape, and the first calls a Dify client makes (/v1/info, /v1/parameters,
+/v1/completion-messages), over real HTTP with plain httpx as a Dify client sends them."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def v1(live_url: str) -> httpx.Client:
 
 @pytest.fixture
 def flow(owner: Any, make_app: Any) -> tuple[Any, str]:
-    return make_app(owner, mode="workflow", slug="greeter")
+    app, key = make_app(owner, mode="workflow", slug="greeter")
+    return app, str(key)
 
 
 def _auth(key: str) -> dict[str, str]:
@@ -79,6 +81,7 @@ def test_v1_runs_the_version_published_last(
         ("/v1/workflows/run", {"user": [1]}, "user"),
         ("/v1/workflows/run", {"response_mode": "later"}, "response_mode"),
         ("/v1/chat-messages", {"query": "x", "conversation_id": 3}, "conversation_id"),
+        ("/v1/completion-messages", {"inputs": "x"}, "inputs"),
         ("/v1/workflows/tasks/abc/stop", {"user": {}}, "user"),
         ("/v1/chat/completions", {"model": "x", "messages": []}, "messages"),
         (
@@ -123,6 +126,50 @@ def test_v1_delete_conversation_needs_a_user(flow: tuple[Any, str], v1: httpx.Cl
         assert response.json()["message"] == "user is required"
 
 
+def test_dify_clients_first_calls(flow: tuple[Any, str], v1: httpx.Client) -> None:
+    """What dify-client's DifyClient/CompletionClient send: GET /info, GET /parameters?user=,
+    then a completion message, which a Weft app (never of Dify's completion mode) refuses as
+    Dify refuses an app of the wrong mode."""
+    app, key = flow
+    info = v1.get("/v1/info", headers=_auth(key))
+    assert info.status_code == 200
+    assert info.json() == {
+        "name": app.name,
+        "description": app.description,
+        "tags": [],
+        "mode": "workflow",
+        "author_name": app.workspace.name,
+    }
+    params = v1.get("/v1/parameters", params={"user": "u1"}, headers=_auth(key))
+    assert params.status_code == 200
+    assert params.json()["user_input_form"] == [
+        {
+            "text-input": {
+                "label": "name",
+                "variable": "name",
+                "required": True,
+                "default": "",
+                "max_length": 20,
+            }
+        }
+    ]
+    assert params.json()["file_upload"]["image"]["enabled"] is False
+    body = {"inputs": {"name": "Ada"}, "response_mode": "blocking", "user": "u1"}
+    completion = _post(v1, "/v1/completion-messages", key, body)
+    assert completion.status_code == 400
+    assert completion.json()["code"] == "app_unavailable"
+    assert not Run.objects.exists()
+
+
+def test_parameters_of_an_unpublished_app_are_unavailable(
+    owner: Any, make_app: Any, v1: httpx.Client
+) -> None:
+    _, key = make_app(owner, slug="draft-only", publish=False)
+    response = v1.get("/v1/parameters", headers=_auth(key))
+    assert (response.status_code, response.json()["code"]) == (400, "app_unavailable")
+    assert v1.get("/v1/info", headers=_auth(key)).json()["mode"] == "advanced-chat"
+
+
 def test_v1_openapi_documents_the_bodies_the_views_check() -> None:
     from builder import v1_schemas
     from builder.v1_openapi import get_v1_openapi
@@ -139,3 +186,4 @@ def test_v1_openapi_documents_the_bodies_the_views_check() -> None:
         documented, checked = document["components"]["schemas"][name], model.model_json_schema()
         assert set(documented["properties"]) == set(checked["properties"]), path
         assert documented.get("required") == checked.get("required"), path
+    assert bodies["/v1/completion-messages"] == "CompletionMessageIn"
