@@ -1,5 +1,7 @@
-"""The published Service API: Dify's /v1/chat-messages and /v1/workflows/run, OpenAI's
-/v1/chat/completions, authenticated by app API key. Async views, streaming SSE or blocking."""
+"""The published Service API: Dify's /v1/chat-messages, /v1/completion-messages,
+/v1/workflows/run and stop (OpenAI's /v1/chat/completions builds on it), authenticated by app API
+key. Async views, streaming SSE or blocking; bodies are checked by builder/v1_schemas.py and the
+serving version is chosen by builder/published.py."""
 
 from __future__ import annotations
 
@@ -146,14 +148,18 @@ def stream_response(frames: AsyncIterator[bytes]) -> StreamingHttpResponse:
 
 
 async def blocking_end(
-    handle: RunHandle, each: Callable[[RunEvent], object] | None = None
+    handle: RunHandle,
+    each: Callable[[RunEvent], object] | None = None,
+    *,
+    failure_is_error: bool = True,
 ) -> RunFinished:
-    """Wait for a blocking call's run (`each` sees every event): its RunFinished; the run's
-    failure as an ApiError (run_failure), and a 500 when it crashed without a result."""
+    """Wait for a blocking call's run (`each` sees every event): its RunFinished; a 500 when it
+    crashed without one, and a failed run as its ApiError (run_failure) unless the answer
+    reports failures itself (`failure_is_error=False`: /workflows/run's status)."""
     end = await handle.wait(each)
     if end is None:
         raise ApiError("internal_error", 500, "the run ended without a result")
-    if end.status == "failed":
+    if failure_is_error and end.status == "failed":
         raise run_failure(end)
     return end
 
@@ -214,9 +220,7 @@ async def workflows_run(request: HttpRequest) -> HttpResponseBase:
     )
     if body.response_mode == "streaming":
         return stream_response(_dify_stream(handle, renderer))
-    end = await handle.wait(renderer.render)  # a failed workflow answers 200 with its status
-    if end is None:
-        raise ApiError("internal_error", 500, "the run ended without a result")
+    end = await blocking_end(handle, renderer.render, failure_is_error=False)
     return JsonResponse(
         {
             "task_id": handle.run_id,

@@ -5,6 +5,7 @@ shape, and the first calls a Dify client makes (/v1/info, /v1/parameters,
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -187,3 +188,32 @@ def test_v1_openapi_documents_the_bodies_the_views_check() -> None:
         assert set(documented["properties"]) == set(checked["properties"]), path
         assert documented.get("required") == checked.get("required"), path
     assert bodies["/v1/completion-messages"] == "CompletionMessageIn"
+
+
+class _CrashingEngine:
+    """An engine that dies before it reports anything (a bug, not a node failure)."""
+
+    def __init__(self, graph: Any) -> None:
+        pass
+
+    async def run(self, ctx: Any) -> AsyncIterator[Any]:
+        raise RuntimeError("boom at /secret/path")
+        yield  # an async generator
+
+
+@pytest.mark.parametrize("path", ["/v1/workflows/run", "/v1/chat-messages"])
+def test_blocking_call_whose_run_crashed_is_a_500(
+    owner: Any, make_app: Any, v1: httpx.Client, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    mode = "workflow" if "workflows" in path else "chat"
+    _, key = make_app(owner, mode=mode, slug=f"crash-{mode}")
+    monkeypatch.setattr("builder.actions.runs.Engine", _CrashingEngine)
+    body = {"query": "x", "inputs": {"name": "Ada"}, "response_mode": "blocking"}
+    response = _post(v1, path, key, body)
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": "internal_error",
+        "status": 500,
+        "message": "the run ended without a result",  # said by the API, not a stray exception
+    }
+    assert Run.objects.get().status == "failed"  # its trace says the run crashed
