@@ -26,6 +26,7 @@ from builder.actions.workflows import (
 from builder.crypto import encrypt
 from builder.keys import do_create_api_key, do_revoke_api_key
 from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, Workflow
+from builder.published import serving_versions
 from builder.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -60,14 +61,13 @@ from kernel.models import Role
 from kernel.outbound import url_refusal
 from kernel.workspaces import get_current_membership, get_memberships
 from runtime.diff import diff_specs
-from runtime.events import RunFinished
 from runtime.nodes.registry import catalog
 
 router = Router()
 
 
 def _app_out(app: App) -> dict[str, Any]:
-    last = app.versions.order_by("-number").values_list("number", flat=True).first()
+    last = serving_versions(app.pk).values_list("number", flat=True).first()
     return {
         **{
             f: getattr(app, f)
@@ -283,9 +283,7 @@ async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str,
         )
 
     handle = await do_start_run(await sync_to_async(prepare)())
-    async for event in handle.events():
-        if isinstance(event, RunFinished):
-            break
+    await handle.wait()
     return await sync_to_async(_run_detail)(handle.run_id)
 
 

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from builder.models import Conversation, Message
-from builder.service_api import authenticate, json_body, service_view
+from builder.service_api import authenticate, service_view
+from builder.v1_schemas import ConversationDeleteIn, body_of
 from kernel.db import db_call
 from kernel.errors import ApiError
 from kernel.ids import parse_uuid
@@ -138,7 +139,7 @@ async def messages(request: HttpRequest) -> HttpResponseBase:
 async def delete_conversation(request: HttpRequest, conversation_id: str) -> HttpResponseBase:
     """DELETE /v1/conversations/{id} {user}: delete it with its messages."""
     owner = await authenticate(request)
-    user = _user(json_body(request).get("user"))
+    user = str(body_of(request, ConversationDeleteIn).user)
 
     def delete() -> None:
         _conversation(owner.app_id, user, conversation_id).delete()

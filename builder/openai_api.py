@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
@@ -18,17 +18,16 @@ from builder.key_limits import start_run_within_limit
 from builder.models import RunSource
 from builder.service_api import (
     authenticate,
-    json_body,
+    blocking_end,
     published_app,
     run_failure,
     service_view,
     stream_response,
 )
+from builder.v1_schemas import ChatCompletionIn, body_of
 from kernel.errors import ApiError
 from runtime.events import RunFinished, TextChunk
-from runtime.llm.protocol import ChatMessage, Role
-
-_ROLES = {"system", "user", "assistant"}
+from runtime.llm.protocol import ChatMessage
 
 
 def openai_error(err: ApiError) -> JsonResponse:
@@ -43,61 +42,6 @@ def openai_error(err: ApiError) -> JsonResponse:
         }
     }
     return JsonResponse(body, status=err.status, headers=err.headers)
-
-
-def _text_parts(parts: list[Any], field: str) -> str:
-    """The text of OpenAI content parts; ApiError 400 naming the part that is not one."""
-    texts = []
-    for j, part in enumerate(parts):
-        if not isinstance(part, dict):
-            raise ApiError("invalid_param", 400, "a content part must be an object", field=field)
-        text = part.get("text", "")
-        if not isinstance(text, str):
-            raise ApiError(
-                "invalid_param",
-                400,
-                "a content part's text must be a string",
-                field=f"{field}[{j}].text",
-            )
-        texts.append(text)
-    return "".join(texts)
-
-
-def _include_usage(body: dict[str, Any]) -> bool:
-    """stream_options.include_usage; ApiError 400 when stream_options is not an object."""
-    options = body.get("stream_options")
-    if options is None:
-        return False
-    if not isinstance(options, dict):
-        raise ApiError(
-            "invalid_param", 400, "stream_options must be an object", field="stream_options"
-        )
-    return bool(options.get("include_usage"))
-
-
-def _messages(body: dict[str, Any]) -> tuple[list[ChatMessage], str]:
-    raw = body.get("messages")
-    if not isinstance(raw, list) or not raw:
-        raise ApiError("invalid_param", 400, "messages must be a non-empty list", field="messages")
-    messages: list[ChatMessage] = []
-    for i, item in enumerate(raw):
-        role = item.get("role") if isinstance(item, dict) else None
-        content = item.get("content") if isinstance(item, dict) else None
-        if isinstance(content, list):  # content parts: keep the text ones
-            content = _text_parts(content, f"messages[{i}].content")
-        if not isinstance(role, str) or role not in _ROLES or not isinstance(content, str):
-            raise ApiError(
-                "invalid_param",
-                400,
-                f"messages[{i}] needs a role (system/user/assistant) and text content",
-                field=f"messages[{i}]",
-            )
-        messages.append(ChatMessage(cast(Role, role), content))  # one of _ROLES, checked above
-    if messages[-1].role != "user":
-        raise ApiError(
-            "invalid_param", 400, "the last message must be from the user", field="messages"
-        )
-    return messages[:-1], messages[-1].content
 
 
 def _chunk(
@@ -152,17 +96,16 @@ def _final_chunks(
 
 async def _chat_completions(request: HttpRequest) -> HttpResponseBase:
     owner = await authenticate(request)
-    body = json_body(request)
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise ApiError("invalid_param", 400, "model (the app slug) is required", field="model")
-    history, query = _messages(body)
-    include_usage = _include_usage(body)  # every field is checked before the run starts
+    body = body_of(request, ChatCompletionIn)  # every field is checked before the run starts
     pub = await published_app(owner, "chat")
-    if pub.app.slug != model:
+    if pub.app.slug != body.model:
         raise ApiError(
-            "model_not_found", 404, f"model {model!r} is not the app of this key", field="model"
+            "model_not_found",
+            404,
+            f"model {body.model!r} is not the app of this key",
+            field="model",
         )
+    *history, last = (ChatMessage(m.role, m.text) for m in body.messages)
     handle = await start_run_within_limit(
         owner,
         RunRequest(
@@ -171,27 +114,20 @@ async def _chat_completions(request: HttpRequest) -> HttpResponseBase:
             version=pub.version,
             source=RunSource.API,
             inputs={},
-            query=query,
-            end_user=str(body.get("user") or ""),
+            query=last.content,
+            end_user=body.user,
             history=history,
         ),
     )
-    if body.get("stream"):
-        return stream_response(_stream(handle, model, include_usage))
-    end: RunFinished | None = None
-    async for event in handle.events():
-        if isinstance(event, RunFinished):
-            end = event
-    if end is None:
-        raise ApiError("internal_error", 500, "the run ended without a result")
-    if end.status == "failed":
-        raise run_failure(end)
+    if body.stream:
+        return stream_response(_stream(handle, body.model, body.stream_options.include_usage))
+    end = await blocking_end(handle)
     return JsonResponse(
         {
             "id": f"chatcmpl-{handle.run_id}",
             "object": "chat.completion",
             "created": int(end.at.timestamp()),
-            "model": model,
+            "model": body.model,
             "choices": [
                 {
                     "index": 0,

@@ -1,5 +1,7 @@
-"""The published Service API: Dify's /v1/chat-messages and /v1/workflows/run, OpenAI's
-/v1/chat/completions, authenticated by app API key. Async views, streaming SSE or blocking."""
+"""The published Service API: Dify's /v1/chat-messages, /v1/completion-messages,
+/v1/workflows/run and stop (OpenAI's /v1/chat/completions builds on it), authenticated by app API
+key. Async views, streaming SSE or blocking; bodies are checked by builder/v1_schemas.py and the
+serving version is chosen by builder/published.py."""
 
 from __future__ import annotations
 
@@ -23,14 +25,20 @@ from builder.key_limits import check_key_rate, start_run_within_limit
 from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners
 from builder.models import Run, RunSource
 from builder.published import Published, get_published, published_apps
+from builder.v1_schemas import (
+    ChatMessageIn,
+    CompletionMessageIn,
+    StopIn,
+    WorkflowRunIn,
+    body_of,
+)
 from kernel.db import db_call
 from kernel.errors import ApiError
 from kernel.ids import parse_uuid
-from kernel.json_input import JsonInputError, parse_json
 from runtime.compile import CompiledGraph
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
-from runtime.events import RunFinished
+from runtime.events import RunEvent, RunFinished
 from runtime.masking import secret_readers
 
 View = Callable[..., Awaitable[HttpResponseBase]]
@@ -74,38 +82,14 @@ async def authenticate(request: HttpRequest) -> KeyOwner:
     return owner
 
 
-def json_body(request: HttpRequest) -> dict[str, Any]:
-    """The request's JSON object body (ApiError 400 otherwise)."""
-    try:
-        body = parse_json(request.body or b"{}")
-    except JsonInputError as exc:
-        raise ApiError("invalid_param", 400, exc.message, field=exc.field) from None
-    if not isinstance(body, dict):
-        raise ApiError("invalid_param", 400, "request body must be a JSON object", field="body")
-    return body
-
-
-def _field(
-    body: dict[str, Any],
-    name: str,
-    kind: type | tuple[type, ...],
-    default: Any = None,
-    required: bool = False,
-) -> Any:
-    value = body.get(name)
-    if value is None:  # missing or null: Dify clients send null for "not given"
-        value = default
-    if value is None and required:
-        raise ApiError("invalid_param", 400, f"{name} is required", field=name)
-    if value is not None and not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise ApiError("invalid_param", 400, f"{name} must be a {names}", field=name)
-    return value
-
-
-async def published_app(owner: KeyOwner, mode: str | None = None) -> Published:
-    """The key's app, newest version; ApiError 400 when unpublished or of the wrong mode."""
-    pub = await published_apps.get(owner.app_id, lambda: db_call(get_published, owner.app_id))
+async def published_app(
+    owner: KeyOwner, mode: str | None = None, number: int | None = None
+) -> Published:
+    """The version of the key's app that serves this call (builder.published decides; `number`
+    pins one); ApiError 400 when unpublished or of the wrong mode."""
+    pub = await published_apps.get(
+        (owner.app_id, number), lambda: db_call(get_published, owner.app_id, number)
+    )
     if mode is None:
         return pub
     if pub.app.mode != mode:
@@ -125,8 +109,10 @@ def checked_inputs(graph: CompiledGraph, inputs: dict[str, Any]) -> dict[str, An
         raise ApiError("invalid_param", 400, str(exc), field=f"inputs.{exc.field}") from exc
 
 
-async def _start(owner: KeyOwner, pub: Published, body: dict[str, Any], query: str) -> RunHandle:
-    inputs = checked_inputs(pub.graph, _field(body, "inputs", dict, {}))
+async def _start(
+    owner: KeyOwner, pub: Published, body: ChatMessageIn | WorkflowRunIn, query: str
+) -> RunHandle:
+    conversation_id = body.conversation_id if isinstance(body, ChatMessageIn) else ""
     return await start_run_within_limit(
         owner,
         RunRequest(
@@ -134,24 +120,12 @@ async def _start(owner: KeyOwner, pub: Published, body: dict[str, Any], query: s
             graph=pub.graph,
             version=pub.version,
             source=RunSource.API,
-            inputs=inputs,
+            inputs=checked_inputs(pub.graph, body.inputs),
             query=query,
-            end_user=str(_field(body, "user", (str, int), "")),
-            conversation_id=_field(body, "conversation_id", str) or None,
+            end_user=str(body.user),
+            conversation_id=conversation_id or None,
         ),
     )
-
-
-def _response_mode(body: dict[str, Any]) -> str:
-    mode = _field(body, "response_mode", str, "streaming")
-    if mode not in ("streaming", "blocking"):
-        raise ApiError(
-            "invalid_param",
-            400,
-            "response_mode must be streaming or blocking",
-            field="response_mode",
-        )
-    return str(mode)
 
 
 async def _dify_stream(handle: RunHandle, renderer: DifyRenderer) -> AsyncIterator[bytes]:
@@ -173,11 +147,21 @@ def stream_response(frames: AsyncIterator[bytes]) -> StreamingHttpResponse:
     return response
 
 
-async def _finish(handle: RunHandle) -> RunFinished:
-    async for event in handle.events():
-        if isinstance(event, RunFinished):
-            return event
-    raise ApiError("internal_error", 500, "the run ended without a result")
+async def blocking_end(
+    handle: RunHandle,
+    each: Callable[[RunEvent], object] | None = None,
+    *,
+    failure_is_error: bool = True,
+) -> RunFinished:
+    """Wait for a blocking call's run (`each` sees every event): its RunFinished; a 500 when it
+    crashed without one, and a failed run as its ApiError (run_failure) unless the answer
+    reports failures itself (`failure_is_error=False`: /workflows/run's status)."""
+    end = await handle.wait(each)
+    if end is None:
+        raise ApiError("internal_error", 500, "the run ended without a result")
+    if failure_is_error and end.status == "failed":
+        raise run_failure(end)
+    return end
 
 
 # Run failures the request caused (error_code → status, code): a client error, not a 500.
@@ -191,20 +175,13 @@ def run_failure(end: RunFinished) -> ApiError:
     return ApiError(code, status, end.error or "run failed", node_id=end.failed_node_id)
 
 
-def _raise_failed(end: RunFinished) -> None:
-    if end.status == "failed":
-        raise run_failure(end)
-
-
 @service_view("POST")
 async def chat_messages(request: HttpRequest) -> HttpResponseBase:
     """Dify's POST /v1/chat-messages."""
     owner = await authenticate(request)
-    body = json_body(request)
-    query = _field(body, "query", str, required=True)
-    mode = _response_mode(body)
+    body = body_of(request, ChatMessageIn)
     pub = await published_app(owner, "chat")
-    handle = await _start(owner, pub, body, query)
+    handle = await _start(owner, pub, body, body.query)
     renderer = DifyRenderer(
         handle.run_id,
         str(pub.app.pk),
@@ -213,10 +190,9 @@ async def chat_messages(request: HttpRequest) -> HttpResponseBase:
         handle.message_id,
         hidden_inputs=secret_readers(pub.graph),
     )
-    if mode == "streaming":
+    if body.response_mode == "streaming":
         return stream_response(_dify_stream(handle, renderer))
-    end = await _finish(handle)
-    _raise_failed(end)
+    end = await blocking_end(handle)
     return JsonResponse(
         {
             "event": "message",
@@ -236,32 +212,40 @@ async def chat_messages(request: HttpRequest) -> HttpResponseBase:
 async def workflows_run(request: HttpRequest) -> HttpResponseBase:
     """Dify's POST /v1/workflows/run."""
     owner = await authenticate(request)
-    body = json_body(request)
-    mode = _response_mode(body)
+    body = body_of(request, WorkflowRunIn)
     pub = await published_app(owner, "workflow")
     handle = await _start(owner, pub, body, "")
     renderer = DifyRenderer(
         handle.run_id, str(pub.app.pk), "workflow", hidden_inputs=secret_readers(pub.graph)
     )
-    if mode == "streaming":
+    if body.response_mode == "streaming":
         return stream_response(_dify_stream(handle, renderer))
-    async for event in handle.events():
-        renderer.render(event)
-        if isinstance(event, RunFinished):
-            return JsonResponse(
-                {
-                    "task_id": handle.run_id,
-                    "workflow_run_id": handle.run_id,
-                    "data": renderer.finished_data(event),
-                }
-            )
-    raise ApiError("internal_error", 500, "the run ended without a result")
+    end = await blocking_end(handle, renderer.render, failure_is_error=False)
+    return JsonResponse(
+        {
+            "task_id": handle.run_id,
+            "workflow_run_id": handle.run_id,
+            "data": renderer.finished_data(end),
+        }
+    )
+
+
+@service_view("POST")
+async def completion_messages(request: HttpRequest) -> HttpResponseBase:
+    """Dify's POST /v1/completion-messages. Weft has no completion apps (a chat or workflow app
+    does that job), so a valid call gets Dify's answer for an app of another mode: 400
+    `app_unavailable`."""
+    owner = await authenticate(request)
+    body_of(request, CompletionMessageIn)
+    await published_app(owner, "completion")
+    raise ApiError("app_unavailable", 400, "this app cannot serve completion messages")
 
 
 @service_view("POST")
 async def stop_task(request: HttpRequest, task_id: str) -> HttpResponseBase:
     """Dify's stop endpoints for chat messages and workflow tasks (only the key's own runs)."""
     owner = await authenticate(request)
+    body_of(request, StopIn)  # `user` is accepted, as Dify's clients send it; the key decides
     local = get_active_run(task_id)
     if local is not None:
         mine = local.app_id == owner.app_id

@@ -1,7 +1,7 @@
-"""The published API (/v1) described in OpenAPI 3.1, built from the pydantic models below.
+"""The published API (/v1) described in OpenAPI 3.1, served at GET /v1/openapi.json.
 
-These models are the one description of /v1's bodies and query parameters: the document served
-at GET /v1/openapi.json, the fuzz tests and a later schema-validated /v1 all start from them.
+Request bodies are the models the views validate with (builder/v1_schemas.py), so the document
+and the checks cannot drift; the answers are described by the models below.
 """
 
 from __future__ import annotations
@@ -10,74 +10,20 @@ from functools import cache
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from builder.service_api import service_view
+from builder.v1_schemas import (
+    ChatCompletionIn,
+    ChatMessageIn,
+    CompletionMessageIn,
+    ConversationDeleteIn,
+    StopIn,
+    WorkflowRunIn,
+)
 
 REF = "#/components/schemas/{model}"
-User = str | int
-
-
-class ChatMessageIn(BaseModel):
-    """POST /v1/chat-messages (Dify)."""
-
-    query: str = Field(description="the user's message (sys.query)")
-    inputs: dict[str, Any] = Field(default_factory=dict, description="the start node's variables")
-    user: User = Field(default="", description="your end user's id; scopes conversations")
-    conversation_id: str | None = Field(default=None, description="continue this conversation")
-    response_mode: Literal["streaming", "blocking"] = "streaming"
-
-
-class WorkflowRunIn(BaseModel):
-    """POST /v1/workflows/run (Dify)."""
-
-    inputs: dict[str, Any] = Field(default_factory=dict, description="the start node's variables")
-    user: User = ""
-    response_mode: Literal["streaming", "blocking"] = "streaming"
-
-
-class StopIn(BaseModel):
-    """POST /v1/chat-messages/{task_id}/stop and /v1/workflows/tasks/{task_id}/stop."""
-
-    user: User = ""
-
-
-class ContentPart(BaseModel):
-    """An OpenAI content part; only the text ones are read."""
-
-    type: str = "text"
-    text: str = ""
-
-
-class ChatCompletionMessage(BaseModel):
-    """One message of an OpenAI chat completion request."""
-
-    role: Literal["system", "user", "assistant"]
-    content: str | list[ContentPart]
-
-
-class StreamOptions(BaseModel):
-    """OpenAI's stream_options."""
-
-    include_usage: bool = False
-
-
-class ChatCompletionIn(BaseModel):
-    """POST /v1/chat/completions (OpenAI): the earlier messages are the memory, the last is the
-    query."""
-
-    model: str = Field(min_length=1, description="the app's slug")
-    messages: list[ChatCompletionMessage] = Field(min_length=1)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    user: str | None = None
-
-
-class ConversationDeleteIn(BaseModel):
-    """DELETE /v1/conversations/{conversation_id}."""
-
-    user: User
 
 
 class ErrorOut(BaseModel):
@@ -167,8 +113,36 @@ class PageOut(BaseModel):
     data: list[dict[str, Any]]
 
 
+class ParametersOut(BaseModel):
+    """GET /v1/parameters: the input form and the features (Dify's shape)."""
+
+    opening_statement: str
+    suggested_questions: list[str]
+    user_input_form: list[dict[str, dict[str, Any]]]
+    file_upload: dict[str, Any]
+    system_parameters: dict[str, int]
+    suggested_questions_after_answer: dict[str, Any]
+    speech_to_text: dict[str, Any]
+    text_to_speech: dict[str, Any]
+    retriever_resource: dict[str, Any]
+    annotation_reply: dict[str, Any]
+    more_like_this: dict[str, Any]
+    sensitive_word_avoidance: dict[str, Any]
+
+
+class InfoOut(BaseModel):
+    """GET /v1/info: the key's app."""
+
+    name: str
+    description: str
+    tags: list[str]
+    mode: str
+    author_name: str
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     ChatMessageIn,
+    CompletionMessageIn,
     WorkflowRunIn,
     StopIn,
     ChatCompletionIn,
@@ -181,6 +155,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     ChatCompletionOut,
     ModelListOut,
     PageOut,
+    ParametersOut,
+    InfoOut,
 )
 
 
@@ -197,7 +173,7 @@ def _json(model: type[BaseModel], stream: bool = False) -> dict[str, Any]:
 
 def _operation(
     summary: str,
-    ok: type[BaseModel],
+    ok: type[BaseModel] | None,
     body: type[BaseModel] | None = None,
     *,
     error: type[BaseModel] = ErrorOut,
@@ -209,7 +185,7 @@ def _operation(
         "summary": summary,
         "security": [{"appKey": []}],
         "responses": {
-            "200": {"description": "OK", **_json(ok, stream)},
+            **({"200": {"description": "OK", **_json(ok, stream)}} if ok else {}),
             **{str(c): {"description": "error", **_json(error)} for c in codes},
         },
     }
@@ -243,6 +219,13 @@ def _paths() -> dict[str, Any]:
         "/v1/chat-messages/{task_id}/stop": {
             "post": _operation("Stop a chat run", ResultOut, StopIn, params=_TASK, codes=(401, 404))
         },
+        "/v1/completion-messages": {
+            "post": _operation(
+                "Completion apps (Weft has none: answers 400 app_unavailable)",
+                None,
+                CompletionMessageIn,
+            )
+        },
         "/v1/workflows/run": {
             "post": _operation("Run a workflow", WorkflowRunOut, WorkflowRunIn, stream=True)
         },
@@ -264,6 +247,12 @@ def _paths() -> dict[str, Any]:
         "/v1/models": {
             "get": _operation("The key's app as a model", ModelListOut, error=OpenAIErrorOut)
         },
+        "/v1/parameters": {
+            "get": _operation(
+                "The input form of the serving version", ParametersOut, params=[_param("user")]
+            )
+        },
+        "/v1/info": {"get": _operation("The key's app", InfoOut)},
         "/v1/conversations": {
             "get": _operation(
                 "The user's conversations",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,6 +208,16 @@ class RunHandle:
         async for batch in self.batches():
             for event in batch:
                 yield event
+
+    async def wait(self, each: Callable[[RunEvent], object] | None = None) -> RunFinished | None:
+        """Wait for the run to end (a blocking call), showing `each` every event on the way; its
+        RunFinished once the trace is saved, or None when the run crashed (its trace says why)."""
+        async for event in self.events():
+            if each is not None:
+                each(event)
+            if isinstance(event, RunFinished):
+                return event
+        return None
 
     async def batches(self, idle_s: float | None = None) -> AsyncIterator[list[RunEvent]]:
         """The events in order, grouped as they are ready (one write per group for streams);

@@ -70,7 +70,8 @@ def test_v1_openai_content_parts_must_be_text(v1: httpx.Client, chat_key: str) -
 def test_v1_openai_role_must_be_a_role_name(v1: httpx.Client, chat_key: str) -> None:
     body = {"model": "echo-chat", "messages": [{"role": {}, "content": "hi"}]}
     response = _post(v1, "/v1/chat/completions", chat_key, json.dumps(body).encode())
-    assert (response.status_code, response.json()["error"]["param"]) == (400, "messages[0]")
+    # the schema names the field itself (it was the whole message, `messages[0]`, before)
+    assert (response.status_code, response.json()["error"]["param"]) == (400, "messages[0].role")
 
 
 def test_v1_null_fields_mean_not_given(owner: Any, make_app: Any, v1: httpx.Client) -> None:

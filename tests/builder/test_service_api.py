@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from builder.models import Message, NodeRun, Run, RunSource
-from runtime.events import RunFinished
 from tests.builder.sse import parse_sse
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -320,8 +319,8 @@ async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     await asyncio.sleep(0.2)
     runs._active.pop(handle.run_id)  # as if the run lived in another process
     await runs.do_stop_run(handle.run_id)
-    finished = [e async for e in handle.events()][-1]
-    assert isinstance(finished, RunFinished)
+    finished = await handle.wait()
+    assert finished is not None
     assert finished.status == "stopped"
 
 
