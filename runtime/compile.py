@@ -30,7 +30,7 @@ from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
 from runtime.nodes import registry
 from runtime.nodes.base import Node
-from runtime.resources import Resource
+from runtime.resources import RUN_RESOURCES, Resource
 from runtime.spec import FAIL_BRANCH_HANDLE, AppMode, WorkflowSpec
 from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
@@ -242,14 +242,14 @@ def _check_needs(
     """An issue for each resource a node needs that no provider offers."""
     for node_id, node in built.items():
         for need in node.needs:
-            if need not in offered:
+            if need not in offered and need not in RUN_RESOURCES:
                 msg = f"{node.type_id} nodes need {need.name}, which no installed app provides"
                 issues.append(Issue("missing_resource", msg, node_id, "type"))
 
 
 def needs_of(graph: CompiledGraph) -> frozenset[Resource[Any]]:
-    """The resources the nodes of `graph` need: what a run of it must be given."""
-    return frozenset(need for node in graph.nodes.values() for need in node.needs)
+    """The resources the nodes of `graph` need that a run must be given (its own aside)."""
+    return frozenset(need for node in graph.nodes.values() for need in node.needs) - RUN_RESOURCES
 
 
 def validate(spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None) -> list[Issue]:

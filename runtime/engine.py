@@ -51,7 +51,7 @@ from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage
 from runtime.masking import Masker, StreamMasker
 from runtime.nodes.base import Delta, Done, NodeContext
-from runtime.resources import NO_RESOURCES, Resources
+from runtime.resources import ENVIRONMENT, NO_RESOURCES, Resources, RunEnvironment
 from runtime.spec import FAIL_BRANCH_HANDLE
 from runtime.variables import VariablePool
 
@@ -107,6 +107,9 @@ class _Run:
         self.g, self.ctx, self.run_id = graph, ctx, ctx.run_id
         env = {**graph.env, **ctx.env} if graph.env else ctx.env
         self.pool = VariablePool({"workflow_run_id": ctx.run_id, **ctx.sys}, env)
+        given = ctx.resources  # the run's own environment unless the caller brings one
+        own = RunEnvironment(env)
+        self.resources = given if ENVIRONMENT in given else given.add(ENVIRONMENT, own)
         # secret env values never leave the run: every emitted value is masked (see masking)
         masker = Masker(str(env[n]) for n in graph.secrets if n in env) if graph.secrets else None
         self.mask = masker or None
@@ -309,7 +312,7 @@ class _Run:
             ctx.run_id,
             plan.node_id,
             self.pool,
-            ctx.resources,
+            self.resources,
             ctx.inputs,
             ctx.history,
             ctx.cancel,

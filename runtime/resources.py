@@ -91,6 +91,27 @@ TOOLS: Resource[ToolSessions] = Resource("tools", "sessions with tool servers")
 ENVIRONMENT: Resource[Environment] = Resource("environment", "secrets and environment values")
 
 
+class RunEnvironment:
+    """The run's own environment values (the app's env and secrets, decrypted) as `Environment`.
+
+    Every run is given one (unless its context brings its own), so no app provides ENVIRONMENT:
+    it is in `RUN_RESOURCES`. What a node reads through it is masked like every other secret."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        self._values = values
+
+    def get(self, name: str) -> str:
+        """The value of `name`; MissingResourceError names it when the app does not set it."""
+        if name not in self._values:
+            raise MissingResourceError(f"the environment value {name!r} is not set for this app")
+        return str(self._values[name])
+
+
+RUN_RESOURCES: frozenset[Resource[Any]] = frozenset({ENVIRONMENT})  # every run gives these itself
+
+
 class Resources:
     """The resources one run was given, by key; immutable (`add` returns a new one)."""
 

@@ -99,6 +99,22 @@ async def test_resources_tool_session_and_environment_reach_the_node() -> None:
     assert session.calls == [("add", {"key": "k-1"})]
 
 
+async def test_resources_environment_is_the_runs_own_env_when_none_is_given() -> None:
+    spec = _spec(node("t", "tool_call"))
+    session = RecordingToolSession({"add": 42})
+    tools = Resources().add(TOOLS, DictToolSessions({"calc": session}))
+    graph = build(spec["nodes"], spec["edges"])
+    ctx = RunContext(run_id="r", resources=tools, env={"API_KEY": "from-the-app"})
+    events = [e async for e in Engine(graph).run(ctx)]
+    assert events[-1].outputs == {"out": 42}
+    assert session.calls == [("add", {"key": "from-the-app"})]
+
+    unset = [e async for e in Engine(graph).run(RunContext(run_id="r2", resources=tools))]
+    (failed,) = by_kind(unset, "node_failed")
+    assert failed.error_code == "MissingResourceError"
+    assert "'API_KEY' is not set" in failed.error
+
+
 async def test_resources_missing_need_fails_the_node_naming_it() -> None:
     events = await _run(_spec(node("k", "search")), Resources().add(MODELS, FakeModels()))
     (failed,) = by_kind(events, "node_failed")
@@ -120,15 +136,16 @@ def test_resources_get_refuses_an_absent_key_and_add_keeps_the_original() -> Non
 def test_resources_validate_reports_a_need_no_provider_offers() -> None:
     spec = WorkflowSpec.model_validate(_spec(node("k", "search"), node("t", "tool_call")))
     assert validate(spec) == []  # without `offered`, needs are not checked
-    found = [(i.code, i.node_id) for i in validate(spec, offered={RETRIEVER, TOOLS})]
+    found = [(i.code, i.node_id) for i in validate(spec, offered={RETRIEVER})]
     assert found == [("missing_resource", "t")]
-    assert "environment" in validate(spec, offered={RETRIEVER, TOOLS})[0].message
-    assert validate(spec, offered={RETRIEVER, TOOLS, ENVIRONMENT}) == []
+    assert "tools" in validate(spec, offered={RETRIEVER})[0].message
+    # the environment is every run's own: never missing, though no app provides it
+    assert validate(spec, offered={RETRIEVER, TOOLS}) == []
 
 
 def test_resources_needs_of_a_graph_are_its_nodes_needs() -> None:
     spec = _spec(node("k", "search"), node("t", "tool_call"))
-    assert needs_of(build(spec["nodes"], spec["edges"])) == {RETRIEVER, TOOLS, ENVIRONMENT}
+    assert needs_of(build(spec["nodes"], spec["edges"])) == {RETRIEVER, TOOLS}  # not the run's own
     llm = node("m", "llm", prompt="hi")
     chat = build(
         [start(), llm, node("a", "answer", answer="x")], [edge("s", "m"), edge("m", "a")], "chat"
