@@ -8,16 +8,31 @@ if-else branch stays skipped and a join waits only for the nodes that run again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from runtime._join import JoinState
 from runtime._plan import NodePlan
+from runtime._streaming import AnswerStream
 from runtime.compile import CompiledGraph
-from runtime.variables import to_text
-
-if TYPE_CHECKING:
-    from runtime.engine import _Run
+from runtime.variables import VariablePool, to_text
 
 Seed = Mapping[str, tuple[Mapping[str, Any], str | None]]
+
+
+class _Run(Protocol):
+    """What seeding reads and writes of a run (the engine's run, or a container's sub-run)."""
+
+    g: CompiledGraph
+    pool: VariablePool
+    join: JoinState
+    streams: dict[str, AnswerStream]
+    routes: dict[str, list[AnswerStream]]
+    end_outputs: dict[str, Any]
+    answer: list[str]
+
+    def skipped(self, node_ids: list[str]) -> None: ...
+
+    def chunks(self, answer_id: str, pieces: list[str]) -> None: ...
 
 
 def check_seed(graph: CompiledGraph, seed: Mapping[str, Any]) -> None:
