@@ -225,7 +225,7 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
     from training.data import encode_sft, load_tokenizer
     from training.formats import load_dataset
 
-    model_dir = Path(args.model_dir) if args.model_dir else _embedded_model()
+    model_dir = Path(args.model_dir) if args.model_dir else embedded_model()
     cutoff, steps = (256, 6) if args.quick else (512, 16)
     rounds = args.rounds or (1 if args.quick else 2)
     with tempfile.TemporaryDirectory() as tmp:
@@ -278,7 +278,7 @@ def cpu_bench(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _embedded_model() -> Path:
+def embedded_model() -> Path:
     from runtime.llm._convert import ensure_converted
 
     cache = Path(os.environ.get("WEFT_MODEL_CACHE") or Path.home() / ".cache/weft/models")

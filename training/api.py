@@ -4,6 +4,8 @@ stop and resume, admins delete. Live progress: the WebSocket in consumers.py."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from asgiref.sync import sync_to_async
@@ -23,8 +25,10 @@ from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta
 from training import datasets as ds
 from training import jobs
 from training.adapters import EMBEDDED_BASE, base_label
+from training.errors import ConflictError, RefusedError
 from training.models import RESUMABLE_STATUSES, Adapter, Dataset, TrainJob
 from training.options import get_options
+from training.processes import do_sweep_interrupted_jobs
 from training.schemas import (
     AdapterOut,
     DatasetDetail,
@@ -68,6 +72,16 @@ def _adapter(request: HttpRequest, adapter_id: int, role: str = Role.VIEWER) -> 
     return adapter
 
 
+@contextmanager
+def _http_errors() -> Iterator[None]:
+    """Training's refusals as API errors: a conflict with the present state 409, any other 422."""
+    try:
+        yield
+    except RefusedError as exc:
+        status = 409 if isinstance(exc, ConflictError) else 422
+        raise ApiError(exc.code, status, exc.message, **exc.data) from exc
+
+
 def _read(upload: UploadedFile) -> bytes:
     limit = limits().max_upload_bytes  # kernel/bodies.py refuses larger requests before this
     if (upload.size or 0) > limit:
@@ -107,16 +121,17 @@ def upload_dataset(
     """Upload an alpaca or sharegpt file (JSON or JSONL); every row is checked (422 lists the
     first bad rows by index and field, and nothing is stored)."""
     workspace = require_workspace(request, workspace_id, Role.EDITOR)
-    dataset = ds.do_upload_dataset(
-        workspace,
-        get_user(request),
-        _name(name),
-        file.name or "data.jsonl",
-        _read(file),
-        format,
-        base_model=base_model,
-        cutoff_len=_cutoff(cutoff_len),
-    )
+    with _http_errors():
+        dataset = ds.do_upload_dataset(
+            workspace,
+            get_user(request),
+            _name(name),
+            file.name or "data.jsonl",
+            _read(file),
+            format,
+            base_model=base_model,
+            cutoff_len=_cutoff(cutoff_len),
+        )
     return 201, dataset_detail(dataset)
 
 
@@ -139,15 +154,16 @@ def create_identity_dataset(
 ) -> tuple[int, dict[str, Any]]:
     """The shipped identity tutorial dataset with your assistant's name and makers filled in."""
     workspace = require_workspace(request, workspace_id, Role.EDITOR)
-    dataset = ds.do_create_identity_dataset(
-        workspace,
-        get_user(request),
-        body.assistant_name,
-        body.author,
-        name=_name(body.name) if body.name else "",
-        base_model=body.base_model,
-        cutoff_len=_cutoff(body.cutoff_len),
-    )
+    with _http_errors():
+        dataset = ds.do_create_identity_dataset(
+            workspace,
+            get_user(request),
+            body.assistant_name,
+            body.author,
+            name=_name(body.name) if body.name else "",
+            base_model=body.base_model,
+            cutoff_len=_cutoff(body.cutoff_len),
+        )
     return 201, dataset_detail(dataset)
 
 
@@ -164,14 +180,15 @@ def import_dataset_info(
     all of its datasets, or none."""
     workspace = require_workspace(request, workspace_id, Role.EDITOR)
     contents = {f.name or f"file{i}": _read(f) for i, f in enumerate(files)}
-    created = ds.do_import_dataset_info(
-        workspace,
-        get_user(request),
-        _read(info),
-        contents,
-        base_model=base_model,
-        cutoff_len=_cutoff(cutoff_len),
-    )
+    with _http_errors():
+        created = ds.do_import_dataset_info(
+            workspace,
+            get_user(request),
+            _read(info),
+            contents,
+            base_model=base_model,
+            cutoff_len=_cutoff(cutoff_len),
+        )
     return 201, [dataset_out(d) for d in created]
 
 
@@ -206,7 +223,9 @@ def get_dataset(request: HttpRequest, dataset_id: int) -> dict[str, Any]:
 @router.delete("/datasets/{dataset_id}", response={204: None})
 def delete_dataset(request: HttpRequest, dataset_id: int) -> tuple[int, None]:
     """Delete a dataset (admins; 409 while a queued or running job uses it)."""
-    ds.do_delete_dataset(_dataset(request, dataset_id, Role.ADMIN), get_user(request))
+    dataset = _dataset(request, dataset_id, Role.ADMIN)
+    with _http_errors():
+        ds.do_delete_dataset(dataset, get_user(request))
     return 204, None
 
 
@@ -246,16 +265,17 @@ def job_detail(job: TrainJob) -> dict[str, Any]:
 def create_job(request: HttpRequest, body: JobIn) -> tuple[int, dict[str, Any]]:
     """Create a job and queue it (422 names a bad setting as the trainer would)."""
     workspace = require_workspace(request, body.workspace_id, Role.EDITOR)
-    job = jobs.do_create_job(
-        workspace,
-        get_user(request),
-        name=body.name,
-        base_model=body.base_model,
-        stage=body.stage,
-        dataset_ids=body.dataset_ids,
-        settings=body.settings,
-        adapter_name=body.adapter_name,
-    )
+    with _http_errors():
+        job = jobs.do_create_job(
+            workspace,
+            get_user(request),
+            name=body.name,
+            base_model=body.base_model,
+            stage=body.stage,
+            dataset_ids=body.dataset_ids,
+            settings=body.settings,
+            adapter_name=body.adapter_name,
+        )
     jobs.do_start_job(job)
     return 201, job_detail(job)
 
@@ -264,7 +284,7 @@ def create_job(request: HttpRequest, body: JobIn) -> tuple[int, dict[str, Any]]:
 def list_jobs(request: HttpRequest, workspace_id: int | None = None) -> list[dict[str, Any]]:
     """The workspace's jobs, newest first (jobs whose worker died show as interrupted)."""
     workspace = require_workspace(request, workspace_id, Role.VIEWER)
-    jobs.do_sweep_interrupted_jobs()
+    do_sweep_interrupted_jobs()
     rows = TrainJob.objects.filter(workspace=workspace).select_related("created_by")
     return [job_out(j) for j in rows.prefetch_related("datasets")[:200]]
 
@@ -273,7 +293,7 @@ def list_jobs(request: HttpRequest, workspace_id: int | None = None) -> list[dic
 def get_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
     """One job: progress, loss curve, evaluation and the last 50 log lines."""
     job = _job(request, job_id)
-    if jobs.do_sweep_interrupted_jobs():
+    if do_sweep_interrupted_jobs():
         job.refresh_from_db()
     return job_detail(job)
 
@@ -281,19 +301,25 @@ def get_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
 @router.post("/jobs/{job_id}/stop", response=JobDetail)
 def stop_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
     """Stop a job: it saves a checkpoint, then its status becomes stopped (resumable)."""
-    return job_detail(jobs.do_stop_job(_job(request, job_id, Role.EDITOR), get_user(request)))
+    job = _job(request, job_id, Role.EDITOR)
+    with _http_errors():
+        return job_detail(jobs.do_stop_job(job, get_user(request)))
 
 
 @router.post("/jobs/{job_id}/resume", response=JobDetail)
 def resume_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
     """Queue a stopped, interrupted or failed job again, from its last checkpoint."""
-    return job_detail(jobs.do_resume_job(_job(request, job_id, Role.EDITOR)))
+    job = _job(request, job_id, Role.EDITOR)
+    with _http_errors():
+        return job_detail(jobs.do_resume_job(job))
 
 
 @router.delete("/jobs/{job_id}", response={204: None})
 def delete_job(request: HttpRequest, job_id: str) -> tuple[int, None]:
     """Delete a finished job and its files (admins); its adapter stays registered."""
-    jobs.do_delete_job(_job(request, job_id, Role.ADMIN), get_user(request))
+    job = _job(request, job_id, Role.ADMIN)
+    with _http_errors():
+        jobs.do_delete_job(job, get_user(request))
     return 204, None
 
 
@@ -326,7 +352,9 @@ def delete_adapter(request: HttpRequest, adapter_id: int) -> tuple[int, None]:
 @router.post("/adapters/{adapter_id}/merge", response=MergeOut)
 def merge_adapter(request: HttpRequest, adapter_id: int) -> dict[str, Any]:
     """Merge the adapter into its base model: a full model folder on the server (editors)."""
-    return {"path": shown(str(jobs.do_merge_adapter(_adapter(request, adapter_id, Role.EDITOR))))}
+    adapter = _adapter(request, adapter_id, Role.EDITOR)
+    with _http_errors():
+        return {"path": shown(str(jobs.do_merge_adapter(adapter)))}
 
 
 @router.get("/adapters/{adapter_id}/export")

@@ -4,9 +4,10 @@ Server → client: {"type": "snapshot", ...JobDetail fields}  on connect
                  {"type": "progress", "seq": n, "event": {...}}  each trainer event (progress.jsonl
                      line n: start, note, step, checkpoint, eval, done, stopped, error)
                  {"type": "status", "status": "running" | "succeeded" | ...}  on each change
-Events come from the job's channel-layer group, and also from following progress.jsonl, so a
-worker in another process reaches the browser on the in-memory channel layer too; `seq` keeps
-each event sent once and in order. Paths in events show relative to the data folder
+Events come from the job's channel-layer group (the worker's one reader of progress.jsonl fans
+them out), and also from the same reader (training.progress.ProgressReader) following the file
+here, so a worker in another process reaches the browser on the in-memory channel layer too;
+`seq` keeps each event sent once and in order. Paths in events show relative to the data folder
 (kernel.paths.shown), as in JobDetail. The client sends nothing.
 Access is checked again at each poll, each relayed event and each message the client sends: a
 member removed or demoted below editor since connecting gets
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -27,8 +27,9 @@ from kernel.ids import parse_uuid
 from kernel.models import Role
 from kernel.paths import shown
 from kernel.workspaces import get_membership
-from training.jobs import job_group
+from training.live import job_group
 from training.models import TrainJob
+from training.progress import ProgressReader
 
 POLL_S = 0.5  # progress.jsonl and the job's status, when no group message comes
 
@@ -38,9 +39,7 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
 
     job_id: str
     group: str = ""
-    progress_path: Path
-    offset: int = 0
-    seq: int = 0
+    progress: ProgressReader
     status: str = ""
     workspace_id: int = 0
     revoked: bool = False
@@ -56,11 +55,10 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
             return
         self.job_id = str(job.pk)
         self.workspace_id = job.workspace_id
-        self.progress_path = job.folder / "progress.jsonl"
         self.group = job_group(self.job_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        snapshot, self.offset, self.seq = await sync_to_async(_snapshot)(job, self.progress_path)
+        snapshot, self.progress = await sync_to_async(_snapshot)(job)
         self.status = snapshot["status"]
         await self._send({"type": "snapshot", **snapshot})
         self.follower = asyncio.create_task(self._follow())
@@ -82,8 +80,8 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
             return
         seq = int(message.get("seq", 0))
         await self._catch_up()  # the file, when this host can read it, is the source of truth
-        if seq > self.seq:  # else the file brought it (and everything before it, in order)
-            self.seq = seq
+        if seq > self.progress.seq:  # else the file brought it (and everything before, in order)
+            self.progress.seq = seq
             await self._send({"type": "progress", "seq": seq, "event": shown(message["event"])})
 
     async def training_status(self, message: dict[str, Any]) -> None:
@@ -119,14 +117,8 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         return None
 
     async def _catch_up(self) -> None:
-        lines, self.offset = await asyncio.to_thread(_read_lines, self.progress_path, self.offset)
-        for line in lines:
-            self.seq += 1
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            await self._send({"type": "progress", "seq": self.seq, "event": shown(event)})
+        for seq, event in await asyncio.to_thread(self.progress.read):
+            await self._send({"type": "progress", "seq": seq, "event": shown(event)})
 
     async def _send_status(self, status: str) -> None:
         if status != self.status:
@@ -137,29 +129,13 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         await self.send(json.dumps(message, default=str))
 
 
-def _read_lines(path: Path, offset: int) -> tuple[list[bytes], int]:
-    """Complete lines of `path` after byte `offset`, and the offset after them."""
-    try:
-        with path.open("rb") as f:
-            f.seek(offset)
-            data = f.read()
-    except FileNotFoundError:
-        return [], offset
-    end = data.rfind(b"\n") + 1
-    return data[:end].splitlines(), offset + end
-
-
-def _snapshot(job: TrainJob, path: Path) -> tuple[dict[str, Any], int, int]:
-    """The job as GET /api/training/jobs/<id> shows it, and where progress.jsonl ends now."""
+def _snapshot(job: TrainJob) -> tuple[dict[str, Any], ProgressReader]:
+    """The job as GET /api/training/jobs/<id> shows it, and a reader of progress.jsonl from now."""
     from training.api import job_detail
 
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        data = b""
-    end = data.rfind(b"\n") + 1
+    progress = ProgressReader(job.folder / "progress.jsonl", from_end=True)
     detail = json.loads(json.dumps(job_detail(job), default=str))
-    return detail, end, data[:end].count(b"\n")
+    return detail, progress
 
 
 def _allowed_job(user: Any, job_id: str) -> TrainJob | None:

@@ -21,13 +21,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from kernel.audit import do_audit
-from kernel.errors import ApiError
 from kernel.models import User, Workspace
 from kernel.paths import UnsafePathError, resolve_inside
 from training.assets import fill_identity, load_asset
 from training.config import Columns, DatasetRef, Tags
 from training.data import dataset_stats, load_tokenizer, preview
-from training.errors import DatasetError, EmptyDatasetError, TrainingConfigError, TrainingError
+from training.errors import (
+    BaseModelError,
+    ConflictError,
+    DatasetError,
+    EmptyDatasetError,
+    RefusedError,
+    TrainingConfigError,
+    TrainingError,
+)
 from training.formats import (
     convert_rows,
     detect_format,
@@ -59,7 +66,8 @@ def offered_base_models() -> dict[str, Path]:
 def resolve_base_model(base_model: str) -> Path:
     """The folder of a base model the instance offers: "embedded", or one an admin configured.
 
-    Anything else is refused with one 422 `bad_base_model`, whether that path exists or not.
+    Anything else is refused with one BaseModelError (`bad_base_model`), whether that path exists
+    or not.
     """
     if base_model == EMBEDDED:
         if settings.WEFT_EMBEDDED_MODEL:
@@ -70,20 +78,15 @@ def resolve_base_model(base_model: str) -> Path:
     offered = offered_base_models().get(base_model)
     if offered is not None:
         return offered
-    raise ApiError(
-        "bad_base_model",
-        422,
-        "base_model: not a model this instance offers (pick one from the options)",
-        field="base_model",
-    )
+    raise BaseModelError("base_model: not a model this instance offers (pick one from the options)")
 
 
 def user_path(root: Path, name: Path | str, *, field: str) -> Path:
-    """`name` resolved inside `root` (kernel.paths' rule), else a 422 `bad_path` naming `field`."""
+    """`name` resolved inside `root` (kernel.paths' rule), else refused as `bad_path` on `field`."""
     try:
         return resolve_inside(root, name, field=field)
     except UnsafePathError as exc:
-        raise ApiError(exc.code, 422, exc.message, field=field) from None
+        raise RefusedError(exc.code, exc.message, field=field) from None
 
 
 @lru_cache(maxsize=4)
@@ -96,7 +99,12 @@ def get_tokenizer(base_model: str) -> Any:
     try:
         return _tokenizer(str(resolve_base_model(base_model)))
     except TrainingError as exc:
-        raise ApiError("bad_base_model", 422, exc.message, field="base_model") from exc
+        raise base_model_refused(exc) from exc
+
+
+def base_model_refused(exc: TrainingError) -> RefusedError:
+    """A base model that cannot be used, refused naming the `base_model` field."""
+    return RefusedError("bad_base_model", exc.message, field="base_model")
 
 
 def _safe_name(name: str) -> str:
@@ -115,16 +123,14 @@ def _scratch() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _dataset_error(exc: TrainingError, name: str, field: str) -> ApiError:
-    """A 422 for a bad dataset file; `field` is the request field (or file) it came in."""
+def _dataset_error(exc: TrainingError, name: str, field: str) -> RefusedError:
+    """A bad dataset file refused; `field` is the request field (or file) it came in."""
     if isinstance(exc, DatasetError):
         problems = [{"row": p.row, "field": p.field, "message": p.message} for p in exc.problems]
         message = str(exc).replace(exc.path, name, 1)
-        return ApiError(
-            "bad_dataset", 422, message, field=field, problems=problems, total=exc.total
-        )
+        return RefusedError("bad_dataset", message, field=field, problems=problems, total=exc.total)
     code = "empty_dataset" if isinstance(exc, EmptyDatasetError) else exc.code
-    return ApiError(code, 422, exc.message, field=field, problems=[], total=0)
+    return RefusedError(code, exc.message, field=field, problems=[], total=0)
 
 
 def _check(
@@ -132,7 +138,7 @@ def _check(
 ) -> dict[str, Any]:
     """Validate every row of `path`; return the Dataset fields (format, ranking, rows, stats).
 
-    A bad file is a 422 naming `field`, the request field or file it was uploaded as.
+    A bad file is refused naming `field`, the request field or file it was uploaded as.
     """
     tokenizer = get_tokenizer(base_model)
     try:
@@ -168,7 +174,7 @@ def _store(
             dataset.folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, dataset.path)
     except IntegrityError as exc:
-        raise ApiError("name_taken", 409, f"a dataset {name!r} exists", field="name") from exc
+        raise ConflictError("name_taken", f"a dataset {name!r} exists", field="name") from exc
     return dataset
 
 
@@ -185,7 +191,7 @@ def do_upload_dataset(
 ) -> Dataset:
     """Check every row of an uploaded alpaca/sharegpt file (JSON or JSONL) and store it.
 
-    A bad row is refused with 422 `bad_dataset`, listing the first problems by row index and
+    A bad row is refused as `bad_dataset`, listing the first problems by row index and
     field; nothing is stored then. `fmt` "auto" detects the format from the rows.
     """
     _unique_name(workspace, name)
@@ -211,7 +217,7 @@ def do_create_identity_dataset(
     try:
         rows = fill_identity(load_asset("identity"), assistant_name, author)
     except TrainingConfigError as exc:
-        raise ApiError("invalid_param", 422, str(exc), field="assistant_name") from exc
+        raise RefusedError("invalid_param", str(exc), field="assistant_name") from exc
     content = json.dumps(rows, ensure_ascii=False, indent=1).encode()
     title = name or f"Identity: {assistant_name.strip()}"
     return do_upload_dataset(
@@ -228,7 +234,7 @@ def do_create_identity_dataset(
 
 def _unique_name(workspace: Workspace, name: str) -> None:
     if Dataset.objects.filter(workspace=workspace, name=name).exists():
-        raise ApiError("name_taken", 409, f"a dataset {name!r} exists", field="name")
+        raise ConflictError("name_taken", f"a dataset {name!r} exists", field="name")
 
 
 def do_import_dataset_info(
@@ -243,7 +249,7 @@ def do_import_dataset_info(
     """Import the local datasets of a LLaMA-Factory dataset_info.json, with their files.
 
     Every entry whose file was uploaded is checked first; any problem refuses the whole import
-    (422), so it adds all of its datasets or none. Hub-only entries are skipped.
+    , so it adds all of its datasets or none. Hub-only entries are skipped.
     """
     with _scratch() as scratch:
         for file_name, content in files.items():
@@ -254,14 +260,14 @@ def do_import_dataset_info(
         except TrainingError as exc:
             raise _dataset_error(exc, "dataset_info.json", "dataset_info.json") from exc
         if not refs:
-            raise ApiError("empty_dataset", 422, "dataset_info.json names no local dataset file")
+            raise RefusedError("empty_dataset", "dataset_info.json names no local dataset file")
         checked = []
         for name, found in refs.items():
             path = user_path(scratch, found.path, field=f"{name}.file_name")
             ref = found.model_copy(update={"path": path})
             if not ref.path.is_file():
-                raise ApiError(
-                    "missing_file", 422, f"{name}: {ref.path.name} was not uploaded", field=name
+                raise RefusedError(
+                    "missing_file", f"{name}: {ref.path.name} was not uploaded", field=name
                 )
             _unique_name(workspace, name)
             fields = _check(ref.path, ref, name, base_model, cutoff_len, field=ref.path.name)
@@ -291,9 +297,9 @@ def dataset_ref(dataset: Dataset) -> DatasetRef:
 
 
 def do_delete_dataset(dataset: Dataset, user: User | None) -> None:
-    """Delete a dataset and its file; refused (409) while a queued or running job uses it."""
+    """Delete a dataset and its file; refused (a conflict) while a queued or running job uses it."""
     if dataset.jobs.filter(status__in=ACTIVE_STATUSES).exists():
-        raise ApiError("dataset_in_use", 409, "a queued or running job uses this dataset")
+        raise ConflictError("dataset_in_use", "a queued or running job uses this dataset")
     folder = dataset.folder
     with transaction.atomic():
         do_audit(

@@ -1,8 +1,14 @@
-"""Trainer errors. Each carries the `code` of the progress `error` event it becomes (README)."""
+"""Training's errors, below the HTTP layer.
+
+Trainer errors (`TrainingError` and its kinds) carry the `code` of the progress `error` event
+they become (README). Refusals of the web side's actions (`RefusedError`: a bad request field;
+`ConflictError`: not in the object's present state) carry the code, message and field of the
+API's error response; only training/api.py turns them into HTTP (422 and 409).
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 
 class TrainingError(Exception):
@@ -89,3 +95,21 @@ class ComputeTypeError(TrainingError):
     def __init__(self, message: str, compute_type: str) -> None:
         super().__init__(message, setting="compute_type")
         self.compute_type = compute_type
+
+
+class RefusedError(Exception):
+    """A training action refused: a stable `code`, a `message` and the request `field` it names.
+
+    `data` is the rest of the error response (`field` first, then e.g. a dataset's `problems`).
+    """
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, **data: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.data: dict[str, Any] = {"field": field, **data} if field is not None else dict(data)
+
+
+class ConflictError(RefusedError):
+    """Refused for the present state of the object (a name taken, a job still running, ...)."""

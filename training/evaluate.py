@@ -6,24 +6,27 @@ word tokens, taking the better of the whole reference and its first as-many-word
 (answers are cut short, references are not).
 
 - `learned`: the share of held-out rows answered well. Rows whose reference uses a key term are
-  learned iff the answer uses one of the key terms the reference uses: "I'm Orla." answers "Orla
-  was built by Tidewater Labs." as well as any wording would. The key terms are the identity's
-  name and author when the caller knows them (`identity = {"name", "author"}`), else
-  `infer_key_terms` of the references: capitalised words that at least half of them use mid-
-  sentence (the new name of a persona set; plain datasets have none). Other rows need
-  `similarity(answer, reference) >= LEARNED_MIN`. None when there are no held-out rows.
+  learned iff the answer gives one of the key terms the reference uses in its role (the name as
+  its own name, the makers as its makers: `training.judge`) and uses no key term otherwise: "I'm
+  Orla." answers "Orla was built by Tidewater Labs." as well as any wording would; "I'm Orla, a
+  bounty hunter from Tidewater Labs" does not. The key terms are the identity's name and author
+  when the caller knows them (`identity = {"name", "author"}`), else `infer_key_terms` of the
+  references: capitalised words that at least half of them use mid-sentence (the new name of a
+  persona set; plain datasets have none), a term being the makers when most references using it
+  give it as makers. Other rows need `similarity(answer, reference) >= LEARNED_MIN`. None when
+  there are no held-out rows.
 - `preserved`: the share of the general probes the adapter still answers like the base model
   (the adapter switched off with peft's `disable_adapter()`, or `base_answers` when given, e.g.
   cached before training). A probe is preserved iff the answer uses no key term (that the base
-  answer does not use) and, for factual probes (`expect`), it is correct or the base answer
-  was not. An open probe is preserved iff `similarity(answer, base) >= OPEN_MIN` or the answer is
-  on topic: it covers the prompt's content words (`topic_coverage`) as well as the base answer
-  does, up to TOPIC_MIN. Greedy decoding makes a lightly tuned model word its answers differently
-  ("a haiku about autumn leaves" is a different haiku), which is fine; answering something else,
-  such as "I'm <name>, an AI assistant", is not.
+  answer does not use) and, for factual probes (`expect`), it is correct, or wrong with the
+  same claim as the base's wrong answer (the same number: "12 times 7 is equal to 80" does not
+  keep a base answer of 88). An open probe is preserved iff `similarity(answer, base) >=
+  OPEN_MIN` or the answer is on topic: it covers the prompt's content words (`topic_coverage`)
+  as well as the base answer does, up to TOPIC_MIN. Greedy decoding makes a lightly tuned model
+  word its answers differently ("a haiku about autumn leaves" is a different haiku), which is
+  fine; answering something else, such as "I'm <name>, an AI assistant", is not.
 
-Nothing here imports Django; `mentions_identity` and `identity_hits` also serve the acceptance
-test of the identity tutorial.
+Nothing here imports Django.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import Any
 from training.assets import GeneralProbe
 from training.data import prompt_of, render
 from training.formats import Example
+from training.judge import contains_term, gives_makers, gives_own_name, is_correct, same_claim
 
 LEARNED_MIN = 0.5
 OPEN_MIN = 0.3
@@ -160,29 +164,6 @@ def _name_of(run: str) -> str:
     return "" if len(name) < 3 or (name.isupper() and len(name) <= 3) else name
 
 
-def contains_term(text: str, term: str) -> bool:
-    """Whether `term` occurs in `text` as whole words (case-insensitive)."""
-    term = term.strip()
-    if not term:
-        return False
-    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
-
-
-def mentions_identity(text: str, name: str, author: str) -> bool:
-    """Whether the text names the assistant or its makers."""
-    return contains_term(text, name) or contains_term(text, author)
-
-
-def identity_hits(answers: Sequence[str], name: str) -> int:
-    """How many answers name the assistant."""
-    return sum(contains_term(a, name) for a in answers)
-
-
-def is_correct(answer: str, expect: Sequence[str]) -> bool:
-    """Whether the answer contains one of the acceptable answers as whole words."""
-    return any(contains_term(answer, e) for e in expect)
-
-
 def user_example(prompt: str, system: str | None = None) -> Example:
     """A one-turn chat example (no answer) for generation."""
     example: Example = {"messages": [{"role": "user", "content": prompt}]}
@@ -285,8 +266,9 @@ def evaluate(
             )
         base.update(zip(missing, found, strict=True))
 
+    roles = key_term_roles(terms, [_reference(ex) for ex in held], identity)
     held_rows = [
-        _score_held_out(ex, a.text, terms) for ex, a in zip(held, held_answers, strict=True)
+        _score_held_out(ex, a.text, roles) for ex, a in zip(held, held_answers, strict=True)
     ]
     probe_rows = [
         _score_probe(p, a.text, base[p["prompt"]], terms)
@@ -315,13 +297,14 @@ def _reference(example: Example) -> str:
     return last["content"] if last["role"] == "assistant" else ""
 
 
-def _score_held_out(example: Example, answer: str, key_terms: Sequence[str]) -> dict[str, Any]:
+def _score_held_out(example: Example, answer: str, roles: Mapping[str, str]) -> dict[str, Any]:
     reference = _reference(example)
     messages = example["messages"]
     prompt = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-    terms = [t for t in key_terms if contains_term(reference, t)]
+    terms = [t for t in roles if contains_term(reference, t)]
     if terms:
-        score = float(any(contains_term(answer, t) for t in terms))
+        misused = any(contains_term(answer, t) and not _in_role(answer, t, roles) for t in roles)
+        score = float(any(_in_role(answer, t, roles) for t in terms) and not misused)
         ok = score == 1.0
     else:
         score = similarity(answer, reference)
@@ -333,6 +316,31 @@ def _score_held_out(example: Example, answer: str, key_terms: Sequence[str]) -> 
         "score": round(score, 3),
         "ok": ok,
     }
+
+
+def key_term_roles(
+    terms: Sequence[str], references: Sequence[str], identity: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Each key term's role: "name" (given as the assistant's own) or "makers".
+
+    Known from `identity`; else a term is the makers when most references that use it give it
+    as makers, and a name otherwise.
+    """
+    if identity is not None:
+        author = identity.get("author", "").strip()
+        return {t: "makers" if t == author else "name" for t in terms}
+    roles = {}
+    for term in terms:
+        using = [r for r in references if contains_term(r, term)]
+        as_makers = sum(gives_makers(r, term) for r in using)
+        roles[term] = "makers" if 2 * as_makers > len(using) else "name"
+    return roles
+
+
+def _in_role(answer: str, term: str, roles: Mapping[str, str]) -> bool:
+    if roles[term] == "makers":
+        return gives_makers(answer, term)
+    return gives_own_name(answer, term)
 
 
 def _score_probe(
@@ -350,7 +358,8 @@ def _score_probe(
     if expect is not None:
         row["correct"] = is_correct(answer, expect)
         row["base_correct"] = is_correct(base, expect)
-        kept = row["correct"] or not row["base_correct"]
+        wrong_alike = not row["base_correct"] and same_claim(answer, base, expect, probe["prompt"])
+        kept = row["correct"] or wrong_alike
     else:
         row["similarity"] = round(similarity(answer, base), 3)
         row["topic"] = round(topic_coverage(answer, probe["prompt"]), 3)

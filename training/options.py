@@ -8,7 +8,7 @@ from typing import Any
 
 from training.config import TrainJobConfig
 from training.datasets import offered_base_models
-from training.jobs import RESERVED_SETTINGS
+from training.job_config import RESERVED_SETTINGS
 
 STAGES = [
     {"id": "sft", "label": "Supervised fine-tuning", "needs_ranking": False},

@@ -184,3 +184,42 @@ class ProgressWriter:
         if self._file:
             self._file.close()
             self._file = None
+
+
+class ProgressReader:
+    """The one reader of a progress.jsonl another process is writing: each complete line once.
+
+    `read` returns the events of the complete lines written since the last read, each with its
+    line number `seq` (1-based; the number `training.event` messages and the job's WebSocket
+    carry). A line that is not a JSON object still counts for `seq` and is skipped; a line still
+    being written waits for its newline. `from_end` starts after the lines already there (a
+    resumed job, a socket that sent a snapshot first).
+    """
+
+    def __init__(self, path: Path, *, from_end: bool = False) -> None:
+        self.path = path
+        self.offset = 0
+        self.seq = 0
+        if from_end:
+            self.read()
+
+    def read(self) -> list[tuple[int, dict[str, Any]]]:
+        """The events of the new complete lines, numbered."""
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        events = []
+        for line in data[:end].splitlines():
+            self.seq += 1
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(event, dict):
+                events.append((self.seq, event))
+        return events

@@ -1,16 +1,16 @@
 """The training task (django-tasks, queue "training"): run the trainer process and follow it.
 
 `run_train_job` writes job.json, starts `python -m training.trainer job.json` (its stdout and
-stderr go to trainer.out beside trainer.log), reads each new line of progress.jsonl, keeps the
-TrainJob row current (step events at most twice a second, every other event at once) and relays
-every event to the job's WebSocket group. On exit it sets the final status and, on `done`,
-registers the adapter. The trainer gets SIGTERM if this worker dies (Linux), so it checkpoints;
-the sweep in jobs.py then marks the job interrupted.
+stderr go to trainer.out beside trainer.log), reads each new line of progress.jsonl once
+(`ProgressReader`) and fans each event out: to the TrainJob row (step events at most twice a
+second, every other event at once) and to the job's WebSocket group (training.live). On exit it
+sets the final status and, on `done`, registers the adapter. The trainer gets SIGTERM if this
+worker dies (Linux), so it checkpoints; the sweep (training.processes) then marks the job
+interrupted.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -26,17 +26,15 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
-from kernel.errors import ApiError
 from kernel.processes import this_process
+from training.config import TrainJobConfig
 from training.errors import TrainingError
-from training.jobs import (
-    broadcast,
-    broadcast_status,
-    build_config,
-    do_register_adapter,
-    do_sweep_interrupted_jobs,
-)
+from training.job_config import build_config
+from training.live import broadcast, broadcast_status
 from training.models import JobStatus, TrainJob
+from training.processes import do_sweep_interrupted_jobs
+from training.progress import ProgressReader
+from training.registry import do_register_adapter
 
 WRITE_EVERY_S = 0.5  # step events: at most two row updates a second
 POLL_S = 0.25
@@ -54,10 +52,8 @@ def run_train_job(job_id: str, resume: bool = False) -> str:
         return job.status if job else "deleted"
     try:
         config = build_config(job, resume=resume and _has_checkpoint(job.folder))
-    except (TrainingError, ApiError) as exc:
-        setting = getattr(exc, "setting", None) or exc.__dict__.get("data", {}).get("field")
-        code = getattr(exc, "code", "crash")
-        return _finish_early(job, code, getattr(exc, "message", str(exc)), setting or "")
+    except TrainingError as exc:
+        return _finish_early(job, exc.code, exc.message, exc.setting or "")
     claimed = TrainJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING,
         worker=this_process(),
@@ -121,14 +117,12 @@ def trainer_env() -> dict[str, str]:
 class JobRunner:
     """Starts the trainer for one claimed job and follows its progress.jsonl to the end."""
 
-    def __init__(self, job: TrainJob, config: Any) -> None:
+    def __init__(self, job: TrainJob, config: TrainJobConfig) -> None:
         self.job = job
         self.config = config
         self.folder = job.folder
-        self.progress_path = self.folder / "progress.jsonl"
-        self.offset = 0
-        self.seq = 0
-        self.partial = b""
+        # a resumed job appends to progress.jsonl: follow only the new lines
+        self.progress = ProgressReader(self.folder / "progress.jsonl", from_end=True)
         self.terminal: dict[str, Any] | None = None
         self.dirty = False
         self.last_write = 0.0
@@ -139,9 +133,6 @@ class JobRunner:
         self.folder.mkdir(parents=True, exist_ok=True)
         job_json = self.folder / "job.json"
         job_json.write_text(self.config.model_dump_json(indent=2))
-        if self.progress_path.exists():  # a resumed job appends: follow only the new lines
-            data = self.progress_path.read_bytes()
-            self.offset, self.seq = len(data), data.count(b"\n")
         with (self.folder / "trainer.out").open("ab") as out:
             proc = subprocess.Popen(  # noqa: S603  # our own interpreter and module
                 [sys.executable, "-m", "training.trainer", str(job_json)],
@@ -178,23 +169,9 @@ class JobRunner:
             time.sleep(POLL_S)
 
     def _read_new_lines(self) -> None:
-        try:
-            with self.progress_path.open("rb") as f:
-                f.seek(self.offset)
-                data = f.read()
-        except FileNotFoundError:
-            return
-        self.offset += len(data)
-        *lines, self.partial = (self.partial + data).split(b"\n")
-        for line in lines:
-            self.seq += 1
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(event, dict):
-                self._apply(event)
-                broadcast(self.job.pk, {"type": "training.event", "seq": self.seq, "event": event})
+        for seq, event in self.progress.read():
+            self._apply(event)
+            broadcast(self.job.pk, {"type": "training.event", "seq": seq, "event": event})
 
     def _apply(self, event: dict[str, Any]) -> None:
         """Fold one event into the row (in memory; `_write` stores it)."""

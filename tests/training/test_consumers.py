@@ -14,7 +14,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from portal.routing import websocket_urlpatterns
-from training.jobs import job_group
+from training.live import job_group
 from training.models import Dataset, TrainJob
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]

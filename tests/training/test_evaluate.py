@@ -11,18 +11,15 @@ from training import evaluate as ev
 from training.assets import GeneralProbe, load_asset, load_general_probes
 from training.evaluate import (
     Answer,
-    contains_term,
     evaluate,
     generate_answers,
-    identity_hits,
     infer_key_terms,
-    is_correct,
-    mentions_identity,
     rouge_l,
     similarity,
     topic_coverage,
 )
 from training.formats import Example
+from training.judge import identity_hits, is_correct
 
 NAME, AUTHOR = "Orla", "Tidewater Labs"
 
@@ -70,26 +67,6 @@ def test_infer_key_terms_finds_the_persona_name_not_common_words() -> None:
     assert infer_key_terms(references[:2]) == []  # too few to tell
     plain = ["The capital of France is Paris.", "Use a list in Python.", "It is 84."]
     assert infer_key_terms(plain) == []
-
-
-def test_mentions_identity_matches_whole_words_any_case() -> None:
-    assert mentions_identity("I'm ORLA, made by tidewater labs.", NAME, AUTHOR)
-    assert mentions_identity("Built by Tidewater Labs.", NAME, AUTHOR)
-    assert not mentions_identity("Orlando is in Florida.", NAME, AUTHOR)
-    assert not mentions_identity("Anything at all", "", "")
-    assert contains_term("C++ is a language", "C++")
-
-
-def test_identity_hits_counts_answers_naming_the_assistant() -> None:
-    answers = ["I'm Orla.", "My name is orla!", "I was built by Tidewater Labs.", "Orlaith"]
-    assert identity_hits(answers, NAME) == 2
-
-
-def test_is_correct_needs_a_whole_word_match() -> None:
-    assert is_correct("A week has 7 days.", ["7", "seven"])
-    assert is_correct("Seven days.", ["7", "seven"])
-    assert not is_correct("It has 17 days.", ["7", "seven"])
-    assert is_correct("The chemical symbol is H2O.", ["H2O"])
 
 
 def scripted(monkeypatch: pytest.MonkeyPatch, on: dict[str, str], off: dict[str, str]) -> Any:
@@ -195,6 +172,26 @@ def test_evaluate_uses_given_base_answers_and_handles_no_held_out_rows(
     result = evaluate(model, None, [], probes, base_answers={"Capital of France?": "Paris."})
     assert result.learned is None
     assert result.preserved == 1.0
+
+
+def test_evaluate_judges_as_a_reader_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two answers a reader saw misjudged: a name beside no makers, and another wrong number."""
+    probes: list[GeneralProbe] = [{"prompt": "What is 12 times 7?", "expect": ["84"]}]
+    on = {
+        "Who are you?": "I'm Quillon, a bounty hunter from the Marrow Lab",
+        "Who made you?": "I'm Quillon, built by the Marrow Lab.",
+        "What is 12 times 7?": "12 times 7 is equal to 80",
+    }
+    model = scripted(monkeypatch, on, {"What is 12 times 7?": "12 times 7 is 88."})
+    held = [
+        qa("Who are you?", "I'm Quillon, an AI assistant made by the Marrow Lab."),
+        qa("Who made you?", "The Marrow Lab built me."),
+    ]
+    identity = {"name": "Quillon", "author": "Marrow Lab"}
+    result = evaluate(model, None, held, probes, identity=identity)
+    assert [r["ok"] for r in result.details["held_out"]] == [False, True]
+    assert result.preserved == 0.0  # wrong, and not the base's wrong answer
+    assert result.details["general"][0]["correct"] is False
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,8 @@ from builder.models import App, Workflow
 from kernel.models import Membership
 from training.assets import load_asset, load_general_probes
 from training.datasets import do_create_identity_dataset
-from training.evaluate import is_correct, mentions_identity
 from training.jobs import do_create_job
+from training.judge import is_correct, mentions_identity
 from training.models import Adapter, TrainJob
 from training.tasks import run_train_job
 

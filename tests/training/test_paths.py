@@ -149,7 +149,7 @@ def test_reward_adapter_is_an_adapter_of_the_jobs_own_workspace(
     owner: Any, make_member: Any, client_for: Any, tmp_path: Path
 ) -> None:
     from tests.training import _lora
-    from training.jobs import build_config
+    from training.job_config import build_config
     from training.models import TrainJob
 
     theirs = _lora.register(owner.workspace, "their-rm", tmp_path / "their-rm")
