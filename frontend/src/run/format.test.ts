@@ -92,7 +92,7 @@ describe("runFromDetail", () => {
   it("turns a stored run into the state the canvas shows, nodes in start order", () => {
     const nr = (node_id: string, index: number, status: string) => ({
       node_id, index, status, node_type: "llm", title: node_id, inputs: { i: index }, outputs: { o: index }, handle: "source",
-      error: status === "failed" ? "boom" : "", error_code: "", elapsed_ms: 5, prompt_tokens: 1, completion_tokens: 2, attempts: 1, started_at: null,
+      error: status === "failed" ? "boom" : "", error_code: "", elapsed_ms: 5, prompt_tokens: 1, completion_tokens: 2, attempts: 1, started_at: null, metadata: {},
     });
     const detail = {
       id: "r7", app_id: 1, status: "failed", answer: "", inputs: {}, outputs: {}, error: "boom", error_code: "NodeExecutionError",
