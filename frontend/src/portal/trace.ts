@@ -98,7 +98,7 @@ export class Trace {
     const cited = citationsOf(metadata);
     if (cited.length) row.metaBox.append(el("h4", "", "Citations"), citationList(cited));
     for (const [key, value] of Object.entries(otherMetadata(metadata))) {
-      row.metaBox.append(el("h4", "", key.replace(/_/g, " ")), el("pre", "json", pretty(value)));
+      row.metaBox.append(el("h4", "", key), el("pre", "json", pretty(value)));
     }
     row.metaBox.hidden = !row.metaBox.childElementCount;
   }
