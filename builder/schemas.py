@@ -176,6 +176,9 @@ class NodeRunOut(Schema):
     prompt_tokens: int
     completion_tokens: int
     attempts: int
+    metadata: dict[str, Any] = Field(
+        description='How the node got its outputs: "retriever_resources" (citations), agent steps.'
+    )
 
 
 class RunOut(Schema):
@@ -200,6 +203,7 @@ class RunOut(Schema):
 
 
 class RunDetail(RunOut):
+    # the run's joined metadata is not stored: it is the nodes' lists joined by key, in order
     node_runs: list[NodeRunOut]
 
 

@@ -183,9 +183,17 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     run = Run.objects.filter(app=app, pk=run_id).select_related("version").first()
     if run is None:
         raise Http404("run not found")
-    return render(
-        request, "portal/run.html", {"app": app, "run": run, "node_runs": run.node_runs.all()}
-    )
+    node_runs = list(run.node_runs.all())
+    # the run keeps no joined metadata: its citations are the succeeded nodes', in order
+    citations = [
+        cited
+        for n in node_runs
+        if n.status == "succeeded"
+        for cited in n.metadata.get("retriever_resources", [])
+        if isinstance(cited, dict)
+    ]
+    context = {"app": app, "run": run, "node_runs": node_runs, "citations": citations}
+    return render(request, "portal/run.html", context)
 
 
 def _current_membership(request: HttpRequest) -> Membership | None:

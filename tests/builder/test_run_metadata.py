@@ -148,3 +148,18 @@ def test_run_metadata_draft_report_shows_a_need_nothing_provides(search_node: No
     assert found == [("missing_resource", "k")]
     with replaced(RETRIEVER, lambda workspace_id: ListRetriever()):
         assert get_report(spec).issues == []
+
+
+def test_run_metadata_run_detail_api_returns_the_stored_metadata(
+    owner: Any, make_app: Any, client_for: Any, retriever: ListRetriever
+) -> None:
+    app, _ = make_app(owner, spec=SPEC, slug="cite", publish=False)
+    client = client_for(owner)
+    started = client.post(
+        f"/api/apps/{app.pk}/runs", {"query": "tell me"}, content_type="application/json"
+    )
+    assert started.status_code == 200, started.json()
+    response = client.get(f"/api/runs/{started.json()['id']}")
+    assert response.status_code == 200, response.json()
+    metadata = {n["node_id"]: n["metadata"] for n in response.json()["node_runs"]}
+    assert metadata == {"start": {}, "k": {"retriever_resources": _expected()}, "answer": {}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape as html_unescape
 from typing import Any
 
 import pytest
@@ -158,6 +160,44 @@ def test_run_page_shows_the_trace(client_for: Any, owner: Any, make_app: Any) ->
     assert "<b>hi</b>" not in html  # JSON goes through json_script, escaped
     app_html = client.get(f"/apps/{app.pk}/").content.decode()
     assert f"/apps/{app.pk}/runs/{run.pk}/" in app_html
+
+
+def test_run_page_shows_the_citations_of_the_run_and_of_each_node(
+    client_for: Any, owner: Any, make_app: Any
+) -> None:
+    app, _ = make_app(owner, slug="cited")
+    run = _run_with_trace(app)
+    cited = {
+        "position": 1,
+        "content": "Cats <i>purr</i> " + "when content. " * 30,
+        "score": 0.918,
+        "document_id": "doc-1",
+        "document_name": "cats.md",
+        "dataset_name": "Pets",
+    }
+    run.node_runs.filter(node_id="start").update(
+        metadata={"retriever_resources": [cited], "agent_steps": ["<b>looked</b>"]}
+    )
+    html = client_for(owner).get(f"/apps/{app.pk}/runs/{run.pk}/").content.decode()
+    assert html.count('<li class="citation">') == 2  # under the answer and in the node's details
+    assert html.count("<strong>cats.md</strong>") == 2
+    assert '<span class="citation-score">0.92</span>' in html
+    assert "Cats &lt;i&gt;purr&lt;/i&gt; when content." in html  # escaped
+    snippets = re.findall(r'<p class="citation-text"[^>]*>([^<]*)</p>', html)
+    assert len(snippets) == 2
+    assert all(len(html_unescape(t)) == 200 and t.endswith("…") for t in snippets)
+    assert "<h4>agent_steps</h4>" in html
+    assert "<b>looked</b>" not in html  # other keys go through json_script, escaped
+
+
+def test_run_page_without_metadata_shows_no_citations(
+    client_for: Any, owner: Any, make_app: Any
+) -> None:
+    app, _ = make_app(owner, slug="plain")
+    run = _run_with_trace(app)
+    html = client_for(owner).get(f"/apps/{app.pk}/runs/{run.pk}/").content.decode()
+    assert 'class="citations"' not in html
+    assert "detail-meta" not in html
 
 
 def test_run_page_is_404_for_a_non_member(client_for: Any, make_member: Any, make_app: Any) -> None:

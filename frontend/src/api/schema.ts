@@ -1346,6 +1346,13 @@ export interface components {
             inputs: {
                 [key: string]: unknown;
             };
+            /**
+             * Metadata
+             * @description How the node got its outputs: "retriever_resources" (citations), agent steps.
+             */
+            metadata: {
+                [key: string]: unknown;
+            };
             /** Node Id */
             node_id: string;
             /** Node Type */

@@ -65,7 +65,7 @@ describe("canvas node", () => {
 
   it("shows the node's issue count and its run status", () => {
     useEditor.setState({
-      run: { ...idleRun, nodes: { start: { status: "succeeded", index: 1, inputs: {}, outputs: {}, text: "", elapsedMs: 12, promptTokens: 0, completionTokens: 0, attempts: 1 } } },
+      run: { ...idleRun, nodes: { start: { status: "succeeded", index: 1, inputs: {}, outputs: {}, text: "", elapsedMs: 12, promptTokens: 0, completionTokens: 0, attempts: 1, metadata: {} } } },
     });
     draw();
     expect(screen.getByTestId("node-issues-branch").textContent).toBe("1");

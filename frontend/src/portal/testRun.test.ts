@@ -57,6 +57,26 @@ describe("app page test run", () => {
     expect((document.getElementById("new-conversation") as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it("shows a node's citations and other metadata in its trace details, and the answer's citations under it", async () => {
+    const cited = { position: 1, content: "Cats purr when content.", score: 0.918, document_id: "d1", document_name: "cats.md", dataset_id: "kb", dataset_name: "Pets", segment_id: "s1" };
+    await send("Do cats purr?");
+    sock().receive({ type: "run_created", run_id: "r1", conversation_id: null });
+    sock().receive(event("r1", "node_started", { node_id: "k", title: "Search", node_type: "knowledge", index: 1 }));
+    sock().receive(event("r1", "node_succeeded", { node_id: "k", outputs: { result: "Cats purr." }, metadata: { retriever_resources: [cited], usage: { total_tokens: 4 } } }));
+    sock().receive(event("r1", "node_started", { node_id: "llm", title: "Ask", node_type: "llm", index: 2 }));
+    sock().receive(event("r1", "node_succeeded", { node_id: "llm", outputs: { text: "Yes." } }));
+    sock().receive(event("r1", "run_finished", { status: "succeeded", answer: "Yes.", metadata: { retriever_resources: [cited] } }));
+
+    const meta = document.querySelector<HTMLElement>("#live-detail-1 .detail-meta")!;
+    expect(meta.hidden).toBe(false);
+    expect(meta.querySelector(".citation")?.textContent).toBe("1cats.mdPets0.92Cats purr when content.");
+    expect([...meta.querySelectorAll("h4")].map((h) => h.textContent)).toEqual(["Citations", "usage"]);
+    expect(JSON.parse(meta.querySelector("pre.json")!.textContent!)).toEqual({ total_tokens: 4 });
+    expect(document.querySelector<HTMLElement>("#live-detail-2 .detail-meta")!.hidden).toBe(true);
+    const bubble = document.querySelector("#transcript .msg-bot")!;
+    expect([...bubble.querySelectorAll(".citation strong")].map((d) => d.textContent)).toEqual(["cats.md"]);
+  });
+
   it("shows the server's refusal with its issues", async () => {
     await send("Hi");
     sock().receive({ type: "error", code: "graph_invalid", message: "the graph is invalid", issues: [{ code: "cycle", message: "a cycle", node_id: "a", field: null }] });

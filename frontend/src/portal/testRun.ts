@@ -5,7 +5,8 @@ import type { RunEvent, ServerMessage } from "../api/messages";
 import { browserSocket, RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "../run/socket";
 import { byId, el, fmtDate, issueItems, ms, must, pretty, setBusy } from "./dom";
 import type { PageInfo } from "./page";
-import { Trace } from "./trace";
+import { citationsOf } from "../run/metadata";
+import { citationList, Trace } from "./trace";
 
 type EventOf<K extends RunEvent["kind"]> = Extract<RunEvent, { kind: K }>;
 interface Current {
@@ -131,6 +132,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     row.tokens.className = total ? "num" : "num muted";
     if (total) row.tokens.title = `${ev.prompt_tokens} prompt + ${ev.completion_tokens} completion`;
     row.outputsPre.textContent = pretty(ev.outputs);
+    Trace.showMetadata(row, ev.metadata);
     if (ev.error_code) Trace.showError(row, ev.error_code, ev.error);
     c.runningNode = null;
   }
@@ -157,6 +159,8 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     }
     parts.push(link);
     showStatus(ev.status === "succeeded" ? "succeeded" : "failed", parts);
+    const cited = citationsOf(ev.metadata);
+    if (c.bubble && cited.length) c.bubble.append(el("div", "msg-cite-label", "Citations"), citationList(cited));
     if (c.bubble) c.bubble.append(el("div", "msg-meta", `${ms(ev.elapsed_ms)} · ${tokens} tokens`));
     if (!chat) {
       const jsonBox = must("workflow-json");

@@ -1,5 +1,6 @@
 // The app page's live node trace: one row per node in start order, each with a detail row of its
-// inputs, outputs and error (opened by portal.js's data-toggle rows).
+// inputs, outputs, error and metadata (opened by portal.js's data-toggle rows).
+import { citationsOf, formatScore, otherMetadata, snippet, type Citation, type Metadata } from "../run/metadata";
 import { el, ms, pretty } from "./dom";
 
 export type RowStatus = "running" | "succeeded" | "failed" | "skipped";
@@ -12,6 +13,7 @@ export interface Row {
   outputsPre: HTMLElement;
   errBox: HTMLElement;
   errAlert: HTMLElement;
+  metaBox: HTMLElement;
   status: RowStatus;
   startedAt: number;
   streamed: Record<string, string>;
@@ -65,12 +67,14 @@ export class Trace {
     errBox.hidden = true;
     const errAlert = el("div", "alert alert-error");
     errBox.append(el("h4", "", "Error"), errAlert);
-    grid.append(inBox, outBox, errBox);
+    const metaBox = el("div", "detail-meta");
+    metaBox.hidden = true;
+    grid.append(inBox, outBox, errBox, metaBox);
     cell.append(grid);
     detail.append(cell);
     this.body.append(tr, detail);
 
-    const row: Row = { tr, badge, elapsed, tokens, outputsPre, errBox, errAlert, status: "running", startedAt: performance.now(), streamed: {} };
+    const row: Row = { tr, badge, elapsed, tokens, outputsPre, errBox, errAlert, metaBox, status: "running", startedAt: performance.now(), streamed: {} };
     this.rows[nodeId] = row;
     return row;
   }
@@ -88,6 +92,17 @@ export class Trace {
     row.errBox.hidden = false;
   }
 
+  /** The node's citations, then its other metadata keys as JSON; hidden when it has none. */
+  static showMetadata(row: Row, metadata: Metadata): void {
+    row.metaBox.textContent = "";
+    const cited = citationsOf(metadata);
+    if (cited.length) row.metaBox.append(el("h4", "", "Citations"), citationList(cited));
+    for (const [key, value] of Object.entries(otherMetadata(metadata))) {
+      row.metaBox.append(el("h4", "", key), el("pre", "json", pretty(value)));
+    }
+    row.metaBox.hidden = !row.metaBox.childElementCount;
+  }
+
   /** Refresh the elapsed time of the running nodes. */
   tick(): void {
     for (const row of Object.values(this.rows)) {
@@ -99,4 +114,25 @@ export class Trace {
   failRunning(): void {
     for (const row of Object.values(this.rows)) if (row.status === "running") this.setStatus(row, "failed");
   }
+}
+
+/** Cited passages as templates/portal/_citations.html lists them: position, document, score and
+ *  a snippet of the passage. */
+export function citationList(items: Citation[]): HTMLOListElement {
+  const list = el("ol", "citations");
+  for (const c of items) {
+    const head = el("div", "citation-head");
+    head.append(el("span", "citation-pos", c.position), el("strong", "", c.documentName));
+    if (c.datasetName) head.append(el("span", "muted small", c.datasetName));
+    if (c.score !== null) head.append(el("span", "citation-score", formatScore(c.score)));
+    const li = el("li", "citation");
+    li.append(head);
+    if (c.content) {
+      const text = el("p", "citation-text", snippet(c.content));
+      text.title = c.content;
+      li.append(text);
+    }
+    list.append(li);
+  }
+  return list;
 }

@@ -6,7 +6,7 @@ import { useEditor } from "../state/store";
 import { newConversation, sendChat, stopRun } from "./actions";
 import { formatMs, formatTokens } from "./format";
 import { InputsForm } from "./InputsForm";
-import { RunErrorBox, RunFailure, RunStatusLine } from "./parts";
+import { Citations, RunErrorBox, RunFailure, RunStatusLine } from "./parts";
 import { patchSession, useRunSession, type ChatMessage } from "./session";
 import { useStartForm } from "./startForm";
 import { Trace } from "./Trace";
@@ -31,6 +31,11 @@ function Bubble({ m }: { m: ChatMessage }) {
         {m.error && m.status !== "succeeded" && <div className="chat-error">{m.error}</div>}
         {m.status === "stopped" && !m.error && <div className="muted run-small">Stopped.</div>}
       </div>
+      {!!m.citations?.length && (
+        <div className="chat-citations">
+          <Citations items={m.citations} testid="chat-citations" />
+        </div>
+      )}
       {meta && <div className="chat-meta">{meta}</div>}
     </div>
   );

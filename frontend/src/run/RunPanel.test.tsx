@@ -158,7 +158,7 @@ describe("NodeRunSection", () => {
 
   it("runs the node alone with values prefilled from its last run", async () => {
     useEditor.setState({
-      run: { ...useEditor.getState().run, runId: "r1", status: "succeeded", order: ["llm"], nodes: { llm: { status: "succeeded", index: 2, inputs: { "start.city": "Oslo" }, outputs: { text: "sunny" }, text: "", promptTokens: 3, completionTokens: 4, attempts: 1, elapsedMs: 20 } } },
+      run: { ...useEditor.getState().run, runId: "r1", status: "succeeded", order: ["llm"], nodes: { llm: { status: "succeeded", index: 2, inputs: { "start.city": "Oslo" }, outputs: { text: "sunny" }, text: "", promptTokens: 3, completionTokens: 4, attempts: 1, elapsedMs: 20, metadata: {} } } },
     });
     render(<NodeRunSection nodeId="llm" />);
     expect(screen.getByTestId("node-last-status").dataset.status).toBe("succeeded");

@@ -7,6 +7,7 @@ import { applyRunEvent, startRun as freshRun, type RunState } from "../state/run
 import { useEditor } from "../state/store";
 import { saveNow } from "../state/sync";
 import { reusedNodes, runFromDetail } from "./format";
+import { citationsOf } from "./metadata";
 import { initialSession, patchSession, useRunSession, type ChatMessage, type RunError, type RunKind } from "./session";
 import type { RunMessage, ServerMessage } from "../api/messages";
 import { RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "./socket";
@@ -282,6 +283,7 @@ function updateAssistant(): void {
         error: run.error,
         elapsedMs: done ? run.elapsedMs : null,
         tokens: done ? run.promptTokens + run.completionTokens : undefined,
+        citations: done ? citationsOf(run.metadata) : undefined,
       },
     ],
   });

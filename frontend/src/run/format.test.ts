@@ -28,7 +28,7 @@ describe("re-run helpers", () => {
 
   it("reuses the run's nodes that are not downstream", () => {
     const done = { ...idleRun.nodes };
-    for (const id of ["a", "b", "c", "d", "e"]) done[id] = { status: "succeeded", index: 1, inputs: {}, outputs: {}, text: "", promptTokens: 0, completionTokens: 0, attempts: 1 };
+    for (const id of ["a", "b", "c", "d", "e"]) done[id] = { status: "succeeded", index: 1, inputs: {}, outputs: {}, text: "", promptTokens: 0, completionTokens: 0, attempts: 1, metadata: {} };
     expect(reusedNodes({ ...idleRun, nodes: done }, "c", edges).sort()).toEqual(["a", "d"]);
   });
 });
@@ -92,7 +92,7 @@ describe("runFromDetail", () => {
   it("turns a stored run into the state the canvas shows, nodes in start order", () => {
     const nr = (node_id: string, index: number, status: string) => ({
       node_id, index, status, node_type: "llm", title: node_id, inputs: { i: index }, outputs: { o: index }, handle: "source",
-      error: status === "failed" ? "boom" : "", error_code: "", elapsed_ms: 5, prompt_tokens: 1, completion_tokens: 2, attempts: 1, started_at: null,
+      error: status === "failed" ? "boom" : "", error_code: "", elapsed_ms: 5, prompt_tokens: 1, completion_tokens: 2, attempts: 1, started_at: null, metadata: { retriever_resources: [`${node_id}-doc`] },
     });
     const detail = {
       id: "r7", app_id: 1, status: "failed", answer: "", inputs: {}, outputs: {}, error: "boom", error_code: "NodeExecutionError",
@@ -103,6 +103,8 @@ describe("runFromDetail", () => {
     expect(run).toMatchObject({ runId: "r7", status: "failed", failedNodeId: "b", error: "boom", completionTokens: 4 });
     expect(run.order).toEqual(["a", "b"]);
     expect(run.nodes.b).toMatchObject({ status: "failed", error: "boom", outputs: { o: 2 } });
+    expect(run.nodes.a.metadata).toEqual({ retriever_resources: ["a-doc"] });
+    expect(run.metadata).toEqual({ retriever_resources: ["a-doc"] }); // the succeeded nodes', joined
   });
 });
 

@@ -3,6 +3,7 @@
 import type { NodeRunOut, RunDetail } from "../api/types";
 import type { WEdge, WNode } from "../state/graph";
 import { idleRun, type NodeRunState, type NodeStatus, type RunState } from "../state/run";
+import { joinMetadata } from "./metadata";
 
 export { formatMs } from "../canvas/labels";
 
@@ -183,6 +184,7 @@ function nodeFromStored(n: NodeRunOut): NodeRunState {
     promptTokens: n.prompt_tokens,
     completionTokens: n.completion_tokens,
     attempts: n.attempts,
+    metadata: n.metadata ?? {},
   };
 }
 
@@ -201,6 +203,7 @@ export function runFromDetail(d: RunDetail): RunState {
     elapsedMs: d.elapsed_ms,
     promptTokens: d.prompt_tokens,
     completionTokens: d.completion_tokens,
+    metadata: joinMetadata(nodeRuns.filter((n) => n.status === "succeeded").map((n) => n.metadata)),
     nodes: Object.fromEntries(nodeRuns.map((n) => [n.node_id, nodeFromStored(n)])),
     order: nodeRuns.map((n) => n.node_id),
   };

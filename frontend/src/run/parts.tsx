@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import type { NodeRunState, RunState } from "../state/run";
 import { useEditor } from "../state/store";
 import { formatMs, formatTokens, prettyJson, STATUS_ICON } from "./format";
+import { citationsOf, formatScore, otherMetadata, snippet, type Citation, type Metadata } from "./metadata";
 import { patchSession, useRunSession, type RunError } from "./session";
 import "./run.css";
 
@@ -58,6 +59,55 @@ export function JsonBlock({ value, testid, label }: { value: unknown; testid?: s
   );
 }
 
+/** "agent_steps" → "Agent steps". */
+function keyLabel(key: string): string {
+  const words = key.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Cited passages (Dify's retriever_resources): position, document, score, a snippet. */
+export function Citations({ items, testid }: { items: Citation[]; testid?: string }) {
+  if (!items.length) return null;
+  return (
+    <div className="run-block">
+      <div className="run-block-label">Citations</div>
+      <ol className="run-citations" data-testid={testid}>
+        {items.map((c, k) => (
+          <li key={k} className="run-citation">
+            <div className="run-citation-head">
+              <span className="run-citation-pos">{c.position}</span>
+              <strong className="run-citation-doc">{c.documentName}</strong>
+              {c.datasetName && <span className="muted">{c.datasetName}</span>}
+              {c.score !== null && (
+                <span className="run-citation-score" title="Relevance score">
+                  {formatScore(c.score)}
+                </span>
+              )}
+            </div>
+            {c.content && (
+              <p className="run-citation-text" title={c.content}>
+                {snippet(c.content)}
+              </p>
+            )}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/** A node's metadata: its citations, then every other key as JSON under its own label. */
+export function NodeMetadata({ metadata }: { metadata: Metadata }) {
+  return (
+    <>
+      <Citations items={citationsOf(metadata)} testid="run-node-citations" />
+      {Object.entries(otherMetadata(metadata)).map(([key, value]) => (
+        <JsonBlock key={key} label={keyLabel(key)} value={value} testid={`run-node-metadata-${key}`} />
+      ))}
+    </>
+  );
+}
+
 function isEmpty(obj: Record<string, unknown> | undefined): boolean {
   return !obj || Object.keys(obj).length === 0;
 }
@@ -74,7 +124,7 @@ export function nodeMeta(n: NodeRunState): string {
     .join(" · ");
 }
 
-/** A node's error, streamed text, inputs and outputs. */
+/** A node's error, streamed text, inputs, outputs and metadata. */
 export function NodeRunDetails({ state, outputTestid }: { state: NodeRunState; outputTestid?: string }) {
   const streamedOnly = state.text && (state.status === "running" || !Object.values(state.outputs).includes(state.text));
   return (
@@ -99,6 +149,7 @@ export function NodeRunDetails({ state, outputTestid }: { state: NodeRunState; o
       ) : (
         state.status === "succeeded" && <p className="muted run-small">No outputs.</p>
       )}
+      <NodeMetadata metadata={state.metadata} />
     </div>
   );
 }

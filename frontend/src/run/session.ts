@@ -5,6 +5,7 @@ import { create } from "zustand";
 
 import type { RunState } from "../state/run";
 import type { FormValues } from "./format";
+import type { Citation } from "./metadata";
 import type { SocketIssue } from "../api/messages";
 
 export interface RunError {
@@ -22,6 +23,7 @@ export interface ChatMessage {
   error?: string | null;
   elapsedMs?: number | null;
   tokens?: number;
+  citations?: Citation[]; // the answer's sources, from the run's metadata
 }
 
 /** full: the whole graph; node: one node with hand-filled inputs; from: again from a node. */

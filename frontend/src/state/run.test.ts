@@ -27,6 +27,14 @@ describe("run state", () => {
     expect(s.order).toEqual(["llm", "other"]);
   });
 
+  it("keeps each node's metadata and the run's joined metadata, until the next run starts", () => {
+    const cited = { retriever_resources: [{ position: 1, content: "Cats purr." }] };
+    const s = [ev("node_started", { node_id: "k", index: 1 }), ev("node_succeeded", { node_id: "k", metadata: cited }), ev("run_finished", { metadata: cited })].reduce(applyRunEvent, startRun(idleRun));
+    expect(s.nodes.k.metadata).toEqual(cited);
+    expect(s.metadata).toEqual(cited);
+    expect(applyRunEvent(s, ev("run_started")).metadata).toEqual({});
+  });
+
   it("records a failure with its node", () => {
     const s = [ev("node_started", { node_id: "x", index: 1 }), ev("node_failed", { node_id: "x", error: "boom", error_code: "LLMError", elapsed_ms: 5 }), ev("run_finished", { status: "failed", error: "boom", failed_node_id: "x" })].reduce(applyRunEvent, startRun(idleRun));
     expect(s.nodes.x).toMatchObject({ status: "failed", error: "boom", errorCode: "LLMError" });

@@ -17,6 +17,7 @@ export interface NodeRunState {
   promptTokens: number;
   completionTokens: number;
   attempts: number;
+  metadata: Record<string, unknown>; // how it got its outputs: citations, agent steps
 }
 
 export interface RunState {
@@ -30,6 +31,7 @@ export interface RunState {
   elapsedMs: number | null;
   promptTokens: number;
   completionTokens: number;
+  metadata: Record<string, unknown[]>; // the nodes' metadata lists joined by key
   nodes: Record<string, NodeRunState>;
   order: string[]; // node ids in the order they started
 }
@@ -45,12 +47,13 @@ export const idleRun: RunState = {
   elapsedMs: null,
   promptTokens: 0,
   completionTokens: 0,
+  metadata: {},
   nodes: {},
   order: [],
 };
 
 function blankNode(index: number): NodeRunState {
-  return { status: "running", index, inputs: {}, outputs: {}, text: "", promptTokens: 0, completionTokens: 0, attempts: 1 };
+  return { status: "running", index, inputs: {}, outputs: {}, text: "", promptTokens: 0, completionTokens: 0, attempts: 1, metadata: {} };
 }
 
 /** The run state after one event (decoded by api/messages.ts, so its kind is a known one). */
@@ -62,7 +65,7 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
   };
   switch (ev.kind) {
     case "run_started":
-      return { ...state, runId: ev.run_id, status: "running", answer: "", error: null, errorCode: null, failedNodeId: null, elapsedMs: null };
+      return { ...state, runId: ev.run_id, status: "running", answer: "", error: null, errorCode: null, failedNodeId: null, elapsedMs: null, metadata: {} };
     case "node_started":
       return node(ev.node_id, { ...blankNode(ev.index || state.order.length + 1), inputs: ev.inputs });
     case "node_delta":
@@ -80,6 +83,7 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
         attempts: ev.attempts,
         error: ev.error ?? undefined,
         errorCode: ev.error_code ?? undefined,
+        metadata: ev.metadata,
       });
     case "node_failed":
       return node(ev.node_id, { status: "failed", error: ev.error, errorCode: ev.error_code, elapsedMs: ev.elapsed_ms, attempts: ev.attempts });
@@ -97,6 +101,7 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
         elapsedMs: ev.elapsed_ms,
         promptTokens: ev.prompt_tokens,
         completionTokens: ev.completion_tokens,
+        metadata: ev.metadata,
       };
   }
 }

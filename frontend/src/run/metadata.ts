@@ -1,0 +1,64 @@
+// Reading a node's `metadata` (runtime Done.metadata: how the node got its outputs) for people:
+// Dify's citation list `retriever_resources`, and every other key as it is. Shared by the
+// editor's trace and chat preview and by the portal's app page (no React here).
+
+export type Metadata = Record<string, unknown>;
+
+/** One cited passage (an item of Dify's `retriever_resources`), the fields people read. */
+export interface Citation {
+  position: number;
+  documentName: string;
+  datasetName: string;
+  score: number | null;
+  content: string;
+}
+
+const CITATIONS = "retriever_resources";
+const SNIPPET_CHARS = 200;
+
+function text(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** The citations in `metadata`, in their order; items that are not objects are left out. */
+export function citationsOf(metadata: Metadata | undefined): Citation[] {
+  const list = metadata?.[CITATIONS];
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((item): item is Record<string, unknown> => typeof item === "object" && item !== null)
+    .map((item, i) => ({
+      position: typeof item.position === "number" ? item.position : i + 1,
+      documentName: text(item.document_name) || text(item.document_id) || "(untitled)",
+      datasetName: text(item.dataset_name),
+      score: typeof item.score === "number" ? item.score : null,
+      content: text(item.content),
+    }));
+}
+
+/** The metadata keys other than the citations (e.g. usage, agent steps), shown as they are. */
+export function otherMetadata(metadata: Metadata | undefined): Metadata {
+  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => key !== CITATIONS));
+}
+
+/** The run's metadata from its nodes', in the order they finished: list values joined by key
+ *  (what runtime RunFinished.metadata holds; a stored run keeps only the nodes'). */
+export function joinMetadata(nodes: Iterable<Metadata | undefined>): Record<string, unknown[]> {
+  const joined: Record<string, unknown[]> = {};
+  for (const metadata of nodes) {
+    for (const [key, value] of Object.entries(metadata ?? {})) {
+      if (Array.isArray(value)) (joined[key] ??= []).push(...value);
+    }
+  }
+  return joined;
+}
+
+/** The first characters of a passage, on one line, with "…" when cut. */
+export function snippet(content: string, max: number = SNIPPET_CHARS): string {
+  const line = content.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
+}
+
+/** "0.92" for a score, "" when there is none. */
+export function formatScore(score: number | null): string {
+  return score === null ? "" : score.toFixed(2);
+}
