@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -39,12 +40,23 @@ class ScriptedModel:
     adapters: list[str] = field(default_factory=list)
     requests: list[ChatRequest] = field(default_factory=list)
     cancelled: int = 0
+    hold_until_open: int = 0  # streams wait (30 s at most) until this many are open at once
+    open_now: int = 0
+    most_open: int = 0
+    _all_open: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
         """Yield the echo, then Usage and Finish."""
         self.requests.append(request)
         words = request.messages[-1].content.split()
+        self.open_now += 1
+        self.most_open = max(self.most_open, self.open_now)
         try:
+            if self.hold_until_open:
+                if self.open_now >= self.hold_until_open:
+                    self._all_open.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._all_open.wait(), 30)
             if "tool" in words:
                 yield ToolCallDelta(0, id="call_1", name="lookup", arguments='{"q":')
                 yield ToolCallDelta(0, arguments=' "x"}')
@@ -59,6 +71,8 @@ class ScriptedModel:
         except (GeneratorExit, asyncio.CancelledError):
             self.cancelled += 1
             raise
+        finally:
+            self.open_now -= 1
 
     async def list_models(self) -> list[ModelInfo]:
         """The base model and loaded adapters."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -147,19 +146,17 @@ async def test_client_times_out_as_unavailable() -> None:
     app.delay_s = 3.0
     with serve(app) as url:
         client = OpenAICompatibleClient(url, timeout=0.3, max_retries=2, policy=LOCAL)
-        started = time.monotonic()
         with pytest.raises(LLMUnavailableError, match="timed out"):
             await collect(client.stream(chat("hi")))
-    assert time.monotonic() - started < 2.5  # a read timeout is not retried
+    assert app.hits == 1  # a read timeout is not retried
 
 
 async def test_client_handles_64_concurrent_streams(scripted: ScriptedModel) -> None:
-    scripted.delay_s = 0.05  # every stream stays open while the others start
+    scripted.hold_until_open = 64  # every stream stays open until all 64 are
     with serve(create_app(scripted, "echo")) as url:
         client = OpenAICompatibleClient(url, policy=LOCAL)
         requests = [chat(f"n {i} x", model="echo") for i in range(64)]
-        started = time.monotonic()
         results = await asyncio.gather(*(collect(client.stream(r)) for r in requests))
         await client.aclose()
     assert [text for text, _ in results] == [f"n {i} x" for i in range(64)]
-    assert time.monotonic() - started < 5  # concurrent, not queued behind a small pool
+    assert scripted.most_open == 64  # concurrent, not queued behind a small pool

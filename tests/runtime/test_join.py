@@ -194,9 +194,7 @@ async def test_join_fast_branch_never_waits_for_slow_sibling() -> None:
     slow_done = seq_of(events, "node_succeeded", "slow")
     assert seq_of(events, "node_succeeded", "fast2") < slow_done
     assert seq_of(events, "node_started", "j") > slow_done
-    fast2 = next(e.at for e in events if e.kind == "node_started" and e.node_id == "fast2")
-    slow = next(e.at for e in events if e.kind == "node_succeeded" and e.node_id == "slow")
-    assert (slow - fast2).total_seconds() > 0.1
+    assert seq_of(events, "node_started", "fast2") < slow_done  # it did not wait for slow
 
 
 async def test_join_parallel_branches_run_concurrently() -> None:
@@ -206,7 +204,9 @@ async def test_join_parallel_branches_run_concurrently() -> None:
         [*(edge("s", m) for m in mids), *(edge(m, "end") for m in mids)],
     )
     events = await run(graph)
-    assert events[-1].elapsed_ms < 400  # 5 x 0.1 s in sequence would take 500 ms
+    # all five are running before the first finishes: in sequence, each would start after one ended
+    first_done = min(seq_of(events, "node_succeeded", m) for m in mids)
+    assert max(seq_of(events, "node_started", m) for m in mids) < first_done
 
 
 async def test_join_runs_once_with_event_kinds() -> None:
