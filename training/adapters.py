@@ -25,12 +25,7 @@ from runtime.errors import LLMBadRequestError, ModelNotFoundError
 from runtime.llm.protocol import ChatChunk, ChatModel, ChatRequest, ModelInfo
 
 EMBEDDED_BASE = "embedded"  # the base_model of adapters trained on the embedded model
-_SERVED_NAME = re.compile(r"w\d+-.+")  # any workspace's served name (see `served_name`)
-
-
-def served_name(workspace_id: int, name: str) -> str:
-    """The name model servers know an adapter by: unique across workspaces sharing one server."""
-    return f"w{workspace_id}-{name}"
+_SERVED_NAME = re.compile(r"w\d+-.+")  # any workspace's served name (`Adapter.served_name`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,4 @@ class Adapter(models.Model):
     @property
     def served_name(self) -> str:
         """The name model servers know it by: unique across workspaces sharing one server."""
-        from training.adapters import served_name
-
-        return served_name(self.workspace_id, self.name)
+        return f"w{self.workspace_id}-{self.name}"
