@@ -33,8 +33,8 @@ $(WEB_JS): $(NODE_STAMP) $(FRONTEND_SRC)
 
 frontend: $(WEB_JS)
 
-# TypeScript types of the editor API and of the run WebSocket's messages (builder/protocol.py),
-# generated from their OpenAPI documents.
+# TypeScript types of the editor API and of the WebSockets' messages (each app registers its own
+# in kernel/protocols.py: builder/protocol.py, training/protocol.py), from their OpenAPI documents.
 schema: setup $(NODE_STAMP)
 	$(BIN)/python manage.py export_openapi var/openapi.json
 	$(BIN)/python manage.py export_protocol var/protocol.json

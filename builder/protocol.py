@@ -2,21 +2,20 @@
 
 The document also carries runtime.spec.WorkflowSpec, the draft the editor saves and runs.
 
-`make schema` writes `protocol_document()` (an OpenAPI components document) and turns it into
-frontend/src/api/protocol.ts with openapi-typescript, as it does the REST API's schema.ts; `make
-schema-check` fails when either is stale, so a changed event or message field reaches the editor's
-type checker.
+builder registers them in the kernel's protocol registry (kernel/protocols.py); `make schema`
+writes its document and turns it into frontend/src/api/protocol.ts with openapi-typescript, as it
+does the REST API's schema.ts; `make schema-check` fails when either is stale, so a changed event
+or message field reaches the editor's type checker.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema
-from pydantic_core import core_schema
+from pydantic import BaseModel, ConfigDict, Field
 
 from builder.schemas import IssueOut, RunIn
+from kernel.protocols import Mode
 from runtime.events import RunEvent
 from runtime.spec import WorkflowSpec
 
@@ -75,38 +74,11 @@ ClientMessage = Annotated[RunMessage | StopMessage, Field(discriminator="type")]
 ServerMessage = Annotated[RunCreated | EventMessage | ErrorMessage, Field(discriminator="type")]
 
 
-class _SentFieldsRequired(GenerateJsonSchema):
-    """What the server sends has every field (defaults included), so none is optional in TS."""
-
-    def field_is_required(
-        self,
-        field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
-        total: bool,
-    ) -> bool:
-        if self.mode == "serialization" and field.get("serialization_exclude_if") is None:
-            return True  # a field left out when empty (exclude_if) stays optional
-        return super().field_is_required(field, total)
-
-
-def protocol_document() -> dict[str, Any]:
-    """An OpenAPI document whose components are the run protocol's messages and events."""
-    adapters: list[tuple[str, Literal["validation", "serialization"], TypeAdapter[Any]]] = [
-        ("ClientMessage", "validation", TypeAdapter(ClientMessage)),
-        ("ServerMessage", "serialization", TypeAdapter(ServerMessage)),
-        ("RunEvent", "serialization", TypeAdapter(RunEvent)),
-        # The draft the editor saves (the REST API types it as a plain object).
-        ("WorkflowSpec", "validation", TypeAdapter(WorkflowSpec)),
-    ]
-    keyed, defs = TypeAdapter.json_schemas(
-        adapters, ref_template="#/components/schemas/{model}", schema_generator=_SentFieldsRequired
-    )
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    for name, mode, _ in adapters:
-        if name not in schemas:  # a model is in the definitions already; a union is not
-            schemas[name] = keyed[(name, mode)]
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Weft run protocol", "version": "1"},
-        "paths": {},
-        "components": {"schemas": dict(sorted(schemas.items()))},
-    }
+# What builder registers in the kernel's protocol registry (builder/apps.py): name → (mode, type).
+PROTOCOL: dict[str, tuple[Mode, Any]] = {
+    "ClientMessage": ("validation", ClientMessage),
+    "ServerMessage": ("serialization", ServerMessage),
+    "RunEvent": ("serialization", RunEvent),
+    # The draft the editor saves (the REST API types it as a plain object).
+    "WorkflowSpec": ("validation", WorkflowSpec),
+}

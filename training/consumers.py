@@ -1,6 +1,7 @@
 """The WebSocket that shows a training job live: ws/training/jobs/<uuid>/ (editors and up).
 
-Server → client: {"type": "snapshot", ...JobDetail fields}  on connect
+Server → client (typed in training/protocol.py, generated into the editor's protocol.ts):
+                 {"type": "snapshot", ...JobDetail fields}  on connect
                  {"type": "progress", "seq": n, "event": {...}}  each trainer event (progress.jsonl
                      line n: start, note, step, checkpoint, eval, done, stopped, error)
                  {"type": "status", "status": "running" | "succeeded" | ...}  on each change
@@ -17,11 +18,12 @@ member removed or demoted below editor since connecting gets
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from pydantic import BaseModel, ValidationError
 
 from kernel.ids import parse_uuid
 from kernel.models import Role
@@ -30,8 +32,17 @@ from kernel.workspaces import get_membership
 from training.live import job_group
 from training.models import TrainJob
 from training.progress import ProgressReader
+from training.protocol import (
+    TrainerEvent,
+    TrainingError,
+    TrainingProgress,
+    TrainingSnapshot,
+    TrainingStatus,
+)
 
 POLL_S = 0.5  # progress.jsonl and the job's status, when no group message comes
+
+log = logging.getLogger(__name__)
 
 
 class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has no stubs
@@ -59,8 +70,8 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         snapshot, self.progress = await sync_to_async(_snapshot)(job)
-        self.status = snapshot["status"]
-        await self._send({"type": "snapshot", **snapshot})
+        self.status = snapshot.status
+        await self._send(snapshot)
         self.follower = asyncio.create_task(self._follow())
 
     async def disconnect(self, code: int) -> None:
@@ -82,7 +93,7 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         await self._catch_up()  # the file, when this host can read it, is the source of truth
         if seq > self.progress.seq:  # else the file brought it (and everything before, in order)
             self.progress.seq = seq
-            await self._send({"type": "progress", "seq": seq, "event": shown(message["event"])})
+            await self._send_event(seq, message["event"])
 
     async def training_status(self, message: dict[str, Any]) -> None:
         """A status change (group message `training.status`)."""
@@ -111,31 +122,38 @@ class TrainJobConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
             self.follower.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await self._send(
-            {"type": "error", "code": "forbidden", "message": "you no longer may watch this job"}
+            TrainingError(code="forbidden", message="you no longer may watch this job")
         )
         await self.close(code=4403)
         return None
 
     async def _catch_up(self) -> None:
         for seq, event in await asyncio.to_thread(self.progress.read):
-            await self._send({"type": "progress", "seq": seq, "event": shown(event)})
+            await self._send_event(seq, event)
+
+    async def _send_event(self, seq: int, event: dict[str, Any]) -> None:
+        try:
+            typed = TrainerEvent.model_validate(shown(event))
+        except ValidationError as e:  # a line the trainer did not write: the job page skips it
+            log.warning("job %s: progress line %d is not a trainer event: %s", self.job_id, seq, e)
+            return
+        await self._send(TrainingProgress(seq=seq, event=typed))
 
     async def _send_status(self, status: str) -> None:
         if status != self.status:
             self.status = status
-            await self._send({"type": "status", "status": status})
+            await self._send(TrainingStatus.model_validate({"status": status}))
 
-    async def _send(self, message: dict[str, Any]) -> None:
-        await self.send(json.dumps(message, default=str))
+    async def _send(self, message: BaseModel) -> None:
+        await self.send(message.model_dump_json())
 
 
-def _snapshot(job: TrainJob) -> tuple[dict[str, Any], ProgressReader]:
+def _snapshot(job: TrainJob) -> tuple[TrainingSnapshot, ProgressReader]:
     """The job as GET /api/training/jobs/<id> shows it, and a reader of progress.jsonl from now."""
     from training.api import job_detail
 
     progress = ProgressReader(job.folder / "progress.jsonl", from_end=True)
-    detail = json.loads(json.dumps(job_detail(job), default=str))
-    return detail, progress
+    return TrainingSnapshot.model_validate(job_detail(job)), progress
 
 
 def _allowed_job(user: Any, job_id: str) -> TrainJob | None:

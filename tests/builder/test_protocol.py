@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from builder.protocol import ErrorMessage, RunCreated, protocol_document
+from builder.protocol import ErrorMessage, RunCreated
+from kernel.protocols import protocol_document
 from runtime import events
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,13 +12,16 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from pydantic import TypeAdapter
 
 from portal.routing import websocket_urlpatterns
 from training.live import job_group
 from training.models import Dataset, TrainJob
+from training.protocol import TrainingServerMessage, TrainingSnapshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
+SERVER_MESSAGE: TypeAdapter[TrainingServerMessage] = TypeAdapter(TrainingServerMessage)
 STEP = {"event": "step", "step": 1, "total_steps": 4, "epoch": 0.25, "loss": 2.5, "lr": 1e-4}
 
 
@@ -62,6 +65,7 @@ async def test_socket_sends_snapshot_then_relays_events_and_status(
     assert connected
     snapshot = await communicator.receive_json_from(timeout=10)
     assert snapshot["type"] == "snapshot"
+    assert isinstance(SERVER_MESSAGE.validate_python(snapshot), TrainingSnapshot)
     assert (snapshot["id"], snapshot["status"]) == (str(job.pk), "running")
     assert snapshot["progress"]["total_steps"] == 4
     assert snapshot["curve"] == []
@@ -92,13 +96,14 @@ async def test_socket_follows_progress_file_of_a_worker_elsewhere(
     done = {"event": "done", "adapter_dir": "x", "metrics": {}}
     with progress.open("a") as f:
         f.write(json.dumps(STEP) + "\n")
+        f.write(json.dumps({"step": 2}) + "\n")  # not a trainer event: skipped, not sent
         f.write(json.dumps(done) + "\n")
         f.write('{"event": "no')  # a line still being written is not read yet
     await TrainJob.objects.filter(pk=job.pk).aupdate(status="succeeded")
     messages = [await communicator.receive_json_from(timeout=10) for _ in range(3)]
     assert messages == [
         {"type": "progress", "seq": 2, "event": STEP},
-        {"type": "progress", "seq": 3, "event": done},
+        {"type": "progress", "seq": 4, "event": done},
         {"type": "status", "status": "succeeded"},
     ]
     await communicator.disconnect()

@@ -8,6 +8,21 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ClientMessage: components["schemas"]["RunMessage"] | components["schemas"]["StopMessage"];
+        /** CurvePointOut */
+        CurvePointOut: {
+            /**
+             * Loss
+             * @default null
+             */
+            loss: number | null;
+            /**
+             * Lr
+             * @default null
+             */
+            lr: number | null;
+            /** Step */
+            step: number;
+        };
         /** EdgeSpec */
         EdgeSpec: {
             /**
@@ -77,6 +92,25 @@ export interface components {
             type: "error";
         } & {
             [key: string]: unknown;
+        };
+        /** EvalOut */
+        EvalOut: {
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Learned
+             * @description Score on the job's held-out split, 0..1.
+             * @default null
+             */
+            learned: number | null;
+            /**
+             * Preserved
+             * @description Agreement with the base model, 0..1.
+             * @default null
+             */
+            preserved: number | null;
         };
         /**
          * EventMessage
@@ -339,6 +373,91 @@ export interface components {
              */
             y?: number;
         };
+        /**
+         * ProgressOut
+         * @description The start event's plan, then the last step event, merged; notes and last checkpoint.
+         */
+        ProgressOut: {
+            /**
+             * Checkpoint
+             * @default null
+             */
+            checkpoint: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Compute Type
+             * @default null
+             */
+            compute_type: string | null;
+            /**
+             * Device
+             * @default null
+             */
+            device: string | null;
+            /**
+             * Epoch
+             * @default null
+             */
+            epoch: number | null;
+            /**
+             * Epochs
+             * @default null
+             */
+            epochs: number | null;
+            /**
+             * Eta S
+             * @default null
+             */
+            eta_s: number | null;
+            /**
+             * Loss
+             * @default null
+             */
+            loss: number | null;
+            /**
+             * Lr
+             * @default null
+             */
+            lr: number | null;
+            /**
+             * Memory Mb
+             * @default null
+             */
+            memory_mb: number | null;
+            /** Notes */
+            notes: string[];
+            /**
+             * Replay Rows
+             * @default null
+             */
+            replay_rows: number | null;
+            /**
+             * Step
+             * @default null
+             */
+            step: number | null;
+            /**
+             * Tokens Per S
+             * @default null
+             */
+            tokens_per_s: number | null;
+            /**
+             * Total Steps
+             * @default null
+             */
+            total_steps: number | null;
+            /**
+             * Train Rows
+             * @default null
+             */
+            train_rows: number | null;
+            /**
+             * Val Rows
+             * @default null
+             */
+            val_rows: number | null;
+        };
         /** RetrySettings */
         RetrySettings: {
             /**
@@ -540,6 +659,164 @@ export interface components {
             seq: number;
             /** Text */
             text: string;
+        };
+        /**
+         * TrainerEvent
+         * @description One trainer event, a line of progress.jsonl (training/README.md): start, note, step,
+         *     checkpoint, eval, done, stopped or error, with that event's own fields.
+         */
+        TrainerEvent: {
+            /**
+             * At
+             * @default null
+             */
+            at?: string | null;
+            /** Event */
+            event: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * TrainingError
+         * @description Server → client: access was revoked; the socket then closes with 4403.
+         */
+        TrainingError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+        };
+        /**
+         * TrainingProgress
+         * @description Server → client: trainer event `seq` (its progress.jsonl line), sent once, in order.
+         */
+        TrainingProgress: {
+            event: components["schemas"]["TrainerEvent"];
+            /** Seq */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "progress";
+        };
+        TrainingServerMessage: components["schemas"]["TrainingSnapshot"] | components["schemas"]["TrainingProgress"] | components["schemas"]["TrainingStatus"] | components["schemas"]["TrainingError"];
+        /**
+         * TrainingSnapshot
+         * @description Server → client, on connect: the job as GET /api/training/jobs/<id> shows it.
+         */
+        TrainingSnapshot: {
+            /**
+             * Adapter
+             * @description The registered adapter's name (succeeded).
+             * @default null
+             */
+            adapter: string | null;
+            /** Adapter Name */
+            adapter_name: string;
+            /** Attempts */
+            attempts: number;
+            /** Base Model */
+            base_model: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * @default null
+             */
+            created_by: string | null;
+            /** Curve */
+            curve: components["schemas"]["CurvePointOut"][];
+            /** Dataset Ids */
+            dataset_ids: number[];
+            /** Error */
+            error: string;
+            /** Error Code */
+            error_code: string;
+            /**
+             * Error Setting
+             * @description The setting to change, e.g. batch_size.
+             */
+            error_setting: string;
+            /** @default null */
+            eval: components["schemas"]["EvalOut"] | null;
+            /**
+             * Finished At
+             * @default null
+             */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Log Tail
+             * @description The last 50 lines of trainer.log.
+             */
+            log_tail: string[];
+            /** Name */
+            name: string;
+            /**
+             * Output Dir
+             * @description The job's folder, relative to the data folder (WEFT_DATA_DIR) on the server.
+             */
+            output_dir: string;
+            progress: components["schemas"]["ProgressOut"];
+            /** Resumable */
+            resumable: boolean;
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "sft" | "rm" | "dpo" | "ppo";
+            /**
+             * Started At
+             * @default null
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "stopped" | "interrupted";
+            /**
+             * Stop Requested
+             * @description Stop was asked; the trainer is checkpointing.
+             */
+            stop_requested: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "snapshot";
+            /** Workspace Id */
+            workspace_id: number;
+        };
+        /**
+         * TrainingStatus
+         * @description Server → client: the job's status changed.
+         */
+        TrainingStatus: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "stopped" | "interrupted";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "status";
         };
         /**
          * WorkflowSpec

@@ -188,7 +188,7 @@ function FailureCard({ job }: { job: TrainingJobDetail }) {
 }
 
 export function JobView({ id, canEdit, source }: { id: string; canEdit: boolean; source?: JobSource }) {
-  const { job, error, live, replace } = useJob(id, source);
+  const { job, error, live, protocolError, replace } = useJob(id, source);
   const baseLabel = useBaseLabel();
   const [acting, setActing] = useState<"" | "stop" | "resume">("");
   const [actionError, setActionError] = useState<unknown>(null);
@@ -225,6 +225,7 @@ export function JobView({ id, canEdit, source }: { id: string; canEdit: boolean;
               {live ? "live" : "polling"}
             </span>
           </div>
+          <ErrorBox error={protocolError} testid="job-protocol-error" />
         </div>
         {canEdit && (
           <div className="form-actions">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { queuedJob } from "./fixtures/jobs";
-import { addCurvePoint, applyEvent, curveSeries, foldMessage, fractionDone, mergeCurves, mergeDetail, statusWords, type SocketMessage } from "./live";
+import { queuedJob, snapshotOf } from "./fixtures/jobs";
+import { addCurvePoint, applyEvent, curveSeries, decodeJobMessage, foldMessage, fractionDone, mergeCurves, mergeDetail, statusWords, type SocketMessage } from "./live";
 
 const start = { event: "start", total_steps: 40, epochs: 2, train_rows: 90, val_rows: 10, replay_rows: 90, compute_type: "fp32", device: "cpu" };
 const step = (n: number, loss: number) => ({ event: "step", step: n, total_steps: 40, epoch: n / 20, loss, lr: 1e-4 * (1 - n / 40), tokens_per_s: 900, eta_s: (40 - n) * 2, memory_mb: 1100 });
@@ -47,7 +47,7 @@ describe("job state from trainer events", () => {
 describe("socket messages folded into the job", () => {
   it("starts from the snapshot, then applies progress and status messages", () => {
     const messages: SocketMessage[] = [
-      { type: "snapshot", ...queuedJob({ status: "running", curve: [{ step: 1, loss: 2.5, lr: 1e-4 }], progress: { step: 1, total_steps: 40, notes: [] } }) },
+      snapshotOf(queuedJob({ status: "running", curve: [{ step: 1, loss: 2.5, lr: 1e-4 }], progress: { step: 1, total_steps: 40, notes: [] } })),
       { type: "progress", seq: 3, event: step(2, 2.2) },
       { type: "progress", seq: 4, event: step(3, 2.0) },
       { type: "status", status: "succeeded" },
@@ -64,23 +64,23 @@ describe("socket messages folded into the job", () => {
   });
 
   it("ignores events before the snapshot; a second snapshot keeps the curve already drawn", () => {
-    expect(foldMessage(null, { type: "progress", event: step(1, 2) })).toBeNull();
-    let job = foldMessage(null, { type: "snapshot", ...queuedJob() })!;
-    job = foldMessage(job, { type: "progress", event: step(1, 2) })!;
-    job = foldMessage(job, { type: "progress", event: step(2, 1.9) })!;
-    job = foldMessage(job, { type: "snapshot", ...queuedJob({ status: "running", curve: [{ step: 1, loss: 2 }], progress: { step: 1, notes: [] } }) })!;
+    expect(foldMessage(null, { type: "progress", seq: 1, event: step(1, 2) })).toBeNull();
+    let job = foldMessage(null, snapshotOf(queuedJob()))!;
+    job = foldMessage(job, { type: "progress", seq: 1, event: step(1, 2) })!;
+    job = foldMessage(job, { type: "progress", seq: 2, event: step(2, 1.9) })!;
+    job = foldMessage(job, snapshotOf(queuedJob({ status: "running", curve: [{ step: 1, loss: 2 }], progress: { step: 1, notes: [] } })))!;
     expect(job.curve.map((p) => p.step)).toEqual([1, 2]);
     expect(job.progress.step).toBe(2); // the furthest progress wins
   });
 
   it("keeps the job as it was on the error sent before a 4403 close (access revoked)", () => {
-    const job = foldMessage(null, { type: "snapshot", ...queuedJob({ status: "running" }) })!;
+    const job = foldMessage(null, snapshotOf(queuedJob({ status: "running" })))!;
     const after = foldMessage(job, { type: "error", code: "forbidden", message: "you no longer may watch this job" });
     expect(after).toBe(job);
   });
 
   it("words stopping, stopped and interrupted jobs, and clears the stop flag when they end", () => {
-    let job = foldMessage(null, { type: "snapshot", ...queuedJob({ status: "running", stop_requested: true }) })!;
+    let job = foldMessage(null, snapshotOf(queuedJob({ status: "running", stop_requested: true })))!;
     expect(statusWords(job)).toBe("stopping…");
     job = foldMessage(job, { type: "status", status: "stopped" })!;
     expect([job.stop_requested, job.resumable, statusWords(job)]).toEqual([false, true, "stopped — resumable"]);
@@ -94,5 +94,29 @@ describe("socket messages folded into the job", () => {
     expect(merged.curve).toHaveLength(3);
     expect(merged.progress).toMatchObject({ step: 40, notes: ["a", "b"] });
     expect([merged.status, merged.adapter, merged.log_tail]).toEqual(["succeeded", "identity-v1", ["done"]]);
+  });
+});
+
+describe("decodeJobMessage", () => {
+  const raw = (v: unknown) => JSON.stringify(v);
+
+  it("accepts each message type the job socket sends", () => {
+    const snapshot = snapshotOf(queuedJob({ status: "running" }));
+    expect(decodeJobMessage(raw(snapshot))).toEqual({ ok: true, message: snapshot });
+    const progress = { type: "progress", seq: 2, event: { event: "step", step: 1, loss: 2 } };
+    expect(decodeJobMessage(raw(progress))).toEqual({ ok: true, message: progress });
+    expect(decodeJobMessage(raw({ type: "status", status: "succeeded" })).ok).toBe(true);
+    expect(decodeJobMessage(raw({ type: "error", code: "forbidden", message: "no" })).ok).toBe(true);
+  });
+
+  it("reports an unknown type, and what is not a JSON object, naming the job socket", () => {
+    expect(decodeJobMessage(raw({ type: "run_created", run_id: "r1" }))).toEqual({
+      ok: false,
+      error: 'the job socket sent a message of unknown type "run_created"',
+    });
+    expect(decodeJobMessage(raw({ seq: 1 }))).toMatchObject({ ok: false, error: expect.stringContaining("unknown type undefined") });
+    expect(decodeJobMessage("{nope")).toMatchObject({ ok: false, error: "the job socket sent a message that is not JSON" });
+    expect(decodeJobMessage(raw([1]))).toMatchObject({ ok: false, error: expect.stringContaining("not an object") });
+    expect(decodeJobMessage(new ArrayBuffer(1))).toMatchObject({ ok: false, error: "the job socket sent a binary message" });
   });
 });

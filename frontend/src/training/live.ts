@@ -1,22 +1,25 @@
 // A job's state as the job page shows it, folded from the WebSocket's messages (a snapshot, then
 // trainer events and status changes) and from polled GETs. Pure functions: no React, no sockets.
+import { decodeTyped, type Decoded } from "../api/messages";
+import type { components } from "../api/protocol";
 import type { TrainingCurvePoint, TrainingJobDetail } from "../api/types";
 import type { Point } from "./charts";
 
 export type JobStatus = TrainingJobDetail["status"];
 
+// The job socket's messages, generated from training/protocol.py (protocol.ts, `make schema`).
+type P = components["schemas"];
 /** One trainer event (progress.jsonl line), see training/README.md. */
-export interface TrainerEvent {
-  event: string;
-  at?: string;
-  [key: string]: unknown;
-}
+export type TrainerEvent = P["TrainerEvent"];
+/** snapshot, progress, status, or error (access revoked; the socket then closes 4403). */
+export type SocketMessage = P["TrainingServerMessage"];
 
-export type SocketMessage =
-  | ({ type: "snapshot" } & TrainingJobDetail)
-  | { type: "progress"; seq?: number; event: TrainerEvent }
-  | { type: "status"; status: JobStatus }
-  | { type: "error"; code: string; message: string }; // access revoked; the socket then closes 4403
+const MESSAGE_TYPES: Record<SocketMessage["type"], true> = { snapshot: true, progress: true, status: true, error: true };
+
+/** One message from the job socket, checked by its `type` (an unknown one is an error to report). */
+export function decodeJobMessage(data: unknown): Decoded<SocketMessage> {
+  return decodeTyped<SocketMessage>(data, "job", MESSAGE_TYPES);
+}
 
 export const ACTIVE: readonly JobStatus[] = ["queued", "running"];
 export const TERMINAL: readonly JobStatus[] = ["succeeded", "failed", "stopped", "interrupted"];

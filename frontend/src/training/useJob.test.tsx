@@ -81,4 +81,17 @@ describe("useJob", () => {
     });
     expect(sockets).toHaveLength(2);
   });
+
+  it("reports a message it cannot read, and goes on with the ones it can", async () => {
+    const server = queuedJob({ status: "running" });
+    const { src, sockets } = source(() => server);
+    const { result } = renderHook(() => useJob(server.id, src));
+    await waitFor(() => expect(result.current.job?.status).toBe("running"));
+    expect(result.current.protocolError).toBe("");
+    act(() => sockets[0].send({ type: "checkpointed", seq: 1 }));
+    expect(result.current.protocolError).toMatch(/^the job socket sent a message of unknown type "checkpointed"\. Reload the page/);
+    expect(result.current.live).toBe(false);
+    act(() => sockets[0].send({ type: "progress", seq: 2, event: { event: "step", step: 1, total_steps: 10, loss: 2.0, lr: 1e-4 } }));
+    expect(result.current.job?.progress.step).toBe(1);
+  });
 });

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import type { TrainingJobDetail } from "../api/types";
 import { jobSocketUrl, training } from "./api";
-import { foldMessage, isActive, mergeDetail, type SocketMessage } from "./live";
+import { decodeJobMessage, foldMessage, isActive, mergeDetail } from "./live";
 
 export interface SocketLike {
   onmessage: ((e: { data: unknown }) => void) | null;
@@ -31,6 +31,7 @@ export function useJob(id: string, source: JobSource = browserSource) {
   const [job, setJob] = useState<TrainingJobDetail | null>(null);
   const [error, setError] = useState("");
   const [live, setLive] = useState(false);
+  const [protocolError, setProtocolError] = useState("");
   const status = job?.status;
   const stopRequested = job?.stop_requested;
   const sourceRef = useRef(source);
@@ -69,15 +70,15 @@ export function useJob(id: string, source: JobSource = browserSource) {
         return;
       }
       socket.onmessage = (e) => {
-        let msg: SocketMessage;
-        try {
-          msg = JSON.parse(String(e.data)) as SocketMessage;
-        } catch {
+        const decoded = decodeJobMessage(e.data);
+        if (!decoded.ok) {
+          // Said on the page (the polled GET keeps the job current); the socket stays open.
+          setProtocolError(`${decoded.error}. Reload the page to get the editor that matches the server.`);
           return;
         }
         delay = 1000;
         setLive(true);
-        setJob((ours) => foldMessage(ours, msg));
+        setJob((ours) => foldMessage(ours, decoded.message));
       };
       socket.onclose = (e) => {
         setLive(false);
@@ -109,5 +110,5 @@ export function useJob(id: string, source: JobSource = browserSource) {
     return () => clearInterval(timer);
   }, [active, live, refresh]);
 
-  return { job, error, live, refresh, replace };
+  return { job, error, live, protocolError, refresh, replace };
 }

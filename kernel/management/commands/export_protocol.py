@@ -1,4 +1,7 @@
-"""Write the run protocol's document, from which frontend/src/api/protocol.ts is generated."""
+"""Write the WebSocket protocol document (kernel.protocols) every app registered its types in.
+
+frontend/src/api/protocol.ts is generated from it (`make schema`).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from builder.protocol import protocol_document
+from kernel.protocols import protocol_document
 
 
 class Command(BaseCommand):
-    help = "Write the run WebSocket's messages and events as an OpenAPI components document."
+    help = "Write every app's WebSocket messages as an OpenAPI components document."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
