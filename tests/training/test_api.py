@@ -146,7 +146,7 @@ def test_import_dataset_info_adds_all_datasets_or_none(owner: Any, client_for: A
 def test_options_offer_settings_schema_base_models_and_stages(owner: Any, client_for: Any) -> None:
     options = client_for(owner).get("/api/training/options").json()
     props = options["settings_schema"]["properties"]
-    assert props["learning_rate"]["default"] is None  # auto: 1e-4, small datasets 2e-4
+    assert props["learning_rate"]["default"] is None  # auto: 1e-4, small datasets 4e-4
     assert props["learning_rate"]["description"]
     assert "job_id" not in props
     assert "datasets" not in props

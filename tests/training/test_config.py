@@ -145,7 +145,7 @@ def test_config_plan_resolves_auto_settings() -> None:
     assert plan.learning_rate == 1e-4
     small = TrainJobConfig.load(job(cutoff_len=256)).plan(CPU, SMOL, train_rows=90)
     assert (small.epochs, small.batch_size, small.packing) == (2, 2, False)
-    assert small.learning_rate == 2e-4
+    assert small.learning_rate == 4e-4
     fixed_rate = TrainJobConfig.load(job(learning_rate=5e-5)).plan(CPU, SMOL, train_rows=90)
     assert fixed_rate.learning_rate == 5e-5
     packed = TrainJobConfig.load(job(cutoff_len=256, packing=True)).plan(CPU, SMOL, 90)
