@@ -121,7 +121,7 @@ class TrainJobConfig(_Strict):
     datasets: list[DatasetRef] = Field(min_length=1, description="the training data files")
     lora: LoraSettings = Field(default_factory=LoraSettings, description="the LoRA adapter")
     learning_rate: float | None = Field(
-        None, gt=0, le=1, description="peak rate (cosine decay); None = 1e-4, small datasets 2e-4"
+        None, gt=0, le=1, description="peak rate (cosine decay); None = 1e-4, small datasets 4e-4"
     )
     weight_decay: float = Field(1e-4, ge=0, le=1, description="decoupled weight decay")
     optim: Literal["adamw_torch", "adamw_torch_fused", "sgd"] = Field(
