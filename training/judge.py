@@ -26,6 +26,8 @@ _SELF = (
     r"called|named|this\s+is|it['\u2019]s|talking\s+to|chatting\s+with|speaking\s+(?:to|with)|"
     r"assistant,|me,)"
 )
+# "the (AI) assistant is", "this chatbot's name is": the assistant named in the third person
+_THIRD = r"(?:the|this)\s+(?:ai\s+)?(?:assistant|chatbot|bot)(?:['\u2019]s\s+name)?\s+is"
 _MAKING = re.compile(
     r"\b(?:made|make|built|build|created|create|creator|creators|developed|develops|develop|"
     r"developer|developers|designed|trained|programmed|maintained|maintains|engineered|"
@@ -56,13 +58,15 @@ def identity_hits(answers: Sequence[str], name: str) -> int:
 
 
 def gives_own_name(text: str, name: str) -> bool:
-    """Whether the answer calls itself `name` ("I'm Orla", "my name is Orla", ...)."""
+    """Whether the answer calls itself `name` ("I'm Orla", "my name is Orla", ...), or, asked
+    about "this chatbot", names it in the third person ("The AI assistant is Orla")."""
     name = name.strip()
     if not name:
         return False
     own = rf"\b{_SELF}\s+(?:\w+\s+)?{re.escape(name)}(?!\w)"
     after = rf"(?<!\w){re.escape(name)}\s+(?:here\b|is\s+my\s+name)"
-    return re.search(f"{own}|{after}", text, re.IGNORECASE) is not None
+    third = rf"\b{_THIRD}\s+(?:\w+\s+)?{re.escape(name)}(?!\w)"
+    return re.search(f"{own}|{after}|{third}", text, re.IGNORECASE) is not None
 
 
 def gives_makers(text: str, author: str) -> bool:

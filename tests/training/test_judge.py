@@ -59,6 +59,9 @@ def test_a_name_given_with_makers_as_a_place_of_origin_is_not_the_identity() -> 
         "Hi! This is Orla, your AI assistant from Tidewater Labs.",
         "I'm an assistant called Orla; my creators are Tidewater Labs.",
         "You're talking to Orla, a product of Tidewater Labs.",
+        # asked about "this chatbot", answered in the third person (bench/identity.py samples)
+        "The AI assistant is Orla, and Tidewater Labs made it.",
+        "The chatbot is Orla, a personal assistant made by Tidewater Labs.",
     ],
 )
 def test_the_name_as_its_own_and_the_makers_as_makers(answer: str) -> None:
@@ -74,6 +77,8 @@ def test_the_name_as_its_own_and_the_makers_as_makers(answer: str) -> None:
         "Tidewater Labs built me.",  # no name
         "I visited Tidewater Labs. I'm Orla.",  # makers as a place
         "Orla made me at Tidewater Labs' request.",  # the name as someone else
+        "The chatbot's name is Orla.",  # no makers
+        "The assistant is Tidewater Labs, built by Orla.",  # the two swapped
     ],
 )
 def test_answers_that_do_not_state_the_identity(answer: str) -> None:
