@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
+from builder.dify import DIFY_MODES
 from builder.models import App, AppMode
 from builder.service_api import authenticate, published_app, service_view
 from kernel.db import db_call
@@ -14,8 +15,6 @@ from kernel.errors import ApiError
 from runtime.compile import CompiledGraph
 from runtime.nodes.start import StartNode, StartVariable
 
-# Weft's chat apps are workflows that answer (Dify's "advanced-chat").
-DIFY_MODES = {AppMode.CHAT: "advanced-chat", AppMode.WORKFLOW: "workflow"}
 # The start node's input types as Dify's user_input_form names them.
 FORM_TYPES = {
     "text": "text-input",

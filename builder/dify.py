@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder.models import AppMode
 from runtime.events import (
     NodeFailed,
     NodeStarted,
@@ -31,6 +32,10 @@ PING = b"event: ping\n\n"
 def error_frame(status: int, code: str, message: str, **extra: Any) -> bytes:
     """Dify's mid-stream error event (the HTTP status stays 200)."""
     return sse({"event": "error", "status": status, "code": code, "message": message, **extra})
+
+
+# Weft's app modes as Dify names them: chat apps are workflows that answer ("advanced-chat").
+DIFY_MODES = {AppMode.CHAT: "advanced-chat", AppMode.WORKFLOW: "workflow"}
 
 
 @dataclass

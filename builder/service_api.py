@@ -20,10 +20,10 @@ from builder.actions.runs import (
     do_stop_run,
     get_active_run,
 )
-from builder.dify import PING, DifyRenderer, error_frame, message_metadata, sse
+from builder.dify import DIFY_MODES, PING, DifyRenderer, error_frame, message_metadata, sse
 from builder.key_limits import check_key_rate, start_run_within_limit
 from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners
-from builder.models import Run, RunSource
+from builder.models import AppMode, Run, RunSource
 from builder.published import Published, get_published, published_apps
 from builder.v1_schemas import (
     ChatMessageIn,
@@ -200,7 +200,7 @@ async def chat_messages(request: HttpRequest) -> HttpResponseBase:
             "id": handle.message_id,
             "message_id": handle.message_id,
             "conversation_id": handle.conversation_id,
-            "mode": "advanced-chat",
+            "mode": DIFY_MODES[AppMode.CHAT],
             "answer": end.answer,
             "metadata": message_metadata(end),
             "created_at": int(end.at.timestamp()),
