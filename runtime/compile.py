@@ -53,6 +53,8 @@ class CompiledGraph:
     plans: Mapping[str, NodePlan]  # node → what the engine reads on every run
     env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # secrets too: no repr
     secrets: frozenset[str] = frozenset()  # names of its env variables of type secret
+    # what a run must be given: its nodes' needs but the run's own (`needs_of`), once per graph
+    needs: frozenset[Resource[Any]] = frozenset()
     # A one-node graph (`compile_node`): RunFinished.outputs are this node's outputs.
     result_node: str | None = None
 
@@ -249,7 +251,11 @@ def _check_needs(
 
 def needs_of(graph: CompiledGraph) -> frozenset[Resource[Any]]:
     """The resources the nodes of `graph` need that a run must be given (its own aside)."""
-    return frozenset(need for node in graph.nodes.values() for need in node.needs) - RUN_RESOURCES
+    return graph.needs
+
+
+def _run_needs(built: Mapping[str, Node[Any]]) -> frozenset[Resource[Any]]:
+    return frozenset(need for node in built.values() for need in node.needs) - RUN_RESOURCES
 
 
 def validate(spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None) -> list[Issue]:
@@ -300,6 +306,7 @@ def compile_workflow(
         plans={n: make_plan(built[n], succ[n]) for n in g},
         env=spec.env_values(),
         secrets=spec.secret_names(),
+        needs=_run_needs(built),
     )
 
 
@@ -331,5 +338,6 @@ def compile_node(spec: WorkflowSpec, node_id: str) -> CompiledGraph:
         plans={node_id: make_plan(built[node_id], ())},
         env=spec.env_values(),
         secrets=spec.secret_names(),
+        needs=_run_needs(built),
         result_node=node_id,
     )
