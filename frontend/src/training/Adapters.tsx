@@ -69,7 +69,7 @@ function Playground({ adapters, initial }: { adapters: TrainingAdapter[]; initia
           <label htmlFor="playground-system">
             System prompt <span className="muted">(optional)</span>
           </label>
-          <input id="playground-system" type="text" value={system} onChange={(e) => setSystem(e.target.value)} placeholder="You are a helpful assistant." />
+          <input id="playground-system" type="text" value={system} onChange={(e) => setSystem(e.target.value)} placeholder="e.g. You are a helpful assistant." />
         </div>
         <div className="field">
           <label htmlFor="playground-prompt">Prompt</label>
