@@ -77,6 +77,15 @@ function Toast() {
   ) : null;
 }
 
+/** ?node=<id> (the training panel's "Use it in an app" links so) opens with that node selected. */
+function openNodeFromUrl(): void {
+  const nodeId = new URLSearchParams(window.location.search).get("node");
+  const s = useEditor.getState();
+  if (!nodeId || !s.nodes.some((n) => n.id === nodeId)) return;
+  s.select([nodeId]);
+  s.setPanel("node");
+}
+
 export function EditorApp(props: EditorProps) {
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
@@ -106,6 +115,7 @@ export function EditorApp(props: EditorProps) {
       useEditor.setState({ providers });
       useEditor.getState().setCatalog(catalog);
       await loadDraft(props.appId);
+      openNodeFromUrl();
       stop = startSync();
       setReady(true);
     })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
