@@ -11,6 +11,7 @@ import { Palette } from "./canvas/Palette";
 import { Toolbar } from "./canvas/Toolbar";
 import { EnvPanel } from "./panel/EnvPanel";
 import { NodePanel } from "./panel/NodePanel";
+import { loadLastRun } from "./run/actions";
 import { RunPanel } from "./run/RunPanel";
 import { useEditor } from "./state/store";
 import { loadDraft, startSync } from "./state/sync";
@@ -116,6 +117,7 @@ export function EditorApp(props: EditorProps) {
       useEditor.getState().setCatalog(catalog);
       await loadDraft(props.appId);
       openNodeFromUrl();
+      void loadLastRun(props.appId);
       stop = startSync();
       setReady(true);
     })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
