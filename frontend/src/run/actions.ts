@@ -7,7 +7,7 @@ import type { RunDetail } from "../api/types";
 import { applyRunEvent, startRun as freshRun, type RunState } from "../state/run";
 import { useEditor } from "../state/store";
 import { saveNow } from "../state/sync";
-import { reusedNodes, runFromDetail } from "./format";
+import { reusedNodes, runFromDetail, type FormValues } from "./format";
 import { citationsOf } from "./metadata";
 import { initialSession, patchSession, useRunSession, type ChatMessage, type RunError, type RunKind } from "./session";
 import type { RunMessage, ServerMessage } from "../api/messages";
@@ -197,9 +197,20 @@ function show(detail: RunDetail): void {
   });
 }
 
+/** A run's inputs as the start form's values (sys.* and values a form cannot hold left out). */
+export function formFromInputs(inputs: Record<string, unknown>): FormValues {
+  const form: FormValues = {};
+  for (const [name, v] of Object.entries(inputs)) {
+    if (name.includes(".")) continue;
+    if (typeof v === "string" || typeof v === "boolean") form[name] = v;
+    else if (typeof v === "number") form[name] = String(v);
+  }
+  return form;
+}
+
 /** On editor load: the app's last finished run of the draft (not a one-node debug run, not a
- * published version's), so the canvas shows its node states and "Run from here" reuses it, as
- * before the reload. Nothing is shown when there is none or it cannot be read. */
+ * published version's), so the canvas shows its node states, the inputs form its inputs and "Run
+ * from here" reuses it, as before the reload. Nothing is shown when there is none or it cannot be read. */
 export async function loadLastRun(appId: number): Promise<void> {
   const untouched = () => !inflight && useEditor.getState().appId === appId && useEditor.getState().run.runId === null;
   try {
@@ -207,7 +218,10 @@ export async function loadLastRun(appId: number): Promise<void> {
     const last = runs.find((r) => r.source === "draft" && r.status !== "running");
     if (!last || !untouched()) return;
     const detail = await api<RunDetail>("GET", `/runs/${encodeURIComponent(last.id)}`);
-    if (untouched()) show(detail); // a run started meanwhile wins
+    if (!untouched()) return; // a run started meanwhile wins
+    show(detail);
+    // the inputs form as it was for that run, unless something was typed meanwhile
+    if (!Object.keys(useRunSession.getState().form).length) patchSession({ form: formFromInputs(detail.inputs ?? {}) });
   } catch {
     // the last run is a convenience: the editor works without it, and Recent runs says errors
   }

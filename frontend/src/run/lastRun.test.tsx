@@ -2,7 +2,7 @@ import { act, fireEvent, render, screen } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { useEditor } from "../state/store";
-import { loadLastRun } from "./actions";
+import { formFromInputs, loadLastRun } from "./actions";
 import { NodeRunSection } from "./NodeRunSection";
 import { useRunSession } from "./session";
 import { branchName, whySkipped } from "./skipped";
@@ -77,6 +77,19 @@ describe("the last run after a reload", () => {
       await settle();
     });
     expect(Sock.last.sent[0]).toMatchObject({ from_node: "cold_llm", from_run: "r9", inputs: { temp: 12 } });
+    expect(useRunSession.getState().form).toEqual({ temp: "12" }); // the Run form as it was
+  });
+
+  it("fills the inputs form from the run, leaving sys values and what was typed", async () => {
+    expect(formFromInputs({ city: "Oslo", days: 2, sunny: true, "sys.query": "hi", extra: { a: 1 } })).toEqual({ city: "Oslo", days: "2", sunny: true });
+    fakeApi([
+      { method: "GET", path: "/apps/7/runs?limit=20", body: [summary(stored)] },
+      { method: "GET", path: "/runs/r9", body: stored },
+    ]);
+    useRunSession.setState({ form: { temp: "typed" } });
+    await loadLastRun(7);
+    expect(useEditor.getState().run.runId).toBe("r9");
+    expect(useRunSession.getState().form).toEqual({ temp: "typed" });
   });
 
   it("leaves the editor as it is when there is no draft run, or a run started meanwhile", async () => {

@@ -68,7 +68,7 @@ describe("datasets tab", () => {
     const deleted = vi.fn(() => new Response(null, { status: 204 }));
     vi.stubGlobal(
       "fetch",
-      vi.fn(async (url: string, init?: RequestInit) => (init?.method === "DELETE" ? deleted() : new Response(JSON.stringify(detail), { status: 200 }))),
+      vi.fn(async (_url: string, init?: RequestInit) => (init?.method === "DELETE" ? deleted() : new Response(JSON.stringify(detail), { status: 200 }))),
     );
     vi.stubGlobal("confirm", () => true);
     window.location.hash = "#datasets/5";
