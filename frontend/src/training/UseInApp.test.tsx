@@ -5,7 +5,7 @@ import type { WorkflowSpec } from "../api/spec";
 import { queuedJob } from "./fixtures/jobs";
 import { JobView } from "./JobView";
 import { UseInApp } from "./UseInApp";
-import { adapterModel, editorUrl, llmNodesOf, withModel } from "./useInApp";
+import { adapterModel, editorUrl, llmNodesOf, withModel } from "./appModel";
 
 const adapter = { name: "weftling-v1", base_model: "embedded", label: "smollm2-135m-instruct + weftling-v1" };
 

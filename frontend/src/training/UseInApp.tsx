@@ -6,7 +6,7 @@ import { ApiFailure } from "../api/client";
 import type { WorkflowSpec } from "../api/spec";
 import type { Draft, TrainingAdapter } from "../api/types";
 import { apps, type AppSummary } from "./api";
-import { adapterModel, editorUrl, llmNodesOf, modelOf, withModel } from "./useInApp";
+import { adapterModel, editorUrl, llmNodesOf, modelOf, withModel } from "./appModel";
 import { ErrorBox } from "./ui";
 
 type Adapter = Pick<TrainingAdapter, "name" | "base_model" | "label">;
