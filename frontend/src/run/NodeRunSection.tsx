@@ -135,8 +135,8 @@ function NodeRun({ nodeId }: { nodeId: string }) {
           {canRerun && skipped && (
             <p className="muted run-small" data-testid="run-from-here-why">
               “Run from here” reuses the last run's choices, so {reason ? `“${title(reason.decider)}” would take its ${branchName(reason.taken)} branch again` : "this node would be skipped again"}. “Run this node”
-              runs it now with the values above (the last run's). To run it with everything after it, change the inputs so that
-              {reason ? ` the ${branchName(reason.wanted)} branch` : " its branch"} is taken and run the whole {mode === "chat" ? "preview" : "workflow"}.
+              runs it now with the values above (the last run's). To run it with everything after it, get {reason ? `the ${branchName(reason.wanted)}` : "its"} branch taken: change the inputs
+              and run the whole {mode === "chat" ? "preview" : "workflow"}{reason ? `, or change “${title(reason.decider)}” and run from there` : ""}.
             </p>
           )}
           {error && errorHere && <RunErrorBox error={error} />}

@@ -138,7 +138,7 @@ describe("a node the last run skipped", () => {
     expect(from.disabled).toBe(true);
     expect(from.title).toContain("would skip it again");
     expect(screen.getByTestId("run-from-here-why").textContent).toContain("“Is it hot?” would take its ELSE branch again");
-    expect(screen.getByTestId("run-from-here-why").textContent).toContain("change the inputs so that the HOT branch is taken");
+    expect(screen.getByTestId("run-from-here-why").textContent).toContain("get the HOT branch taken: change the inputs and run the whole workflow, or change “Is it hot?” and run from there.");
     expect((screen.getByTestId("node-input-start.temp") as HTMLTextAreaElement).value).toBe("12");
     expect((screen.getByTestId("node-input-sys.query") as HTMLTextAreaElement).value).toBe("what to wear?");
     await act(async () => {
