@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.portal.browser import api_call, create_app, shot, sign_in, watch
 
@@ -63,6 +63,10 @@ def _branching_spec() -> dict[str, Any]:
     }
 
 
+def _node(page: Page, node_id: str) -> Locator:
+    return page.get_by_test_id(f"node-{node_id}")
+
+
 def _runs_once_finished(page: Page, url: str, app_id: int, count: int) -> list[dict[str, Any]]:
     """The app's runs, newest first, once there are `count` and none is still running."""
     for _ in range(150):
@@ -89,11 +93,10 @@ def test_reloaded_editor_shows_the_last_run_and_why_a_node_was_skipped(
 
     page.goto(f"{url}/apps/{app_id}/editor/")
     expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
-    node = lambda node_id: page.get_by_test_id(f"node-{node_id}")  # noqa: E731
-    expect(node("cold")).to_have_attribute("data-status", "succeeded")
-    expect(node("hot")).to_have_attribute("data-status", "skipped")
+    expect(_node(page, "cold")).to_have_attribute("data-status", "succeeded")
+    expect(_node(page, "hot")).to_have_attribute("data-status", "skipped")
 
-    node("hot").click()
+    _node(page, "hot").click()
     section = page.get_by_test_id("node-run-section")
     expect(section.get_by_test_id("node-skip-why")).to_have_text(
         "Skipped: in the last run “Is it hot?” took its ELSE branch,"
@@ -104,7 +107,7 @@ def test_reloaded_editor_shows_the_last_run_and_why_a_node_was_skipped(
     expect(section.locator("[id='node-input-start.temp']")).to_have_value("mild")
     shot(page, shots, "run-01-skipped-node", full_page=False)
 
-    node("cold").click()
+    _node(page, "cold").click()
     expect(section.get_by_test_id("node-last-run")).to_have_attribute("data-status", "succeeded")
     section.get_by_test_id("run-from-here").click()
     runs = _runs_once_finished(page, url, app_id, count=2)
