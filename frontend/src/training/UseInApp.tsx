@@ -28,6 +28,7 @@ export function UseInApp({ adapter, onClose, go = (url) => window.location.assig
   useEffect(() => {
     setDraft(null);
     setNodeId("");
+    setError(null);
     if (appId == null) return;
     let stale = false;
     apps.draft(appId).then((d) => {
