@@ -11,6 +11,7 @@ import { Palette } from "./canvas/Palette";
 import { Toolbar } from "./canvas/Toolbar";
 import { EnvPanel } from "./panel/EnvPanel";
 import { NodePanel } from "./panel/NodePanel";
+import { loadLastRun } from "./run/actions";
 import { RunPanel } from "./run/RunPanel";
 import { useEditor } from "./state/store";
 import { loadDraft, startSync } from "./state/sync";
@@ -77,6 +78,15 @@ function Toast() {
   ) : null;
 }
 
+/** ?node=<id> (the training panel's "Use it in an app" links so) opens with that node selected. */
+function openNodeFromUrl(): void {
+  const nodeId = new URLSearchParams(window.location.search).get("node");
+  const s = useEditor.getState();
+  if (!nodeId || !s.nodes.some((n) => n.id === nodeId)) return;
+  s.select([nodeId]);
+  s.setPanel("node");
+}
+
 export function EditorApp(props: EditorProps) {
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
@@ -106,6 +116,8 @@ export function EditorApp(props: EditorProps) {
       useEditor.setState({ providers });
       useEditor.getState().setCatalog(catalog);
       await loadDraft(props.appId);
+      openNodeFromUrl();
+      void loadLastRun(props.appId);
       stop = startSync();
       setReady(true);
     })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));

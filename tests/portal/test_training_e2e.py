@@ -7,6 +7,9 @@ see its statistics and length histogram, start a job with the default settings a
 adapter as the model of the demo app's LLM node in the editor and hear the new name in the chat
 preview. The server runs with its task worker (the trainer runs there), on the embedded model.
 Screenshots of each key screen land in the test's output folder.
+
+"Use it in an app" on its own: an adapter registered straight in the server's database (training
+one takes minutes), put into an app's LLM node through the picker, then the editor on that node.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import shot, sign_in, watch
-from tests.portal.server import weft_server
+from tests.portal.browser import api_call, create_app, shot, sign_in, watch
+from tests.portal.server import manage, weft_server
 
 # The job alone takes minutes of CPU; the suite's 300 s limit is for everything else.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
@@ -32,14 +35,20 @@ JOB_MS = 12 * 60_000
 
 
 @pytest.fixture(scope="module")
-def training_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def training_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's data folder (its SQLite database too)."""
+    return tmp_path_factory.mktemp("weft-training")
+
+
+@pytest.fixture(scope="module")
+def training_server(training_dir: Path) -> Iterator[str]:
     """Weft with its task worker, on a fresh data dir (training jobs run in the worker)."""
-    with weft_server(tmp_path_factory.mktemp("weft-training"), worker=True) as url:
+    with weft_server(training_dir, worker=True) as url:
         yield url
 
 
 def _hash_id(page: Page, prefix: str) -> str:
-    match = re.search(rf"#{prefix}/([^/?]+)$", page.url)
+    match = re.search(rf"#{prefix}/(?!new\b)([^/?]+)$", page.url)
     assert match, f"expected #{prefix}/<id> in {page.url}"
     return match.group(1)
 
@@ -169,4 +178,52 @@ def test_identity_demo_trains_an_adapter_the_editor_uses(
 
     _playground(page, adapter, shots)
     _chat_with_adapter(page, url, adapter, shots)
+    assert not errors, errors
+
+
+def _register_adapter(data_dir: Path, name: str) -> None:
+    """An Adapter row in the demo workspace, as a finished job registers it (no weights: the
+    picker and the editor only name it)."""
+    code = (
+        "from kernel.models import Workspace; from training.models import Adapter; "
+        "Adapter.objects.get_or_create(workspace=Workspace.objects.get(slug='demo'), "
+        f"name={name!r}, defaults={{'base_model': 'embedded', 'path': '/nowhere'}})"
+    )
+    manage(data_dir, "shell", "-c", code)
+
+
+def test_use_in_app_puts_the_adapter_into_the_chosen_llm_node(
+    page: Page, training_server: str, training_dir: Path, output_path: str
+) -> None:
+    shots, errors = watch(page, output_path)
+    url = training_server
+    adapter = "pirate-v1"
+    _register_adapter(training_dir, adapter)
+    sign_in(page, url)
+    app_id = create_app(page, url, "Adapter picker")
+    draft = api_call(page, url, "GET", f"/apps/{app_id}/draft")
+    llm = next(n for n in draft["spec"]["nodes"] if n["type"] == "llm")
+
+    page.goto(f"{url}/training/#adapters")
+    page.get_by_test_id(f"adapter-use-{adapter}").click()
+    picker = page.get_by_test_id("use-in-app-picker")
+    expect(picker).to_be_visible()
+    save = page.get_by_test_id("use-in-app-save")
+    expect(save).to_be_disabled()  # nothing chosen yet
+    page.get_by_test_id("use-app").select_option(label="Adapter picker")
+    node = page.get_by_test_id("use-node")
+    expect(node).to_have_value(llm["id"])  # the app's only LLM node, chosen for you
+    shot(page, shots, "training-10-use-in-app")
+    save.click()
+
+    page.wait_for_url(re.compile(rf"/apps/{app_id}/editor/\?node={llm['id']}$"))
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    expect(page.get_by_test_id("node-panel")).to_contain_text(llm["id"])
+    model = page.get_by_test_id("f-llm.model-model")
+    expect(model.locator("option:checked")).to_have_text(f"smollm2-135m-instruct + {adapter}")
+    shot(page, shots, "training-11-editor-on-the-node")
+    saved = api_call(page, url, "GET", f"/apps/{app_id}/draft")["spec"]["nodes"]
+    node_config = next(n for n in saved if n["id"] == llm["id"])["config"]
+    assert node_config["model"] == {"provider": "embedded", "name": adapter}
+    assert node_config["prompt"] == llm["config"]["prompt"]  # the rest of its config kept
     assert not errors, errors

@@ -2,11 +2,12 @@
 // store (the canvas lights up from `run.nodes`). Runs use the server's saved draft, so every
 // start awaits saveNow() first.
 import { api } from "../api/client";
+import type { components } from "../api/schema";
 import type { RunDetail } from "../api/types";
 import { applyRunEvent, startRun as freshRun, type RunState } from "../state/run";
 import { useEditor } from "../state/store";
 import { saveNow } from "../state/sync";
-import { reusedNodes, runFromDetail } from "./format";
+import { reusedNodes, runFromDetail, type FormValues } from "./format";
 import { citationsOf } from "./metadata";
 import { initialSession, patchSession, useRunSession, type ChatMessage, type RunError, type RunKind } from "./session";
 import type { RunMessage, ServerMessage } from "../api/messages";
@@ -21,6 +22,8 @@ export interface StartOptions {
   fromNode?: string; // run again from this node, reusing the last run's other results
   chat?: boolean; // a turn of the chat preview: adds messages, keeps the conversation
 }
+
+type RunSummary = components["schemas"]["RunOut"];
 
 interface InFlight {
   prev: RunState; // restored when the server refuses the run
@@ -176,18 +179,51 @@ export function sendChat(query: string, inputs: Record<string, unknown>): Promis
 export async function showPastRun(runId: string): Promise<void> {
   if (inflight) return;
   try {
-    const detail = await api<RunDetail>("GET", `/runs/${encodeURIComponent(runId)}`);
-    useEditor.getState().setRun(runFromDetail(detail));
-    currentRunId = detail.id;
-    patchSession({
-      baseRunId: detail.id,
-      kind: "full",
-      nodeId: null,
-      error: null,
-      lastRequest: { inputs: detail.inputs ?? {}, query: typeof detail.inputs?.["sys.query"] === "string" ? (detail.inputs["sys.query"] as string) : "" },
-    });
+    show(await api<RunDetail>("GET", `/runs/${encodeURIComponent(runId)}`));
   } catch (err) {
     patchSession({ error: { code: "load_failed", message: `Could not load that run: ${err instanceof Error ? err.message : String(err)}` } });
+  }
+}
+
+function show(detail: RunDetail): void {
+  useEditor.getState().setRun(runFromDetail(detail));
+  currentRunId = detail.id;
+  patchSession({
+    baseRunId: detail.id,
+    kind: "full",
+    nodeId: null,
+    error: null,
+    lastRequest: { inputs: detail.inputs ?? {}, query: typeof detail.inputs?.["sys.query"] === "string" ? (detail.inputs["sys.query"] as string) : "" },
+  });
+}
+
+/** A run's inputs as the start form's values (sys.* and values a form cannot hold left out). */
+export function formFromInputs(inputs: Record<string, unknown>): FormValues {
+  const form: FormValues = {};
+  for (const [name, v] of Object.entries(inputs)) {
+    if (name.includes(".")) continue;
+    if (typeof v === "string" || typeof v === "boolean") form[name] = v;
+    else if (typeof v === "number") form[name] = String(v);
+  }
+  return form;
+}
+
+/** On editor load: the app's last finished run of the draft (not a one-node debug run, not a
+ * published version's), so the canvas shows its node states, the inputs form its inputs and "Run
+ * from here" reuses it, as before the reload. Nothing is shown when there is none or it cannot be read. */
+export async function loadLastRun(appId: number): Promise<void> {
+  const untouched = () => !inflight && useEditor.getState().appId === appId && useEditor.getState().run.runId === null;
+  try {
+    const runs = await api<RunSummary[]>("GET", `/apps/${appId}/runs?limit=20`);
+    const last = runs.find((r) => r.source === "draft" && r.status !== "running");
+    if (!last || !untouched()) return;
+    const detail = await api<RunDetail>("GET", `/runs/${encodeURIComponent(last.id)}`);
+    if (!untouched()) return; // a run started meanwhile wins
+    show(detail);
+    // the inputs form as it was for that run, unless something was typed meanwhile
+    if (!Object.keys(useRunSession.getState().form).length) patchSession({ form: formFromInputs(detail.inputs ?? {}) });
+  } catch {
+    // the last run is a convenience: the editor works without it, and Recent runs says errors
   }
 }
 

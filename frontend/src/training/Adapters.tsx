@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { TrainingAdapter, TrainingPlaygroundOut } from "../api/types";
 import { training } from "./api";
 import { percent } from "./format";
+import { UseInApp } from "./UseInApp";
 import { ago, Empty, ErrorBox } from "./ui";
 
 export function metric(a: TrainingAdapter, key: string): number | null {
@@ -69,7 +70,7 @@ function Playground({ adapters, initial }: { adapters: TrainingAdapter[]; initia
           <label htmlFor="playground-system">
             System prompt <span className="muted">(optional)</span>
           </label>
-          <input id="playground-system" type="text" value={system} onChange={(e) => setSystem(e.target.value)} placeholder="You are a helpful assistant." />
+          <input id="playground-system" type="text" value={system} onChange={(e) => setSystem(e.target.value)} placeholder="e.g. You are a helpful assistant." />
         </div>
         <div className="field">
           <label htmlFor="playground-prompt">Prompt</label>
@@ -111,6 +112,7 @@ function Playground({ adapters, initial }: { adapters: TrainingAdapter[]; initia
 
 function AdapterRow({ a, canEdit, isAdmin, onDeleted }: { a: TrainingAdapter; canEdit: boolean; isAdmin: boolean; onDeleted: () => void }) {
   const [merged, setMerged] = useState("");
+  const [picking, setPicking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const merge = async () => {
@@ -166,6 +168,11 @@ function AdapterRow({ a, canEdit, isAdmin, onDeleted }: { a: TrainingAdapter; ca
             Try
           </a>
           {canEdit && (
+            <button className="btn btn-sm" onClick={() => setPicking(!picking)} aria-expanded={picking} data-testid={`adapter-use-${a.name}`}>
+              Use in an app
+            </button>
+          )}
+          {canEdit && (
             <a className="btn btn-sm" href={training.exportUrl(a.id)} download={`${a.name}.zip`} data-testid={`adapter-export-${a.name}`}>
               Export zip
             </a>
@@ -182,6 +189,13 @@ function AdapterRow({ a, canEdit, isAdmin, onDeleted }: { a: TrainingAdapter; ca
           )}
         </td>
       </tr>
+      {picking && (
+        <tr className="detail-row">
+          <td colSpan={6}>
+            <UseInApp adapter={a} onClose={() => setPicking(false)} />
+          </td>
+        </tr>
+      )}
       {(merged || error) && (
         <tr className="detail-row">
           <td colSpan={6}>

@@ -89,7 +89,7 @@ export function UploadCard({ formats, onCreated }: { formats: string[]; onCreate
       </div>
       <div className="field">
         <label htmlFor="dataset-name">Name</label>
-        <input id="dataset-name" data-testid="dataset-name" type="text" maxLength={100} placeholder={file?.name.replace(/\.(jsonl?|json)$/i, "") ?? "my-dataset"} value={name} onChange={(e) => setName(e.target.value)} />
+        <input id="dataset-name" data-testid="dataset-name" type="text" maxLength={100} placeholder={file?.name.replace(/\.(jsonl?|json)$/i, "") ?? "the file's name"} value={name} onChange={(e) => setName(e.target.value)} />
       </div>
       <div className="tp-row">
         <div className="field">
@@ -198,11 +198,11 @@ export function IdentityCard({ onCreated }: { onCreated: (d: TrainingDatasetDeta
       <div className="tp-row">
         <div className="field">
           <label htmlFor="identity-name">Assistant name</label>
-          <input id="identity-name" data-testid="identity-name" type="text" required maxLength={60} placeholder="Weftling" value={name} onChange={(e) => setName(e.target.value)} />
+          <input id="identity-name" data-testid="identity-name" type="text" required maxLength={60} placeholder="e.g. Weftling" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
         <div className="field">
           <label htmlFor="identity-author">Made by</label>
-          <input id="identity-author" data-testid="identity-author" type="text" required maxLength={100} placeholder="the Weft team" value={author} onChange={(e) => setAuthor(e.target.value)} />
+          <input id="identity-author" data-testid="identity-author" type="text" required maxLength={100} placeholder="e.g. the Weft team" value={author} onChange={(e) => setAuthor(e.target.value)} />
         </div>
       </div>
       <ErrorBox error={error} />

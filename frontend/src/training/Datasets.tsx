@@ -101,7 +101,7 @@ export function DatasetView({ id, canEdit, isAdmin }: { id: string; canEdit: boo
     if (!d || !window.confirm(`Delete the dataset “${d.name}”? Jobs that used it keep their adapters.`)) return;
     try {
       await training.deleteDataset(d.id);
-      window.location.hash = "#datasets";
+      window.location.replace("#datasets"); // Back must not return to the deleted dataset
     } catch (err) {
       setError(err);
     }

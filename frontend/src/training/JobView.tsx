@@ -9,6 +9,7 @@ import { LineChart } from "./charts";
 import { formatCount, formatEta, percent } from "./format";
 import { curveSeries, fractionDone, isActive } from "./live";
 import { LABELS } from "./settings";
+import { UseInApp } from "./UseInApp";
 import { useJob, type JobSource } from "./useJob";
 import { ago, ErrorBox, formatNumber, ProgressBar, Stat, StatusPill, useBaseLabel } from "./ui";
 
@@ -130,9 +131,10 @@ function Evaluation({ ev }: { ev: TrainingEval }) {
   );
 }
 
-function AdapterCard({ job }: { job: TrainingJobDetail }) {
+function AdapterCard({ job, canEdit }: { job: TrainingJobDetail; canEdit: boolean }) {
   const base = useBaseLabel()(job.base_model).replace(/ \(embedded\)$/, "");
   const [registered, setRegistered] = useState("");
+  const [picking, setPicking] = useState(false);
   useEffect(() => {
     training.adapters().then((all) => setRegistered(all.find((a) => a.name === job.adapter)?.label ?? ""), () => undefined);
   }, [job.adapter]);
@@ -149,13 +151,16 @@ function AdapterCard({ job }: { job: TrainingJobDetail }) {
         </p>
       </div>
       <div className="form-actions">
-        <a className="btn btn-primary" href="/" data-testid="use-in-app" title={`Open an app's editor, select an LLM node and pick “${label}” as its model`}>
-          Use it in an app
-        </a>
+        {canEdit && (
+          <button type="button" className="btn btn-primary" data-testid="use-in-app" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+            Use it in an app
+          </button>
+        )}
         <a className="btn" href={`#adapters/${encodeURIComponent(job.adapter ?? "")}`} data-testid="try-adapter">
           Try it
         </a>
       </div>
+      {picking && job.adapter && <UseInApp adapter={{ name: job.adapter, base_model: job.base_model, label }} onClose={() => setPicking(false)} />}
     </section>
   );
 }
@@ -306,7 +311,7 @@ export function JobView({ id, canEdit, source }: { id: string; canEdit: boolean;
         </div>
       </div>
       {job.eval && (job.eval.learned != null || job.eval.preserved != null) && <Evaluation ev={job.eval} />}
-      {job.status === "succeeded" && job.adapter && <AdapterCard job={job} />}
+      {job.status === "succeeded" && job.adapter && <AdapterCard job={job} canEdit={canEdit} />}
       <LogTail lines={job.log_tail} active={active} folder={job.output_dir} />
       {error && <p className="small muted">Last refresh failed: {error}</p>}
     </div>

@@ -12,9 +12,9 @@ function json(status: number, body: unknown) {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-function mockApi(onCreate: (body: Record<string, unknown>) => Response) {
+function mockApi(onCreate: (body: Record<string, unknown>) => Response, datasets: unknown[] = [identity]) {
   const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
-    if (url === "/api/training/datasets") return json(200, [identity]);
+    if (url === "/api/training/datasets") return json(200, datasets);
     if (url === "/api/training/adapters") return json(200, []);
     if (url === "/api/training/jobs" && init?.method === "POST") return onCreate(JSON.parse(String(init.body)));
     return json(404, { code: "not_found", message: url });
@@ -81,5 +81,41 @@ describe("new job form", () => {
     const field = document.getElementById("f-settings.batch_size")!.closest(".field")!;
     await waitFor(() => expect(field.textContent).toContain("batch_size 512 does not fit in memory"));
     expect(field.className).toContain("field-invalid");
+  });
+
+  it("ticks the workspace's only dataset, and not one of several", async () => {
+    mockApi(() => json(201, { id: "job-1" }));
+    render(<NewJob options={options} prefill={{}} />);
+    await screen.findByText("Weftling identity");
+    expect((screen.getByTestId("job-dataset-7") as HTMLInputElement).checked).toBe(true);
+    cleanup();
+
+    mockApi(() => json(201, { id: "job-1" }), [identity, { ...identity, id: 8, name: "Support answers" }]);
+    render(<NewJob options={options} prefill={{}} />);
+    await screen.findByText("Support answers");
+    expect((screen.getByTestId("job-dataset-7") as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByTestId("job-dataset-8") as HTMLInputElement).checked).toBe(false);
+  });
+
+  it("shows the job name's example as a hint, not a value the job would get", async () => {
+    mockApi(() => json(201, { id: "job-1" }));
+    render(<NewJob options={options} prefill={{}} />);
+    const name = (await screen.findByTestId("job-name")) as HTMLInputElement;
+    expect(name.value).toBe("");
+    expect(name.placeholder).toMatch(/^e\.g\. /);
+    fireEvent.click(screen.getByTestId("job-start"));
+    expect(await screen.findByText("Give the job a name")).toBeTruthy();
+  });
+
+  it("goes to the started job's own address in place of the form's", async () => {
+    mockApi(() => json(201, { id: "job-2" }));
+    window.location.hash = "#jobs/new";
+    const depth = window.history.length;
+    render(<NewJob options={options} prefill={{}} />);
+    await screen.findByText("Weftling identity");
+    fireEvent.change(screen.getByTestId("job-name"), { target: { value: "identity-v2" } });
+    fireEvent.click(screen.getByTestId("job-start"));
+    await waitFor(() => expect(window.location.hash).toBe("#jobs/job-2"));
+    expect(window.history.length).toBe(depth); // Back leaves the job for the list, not the used form
   });
 });

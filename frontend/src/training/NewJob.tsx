@@ -33,7 +33,11 @@ export function NewJob({ options, prefill }: { options: TrainingOptions; prefill
   const [from, setFrom] = useState<TrainingJobDetail | null>(null);
 
   useEffect(() => {
-    training.datasets().then(setDatasets, setError);
+    training.datasets().then((rows) => {
+      setDatasets(rows);
+      // the only dataset there is: ticked, unless the link or the job started from named others
+      if (rows.length === 1 && !prefill.datasetIds && !prefill.from) setPicked([rows[0].id]);
+    }, setError);
     training.adapters().then(setAdapters, () => setAdapters([]));
   }, []);
   useEffect(() => {
@@ -74,7 +78,8 @@ export function NewJob({ options, prefill }: { options: TrainingOptions; prefill
         settings: changedSettings(options.defaults, settings, stage),
         adapter_name: adapterName.trim(),
       });
-      window.location.hash = `#jobs/${job.id}`;
+      // the job's own address in place of the form's, so reload shows the job and Back the list
+      window.location.replace(`#jobs/${job.id}`);
     } catch (err) {
       const found = issuesFromError(err);
       setIssues(found);
@@ -101,7 +106,7 @@ export function NewJob({ options, prefill }: { options: TrainingOptions; prefill
               <div className="tp-row">
                 <div className={`field${issues.name ? " field-invalid" : ""}`}>
                   <label htmlFor="job-name">Name</label>
-                  <input id="job-name" data-testid="job-name" type="text" required maxLength={100} placeholder="identity-v1" value={name} onChange={(e) => setName(e.target.value)} />
+                  <input id="job-name" data-testid="job-name" type="text" required maxLength={100} placeholder="e.g. identity-v1" value={name} onChange={(e) => setName(e.target.value)} />
                   {issues.name && <p className="field-error">{issues.name}</p>}
                 </div>
                 <div className={`field${issues.adapter_name ? " field-invalid" : ""}`}>

@@ -1,7 +1,11 @@
 // Calls to /api/training/: JSON through the shared client, file uploads through XMLHttpRequest
 // (fetch cannot report upload progress), and the job WebSocket's address.
 import { api, ApiFailure, csrfToken } from "../api/client";
+import type { components } from "../api/schema";
+import type { WorkflowSpec } from "../api/spec";
 import type {
+  Draft,
+  DraftSaved,
   TrainingAdapter,
   TrainingDataset,
   TrainingDatasetDetail,
@@ -32,6 +36,16 @@ export const training = {
   mergeAdapter: (id: number) => api<TrainingMerge>("POST", `/training/adapters/${id}/merge`),
   exportUrl: (id: number) => `/api/training/adapters/${id}/export`,
   playground: (body: TrainingPlaygroundIn) => api<TrainingPlaygroundOut>("POST", "/training/playground", body),
+};
+
+export type AppSummary = components["schemas"]["AppOut"];
+
+/** The editor's API, for putting an adapter into an app's LLM node (training never imports
+ * builder: it goes through the same HTTP API the editor saves with). */
+export const apps = {
+  list: () => api<AppSummary[]>("GET", "/apps"),
+  draft: (appId: number) => api<Draft>("GET", `/apps/${appId}/draft`),
+  saveDraft: (appId: number, spec: WorkflowSpec, revision: number) => api<DraftSaved>("PUT", `/apps/${appId}/draft`, { spec, revision }),
 };
 
 export interface Me {
