@@ -28,6 +28,7 @@ from runtime._reach import reached_from, upstream_checks
 from runtime._streaming import AnswerPlan, plan_answers
 from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
+from runtime.messages import explain_all
 from runtime.nodes import registry
 from runtime.nodes.base import Node
 from runtime.resources import RUN_RESOURCES, Resource
@@ -64,14 +65,6 @@ class CompiledGraph:
         return self.nodes[self.start_id]
 
 
-def _config_message(err: Any) -> str:
-    """Pydantic's message, said plainly for a selector left empty (every list field with a
-    minimum length is a selector: a node id and an output)."""
-    if err["type"] == "too_short" and isinstance(err.get("input"), list):
-        return "choose a variable (a node and one of its outputs)"
-    return str(err["msg"])
-
-
 def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]]:
     built: dict[str, Node[Any]] = {}
     seen: set[str] = set()
@@ -88,9 +81,8 @@ def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]
         try:
             config = cls.config_model.model_validate(ns.config)
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"]) or None
-                issues.append(Issue("bad_config", _config_message(err), ns.id, loc))
+            for loc, message in explain_all(cls.config_model, exc):
+                issues.append(Issue("bad_config", message, ns.id, loc))
             continue
         built[ns.id] = cls(ns.id, config, ns.settings, ns.title)
     return built

@@ -231,7 +231,7 @@ def test_compile_reports_unchosen_aggregator_variable_on_its_node() -> None:
     issue = next(i for i in found if i.node_id == "agg")
     assert (issue.field, issue.message) == (
         "variables.1",
-        "choose a variable (a node and one of its outputs)",
+        "Variable 2: pick a variable (a node and one of its outputs)",
     )
 
 
