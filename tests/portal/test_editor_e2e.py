@@ -83,7 +83,7 @@ def _build_graph(page: Page, shots: Path) -> None:
     panel.get_by_label("Node title").fill("Writer")
     page.fill("[id='f-llm_1.system_prompt']", "You answer in one short sentence.")
     page.fill("[id='f-llm_1.prompt']", "")
-    expect(panel.get_by_test_id("panel-issues")).to_contain_text("prompt")
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text("Prompt: fill this in")
     page.get_by_test_id("insert-var-f-llm_1.prompt").click()
     menu = page.get_by_test_id("var-menu")
     expect(menu).to_contain_text("sys.query")

@@ -28,10 +28,9 @@ export function IssueList() {
       {open && issues.length > 0 && (
         <ul>
           {issues.map((i, k) => (
-            <li key={k}>
+            <li key={k} data-code={i.code}>
               <button type="button" onClick={() => show(i.node_id)} disabled={!i.node_id}>
-                <code>{i.code}</code> {i.node_id ? <strong>{titles[i.node_id] ?? i.node_id}: </strong> : null}
-                {i.field ? `${i.field} — ` : ""}
+                {i.node_id ? <strong>{titles[i.node_id] ?? i.node_id}: </strong> : null}
                 {i.message}
               </button>
             </li>
