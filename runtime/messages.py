@@ -196,7 +196,7 @@ _HINTS: dict[str, Callable[[ErrorDetails, Schema], str]] = {
     "string_type": _shape("enter text"),
     "list_type": _shape("should be a list"),
     "tuple_type": _shape("should be a list"),
-    "dict_type": _shape("should be a group of settings"),
+    "dict_type": _shape("should be named values (a JSON object)"),
     "model_type": _shape("should be a group of settings"),
     "model_attributes_type": _shape("should be a group of settings"),
     "greater_than_equal": _bound("use {} or more", "ge"),

@@ -39,6 +39,7 @@ class Sample(NodeConfig):
     text: str = ""
     memory: Inner = Field(default_factory=Inner)
     needed: str
+    outputs: dict[str, Any] = Field(default_factory=dict)
     even: int = 0
 
     @field_validator("even")
@@ -98,6 +99,7 @@ def messages(data: dict[str, Any], model: type[BaseModel] = Sample) -> dict[str 
         ({"memory": {"window": 0}}, "memory.window", "Window (memory): use 1 or more"),
         ({"memory": {"window": 101}}, "memory.window", "Window (memory): use 100 or less"),
         ({"memory": "big"}, "memory", "Memory: should be a group of settings"),
+        ({"outputs": [1]}, "outputs", "Outputs: should be named values (a JSON object)"),
         ({"flag": "maybe"}, "flag", "Flag: choose yes or no"),
         ({"text": 3}, "text", "Text: enter text"),
         ({"tags": "a"}, "tags", "Tags: should be a list"),
