@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from runtime import nodes as _builtins  # noqa: F401  (registers the built-in node types)
 from runtime._plan import NodePlan, make_plan
@@ -28,10 +28,11 @@ from runtime._reach import reached_from, upstream_checks
 from runtime._streaming import AnswerPlan, plan_answers
 from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
+from runtime.messages import explain_all
 from runtime.nodes import registry
 from runtime.nodes.base import Node
 from runtime.resources import RUN_RESOURCES, Resource
-from runtime.spec import FAIL_BRANCH_HANDLE, AppMode, WorkflowSpec
+from runtime.spec import FAIL_BRANCH_HANDLE, AppMode, NodeSettings, WorkflowSpec
 from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
 FAIL_BRANCH_OUTPUTS = {"error_message": "string", "error_type": "string"}
@@ -64,12 +65,24 @@ class CompiledGraph:
         return self.nodes[self.start_id]
 
 
-def _config_message(err: Any) -> str:
-    """Pydantic's message, said plainly for a selector left empty (every list field with a
-    minimum length is a selector: a node id and an output)."""
-    if err["type"] == "too_short" and isinstance(err.get("input"), list):
-        return "choose a variable (a node and one of its outputs)"
-    return str(err["msg"])
+class _RunSettings(BaseModel):
+    """A node's run settings where its issues can name them: "Max attempts (run settings,
+    retry)", field `settings.retry.max_attempts` (the path of the editor's settings form)."""
+
+    settings: NodeSettings = Field(title="Run settings")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _checked(model: type[M], data: Any, node_id: str, issues: list[Issue]) -> M | None:
+    """`data` as a `model`, or None with a bad_config issue for each thing wrong with it."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for loc, message in explain_all(model, exc):
+            issues.append(Issue("bad_config", message, node_id, loc))
+        return None
 
 
 def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]]:
@@ -85,14 +98,11 @@ def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]
             issues.append(Issue("unknown_node_type", msg, ns.id, "type"))
             continue
         cls = registry.get(ns.type, ns.version)
-        try:
-            config = cls.config_model.model_validate(ns.config)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"]) or None
-                issues.append(Issue("bad_config", _config_message(err), ns.id, loc))
+        config = _checked(cls.config_model, ns.config, ns.id, issues)
+        settings = _checked(_RunSettings, {"settings": ns.settings}, ns.id, issues)
+        if config is None or settings is None:
             continue
-        built[ns.id] = cls(ns.id, config, ns.settings, ns.title)
+        built[ns.id] = cls(ns.id, config, settings.settings, ns.title)
     return built
 
 

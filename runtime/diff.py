@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from runtime.spec import EdgeSpec, NodeSpec, WorkflowSpec
+from pydantic import ValidationError
+
+from runtime.spec import EdgeSpec, NodeSettings, NodeSpec, WorkflowSpec
 
 EdgeKey = tuple[str, str, str, str]  # (source, source_handle, target, target_handle)
 _IGNORED = frozenset({"id", "position"})
@@ -111,4 +113,20 @@ def _by_id(nodes: list[NodeSpec]) -> dict[str, NodeSpec]:
 
 def _comparable(node: NodeSpec) -> dict[str, Any]:
     """The node as JSON with every default filled in, so an omitted default equals its value."""
-    return node.model_dump(mode="json")
+    data = node.model_dump(mode="json")
+    try:
+        data["settings"] = node.run_settings().model_dump(mode="json")
+    except ValidationError:  # a draft's malformed settings: as stored, over the defaults
+        data["settings"] = _over(NodeSettings().model_dump(mode="json"), data["settings"])
+    return data
+
+
+def _over(defaults: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """`stored` laid over `defaults`, nested dicts key by key."""
+    out = dict(defaults)
+    for key, value in stored.items():
+        below = out.get(key)
+        if isinstance(below, dict) and isinstance(value, dict):
+            value = _over(below, value)
+        out[key] = value
+    return out

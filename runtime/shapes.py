@@ -69,7 +69,7 @@ def fallback_shape(ns: NodeSpec) -> NodeShape:
         return NodeShape()
     outputs: dict[str, str] = dict(registry.get(ns.type, ns.version).output_types)
     handles = [SOURCE_HANDLE]
-    if ns.settings.error_strategy == "fail_branch":
+    if ns.settings.get("error_strategy") == "fail_branch":
         handles.append(FAIL_BRANCH_HANDLE)
         outputs.update(FAIL_BRANCH_OUTPUTS)
     return NodeShape(handles=handles, outputs=outputs)

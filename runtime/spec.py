@@ -27,13 +27,17 @@ class Position(_Model):
 
 class RetrySettings(_Model):
     max_attempts: int = Field(1, ge=1, le=10, description="Total attempts, 1 = no retry.")
-    interval_s: float = Field(0.0, ge=0, le=60, description="Seconds between attempts.")
+    interval_s: float = Field(
+        0.0, ge=0, le=60, title="Interval in seconds", description="Seconds between attempts."
+    )
 
 
 class NodeSettings(_Model):
     """Run settings every node has, whatever its type."""
 
-    timeout_s: float | None = Field(None, gt=0, description="Fail the node after so many seconds.")
+    timeout_s: float | None = Field(
+        None, gt=0, title="Timeout in seconds", description="Fail the node after so many seconds."
+    )
     retry: RetrySettings = Field(default_factory=RetrySettings)
     error_strategy: ErrorStrategy = Field(
         "fail",
@@ -50,8 +54,17 @@ class NodeSpec(_Model):
     version: int = 1
     title: str = ""
     config: dict[str, Any] = Field(default_factory=dict)
-    settings: NodeSettings = Field(default_factory=NodeSettings)
+    # Kept as the editor stores them, like `config`, and checked by compile(): a setting typed
+    # half-way (0 attempts, a timeout of 0) is a bad_config issue on the node, so the draft
+    # still saves and loads (issue 13's dead end), while runs and publishing refuse it.
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="Run settings, shaped by NodeSettings."
+    )
     position: Position = Field(default_factory=Position)
+
+    def run_settings(self) -> NodeSettings:
+        """The node's run settings; pydantic's ValidationError when they are malformed."""
+        return NodeSettings.model_validate(self.settings)
 
 
 class EdgeSpec(_Model):
@@ -99,7 +112,7 @@ class WorkflowSpec(_Model):
     mode: AppMode = "chat"
     nodes: list[NodeSpec] = Field(default_factory=list)
     edges: list[EdgeSpec] = Field(default_factory=list)
-    env: list[EnvVar] = Field(default_factory=list)
+    env: list[EnvVar] = Field(default_factory=list, title="Environment variables")
 
     @model_validator(mode="after")
     def _env_names_unique(self) -> WorkflowSpec:

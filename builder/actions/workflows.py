@@ -21,6 +21,7 @@ from kernel.models import User, Workspace
 from kernel.resources import offered
 from runtime.compile import validate
 from runtime.issues import Issue
+from runtime.messages import explain_all
 from runtime.shapes import GraphReport, graph_report, size_issue
 from runtime.spec import WorkflowSpec
 
@@ -91,11 +92,28 @@ def parse_spec(raw: Any) -> WorkflowSpec:
         return WorkflowSpec.model_validate(raw)
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+            {"field": f, "message": _on_node(raw, f, m)} for f, m in explain_all(WorkflowSpec, exc)
         ]
-        raise ApiError(
-            "invalid_spec", 422, "the workflow spec is malformed", errors=errors
-        ) from exc
+        first = str(errors[0]["message"]) if errors else "the workflow is malformed"
+        raise ApiError("invalid_spec", 422, first, errors=errors) from exc
+
+
+def _on_node(raw: Any, field: str | None, message: str) -> str:
+    """A message about `nodes.<i>.…` names the node by its id, as the editor shows it."""
+    parts = (field or "").split(".")
+    if len(parts) < 3 or parts[0] != "nodes" or not parts[1].isdigit() or not isinstance(raw, dict):
+        return message
+    nodes = raw.get("nodes")
+    index = int(parts[1])
+    if not isinstance(nodes, list) or index >= len(nodes) or not isinstance(nodes[index], dict):
+        return message
+    node_id = nodes[index].get("id")
+    row = f"node {index + 1}"
+    if not isinstance(node_id, str) or not node_id:
+        return message
+    return message.replace(f"({row}, ", f"(node {node_id}, ").replace(
+        f"({row})", f"(node {node_id})"
+    )
 
 
 def require_graph_size(spec: WorkflowSpec) -> None:

@@ -8,13 +8,14 @@ import { Canvas } from "./canvas/Canvas";
 import { IssueList } from "./canvas/IssueList";
 import { onKeyDown } from "./canvas/keyboard";
 import { Palette } from "./canvas/Palette";
+import { SaveBanner } from "./canvas/SaveBanner";
 import { Toolbar } from "./canvas/Toolbar";
 import { EnvPanel } from "./panel/EnvPanel";
 import { NodePanel } from "./panel/NodePanel";
 import { loadLastRun } from "./run/actions";
 import { RunPanel } from "./run/RunPanel";
 import { useEditor } from "./state/store";
-import { loadDraft, startSync } from "./state/sync";
+import { failureText, loadDraft, startSync } from "./state/sync";
 import { VersionsPanel } from "./versions/VersionsPanel";
 
 export interface EditorProps {
@@ -38,29 +39,6 @@ function SidePanel() {
       {panel === "versions" && <VersionsPanel />}
       {panel === "env" && <EnvPanel />}
     </aside>
-  );
-}
-
-function ConflictBanner() {
-  const save = useEditor((s) => s.save);
-  if (save.state !== "conflict" && save.state !== "error") return null;
-  const reload = () => void loadDraft(useEditor.getState().appId);
-  return (
-    <div className={`banner banner-${save.state}`} role="alert" data-testid="conflict-banner">
-      {save.state === "conflict" ? (
-        <>
-          <span>
-            Someone else saved this draft{save.conflictRevision ? ` (revision ${save.conflictRevision})` : ""} since you opened it. Your
-            latest edits are not saved.
-          </span>
-          <button type="button" className="btn btn-primary" onClick={reload}>
-            Reload their version
-          </button>
-        </>
-      ) : (
-        <span>Saving failed: {save.message}. Your edits are kept here and will be retried.</span>
-      )}
-    </div>
   );
 }
 
@@ -120,7 +98,7 @@ export function EditorApp(props: EditorProps) {
       void loadLastRun(props.appId);
       stop = startSync();
       setReady(true);
-    })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    })().catch((e: unknown) => setError(failureText(e)));
     const keys = (e: KeyboardEvent) => onKeyDown(e, () => searchRef.current?.focus());
     window.addEventListener("keydown", keys);
     return () => {
@@ -133,7 +111,7 @@ export function EditorApp(props: EditorProps) {
     <ReactFlowProvider>
       <div className="editor" data-ready={ready ? "1" : "0"}>
         <Toolbar searchRef={searchRef} appUrl={props.appUrl} />
-        <ConflictBanner />
+        <SaveBanner />
         {error && (
           <div className="banner banner-error" role="alert">
             The editor could not load: {error}

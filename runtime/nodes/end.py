@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 
 from pydantic import Field
 
+from runtime.messages import NAME_PATTERN
 from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
 from runtime.variables import Segment, Selector
 
 
 class EndOutput(NodeConfig):
-    variable: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    variable: str = Field(pattern=NAME_PATTERN, title="Output name")
     value_selector: list[str] = Field(min_length=2, json_schema_extra=SELECTOR)
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from runtime.errors import InputError
+from runtime.messages import NAME_PATTERN
 from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
 
@@ -22,7 +23,7 @@ _TYPES: dict[str, VarType] = {
 
 
 class StartVariable(NodeConfig):
-    variable: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    variable: str = Field(pattern=NAME_PATTERN, title="Variable name")
     label: str = ""
     type: InputType = "text"
     required: bool = True

@@ -16,6 +16,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from runtime._render import is_bounded, render
+from runtime.messages import NAME_PATTERN
 from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
 from runtime.sandbox import get_sandbox
@@ -23,7 +24,7 @@ from runtime.variables import Selector
 
 
 class TemplateVariable(NodeConfig):
-    variable: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    variable: str = Field(pattern=NAME_PATTERN, title="Variable name")
     value_selector: list[str] = Field(min_length=2, json_schema_extra=SELECTOR)
 
 

@@ -147,3 +147,46 @@ def test_app_created_from_an_over_limit_spec_is_refused(owner: Any, settings: An
         do_create_app(owner.workspace, owner.user, "Big", "workflow", spec=chain_spec(60))
     assert (refused.value.code, refused.value.data["limit"]) == ("graph_too_large", 50)
     assert not Workflow.objects.exists()
+
+
+def test_draft_with_half_typed_run_settings_saves_loads_and_is_refused_to_publish(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    # Issue 13's dead end: the settings form can leave 0 attempts or a 0 s timeout (a number
+    # input cleared or typed half-way); that is an issue on the node, never a refused save.
+    app, _ = make_app(owner, publish=False)
+    client = client_for(owner)
+    spec = echo_chat_spec()
+    spec["nodes"][1]["settings"] = {"retry": {"max_attempts": 0}, "timeout_s": 0}
+    saved = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    assert saved.status_code == 200, saved.content
+    found = {(i["node_id"], i["field"], i["message"]) for i in saved.json()["issues"]}
+    node_id = spec["nodes"][1]["id"]
+    assert found >= {
+        (
+            node_id,
+            "settings.retry.max_attempts",
+            "Max attempts (run settings, retry): use 1 or more",
+        ),
+        (node_id, "settings.timeout_s", "Timeout in seconds (run settings): use a number above 0"),
+    }
+    loaded = client.get(f"/api/apps/{app.pk}/draft").json()
+    assert loaded["spec"]["nodes"][1]["settings"] == spec["nodes"][1]["settings"]
+    assert {(i["node_id"], i["field"]) for i in loaded["issues"]} >= {(n, f) for n, f, _ in found}
+    published = _json(client, "post", f"/api/apps/{app.pk}/publish", {})
+    assert published.status_code == 422, published.content
+    assert published.json()["code"] == "graph_invalid"
+
+
+def test_draft_env_variable_without_a_name_is_refused_in_words(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    # The env panel can clear a name; the spec cannot hold it, so the save says what to fix.
+    app, _ = make_app(owner, publish=False)
+    client = client_for(owner)
+    spec = {**echo_chat_spec(), "env": [{"name": "", "type": "string", "value": "x"}]}
+    saved = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
+    assert saved.status_code == 422, saved.content
+    assert saved.json()["code"] == "invalid_spec"
+    assert saved.json()["message"] == "Name (environment variable 1): fill this in"
+    assert Workflow.objects.get(app=app).revision == 1

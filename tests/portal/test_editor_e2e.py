@@ -83,7 +83,7 @@ def _build_graph(page: Page, shots: Path) -> None:
     panel.get_by_label("Node title").fill("Writer")
     page.fill("[id='f-llm_1.system_prompt']", "You answer in one short sentence.")
     page.fill("[id='f-llm_1.prompt']", "")
-    expect(panel.get_by_test_id("panel-issues")).to_contain_text("prompt")
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text("Prompt: fill this in")
     page.get_by_test_id("insert-var-f-llm_1.prompt").click()
     menu = page.get_by_test_id("var-menu")
     expect(menu).to_contain_text("sys.query")
@@ -301,3 +301,52 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     _saved(other)
     shot(other, shots, "editor-12-auto-layout", full_page=False)
     other.close()
+
+
+def test_editor_new_rows_fill_in_quietly_and_always_save(
+    weft_server: str, page: Page, output_path: str
+) -> None:
+    # Issue 13: a fresh row greeted the user in pydantic's words, and adding an aggregator
+    # variable made every save and load of the draft answer 500.
+    shots, errors = watch(page, output_path)
+    sign_in(page, weft_server)
+    app_id = create_app(page, weft_server, "Rows")
+    _open_editor(page, weft_server, app_id)
+    _drop(page, "template", 300, 520)
+    _drop(page, "variable_aggregator", 620, 520)
+    _connect(page, "llm", "template_1")
+    _connect(page, "template_1", "variable_aggregator_1")
+
+    _node(page, "template_1").click()
+    panel = page.get_by_test_id("node-panel")
+    panel.get_by_test_id("add-template_1.variables").click()
+    name = page.locator("[id='f-template_1.variables.0.variable']")
+    expect(name).to_be_focused()  # the new row is being filled in: no problems shown yet
+    expect(panel.locator(".field-error")).to_have_count(0)
+    expect(panel).not_to_contain_text("Variable name (variable 1)")
+    page.locator("[id='f-template_1.variables.0.value_selector']").click()
+    page.get_by_test_id("var-menu").get_by_test_id("var-option-llm.text").click()
+    expect(name).to_have_value("text")  # the picked variable names the row
+    page.locator("[id='f-template_1.template']").click()  # leave the row: it is complete
+    expect(panel.locator(".field-error")).to_have_count(0)
+
+    panel.get_by_test_id("add-template_1.variables").click()  # left empty this time
+    page.locator("[id='f-template_1.template']").click()
+    problem = "Variable name (variable 2): use letters, digits and _, starting with a letter or _"
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text(problem)
+    expect(panel.locator(".field-error").first).to_have_text(problem)
+    expect(panel).not_to_contain_text("bad_config")
+    expect(panel).not_to_contain_text("should match pattern")
+    shot(page, shots, "editor-13-row-issue", full_page=False)
+
+    _node(page, "variable_aggregator_1").click()
+    page.get_by_test_id("add-variable_aggregator_1.variables").click()
+    _saved(page)
+    page.reload()
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    expect(page.get_by_test_id("issue-list")).to_contain_text(
+        "Variable 1: pick a variable (a node and one of its outputs)"
+    )
+    expect(page.get_by_test_id("issue-list")).to_contain_text(problem)
+    expect(page.get_by_test_id("conflict-banner")).to_have_count(0)
+    assert not errors, errors

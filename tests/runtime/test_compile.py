@@ -231,7 +231,7 @@ def test_compile_reports_unchosen_aggregator_variable_on_its_node() -> None:
     issue = next(i for i in found if i.node_id == "agg")
     assert (issue.field, issue.message) == (
         "variables.1",
-        "choose a variable (a node and one of its outputs)",
+        "Variable 2: pick a variable (a node and one of its outputs)",
     )
 
 
@@ -280,3 +280,23 @@ def test_compile_lists_reference_issues_in_spec_order() -> None:
     a = node("a", "template", variables=[{"variable": "x", "value_selector": ["gone", "x"]}])
     found = issues([start(), b, a, END], [edge("s", "a"), edge("a", "b"), edge("b", "end")])
     assert [i.node_id for i in found if i.code == "unknown_variable"] == ["b", "a"]
+
+
+def test_compile_reports_malformed_run_settings_on_their_node() -> None:
+    # Issue 13: the settings form can leave 0 attempts; the spec keeps it, compile names it.
+    bad = node("a", "sleep", settings={"retry": {"max_attempts": 0}, "timeout_s": "soon"})
+    found = issues([start(), bad, END], [edge("s", "a"), edge("a", "end")])
+    assert {(i.code, i.node_id, i.field, i.message) for i in found} >= {
+        (
+            "bad_config",
+            "a",
+            "settings.retry.max_attempts",
+            "Max attempts (run settings, retry): use 1 or more",
+        ),
+        (
+            "bad_config",
+            "a",
+            "settings.timeout_s",
+            "Timeout in seconds (run settings): enter a number",
+        ),
+    }

@@ -107,3 +107,10 @@ def test_field_changes_compares_lists_whole_and_reports_missing_keys_as_none() -
         FieldChange("config.old", "x", None),
         FieldChange("config.variables", [1, 2], [1, 3]),
     ]
+
+
+def test_diff_compares_malformed_draft_settings_as_stored() -> None:
+    after = copy.deepcopy(BASE)
+    after["nodes"][1]["settings"] = {"retry": {"max_attempts": 0}}
+    (change,) = diff_specs(spec(BASE), spec(after)).nodes_changed
+    assert change.changes == [FieldChange("settings.retry.max_attempts", 1, 0)]

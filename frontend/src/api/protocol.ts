@@ -200,33 +200,6 @@ export interface components {
             /** Seq */
             seq: number;
         };
-        /**
-         * NodeSettings
-         * @description Run settings every node has, whatever its type.
-         */
-        NodeSettings: {
-            /**
-             * Default Outputs
-             * @description Outputs used when error_strategy is default_value.
-             */
-            default_outputs?: {
-                [key: string]: unknown;
-            };
-            /**
-             * Error Strategy
-             * @description fail the run, use default outputs, or take the node's fail branch.
-             * @default fail
-             * @enum {string}
-             */
-            error_strategy?: "fail" | "default_value" | "fail_branch";
-            retry?: components["schemas"]["RetrySettings"];
-            /**
-             * Timeout S
-             * @description Fail the node after so many seconds.
-             * @default null
-             */
-            timeout_s?: number | null;
-        };
         /** NodeSkipped */
         NodeSkipped: {
             /**
@@ -257,7 +230,13 @@ export interface components {
             /** Id */
             id: string;
             position?: components["schemas"]["Position"];
-            settings?: components["schemas"]["NodeSettings"];
+            /**
+             * Settings
+             * @description Run settings, shaped by NodeSettings.
+             */
+            settings?: {
+                [key: string]: unknown;
+            };
             /**
              * Title
              * @default
@@ -457,21 +436,6 @@ export interface components {
              * @default null
              */
             val_rows: number | null;
-        };
-        /** RetrySettings */
-        RetrySettings: {
-            /**
-             * Interval S
-             * @description Seconds between attempts.
-             * @default 0
-             */
-            interval_s?: number;
-            /**
-             * Max Attempts
-             * @description Total attempts, 1 = no retry.
-             * @default 1
-             */
-            max_attempts?: number;
         };
         /**
          * RunCreated
@@ -825,7 +789,7 @@ export interface components {
         WorkflowSpec: {
             /** Edges */
             edges?: components["schemas"]["EdgeSpec"][];
-            /** Env */
+            /** Environment variables */
             env?: components["schemas"]["EnvVar"][];
             /**
              * Mode

@@ -2,10 +2,14 @@
 import { useReactFlow } from "@xyflow/react";
 import { useMemo, useState } from "react";
 
+import { isPending, usePendingRows } from "../panel/pendingRows";
 import { useEditor } from "../state/store";
 
 export function IssueList() {
-  const issues = useEditor((s) => s.report.issues);
+  const all = useEditor((s) => s.report.issues);
+  const pending = usePendingRows((s) => s.rows);
+  // a row still being filled in shows its problems once the user leaves it, here as in the panel
+  const issues = useMemo(() => all.filter((i) => !i.node_id || !i.field || !isPending(pending, `${i.node_id}.${i.field}`)), [all, pending]);
   const nodes = useEditor((s) => s.nodes);
   const titles = useMemo(() => Object.fromEntries(nodes.map((n) => [n.id, n.data.title || n.id])), [nodes]);
   const [open, setOpen] = useState(true);
@@ -28,10 +32,9 @@ export function IssueList() {
       {open && issues.length > 0 && (
         <ul>
           {issues.map((i, k) => (
-            <li key={k}>
+            <li key={k} data-code={i.code}>
               <button type="button" onClick={() => show(i.node_id)} disabled={!i.node_id}>
-                <code>{i.code}</code> {i.node_id ? <strong>{titles[i.node_id] ?? i.node_id}: </strong> : null}
-                {i.field ? `${i.field} — ` : ""}
+                {i.node_id ? <strong>{titles[i.node_id] ?? i.node_id}: </strong> : null}
                 {i.message}
               </button>
             </li>

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { SECRET_MASK } from "../api/spec";
 import { useEditor } from "../state/store";
-import { EnvPanel } from "./EnvPanel";
+import { EnvPanel, envNameProblem } from "./EnvPanel";
 
 beforeEach(() =>
   useEditor.setState({
@@ -58,5 +58,17 @@ describe("env panel", () => {
     render(<EnvPanel />);
     expect(screen.getByTestId("secret-TOKEN").textContent).toBe("set");
     expect(screen.queryByText("Replace")).toBeNull();
+  });
+
+  it("says beside a name what keeps the draft from saving", () => {
+    render(<EnvPanel />);
+    expect(screen.queryByTestId("env-problem-2")).toBeNull();
+    fireEvent.change(screen.getAllByLabelText("Name")[2], { target: { value: "" } });
+    expect(screen.getByTestId("env-problem-2").textContent).toBe("Name: fill this in");
+    fireEvent.change(screen.getAllByLabelText("Name")[2], { target: { value: "TOKEN" } });
+    expect(screen.getByTestId("env-problem-2").textContent).toBe("Name: TOKEN is already used by another variable");
+    fireEvent.change(screen.getAllByLabelText("Name")[2], { target: { value: "2 words" } });
+    expect(screen.getByTestId("env-problem-2").textContent).toContain("use letters, digits and _");
+    expect(envNameProblem([{ name: "OK_1", type: "string", value: "" }], 0)).toBeNull();
   });
 });

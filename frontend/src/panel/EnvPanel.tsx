@@ -4,6 +4,19 @@ import { useState } from "react";
 import { SECRET_MASK, type EnvVar } from "../api/spec";
 import { useEditor } from "../state/store";
 
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What is wrong with the name of env variable `i`, in the server's words (runtime/messages.py);
+ * the draft cannot save until it is fixed, so it is said right beside the name. */
+export function envNameProblem(env: EnvVar[], i: number): string | null {
+  const name = env[i].name;
+  if (!name) return "Name: fill this in";
+  if (name.length > 64) return "Name: use at most 64 characters";
+  if (!NAME.test(name)) return "Name: use letters, digits and _, starting with a letter or _";
+  if (env.findIndex((v) => v.name === name) !== i) return `Name: ${name} is already used by another variable`;
+  return null;
+}
+
 export function EnvPanel() {
   const env = useEditor((s) => s.env);
   const canEdit = useEditor((s) => s.canEdit);
@@ -25,7 +38,8 @@ export function EnvPanel() {
         Use them anywhere as <code>{"{{#env.NAME#}}"}</code>. Secrets are stored encrypted and given to runs; nobody can read them back, only replace them.
       </p>
       {env.map((v, i) => (
-        <div key={i} className="env-row">
+        <div key={i}>
+        <div className="env-row">
           <input className="ed-input" aria-label="Name" value={v.name} disabled={!canEdit} placeholder="NAME" onChange={(e) => rename(i, e.target.value)} />
           <select className="ed-input" aria-label="Type" value={v.type} disabled={!canEdit} onChange={(e) => changeType(i, e.target.value as EnvVar["type"])}>
             <option value="string">string</option>
@@ -49,6 +63,12 @@ export function EnvPanel() {
               ×
             </button>
           )}
+        </div>
+        {envNameProblem(env, i) && (
+          <p className="field-error" data-testid={`env-problem-${i}`}>
+            {envNameProblem(env, i)}
+          </p>
+        )}
         </div>
       ))}
       {canEdit && (

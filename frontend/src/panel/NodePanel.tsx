@@ -5,6 +5,7 @@ import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import type { Schema } from "../state/schema";
 import { NodeRunSection } from "../run/NodeRunSection";
+import { shownIssues, usePendingRows } from "./pendingRows";
 import { FieldIssues, ObjectFields } from "./SchemaForm";
 
 export function NodePanel() {
@@ -14,7 +15,9 @@ export function NodePanel() {
   });
   const count = useEditor((s) => s.nodes.reduce((k, n) => k + (n.selected ? 1 : 0), 0));
   const info = useEditor((s) => (node ? s.types[typeKey(node.data.type, node.data.version)] : undefined));
-  const issues = useEditor((s) => (node ? s.nodeIssues[node.id] : undefined));
+  const allIssues = useEditor((s) => (node ? s.nodeIssues[node.id] : undefined));
+  const pendingRows = usePendingRows((s) => s.rows);
+  const issues = node && allIssues ? shownIssues(pendingRows, node.id, allIssues) : allIssues;
   const canEdit = useEditor((s) => s.canEdit);
   const updateNode = useEditor((s) => s.updateNode);
 
@@ -51,8 +54,7 @@ export function NodePanel() {
       {!!issues?.length && (
         <ul className="issue-list panel-issues" data-testid="panel-issues">
           {issues.map((i, k) => (
-            <li key={k}>
-              <code>{i.code}</code> {i.field ? `${i.field} — ` : ""}
+            <li key={k} data-code={i.code}>
               {i.message}
             </li>
           ))}

@@ -1,10 +1,11 @@
 // A form generated from a node type's JSON Schema. Widgets: a schema's `widget` key (set by the
 // backend) picks the variable picker ("selector"), the template editor ("template") or the model
 // picker ("model"); otherwise the JSON type decides.
-import { createContext, useContext, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 
 import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
 import { ModelField } from "./ModelField";
+import { isPending, usePendingRows } from "./pendingRows";
 import { TemplateField } from "./TemplateField";
 import { VariablePicker } from "./VariablePicker";
 
@@ -33,7 +34,10 @@ function widgetOf(s: Schema): string | undefined {
 }
 
 function Labelled({ id, label, help, children, inline }: { id: string; label: string; help?: string; children: ReactNode; inline?: boolean }) {
-  const problem = useContext(FieldIssues)[id.slice(2)];
+  const path = id.slice(2);
+  const waiting = usePendingRows((s) => isPending(s.rows, path));
+  const issues = useContext(FieldIssues);
+  const problem = waiting ? undefined : issues[path];
   return (
     <div className={`field${inline ? " field-inline" : ""}${problem ? " field-invalid" : ""}`}>
       <label htmlFor={id}>{label}</label>
@@ -179,6 +183,28 @@ export function Field(props: FieldProps) {
   );
 }
 
+/** The fields a picked variable names when they are still empty (a template's or end node's
+ * row: `variable` beside `value_selector`). */
+const NAME_FIELDS = ["variable", "name"];
+
+/** A variable name made from a picked selector's last part: `sys.query` → `query`. */
+export function nameFromSelector(selector: string[]): string {
+  const name = (selector[selector.length - 1] ?? "").replace(/[^A-Za-z0-9_]/g, "_");
+  return /^[0-9]/.test(name) ? `_${name}` : name;
+}
+
+/** `value` with `name` set to `v`; picking a variable also fills an empty name beside it. */
+function withField(s: Schema, root: Schema, value: Record<string, unknown>, name: string, v: unknown): Record<string, unknown> {
+  const next = { ...value, [name]: v };
+  const picked = widgetOf(unwrapNullable(s.properties?.[name] ?? {}, root).schema) === "selector";
+  if (!picked || !Array.isArray(v) || !v.length) return next;
+  const target = NAME_FIELDS.find((f) => f in (s.properties ?? {}) && f !== name);
+  if (target && (value[target] === undefined || value[target] === null || value[target] === "")) {
+    next[target] = nameFromSelector(v as string[]);
+  }
+  return next;
+}
+
 export function ObjectFields(props: FieldProps) {
   const s = resolve(props.schema, props.root);
   const value = (props.value ?? {}) as Record<string, unknown>;
@@ -196,7 +222,7 @@ export function ObjectFields(props: FieldProps) {
           nodeId={props.nodeId}
           required={required.has(name)}
           disabled={props.disabled}
-          onChange={(v) => props.onChange({ ...value, [name]: v })}
+          onChange={(v) => props.onChange(withField(s, props.root, value, name, v))}
         />
       ))}
     </>
@@ -220,6 +246,19 @@ export function newItem(itemSchema: Schema, root: Schema, siblings: unknown[]): 
 
 function ArrayField(props: FieldProps) {
   const { path, name, root, nodeId, disabled } = props;
+  const pending = usePendingRows.getState(); // its actions only: they never change
+  const box = useRef<HTMLFieldSetElement>(null);
+  const [focusRow, setFocusRow] = useState<number | null>(null);
+  useEffect(() => {
+    // a new row takes the focus, so leaving it (blur) is what shows its problems
+    if (focusRow === null) return;
+    const row = box.current?.querySelector(`[data-row="${path}.${focusRow}"]`);
+    const first = row?.querySelector<HTMLElement>("input, select, textarea, button.var-chip-button");
+    if (first) {
+      first.focus();
+      setFocusRow(null);
+    }
+  }, [focusRow, path, props.value]);
   const s = props.schema;
   const items = Array.isArray(props.value) ? (props.value as unknown[]) : [];
   const itemSchema = resolve(s.items ?? {}, root);
@@ -241,17 +280,27 @@ function ArrayField(props: FieldProps) {
   }
   const single = humanize(name).replace(/s$/, "");
   return (
-    <fieldset className="field-group field-array" data-testid={`array-${path}`}>
+    <fieldset className="field-group field-array" data-testid={`array-${path}`} ref={box}>
       <legend>{label}</legend>
       {s.description && <p className="field-help">{s.description}</p>}
       {items.map((item, i) => (
-        <div key={i} className="array-item">
+        <div
+          key={i}
+          className="array-item"
+          data-row={`${path}.${i}`}
+          onBlur={(e) => {
+            if (!e.currentTarget.contains(e.relatedTarget as Node | null)) pending.done(`${path}.${i}`);
+          }}
+        >
           <div className="array-item-head">
             <span>
               {single} {i + 1}
             </span>
             {!disabled && (
-              <button type="button" className="icon-button" aria-label={`Remove ${single} ${i + 1}`} onClick={() => props.onChange(items.filter((_, j) => j !== i))}>
+              <button type="button" className="icon-button" aria-label={`Remove ${single} ${i + 1}`} onClick={() => {
+                  pending.clearList(path); // the rows after it are renumbered
+                  props.onChange(items.filter((_, j) => j !== i));
+                }}>
                 ×
               </button>
             )}
@@ -270,7 +319,11 @@ function ArrayField(props: FieldProps) {
         </div>
       ))}
       {!disabled && (
-        <button type="button" className="btn btn-xs" data-testid={`add-${path}`} onClick={() => props.onChange([...items, newItem(itemSchema, root, items)])}>
+        <button type="button" className="btn btn-xs" data-testid={`add-${path}`} onClick={() => {
+            pending.add(`${path}.${items.length}`);
+            setFocusRow(items.length);
+            props.onChange([...items, newItem(itemSchema, root, items)]);
+          }}>
           + Add {single.toLowerCase()}
         </button>
       )}

@@ -92,9 +92,15 @@ interface PickerProps {
 /** A field holding one selector (e.g. an if-else condition's variable). */
 export function VariablePicker({ nodeId, value, onChange, id, disabled }: PickerProps) {
   const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const pick = (selector: string[]) => {
+    onChange(selector);
+    // back on the field, not lost with the closed menu: leaving it later is what a row waits for
+    button.current?.focus();
+  };
   return (
     <div className="var-picker">
-      <button type="button" id={id} className="var-chip-button" disabled={disabled} onClick={() => setOpen(!open)} data-testid="var-picker">
+      <button type="button" ref={button} id={id} className="var-chip-button" disabled={disabled} onClick={() => setOpen(!open)} data-testid="var-picker">
         {value?.length ? <span className="var-chip">{selectorLabel(value)}</span> : <span className="muted">Pick a variable…</span>}
       </button>
       {value?.length && !disabled ? (
@@ -102,7 +108,7 @@ export function VariablePicker({ nodeId, value, onChange, id, disabled }: Picker
           ×
         </button>
       ) : null}
-      {open && <VariableMenu nodeId={nodeId} onPick={onChange} onClose={() => setOpen(false)} />}
+      {open && <VariableMenu nodeId={nodeId} onPick={pick} onClose={() => setOpen(false)} />}
     </div>
   );
 }

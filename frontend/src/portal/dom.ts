@@ -54,7 +54,7 @@ export function fmtDate(value: Date, withYear: boolean): string {
 export function issueItems(list: HTMLElement, issues: Partial<SocketIssue>[]): void {
   for (const issue of issues) {
     const li = el("li");
-    if (issue.code) li.append(el("code", "", issue.code), " ");
+    if (issue.code) li.dataset.code = issue.code; // for code and tests; people read the message
     li.append(document.createTextNode(issue.message || ""));
     if (issue.node_id) li.append(" (node ", el("code", "", issue.node_id), ")");
     if (issue.field && !issue.node_id) li.append(" (", el("code", "", issue.field), ")");

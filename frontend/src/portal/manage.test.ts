@@ -40,7 +40,9 @@ describe("app page publish and keys", () => {
     submit("publish-form");
     await settle();
     expect(text("publish-result")).toContain("Cannot publish: the draft has issues");
-    expect(text("publish-result")).toContain("cycle a cycle (node x)");
+    expect(text("publish-result")).toContain("a cycle (node x)");
+    expect(text("publish-result")).not.toContain("cycle a cycle");
+    expect(document.querySelector<HTMLElement>("#publish-result li")?.dataset.code).toBe("cycle");
   });
 
   it("shows a new key once with a curl example for the app's mode", async () => {

@@ -180,7 +180,7 @@ export function RunErrorBox({ error }: { error: RunError }) {
       {!!error.issues?.length && (
         <ul className="run-issues" data-testid="run-error-issues">
           {error.issues.map((i, k) => (
-            <li key={k}>
+            <li key={k} data-code={i.code}>
               {i.node_id ? (
                 <button type="button" className="run-link" onClick={() => select(i.node_id!)}>
                   {title(i.node_id)}
@@ -188,7 +188,7 @@ export function RunErrorBox({ error }: { error: RunError }) {
               ) : (
                 <span className="muted">Graph</span>
               )}{" "}
-              <code>{i.code}</code> {i.message}
+              {i.message}
             </li>
           ))}
         </ul>

@@ -11,6 +11,31 @@ import { useEditor, type EditorState } from "./store";
 export const VALIDATE_DELAY_MS = 250;
 export const SAVE_DELAY_MS = 800;
 
+// What a traceback or a server's error page looks like: never shown to a person.
+const SERVER_GUTS = /Traceback \(most recent call last\)|File "[^"]*", line \d+|<!doctype|<html|<body/i;
+
+function plain(text: string, fallback: string): string {
+  const line = text.trim().split("\n")[0].trim();
+  if (!line || SERVER_GUTS.test(text)) return fallback;
+  return line.length > 300 ? `${line.slice(0, 297)}…` : line;
+}
+
+/** What a failed call to the server says to a person: what failed and, where it can, what to
+ * do; never a traceback, a server's error page or the raw checks of a request body. */
+export function failureText(err: unknown): string {
+  if (err instanceof ApiFailure) {
+    const refused = `the server refused it (HTTP ${err.status})`;
+    if (err.status >= 500) return `the server had a problem (HTTP ${err.status}); try again in a moment`;
+    if (err.status === 401 || err.status === 403) return "you are signed out or may not edit this app; sign in again";
+    if (err.status === 413) return "the workflow is too large to save";
+    if (Array.isArray(err.data.detail)) return refused; // the request body's checks, said for code
+    const more = Array.isArray(err.data.errors) && err.data.errors.length > 1 ? ` (and ${err.data.errors.length - 1} more)` : "";
+    return plain(err.message, refused) + more;
+  }
+  if (err instanceof TypeError) return "the server could not be reached; check the connection";
+  return plain(err instanceof Error ? err.message : String(err), "something went wrong");
+}
+
 export function currentSpec(s: EditorState = useEditor.getState()): WorkflowSpec {
   return graphToSpec(s, { schema_version: 1, mode: s.mode, env: s.env });
 }
@@ -71,7 +96,9 @@ export async function saveNow(): Promise<void> {
         const rev = err.data.current_revision;
         useEditor.setState({ save: { state: "conflict", message: err.message, conflictRevision: typeof rev === "number" ? rev : null } });
       } else {
-        useEditor.setState({ save: { state: "error", message: err instanceof Error ? err.message : String(err) } });
+        // the document is left as it is: the user's work stays here, and the next edit (or
+        // "Save again") sends it again
+        useEditor.setState({ save: { state: "error", message: failureText(err) } });
       }
     } finally {
       saving = null;

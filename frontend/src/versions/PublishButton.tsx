@@ -90,13 +90,13 @@ export function PublishButton() {
               {!!problem.issues.length && (
                 <ul className="issue-list" data-testid="publish-issues">
                   {problem.issues.map((i, k) => (
-                    <li key={k}>
+                    <li key={k} data-code={i.code}>
                       {i.node_id && (
                         <button type="button" className="publish-issue-node" onClick={() => useEditor.getState().select([i.node_id!])}>
                           {title(i.node_id)}
                         </button>
                       )}{" "}
-                      <code>{i.code}</code> {i.message}
+                      {i.message}
                     </li>
                   ))}
                 </ul>
