@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from pydantic import Field
 
 from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
+from runtime.spec import AppMode
 from runtime.variables import Segment, Selector
 
 
@@ -29,6 +31,14 @@ class EndNode(Node[EndConfig]):
     ends_run_in = frozenset({"workflow"})
     shows_text = True
     gives_run_outputs = True
+    offered_in = frozenset({"workflow"})
+    palette_rank = 20
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """One output, `result`, whose variable is the one thing to pick (a run that ends with
+        no outputs gives nothing back)."""
+        return {"outputs": [{"variable": "result", "value_selector": []}]}
 
     def handles(self) -> list[str]:
         """None: a workflow run ends here."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta, Usage
 from runtime.nodes.base import (
+    CHAT_ONLY,
     MODEL,
     TEMPLATE,
     Delta,
@@ -22,6 +23,7 @@ from runtime.nodes.base import (
 )
 from runtime.nodes.registry import register
 from runtime.resources import MODELS
+from runtime.spec import AppMode
 from runtime.variables import Selector, extract_references, render
 
 
@@ -31,6 +33,8 @@ class ModelRef(NodeConfig):
 
 
 class MemorySettings(NodeConfig):
+    # Off when a stored config leaves it out (published apps and Dify's DSL keep their meaning);
+    # a new LLM node in a chat app starts with it on (`LLMNode.default_config`).
     enabled: bool = False
     window: int = Field(10, ge=1, le=100, description="How many past messages to include.")
 
@@ -41,7 +45,11 @@ class LLMConfig(NodeConfig):
     prompt: str = Field("{{#sys.query#}}", min_length=1, json_schema_extra=TEMPLATE)
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(256, ge=1, le=32768)
-    memory: MemorySettings = Field(default_factory=MemorySettings)
+    memory: MemorySettings = Field(
+        default_factory=MemorySettings,
+        description="Chat memory: the conversation's earlier turns go before the prompt.",
+        json_schema_extra=CHAT_ONLY,
+    )
     stream: bool = True
 
 
@@ -53,6 +61,19 @@ class LLMNode(Node[LLMConfig]):
     output_types: ClassVar[Mapping[str, VarType]] = {"text": "string", "usage": "object"}
     stream_ports = frozenset({"text"})
     needs = (MODELS,)
+    palette_rank = 10
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """In a chat app: the user's message as the prompt, with memory of the conversation. In
+        a workflow app (no sys.query, no conversation): an empty prompt, the one thing to write."""
+        config = super().default_config(mode)
+        if mode == "chat":
+            config["prompt"] = "{{#sys.query#}}"
+            config["memory"] = {**config["memory"], "enabled": True}
+        else:
+            config["prompt"] = ""
+        return config
 
     def references(self) -> list[Selector]:
         """Selectors in the system prompt and the prompt."""
