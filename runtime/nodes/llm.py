@@ -86,23 +86,30 @@ class LLMNode(Node[LLMConfig]):
         """The `text` port, when streaming is on."""
         return self.stream_ports if self.config.stream else frozenset()
 
+    def remembered(self, ctx: NodeContext) -> list[ChatMessage]:
+        """The conversation's messages this node sends before its prompt (none without memory)."""
+        if not self.config.memory.enabled:
+            return []
+        return [m for m in ctx.history[-self.config.memory.window :] if m.role != "system"]
+
     def messages(self, ctx: NodeContext) -> tuple[ChatMessage, ...]:
         """System prompt, chat memory (when enabled), then the rendered user prompt."""
         msgs: list[ChatMessage] = []
         system = render(self.config.system_prompt, ctx.pool)
         if system:
             msgs.append(ChatMessage("system", system))
-        if self.config.memory.enabled and ctx.history:
-            msgs.extend(m for m in ctx.history[-self.config.memory.window :] if m.role != "system")
+        msgs.extend(self.remembered(ctx))
         msgs.append(ChatMessage("user", render(self.config.prompt, ctx.pool)))
         return tuple(msgs)
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
-        """Stream the model's answer."""
+        """Stream the model's answer. Its metadata's `prompt` is what the model was sent (the
+        node's trace shows it): the messages, and how many of them came from chat memory."""
         cfg = self.config
+        messages = self.messages(ctx)
         request = ChatRequest(
             model=cfg.model.name,
-            messages=self.messages(ctx),
+            messages=messages,
             temperature=cfg.temperature,
             max_tokens=cfg.max_tokens,
         )
@@ -117,4 +124,10 @@ class LLMNode(Node[LLMConfig]):
                 usage = chunk
         used = asdict(usage) if usage else {"prompt_tokens": 0, "completion_tokens": 0}
         used["total_tokens"] = used["prompt_tokens"] + used["completion_tokens"]
-        yield Done({"text": "".join(parts), "usage": used}, usage=usage)
+        # a dict, not a list: the run's metadata joins only list values, and this is the node's own
+        prompt = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "from_memory": len(self.remembered(ctx)),
+        }
+        outputs = {"text": "".join(parts), "usage": used}
+        yield Done(outputs, usage=usage, metadata={"prompt": prompt})
