@@ -133,6 +133,12 @@ class Node(Generic[C]):
             if not info.is_required()
         }
 
+    @classmethod
+    def draft_handles(cls, config: Mapping[str, Any]) -> list[str]:
+        """The source handles of a node whose config does not validate yet (a field still to
+        fill in), read from the raw config as far as it goes: the editor keeps drawing them."""
+        return [SOURCE_HANDLE]
+
     def handles(self) -> list[str]:
         """Source handles an edge may leave from (the engine adds "fail-branch")."""
         return [SOURCE_HANDLE]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from pydantic import Field
@@ -39,6 +39,11 @@ class EndNode(Node[EndConfig]):
         """One output, `result`, whose variable is the one thing to pick (a run that ends with
         no outputs gives nothing back)."""
         return {"outputs": [{"variable": "result", "value_selector": []}]}
+
+    @classmethod
+    def draft_handles(cls, config: Mapping[str, Any]) -> list[str]:
+        """None, as when its config is valid."""
+        return []
 
     def handles(self) -> list[str]:
         """None: a workflow run ends here."""

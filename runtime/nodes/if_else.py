@@ -154,6 +154,20 @@ class IfElseNode(Node[IfElseConfig]):
         case = {"case_id": "case_1", "logical_operator": "and", "conditions": [condition]}
         return {"cases": [case]}
 
+    @classmethod
+    def draft_handles(cls, config: Mapping[str, Any]) -> list[str]:
+        """The ids of the cases written so far (a condition may still lack its variable), then
+        "false"; Dify's older form has the one case "true"."""
+        cases = config.get("cases")
+        if cases is None and "conditions" in config:
+            return ["true", FALSE_HANDLE]
+        ids = [
+            c["case_id"]
+            for c in (cases if isinstance(cases, list) else [])
+            if isinstance(c, Mapping) and isinstance(c.get("case_id"), str) and c["case_id"]
+        ]
+        return [*dict.fromkeys(ids), FALSE_HANDLE]
+
     def handles(self) -> list[str]:
         """One handle per case, then "false"."""
         return [c.case_id for c in self.config.cases] + [FALSE_HANDLE]
