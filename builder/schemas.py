@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from runtime.nodes.base import Category, VarType
+from runtime.spec import AppMode
 
 
 class IssueOut(Schema):
@@ -143,6 +144,11 @@ class NodeTypeOut(Schema):
     stream_ports: list[str]
     accepts_input: bool = Field(description="Edges may end at this node (not at a start node).")
     settings_schema: dict[str, Any] = Field(description="JSON Schema of the run settings.")
+    modes: list[AppMode] = Field(description="The app modes whose palette offers this type.")
+    rank: int = Field(description="Its place in the palette: lower first (most useful first).")
+    defaults: dict[AppMode, dict[str, Any]] = Field(
+        description="The config a new node starts with, per offered mode."
+    )
 
 
 class RunIn(Schema):

@@ -16,7 +16,7 @@ from runtime.issues import Issue
 from runtime.nodes import registry
 from runtime.nodes.base import Node
 from runtime.resources import Resource
-from runtime.spec import FAIL_BRANCH_HANDLE, SOURCE_HANDLE, NodeSpec, WorkflowSpec
+from runtime.spec import FAIL_BRANCH_HANDLE, NodeSpec, WorkflowSpec
 from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
 
@@ -63,12 +63,14 @@ def shape_of(node: Node[Any]) -> NodeShape:
 
 
 def fallback_shape(ns: NodeSpec) -> NodeShape:
-    """The shape of a node whose config does not validate: its type's static outputs, one
-    "source" handle (plus "fail-branch"), no references; an unknown type's is empty."""
+    """The shape of a node whose config does not validate: its type's static outputs, the
+    handles its raw config shows (`Node.draft_handles`: "source" for most, plus "fail-branch"),
+    no references; an unknown type's is empty."""
     if not registry.has(ns.type, ns.version):
         return NodeShape()
-    outputs: dict[str, str] = dict(registry.get(ns.type, ns.version).output_types)
-    handles = [SOURCE_HANDLE]
+    cls = registry.get(ns.type, ns.version)
+    outputs: dict[str, str] = dict(cls.output_types)
+    handles = list(cls.draft_handles(ns.config))
     if ns.settings.get("error_strategy") == "fail_branch":
         handles.append(FAIL_BRANCH_HANDLE)
         outputs.update(FAIL_BRANCH_OUTPUTS)

@@ -22,6 +22,7 @@ from kernel.resources import offered
 from runtime.compile import validate
 from runtime.issues import Issue
 from runtime.messages import explain_all
+from runtime.nodes import registry
 from runtime.shapes import GraphReport, graph_report, size_issue
 from runtime.spec import WorkflowSpec
 
@@ -29,8 +30,16 @@ log = logging.getLogger(__name__)
 
 
 def default_spec(mode: str) -> dict[str, Any]:
-    """A new app's draft: Start → LLM → Answer (chat) or Start → LLM → End (workflow)."""
-    llm_prompt = "{{#sys.query#}}" if mode == "chat" else "{{#start.query#}}"
+    """A new app's draft: Start → LLM → Answer (chat, remembering the conversation) or
+    Start → LLM → End (workflow)."""
+    # A new LLM node's defaults for the mode (chat: the query, with memory), on the embedded model.
+    llm_config = {
+        **registry.get("llm").default_config("chat" if mode == "chat" else "workflow"),
+        "model": {"provider": "embedded", "name": "smollm2-135m-instruct"},
+        "system_prompt": "You are a helpful assistant.",
+    }
+    if mode != "chat":
+        llm_config["prompt"] = "{{#start.query#}}"
     start_vars = (
         []
         if mode == "chat"
@@ -68,13 +77,7 @@ def default_spec(mode: str) -> dict[str, Any]:
                 "id": "llm",
                 "type": "llm",
                 "title": "LLM",
-                "config": {
-                    "model": {"provider": "embedded", "name": "smollm2-135m-instruct"},
-                    "system_prompt": "You are a helpful assistant.",
-                    "prompt": llm_prompt,
-                    "temperature": 0.7,
-                    "max_tokens": 256,
-                },
+                "config": llm_config,
                 "position": {"x": 400, "y": 200},
             },
             last,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from runtime.nodes.base import TEMPLATE, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
+from runtime.spec import AppMode
 from runtime.variables import Segment, Selector, extract_references, parse_template, render
 
 
@@ -25,6 +26,13 @@ class AnswerNode(Node[AnswerConfig]):
     ends_run_in = frozenset({"chat"})
     shows_text = True
     answer_port = "answer"
+    offered_in = frozenset({"chat"})
+    palette_rank = 20
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """An empty answer: the one thing to write (usually an upstream node's output)."""
+        return {"answer": ""}
 
     def references(self) -> list[Selector]:
         """The selectors referenced by the answer template."""

@@ -24,6 +24,8 @@ TEMPLATE: dict[str, Any] = {"widget": "template"}  # text with {{#node.field#}} 
 SELECTOR: dict[str, Any] = {"widget": "selector"}  # a variable picked from upstream nodes
 MODEL: dict[str, Any] = {"widget": "model"}  # a provider and model of the workspace
 HIDDEN: dict[str, Any] = {"widget": "hidden"}  # kept for Dify's DSL, not shown
+CHAT_ONLY: dict[str, Any] = {"modes": ["chat"]}  # shown only in chat apps (e.g. chat memory)
+ALL_MODES: frozenset[AppMode] = frozenset({"chat", "workflow"})
 
 
 class NodeConfig(BaseModel):
@@ -99,6 +101,10 @@ class Node(Generic[C]):
     shows_text: ClassVar[bool] = False  # `segments()` stream to the user as TextChunks
     answer_port: ClassVar[str | None] = None  # output holding the whole text it shows
     gives_run_outputs: ClassVar[bool] = False  # its outputs are the run's outputs
+    # The editor's palette: the app modes it offers the type in, and its place there (lower
+    # first: the most useful types lead). `default_config(mode)` is what a new node starts with.
+    offered_in: ClassVar[frozenset[AppMode]] = ALL_MODES
+    palette_rank: ClassVar[int] = 50
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -115,6 +121,23 @@ class Node(Generic[C]):
         self.config = config
         self.settings = settings or NodeSettings()
         self.title = title or self.type_title or self.type_id
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """The config a new node of this type starts with in an app of `mode` (JSON): valid as
+        it is, or with one issue naming the one thing left to fill in. Every field with a
+        default has it; a subclass sets what depends on the mode."""
+        return {
+            name: _json_default(info.get_default(call_default_factory=True))
+            for name, info in cls.config_model.model_fields.items()
+            if not info.is_required()
+        }
+
+    @classmethod
+    def draft_handles(cls, config: Mapping[str, Any]) -> list[str]:
+        """The source handles of a node whose config does not validate yet (a field still to
+        fill in), read from the raw config as far as it goes: the editor keeps drawing them."""
+        return [SOURCE_HANDLE]
 
     def handles(self) -> list[str]:
         """Source handles an edge may leave from (the engine adds "fail-branch")."""
@@ -144,6 +167,15 @@ class Node(Generic[C]):
     def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
         """Run the node: yield Delta pieces, then exactly one Done."""
         raise NotImplementedError
+
+
+def _json_default(value: Any) -> Any:
+    """A field's default as JSON (a nested config model dumped)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, list):
+        return [_json_default(v) for v in value]
+    return value
 
 
 def selector_list(value: Sequence[str]) -> Selector:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from pydantic import Field
 
 from runtime.messages import NAME_PATTERN
 from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
+from runtime.spec import AppMode
 from runtime.variables import Segment, Selector
 
 
@@ -30,6 +32,19 @@ class EndNode(Node[EndConfig]):
     ends_run_in = frozenset({"workflow"})
     shows_text = True
     gives_run_outputs = True
+    offered_in = frozenset({"workflow"})
+    palette_rank = 20
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """One output, `result`, whose variable is the one thing to pick (a run that ends with
+        no outputs gives nothing back)."""
+        return {"outputs": [{"variable": "result", "value_selector": []}]}
+
+    @classmethod
+    def draft_handles(cls, config: Mapping[str, Any]) -> list[str]:
+        """None, as when its config is valid."""
+        return []
 
     def handles(self) -> list[str]:
         """None: a workflow run ends here."""

@@ -18,6 +18,7 @@ from runtime.nodes.base import (
     VarType,
 )
 from runtime.nodes.registry import register
+from runtime.spec import AppMode
 from runtime.variables import Selector, VariablePool, extract_references, render
 
 FALSE_HANDLE = "false"
@@ -143,6 +144,29 @@ class IfElseNode(Node[IfElseConfig]):
     }
     dynamic_handles = True
     branching = True
+    palette_rank = 30
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """One case with one condition whose variable is the one thing to pick (a node with no
+        case could only take "false")."""
+        condition = {"variable_selector": [], "comparison_operator": "contains", "value": ""}
+        case = {"case_id": "case_1", "logical_operator": "and", "conditions": [condition]}
+        return {"cases": [case]}
+
+    @classmethod
+    def draft_handles(cls, config: Mapping[str, Any]) -> list[str]:
+        """The ids of the cases written so far (a condition may still lack its variable), then
+        "false"; Dify's older form has the one case "true"."""
+        cases = config.get("cases")
+        if cases is None and "conditions" in config:
+            return ["true", FALSE_HANDLE]
+        ids = [
+            c["case_id"]
+            for c in (cases if isinstance(cases, list) else [])
+            if isinstance(c, Mapping) and isinstance(c.get("case_id"), str) and c["case_id"]
+        ]
+        return [*dict.fromkeys(ids), FALSE_HANDLE]
 
     def handles(self) -> list[str]:
         """One handle per case, then "false"."""

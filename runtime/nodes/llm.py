@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta, Usage
 from runtime.nodes.base import (
+    CHAT_ONLY,
     MODEL,
     TEMPLATE,
     Delta,
@@ -22,6 +23,7 @@ from runtime.nodes.base import (
 )
 from runtime.nodes.registry import register
 from runtime.resources import MODELS
+from runtime.spec import AppMode
 from runtime.variables import Selector, extract_references, render
 
 
@@ -31,6 +33,8 @@ class ModelRef(NodeConfig):
 
 
 class MemorySettings(NodeConfig):
+    # Off when a stored config leaves it out (published apps and Dify's DSL keep their meaning);
+    # a new LLM node in a chat app starts with it on (`LLMNode.default_config`).
     enabled: bool = False
     window: int = Field(10, ge=1, le=100, description="How many past messages to include.")
 
@@ -41,7 +45,11 @@ class LLMConfig(NodeConfig):
     prompt: str = Field("{{#sys.query#}}", min_length=1, json_schema_extra=TEMPLATE)
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(256, ge=1, le=32768)
-    memory: MemorySettings = Field(default_factory=MemorySettings)
+    memory: MemorySettings = Field(
+        default_factory=MemorySettings,
+        description="Chat memory: the conversation's earlier turns go before the prompt.",
+        json_schema_extra=CHAT_ONLY,
+    )
     stream: bool = True
 
 
@@ -53,6 +61,19 @@ class LLMNode(Node[LLMConfig]):
     output_types: ClassVar[Mapping[str, VarType]] = {"text": "string", "usage": "object"}
     stream_ports = frozenset({"text"})
     needs = (MODELS,)
+    palette_rank = 10
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """In a chat app: the user's message as the prompt, with memory of the conversation. In
+        a workflow app (no sys.query, no conversation): an empty prompt, the one thing to write."""
+        config = super().default_config(mode)
+        if mode == "chat":
+            config["prompt"] = "{{#sys.query#}}"
+            config["memory"] = {**config["memory"], "enabled": True}
+        else:
+            config["prompt"] = ""
+        return config
 
     def references(self) -> list[Selector]:
         """Selectors in the system prompt and the prompt."""
@@ -65,23 +86,30 @@ class LLMNode(Node[LLMConfig]):
         """The `text` port, when streaming is on."""
         return self.stream_ports if self.config.stream else frozenset()
 
+    def remembered(self, ctx: NodeContext) -> list[ChatMessage]:
+        """The conversation's messages this node sends before its prompt (none without memory)."""
+        if not self.config.memory.enabled:
+            return []
+        return [m for m in ctx.history[-self.config.memory.window :] if m.role != "system"]
+
     def messages(self, ctx: NodeContext) -> tuple[ChatMessage, ...]:
         """System prompt, chat memory (when enabled), then the rendered user prompt."""
         msgs: list[ChatMessage] = []
         system = render(self.config.system_prompt, ctx.pool)
         if system:
             msgs.append(ChatMessage("system", system))
-        if self.config.memory.enabled and ctx.history:
-            msgs.extend(m for m in ctx.history[-self.config.memory.window :] if m.role != "system")
+        msgs.extend(self.remembered(ctx))
         msgs.append(ChatMessage("user", render(self.config.prompt, ctx.pool)))
         return tuple(msgs)
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
-        """Stream the model's answer."""
+        """Stream the model's answer. Its metadata's `prompt` is what the model was sent (the
+        node's trace shows it): the messages, and how many of them came from chat memory."""
         cfg = self.config
+        messages = self.messages(ctx)
         request = ChatRequest(
             model=cfg.model.name,
-            messages=self.messages(ctx),
+            messages=messages,
             temperature=cfg.temperature,
             max_tokens=cfg.max_tokens,
         )
@@ -96,4 +124,10 @@ class LLMNode(Node[LLMConfig]):
                 usage = chunk
         used = asdict(usage) if usage else {"prompt_tokens": 0, "completion_tokens": 0}
         used["total_tokens"] = used["prompt_tokens"] + used["completion_tokens"]
-        yield Done({"text": "".join(parts), "usage": used}, usage=usage)
+        # a dict, not a list: the run's metadata joins only list values, and this is the node's own
+        prompt = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "from_memory": len(self.remembered(ctx)),
+        }
+        outputs = {"text": "".join(parts), "usage": used}
+        yield Done(outputs, usage=usage, metadata={"prompt": prompt})

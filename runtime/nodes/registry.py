@@ -70,7 +70,8 @@ def ending_runs_in(mode: str) -> list[str]:
 
 
 def catalog() -> list[dict[str, Any]]:
-    """Every registered type with its JSON Schemas, static outputs and handle dynamics."""
+    """Every registered type with its JSON Schemas, static outputs and handle dynamics, and for
+    the palette: the app modes it is offered in, its rank there and its default config per mode."""
     settings_schema = NodeSettings.model_json_schema()
     return [
         {
@@ -86,6 +87,9 @@ def catalog() -> list[dict[str, Any]]:
             "stream_ports": sorted(cls.stream_ports),
             "accepts_input": cls.accepts_input,
             "settings_schema": settings_schema,
+            "modes": sorted(cls.offered_in),
+            "rank": cls.palette_rank,
+            "defaults": {mode: cls.default_config(mode) for mode in sorted(cls.offered_in)},
         }
         for (type_id, version), cls in sorted(_TYPES.items())
     ]

@@ -72,6 +72,7 @@ class StartNode(Node[StartConfig]):
     dynamic_outputs = True
     accepts_input = False
     starts_run = True
+    palette_rank = 90  # a new app has one already; offered to put one back
 
     def outputs(self) -> dict[str, VarType]:
         """One output per declared input variable."""

@@ -47,6 +47,7 @@ class TemplateNode(Node[TemplateConfig]):
     category = "transform"
     description = "Render a Jinja2 template (sandboxed) over chosen variables."
     output_types: ClassVar[Mapping[str, VarType]] = {"output": "string"}
+    palette_rank = 40
 
     def references(self) -> list[Selector]:
         """The selectors of the template's variables."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
 from runtime.nodes.base import SELECTOR, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
 from runtime.nodes.registry import register
+from runtime.spec import AppMode
 from runtime.variables import Selector
 
 
@@ -28,6 +29,12 @@ class VariableAggregatorNode(Node[VariableAggregatorConfig]):
     description = "Output the first variable that has a value (joins branches)."
     output_types: ClassVar[Mapping[str, VarType]] = {"output": "any"}
     dynamic_outputs = True
+    palette_rank = 45
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """One candidate, not chosen yet: the one thing to pick (add more for other branches)."""
+        return {**super().default_config(mode), "variables": [[]]}
 
     def outputs(self) -> dict[str, VarType]:
         """One output, `output`, of the configured type."""

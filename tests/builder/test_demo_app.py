@@ -64,3 +64,50 @@ def test_demo_app_streams_embedded_model_answer_over_http(
     assert run.status == "succeeded"
     assert run.answer == answer
     assert run.node_runs.get(node_id="llm").completion_tokens == usage["completion_tokens"]
+
+
+def _ask(live_url: str, key: str, query: str, conversation_id: str = "") -> dict[str, Any]:
+    """One blocking chat turn over the Service API."""
+    response = httpx.post(
+        f"{live_url}/v1/chat-messages",
+        timeout=120,
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "query": query,
+            "inputs": {},
+            "user": "u1",
+            "response_mode": "blocking",
+            "conversation_id": conversation_id,
+        },
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_demo_app_remembers_the_conversation(live_url: str, settings: Any, tmp_path: Any) -> None:
+    """The portal promises conversations with memory: a second turn's LLM call is sent the first
+    turn's query and answer (as its trace records), whatever the tiny model makes of them."""
+    settings.DATA_DIR = tmp_path
+    do_seed_demo()
+    app = App.objects.get(slug=DEMO_APP)
+    _, key = do_create_api_key(app, "test", None)
+    first = _ask(live_url, key, "My name is Ada. Please remember it.")
+    second = _ask(live_url, key, "What did I just ask you?", first["conversation_id"])
+    assert second["conversation_id"] == first["conversation_id"]
+
+    def sent(body: dict[str, Any]) -> dict[str, Any]:
+        prompt: dict[str, Any] = (
+            Run.objects.get(pk=body["task_id"]).node_runs.get(node_id="llm").metadata["prompt"]
+        )
+        return prompt
+
+    assert sent(first)["from_memory"] == 0
+    prompt = sent(second)
+    messages = [(m["role"], m["content"]) for m in prompt["messages"]]
+    assert prompt["from_memory"] == 2
+    assert messages[-3:] == [
+        ("user", "My name is Ada. Please remember it."),
+        ("assistant", first["answer"]),
+        ("user", "What did I just ask you?"),
+    ]

@@ -283,14 +283,16 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     expect(_node(other, "llm_1")).to_contain_text("From A")
     _saved(other)
 
-    # An if-else node gets one handle per case plus ELSE.
+    # An if-else node gets one handle per case plus ELSE; a new one starts with one case.
     _drop(other, "if_else", 300, 500)
-    _node(other, "if_else_1").click()
-    other.get_by_test_id("add-if_else_1.cases").click()
     branch = _node(other, "if_else_1")
     expect(branch.locator(".react-flow__handle.source")).to_have_count(2)
     expect(branch).to_contain_text("CASE_1")
     expect(branch).to_contain_text("ELSE")
+    _node(other, "if_else_1").click()
+    other.get_by_test_id("add-if_else_1.cases").click()
+    expect(branch.locator(".react-flow__handle.source")).to_have_count(3)
+    expect(branch).to_contain_text("CASE_2")
     shot(other, shots, "editor-11-if-else", full_page=False)
 
     # Auto-layout moves nodes and the move is saved.
@@ -349,4 +351,30 @@ def test_editor_new_rows_fill_in_quietly_and_always_save(
     )
     expect(page.get_by_test_id("issue-list")).to_contain_text(problem)
     expect(page.get_by_test_id("conflict-banner")).to_have_count(0)
+    assert not errors, errors
+
+
+def test_editor_workflow_app_offers_its_own_nodes_with_fitting_defaults(
+    weft_server: str, page: Page, output_path: str
+) -> None:
+    """A workflow app's palette has End but not the chat-only Answer, leads with the LLM, and a
+    dropped LLM asks only for its prompt (no sys.query there) and shows no chat memory."""
+    shots, errors = watch(page, output_path)
+    sign_in(page, weft_server)
+    _open_editor(page, weft_server, create_app(page, weft_server, "Workflow palette", "workflow"))
+    palette = page.get_by_label("Node palette")
+    expect(palette.get_by_test_id("palette-end")).to_be_visible()
+    expect(palette.get_by_test_id("palette-answer")).to_have_count(0)
+    expect(palette.locator(".pal-item").first).to_have_attribute("data-testid", "palette-llm")
+    _drop(page, "llm", 460, 520)
+    _connect(page, "start", "llm_1")  # wired in, so its one issue is its own config's
+    _connect(page, "llm_1", "end")
+    _node(page, "llm_1").click()
+    panel = page.get_by_test_id("node-panel")
+    expect(page.locator("[id='f-llm_1.prompt']")).to_have_value("")
+    expect(panel.get_by_test_id("panel-issues").locator("li")).to_have_count(1)
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text("prompt")
+    expect(page.locator("[id='f-llm_1.temperature']")).to_be_visible()
+    expect(page.locator("[id='f-llm_1.memory.enabled']")).to_have_count(0)
+    shot(page, shots, "editor-13-workflow-palette", full_page=False)
     assert not errors, errors

@@ -193,6 +193,11 @@ async def test_llm_node_streams_and_uses_memory() -> None:
     assert [e.text for e in by_kind(events, "node_delta")] == ["Hel", "lo"]
     llm_done = next(e for e in by_kind(events, "node_succeeded") if e.node_id == "llm")
     assert llm_done.outputs["text"] == "Hello"
+    assert llm_done.metadata["prompt"] == {  # the trace shows what the model was sent
+        "messages": [{"role": m.role, "content": m.content} for m in req.messages],
+        "from_memory": 2,
+    }
+    assert "prompt" not in events[-1].metadata  # the node's own, not joined into the run's
     assert llm_done.completion_tokens == 2
     assert events[-1].completion_tokens == 2
     assert events[-1].outputs == {"answer": "Hello"}

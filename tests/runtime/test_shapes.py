@@ -64,11 +64,27 @@ def test_shapes_fail_branch_adds_handle_and_error_outputs() -> None:
 def test_shapes_fall_back_for_bad_config_and_unknown_type() -> None:
     bad = node("if", "if_else", cases="not a list")
     report = graph_report(spec_of([start(), bad, node("x", "nope")], []))
-    assert report.nodes["if"].handles == ["source"]
+    assert report.nodes["if"].handles == ["false"]  # no case to read; "false" it always has
     assert report.nodes["if"].outputs == {"result": "boolean", "selected_case_id": "string"}
     assert report.nodes["if"].references == []
     assert (report.nodes["x"].handles, report.nodes["x"].outputs) == ([], {})
     assert {i.code for i in report.issues} >= {"bad_config", "unknown_node_type"}
+
+
+def test_shapes_keep_the_handles_of_a_node_with_a_field_left_to_fill() -> None:
+    """A new if-else (its condition's variable not picked yet) still shows its case and ELSE
+    handles, and a new End no output handle: the editor can wire them before they are done."""
+    condition = {"variable_selector": [], "comparison_operator": "contains", "value": ""}
+    branch = node("if", "if_else", cases=[{"case_id": "case_1", "conditions": [condition]}])
+    end = node("end", "end", outputs=[{"variable": "result", "value_selector": []}])
+    spec = spec_of([start(), branch, end], [edge("s", "if"), edge("if", "end", "case_1")])
+    report = graph_report(spec)
+    assert report.nodes["if"].handles == ["case_1", "false"]
+    assert report.nodes["end"].handles == []
+    assert [(i.code, i.node_id) for i in report.issues] == [
+        ("bad_config", "if"),
+        ("bad_config", "end"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1409,6 +1409,15 @@ export interface components {
             config_schema: {
                 [key: string]: unknown;
             };
+            /**
+             * Defaults
+             * @description The config a new node starts with, per offered mode.
+             */
+            defaults: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
             /** Description */
             description: string;
             /**
@@ -1422,12 +1431,22 @@ export interface components {
              */
             dynamic_outputs: boolean;
             /**
+             * Modes
+             * @description The app modes whose palette offers this type.
+             */
+            modes: ("chat" | "workflow")[];
+            /**
              * Outputs
              * @description Static outputs; see dynamic_outputs.
              */
             outputs: {
                 [key: string]: "string" | "number" | "object" | "array" | "boolean" | "any";
             };
+            /**
+             * Rank
+             * @description Its place in the palette: lower first (most useful first).
+             */
+            rank: number;
             /**
              * Settings Schema
              * @description JSON Schema of the run settings.

@@ -1,30 +1,34 @@
-// The palette: every node type the backend's catalog offers, grouped by category. Drag one onto
+// The palette: the node types the backend's catalog offers in this app's mode, grouped by category,
+// the most useful first (the catalog's rank: a group goes where its best type goes). Drag one onto
 // the canvas, or click it to add it in the middle of the view.
 import { useReactFlow } from "@xyflow/react";
 import { useMemo, useState } from "react";
 
 import type { NodeTypeInfo } from "../api/types";
 import { newestVersions } from "../state/nodeTypes";
-import { useEditor } from "../state/store";
+import { useEditor, type EditorState } from "../state/store";
 import { DRAG_MIME } from "./Canvas";
 import { CATEGORY_ORDER, categoryLabel } from "./labels";
 
-export function groupCatalog(catalog: NodeTypeInfo[], query: string): [string, NodeTypeInfo[]][] {
+export function groupCatalog(catalog: NodeTypeInfo[], query: string, mode: EditorState["mode"]): [string, NodeTypeInfo[]][] {
   const q = query.trim().toLowerCase();
+  const offered = catalog
+    .filter((t) => t.modes.includes(mode))
+    .filter((t) => !q || `${t.title} ${t.type} ${t.description}`.toLowerCase().includes(q))
+    .sort((a, b) => a.rank - b.rank || a.title.localeCompare(b.title));
   const groups = new Map<string, NodeTypeInfo[]>();
-  for (const t of catalog) {
-    if (q && !`${t.title} ${t.type} ${t.description}`.toLowerCase().includes(q)) continue;
-    groups.set(t.category, [...(groups.get(t.category) ?? []), t]);
-  }
-  const rank = (c: string) => (CATEGORY_ORDER.includes(c) ? CATEGORY_ORDER.indexOf(c) : CATEGORY_ORDER.length);
-  return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const t of offered) groups.set(t.category, [...(groups.get(t.category) ?? []), t]);
+  const order = (c: string) => (CATEGORY_ORDER.includes(c) ? CATEGORY_ORDER.indexOf(c) : CATEGORY_ORDER.length);
+  // Map keeps insertion order: groups already go by their best-ranked type; ties by category.
+  return [...groups.entries()].sort(([a, x], [b, y]) => x[0].rank - y[0].rank || order(a) - order(b) || a.localeCompare(b));
 }
 
 export function Palette() {
   const catalog = useEditor((s) => s.catalog);
   const canEdit = useEditor((s) => s.canEdit);
+  const mode = useEditor((s) => s.mode);
   const [query, setQuery] = useState("");
-  const groups = useMemo(() => groupCatalog(newestVersions(catalog), query), [catalog, query]);
+  const groups = useMemo(() => groupCatalog(newestVersions(catalog), query, mode), [catalog, query, mode]);
   const { screenToFlowPosition } = useReactFlow();
 
   const addInView = (type: string) => {

@@ -8,6 +8,14 @@ import { NodeRunSection } from "../run/NodeRunSection";
 import { shownIssues, usePendingRows } from "./pendingRows";
 import { FieldIssues, ObjectFields } from "./SchemaForm";
 
+/** The config schema without the fields whose `modes` hint leaves out this app's mode (an LLM's
+ * chat memory in a workflow app). */
+export function fieldsForMode(schema: Schema, mode: string): Schema {
+  const props = Object.entries(schema.properties ?? {});
+  const kept = props.filter(([, p]) => !Array.isArray(p.modes) || p.modes.includes(mode));
+  return kept.length === props.length ? schema : { ...schema, properties: Object.fromEntries(kept) };
+}
+
 export function NodePanel() {
   const node = useEditor((s) => {
     const picked = s.nodes.filter((n) => n.selected);
@@ -19,6 +27,7 @@ export function NodePanel() {
   const pendingRows = usePendingRows((s) => s.rows);
   const issues = node && allIssues ? shownIssues(pendingRows, node.id, allIssues) : allIssues;
   const canEdit = useEditor((s) => s.canEdit);
+  const mode = useEditor((s) => s.mode);
   const updateNode = useEditor((s) => s.updateNode);
 
   if (!node) {
@@ -29,7 +38,7 @@ export function NodePanel() {
       </div>
     );
   }
-  const schema = (info?.config_schema ?? {}) as Schema;
+  const schema = fieldsForMode((info?.config_schema ?? {}) as Schema, mode);
   const byField = Object.fromEntries((issues ?? []).filter((i) => i.field).map((i) => [`${node.id}.${i.field}`, i.message]));
   const settingsSchema = info?.settings_schema as Schema | undefined;
   return (

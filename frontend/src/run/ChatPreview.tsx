@@ -2,6 +2,7 @@
 // inputs, a conversation kept across turns until "New conversation", and the last turn's trace.
 import { useEffect, useRef, useState } from "react";
 
+import type { WNode } from "../state/graph";
 import { useEditor } from "../state/store";
 import { newConversation, sendChat, stopRun } from "./actions";
 import { formatMs, formatTokens } from "./format";
@@ -41,6 +42,12 @@ function Bubble({ m }: { m: ChatMessage }) {
   );
 }
 
+/** Whether a node of the draft sends its model the conversation's earlier turns (an LLM node's
+ * memory): what "Remembering this conversation" promises. */
+export function remembers(nodes: WNode[]): boolean {
+  return nodes.some((n) => (n.data.config as { memory?: { enabled?: unknown } } | null)?.memory?.enabled === true);
+}
+
 export function ChatPreview() {
   const form = useStartForm();
   const canEdit = useEditor((s) => s.canEdit);
@@ -51,6 +58,7 @@ export function ChatPreview() {
   const stopping = useRunSession((s) => s.stopping);
   const error = useRunSession((s) => s.error);
   const conversationId = useRunSession((s) => s.conversationId);
+  const memory = useEditor((s) => remembers(s.nodes));
   const [showInputs, setShowInputs] = useState(false);
   const listRef = useRef<HTMLDivElement>(null);
   const busy = phase !== "idle";
@@ -87,7 +95,7 @@ export function ChatPreview() {
           </button>
         )}
         <span className="muted run-small chat-conv" data-testid="chat-conversation">
-          {conversationId ? "Remembering this conversation" : "New conversation"}
+          {conversationId ? (memory ? "Remembering this conversation" : "Same conversation, memory off") : "New conversation"}
         </span>
         <button type="button" className="btn btn-xs" data-testid="chat-new" disabled={busy || (!messages.length && !conversationId)} onClick={newConversation}>
           ↺ New conversation
@@ -103,7 +111,12 @@ export function ChatPreview() {
         {messages.length ? (
           messages.map((m) => <Bubble key={m.id} m={m} />)
         ) : (
-          <p className="chat-empty">Send a message to try the app. The conversation is remembered until you start a new one.</p>
+          <p className="chat-empty">
+            Send a message to try the app.{" "}
+            {memory
+              ? "The conversation is remembered until you start a new one."
+              : "Its LLM nodes have memory off: each message is answered on its own."}
+          </p>
         )}
       </div>
       <form

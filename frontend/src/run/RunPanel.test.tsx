@@ -14,7 +14,7 @@ const variables = [
   { variable: "sunny", type: "checkbox", required: false },
 ];
 const start = node("start", "start", "Start", { variables });
-const llm = node("llm", "llm", "Ask the model");
+const llm = node("llm", "llm", "Ask the model", { memory: { enabled: true, window: 10 } });
 const end = node("end", "end", "End");
 
 let Sock: typeof FakeWebSocket;
@@ -146,6 +146,21 @@ describe("RunPanel for a chat app", () => {
     fireEvent.click(screen.getByTestId("chat-new"));
     expect(screen.queryByTestId("chat-user")).toBeNull();
     expect(screen.getByTestId("chat-conversation").textContent).toBe("New conversation");
+  });
+
+  it("says so when no LLM node remembers the conversation", async () => {
+    const bare = node("start", "start", "Start", { variables: [] });
+    setEditor([bare, node("llm", "llm", "Ask the model", { memory: { enabled: false } }), end], [edge("start", "llm"), edge("llm", "end")]);
+    useEditor.setState({ mode: "chat" });
+    render(<RunPanel />);
+    expect(screen.getByTestId("chat-messages").textContent).toContain("memory off");
+    fireEvent.change(screen.getByTestId("chat-input"), { target: { value: "Hi" } });
+    await act(async () => {
+      fireEvent.keyDown(screen.getByTestId("chat-input"), { key: "Enter" });
+      await settle();
+    });
+    act(() => Sock.last.receive({ type: "run_created", run_id: "t1", conversation_id: "c1" }));
+    expect(screen.getByTestId("chat-conversation").textContent).toBe("Same conversation, memory off");
   });
 });
 

@@ -25,6 +25,9 @@ function echo(version: number, field: string): NodeTypeInfo {
     stream_ports: [],
     accepts_input: true,
     settings_schema: {},
+    modes: ["chat", "workflow"],
+    rank: 50,
+    defaults: { chat: { [field]: "" }, workflow: { [field]: "" } },
   } as NodeTypeInfo;
 }
 const catalog = [echo(1, "text"), echo(2, "message")];

@@ -13,16 +13,19 @@ const llmType = {
   description: "",
   config_schema: { type: "object", properties: { prompt: { type: "string", default: "{{#sys.query#}}" } } },
   outputs: { text: "string" },
+  modes: ["chat", "workflow"],
+  defaults: { chat: { prompt: "{{#sys.query#}}" }, workflow: { prompt: "" } },
 } as unknown as NodeTypeInfo;
+const answerType = { ...llmType, type: "answer", title: "Answer", modes: ["chat"], defaults: { chat: { answer: "" } } } as unknown as NodeTypeInfo;
 
 beforeEach(() => {
   const g = specToGraph({ mode: "chat", nodes: [{ id: "start", type: "start", title: "Start" }], edges: [] });
-  useEditor.setState({ ...g, env: [], canEdit: true, history: emptyHistory(), docVersion: 0 });
-  useEditor.getState().setCatalog([llmType]);
+  useEditor.setState({ ...g, mode: "chat", env: [], canEdit: true, history: emptyHistory(), docVersion: 0 });
+  useEditor.getState().setCatalog([llmType, answerType]);
 });
 
 describe("editor store", () => {
-  it("adds a node from the catalog with its schema defaults, undoably", () => {
+  it("adds a node from the catalog with its defaults for a chat app, undoably", () => {
     const s = useEditor.getState();
     const id = s.addNodeOfType("llm", { x: 10, y: 10 })!;
     expect(useEditor.getState().nodes.find((n) => n.id === id)?.data.config).toEqual({ prompt: "{{#sys.query#}}" });
@@ -31,6 +34,16 @@ describe("editor store", () => {
     expect(useEditor.getState().nodes.map((n) => n.id)).toEqual(["start"]);
     useEditor.getState().redo();
     expect(useEditor.getState().nodes.map((n) => n.id)).toEqual(["start", id]);
+  });
+
+  it("adds a node with its type's default config for the app's mode, and none of a type not offered in it", () => {
+    useEditor.setState({ mode: "workflow" });
+    const id = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;
+    expect(useEditor.getState().nodes.find((n) => n.id === id)?.data.config).toEqual({ prompt: "" });
+    expect(useEditor.getState().addNodeOfType("answer", { x: 0, y: 0 })).toBeNull();
+    expect(useEditor.getState().nodes.map((n) => n.data.type)).toEqual(["start", "llm"]);
+    useEditor.setState({ mode: "chat" });
+    expect(useEditor.getState().addNodeOfType("answer", { x: 0, y: 0 })).not.toBeNull();
   });
 
   it("makes one undo step of a burst of typing into one field", () => {

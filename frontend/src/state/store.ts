@@ -22,7 +22,7 @@ import { emptyHistory, record, redo, undo, type History } from "./history";
 import { autoLayout } from "./layout";
 import { indexCatalog, newestVersions } from "./nodeTypes";
 import { idleRun, type RunState } from "./run";
-import { defaultsFor, type Schema } from "./schema";
+import type { Schema } from "./schema";
 
 export interface Doc {
   nodes: WNode[];
@@ -137,9 +137,12 @@ export const useEditor = create<EditorState>()((set, get) => ({
   },
 
   addNodeOfType: (type, position) => {
-    const info = newestVersions(get().catalog).find((t) => t.type === type);
-    if (!info) return null;
-    const config = withModel(defaultsFor(info.config_schema as Schema) as Json, info.config_schema as Schema, get().providers);
+    const { catalog, mode, providers } = get();
+    const info = newestVersions(catalog).find((t) => t.type === type);
+    // The type's default config for this app's mode (the backend's, one place); none: not offered.
+    const defaults = info?.defaults[mode];
+    if (!info || !defaults) return null;
+    const config = withModel(structuredClone(defaults) as Json, info.config_schema as Schema, providers);
     const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, position);
     get().commit(graph);
     set({ panel: "node" });
