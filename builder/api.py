@@ -5,6 +5,7 @@ portal/api.py mounts this router at /api/ (OpenAPI document at /api/docs).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -23,9 +24,10 @@ from builder.actions.workflows import (
     parse_spec,
     require_graph_size,
 )
+from builder.api_examples import build_example
 from builder.crypto import encrypt
 from builder.keys import do_create_api_key, do_revoke_api_key
-from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, Workflow
+from builder.models import ApiKey, App, AppVersion, Message, ModelProvider, Run, Workflow
 from builder.published import serving_versions
 from builder.schemas import (
     ApiKeyCreated,
@@ -322,7 +324,8 @@ def create_key(request: HttpRequest, app_id: int, body: ApiKeyIn) -> tuple[int, 
     """Create an API key; the full key is in this response only."""
     app = require_app(request, app_id, Role.EDITOR)
     key, raw = do_create_api_key(app, body.name, get_user(request))
-    return 201, {**ApiKeyOut.from_orm(key).model_dump(), "key": raw}
+    example = build_example(app, request.build_absolute_uri("/v1"), raw)
+    return 201, {**ApiKeyOut.from_orm(key).model_dump(), "key": raw, "example": asdict(example)}
 
 
 @router.delete("/apps/{app_id}/keys/{key_id}", response={204: None})

@@ -220,8 +220,21 @@ class ApiKeyOut(Schema):
     revoked_at: datetime | None
 
 
+class ApiExampleOut(Schema):
+    method: str
+    url: str
+    body: dict[str, Any]
+    curl: str = Field(description="The same call as a curl command, ready to paste.")
+    version: int | None = Field(
+        description="The published version whose inputs it sends; null: the draft's (unpublished)."
+    )
+
+
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The full key. It is shown only this once.")
+    example: ApiExampleOut = Field(
+        description="A blocking call of the app with this key, built from its mode and inputs."
+    )
 
 
 class ProviderIn(Schema):

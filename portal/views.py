@@ -5,8 +5,6 @@ Pages render server-side; the interactive parts (test run, publish, keys) call t
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +15,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from builder.actions.workflows import do_create_app
-from builder.models import App, Run, Workflow
+from builder.api_examples import start_variables
+from builder.models import App, Message, Run, Workflow
 from kernel.errors import ApiError
 from kernel.models import Membership, Role
 from kernel.workspaces import (
@@ -112,18 +111,6 @@ def _app_for(request: HttpRequest, app_id: int) -> tuple[App, str]:
     return app, membership.role
 
 
-def _start_variables(spec: Any) -> list[Any]:
-    """The start node's variables of a stored spec, [] when it holds none (or is malformed:
-    the page must open whatever the draft holds)."""
-    nodes = spec.get("nodes") if isinstance(spec, dict) else None
-    for node in nodes if isinstance(nodes, list) else []:
-        if isinstance(node, dict) and node.get("type") == "start":
-            config = node.get("config")
-            found = config.get("variables") if isinstance(config, dict) else None
-            return [v for v in found if isinstance(v, dict)] if isinstance(found, list) else []
-    return []
-
-
 @login_required
 @require_safe
 def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
@@ -135,7 +122,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "role": role,
         "can_edit": role != Role.VIEWER,
         "draft": draft,
-        "start_variables": _start_variables(draft.spec),
+        "start_variables": start_variables(draft.spec),
         "versions": app.versions.select_related("created_by")[:20],
         "keys": app.api_keys.all(),
         "runs": Run.objects.filter(app=app)[:20],

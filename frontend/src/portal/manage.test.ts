@@ -43,16 +43,19 @@ describe("app page publish and keys", () => {
     expect(text("publish-result")).toContain("cycle a cycle (node x)");
   });
 
-  it("shows a new key once with a curl example for the app's mode", async () => {
-    fakeApi([{ method: "POST", path: "/apps/7/keys", status: 201, body: { id: 3, name: "site", prefix: "wft_abc", key: "wft_abcdefghijklmnopqrstuvwxyz", created_at: "2026-01-01T10:00:00Z", last_used_at: null, revoked_at: null } }]);
+  it("shows a new key once with the example call the server built for it", async () => {
+    const curl = "curl -X POST 'http://host/v1/workflows/run' -d '{\"inputs\": {\"topic\": \"sample topic\"}}'";
+    const example = { method: "POST", url: "http://host/v1/workflows/run", body: { inputs: { topic: "sample topic" } }, curl, version: 1 };
+    fakeApi([{ method: "POST", path: "/apps/7/keys", status: 201, body: { id: 3, name: "site", prefix: "wft_abc", key: "wft_abcdefghijklmnopqrstuvwxyz", created_at: "2026-01-01T10:00:00Z", last_used_at: null, revoked_at: null, example } }]);
     (document.getElementById("key-name") as HTMLInputElement).value = " site ";
     submit("key-form");
     await settle();
     expect(document.getElementById("key-reveal")?.hidden).toBe(false);
     expect(text("new-key")).toBe("wft_abcdefghijklmnopqrstuvwxyz");
-    expect(text("curl-example")).toContain("'http://host/v1/workflows/run'");
+    expect(text("curl-example")).toBe(curl);
     expect(document.querySelector("#keys-body tr")?.textContent).toContain("site");
     (document.getElementById("key-dismiss") as HTMLButtonElement).click();
     expect(text("new-key")).toBe("");
+    expect(text("curl-example")).toBe("");
   });
 });
