@@ -282,6 +282,7 @@ async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str,
             node_inputs=body.node_inputs,
             from_node=body.from_node,
             from_run=body.from_run,
+            origin=body.origin,
         )
 
     handle = await do_start_run(await sync_to_async(prepare)())
@@ -291,7 +292,8 @@ async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str,
 
 def _run_detail(run_id: str) -> dict[str, Any]:
     run = Run.objects.select_related("version").get(pk=run_id)
-    return {**_run_out(run), "node_runs": list(run.node_runs.all())}
+    query = Message.objects.filter(run=run).values_list("query", flat=True).first()
+    return {**_run_out(run), "node_runs": list(run.node_runs.all()), "query": query}
 
 
 @router.get("/apps/{app_id}/runs", response=list[RunOut])

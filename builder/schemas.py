@@ -158,6 +158,9 @@ class RunIn(Schema):
         None, description="Re-run from this node, reusing from_run's results for the others."
     )
     from_run: str | None = Field(None, description="The earlier run of this app to reuse.")
+    origin: Literal["editor", "portal"] = Field(
+        "editor", description="Where the run was started: the editor or the portal's test form."
+    )
 
 
 class NodeRunOut(Schema):
@@ -205,6 +208,9 @@ class RunOut(Schema):
 class RunDetail(RunOut):
     # the run's joined metadata is not stored: it is the nodes' lists joined by key, in order
     node_runs: list[NodeRunOut]
+    query: str | None = Field(
+        None, description="A chat run's user message; null: not a chat turn, or not stored yet."
+    )
 
 
 class ApiKeyIn(Schema):

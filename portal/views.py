@@ -179,8 +179,26 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
         for cited in n.metadata.get("retriever_resources", [])
         if isinstance(cited, dict)
     ]
-    context = {"app": app, "run": run, "node_runs": node_runs, "citations": citations}
+    context = {
+        "app": app,
+        "run": run,
+        "node_runs": node_runs,
+        "citations": citations,
+        **_chat_turn(run),
+    }
     return render(request, "portal/run.html", context)
+
+
+def _chat_turn(run: Run) -> dict[str, object]:
+    """A chat run's message (the user's query) and conversation, with the turn's number in it;
+    a run of a workflow app, or one whose turn is not stored yet, has none."""
+    message = Message.objects.filter(run=run).select_related("conversation").first()
+    if message is None:
+        return {"message": None, "turn": None}
+    turn = Message.objects.filter(
+        conversation_id=message.conversation_id, created_at__lte=message.created_at
+    ).count()
+    return {"message": message, "turn": turn}
 
 
 def _current_membership(request: HttpRequest) -> Membership | None:

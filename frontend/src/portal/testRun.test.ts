@@ -32,10 +32,10 @@ async function send(query: string): Promise<void> {
 const status = () => document.getElementById("run-status")!;
 
 describe("app page test run", () => {
-  it("sends the message over the run socket and streams the events into the transcript and trace", async () => {
+  it("sends the message (as a portal run) over the run socket and streams the events into the transcript and trace", async () => {
     await send("Hi there");
     expect(sock().url).toMatch(/\/ws\/apps\/7\/runs\/$/);
-    expect(sock().sent).toEqual([{ type: "run", inputs: {}, query: "Hi there", conversation_id: null }]);
+    expect(sock().sent).toEqual([{ type: "run", origin: "portal", inputs: {}, query: "Hi there", conversation_id: null }]);
     expect(status().dataset.state).toBe("running");
 
     sock().receive({ type: "run_created", run_id: "r1", conversation_id: "c0nversation" });

@@ -315,7 +315,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     if (newConversation) newConversation.disabled = true;
     showStatus("running", [el("span", "spinner"), " Connecting…"]);
 
-    socket.send({ type: "run", inputs, query, conversation_id: chat ? conversationId : null }).then(
+    socket.send({ type: "run", origin: "portal", inputs, query, conversation_id: chat ? conversationId : null }).then(
       () => {
         if (c.finished) return;
         runningStatus(c);
