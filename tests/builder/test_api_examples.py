@@ -12,41 +12,9 @@ import pytest
 
 from builder.actions.workflows import do_publish_workflow
 from builder.api_examples import sample_value
-from tests.specs import echo_chat_spec
+from tests.specs import echo_chat_spec, topic_workflow_spec
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
-
-
-def _topic_spec() -> dict[str, Any]:
-    """A workflow app whose inputs are not `query`: every start variable type, no model."""
-    variables: list[dict[str, Any]] = [
-        {"variable": "topic", "label": "Topic", "type": "text", "max_length": 40},
-        {"variable": "count", "type": "number"},
-        {"variable": "tone", "type": "select", "options": ["warm", "dry"]},
-        {"variable": "formal", "type": "checkbox"},
-        {"variable": "mood", "type": "paragraph", "default": "it's sunny"},
-    ]
-    names = [v["variable"] for v in variables]
-    return {
-        "mode": "workflow",
-        "nodes": [
-            {"id": "start", "type": "start", "config": {"variables": variables}},
-            {
-                "id": "tpl",
-                "type": "template",
-                "config": {
-                    "variables": [{"variable": n, "value_selector": ["start", n]} for n in names],
-                    "template": "{{ topic }}|{{ count }}|{{ tone }}|{{ formal }}|{{ mood }}",
-                },
-            },
-            {
-                "id": "end",
-                "type": "end",
-                "config": {"outputs": [{"variable": "line", "value_selector": ["tpl", "output"]}]},
-            },
-        ],
-        "edges": [{"source": "start", "target": "tpl"}, {"source": "tpl", "target": "end"}],
-    }
 
 
 def _create_key(client: Any, app_id: int, live_url: str) -> dict[str, Any]:
@@ -78,7 +46,7 @@ def _run_shown(curl: str) -> tuple[int, Any]:
 def test_api_example_for_workflow_app_sends_its_inputs_and_runs(
     owner: Any, make_app: Any, client_for: Any, live_url: str
 ) -> None:
-    app, _ = make_app(owner, spec=_topic_spec(), slug="topics")
+    app, _ = make_app(owner, spec=topic_workflow_spec(), slug="topics")
     created = _create_key(client_for(owner), app.pk, live_url)
     example = created["example"]
     assert example["url"] == f"{live_url}/v1/workflows/run"
@@ -119,7 +87,7 @@ def test_api_example_for_chat_app_sends_a_query_and_runs(
 def test_api_example_follows_the_published_version_not_the_draft(
     owner: Any, make_app: Any, client_for: Any, live_url: str
 ) -> None:
-    app, _ = make_app(owner, spec=_topic_spec(), slug="drafty", publish=False)
+    app, _ = make_app(owner, spec=topic_workflow_spec(), slug="drafty", publish=False)
     client = client_for(owner)
     unpublished = _create_key(client, app.pk, live_url)["example"]
     assert unpublished["version"] is None  # the draft's inputs: what its first publish serves
