@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from builder.actions.workflows import do_create_app
 from builder.api_examples import start_variables
-from builder.models import App, Message, Run, Workflow
+from builder.models import App, Message, Run, RunSource, Workflow
 from kernel.errors import ApiError
 from kernel.models import Membership, Role
 from kernel.workspaces import (
@@ -126,6 +126,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "versions": app.versions.select_related("created_by")[:20],
         "keys": app.api_keys.all(),
         "runs": Run.objects.filter(app=app)[:20],
+        "test_form_source": RunSource.PORTAL.label,  # the test form's new rows say it too
         "base_url": request.build_absolute_uri("/v1"),
         "asset_version": web_asset_version("portal"),
     }

@@ -92,6 +92,7 @@ def test_offline_pages_docs_examples_and_chat_run(
     page.fill("#run-query", "Where is the sea?")
     page.click("#run-button")
     expect(page.locator("#run-status")).to_have_attribute("data-state", "succeeded")
+    expect(page.locator("#runs-body tr").first).to_contain_text("Test form (portal)")
     status, body = _run_shown_curl(page)
     assert status == 200, body
     assert body["answer"] == "echo: Hello!"

@@ -196,7 +196,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     const started = new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
     tr.append(
       statusCell,
-      el("td", "", "Draft (editor)"),
+      el("td", "", body.dataset.sourceLabel ?? ""), // the server's label of a test-form run
       el("td", "", fmtDate(started, false)),
       el("td", "num", `${Math.round(ev.elapsed_ms)} ms`),
       el("td", "num", String(ev.prompt_tokens + ev.completion_tokens)),
