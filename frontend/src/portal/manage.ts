@@ -141,6 +141,9 @@ function revealKey(created: KeyCreated): void {
   must("new-key").textContent = created.key;
   // built by the server from the app's mode and its published inputs (builder/api_examples.py)
   must("curl-example").textContent = created.example.curl;
+  // an unpublished app answers the example with a 400 until it is published
+  const unpublished = byId("example-unpublished");
+  if (unpublished) unpublished.hidden = created.example.version !== null;
   must("key-reveal").hidden = false;
 }
 
