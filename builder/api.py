@@ -5,6 +5,7 @@ portal/api.py mounts this router at /api/ (OpenAPI document at /api/docs).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -23,9 +24,10 @@ from builder.actions.workflows import (
     parse_spec,
     require_graph_size,
 )
+from builder.api_examples import build_example
 from builder.crypto import encrypt
 from builder.keys import do_create_api_key, do_revoke_api_key
-from builder.models import ApiKey, App, AppVersion, ModelProvider, Run, Workflow
+from builder.models import ApiKey, App, AppVersion, Message, ModelProvider, Run, Workflow
 from builder.published import serving_versions
 from builder.schemas import (
     ApiKeyCreated,
@@ -280,6 +282,7 @@ async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str,
             node_inputs=body.node_inputs,
             from_node=body.from_node,
             from_run=body.from_run,
+            origin=body.origin,
         )
 
     handle = await do_start_run(await sync_to_async(prepare)())
@@ -289,7 +292,8 @@ async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str,
 
 def _run_detail(run_id: str) -> dict[str, Any]:
     run = Run.objects.select_related("version").get(pk=run_id)
-    return {**_run_out(run), "node_runs": list(run.node_runs.all())}
+    query = Message.objects.filter(run=run).values_list("query", flat=True).first()
+    return {**_run_out(run), "node_runs": list(run.node_runs.all()), "query": query}
 
 
 @router.get("/apps/{app_id}/runs", response=list[RunOut])
@@ -322,7 +326,8 @@ def create_key(request: HttpRequest, app_id: int, body: ApiKeyIn) -> tuple[int, 
     """Create an API key; the full key is in this response only."""
     app = require_app(request, app_id, Role.EDITOR)
     key, raw = do_create_api_key(app, body.name, get_user(request))
-    return 201, {**ApiKeyOut.from_orm(key).model_dump(), "key": raw}
+    example = build_example(app, request.build_absolute_uri("/v1"), raw)
+    return 201, {**ApiKeyOut.from_orm(key).model_dump(), "key": raw, "example": asdict(example)}
 
 
 @router.delete("/apps/{app_id}/keys/{key_id}", response={204: None})

@@ -103,6 +103,7 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
                 node_inputs=body.node_inputs,
                 from_node=body.from_node,
                 from_run=body.from_run,
+                origin=body.origin,
             )
             self.handle = await do_start_run(request)
         except GraphInvalidError as exc:

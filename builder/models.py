@@ -91,6 +91,7 @@ class Conversation(models.Model):
 
 class RunSource(models.TextChoices):
     DRAFT = "draft", "Draft (editor)"
+    PORTAL = "portal", "Test form (portal)"
     DEBUG = "debug", "One node (editor)"
     API = "api", "Published API"
     CLI = "cli", "Command line"

@@ -164,6 +164,9 @@ class RunIn(Schema):
         None, description="Re-run from this node, reusing from_run's results for the others."
     )
     from_run: str | None = Field(None, description="The earlier run of this app to reuse.")
+    origin: Literal["editor", "portal"] = Field(
+        "editor", description="Where the run was started: the editor or the portal's test form."
+    )
 
 
 class NodeRunOut(Schema):
@@ -211,6 +214,9 @@ class RunOut(Schema):
 class RunDetail(RunOut):
     # the run's joined metadata is not stored: it is the nodes' lists joined by key, in order
     node_runs: list[NodeRunOut]
+    query: str | None = Field(
+        None, description="A chat run's user message; null: not a chat turn, or not stored yet."
+    )
 
 
 class ApiKeyIn(Schema):
@@ -226,8 +232,21 @@ class ApiKeyOut(Schema):
     revoked_at: datetime | None
 
 
+class ApiExampleOut(Schema):
+    method: str
+    url: str
+    body: dict[str, Any]
+    curl: str = Field(description="The same call as a curl command, ready to paste.")
+    version: int | None = Field(
+        description="The published version whose inputs it sends; null: the draft's (unpublished)."
+    )
+
+
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The full key. It is shown only this once.")
+    example: ApiExampleOut = Field(
+        description="A blocking call of the app with this key, built from its mode and inputs."
+    )
 
 
 class ProviderIn(Schema):

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Only for its templates and static files: with "ninja" here, /api/docs serves Swagger UI
+    # from our own static files, not a CDN an offline install cannot reach.
+    "ninja",
     "servestatic",
     "channels",
     "django_tasks",

@@ -5,8 +5,6 @@ Pages render server-side; the interactive parts (test run, publish, keys) call t
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +15,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from builder.actions.workflows import do_create_app
-from builder.models import App, Run, Workflow
+from builder.api_examples import start_variables
+from builder.models import App, Message, Run, RunSource, Workflow
 from kernel.errors import ApiError
 from kernel.models import Membership, Role
 from kernel.workspaces import (
@@ -112,18 +111,6 @@ def _app_for(request: HttpRequest, app_id: int) -> tuple[App, str]:
     return app, membership.role
 
 
-def _start_variables(spec: Any) -> list[Any]:
-    """The start node's variables of a stored spec, [] when it holds none (or is malformed:
-    the page must open whatever the draft holds)."""
-    nodes = spec.get("nodes") if isinstance(spec, dict) else None
-    for node in nodes if isinstance(nodes, list) else []:
-        if isinstance(node, dict) and node.get("type") == "start":
-            config = node.get("config")
-            found = config.get("variables") if isinstance(config, dict) else None
-            return [v for v in found if isinstance(v, dict)] if isinstance(found, list) else []
-    return []
-
-
 @login_required
 @require_safe
 def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
@@ -135,10 +122,11 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "role": role,
         "can_edit": role != Role.VIEWER,
         "draft": draft,
-        "start_variables": _start_variables(draft.spec),
+        "start_variables": start_variables(draft.spec),
         "versions": app.versions.select_related("created_by")[:20],
         "keys": app.api_keys.all(),
         "runs": Run.objects.filter(app=app)[:20],
+        "test_form_source": RunSource.PORTAL.label,  # the test form's new rows say it too
         "base_url": request.build_absolute_uri("/v1"),
         "asset_version": web_asset_version("portal"),
     }
@@ -192,8 +180,26 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
         for cited in n.metadata.get("retriever_resources", [])
         if isinstance(cited, dict)
     ]
-    context = {"app": app, "run": run, "node_runs": node_runs, "citations": citations}
+    context = {
+        "app": app,
+        "run": run,
+        "node_runs": node_runs,
+        "citations": citations,
+        **_chat_turn(run),
+    }
     return render(request, "portal/run.html", context)
+
+
+def _chat_turn(run: Run) -> dict[str, object]:
+    """A chat run's message (the user's query) and conversation, with the turn's number in it;
+    a run of a workflow app, or one whose turn is not stored yet, has none."""
+    message = Message.objects.filter(run=run).select_related("conversation").first()
+    if message is None:
+        return {"message": None, "turn": None}
+    turn = Message.objects.filter(
+        conversation_id=message.conversation_id, created_at__lte=message.created_at
+    ).count()
+    return {"message": message, "turn": turn}
 
 
 def _current_membership(request: HttpRequest) -> Membership | None:

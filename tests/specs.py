@@ -59,6 +59,39 @@ def echo_workflow_spec() -> dict[str, Any]:
     }
 
 
+def topic_workflow_spec() -> dict[str, Any]:
+    """A workflow app whose inputs are not `query`, one of each start variable type (no model):
+    Start(topic, count, tone, formal, mood) → Template (joins them with |) → End(line)."""
+    variables: list[dict[str, Any]] = [
+        {"variable": "topic", "label": "Topic", "type": "text", "max_length": 40},
+        {"variable": "count", "type": "number"},
+        {"variable": "tone", "type": "select", "options": ["warm", "dry"]},
+        {"variable": "formal", "type": "checkbox"},
+        {"variable": "mood", "type": "paragraph", "default": "it's sunny"},
+    ]
+    names = [v["variable"] for v in variables]
+    return {
+        "mode": "workflow",
+        "nodes": [
+            {"id": "start", "type": "start", "config": {"variables": variables}},
+            {
+                "id": "tpl",
+                "type": "template",
+                "config": {
+                    "variables": [{"variable": n, "value_selector": ["start", n]} for n in names],
+                    "template": "{{ topic }}|{{ count }}|{{ tone }}|{{ formal }}|{{ mood }}",
+                },
+            },
+            {
+                "id": "end",
+                "type": "end",
+                "config": {"outputs": [{"variable": "line", "value_selector": ["tpl", "output"]}]},
+            },
+        ],
+        "edges": [{"source": "start", "target": "tpl"}, {"source": "tpl", "target": "end"}],
+    }
+
+
 def chain_spec(length: int) -> dict[str, Any]:
     """Start → `length` template nodes, each reading the one before → End (a workflow app)."""
     nodes: list[dict[str, Any]] = [

@@ -83,6 +83,7 @@ def draft_run_request(
     node_inputs: Mapping[str, Any] | None = None,
     from_node: str | None = None,
     from_run: str | None = None,
+    origin: str = "editor",
 ) -> RunRequest:
     """A run of the app's saved draft by a member; the JSON API and the WebSocket both use it.
 
@@ -93,6 +94,9 @@ def draft_run_request(
     * `from_node` + `from_run`: the draft again from `from_node`, every node that is not it or
       behind it reusing the outputs and handle it had in the earlier run `from_run` (and its
       inputs and query). Reused nodes emit no events: the editor keeps their earlier results.
+
+    `origin` ("editor" or "portal", the app page's test form) is the source a whole-draft run
+    is labelled with.
     """
     raw = Workflow.objects.get(app=app).spec
     require_graph_size(parse_spec(raw))
@@ -103,7 +107,7 @@ def draft_run_request(
     base = RunRequest(
         app=app,
         graph=get_compiled_draft(raw),
-        source=RunSource.DRAFT,
+        source=RunSource.PORTAL if origin == "portal" else RunSource.DRAFT,
         inputs=inputs,
         query=query,
         end_user=user.email,

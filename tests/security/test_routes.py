@@ -37,6 +37,7 @@ PUBLIC = {
     "/login/": "the sign-in form",
     "/logout/": "signing out",
     "/healthz": "the liveness probe",
+    "/favicon.ico": "the site icon (a redirect to a static file)",
     "/api/": "ninja's API root",
     "/api/openapi.json": "the editor API's OpenAPI document",
     "/api/docs": "the editor API's docs page",

@@ -557,6 +557,13 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Origin
+             * @description Where the run was started: the editor or the portal's test form.
+             * @default editor
+             * @enum {string}
+             */
+            origin?: "editor" | "portal";
+            /**
              * Query
              * @default
              */

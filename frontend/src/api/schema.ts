@@ -698,6 +698,27 @@ export interface components {
              */
             stage: "sft" | "rm" | "dpo" | "ppo";
         };
+        /** ApiExampleOut */
+        ApiExampleOut: {
+            /** Body */
+            body: {
+                [key: string]: unknown;
+            };
+            /**
+             * Curl
+             * @description The same call as a curl command, ready to paste.
+             */
+            curl: string;
+            /** Method */
+            method: string;
+            /** Url */
+            url: string;
+            /**
+             * Version
+             * @description The published version whose inputs it sends; null: the draft's (unpublished).
+             */
+            version: number | null;
+        };
         /** ApiKeyCreated */
         ApiKeyCreated: {
             /**
@@ -705,6 +726,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description A blocking call of the app with this key, built from its mode and inputs. */
+            example: components["schemas"]["ApiExampleOut"];
             /** Id */
             id: number;
             /**
@@ -1663,6 +1686,11 @@ export interface components {
             };
             /** Prompt Tokens */
             prompt_tokens: number;
+            /**
+             * Query
+             * @description A chat run's user message; null: not a chat turn, or not stored yet.
+             */
+            query?: string | null;
             /** Source */
             source: string;
             /**
@@ -1707,6 +1735,13 @@ export interface components {
             node_inputs?: {
                 [key: string]: unknown;
             };
+            /**
+             * Origin
+             * @description Where the run was started: the editor or the portal's test form.
+             * @default editor
+             * @enum {string}
+             */
+            origin: "editor" | "portal";
             /**
              * Query
              * @default

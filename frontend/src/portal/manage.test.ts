@@ -10,7 +10,7 @@ const PAGE = `
   <div id="publish-result" hidden></div>
   <ol id="version-list"><li id="versions-empty">Not published yet.</li></ol>
   <form id="key-form"><input id="key-name"><button type="submit" id="key-button" data-idle-label="Create key">Create key</button></form>
-  <div id="key-reveal" hidden><code id="new-key"></code><pre id="curl-example"></pre><button type="button" id="key-dismiss">Done</button></div>
+  <div id="key-reveal" hidden><code id="new-key"></code><p id="example-unpublished" hidden></p><pre id="curl-example"></pre><button type="button" id="key-dismiss">Done</button></div>
   <table><tbody id="keys-body"><tr id="keys-empty"><td>No keys yet.</td></tr></tbody></table>`;
 
 const page = { appId: 7, mode: "workflow" as const, canEdit: true, baseUrl: "http://host/v1" };
@@ -45,16 +45,28 @@ describe("app page publish and keys", () => {
     expect(document.querySelector<HTMLElement>("#publish-result li")?.dataset.code).toBe("cycle");
   });
 
-  it("shows a new key once with a curl example for the app's mode", async () => {
-    fakeApi([{ method: "POST", path: "/apps/7/keys", status: 201, body: { id: 3, name: "site", prefix: "wft_abc", key: "wft_abcdefghijklmnopqrstuvwxyz", created_at: "2026-01-01T10:00:00Z", last_used_at: null, revoked_at: null } }]);
+  it("shows a new key once with the example call the server built for it", async () => {
+    const curl = "curl -X POST 'http://host/v1/workflows/run' -d '{\"inputs\": {\"topic\": \"sample topic\"}}'";
+    const example = { method: "POST", url: "http://host/v1/workflows/run", body: { inputs: { topic: "sample topic" } }, curl, version: 1 };
+    fakeApi([{ method: "POST", path: "/apps/7/keys", status: 201, body: { id: 3, name: "site", prefix: "wft_abc", key: "wft_abcdefghijklmnopqrstuvwxyz", created_at: "2026-01-01T10:00:00Z", last_used_at: null, revoked_at: null, example } }]);
     (document.getElementById("key-name") as HTMLInputElement).value = " site ";
     submit("key-form");
     await settle();
     expect(document.getElementById("key-reveal")?.hidden).toBe(false);
     expect(text("new-key")).toBe("wft_abcdefghijklmnopqrstuvwxyz");
-    expect(text("curl-example")).toContain("'http://host/v1/workflows/run'");
+    expect(text("curl-example")).toBe(curl);
+    expect(document.getElementById("example-unpublished")?.hidden).toBe(true);
     expect(document.querySelector("#keys-body tr")?.textContent).toContain("site");
     (document.getElementById("key-dismiss") as HTMLButtonElement).click();
     expect(text("new-key")).toBe("");
+    expect(text("curl-example")).toBe("");
+  });
+
+  it("says the example needs a published version when the app has none", async () => {
+    const example = { method: "POST", url: "http://host/v1/workflows/run", body: { inputs: {} }, curl: "curl …", version: null };
+    fakeApi([{ method: "POST", path: "/apps/7/keys", status: 201, body: { id: 4, name: "", prefix: "app-x", key: "app-xyz", created_at: "2026-01-01T10:00:00Z", last_used_at: null, revoked_at: null, example } }]);
+    submit("key-form");
+    await settle();
+    expect(document.getElementById("example-unpublished")?.hidden).toBe(false);
   });
 });

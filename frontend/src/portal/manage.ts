@@ -106,7 +106,7 @@ export function setupKeys(page: PageInfo): void {
       const created = await api<KeyCreated>("POST", `/apps/${page.appId}/keys`, { name: nameInput.value.trim() });
       setBusy(button, false, "Create key");
       nameInput.value = "";
-      revealKey(page, created.key);
+      revealKey(created);
       addKeyRow(created);
     } catch (err) {
       setBusy(button, false, "Create key");
@@ -137,18 +137,13 @@ export function setupKeys(page: PageInfo): void {
   });
 }
 
-function revealKey(page: PageInfo, key: string): void {
-  must("new-key").textContent = key;
-  const chat = page.mode === "chat";
-  const body = chat
-    ? '{"inputs": {}, "query": "Hello!", "response_mode": "blocking", "user": "demo-user"}'
-    : '{"inputs": {"query": "Hello!"}, "response_mode": "blocking", "user": "demo-user"}';
-  const path = chat ? "/chat-messages" : "/workflows/run";
-  must("curl-example").textContent =
-    `curl -X POST '${page.baseUrl}${path}' \\\n` +
-    `  -H 'Authorization: Bearer ${key}' \\\n` +
-    "  -H 'Content-Type: application/json' \\\n" +
-    `  -d '${body}'`;
+function revealKey(created: KeyCreated): void {
+  must("new-key").textContent = created.key;
+  // built by the server from the app's mode and its published inputs (builder/api_examples.py)
+  must("curl-example").textContent = created.example.curl;
+  // an unpublished app answers the example with a 400 until it is published
+  const unpublished = byId("example-unpublished");
+  if (unpublished) unpublished.hidden = created.example.version !== null;
   must("key-reveal").hidden = false;
 }
 

@@ -12,7 +12,7 @@ const PAGE = `
     <button type="submit" id="run-button" data-idle-label="Send">Send</button></form>
   <div id="run-status" hidden></div>
   <div id="trace" hidden><a id="trace-run-link" hidden>open run</a><table><tbody id="trace-body"></tbody></table></div>
-  <table><tbody id="runs-body"><tr id="runs-empty"><td>No runs yet.</td></tr></tbody></table>`;
+  <table><tbody id="runs-body" data-source-label="Test form (portal)"><tr id="runs-empty"><td>No runs yet.</td></tr></tbody></table>`;
 
 let sock: () => FakeWebSocket;
 
@@ -32,10 +32,10 @@ async function send(query: string): Promise<void> {
 const status = () => document.getElementById("run-status")!;
 
 describe("app page test run", () => {
-  it("sends the message over the run socket and streams the events into the transcript and trace", async () => {
+  it("sends the message (as a portal run) over the run socket and streams the events into the transcript and trace", async () => {
     await send("Hi there");
     expect(sock().url).toMatch(/\/ws\/apps\/7\/runs\/$/);
-    expect(sock().sent).toEqual([{ type: "run", inputs: {}, query: "Hi there", conversation_id: null }]);
+    expect(sock().sent).toEqual([{ type: "run", origin: "portal", inputs: {}, query: "Hi there", conversation_id: null }]);
     expect(status().dataset.state).toBe("running");
 
     sock().receive({ type: "run_created", run_id: "r1", conversation_id: "c0nversation" });
@@ -54,6 +54,7 @@ describe("app page test run", () => {
     expect(document.getElementById("live-detail-1")?.textContent).toContain('"Hello"');
     expect(document.getElementById("conversation-id")?.textContent).toBe("c0nversa");
     expect(document.querySelector("#runs-body tr")?.textContent).toContain("Succeeded");
+    expect(document.querySelector("#runs-body tr")?.textContent).toContain("Test form (portal)");
     expect((document.getElementById("new-conversation") as HTMLButtonElement).disabled).toBe(false);
   });
 

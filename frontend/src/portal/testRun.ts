@@ -196,7 +196,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     const started = new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
     tr.append(
       statusCell,
-      el("td", "", "Draft (editor)"),
+      el("td", "", body.dataset.sourceLabel ?? ""), // the server's label of a test-form run
       el("td", "", fmtDate(started, false)),
       el("td", "num", `${Math.round(ev.elapsed_ms)} ms`),
       el("td", "num", String(ev.prompt_tokens + ev.completion_tokens)),
@@ -315,7 +315,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     if (newConversation) newConversation.disabled = true;
     showStatus("running", [el("span", "spinner"), " Connecting…"]);
 
-    socket.send({ type: "run", inputs, query, conversation_id: chat ? conversationId : null }).then(
+    socket.send({ type: "run", origin: "portal", inputs, query, conversation_id: chat ? conversationId : null }).then(
       () => {
         if (c.finished) return;
         runningStatus(c);

@@ -1,0 +1,85 @@
+"""The one place that writes the example call shown beside a new API key.
+
+It is built from what the published API will actually accept: the app's mode picks the endpoint
+(chat apps: POST /v1/chat-messages with a query; workflow apps: POST /v1/workflows/run) and the
+serving version's start variables fill `inputs`, each with a sample value its type accepts. An
+app not published yet gets its draft's variables: that is what its first publish will serve.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from builder.models import App, AppMode, Workflow
+from builder.published import serving_versions
+
+SAMPLE_QUERY = "Hello!"
+SAMPLE_USER = "demo-user"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiExample:
+    """An example call: where it goes, its JSON body, and the same as a curl command."""
+
+    method: str
+    url: str
+    body: dict[str, Any]
+    curl: str
+    version: int | None  # the published version it was built from; None: the draft
+
+
+def start_variables(spec: Any) -> list[dict[str, Any]]:
+    """The start node's variables of a stored spec ([] when it declares none or is malformed)."""
+    nodes = spec.get("nodes") if isinstance(spec, dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and node.get("type") == "start":
+            config = node.get("config")
+            found = config.get("variables") if isinstance(config, dict) else None
+            return [v for v in found if isinstance(v, dict)] if isinstance(found, list) else []
+    return []
+
+
+def sample_value(var: dict[str, Any]) -> Any:
+    """A value the start node accepts for `var`: its default if it has one, else one of its type."""
+    kind = var.get("type", "text")
+    default = var.get("default")
+    if default is not None and default != "":
+        return default
+    if kind == "number":
+        return 1
+    if kind == "checkbox":
+        return True
+    options = var.get("options")
+    if kind == "select" and isinstance(options, list) and options:
+        return options[0]
+    text = f"sample {var.get('label') or var.get('variable', 'text')}".lower()
+    max_length = var.get("max_length")
+    return text[:max_length] if isinstance(max_length, int) and max_length > 0 else text
+
+
+def _shell_quote(text: str) -> str:
+    """`text` in single quotes for sh, whatever it holds."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def build_example(app: App, base_url: str, key: str) -> ApiExample:
+    """The blocking call of `app` through its published API with `key`; `base_url` ends in /v1."""
+    version = serving_versions(app.pk).only("number", "spec").first()
+    spec = version.spec if version is not None else Workflow.objects.get(app=app).spec
+    inputs = {str(v["variable"]): sample_value(v) for v in start_variables(spec) if "variable" in v}
+    body: dict[str, Any] = {"inputs": inputs}
+    if app.mode == AppMode.CHAT:
+        body["query"] = SAMPLE_QUERY
+    body.update({"response_mode": "blocking", "user": SAMPLE_USER})
+    path = "/chat-messages" if app.mode == AppMode.CHAT else "/workflows/run"
+    url = base_url.rstrip("/") + path
+    curl = (
+        f"curl -X POST {_shell_quote(url)} \\\n"
+        f"  -H {_shell_quote('Authorization: Bearer ' + key)} \\\n"
+        "  -H 'Content-Type: application/json' \\\n"
+        f"  -d {_shell_quote(json.dumps(body, ensure_ascii=False))}"
+    )
+    number = version.number if version is not None else None
+    return ApiExample("POST", url, body, curl, number)
