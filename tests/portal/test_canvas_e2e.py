@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from tests.portal.browser import api_call, create_app, shot, sign_in, watch
 
 pytestmark = pytest.mark.browser
 
-Box = dict[str, float]
+Box = FloatRect
 
 
 def _node(page: Page, node_id: str) -> Locator:
@@ -114,7 +114,7 @@ def test_canvas_panel_drop_connect_and_paste(
     _all_nodes_in_canvas(page)
     shot(page, shots, "canvas-02-dropped-over-panel", full_page=False)
 
-    # The panel closes with Escape (and its ×), and the canvas takes the room back.
+    # The panel closes with Escape (and its close button), and the canvas takes the room back.
     page.locator(".react-flow__pane").click(position={"x": 20, "y": 20})
     page.keyboard.press("Escape")
     expect(page.locator(".ed-side")).to_have_count(0)
