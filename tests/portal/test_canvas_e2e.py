@@ -114,14 +114,22 @@ def test_canvas_panel_drop_connect_and_paste(
     _all_nodes_in_canvas(page)
     shot(page, shots, "canvas-02-dropped-over-panel", full_page=False)
 
-    # The panel closes with Escape (and its close button), and the canvas takes the room back.
+    # The panel closes with Escape, its close button, or (the node panel) a click on empty
+    # canvas, and the canvas takes the room back.
     page.locator(".react-flow__pane").click(position={"x": 20, "y": 20})
     page.keyboard.press("Escape")
+    expect(page.locator(".ed-side")).to_have_count(0)
+    _node(page, "llm").click()
+    expect(page.get_by_test_id("node-panel")).to_be_visible()
+    page.locator(".react-flow__pane").click(position={"x": 20, "y": 20})  # empty canvas
     expect(page.locator(".ed-side")).to_have_count(0)
     _node(page, "llm").click()
     expect(page.locator(".ed-side")).to_be_visible()
     page.get_by_test_id("close-panel").click()
     expect(page.locator(".ed-side")).to_have_count(0)
+    # The zoom controls are not under the issue list.
+    controls = _box(page.locator(".react-flow__controls"))
+    assert not _overlap(controls, _box(page.get_by_test_id("issue-list")))
 
     # A wire from the LLM's output let go over the middle of the template card connects to its
     # input; the drag starts 7 px beside the handle's centre, outside its dot.

@@ -31,6 +31,11 @@ function miniMapColor(n: { data: Record<string, unknown> }): string {
 }
 
 const openNodePanel = () => useEditor.getState().setPanel("node");
+// A click on empty canvas clears the selection, so the node panel would only say "select a node":
+// it closes and gives the room back. The run, versions and env panels stay.
+const closeNodePanel = () => {
+  if (useEditor.getState().panel === "node") useEditor.getState().setPanel(null);
+};
 
 export function Canvas() {
   const nodes = useEditor((s) => s.nodes);
@@ -129,6 +134,7 @@ export function Canvas() {
         onNodeDragStart={beginDrag}
         onSelectionDragStart={beginDrag}
         onNodeClick={openNodePanel}
+        onPaneClick={closeNodePanel}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={multiKeys}
