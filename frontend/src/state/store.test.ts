@@ -74,8 +74,8 @@ describe("editor store", () => {
     expect(pasted.id).not.toBe(id);
     const p = pasted.position;
     expect(Math.abs(p.x - 500) >= 240 || Math.abs(p.y - 500) >= 90).toBe(true);
-    useEditor.getState().paste(clip, { x: 2000, y: 120 }); // free space: centred on the mouse
-    expect(useEditor.getState().nodes.find((n) => n.selected)!.position).toEqual({ x: 2000 - 120, y: 120 - 45 });
+    useEditor.getState().paste(clip, { x: 2000, y: 120 }); // free space: right at the mouse
+    expect(useEditor.getState().nodes.find((n) => n.selected)!.position).toEqual({ x: 2000, y: 120 });
     useEditor.getState().paste(clip, null);
     const third = useEditor.getState().nodes.find((n) => n.selected)!;
     for (const other of useEditor.getState().nodes.filter((n) => n !== third)) {

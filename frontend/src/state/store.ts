@@ -61,7 +61,7 @@ export interface EditorState extends Doc {
   deleteSelection: () => void;
   updateNode: (id: string, patch: Partial<NodeData>, coalesce?: string) => void;
   setEnv: (env: EnvVar[]) => void;
-  /** Paste centred on `at` (the mouse), else beside the copied nodes; always in free space. */
+  /** Paste with its top-left at `at` (the mouse), else beside the copies; always in free space. */
   paste: (clip: Clipboard, at: XYPosition | null) => void;
   layout: () => void;
   undo: () => void;
@@ -175,7 +175,8 @@ export const useEditor = create<EditorState>()((set, get) => ({
     const s = get();
     const bounds = boundsOf(clip.nodes.map((n) => ({ ...n.position, ...NODE_SIZE })));
     if (!bounds) return;
-    const want = at ? { x: at.x - bounds.width / 2, y: at.y - bounds.height / 2 } : { x: bounds.x + 40, y: bounds.y + 40 };
+    // The copies' top-left corner goes to the mouse, so a paste near the canvas edge shows whole.
+    const want = at ?? { x: bounds.x + 40, y: bounds.y + 40 };
     const p = freePosition(s.nodes.map(nodeBox), want, bounds);
     const { graph } = pasteNodes(s, clip, { x: Math.round(p.x - bounds.x), y: Math.round(p.y - bounds.y) });
     s.commit(graph);
