@@ -9,6 +9,7 @@ output, the LLM card names its model, and a paste lands in free space under the 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -66,13 +67,6 @@ def _saved_edges(page: Page, url: str, app_id: int) -> list[dict[str, Any]]:
         "edges"
     ]
     return edges
-
-
-def _drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(*end, steps=14)
-    page.mouse.up()
 
 
 def test_canvas_panel_drop_connect_and_paste(
@@ -143,11 +137,15 @@ def test_canvas_panel_drop_connect_and_paste(
         )
         assert grabbed, f"the handle's hit area misses ({dx}, {dy}) from its centre"
     target = _box(_node(page, "template_1"))
-    _drag(
-        page,
-        (centre[0] + 7, centre[1]),
-        (target["x"] + target["width"] / 2 + 20, target["y"] + target["height"] / 2),
+    page.mouse.move(centre[0] + 7, centre[1])
+    page.mouse.down()
+    page.mouse.move(
+        target["x"] + target["width"] / 2 + 20, target["y"] + target["height"] / 2, steps=14
     )
+    # While the wire is in the air, the cards that take input say they may be dropped on.
+    expect(_node(page, "template_1")).to_have_class(re.compile("wn-drop-target"))
+    expect(_node(page, "start")).not_to_have_class(re.compile("wn-drop-target"))
+    page.mouse.up()
     edge = page.locator('.react-flow__edge[data-id="llm:source->template_1"]')
     expect(edge).to_have_count(1)
     assert any(

@@ -1,6 +1,6 @@
 // The one node component of the canvas. What it shows (handles, outputs) comes from the
 // backend's report on the node; it re-renders only when its own data, shape, issues or run change.
-import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 
 import { sourceHandles, type WNode } from "../state/graph";
@@ -29,10 +29,13 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
   const outputs = Object.keys(shape?.outputs ?? {});
   const entry = info?.accepts_input === false;
   const status = run?.status;
+  // While a wire is dragged from an output, every other node that takes input shows it may be
+  // dropped on anywhere (the canvas connects a wire let go over a body to its input).
+  const target = useConnection((c) => c.inProgress && c.fromHandle.type === "source" && c.fromNode.id !== id) && !entry;
   const category = info?.category ?? "unknown";
   return (
     <div
-      className={`wn wn-${category}${selected ? " wn-selected" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
+      className={`wn wn-${category}${selected ? " wn-selected" : ""}${target ? " wn-drop-target" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
       data-testid={`node-${id}`}
       data-status={status ?? ""}
     >
