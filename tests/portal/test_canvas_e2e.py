@@ -50,6 +50,19 @@ def _overlap(a: Box, b: Box) -> bool:
     )
 
 
+def _settled_in_canvas(page: Page) -> None:
+    """Every node ends up in the canvas area once the view has settled (a fit is animated and
+    waits a frame for React Flow to measure the resized canvas; the CPU is shared)."""
+    for _ in range(100):
+        try:
+            _all_nodes_in_canvas(page)
+        except AssertionError:
+            page.wait_for_timeout(200)
+        else:
+            return
+    _all_nodes_in_canvas(page)
+
+
 def _all_nodes_in_canvas(page: Page) -> None:
     """Every node's box lies in the canvas area and none is under the side panel."""
     canvas = _box(page.get_by_test_id("canvas"))
@@ -88,15 +101,19 @@ def test_canvas_panel_drop_connect_and_paste(
     # Opening the run panel shrinks the canvas beside it; the fitted graph stays in sight.
     page.get_by_test_id("open-run").click()
     expect(page.locator(".ed-side")).to_be_visible()
-    page.wait_for_timeout(600)
-    _all_nodes_in_canvas(page)
+    _settled_in_canvas(page)
     # So does Fit, and Auto-layout, with the panel open.
+    pane = _box(page.locator(".react-flow__pane"))
+    page.mouse.move(pane["x"] + 20, pane["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(pane["x"] + 620, pane["y"] + 20, steps=10)  # pan the graph under the panel
+    page.mouse.up()
+    with pytest.raises(AssertionError):
+        _all_nodes_in_canvas(page)
     page.get_by_title("Fit the graph in view").click()
-    page.wait_for_timeout(600)
-    _all_nodes_in_canvas(page)
+    _settled_in_canvas(page)
     page.get_by_test_id("auto-layout").click()
-    page.wait_for_timeout(600)
-    _all_nodes_in_canvas(page)
+    _settled_in_canvas(page)
     shot(page, shots, "canvas-01-panel-beside", full_page=False)
 
     # A palette item let go over the side panel lands on the canvas, wholly visible.
