@@ -1,10 +1,13 @@
-// The editor: toolbar on top, palette left, canvas in the middle, the side panel right.
+// The editor: toolbar on top, palette left, canvas in the middle, the side panel right. The side
+// panel sits beside the canvas (the canvas area shrinks; it never covers it), closes with its ×
+// or Escape, and a palette item let go over it lands on the canvas.
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 
 import { api } from "./api/client";
 import type { NodeTypeInfo, Provider } from "./api/types";
 import { Canvas } from "./canvas/Canvas";
+import { useNodeDrop } from "./canvas/drop";
 import { IssueList } from "./canvas/IssueList";
 import { onKeyDown } from "./canvas/keyboard";
 import { Palette } from "./canvas/Palette";
@@ -28,10 +31,18 @@ export interface EditorProps {
 
 function SidePanel() {
   const panel = useEditor((s) => s.panel);
+  const { onDragOver, onDrop } = useNodeDrop();
   if (!panel) return null;
   return (
-    <aside className="ed-side" aria-label="Side panel" data-panel={panel}>
-      <button type="button" className="icon-button side-close" aria-label="Close panel" onClick={() => useEditor.getState().setPanel(null)}>
+    <aside className="ed-side" aria-label="Side panel" data-panel={panel} onDragOver={onDragOver} onDrop={onDrop}>
+      <button
+        type="button"
+        className="icon-button side-close"
+        aria-label="Close panel"
+        title="Close the panel (Esc)"
+        data-testid="close-panel"
+        onClick={() => useEditor.getState().setPanel(null)}
+      >
         ×
       </button>
       {panel === "node" && <NodePanel />}

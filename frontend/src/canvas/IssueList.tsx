@@ -4,6 +4,7 @@ import { useMemo, useState } from "react";
 
 import { isPending, usePendingRows } from "../panel/pendingRows";
 import { useEditor } from "../state/store";
+import { afterLayout } from "./pointer";
 
 export function IssueList() {
   const all = useEditor((s) => s.report.issues);
@@ -22,7 +23,8 @@ export function IssueList() {
     useEditor.getState().setPanel("node");
     const w = node.measured?.width ?? 240;
     const h = node.measured?.height ?? 90;
-    void setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: 1, duration: 300 });
+    // Centre once the side panel has opened and the canvas has shrunk beside it.
+    afterLayout(() => setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: 1, duration: 300 }));
   };
   return (
     <div className={`issue-box${issues.length ? " has-issues" : ""}`} data-testid="issue-list" data-count={issues.length}>

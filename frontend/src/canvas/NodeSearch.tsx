@@ -3,6 +3,7 @@ import { useReactFlow } from "@xyflow/react";
 import { forwardRef, useMemo, useState } from "react";
 
 import { useEditor } from "../state/store";
+import { afterLayout } from "./pointer";
 
 export const NodeSearch = forwardRef<HTMLInputElement>(function NodeSearch(_props, ref) {
   const nodes = useEditor((s) => s.nodes);
@@ -19,7 +20,8 @@ export const NodeSearch = forwardRef<HTMLInputElement>(function NodeSearch(_prop
     if (!n) return;
     useEditor.getState().select([id]);
     useEditor.getState().setPanel("node");
-    void setCenter(n.position.x + (n.measured?.width ?? 240) / 2, n.position.y + (n.measured?.height ?? 90) / 2, { zoom: 1, duration: 300 });
+    // Centre once the side panel has opened and the canvas has shrunk beside it.
+    afterLayout(() => setCenter(n.position.x + (n.measured?.width ?? 240) / 2, n.position.y + (n.measured?.height ?? 90) / 2, { zoom: 1, duration: 300 }));
     setOpen(false);
   };
   return (

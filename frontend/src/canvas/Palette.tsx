@@ -1,13 +1,14 @@
 // The palette: the node types the backend's catalog offers in this app's mode, grouped by category,
 // the most useful first (the catalog's rank: a group goes where its best type goes). Drag one onto
-// the canvas, or click it to add it in the middle of the view.
+// the canvas, or click it to add it in the middle of the view (in free space there).
 import { useReactFlow } from "@xyflow/react";
 import { useMemo, useState } from "react";
 
 import type { NodeTypeInfo } from "../api/types";
 import { newestVersions } from "../state/nodeTypes";
+import { NODE_SIZE } from "../state/placement";
 import { useEditor, type EditorState } from "../state/store";
-import { DRAG_MIME } from "./Canvas";
+import { DRAG_MIME } from "./drop";
 import { CATEGORY_ORDER, categoryLabel } from "./labels";
 
 export function groupCatalog(catalog: NodeTypeInfo[], query: string, mode: EditorState["mode"]): [string, NodeTypeInfo[]][] {
@@ -36,8 +37,7 @@ export function Palette() {
     const p = canvas
       ? screenToFlowPosition({ x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 })
       : { x: 0, y: 0 };
-    const jitter = (useEditor.getState().nodes.length % 5) * 24;
-    useEditor.getState().addNodeOfType(type, { x: p.x - 110 + jitter, y: p.y - 40 + jitter });
+    useEditor.getState().addNodeOfType(type, { x: p.x - NODE_SIZE.width / 2, y: p.y - NODE_SIZE.height / 2 }, { free: true });
   };
 
   return (

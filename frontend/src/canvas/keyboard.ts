@@ -1,15 +1,21 @@
 // Editor shortcuts: delete, undo/redo, copy/paste (across apps, through localStorage), select all,
-// save, find. Keys typed into form fields are left alone.
+// save, find, and Escape to close the side panel. Keys typed into form fields are left alone.
 import { isClipboard } from "../state/graph";
 import { useEditor } from "../state/store";
 import { saveNow } from "../state/sync";
+import { pointerInFlow } from "./pointer";
 
 export const CLIPBOARD_KEY = "weft.clipboard";
-let pasteCount = 0;
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   return !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+}
+
+/** Escape inside a menu or a dialog closes that, not the side panel. */
+function inOverlay(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el?.closest?.("[role=dialog], [role=listbox], .var-menu");
 }
 
 export function copyToClipboard(): boolean {
@@ -17,7 +23,6 @@ export function copyToClipboard(): boolean {
   if (!clip) return false;
   const text = JSON.stringify(clip);
   localStorage.setItem(CLIPBOARD_KEY, text);
-  pasteCount = 0;
   void navigator.clipboard?.writeText(text).catch(() => undefined);
   useEditor.getState().notify(`Copied ${clip.nodes.length} node${clip.nodes.length === 1 ? "" : "s"}`);
   return true;
@@ -31,8 +36,7 @@ export function pasteFromClipboard(): boolean {
     return false;
   }
   if (!isClipboard(clip)) return false;
-  pasteCount += 1;
-  useEditor.getState().paste(clip, { x: 40 * pasteCount, y: 40 * pasteCount });
+  useEditor.getState().paste(clip, pointerInFlow());
   return true;
 }
 
@@ -57,6 +61,8 @@ export function onKeyDown(e: KeyboardEvent, focusSearch: () => void): void {
     void saveNow();
   } else if (mod && key === "f") {
     focusSearch();
+  } else if (e.key === "Escape" && s.panel && !inOverlay(e.target)) {
+    s.setPanel(null);
   } else {
     return;
   }

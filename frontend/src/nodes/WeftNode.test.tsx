@@ -12,6 +12,8 @@ import { nodeTypes } from ".";
 const types = indexCatalog([
   { type: "start", version: 1, title: "Start", category: "io", accepts_input: false },
   { type: "if_else", version: 1, title: "If / else", category: "logic", accepts_input: true },
+  { type: "end", version: 1, title: "End", category: "io", accepts_input: true },
+  { type: "llm", version: 1, title: "LLM", category: "llm", accepts_input: true },
 ] as unknown as NodeTypeInfo[]);
 
 function draw() {
@@ -20,6 +22,9 @@ function draw() {
     nodes: [
       { id: "start", type: "start", title: "Start" },
       { id: "branch", type: "if_else", title: "Route" },
+      { id: "end", type: "end", title: "End" },
+      { id: "llm", type: "llm", title: "Writer", config: { model: { provider: "embedded", name: "smollm2+support" }, prompt: "Hi" } },
+      { id: "fresh", type: "llm", title: "New" },
     ],
     edges: [],
   });
@@ -38,11 +43,14 @@ beforeEach(() => {
   useEditor.setState({
     types,
     run: idleRun,
+    providers: [{ name: "embedded", kind: "embedded", models: ["smollm2", "smollm2+support"], labels: { "smollm2+support": "smollm2 + support" }, base_url: null }],
     report: {
       issues: [{ code: "bad_config", message: "cases: at least one", node_id: "branch", field: "cases" }],
       nodes: {
         start: { handles: ["source"], outputs: { city: "string" }, references: [] },
         branch: { handles: ["case_1", "false"], outputs: { result: "boolean" }, references: [] },
+        end: { handles: [], outputs: {}, references: [] },
+        llm: { handles: ["source"], outputs: { text: "string" }, references: [] },
       },
       globals: {},
     },
@@ -61,6 +69,23 @@ describe("canvas node", () => {
     const start = screen.getByTestId("node-start");
     expect(start.querySelectorAll(".react-flow__handle.target")).toHaveLength(0);
     expect(start.textContent).toContain("city");
+  });
+
+  it("draws no output handle on a node that ends the run, and one until the report comes", () => {
+    draw();
+    const end = screen.getByTestId("node-end");
+    expect(end.querySelectorAll(".react-flow__handle.source")).toHaveLength(0);
+    expect(end.querySelectorAll(".react-flow__handle.target")).toHaveLength(1);
+    // "fresh" has no report yet: it keeps the usual output so it can be wired at once.
+    expect(screen.getByTestId("node-fresh").querySelectorAll(".react-flow__handle.source")).toHaveLength(1);
+  });
+
+  it("shows the model an LLM node uses, with a trained adapter's name", () => {
+    draw();
+    const model = screen.getByTestId("node-model-llm");
+    expect(model.textContent).toBe("smollm2 + support");
+    expect(model.getAttribute("title")).toBe("embedded · smollm2+support");
+    expect(screen.queryByTestId("node-model-branch")).toBeNull();
   });
 
   it("shows the node's issue count and its run status", () => {

@@ -1,12 +1,12 @@
 // The one node component of the canvas. What it shows (handles, outputs) comes from the
 // backend's report on the node; it re-renders only when its own data, shape, issues or run change.
-import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 
-import type { WNode } from "../state/graph";
+import { sourceHandles, type WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
-import { formatMs, handleLabel } from "../canvas/labels";
+import { formatMs, handleLabel, modelLabel } from "../canvas/labels";
 
 const STATUS_ICON: Record<string, string> = { running: "◌", succeeded: "✓", failed: "✕", skipped: "–" };
 
@@ -14,8 +14,7 @@ function summary(config: Record<string, unknown>): string {
   for (const value of Object.values(config)) {
     if (typeof value === "string" && value.trim()) return value.trim().split("\n")[0].slice(0, 60);
   }
-  const model = config.model as { name?: string; provider?: string } | undefined;
-  return model?.provider ? `${model.provider}${model.name ? ` · ${model.name}` : ""}` : "";
+  return "";
 }
 
 function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
@@ -23,14 +22,20 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
   const shape = useEditor((s) => s.report.nodes[id]);
   const issues = useEditor((s) => s.nodeIssues[id]);
   const run = useEditor((s) => s.run.nodes[id]);
-  const handles = shape?.handles?.length ? shape.handles : ["source"];
+  const providers = useEditor((s) => s.providers);
+  // A node that ends the run (End) reports no source handle and gets none drawn.
+  const handles = sourceHandles(shape);
+  const model = modelLabel(data.config, providers);
   const outputs = Object.keys(shape?.outputs ?? {});
   const entry = info?.accepts_input === false;
   const status = run?.status;
+  // While a wire is dragged from an output, every other node that takes input shows it may be
+  // dropped on anywhere (the canvas connects a wire let go over a body to its input).
+  const target = useConnection((c) => c.inProgress && c.fromHandle.type === "source" && c.fromNode.id !== id) && !entry;
   const category = info?.category ?? "unknown";
   return (
     <div
-      className={`wn wn-${category}${selected ? " wn-selected" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
+      className={`wn wn-${category}${selected ? " wn-selected" : ""}${target ? " wn-drop-target" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
       data-testid={`node-${id}`}
       data-status={status ?? ""}
     >
@@ -55,6 +60,11 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
       </div>
       <div className="wn-body">
         <div className="wn-type">{info?.title ?? data.type}</div>
+        {model && (
+          <div className="wn-model" title={model.title} data-testid={`node-model-${id}`}>
+            {model.text}
+          </div>
+        )}
         {summary(data.config) && <div className="wn-summary">{summary(data.config)}</div>}
         {outputs.length > 0 && (
           <div className="wn-outputs">
@@ -66,7 +76,7 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
           </div>
         )}
       </div>
-      {handles.length === 1 && handles[0] === "source" ? (
+      {handles.length === 0 ? null : handles.length === 1 && handles[0] === "source" ? (
         <Handle type="source" position={Position.Right} id="source" className="wn-handle" />
       ) : (
         <div className="wn-branches">

@@ -22,6 +22,11 @@ export interface Graph {
 export const SOURCE = "source";
 export const TARGET = "target";
 
+/** A node's source handles as the backend reported them; "source" until its report arrives. */
+export function sourceHandles(shape: { handles: string[] } | undefined): string[] {
+  return shape ? shape.handles : [SOURCE];
+}
+
 export function edgeId(e: { source: string; sourceHandle?: string | null; target: string }): string {
   return `${e.source}:${e.sourceHandle ?? SOURCE}->${e.target}`;
 }

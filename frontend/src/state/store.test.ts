@@ -68,6 +68,36 @@ describe("editor store", () => {
     expect(useEditor.getState().edges).toHaveLength(1);
   });
 
+  it("adds a clicked-in node in free space and leaves the side panel closed", () => {
+    useEditor.setState({ panel: null });
+    const first = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;
+    const second = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 }, { free: true })!;
+    const at = (id: string) => useEditor.getState().nodes.find((n) => n.id === id)!.position;
+    expect(at(first)).toEqual({ x: 0, y: 0 }); // a drop goes where it was dropped
+    const p = at(second);
+    expect(Math.abs(p.x) >= 240 || Math.abs(p.y) >= 90).toBe(true); // not on top of the first
+    expect(useEditor.getState().panel).toBeNull();
+  });
+
+  it("pastes at the mouse, moved off the nodes there, or beside the copies", () => {
+    const id = useEditor.getState().addNodeOfType("llm", { x: 500, y: 500 })!;
+    const clip = useEditor.getState().copySelection()!;
+    useEditor.getState().paste(clip, { x: 620, y: 545 }); // the mouse over the copied node
+    const pasted = useEditor.getState().nodes.find((n) => n.selected)!;
+    expect(pasted.id).not.toBe(id);
+    const p = pasted.position;
+    expect(Math.abs(p.x - 500) >= 240 || Math.abs(p.y - 500) >= 90).toBe(true);
+    useEditor.getState().paste(clip, { x: 2000, y: 120 }); // free space: right at the mouse
+    expect(useEditor.getState().nodes.find((n) => n.selected)!.position).toEqual({ x: 2000, y: 120 });
+    useEditor.getState().paste(clip, null);
+    const third = useEditor.getState().nodes.find((n) => n.selected)!;
+    for (const other of useEditor.getState().nodes.filter((n) => n !== third)) {
+      const dx = Math.abs(third.position.x - other.position.x);
+      const dy = Math.abs(third.position.y - other.position.y);
+      expect(dx >= 240 || dy >= 90).toBe(true);
+    }
+  });
+
   it("ignores edits when read only", () => {
     useEditor.setState({ canEdit: false });
     expect(useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })).not.toBeNull();

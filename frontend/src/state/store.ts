@@ -20,6 +20,7 @@ import {
 } from "./graph";
 import { emptyHistory, record, redo, undo, type History } from "./history";
 import { autoLayout } from "./layout";
+import { boundsOf, freePosition, NODE_SIZE, nodeBox } from "./placement";
 import { indexCatalog, newestVersions } from "./nodeTypes";
 import { idleRun, type RunState } from "./run";
 import type { Schema } from "./schema";
@@ -54,12 +55,14 @@ export interface EditorState extends Doc {
 
   // document edits (each one is a step of undo history)
   commit: (next: Partial<Doc>, opts?: { history?: boolean; coalesce?: string }) => void;
-  addNodeOfType: (type: string, position: XYPosition) => string | null;
+  /** Add a node at `position`, or (`free`) at the free spot nearest to it. */
+  addNodeOfType: (type: string, position: XYPosition, opts?: { free?: boolean }) => string | null;
   connectNodes: (c: Connection) => void;
   deleteSelection: () => void;
   updateNode: (id: string, patch: Partial<NodeData>, coalesce?: string) => void;
   setEnv: (env: EnvVar[]) => void;
-  paste: (clip: Clipboard, offset: XYPosition) => void;
+  /** Paste with its top-left at `at` (the mouse), else beside the copies; always in free space. */
+  paste: (clip: Clipboard, at: XYPosition | null) => void;
   layout: () => void;
   undo: () => void;
   redo: () => void;
@@ -136,16 +139,17 @@ export const useEditor = create<EditorState>()((set, get) => ({
     set({ ...next, history, docVersion: s.docVersion + 1 });
   },
 
-  addNodeOfType: (type, position) => {
+  // The new node is selected but the side panel is left as it is: a click on the node opens it.
+  addNodeOfType: (type, position, opts) => {
     const { catalog, mode, providers } = get();
     const info = newestVersions(catalog).find((t) => t.type === type);
     // The type's default config for this app's mode (the backend's, one place); none: not offered.
     const defaults = info?.defaults[mode];
     if (!info || !defaults) return null;
     const config = withModel(structuredClone(defaults) as Json, info.config_schema as Schema, providers);
-    const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, position);
+    const at = opts?.free ? freePosition(get().nodes.map(nodeBox), position) : position;
+    const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, at);
     get().commit(graph);
-    set({ panel: "node" });
     return id;
   },
 
@@ -170,15 +174,21 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   setEnv: (env) => get().commit({ env }),
 
-  paste: (clip, offset) => {
+  paste: (clip, at) => {
     const s = get();
-    const { graph } = pasteNodes(s, clip, offset);
+    const bounds = boundsOf(clip.nodes.map((n) => ({ ...n.position, ...NODE_SIZE })));
+    if (!bounds) return;
+    // The copies' top-left corner goes to the mouse, so a paste near the canvas edge shows whole.
+    const want = at ?? { x: bounds.x + 40, y: bounds.y + 40 };
+    const p = freePosition(s.nodes.map(nodeBox), want, bounds);
+    const { graph } = pasteNodes(s, clip, { x: Math.round(p.x - bounds.x), y: Math.round(p.y - bounds.y) });
     s.commit(graph);
   },
 
   layout: () => {
     const s = get();
-    s.commit(autoLayout(s));
+    const handles = Object.fromEntries(Object.entries(s.report.nodes).map(([id, shape]) => [id, shape.handles]));
+    s.commit(autoLayout(s, handles));
   },
 
   undo: () => {
