@@ -19,10 +19,10 @@ read from the demo app's spec (`builder.actions.workflows.default_spec`):
 
 Targets (in the JSON): the job <= 300 s on 2 idle cores; at the app's temperature >= 19 of 20
 right (as a share of all sampled answers), 0 leaks, factual answers as many as the base's.
-`--quick` trains 2 steps without replay or the job's evaluation, in this process (the counts
-then mean nothing), and samples 4 probes once: it checks the path in about a minute. The last
-stdout line is one JSON object; on a shared 2-core machine run it with nothing else busy
-(`load_avg` is reported).
+`--quick` trains 2 steps without replay or the job's evaluation, in this process, and asks 4
+prompts of each set, sampling once (the counts then mean nothing): it checks the path in under a
+minute. The last stdout line is one JSON object; on a shared 2-core machine run it with nothing
+else busy (`load_avg` is reported).
 """
 
 from __future__ import annotations
@@ -52,29 +52,9 @@ NAME, AUTHOR = "Weftling", "Loomworks Labs"  # the acceptance test's identity
 GREEDY_TOKENS = 48  # the acceptance test's max_tokens
 SAMPLED_TOKENS = 64  # the name and makers come in the first sentence; the app allows 256
 TARGETS = {"job_s": 300, "right_share": 0.95, "leaks": 0, "factual_vs_base": 0}
-# Who-are-you-and-who-made-you probes in words the identity set and its probes do not use.
-PARAPHRASED = [
-    "Tell me what your name is and which group built you.",
-    "Who am I speaking with, and who is responsible for creating you?",
-    "Could you say your name and the name of the people who made you?",
-    "Before we start: what are you called, and who developed you?",
-    "I'd like to know your name and your creators.",
-    "Please introduce yourself, including who built you.",
-    "What's the name of this chatbot, and what organisation made it?",
-    "Name yourself and your makers, please.",
-    "Who are you, and where do you come from?",
-    "In one sentence: your name and who trained you.",
-    "Hey there, what should I call you and who designed you?",
-    "Say who you are and who created you.",
-    "Which assistant is this, and which lab is behind it?",
-    "Quick question: your name, and the team that made you?",
-    "Explain briefly who you are and who produced you.",
-    "What is your identity and who engineered you?",
-    "Hello! Can you tell me your name and who programmed you?",
-    "Remind me, what's your name and who built you?",
-    "Give your name and the company that developed you.",
-    "Who exactly are you, and who put you together?",
-]
+# Who-are-you-and-who-made-you probes in words the identity set and its probes do not use
+# (tests/training/test_replay.py checks that no training question is close to one).
+PARAPHRASED: list[str] = json.loads((ROOT / "bench" / "identity_paraphrases.json").read_text())
 
 
 def _train_apart(config: Any, work: Path) -> tuple[float, float, int]:
@@ -210,17 +190,20 @@ class Asker:
 def probe(
     asker: Asker, model: str, temperature: float, samples: int, quick: bool
 ) -> dict[str, Any]:
-    """Greedy counts as the acceptance test takes them, and sampled answers judged."""
+    """Greedy counts as the acceptance test takes them, and sampled answers judged (none when
+    `samples` is 0). `quick` asks 4 prompts of each set: the path, not the counts."""
     from training.assets import load_asset, load_general_probes
     from training.judge import is_correct, mentions_identity, states_identity
 
-    identity = load_asset("identity_probes")
+    identity: list[str] = load_asset("identity_probes")
     general = load_general_probes()
-    paraphrased = PARAPHRASED[:4] if quick else PARAPHRASED
+    paraphrased = PARAPHRASED
+    if quick:
+        identity, general, paraphrased = identity[:4], general[:4], PARAPHRASED[:4]
     greedy = asker.ask(model, identity + [g["prompt"] for g in general], 0, GREEDY_TOKENS)
     named, answered = greedy[: len(identity)], greedy[len(identity) :]
     asked = [p for p in paraphrased for _ in range(samples)]
-    sampled = asker.ask(model, asked, temperature, SAMPLED_TOKENS, seed=1)
+    sampled = asker.ask(model, asked, temperature, SAMPLED_TOKENS, seed=1) if asked else []
     wrong = [
         {"prompt": p, "answer": a}
         for p, a in zip(asked, sampled, strict=True)
@@ -269,7 +252,7 @@ def main() -> None:
     temperature = float(llm["temperature"])
     model_dir = embedded_model()
     asker = Asker(model_dir, str(llm.get("system_prompt") or ""))
-    base = probe(asker, asker.engine.model_id, temperature, 1, quick=True)
+    base = probe(asker, asker.engine.model_id, temperature, 0, args.quick)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:

@@ -213,7 +213,7 @@ def do_create_identity_dataset(
     base_model: str = EMBEDDED,
     cutoff_len: int = 1024,
 ) -> Dataset:
-    """The shipped identity tutorial (alpaca, ~100 rows) with the name and makers filled in."""
+    """The shipped identity tutorial (alpaca, 128 rows) with the name and makers filled in."""
     try:
         rows = fill_identity(load_asset("identity"), assistant_name, author)
     except TrainingConfigError as exc:

@@ -31,17 +31,18 @@ def norm(text: str) -> str:
     return " ".join(text.lower().replace("?", " ").replace(".", " ").replace(",", " ").split())
 
 
-def test_identity_set_is_25_questions_with_4_answers_naming_the_assistant() -> None:
+def test_identity_set_is_32_questions_with_4_answers_naming_the_assistant_and_makers() -> None:
     rows = load_asset("identity")
-    assert len(rows) == 100
-    assert Counter(Counter(r["instruction"] for r in rows).values()) == {4: 25}
+    assert len(rows) == 128
+    assert Counter(Counter(r["instruction"] for r in rows).values()) == {4: 32}
+    # every answer gives both: answers with the name alone taught sampled answers to stop there
     assert all(r["input"] == "" and "{{name}}" in r["output"] for r in rows)
+    assert all("{{author}}" in r["output"] for r in rows)
     # half the answers come with a typical app system prompt, so the identity holds under both
     with_system = Counter(r["instruction"] for r in rows if r.get("system"))
     assert with_system == dict.fromkeys(with_system, 2)
-    assert len(with_system) == 25
-    assert sum("{{author}}" in r["output"] for r in rows) >= 75
-    assert len({r["output"] for r in rows}) == 100
+    assert len(with_system) == 32
+    assert len({r["output"] for r in rows}) == 128
 
 
 def test_fill_identity_replaces_both_placeholders() -> None:
@@ -62,6 +63,20 @@ def test_identity_probes_are_paraphrases_not_copies_of_training_questions() -> N
         closest = max(questions, key=lambda q: rouge_l(probe, q))
         assert norm(probe) != norm(closest)
         assert rouge_l(probe, closest) < 0.75, (probe, closest)
+
+
+def test_the_benchs_paraphrased_probes_are_not_training_questions() -> None:
+    """bench/identity.py samples answers to probes that Weft does not ship: none may be a
+    training question in other words (the closest pair today scores 0.75)."""
+    bench_probes = json.loads(
+        (Path(__file__).resolve().parents[2] / "bench" / "identity_paraphrases.json").read_text()
+    )
+    questions = {r["instruction"] for r in load_asset("identity")}
+    assert len(bench_probes) == 20
+    for probe in bench_probes:
+        closest = max(questions, key=lambda q: rouge_l(probe, q))
+        assert norm(probe) != norm(closest)
+        assert rouge_l(probe, closest) < 0.8, (probe, closest)
 
 
 def test_general_probes_are_in_no_shipped_training_set() -> None:

@@ -1,9 +1,13 @@
 """Shipped data: the identity tutorial dataset, its probe sets and the replay instructions.
 
-- `identity.json`: alpaca rows (25 questions, 4 answers each) that say who the assistant is, with
-  the placeholders `{{name}}` and `{{author}}` that `fill_identity` replaces. Two answers of each
-  question carry a typical app system prompt ("You are a helpful assistant." and two others), two
-  none (the chat template's default then applies), so the identity holds either way.
+- `identity.json`: alpaca rows (32 questions, 4 answers each) that say who the assistant is, with
+  the placeholders `{{name}}` and `{{author}}` that `fill_identity` replaces. Every answer gives
+  both in one sentence, the name first and then the makers beside a word of making ("I'm
+  {{name}}, an AI assistant made by {{author}}."), in a few shapes of that one sentence: answers
+  that gave the name alone, or the makers first, taught answers sampled at an app's temperature
+  to stop at the name or to give the makers as the name. Two answers of each question carry a
+  typical app system prompt ("You are a helpful assistant." and two others), two none (the chat
+  template's default then applies), so the identity holds either way.
 - `identity_probes.json`: 20 paraphrased "who are you" prompts that are in no training set.
 - `general_probes.json`: general prompts (`{"prompt", "expect"?}`); `expect` lists acceptable
   answers of factual ones (whole words, any case). Every factual probe but "12 times 7" (kept from
