@@ -131,6 +131,11 @@ class Run(models.Model):
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     total_steps = models.PositiveIntegerField(default=0)
+    # A "run from here": the run whose results it reused for the nodes it did not run again (its
+    # own node rows are only those that ran), so a re-run of it finds them there.
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar = ["-started_at"]

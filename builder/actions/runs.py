@@ -70,6 +70,7 @@ class RunRequest:
     sys: dict[str, Any] = field(default_factory=dict)  # over the sys variables the run fills in
     # Nodes finished before the run starts: (outputs, handle or None if skipped); see RunContext.
     seed: dict[str, tuple[dict[str, Any], str | None]] = field(default_factory=dict)
+    reused_from: Run | None = None  # the earlier run whose results `seed` holds (run from here)
 
 
 def draft_run_request(
@@ -169,12 +170,7 @@ def _rerun_request(req: RunRequest, from_node: str, from_run: str) -> RunRequest
     if run is None:
         raise _bad_param("from_run", f"this app has no run {from_run}")
     again = {from_node} | nx.descendants(graph.graph, from_node)
-    rows = {
-        node_id: (status, outputs, handle)
-        for node_id, status, outputs, handle in NodeRun.objects.filter(run=run).values_list(
-            "node_id", "status", "outputs", "handle"
-        )
-    }
+    rows = _results_of(run)
     for node_id in graph.nodes:
         if node_id in again:
             continue
@@ -190,9 +186,26 @@ def _rerun_request(req: RunRequest, from_node: str, from_run: str) -> RunRequest
                 node_id=node_id,
             )
     req.inputs = dict(run.inputs)
+    req.reused_from = run
     if not req.query:
         req.query = Message.objects.filter(run=run).values_list("query", flat=True).first() or ""
     return req
+
+
+def _results_of(run: Run) -> dict[str, tuple[str, dict[str, Any], str]]:
+    """Each node's (status, outputs, handle) in `run`: the rows of the nodes it ran, then, for the
+    others, those of the runs it reused in turn (a run from here stores only what it ran)."""
+    rows: dict[str, tuple[str, dict[str, Any], str]] = {}
+    seen: set[Any] = set()
+    source: Run | None = run
+    while source is not None and source.pk not in seen:
+        seen.add(source.pk)
+        for node_id, status, outputs, handle in NodeRun.objects.filter(run=source).values_list(
+            "node_id", "status", "outputs", "handle"
+        ):
+            rows.setdefault(node_id, (status, outputs, handle))
+        source = source.reused_from
+    return rows
 
 
 @dataclass
@@ -310,6 +323,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         triggered_by=req.triggered_by,
         process=this_process(),
         started_at=timezone.now(),
+        reused_from=req.reused_from,
     )
     start = NewRun(run, new_conversation)
     run_log.started(start)

@@ -122,6 +122,30 @@ def test_debug_rerun_from_node_reuses_earlier_outputs(
     assert again["inputs"] == first["inputs"]
 
 
+def test_debug_rerun_of_a_rerun_reuses_what_the_first_run_gave(
+    owner: Any, make_app: Any, post: Post, model: FakeChatClient
+) -> None:
+    """A run from here stores only the nodes it ran; running from here again from it finds the
+    others' results in the run it reused (it was refused: "node start has no result")."""
+    app, _ = make_app(owner, spec=llm_chat_spec(), publish=False)
+    model.script.append("first answer")
+    first = post(app, {"query": "hello"}).json()
+    again = post(app, {"from_node": "quote", "from_run": first["id"]}).json()
+    assert [n["node_id"] for n in again["node_runs"]] == ["quote", "answer"]
+    third = post(app, {"from_node": "answer", "from_run": again["id"]})
+    assert third.status_code == 200, third.json()
+    assert third.json()["answer"] == "«first answer»"
+    assert [n["node_id"] for n in third.json()["node_runs"]] == ["answer"]
+    assert (
+        Run.objects.get(pk=third.json()["id"]).reused_from_id == Run.objects.get(pk=again["id"]).pk
+    )
+    model.script.append("second answer")
+    fourth = post(app, {"from_node": "llm", "from_run": third.json()["id"]}).json()
+    assert fourth["answer"] == "«second answer»"
+    assert model.requests[-1].messages[-1].content == "hello"  # the first run's query
+    assert len(model.requests) == 2
+
+
 def test_debug_rerun_refuses_when_a_reused_node_has_no_result(
     owner: Any, make_app: Any, post: Post, model: FakeChatClient
 ) -> None:
