@@ -346,7 +346,7 @@ def test_editor_workflow_app_offers_its_own_nodes_with_fitting_defaults(
     panel = page.get_by_test_id("node-panel")
     expect(page.locator("[id='f-llm_1.prompt']")).to_have_value("")
     expect(panel.get_by_test_id("panel-issues").locator("li")).to_have_count(1)
-    expect(panel.get_by_test_id("panel-issues")).to_contain_text("prompt")
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text("Prompt: fill this in")
     expect(page.locator("[id='f-llm_1.temperature']")).to_be_visible()
     expect(page.locator("[id='f-llm_1.memory.enabled']")).to_have_count(0)
     shot(page, shots, "editor-13-workflow-palette", full_page=False)
