@@ -154,7 +154,7 @@ def _configure(page: Page, shots: Path) -> None:
     node(page, "llm_1").click()
     prompt = page.locator("[id='f-llm_1.prompt']")
     expect(prompt).to_have_value("")
-    expect(panel.get_by_test_id("panel-issues")).to_contain_text("prompt", ignore_case=True)
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text("Prompt: fill this in")
     prompt.fill("In one short sentence, tell me about ")
     page.get_by_test_id("insert-var-f-llm_1.prompt").click()
     menu = page.get_by_test_id("var-menu")
