@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from tests.portal.server import EMAIL, PASSWORD
 
@@ -60,3 +60,44 @@ def api_call(page: Page, url: str, method: str, path: str, data: Any = None) -> 
 def create_app(page: Page, url: str, name: str, mode: str = "chat") -> int:
     """Create an app (with its starter draft) through the API; returns its id."""
     return int(api_call(page, url, "POST", "/apps", {"name": name, "mode": mode})["id"])
+
+
+def node(page: Page, node_id: str) -> Locator:
+    """The canvas card of node `node_id`."""
+    return page.get_by_test_id(f"node-{node_id}")
+
+
+def box(locator: Locator) -> FloatRect:
+    """The element's box on the page; fails when it is not drawn."""
+    found = locator.bounding_box()
+    assert found, f"{locator} is not drawn"
+    return found
+
+
+def saved(page: Page) -> None:
+    """Wait until the editor says the draft is saved."""
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+
+
+def drop(page: Page, node_type: str, x: int, y: int) -> None:
+    """Drag a node type from the palette onto the canvas at (x, y) of the pane."""
+    page.get_by_test_id(f"palette-{node_type}").drag_to(
+        page.locator(".react-flow__pane"), target_position={"x": x, "y": y}
+    )
+
+
+def connect(
+    page: Page, source: str, target: str, *, handle: str | None = None, on_body: bool = False
+) -> None:
+    """Drag a wire from the source node's output (`handle`, else its first) with the mouse and
+    let it go on the target node's input handle, or (`on_body`) over the middle of its card."""
+    outputs = node(page, source).locator(".react-flow__handle.source")
+    if handle is not None:
+        outputs = outputs.and_(page.locator(f"[data-handleid='{handle}']"))
+    out = box(outputs.first)
+    card = node(page, target)
+    into = box(card if on_body else card.locator(".react-flow__handle.target"))
+    page.mouse.move(out["x"] + out["width"] / 2, out["y"] + out["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(into["x"] + into["width"] / 2, into["y"] + into["height"] / 2, steps=12)
+    page.mouse.up()

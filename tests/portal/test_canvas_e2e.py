@@ -13,23 +13,13 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import FloatRect, Locator, Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 
-from tests.portal.browser import api_call, create_app, shot, sign_in, watch
+from tests.portal.browser import api_call, box, create_app, node, shot, sign_in, watch
 
 pytestmark = pytest.mark.browser
 
 Box = FloatRect
-
-
-def _node(page: Page, node_id: str) -> Locator:
-    return page.get_by_test_id(f"node-{node_id}")
-
-
-def _box(locator: Locator) -> Box:
-    box = locator.bounding_box()
-    assert box, f"{locator} is not drawn"
-    return box
 
 
 def _inside(inner: Box, outer: Box) -> bool:
@@ -65,13 +55,13 @@ def _settled_in_canvas(page: Page) -> None:
 
 def _all_nodes_in_canvas(page: Page) -> None:
     """Every node's box lies in the canvas area and none is under the side panel."""
-    canvas = _box(page.get_by_test_id("canvas"))
-    side = _box(page.locator(".ed-side"))
+    canvas = box(page.get_by_test_id("canvas"))
+    side = box(page.locator(".ed-side"))
     nodes = page.locator(".react-flow__node")
     for i in range(nodes.count()):
-        box = _box(nodes.nth(i))
-        assert _inside(box, canvas), f"node {i} at {box} is outside the canvas {canvas}"
-        assert not _overlap(box, side), f"node {i} at {box} is under the side panel {side}"
+        card = box(nodes.nth(i))
+        assert _inside(card, canvas), f"node {i} at {card} is outside the canvas {canvas}"
+        assert not _overlap(card, side), f"node {i} at {card} is under the side panel {side}"
 
 
 def _saved_edges(page: Page, url: str, app_id: int) -> list[dict[str, Any]]:
@@ -93,9 +83,9 @@ def test_canvas_panel_drop_connect_and_paste(
     expect(page.locator(".react-flow__node")).to_have_count(3)
 
     # End finishes the run: an input, no output. The LLM card names its model.
-    expect(_node(page, "end").locator(".react-flow__handle.target")).to_have_count(1)
-    expect(_node(page, "end").locator(".react-flow__handle.source")).to_have_count(0)
-    expect(_node(page, "llm").locator(".react-flow__handle.source")).to_have_count(1)
+    expect(node(page, "end").locator(".react-flow__handle.target")).to_have_count(1)
+    expect(node(page, "end").locator(".react-flow__handle.source")).to_have_count(0)
+    expect(node(page, "llm").locator(".react-flow__handle.source")).to_have_count(1)
     expect(page.get_by_test_id("node-model-llm")).not_to_be_empty()
 
     # Opening the run panel shrinks the canvas beside it; the fitted graph stays in sight.
@@ -103,7 +93,7 @@ def test_canvas_panel_drop_connect_and_paste(
     expect(page.locator(".ed-side")).to_be_visible()
     _settled_in_canvas(page)
     # So does Fit, and Auto-layout, with the panel open.
-    pane = _box(page.locator(".react-flow__pane"))
+    pane = box(page.locator(".react-flow__pane"))
     page.mouse.move(pane["x"] + 20, pane["y"] + 20)
     page.mouse.down()
     page.mouse.move(pane["x"] + 620, pane["y"] + 20, steps=10)  # pan the graph under the panel
@@ -117,11 +107,11 @@ def test_canvas_panel_drop_connect_and_paste(
     shot(page, shots, "canvas-01-panel-beside", full_page=False)
 
     # A palette item let go over the side panel lands on the canvas, wholly visible.
-    side = _box(page.locator(".ed-side"))
+    side = box(page.locator(".ed-side"))
     page.get_by_test_id("palette-template").drag_to(
         page.locator(".ed-side"), target_position={"x": side["width"] / 2, "y": 300}
     )
-    expect(_node(page, "template_1")).to_have_count(1)
+    expect(node(page, "template_1")).to_have_count(1)
     _all_nodes_in_canvas(page)
     shot(page, shots, "canvas-02-dropped-over-panel", full_page=False)
 
@@ -130,21 +120,21 @@ def test_canvas_panel_drop_connect_and_paste(
     page.locator(".react-flow__pane").click(position={"x": 20, "y": 20})
     page.keyboard.press("Escape")
     expect(page.locator(".ed-side")).to_have_count(0)
-    _node(page, "llm").click()
+    node(page, "llm").click()
     expect(page.get_by_test_id("node-panel")).to_be_visible()
     page.locator(".react-flow__pane").click(position={"x": 20, "y": 20})  # empty canvas
     expect(page.locator(".ed-side")).to_have_count(0)
-    _node(page, "llm").click()
+    node(page, "llm").click()
     expect(page.locator(".ed-side")).to_be_visible()
     page.get_by_test_id("close-panel").click()
     expect(page.locator(".ed-side")).to_have_count(0)
     # The zoom controls are not under the issue list.
-    controls = _box(page.locator(".react-flow__controls"))
-    assert not _overlap(controls, _box(page.get_by_test_id("issue-list")))
+    controls = box(page.locator(".react-flow__controls"))
+    assert not _overlap(controls, box(page.get_by_test_id("issue-list")))
 
     # A wire from the LLM's output let go over the middle of the template card connects to its
     # input; the drag starts 7 px beside the handle's centre, outside its dot.
-    handle = _box(_node(page, "llm").locator(".react-flow__handle.source"))
+    handle = box(node(page, "llm").locator(".react-flow__handle.source"))
     centre = (handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
     for dx, dy in ((7, 0), (-7, 0), (0, 7), (0, -7), (5, 5)):  # a 14 px target at least
         grabbed = page.evaluate(
@@ -153,15 +143,15 @@ def test_canvas_panel_drop_connect_and_paste(
             [centre[0] + dx, centre[1] + dy],
         )
         assert grabbed, f"the handle's hit area misses ({dx}, {dy}) from its centre"
-    target = _box(_node(page, "template_1"))
+    target = box(node(page, "template_1"))
     page.mouse.move(centre[0] + 7, centre[1])
     page.mouse.down()
     page.mouse.move(
         target["x"] + target["width"] / 2 + 20, target["y"] + target["height"] / 2, steps=14
     )
     # While the wire is in the air, the cards that take input say they may be dropped on.
-    expect(_node(page, "template_1")).to_have_class(re.compile("wn-drop-target"))
-    expect(_node(page, "start")).not_to_have_class(re.compile("wn-drop-target"))
+    expect(node(page, "template_1")).to_have_class(re.compile("wn-drop-target"))
+    expect(node(page, "start")).not_to_have_class(re.compile("wn-drop-target"))
     page.mouse.up()
     edge = page.locator('.react-flow__edge[data-id="llm:source->template_1"]')
     expect(edge).to_have_count(1)
@@ -172,17 +162,17 @@ def test_canvas_panel_drop_connect_and_paste(
     shot(page, shots, "canvas-03-connected-on-body", full_page=False)
 
     # A paste lands under the mouse, moved off the node that is there.
-    _node(page, "template_1").click()
+    node(page, "template_1").click()
     page.get_by_test_id("close-panel").click()
     page.keyboard.press("Control+c")
-    llm = _box(_node(page, "llm"))
+    llm = box(node(page, "llm"))
     page.mouse.move(llm["x"] + llm["width"] / 2, llm["y"] + llm["height"] / 2)
     page.keyboard.press("Control+v")
-    pasted = _node(page, "template_2")
+    pasted = node(page, "template_2")
     expect(pasted).to_have_count(1)
     nodes = page.locator(".react-flow__node")
-    boxes = [_box(nodes.nth(i)) for i in range(nodes.count())]
-    mine = _box(pasted)
+    boxes = [box(nodes.nth(i)) for i in range(nodes.count())]
+    mine = box(pasted)
     assert sum(_overlap(mine, b) for b in boxes) == 1, "the pasted node covers another"
     shot(page, shots, "canvas-04-pasted", full_page=False)
     assert not errors, errors

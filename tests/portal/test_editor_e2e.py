@@ -13,38 +13,11 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.portal.browser import create_app, shot, sign_in, watch
+from tests.portal.browser import connect, create_app, drop, node, saved, shot, sign_in, watch
 
 pytestmark = pytest.mark.browser
-
-
-def _node(page: Page, node_id: str) -> Locator:
-    return page.get_by_test_id(f"node-{node_id}")
-
-
-def _drop(page: Page, node_type: str, x: int, y: int) -> None:
-    """Drag a node type from the palette onto the canvas at (x, y) of the pane."""
-    page.get_by_test_id(f"palette-{node_type}").drag_to(
-        page.locator(".react-flow__pane"), target_position={"x": x, "y": y}
-    )
-
-
-def _connect(page: Page, source: str, target: str) -> None:
-    """Drag from the source node's output handle to the target node's input handle."""
-    out = _node(page, source).locator(".react-flow__handle.source").first.bounding_box()
-    into = _node(page, target).locator(".react-flow__handle.target").bounding_box()
-    assert out
-    assert into
-    page.mouse.move(out["x"] + out["width"] / 2, out["y"] + out["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(into["x"] + into["width"] / 2, into["y"] + into["height"] / 2, steps=12)
-    page.mouse.up()
-
-
-def _saved(page: Page) -> None:
-    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
 
 
 def _open_new_app(page: Page, url: str, name: str) -> None:
@@ -66,18 +39,18 @@ def _build_graph(page: Page, shots: Path) -> None:
     expect(page.locator(".react-flow__node")).to_have_count(0)
     shot(page, shots, "editor-01-empty", full_page=False)
 
-    _drop(page, "start", 120, 250)
-    _drop(page, "llm", 460, 250)
-    _drop(page, "answer", 800, 250)
+    drop(page, "start", 120, 250)
+    drop(page, "llm", 460, 250)
+    drop(page, "answer", 800, 250)
     expect(page.locator(".react-flow__node")).to_have_count(3)
     issues = page.get_by_test_id("issue-list")
     expect(issues).not_to_have_attribute("data-count", "0")  # unconnected, empty answer
-    _connect(page, "start_1", "llm_1")
-    _connect(page, "llm_1", "answer_1")
+    connect(page, "start_1", "llm_1")
+    connect(page, "llm_1", "answer_1")
     expect(page.locator(".react-flow__edge")).to_have_count(2)
 
     # The LLM node: clear its prompt (an issue), then pick sys.query with the variable picker.
-    _node(page, "llm_1").click()
+    node(page, "llm_1").click()
     panel = page.get_by_test_id("node-panel")
     expect(panel).to_be_visible()
     panel.get_by_label("Node title").fill("Writer")
@@ -94,20 +67,20 @@ def _build_graph(page: Page, shots: Path) -> None:
     expect(page.get_by_test_id("node-issues-llm_1")).to_have_count(0)
 
     # The Answer node: its text is the LLM's output, picked from the upstream variables.
-    _node(page, "answer_1").click()
+    node(page, "answer_1").click()
     page.get_by_test_id("insert-var-f-answer_1.answer").click()
     page.get_by_test_id("var-menu").get_by_test_id("var-option-llm_1.text").click()
     expect(page.locator("[id='f-answer_1.answer']")).to_have_value("{{#llm_1.text#}}")
     expect(issues).to_have_attribute("data-count", "0")
     expect(issues).to_contain_text("No issues")
-    _saved(page)
+    saved(page)
     shot(page, shots, "editor-03-built", full_page=False)
 
 
 def _edit_shortcuts(page: Page) -> None:
     """Delete + undo/redo, copy/paste, and autosave surviving a reload."""
     pane = page.locator(".react-flow__pane")
-    _node(page, "llm_1").click()
+    node(page, "llm_1").click()
     pane.focus()
     page.keyboard.press("Delete")
     expect(page.locator(".react-flow__node")).to_have_count(2)
@@ -118,11 +91,11 @@ def _edit_shortcuts(page: Page) -> None:
     page.keyboard.press("Control+Shift+z")
     expect(page.locator(".react-flow__node")).to_have_count(2)
     page.keyboard.press("Control+z")
-    expect(_node(page, "llm_1")).to_contain_text("Writer")
+    expect(node(page, "llm_1")).to_contain_text("Writer")
 
     # Shift-drag a box around Start and the LLM: both are selected and deleted together.
-    first = _node(page, "start_1").bounding_box()
-    second = _node(page, "llm_1").bounding_box()
+    first = node(page, "start_1").bounding_box()
+    second = node(page, "llm_1").bounding_box()
     assert first
     assert second
     pane.click(position={"x": 30, "y": 30})
@@ -142,18 +115,18 @@ def _edit_shortcuts(page: Page) -> None:
     page.keyboard.press("Control+z")
     expect(page.locator(".react-flow__node")).to_have_count(3)
 
-    _node(page, "llm_1").click()
+    node(page, "llm_1").click()
     page.keyboard.press("Control+c")
     page.keyboard.press("Control+v")
-    expect(_node(page, "llm_2")).to_contain_text("Writer 2")
+    expect(node(page, "llm_2")).to_contain_text("Writer 2")
     page.keyboard.press("Delete")  # the pasted copy is the selection
-    expect(_node(page, "llm_2")).to_have_count(0)
-    _saved(page)
+    expect(node(page, "llm_2")).to_have_count(0)
+    saved(page)
     page.reload()
     expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
     expect(page.locator(".react-flow__node")).to_have_count(3)
     expect(page.locator(".react-flow__edge")).to_have_count(2)
-    expect(_node(page, "llm_1")).to_contain_text("Writer")
+    expect(node(page, "llm_1")).to_contain_text("Writer")
 
 
 def _run_chat(page: Page, shots: Path) -> None:
@@ -166,30 +139,30 @@ def _run_chat(page: Page, shots: Path) -> None:
     # The first tokens are shown while the run is still going (the caret follows the text).
     expect(bubble.locator(".run-caret")).to_have_count(1, timeout=60_000)
     first = bubble.locator(".chat-bubble").text_content() or ""
-    expect(_node(page, "llm_1")).to_have_attribute("data-status", re.compile("running|succeeded"))
+    expect(node(page, "llm_1")).to_have_attribute("data-status", re.compile("running|succeeded"))
     shot(page, shots, "editor-05-streaming", full_page=False)
     expect(bubble).to_have_attribute("data-status", "succeeded", timeout=90_000)
     final = bubble.locator(".chat-bubble").text_content() or ""
     assert first.strip()
     assert len(final) > len(first), "the answer arrived in one piece, not streamed"
     for node_id in ("start_1", "llm_1", "answer_1"):
-        expect(_node(page, node_id)).to_have_attribute("data-status", "succeeded")
+        expect(node(page, node_id)).to_have_attribute("data-status", "succeeded")
     trace = page.get_by_test_id("chat-trace")
     trace.locator("summary").click()
     expect(trace.get_by_test_id("run-trace-llm_1")).to_have_attribute("data-status", "succeeded")
     shot(page, shots, "editor-06-run-trace", full_page=False)
 
     # Debugging one node: the LLM alone with a hand-filled query, then a re-run from Answer.
-    _node(page, "llm_1").click()
+    node(page, "llm_1").click()
     section = page.get_by_test_id("node-run-section")
     section.locator("[id='node-input-sys.query']").fill("Say the word blue.")
     section.get_by_test_id("run-node-button").click()
     expect(section.get_by_test_id("node-last-run")).to_have_attribute(
         "data-status", "succeeded", timeout=90_000
     )
-    _node(page, "answer_1").click()
+    node(page, "answer_1").click()
     page.get_by_test_id("run-from-here").click()
-    expect(_node(page, "answer_1")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(node(page, "answer_1")).to_have_attribute("data-status", "succeeded", timeout=60_000)
     shot(page, shots, "editor-07-node-debug", full_page=False)
 
 
@@ -203,9 +176,9 @@ def _publish(page: Page, note: str) -> None:
 def _publish_diff_restore(page: Page, shots: Path) -> None:
     """Publish v1, rename the LLM node, publish v2, compare v1 with the draft, restore v1."""
     _publish(page, "first cut")
-    _node(page, "llm_1").click()
+    node(page, "llm_1").click()
     page.get_by_test_id("node-panel").get_by_label("Node title").fill("Poet")
-    _saved(page)
+    saved(page)
     _publish(page, "renamed the writer")
     page.get_by_test_id("open-versions").click()
     expect(page.get_by_test_id("version-row-2")).to_contain_text("renamed the writer")
@@ -217,8 +190,8 @@ def _publish_diff_restore(page: Page, shots: Path) -> None:
     shot(page, shots, "editor-08-version-diff", full_page=False)
     page.get_by_test_id("restore-1").click()
     page.get_by_test_id("restore-confirm-button-1").click()
-    expect(_node(page, "llm_1")).to_contain_text("Writer")
-    _saved(page)
+    expect(node(page, "llm_1")).to_contain_text("Writer")
+    saved(page)
     shot(page, shots, "editor-09-restored", full_page=False)
 
 
@@ -246,7 +219,7 @@ def _open_editor(page: Page, url: str, app_id: int) -> None:
 
 
 def _rename(page: Page, node_id: str, title: str) -> None:
-    _node(page, node_id).click()
+    node(page, node_id).click()
     page.get_by_test_id("node-panel").get_by_label("Node title").fill(title)
 
 
@@ -262,45 +235,45 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
 
     # Tab A saves; tab B, still on the old revision, is told and offered a reload.
     _rename(page, "llm", "From A")
-    _saved(page)
+    saved(page)
     _rename(other, "llm", "From B")
     banner = other.get_by_test_id("conflict-banner")
     expect(banner).to_contain_text("Someone else saved")
     expect(other.get_by_test_id("save-state")).to_have_attribute("data-state", "conflict")
     shot(other, shots, "editor-10-conflict", full_page=False)
     banner.get_by_role("button").click()
-    expect(_node(other, "llm")).to_contain_text("From A")
+    expect(node(other, "llm")).to_contain_text("From A")
     expect(banner).to_have_count(0)
-    expect(_node(page, "llm")).to_contain_text("From A")  # B's edit never overwrote A's
+    expect(node(page, "llm")).to_contain_text("From A")  # B's edit never overwrote A's
 
     # Copy a node in one app and paste it into another.
-    _node(other, "llm").click()
+    node(other, "llm").click()
     other.keyboard.press("Control+c")
     second = create_app(other, weft_server, "Paste target")
     _open_editor(other, weft_server, second)
     other.locator(".react-flow__pane").click(position={"x": 50, "y": 50})
     other.keyboard.press("Control+v")
-    expect(_node(other, "llm_1")).to_contain_text("From A")
-    _saved(other)
+    expect(node(other, "llm_1")).to_contain_text("From A")
+    saved(other)
 
     # An if-else node gets one handle per case plus ELSE; a new one starts with one case.
-    _drop(other, "if_else", 300, 500)
-    branch = _node(other, "if_else_1")
+    drop(other, "if_else", 300, 500)
+    branch = node(other, "if_else_1")
     expect(branch.locator(".react-flow__handle.source")).to_have_count(2)
     expect(branch).to_contain_text("CASE_1")
     expect(branch).to_contain_text("ELSE")
-    _node(other, "if_else_1").click()
+    node(other, "if_else_1").click()
     other.get_by_test_id("add-if_else_1.cases").click()
     expect(branch.locator(".react-flow__handle.source")).to_have_count(3)
     expect(branch).to_contain_text("CASE_2")
     shot(other, shots, "editor-11-if-else", full_page=False)
 
     # Auto-layout moves nodes and the move is saved.
-    before = _node(other, "if_else_1").bounding_box()
+    before = node(other, "if_else_1").bounding_box()
     other.get_by_test_id("auto-layout").click()
     other.wait_for_timeout(400)
-    assert _node(other, "if_else_1").bounding_box() != before
-    _saved(other)
+    assert node(other, "if_else_1").bounding_box() != before
+    saved(other)
     shot(other, shots, "editor-12-auto-layout", full_page=False)
     other.close()
 
@@ -314,12 +287,12 @@ def test_editor_new_rows_fill_in_quietly_and_always_save(
     sign_in(page, weft_server)
     app_id = create_app(page, weft_server, "Rows")
     _open_editor(page, weft_server, app_id)
-    _drop(page, "template", 300, 520)
-    _drop(page, "variable_aggregator", 620, 520)
-    _connect(page, "llm", "template_1")
-    _connect(page, "template_1", "variable_aggregator_1")
+    drop(page, "template", 300, 520)
+    drop(page, "variable_aggregator", 620, 520)
+    connect(page, "llm", "template_1")
+    connect(page, "template_1", "variable_aggregator_1")
 
-    _node(page, "template_1").click()
+    node(page, "template_1").click()
     panel = page.get_by_test_id("node-panel")
     panel.get_by_test_id("add-template_1.variables").click()
     name = page.locator("[id='f-template_1.variables.0.variable']")
@@ -341,9 +314,9 @@ def test_editor_new_rows_fill_in_quietly_and_always_save(
     expect(panel).not_to_contain_text("should match pattern")
     shot(page, shots, "editor-13-row-issue", full_page=False)
 
-    _node(page, "variable_aggregator_1").click()
+    node(page, "variable_aggregator_1").click()
     page.get_by_test_id("add-variable_aggregator_1.variables").click()
-    _saved(page)
+    saved(page)
     page.reload()
     expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
     expect(page.get_by_test_id("issue-list")).to_contain_text(
@@ -366,14 +339,14 @@ def test_editor_workflow_app_offers_its_own_nodes_with_fitting_defaults(
     expect(palette.get_by_test_id("palette-end")).to_be_visible()
     expect(palette.get_by_test_id("palette-answer")).to_have_count(0)
     expect(palette.locator(".pal-item").first).to_have_attribute("data-testid", "palette-llm")
-    _drop(page, "llm", 460, 520)
-    _connect(page, "start", "llm_1")  # wired in, so its one issue is its own config's
-    _connect(page, "llm_1", "end")
-    _node(page, "llm_1").click()
+    drop(page, "llm", 460, 520)
+    connect(page, "start", "llm_1")  # wired in, so its one issue is its own config's
+    connect(page, "llm_1", "end")
+    node(page, "llm_1").click()
     panel = page.get_by_test_id("node-panel")
     expect(page.locator("[id='f-llm_1.prompt']")).to_have_value("")
     expect(panel.get_by_test_id("panel-issues").locator("li")).to_have_count(1)
-    expect(panel.get_by_test_id("panel-issues")).to_contain_text("prompt")
+    expect(panel.get_by_test_id("panel-issues")).to_contain_text("Prompt: fill this in")
     expect(page.locator("[id='f-llm_1.temperature']")).to_be_visible()
     expect(page.locator("[id='f-llm_1.memory.enabled']")).to_have_count(0)
     shot(page, shots, "editor-13-workflow-palette", full_page=False)
