@@ -112,7 +112,7 @@ def test_canvas_panel_drop_connect_and_paste(
         page.locator(".ed-side"), target_position={"x": side["width"] / 2, "y": 300}
     )
     expect(node(page, "template_1")).to_have_count(1)
-    _all_nodes_in_canvas(page)
+    _settled_in_canvas(page)  # the view may still be moving to show the new, selected card
     shot(page, shots, "canvas-02-dropped-over-panel", full_page=False)
 
     # The panel closes with Escape, its close button, or (the node panel) a click on empty

@@ -12,6 +12,10 @@ export const DRAG_MIME = "application/x-weft-node-type";
 /** Where the cursor holds a dropped card, from its top-left corner (flow units). */
 export const GRIP = { x: 110, y: 30 };
 
+/** Room kept between a card dropped beside the canvas and the canvas's edge (screen pixels): a
+ * card renders a little wider than NODE_SIZE (its border, its handles' rims). */
+const DROP_MARGIN = 24;
+
 export function canvasRect(): DOMRect | null {
   return document.querySelector(".ed-canvas")?.getBoundingClientRect() ?? null;
 }
@@ -36,7 +40,7 @@ export function useNodeDrop(): { onDragOver: (e: DragEvent) => void; onDrop: (e:
       const zoom = getZoom();
       const cursor = { x: event.clientX, y: event.clientY };
       const at = rect
-        ? clampToRect(cursor, rect, { x: GRIP.x * zoom, y: GRIP.y * zoom }, { x: (NODE_SIZE.width - GRIP.x) * zoom, y: (NODE_SIZE.height - GRIP.y) * zoom })
+        ? clampToRect(cursor, rect, { x: GRIP.x * zoom, y: GRIP.y * zoom }, { x: (NODE_SIZE.width - GRIP.x) * zoom, y: (NODE_SIZE.height - GRIP.y) * zoom }, DROP_MARGIN)
         : cursor;
       const p = screenToFlowPosition(at);
       useEditor.getState().addNodeOfType(type, { x: p.x - GRIP.x, y: p.y - GRIP.y });
