@@ -34,11 +34,17 @@ NODE_IDS = {
 }
 WORDS = ["start", "llm", "tpl", "cond", "agg", "sys", "env", "query", "text", "output", "", "x"]
 TEXT = st.one_of(
-    st.text(max_size=12),
+    # What a browser can send: no lone surrogates (refused, 400, naming the field) and no NUL
+    # (PostgreSQL cannot store it: refused, 422 "cannot be stored").
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12),
     st.sampled_from(["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#"]),
 )
+# Floats within 2**53: beyond it a float's shortest repr is not its value, and PostgreSQL's jsonb
+# keeps the decimal (2.251799813685243e+16 comes back as the int 22517998136852430); the editor
+# sends JSON.stringify's digits, which are exact.
+FLOATS = st.floats(-1e15, 1e15, allow_nan=False)
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | TEXT,
+    st.none() | st.booleans() | st.integers(-5, 5) | FLOATS | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
     max_leaves=8,
 )
@@ -160,11 +166,7 @@ def test_draft_random_config_edits_never_answer_5xx(
 # (or null where allowed) or typed beyond the bounds, a picker chosen or cleared.
 NUMBERS = st.integers(-3, 40_000) | st.floats(-3, 100, allow_nan=False)
 UI_JSON = st.recursive(  # what JSON.parse gives: no NaN or Infinity
-    st.none()
-    | st.booleans()
-    | st.integers(-5, 5)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | TEXT,
+    st.none() | st.booleans() | st.integers(-5, 5) | FLOATS | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
     max_leaves=8,
 )
