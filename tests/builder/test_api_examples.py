@@ -3,8 +3,6 @@ inputs, and run here exactly as shown (bash + curl against Weft served over real
 
 from __future__ import annotations
 
-import json
-import subprocess
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +10,7 @@ import pytest
 
 from builder.actions.workflows import do_publish_workflow
 from builder.api_examples import sample_value
+from tests.shell import run_pasted_curl
 from tests.specs import echo_chat_spec, topic_workflow_spec
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -28,19 +27,6 @@ def _create_key(client: Any, app_id: int, live_url: str) -> dict[str, Any]:
     assert response.status_code == 201, response.content
     created: dict[str, Any] = response.json()
     return created
-
-
-def _run_shown(curl: str) -> tuple[int, Any]:
-    """Run the shown command in bash as a user would paste it; (HTTP status, JSON body)."""
-    done = subprocess.run(
-        ["/bin/bash", "-c", curl + " -sS -w '\\n%{http_code}'"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    body, _, status = done.stdout.rpartition("\n")
-    return int(status), json.loads(body)
 
 
 def test_api_example_for_workflow_app_sends_its_inputs_and_runs(
@@ -61,7 +47,7 @@ def test_api_example_for_workflow_app_sends_its_inputs_and_runs(
     assert "query" not in example["body"]
     assert created["key"] in example["curl"]
 
-    status, body = _run_shown(example["curl"])
+    status, body = run_pasted_curl(example["curl"])
     assert status == 200, body
     assert body["data"]["status"] == "succeeded", body
     assert body["data"]["outputs"] == {"line": "sample topic|1|warm|True|it's sunny"}
@@ -78,7 +64,7 @@ def test_api_example_for_chat_app_sends_a_query_and_runs(
     assert example["body"]["query"] == "Hello!"
     assert example["body"]["inputs"] == {"lang": "sample lang"}
 
-    status, body = _run_shown(example["curl"])
+    status, body = run_pasted_curl(example["curl"])
     assert status == 200, body
     assert body["answer"] == "echo: Hello!"
     assert body["conversation_id"]

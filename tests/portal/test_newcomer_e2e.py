@@ -15,15 +15,14 @@ listed. Screenshots of each step land in the test's output folder.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from tests.portal.browser import connect, drop, node, saved, shot, sign_in, watch
+from tests.shell import run_pasted_curl
 
 pytestmark = pytest.mark.browser
 
@@ -259,17 +258,9 @@ def _call_with_the_shown_curl(page: Page, shots: Path) -> None:
     page.locator("#api-keys").scroll_into_view_if_needed()
     shot(page, shots, "newcomer-09-key-and-curl", full_page=False)
 
-    done = subprocess.run(  # the command the page showed, as a user pastes it into a shell
-        ["/bin/bash", "-c", f"{curl} -sS -w '\\n%{{http_code}}'"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    body, status = done.stdout.rsplit("\n", 1)
-    assert status == "200", done.stdout
-    data = json.loads(body)["data"]
+    status, body = run_pasted_curl(curl)  # as a user pastes it into a shell
+    assert status == 200, body
+    data = body["data"]
     assert data["status"] == "succeeded", data
     # "sample topic" holds no "weather": the else branch's template answered.
     assert data["outputs"] == {"result": "No weather today. Topic: sample topic"}, data

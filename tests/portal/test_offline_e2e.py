@@ -8,8 +8,6 @@ and a chat run started from the test form is labelled so, with its message on it
 
 from __future__ import annotations
 
-import json
-import subprocess
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.portal.browser import api_call, create_app, shot, sign_in, watch
+from tests.shell import run_pasted_curl
 from tests.specs import echo_chat_spec, topic_workflow_spec
 
 pytestmark = pytest.mark.browser
@@ -58,15 +57,7 @@ def _run_shown_curl(page: Page) -> tuple[int, Any]:
     page.click("#key-button")
     expect(page.locator("#key-reveal")).to_be_visible()
     curl = page.locator("#curl-example").inner_text()
-    done = subprocess.run(
-        ["/bin/bash", "-c", curl + " -sS -w '\\n%{http_code}'"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    body, _, status = done.stdout.rpartition("\n")
-    return int(status), json.loads(body)
+    return run_pasted_curl(curl)
 
 
 def test_offline_pages_docs_examples_and_chat_run(
