@@ -33,21 +33,29 @@ NODE_IDS = {
     "end": "end",
 }
 WORDS = ["start", "llm", "tpl", "cond", "agg", "sys", "env", "query", "text", "output", "", "x"]
-TEXT = st.one_of(
-    # What a browser can send: no lone surrogates (refused, 400, naming the field) and no NUL
-    # (PostgreSQL cannot store it: refused, 422 "cannot be stored").
-    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12),
-    st.sampled_from(["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#"]),
+TEMPLATES = st.sampled_from(["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#"])
+# Any text but lone surrogates, which the API refuses with a 400 naming the field (NUL included:
+# PostgreSQL cannot store it, and the save is refused with a 422).
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12) | TEMPLATES
+# What a browser's form can send: no NUL either.
+UI_TEXT = (
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
+    | TEMPLATES
 )
-# Floats within 2**53: beyond it a float's shortest repr is not its value, and PostgreSQL's jsonb
-# keeps the decimal (2.251799813685243e+16 comes back as the int 22517998136852430); the editor
-# sends JSON.stringify's digits, which are exact.
-FLOATS = st.floats(-1e15, 1e15, allow_nan=False)
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | FLOATS | TEXT,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-    max_leaves=8,
-)
+
+
+def json_values(
+    text: st.SearchStrategy[str], floats: st.SearchStrategy[float]
+) -> st.SearchStrategy[Any]:
+    """Any JSON value (nested up to 8 leaves), with its texts and floats drawn from these."""
+    return st.recursive(
+        st.none() | st.booleans() | st.integers(-5, 5) | floats | text,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+        max_leaves=8,
+    )
+
+
+JSON = json_values(TEXT, st.floats(allow_nan=False))
 
 
 def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -165,11 +173,10 @@ def test_draft_random_config_edits_never_answer_5xx(
 # field: every key optional (a row added and half filled), any text typed, numbers cleared to 0
 # (or null where allowed) or typed beyond the bounds, a picker chosen or cleared.
 NUMBERS = st.integers(-3, 40_000) | st.floats(-3, 100, allow_nan=False)
-UI_JSON = st.recursive(  # what JSON.parse gives: no NaN or Infinity
-    st.none() | st.booleans() | st.integers(-5, 5) | FLOATS | TEXT,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-    max_leaves=8,
-)
+# What JSON.parse gives: no NaN or Infinity, and floats within 2**53 (beyond it a float's shortest
+# repr is not its value, and PostgreSQL's jsonb keeps the decimal: 2.251799813685243e+16 comes
+# back as the int 22517998136852430; the editor sends JSON.stringify's digits, which are exact).
+UI_JSON = json_values(UI_TEXT, st.floats(-1e15, 1e15, allow_nan=False))
 
 
 def ui_value(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> Any:
@@ -185,7 +192,7 @@ def ui_value(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> An
         picked = st.lists(st.sampled_from(WORDS[:-2]), min_size=2, max_size=2)
         return st.just([]) | picked
     if widget == "model":
-        return st.fixed_dictionaries({}, optional={"provider": TEXT, "name": TEXT})
+        return st.fixed_dictionaries({}, optional={"provider": UI_TEXT, "name": UI_TEXT})
     if "enum" in s:
         return st.sampled_from(s["enum"])
     kind = s.get("type")
@@ -197,16 +204,16 @@ def ui_value(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> An
     if kind == "array" and depth < 4:
         items = _resolve(s.get("items", {}), defs)
         if items.get("type") == "string" and "widget" not in items:  # one per line
-            return st.lists(TEXT, max_size=3)
+            return st.lists(UI_TEXT, max_size=3)
         return st.lists(ui_value(items, defs, depth + 1), max_size=3)
     if kind == "string":
-        return TEXT
+        return UI_TEXT
     if kind in ("integer", "number"):
         return NUMBERS if kind == "number" else st.integers(-3, 40_000)
     if kind == "boolean":
         return st.booleans()
     if kind is None and not s.get("properties"):  # a free value, typed as text
-        return st.none() | TEXT
+        return st.none() | UI_TEXT
     return UI_JSON  # the form's JSON field: anything JSON
 
 
