@@ -8,7 +8,7 @@ import type { NodeTypeInfo } from "../api/types";
 import { newestVersions } from "../state/nodeTypes";
 import { NODE_SIZE } from "../state/placement";
 import { useEditor, type EditorState } from "../state/store";
-import { DRAG_MIME } from "./drop";
+import { canvasRect, DRAG_MIME } from "./drop";
 import { CATEGORY_ORDER, categoryLabel } from "./labels";
 
 export function groupCatalog(catalog: NodeTypeInfo[], query: string, mode: EditorState["mode"]): [string, NodeTypeInfo[]][] {
@@ -33,7 +33,7 @@ export function Palette() {
   const { screenToFlowPosition } = useReactFlow();
 
   const addInView = (type: string) => {
-    const canvas = document.querySelector(".ed-canvas")?.getBoundingClientRect();
+    const canvas = canvasRect();
     const p = canvas
       ? screenToFlowPosition({ x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 })
       : { x: 0, y: 0 };
