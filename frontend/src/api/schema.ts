@@ -1386,6 +1386,11 @@ export interface components {
             };
             /** Prompt Tokens */
             prompt_tokens: number;
+            /**
+             * Reused From
+             * @description The earlier run whose result this re-run reused (null: this run ran it).
+             */
+            reused_from?: string | null;
             /** Started At */
             started_at: string | null;
             /** Status */
