@@ -127,7 +127,7 @@ def test_seed_demo_turns_memory_on_in_an_untouched_older_demo(settings: Any, tmp
     AppVersion.objects.filter(pk=version.pk).update(spec=forgetful)
     Workflow.objects.filter(app=app).update(spec=forgetful)
     do_seed_demo()
-    latest = app.versions.first()
+    latest = app.versions.all()[0]
     assert (app.versions.count(), latest.note) == (2, "demo: chat memory on")
     llm = next(n for n in latest.spec["nodes"] if n["type"] == "llm")
     assert llm["config"]["memory"]["enabled"] is True
