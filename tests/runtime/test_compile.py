@@ -311,8 +311,12 @@ def test_compile_names_nodes_by_title_and_says_what_to_do() -> None:
     ]
     looped = issues(
         [start(), *loop, END],
-        [edge("s", "loop_a"), edge("loop_a", "loop_b"), edge("loop_b", "loop_a")]
-        + [edge("loop_b", "end")],
+        [
+            edge("s", "loop_a"),
+            edge("loop_a", "loop_b"),
+            edge("loop_b", "loop_a"),
+            edge("loop_b", "end"),
+        ],
     )
     reads = [{"variable": "v", "value_selector": ["loop_a", "nope"]}]
     dead_ends = [
