@@ -1429,7 +1429,7 @@ export interface components {
              * Category
              * @enum {string}
              */
-            category: "io" | "llm" | "logic" | "transform";
+            category: "io" | "llm" | "knowledge" | "logic" | "transform";
             /**
              * Config Schema
              * @description JSON Schema of the node's config.
