@@ -2,14 +2,14 @@
 import { useReactFlow } from "@xyflow/react";
 import { useMemo, useState } from "react";
 
-import { isPending, usePendingRows } from "../panel/pendingRows";
+import { isPending, usePending } from "../panel/pending";
 import { useEditor } from "../state/store";
 import { afterLayout } from "./pointer";
 
 export function IssueList() {
   const all = useEditor((s) => s.report.issues);
-  const pending = usePendingRows((s) => s.rows);
-  // a row still being filled in shows its problems once the user leaves it, here as in the panel
+  const pending = usePending((s) => s.paths);
+  // a row or field still being filled in shows its problems once the user leaves it, here as in the panel
   const issues = useMemo(() => all.filter((i) => !i.node_id || !i.field || !isPending(pending, `${i.node_id}.${i.field}`)), [all, pending]);
   const nodes = useEditor((s) => s.nodes);
   const titles = useMemo(() => Object.fromEntries(nodes.map((n) => [n.id, n.data.title || n.id])), [nodes]);
