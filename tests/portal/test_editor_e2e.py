@@ -55,8 +55,16 @@ def _build_graph(page: Page, shots: Path) -> None:
     expect(panel).to_be_visible()
     panel.get_by_label("Node title").fill("Writer")
     page.fill("[id='f-llm_1.system_prompt']", "You answer in one short sentence.")
-    page.fill("[id='f-llm_1.prompt']", "")
+    prompt = page.locator("[id='f-llm_1.prompt']")
+    prompt.fill("")
+    # Nothing turns red while the field is being typed into; leaving it shows its problem.
+    expect(prompt).to_be_focused()
+    saved(page)  # the save's answer carries the server's check of the empty prompt
+    expect(panel.locator(".field-invalid")).to_have_count(0)
+    expect(page.get_by_test_id("node-issues-llm_1")).to_have_count(0)
+    panel.get_by_label("Node title").click()
     expect(panel.get_by_test_id("panel-issues")).to_contain_text("Prompt: fill this in")
+    expect(panel.locator(".field-invalid")).to_have_count(1)
     page.get_by_test_id("insert-var-f-llm_1.prompt").click()
     menu = page.get_by_test_id("var-menu")
     expect(menu).to_contain_text("sys.query")
