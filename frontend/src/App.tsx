@@ -57,7 +57,8 @@ function Toast() {
   const toast = useEditor((s) => s.toast);
   useEffect(() => {
     if (!toast) return;
-    const t = setTimeout(() => useEditor.setState({ toast: null }), 2500);
+    // Long enough to read: a note that names what was left out is a sentence or two.
+    const t = setTimeout(() => useEditor.setState({ toast: null }), 2500 + 40 * toast.text.length);
     return () => clearTimeout(t);
   }, [toast]);
   return toast ? (

@@ -22,6 +22,7 @@ import { emptyHistory, record, redo, undo, type History } from "./history";
 import { autoLayout } from "./layout";
 import { boundsOf, freePosition, NODE_SIZE, nodeBox } from "./placement";
 import { indexCatalog, newestVersions } from "./nodeTypes";
+import { offeredPart, whyNotOffered } from "./offered";
 import { idleRun, type RunState } from "./run";
 import type { Schema } from "./schema";
 
@@ -140,12 +141,17 @@ export const useEditor = create<EditorState>()((set, get) => ({
   },
 
   // The new node is selected but the side panel is left as it is: a click on the node opens it.
+  // A type this app's mode does not offer (dragged in from another app's palette) is not added.
   addNodeOfType: (type, position, opts) => {
     const { catalog, mode, providers } = get();
-    const info = newestVersions(catalog).find((t) => t.type === type);
-    // The type's default config for this app's mode (the backend's, one place); none: not offered.
+    const info = newestVersions(catalog).find((t) => t.type === type) ?? null;
+    const why = whyNotOffered(info, type, mode);
+    // The type's default config for this app's mode (the backend's, one place).
     const defaults = info?.defaults[mode];
-    if (!info || !defaults) return null;
+    if (why || !info || !defaults) {
+      get().notify(`${why ?? `${info?.title ?? type} has no settings for ${mode} apps`}, so it was not added.`, "error");
+      return null;
+    }
     const config = withModel(structuredClone(defaults) as Json, info.config_schema as Schema, providers);
     const at = opts?.free ? freePosition(get().nodes.map(nodeBox), position) : position;
     const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, at);
@@ -174,8 +180,11 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   setEnv: (env) => get().commit({ env }),
 
-  paste: (clip, at) => {
+  paste: (copied, at) => {
     const s = get();
+    // Nodes this app's mode does not offer (an Answer copied from a chat app) stay out, said so.
+    const { clip, note } = offeredPart(copied, s.types, s.catalog, s.mode);
+    if (note) s.notify(note, "error");
     const bounds = boundsOf(clip.nodes.map((n) => ({ ...n.position, ...NODE_SIZE })));
     if (!bounds) return;
     // The copies' top-left corner goes to the mouse, so a paste near the canvas edge shows whole.
