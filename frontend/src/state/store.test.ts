@@ -69,6 +69,24 @@ describe("editor store", () => {
     expect(useEditor.getState().edges).toHaveLength(1);
   });
 
+  it("moves an edge's end in one undoable step that is saved", () => {
+    const a = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;
+    const b = useEditor.getState().addNodeOfType("llm", { x: 300, y: 0 })!;
+    useEditor.getState().connectNodes({ source: "start", target: a });
+    const id = useEditor.getState().edges[0].id;
+    const version = useEditor.getState().docVersion;
+    useEditor.getState().reconnectEdge(id, { source: "start", target: b });
+    expect(useEditor.getState().edges.map((e) => e.target)).toEqual([b]);
+    expect(useEditor.getState().docVersion).toBe(version + 1); // the sync loop saves it
+    useEditor.getState().undo();
+    expect(useEditor.getState().edges.map((e) => e.target)).toEqual([a]);
+    useEditor.getState().redo();
+    expect(useEditor.getState().edges.map((e) => e.target)).toEqual([b]);
+    const steps = useEditor.getState().history.past.length;
+    useEditor.getState().reconnectEdge(useEditor.getState().edges[0].id, { source: "start", target: b });
+    expect(useEditor.getState().history.past).toHaveLength(steps); // back where it was: no step
+  });
+
   it("adds a clicked-in node in free space and leaves the side panel closed", () => {
     useEditor.setState({ panel: null });
     const first = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;

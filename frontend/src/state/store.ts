@@ -10,6 +10,7 @@ import {
   connect,
   copyNodes,
   pasteNodes,
+  reconnect,
   removeElements,
   updateNodeData,
   type Clipboard,
@@ -59,6 +60,8 @@ export interface EditorState extends Doc {
   /** Add a node at `position`, or (`free`) at the free spot nearest to it. */
   addNodeOfType: (type: string, position: XYPosition, opts?: { free?: boolean }) => string | null;
   connectNodes: (c: Connection) => void;
+  /** Move an edge's ends to those of `c` (its end dragged to another handle or node). */
+  reconnectEdge: (id: string, c: Connection) => void;
   deleteSelection: () => void;
   updateNode: (id: string, patch: Partial<NodeData>, coalesce?: string) => void;
   setEnv: (env: EnvVar[]) => void;
@@ -162,6 +165,12 @@ export const useEditor = create<EditorState>()((set, get) => ({
   connectNodes: (c) => {
     const s = get();
     const graph = connect(s, c);
+    if (graph !== s) s.commit(graph);
+  },
+
+  reconnectEdge: (id, c) => {
+    const s = get();
+    const graph = reconnect(s, id, c);
     if (graph !== s) s.commit(graph);
   },
 
