@@ -24,6 +24,7 @@ import { autoLayout } from "./layout";
 import { boundsOf, freePosition, NODE_SIZE, nodeBox } from "./placement";
 import { indexCatalog, newestVersions } from "./nodeTypes";
 import { offeredPart, whyNotOffered } from "./offered";
+import { writePref } from "./prefs";
 import { idleRun, type RunState } from "./run";
 import type { Schema } from "./schema";
 
@@ -99,6 +100,8 @@ export function withModel(config: Json, schema: Schema, providers: Provider[]): 
 
 const COALESCE_MS = 1200;
 let lastEdit = { key: "", at: 0 };
+
+export const THEME_KEY = "weft.theme";
 
 export const emptyReport: GraphReport = { issues: [], nodes: {}, globals: {} };
 
@@ -264,11 +267,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
   setRun: (run) => set({ run: typeof run === "function" ? run(get().run) : run }),
   setPanel: (panel) => set({ panel }),
   setTheme: (theme) => {
-    try {
-      localStorage.setItem("weft.theme", theme);
-    } catch {
-      /* private mode: the theme just isn't remembered */
-    }
+    writePref(THEME_KEY, theme);
     document.documentElement.dataset.theme = theme;
     set({ theme });
   },
