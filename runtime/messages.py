@@ -30,10 +30,15 @@ Schema = Mapping[str, Any]
 
 def explain_all(model: type[BaseModel], exc: ValidationError) -> list[tuple[str | None, str]]:
     """Each error of `exc` (raised validating `model`) as (its dotted field path, its message)."""
-    schema = _schema_of(model)
     return [
-        (".".join(str(p) for p in err["loc"]) or None, explain(err, schema)) for err in exc.errors()
+        (".".join(str(p) for p in err["loc"]) or None, explain_error(model, err))
+        for err in exc.errors()
     ]
+
+
+def explain_error(model: type[BaseModel], err: ErrorDetails) -> str:
+    """One error of validating `model` (at its `loc` in `model`), said for a person."""
+    return explain(err, _schema_of(model))
 
 
 def explain(err: ErrorDetails, schema: Schema) -> str:
@@ -226,7 +231,7 @@ _HINTS: dict[str, Callable[[ErrorDetails, Schema], str]] = {
     "greater_than": _bound("use a number above {}", "gt"),
     "less_than_equal": _bound("use {} or less", "le"),
     "less_than": _bound("use a number below {}", "lt"),
-    "extra_forbidden": _const("not a setting of this node; remove it"),
+    "extra_forbidden": _const("not a known setting; remove it"),
     "value_error": _value_error,
     "assertion_error": _value_error,
 }
