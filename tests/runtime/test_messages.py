@@ -103,7 +103,7 @@ def messages(data: dict[str, Any], model: type[BaseModel] = Sample) -> dict[str 
         ({"flag": "maybe"}, "flag", "Flag: choose yes or no"),
         ({"text": 3}, "text", "Text: enter text"),
         ({"tags": "a"}, "tags", "Tags: should be a list"),
-        ({"bogus": 1}, "bogus", "Bogus: not a setting of this node; remove it"),
+        ({"bogus": 1}, "bogus", "Bogus: not a known setting; remove it"),
         ({"even": 3}, "even", "Even: must be even"),
     ],
 )
