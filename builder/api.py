@@ -19,10 +19,9 @@ from builder.actions.workflows import (
     do_publish_workflow,
     do_restore_version,
     do_save_draft,
-    get_report,
+    get_draft_report,
     get_stored_report,
     parse_spec,
-    require_graph_size,
 )
 from builder.api_examples import build_example
 from builder.crypto import encrypt
@@ -193,9 +192,8 @@ def save_draft(request: HttpRequest, app_id: int, body: DraftIn) -> dict[str, An
 def validate_draft(request: HttpRequest, app_id: int, body: ValidateIn) -> dict[str, Any]:
     """Report on a spec (the saved draft when none is given): issues and node shapes."""
     app = require_app(request, app_id)
-    spec = parse_spec(body.spec if body.spec is not None else Workflow.objects.get(app=app).spec)
-    require_graph_size(spec)
-    return get_report(spec).to_dict()
+    stored = Workflow.objects.get(app=app).spec
+    return get_draft_report(stored if body.spec is None else body.spec, stored).to_dict()
 
 
 @router.post("/apps/{app_id}/publish", response={201: VersionOut})

@@ -23,6 +23,7 @@ from kernel.errors import ApiError
 from kernel.models import Role
 from kernel.workspaces import get_membership
 from runtime.errors import GraphInvalidError
+from runtime.messages import explain_field
 
 
 class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has no stubs
@@ -90,7 +91,8 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
         except ValidationError as exc:
             error = exc.errors()[0]
             name = ".".join(str(p) for p in error["loc"])
-            await self._send_error("invalid_param", f"{name}: {error['msg']}", field=name)
+            said = explain_field(name, [error], RunMessage)  # "query must be text"
+            await self._send_error("invalid_param", said, field=name)
             return
         try:
             request = await sync_to_async(draft_run_request)(

@@ -106,7 +106,8 @@ def checked_inputs(graph: CompiledGraph, inputs: dict[str, Any]) -> dict[str, An
     try:
         return validate_inputs(graph, inputs)
     except InputError as exc:
-        raise ApiError("invalid_param", 400, str(exc), field=f"inputs.{exc.field}") from exc
+        field = f"inputs.{exc.field}"  # "inputs.topic is required", as the body names it
+        raise ApiError("invalid_param", 400, f"{field} {exc.reason}", field=field) from exc
 
 
 async def _start(

@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from kernel.errors import ApiError
 from kernel.json_input import JsonInputError, parse_json
+from runtime.messages import explain_field
 
 User = str | int
 ResponseMode = Literal["streaming", "blocking"]
@@ -145,17 +146,18 @@ def body_of(request: HttpRequest, model: type[B]) -> B:
 
 
 def refusal(model: type[Body], exc: ValidationError) -> ApiError:
-    """A validation error as Dify's `invalid_param`, naming the field (`messages[0].role`)."""
+    """A validation error as Dify's `invalid_param`, naming the field (`messages[0].role`) and
+    saying in words what it must be (runtime/messages.py)."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     # a union's members each report; the deepest error is the member the value came closest to
     same = [e for e in errors if e["loc"][:1] == first["loc"][:1]]
-    error = max(same, key=lambda e: len(e["loc"]))
-    name = field_name(model, error)
-    if error["type"] == "missing" or error.get("input", "") is None:
+    name = field_name(model, max(same, key=lambda e: len(e["loc"])))
+    mine = [e for e in same if field_name(model, e) == name]
+    if any(e.get("input", "") is None for e in mine):  # null in a list: not a value left out
         message = f"{name} is required"
     else:
-        message = f"{name}: {error['msg']}"
+        message = explain_field(name, mine, model)  # "query must be text"
     return ApiError("invalid_param", 400, message, field=name)
 
 

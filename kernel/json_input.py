@@ -35,8 +35,11 @@ def parse_json(raw: bytes) -> Any:
         value = json.loads(raw)
     except RecursionError:
         raise JsonInputError(f"the body is nested deeper than {depth} levels") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise JsonInputError(f"the body is not valid JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise JsonInputError(f"the body is not valid JSON ({exc.msg.lower()} at {where})") from None
+    except UnicodeDecodeError:
+        raise JsonInputError("the body is not valid JSON: it is not UTF-8 text") from None
     deep = raw.count(b"[") + raw.count(b"{") > depth
     if deep or _SURROGATE_ESCAPE.search(raw):
         check_value(value, depth)
@@ -57,7 +60,7 @@ def check_value(value: Any, max_depth: int) -> None:
         item, path, level = stack.pop()
         if isinstance(item, str):
             if _SURROGATE.search(item):
-                raise JsonInputError("text must not contain lone surrogates", path or "body")
+                raise _half_character(path, "the text")
             continue
         if not isinstance(item, dict | list):
             continue
@@ -66,5 +69,15 @@ def check_value(value: Any, max_depth: int) -> None:
         pairs = item.items() if isinstance(item, dict) else enumerate(item)
         for key, child in pairs:
             if isinstance(key, str) and _SURROGATE.search(key):
-                raise JsonInputError("keys must not contain lone surrogates", path or "body")
+                raise _half_character(path, "a name in it")
             stack.append((child, _join(path, key), level + 1))
+
+
+def _half_character(path: str, what: str) -> JsonInputError:
+    """A lone surrogate refused on its field, said in words."""
+    field = path or "body"
+    return JsonInputError(
+        f"{field}: {what} holds half of a character (a lone surrogate), which cannot be stored;"
+        " send whole characters",
+        field,
+    )

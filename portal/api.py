@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from builder.api import router as builder_router
-from kernel.api_bodies import LimitedJsonParser, answer_body_errors
+from kernel.api_bodies import LimitedJsonParser, WordedApi, answer_body_errors
 from kernel.errors import ApiError
 from runtime.errors import GraphInvalidError
 from training.api import router as training_router
 
-api = NinjaAPI(
+api = WordedApi(
     title="Weft API",
     version="0.1",
     urls_namespace="weft-api",

@@ -66,11 +66,13 @@ class VariableNotFoundError(EngineError, KeyError):
 
 
 class InputError(EngineError, ValueError):
-    """A run input is missing or has the wrong type; `.field` names it."""
+    """A run input is missing or has the wrong type; `.field` names it, `.reason` says what it
+    must be ("is required", "must be a number"), and the message joins them: "topic is required"."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, reason: str) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        self.reason = reason
+        super().__init__(f"{field} {reason}")
 
 
 class RunCancelledError(EngineError):

@@ -30,10 +30,15 @@ Schema = Mapping[str, Any]
 
 def explain_all(model: type[BaseModel], exc: ValidationError) -> list[tuple[str | None, str]]:
     """Each error of `exc` (raised validating `model`) as (its dotted field path, its message)."""
-    schema = _schema_of(model)
     return [
-        (".".join(str(p) for p in err["loc"]) or None, explain(err, schema)) for err in exc.errors()
+        (".".join(str(p) for p in err["loc"]) or None, explain_error(model, err))
+        for err in exc.errors()
     ]
+
+
+def explain_error(model: type[BaseModel], err: ErrorDetails) -> str:
+    """One error of validating `model` (at its `loc` in `model`), said for a person."""
+    return explain(err, _schema_of(model))
 
 
 def explain(err: ErrorDetails, schema: Schema) -> str:
@@ -41,6 +46,29 @@ def explain(err: ErrorDetails, schema: Schema) -> str:
     label, field = _locate(schema, err["loc"])
     hint = _hint(err, field)
     return f"{label}: {hint}" if label else hint[:1].upper() + hint[1:]
+
+
+def explain_field(name: str, errors: Sequence[ErrorDetails], model: type[BaseModel]) -> str:
+    """The errors of one field of a request's body (validated as `model`) as its refusal says them.
+
+    A client's programmer knows the field by its name in the body, so the field is `name`
+    (`query`, `messages[0].role`), and what it must be follows: "query must be text",
+    "response_mode: use 'streaming' or 'blocking'", "user is required". A union's members each
+    report, so their kinds are joined: "user must be text or a whole number".
+    """
+    schema = _schema_of(model)
+    hints = list(
+        dict.fromkeys(_request_hint(err, _locate(schema, err["loc"])[1]) for err in errors)
+    )
+    if len(hints) > 1 and all(h.startswith("must be ") for h in hints):
+        hints = ["must be " + " or ".join(h.removeprefix("must be ") for h in hints)]
+    hint = hints[0] if hints else "is not valid"
+    return f"{name} {hint}" if hint.startswith(("must ", "is ")) else f"{name}: {hint}"
+
+
+def _request_hint(err: ErrorDetails, field: Schema) -> str:
+    make = _REQUEST_HINTS.get(err["type"])
+    return make(err, field) if make is not None else _hint(err, field)
 
 
 @cache
@@ -203,9 +231,50 @@ _HINTS: dict[str, Callable[[ErrorDetails, Schema], str]] = {
     "greater_than": _bound("use a number above {}", "gt"),
     "less_than_equal": _bound("use {} or less", "le"),
     "less_than": _bound("use a number below {}", "lt"),
-    "extra_forbidden": _const("not a setting of this node; remove it"),
+    "extra_forbidden": _const("not a known setting; remove it"),
     "value_error": _value_error,
     "assertion_error": _value_error,
+}
+
+
+def _use(err: ErrorDetails, field: Schema) -> str:
+    expected = str(_ctx(err, "expected") or "")
+    if not expected:
+        return "use one of the values this field allows"
+    return f"use one of {expected}" if "," in expected else f"use {expected}"
+
+
+def _not_empty(what: str) -> Callable[[ErrorDetails, Schema], str]:
+    def hint(err: ErrorDetails, field: Schema) -> str:
+        n = _ctx(err, "min_length") or 1
+        return "must not be empty" if n == 1 else f"must have at least {n} {what}"
+
+    return hint
+
+
+# The same errors where a request's body has them: what a value must be, said to the programmer
+# who sent it (the form's "enter text" is for the person typing into a field).
+_REQUEST_HINTS: dict[str, Callable[[ErrorDetails, Schema], str]] = {
+    "missing": _const("is required"),
+    "string_type": _const("must be text"),
+    "string_too_short": _not_empty("characters"),
+    "too_short": _not_empty("items"),
+    "int_parsing": _const("must be a whole number"),
+    "int_type": _const("must be a whole number"),
+    "int_from_float": _const("must be a whole number"),
+    "float_parsing": _const("must be a number"),
+    "float_type": _const("must be a number"),
+    "finite_number": _const("must be a number"),
+    "bool_parsing": _const("must be true or false"),
+    "bool_type": _const("must be true or false"),
+    "list_type": _const("must be a list"),
+    "tuple_type": _const("must be a list"),
+    "dict_type": _const("must be a JSON object"),
+    "model_type": _const("must be a JSON object"),
+    "model_attributes_type": _const("must be a JSON object"),
+    "literal_error": _use,
+    "enum": _use,
+    "extra_forbidden": _const("is not a field of this request; remove it"),
 }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from runtime.messages import NAME_PATTERN
 
 SCHEMA_VERSION = 1
 
@@ -78,7 +81,7 @@ class EdgeSpec(_Model):
 class EnvVar(_Model):
     """An environment variable of the workflow (Dify's `env.*`), read as `{{#env.NAME#}}`."""
 
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN)
     type: EnvType = "string"
     value: str | float = Field("", repr=False)  # a secret stays out of reprs and logs
 
@@ -88,8 +91,10 @@ class EnvVar(_Model):
         if self.type == "number" and isinstance(self.value, str):
             try:
                 self.value = float(self.value) if self.value.strip() else 0.0
-            except ValueError:
-                raise ValueError(f"env var {self.name} must be a number") from None
+            except (
+                ValueError
+            ):  # said on the value: "Value (environment variable 2): enter a number"
+                raise _error_at("EnvVar", ("value",), "float_parsing", self.value) from None
         elif self.type != "number" and not isinstance(self.value, str):
             self.value = _number_text(self.value)
         return self
@@ -99,6 +104,16 @@ class EnvVar(_Model):
         if isinstance(self.value, float) and self.value.is_integer():
             return int(self.value)
         return self.value
+
+
+def _error_at(
+    title: str, loc: tuple[str | int, ...], kind: str | PydanticCustomError, value: Any
+) -> ValidationError:
+    """A validator's refusal placed on one field (a ValidationError raised in a validator keeps
+    its locations), so runtime/messages.py names that field and not the whole model."""
+    return ValidationError.from_exception_data(
+        title, [InitErrorDetails(type=kind, loc=loc, input=value)]
+    )
 
 
 def _number_text(value: float) -> str:
@@ -117,11 +132,16 @@ class WorkflowSpec(_Model):
     @model_validator(mode="after")
     def _env_names_unique(self) -> WorkflowSpec:
         """Two environment variables may not share a name."""
-        seen: set[str] = set()
-        for var in self.env:  # a set, not names.count() per name: that was quadratic
-            if var.name in seen:
-                raise ValueError(f"env var {var.name} is defined twice")
-            seen.add(var.name)
+        seen: dict[str, int] = {}
+        for i, var in enumerate(self.env):  # a dict, not names.count() per name: that was quadratic
+            if var.name in seen:  # said on the second one's name, the one to rename
+                taken = PydanticCustomError(
+                    "name_taken",
+                    "{name} is already the name of environment variable {first}; rename one",
+                    {"name": var.name, "first": seen[var.name] + 1},
+                )
+                raise _error_at("WorkflowSpec", ("env", i, "name"), taken, var.name)
+            seen[var.name] = i
         return self
 
     def env_values(self) -> dict[str, str | int | float]:

@@ -32,7 +32,6 @@ from training.errors import (
     DatasetError,
     EmptyDatasetError,
     RefusedError,
-    TrainingConfigError,
     TrainingError,
 )
 from training.formats import (
@@ -214,10 +213,13 @@ def do_create_identity_dataset(
     cutoff_len: int = 1024,
 ) -> Dataset:
     """The shipped identity tutorial (alpaca, 128 rows) with the name and makers filled in."""
-    try:
-        rows = fill_identity(load_asset("identity"), assistant_name, author)
-    except TrainingConfigError as exc:
-        raise RefusedError("invalid_param", str(exc), field="assistant_name") from exc
+    for field, label, value in (
+        ("assistant_name", "Assistant name", assistant_name),
+        ("author", "Author", author),
+    ):
+        if not value.strip():  # the schema took " ": said on the field it is in
+            raise RefusedError("invalid_param", f"{label}: fill this in", field=field)
+    rows = fill_identity(load_asset("identity"), assistant_name, author)
     content = json.dumps(rows, ensure_ascii=False, indent=1).encode()
     title = name or f"Identity: {assistant_name.strip()}"
     return do_upload_dataset(

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, NotRequired, TypedDict
 
+from pydantic import ValidationError
+
 from training.config import Columns, DatasetRef, Tags
 from training.errors import DatasetError, EmptyDatasetError, Problem
 
@@ -235,8 +237,27 @@ def _info_entry(folder: Path, entry: Any) -> DatasetRef | None:
             tags=Tags(**entry["tags"]) if entry.get("tags") else None,
             ranking=bool(entry.get("ranking", False)),
         )
+    except ValidationError as exc:  # said here: the trainer does not import runtime/messages.py
+        raise _entry_error(exc) from exc
     except (TypeError, ValueError) as exc:
         raise _RowError("columns", str(exc).splitlines()[0]) from exc
+
+
+# What a dataset_info.json entry's columns and tags may hold, said for a person (pydantic's first
+# line, "1 validation error for Columns", was all they read).
+_ENTRY_WORDS = {
+    "extra_forbidden": "is not a key LLaMA-Factory reads here; remove it",
+    "string_type": "must be text",
+    "missing": "is missing",
+}
+
+
+def _entry_error(exc: ValidationError) -> _RowError:
+    """The first thing wrong with an entry's columns or tags, on its key (`columns.prompt`)."""
+    err = exc.errors()[0]
+    part = {"Columns": "columns", "Tags": "tags"}.get(exc.title)
+    field = ".".join(str(p) for p in ([part] if part else []) + list(err["loc"]))
+    return _RowError(field or "entry", _ENTRY_WORDS.get(err["type"], "is not valid here"))
 
 
 def _text(row: dict[str, Any], key: str | None, *, required: bool = False) -> str:

@@ -16,11 +16,15 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from kernel.audit import do_audit
 from kernel.chat_models import get_embedded_model
 from kernel.model_sources import forget_workspace_models
 from kernel.models import User, Workspace
+from runtime.messages import explain_error, humanize
+from training.config import TrainJobConfig
 from training.datasets import base_model_refused, resolve_base_model
 from training.errors import BaseModelError, ConflictError, RefusedError, TrainingConfigError
 from training.job_config import RESERVED_SETTINGS, build_config
@@ -40,7 +44,16 @@ from training.tasks import run_train_job
 
 
 def _config_error(exc: TrainingConfigError) -> RefusedError:
-    return RefusedError("bad_setting", exc.message, field=exc.setting, setting=exc.setting)
+    """A setting the trainer refused, said for a person: "Learning rate: use a number above 0"."""
+    cause, setting = exc.__cause__, exc.setting or "job"
+    if isinstance(cause, ValidationError) and cause.errors()[0]["loc"]:
+        error = cause.errors()[0]
+    else:  # the trainer's own words, "setting: why": said on the setting's label
+        why = exc.message.removeprefix(f"{setting}: ")
+        loc = tuple(setting.split("."))
+        error = ErrorDetails(type="value_error", loc=loc, msg=why, input=None)
+    message = explain_error(TrainJobConfig, error)
+    return RefusedError("bad_setting", message, field=exc.setting, setting=exc.setting)
 
 
 def do_create_job(
@@ -57,7 +70,8 @@ def do_create_job(
     """Create a queued job after checking its settings as the trainer will (refused naming one)."""
     reserved = [k for k in settings if k in RESERVED_SETTINGS]
     if reserved:
-        raise RefusedError("bad_setting", f"{reserved[0]} is not a setting", field=reserved[0])
+        said = f"{humanize(reserved[0])}: Weft sets this itself; remove it"
+        raise RefusedError("bad_setting", said, field=reserved[0])
     datasets = list(Dataset.objects.filter(workspace=workspace, pk__in=dataset_ids))
     if not dataset_ids or len(datasets) != len(set(dataset_ids)):
         raise RefusedError("not_found", "pick datasets of this workspace", field="dataset_ids")

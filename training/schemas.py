@@ -94,7 +94,7 @@ class JobIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     base_model: str = Field("embedded", description="An id from /api/training/options.")
     stage: Stage = "sft"
-    dataset_ids: list[int] = Field(min_length=1)
+    dataset_ids: list[int] = Field(min_length=1, title="Datasets")
     settings: dict[str, Any] = Field(
         default_factory=dict, description="TrainJobConfig fields (see options.settings_schema)."
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from pydantic import ValidationError
 
+from builder.actions._env import split_env
 from builder.models import App, AppVersion, Workflow
 from builder.published import forget_published
 from builder.secrets import seal_secrets, seal_stored
@@ -192,10 +193,14 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
     """Save a draft if `revision` is still current; returns the new revision and its report.
 
     Drafts save while incomplete (the issues are returned for the editor to show); only a
-    malformed or too large spec is refused (422). A stale revision is refused with 409, never
-    merged. The report is made inside the save's transaction: if it fails, nothing is saved.
+    malformed or too large spec is refused (422). A bad env variable refuses only the env part
+    (builder/actions/_env.py): the rest saves, and the issue says what to fix. A stale revision
+    is refused with 409, never merged. The report is made inside the save's transaction: if it
+    fails, nothing is saved.
     """
-    parsed = parse_spec(spec)
+    stored = Workflow.objects.filter(app=app).values_list("spec", flat=True).first()
+    savable, env_issues = split_env(spec, stored)  # a bad env variable refuses only the env
+    parsed = parse_spec(savable)
     require_graph_size(parsed)
     if parsed.mode != app.mode:
         raise ApiError(
@@ -204,11 +209,26 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
             f"spec mode {parsed.mode!r} does not match the {app.mode} app",
             field="mode",
         )
-    stored = Workflow.objects.filter(app=app).values_list("spec", flat=True).first()
     with transaction.atomic():
         report = get_report(parsed)
-        _replace_draft(app, seal_secrets(parsed, spec, stored), revision, user)
-    return revision + 1, report
+        _replace_draft(app, seal_secrets(parsed, savable, stored), revision, user)
+    return revision + 1, with_issues(report, env_issues)
+
+
+def get_draft_report(spec: Any, stored: Any) -> GraphReport:
+    """The report on a draft the editor sends (not saved): a bad env variable is an issue, and
+    the rest is checked with the `stored` draft's env variables, as a save would keep them."""
+    checked, env_issues = split_env(spec, stored)
+    parsed = parse_spec(checked)
+    require_graph_size(parsed)
+    return with_issues(get_report(parsed), env_issues)
+
+
+def with_issues(report: GraphReport, issues: list[Issue]) -> GraphReport:
+    """`report` with `issues` first."""
+    if not issues:
+        return report
+    return GraphReport([*issues, *report.issues], report.nodes, report.globals)
 
 
 def _replace_draft(app: App, spec: WorkflowSpec, revision: int, user: User | None) -> None:

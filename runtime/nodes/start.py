@@ -56,7 +56,7 @@ def _coerce(var: StartVariable, value: Any) -> Any:
             return False
         raise InputError(name, "must be true or false")
     if not isinstance(value, str):
-        raise InputError(name, "must be a string")
+        raise InputError(name, "must be text")
     if var.max_length is not None and len(value) > var.max_length:
         raise InputError(name, f"is longer than {var.max_length} characters")
     if var.type == "select" and var.options and value not in var.options:

@@ -36,6 +36,43 @@ def test_api_creates_app_with_starter_draft(owner: Any, client_for: Any) -> None
     assert draft["revision"] == 1
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "errors"),
+    [
+        ("/api/apps", {"name": 3}, [("name", "Name: enter text")]),
+        (
+            "/api/apps",
+            {"name": "", "mode": "both"},
+            [("name", "Name: fill this in"), ("mode", "Mode: choose one of 'chat' or 'workflow'")],
+        ),
+    ],
+)
+def test_api_refuses_a_field_that_does_not_fit_in_words(
+    owner: Any, client_for: Any, path: str, body: Any, errors: list[tuple[str, str]]
+) -> None:
+    # ninja answered its schema's refusals in pydantic's words ("Input should be a valid string")
+    response = _json(client_for(owner), "post", path, body)
+    assert response.status_code == 422, response.content
+    refused = response.json()
+    assert (refused["code"], refused["field"], refused["message"]) == (
+        "invalid_param",
+        *errors[0],
+    )
+    assert [(e["field"], e["message"]) for e in refused["errors"]] == errors
+
+
+def test_api_draft_revision_must_be_a_whole_number(
+    owner: Any, make_app: Any, client_for: Any
+) -> None:
+    app, _ = make_app(owner, publish=False)
+    body = {"spec": echo_chat_spec(), "revision": "latest"}
+    response = _json(client_for(owner), "put", f"/api/apps/{app.pk}/draft", body)
+    assert (response.status_code, response.json()["message"]) == (
+        422,
+        "Revision: enter a whole number",
+    )
+
+
 def test_api_refuses_taken_slug(owner: Any, client_for: Any) -> None:
     client = client_for(owner)
     _json(client, "post", "/api/apps", {"name": "Bot", "mode": "chat"})

@@ -52,9 +52,16 @@ def test_v1_refuses_deeply_nested_json(v1: httpx.Client, chat_key: str, raw: byt
 
 def test_v1_refuses_a_lone_surrogate_naming_the_field(v1: httpx.Client, chat_key: str) -> None:
     raw = b'{"query": "hi \\ud800", "user": "u", "response_mode": "blocking"}'
-    _refused(_post(v1, "/v1/chat-messages", chat_key, raw), "query")
+    refused = _post(v1, "/v1/chat-messages", chat_key, raw)
+    _refused(refused, "query")
+    assert refused.json()["message"] == (
+        "query: the text holds half of a character (a lone surrogate), which cannot be stored;"
+        " send whole characters"
+    )
     raw = b'{"query": "hi", "user": "u", "inputs": {"name\\udfff": 1}}'
-    _refused(_post(v1, "/v1/chat-messages", chat_key, raw), "inputs")
+    refused = _post(v1, "/v1/chat-messages", chat_key, raw)
+    _refused(refused, "inputs")
+    assert refused.json()["message"].startswith("inputs: a name in it holds half of a character")
     assert not Run.objects.exists()
     pair = b'{"query": "\\ud83d\\ude00", "user": "u", "response_mode": "blocking"}'  # an emoji
     assert _post(v1, "/v1/chat-messages", chat_key, pair).json()["answer"] == "echo: \U0001f600"

@@ -13,12 +13,14 @@ Every such draft saves (200), loads back as it was sent, and is said as issues i
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from runtime.masking import MASK
 from runtime.nodes.registry import catalog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
@@ -38,9 +40,16 @@ WORDS += ["result", "", "x"]
 TEMPLATES = st.sampled_from(
     ["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#", "{{#context#}}"]
 )
-# Any text but lone surrogates, which the API refuses with a 400 naming the field (NUL included:
-# PostgreSQL cannot store it, and the save is refused with a 422).
-TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12) | TEMPLATES
+# Text with a lone surrogate (half of a character; st.text() never draws one), refused with a
+# 400 naming the field, in words.
+HALF_TEXT = st.tuples(
+    st.text(max_size=4), st.characters(categories=["Cs"]), st.text(max_size=4)
+).map("".join)
+# Any text: one in 30 holds a lone surrogate (so that some drafts have none), and a NUL character,
+# which PostgreSQL cannot store, is refused with a 422.
+TEXT = (
+    st.integers(0, 29).flatmap(lambda i: HALF_TEXT if i == 0 else st.text(max_size=12)) | TEMPLATES
+)
 # What a browser's form can send: no NUL either.
 UI_TEXT = (
     st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
@@ -142,6 +151,41 @@ def incident_spec() -> dict[str, Any]:
     return spec
 
 
+HALF = re.compile("[\ud800-\udfff]")
+
+
+def half_character_fields(value: Any, path: str = "") -> set[str]:
+    """The field paths (`spec.nodes[2].config.prompt`, as a refusal names them) of the texts, and
+    of the objects with a name, that hold a lone surrogate."""
+    if isinstance(value, str):
+        return {path} if HALF.search(value) else set()
+    if isinstance(value, list):
+        return {f for i, v in enumerate(value) for f in half_character_fields(v, f"{path}[{i}]")}
+    if not isinstance(value, dict):
+        return set()
+    found = {path} if any(HALF.search(k) for k in value) else set()
+    for k, v in value.items():
+        found |= half_character_fields(v, f"{path}.{k}" if path else k)
+    return found
+
+
+def half_character_spec() -> dict[str, Any]:
+    """A template whose text, and a config whose name, hold a lone surrogate."""
+    spec = base_spec()
+    spec["nodes"][2]["config"] = {"template": "hi \ud800", "variables": []}
+    spec["nodes"][1]["config"] = {"bad\udfff": 1}
+    return spec
+
+
+def assert_half_character_refused(refused: dict[str, Any], spec: dict[str, Any]) -> None:
+    """A 400 is right for a lone surrogate when it names the field that holds it, in words."""
+    field = refused["field"]
+    assert refused["code"] == "invalid_param", refused
+    assert field in half_character_fields({"spec": spec}), refused
+    assert refused["message"].startswith(f"{field}: "), refused
+    assert "holds half of a character" in refused["message"], refused
+
+
 @settings(
     max_examples=60,
     deadline=None,
@@ -149,6 +193,7 @@ def incident_spec() -> dict[str, Any]:
 )
 @given(spec=edited_specs())
 @example(spec=incident_spec())
+@example(spec=half_character_spec())
 def test_draft_random_config_edits_never_answer_5xx(
     owner: Any, make_app: Any, client_for: Any, spec: dict[str, Any]
 ) -> None:
@@ -159,12 +204,17 @@ def test_draft_random_config_edits_never_answer_5xx(
     url = f"/api/apps/{app.pk}"
     revision = Workflow.objects.get(app=app).revision
     saved = client.put(f"{url}/draft", {"spec": spec, "revision": revision}, "application/json")
-    assert saved.status_code in (200, 422), saved.content  # never 5xx, never a 409
+    assert saved.status_code in (200, 400, 422), saved.content  # never 5xx, never a 409
+    event(f"save answered {saved.status_code}")  # --hypothesis-show-statistics counts them
+    if saved.status_code == 400:
+        assert_half_character_refused(saved.json(), spec)
     if saved.status_code == 422:  # only a malformed spec, e.g. run settings out of range, or
         # on PostgreSQL a text it cannot store (a NUL character): invalid_param
         assert saved.json()["code"] in ("invalid_spec", "invalid_param"), saved.content
     checked = client.post(f"{url}/validate", {"spec": spec}, "application/json")
-    assert checked.status_code in (200, 422), checked.content
+    assert checked.status_code in (200, 400, 422), checked.content
+    if checked.status_code == 400:
+        assert_half_character_refused(checked.json(), spec)
     loaded = client.get(f"{url}/draft")
     assert loaded.status_code == 200, loaded.content
     codes = {i["code"] for i in loaded.json()["issues"]}
@@ -221,22 +271,44 @@ def ui_value(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> An
     return UI_JSON  # the form's JSON field: anything JSON
 
 
+# What the env panel (frontend/src/panel/EnvPanel.tsx) can leave: any name typed (a few common
+# ones, to be used twice), a number or nothing in a number, text in the others; never the secret
+# mask, which the panel sends only for a secret stored under the same name.
+ENV_VARS = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "name": UI_TEXT | st.sampled_from(["REGION", "VAR_1"]),
+            "type": st.sampled_from(["string", "secret"]),
+            "value": UI_TEXT.filter(lambda text: text != MASK),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "name": UI_TEXT | st.sampled_from(["REGION", "LIMIT"]),
+            "type": st.just("number"),
+            "value": NUMBERS | st.just(""),
+        }
+    ),
+)
+
+
 @st.composite
 def ui_edited_specs(draw: st.DrawFn) -> dict[str, Any]:
     """The base spec with what the editor's forms can leave in every node's config and run
-    settings."""
+    settings, and in the env panel."""
     spec = base_spec()
     entries = {entry["type"]: entry for entry in catalog()}
     for node in spec["nodes"]:
         for key, schema_key in (("config", "config_schema"), ("settings", "settings_schema")):
             schema = entries[node["type"]][schema_key]
             node[key] = draw(ui_value(schema, schema.get("$defs", {})))
+    spec["env"] = draw(st.lists(ENV_VARS, max_size=3))
     return spec
 
 
 def ui_incident_spec() -> dict[str, Any]:
-    """Rows just added in every list ("+ Add"), as the form makes them, and run settings with
-    a cleared number."""
+    """Rows just added in every list ("+ Add"), as the form makes them, run settings with a
+    cleared number, and env variables whose names are not names yet."""
     spec = base_spec()
     configs = {
         "start": {"variables": [{"variable": "", "label": "", "type": "text", "required": True}]},
@@ -256,6 +328,10 @@ def ui_incident_spec() -> dict[str, Any]:
     for node in spec["nodes"]:
         node["config"] = configs[node["type"]]
         node["settings"] = {"retry": {"max_attempts": 0, "interval_s": 0}, "timeout_s": 0}
+    spec["env"] = [  # a name cleared, and one typed half-way
+        {"name": "", "type": "string", "value": ""},
+        {"name": "MY VAR", "type": "number", "value": 0},
+    ]
     return spec
 
 
@@ -278,7 +354,8 @@ def test_draft_every_state_the_editor_makes_saves_loads_and_shows_issues(
     app = owner.workspace.apps.first() or make_app(owner, publish=False)[0]
     client = client_for(owner)
     url = f"/api/apps/{app.pk}"
-    revision = Workflow.objects.get(app=app).revision
+    before = Workflow.objects.get(app=app)
+    revision, env_before = before.revision, _names_and_types(before.spec.get("env", []))
     saved = client.put(f"{url}/draft", {"spec": spec, "revision": revision}, "application/json")
     assert saved.status_code == 200, saved.content  # what the editor makes always saves
     loaded = client.get(f"{url}/draft")
@@ -287,6 +364,10 @@ def test_draft_every_state_the_editor_makes_saves_loads_and_shows_issues(
     assert body["revision"] == saved.json()["revision"] == revision + 1
     stored = {n["id"]: (n["config"], n["settings"]) for n in body["spec"]["nodes"]}
     assert stored == {n["id"]: (n["config"], n.get("settings", {})) for n in spec["nodes"]}
+    env_issues = [i for i in saved.json()["issues"] if i["code"] == "invalid_env"]
+    # a bad env variable refuses only the env part: the variables stay as last saved
+    env_kept = env_before if env_issues else _names_and_types(spec.get("env", []))
+    assert _names_and_types(body["spec"]["env"]) == env_kept
     checked = client.post(f"{url}/validate", {"spec": body["spec"]}, "application/json")
     assert checked.status_code == 200, checked.content
     for report in (saved.json(), body, checked.json()):
@@ -294,4 +375,10 @@ def test_draft_every_state_the_editor_makes_saves_loads_and_shows_issues(
         for issue in report["issues"]:
             if issue["code"] == "bad_config":
                 assert issue["node_id"] in stored, issue  # on its node, in words
-                assert not any(w in issue["message"] for w in PYDANTIC_WORDS), issue
+            if issue["code"] == "invalid_env":
+                assert issue["field"].startswith("env."), issue  # on its variable, in words
+            assert not any(w in issue["message"] for w in PYDANTIC_WORDS), issue
+
+
+def _names_and_types(env: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(v["name"], v.get("type", "string")) for v in env]

@@ -178,15 +178,62 @@ def test_draft_with_half_typed_run_settings_saves_loads_and_is_refused_to_publis
     assert published.json()["code"] == "graph_invalid"
 
 
-def test_draft_env_variable_without_a_name_is_refused_in_words(
-    owner: Any, make_app: Any, client_for: Any
+@pytest.mark.parametrize(
+    ("env", "field", "message"),
+    [
+        (  # the env panel can clear a name, or leave one typed half-way
+            [{"name": "REGION", "value": "eu"}, {"name": "", "value": "x"}],
+            "env.1.name",
+            "Name (environment variable 2): fill this in",
+        ),
+        (
+            [{"name": "REGION", "value": "eu"}, {"name": "my var", "value": "x"}],
+            "env.1.name",
+            "Name (environment variable 2): use letters, digits and _, starting with a letter or _",
+        ),
+        (
+            [{"name": "REGION", "value": "eu"}, {"name": "REGION", "value": "us"}],
+            "env.1.name",
+            "Name (environment variable 2): REGION is already the name of environment variable 1;"
+            " rename one",
+        ),
+        (  # a text variable turned into a number
+            [{"name": "REGION", "value": "eu"}, {"name": "N", "type": "number", "value": "x"}],
+            "env.1.value",
+            "Value (environment variable 2): enter a number",
+        ),
+    ],
+)
+def test_draft_bad_env_variable_refuses_only_the_env_part_in_words(
+    owner: Any,
+    make_app: Any,
+    client_for: Any,
+    env: list[dict[str, Any]],
+    field: str,
+    message: str,
 ) -> None:
-    # The env panel can clear a name; the spec cannot hold it, so the save says what to fix.
     app, _ = make_app(owner, publish=False)
     client = client_for(owner)
-    spec = {**echo_chat_spec(), "env": [{"name": "", "type": "string", "value": "x"}]}
-    saved = _json(client, "put", f"/api/apps/{app.pk}/draft", {"spec": spec, "revision": 1})
-    assert saved.status_code == 422, saved.content
-    assert saved.json()["code"] == "invalid_spec"
-    assert saved.json()["message"] == "Name (environment variable 1): fill this in"
-    assert Workflow.objects.get(app=app).revision == 1
+    url = f"/api/apps/{app.pk}"
+    spec = {**echo_chat_spec(), "env": [{"name": "REGION", "type": "string", "value": "eu"}]}
+    assert _json(client, "put", f"{url}/draft", {"spec": spec, "revision": 1}).status_code == 200
+    edited = {**spec, "env": env}  # the bad variable, and another edit made meanwhile
+    edited["nodes"][1]["config"]["template"] = "echo again: {{ q }}"
+    saved = _json(client, "put", f"{url}/draft", {"spec": edited, "revision": 2})
+    assert saved.status_code == 200, saved.content
+    said = f"{message} (until it is fixed, the environment variables stay as last saved)"
+    assert {
+        "code": "invalid_env",
+        "message": said,
+        "node_id": None,
+        "field": field,
+    } in saved.json()["issues"]
+    stored = Workflow.objects.get(app=app).spec
+    assert stored["nodes"][1]["config"]["template"] == "echo again: {{ q }}"  # the edit is kept
+    assert stored["env"] == spec["env"]  # the variables as last saved
+    checked = _json(client, "post", f"{url}/validate", {"spec": edited}).json()
+    assert checked["issues"][0] == saved.json()["issues"][0]
+    fixed = {**edited, "env": [*env[:1], {"name": "FIXED", "type": "string", "value": "x"}]}
+    resaved = _json(client, "put", f"{url}/draft", {"spec": fixed, "revision": 3})
+    assert "invalid_env" not in {i["code"] for i in resaved.json()["issues"]}
+    assert [v["name"] for v in Workflow.objects.get(app=app).spec["env"]] == ["REGION", "FIXED"]

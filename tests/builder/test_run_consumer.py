@@ -88,6 +88,25 @@ async def test_run_consumer_reports_graph_issues(owner: Any, make_app: Any) -> N
     await communicator.disconnect()
 
 
+@pytest.mark.parametrize(
+    ("message", "field", "said"),
+    [
+        ({"query": 5}, "query", "query must be text"),
+        ({"inputs": [1]}, "inputs", "inputs must be a JSON object"),
+        ({"origin": "cli"}, "origin", "origin: use 'editor' or 'portal'"),
+    ],
+)
+async def test_run_consumer_refuses_a_bad_field_in_words(
+    owner: Any, make_app: Any, message: dict[str, Any], field: str, said: str
+) -> None:
+    app, _ = await sync_to_async(make_app)(owner, publish=False)
+    communicator, _ = await _connect(owner.user, app.pk)
+    await communicator.send_json_to({"type": "run", **message})
+    refused = await communicator.receive_json_from(timeout=10)
+    assert (refused["code"], refused["field"], refused["message"]) == ("invalid_param", field, said)
+    await communicator.disconnect()
+
+
 def test_asgi_application_routes_http_and_websocket() -> None:
     assert set(application.application_mapping) == {"http", "websocket"}
 

@@ -173,11 +173,18 @@ async def test_workflows_run_streaming_ends_with_workflow_finished(
     assert events[-1]["data"]["outputs"] == {"greeting": "Hello, Bo!"}
 
 
-@pytest.mark.parametrize(("inputs", "field"), [({}, "name"), ({"name": "x" * 30}, "name")])
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({}, "inputs.name is required"),
+        ({"name": "x" * 30}, "inputs.name is longer than 20 characters"),
+        ({"name": 3}, "inputs.name must be text"),
+    ],
+)
 async def test_workflows_run_bad_input_is_400_naming_the_field(
     workflow_app: tuple[Any, str],
     inputs: dict[str, Any],
-    field: str,
+    message: str,
 ) -> None:
     _, key = workflow_app
     before = await Run.objects.acount()
@@ -186,7 +193,7 @@ async def test_workflows_run_bad_input_is_400_naming_the_field(
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_param"
-    assert response.json()["field"] == f"inputs.{field}"
+    assert (response.json()["field"], response.json()["message"]) == ("inputs.name", message)
     assert await Run.objects.acount() == before
 
 

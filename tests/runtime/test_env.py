@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from runtime.compile import compile_workflow
+from runtime.messages import NAME_HINT, explain_all
 from runtime.spec import WorkflowSpec
 from tests.runtime.helpers import edge, run, start
 
@@ -46,13 +47,29 @@ def test_env_old_specs_without_env_still_parse() -> None:
 
 
 @pytest.mark.parametrize(
-    ("env", "message"),
+    ("env", "field", "message"),
     [
-        ([{"name": "A", "value": "x"}, {"name": "A", "value": "y"}], "defined twice"),
-        ([{"name": "N", "type": "number", "value": "many"}], "must be a number"),
-        ([{"name": "bad name", "value": "x"}], "pattern"),
+        (
+            [{"name": "A", "value": "x"}, {"name": "A", "value": "y"}],
+            "env.1.name",
+            "Name (environment variable 2): A is already the name of environment variable 1; "
+            "rename one",
+        ),
+        (
+            [{"name": "N", "type": "number", "value": "many"}],
+            "env.0.value",
+            "Value (environment variable 1): enter a number",
+        ),
+        (
+            [{"name": "bad name", "value": "x"}],
+            "env.0.name",
+            f"Name (environment variable 1): {NAME_HINT}",
+        ),
     ],
 )
-def test_env_spec_refuses_bad_variables(env: list[dict[str, Any]], message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
+def test_env_spec_refuses_bad_variables_naming_the_one(
+    env: list[dict[str, Any]], field: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
         WorkflowSpec.model_validate({"mode": "chat", "env": env})
+    assert explain_all(WorkflowSpec, caught.value) == [(field, message)]

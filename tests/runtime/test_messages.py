@@ -7,7 +7,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from runtime.messages import NAME_HINT, NAME_PATTERN, PICK_VARIABLE, explain_all
+from runtime.messages import NAME_HINT, NAME_PATTERN, PICK_VARIABLE, explain_all, explain_field
 from runtime.nodes.base import SELECTOR, NodeConfig
 from runtime.nodes.end import EndConfig
 from runtime.nodes.start import StartConfig
@@ -103,7 +103,7 @@ def messages(data: dict[str, Any], model: type[BaseModel] = Sample) -> dict[str 
         ({"flag": "maybe"}, "flag", "Flag: choose yes or no"),
         ({"text": 3}, "text", "Text: enter text"),
         ({"tags": "a"}, "tags", "Tags: should be a list"),
-        ({"bogus": 1}, "bogus", "Bogus: not a setting of this node; remove it"),
+        ({"bogus": 1}, "bogus", "Bogus: not a known setting; remove it"),
         ({"even": 3}, "even", "Even: must be even"),
     ],
 )
@@ -151,3 +151,36 @@ def test_explain_never_shows_pydantic_words_for_node_configs() -> None:
         for text in messages({key: [row]}, model).values():
             assert "should" not in text
             assert "^[" not in text
+
+
+class Request(BaseModel):
+    query: str
+    user: str | int = ""
+    mode: Literal["streaming", "blocking"] = "streaming"
+    role: Literal["system", "user", "assistant"] = "user"
+    items: list[int] = Field(default_factory=lambda: [1], min_length=1)
+    model: str = Field("m", min_length=1)
+    limit: int = Field(20, ge=1)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "query is required"),
+        ({"query": 5}, "query must be text"),
+        ({"user": [1]}, "user must be text or a whole number"),
+        ({"mode": "later"}, "mode: use 'streaming' or 'blocking'"),
+        ({"role": "tool"}, "role: use one of 'system', 'user' or 'assistant'"),
+        ({"items": []}, "items must not be empty"),
+        ({"items": "x"}, "items must be a list"),
+        ({"model": ""}, "model must not be empty"),
+        ({"limit": 0}, "limit: use 1 or more"),
+    ],
+)
+def test_explain_field_says_a_request_field_by_its_name(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Request.model_validate({"query": "q", **data} if data else data)
+    errors = caught.value.errors()
+    field = str(errors[0]["loc"][0])
+    mine = [e for e in errors if e["loc"][0] == field]
+    assert explain_field(field, mine, Request) == message

@@ -318,5 +318,5 @@ def test_validate_inputs_checks_against_start_node() -> None:
         [edge("s", "end")],
     )
     assert validate_inputs(graph, {"n": "3"}) == {"n": 3}
-    with pytest.raises(InputError, match="n: is required"):
+    with pytest.raises(InputError, match="n is required"):
         validate_inputs(graph, {})

@@ -173,22 +173,45 @@ def test_create_job_queues_its_task_on_the_training_queue(owner: Any, client_for
 
 
 @pytest.mark.parametrize(
-    ("job_settings", "field"),
+    ("job_settings", "field", "message"),
     [
-        ({"learning_rate": -1}, "learning_rate"),
-        ({"job_id": "x"}, "job_id"),
-        ({"bogus": 1}, "bogus"),
+        ({"learning_rate": -1}, "learning_rate", "Learning rate: use a number above 0"),
+        ({"job_id": "x"}, "job_id", "Job id: Weft sets this itself; remove it"),
+        ({"bogus": 1}, "bogus", "Bogus: not a known setting; remove it"),
+        ({"epochs": "many"}, "epochs", "Epochs: enter a whole number"),
+        (
+            {"ppo": {"reward_adapter": "nope"}},
+            "ppo.reward_adapter",
+            "Reward adapter (ppo): not an adapter of this workspace",
+        ),
     ],
 )
-def test_create_job_refuses_a_bad_setting_naming_it(
-    owner: Any, client_for: Any, job_settings: dict[str, Any], field: str
+def test_create_job_refuses_a_bad_setting_naming_it_in_words(
+    owner: Any, client_for: Any, job_settings: dict[str, Any], field: str, message: str
 ) -> None:
     client = client_for(owner)
     dataset = upload(client, ALPACA).json()
     response = create_job(client, dataset["id"], settings=job_settings)
     assert response.status_code == 422
-    assert response.json()["field"] == field
+    assert (response.json()["field"], response.json()["message"]) == (field, message)
     assert not TrainJob.objects.exists()
+
+
+def test_create_job_refuses_the_forms_fields_in_words(owner: Any, client_for: Any) -> None:
+    # the request's schema (ninja) answered pydantic's words, which the form showed as they were
+    body = {"name": "", "dataset_ids": []}
+    response = client_for(owner).post("/api/training/jobs", body, "application/json")
+    assert response.status_code == 422
+    assert response.json() == {
+        "code": "invalid_param",
+        "status": 422,
+        "message": "Name: fill this in",
+        "field": "name",
+        "errors": [
+            {"field": "name", "message": "Name: fill this in"},
+            {"field": "dataset_ids", "message": "Datasets: add at least one"},
+        ],
+    }
 
 
 def test_stop_and_resume_change_status(owner: Any, client_for: Any) -> None:
@@ -339,7 +362,13 @@ def test_identity_demo_dataset_fills_the_name_and_makers(owner: Any, client_for:
         "application/json",
     )
     assert blank.status_code == 422
-    assert blank.json()["field"] == "assistant_name"
+    assert (blank.json()["field"], blank.json()["message"]) == (
+        "assistant_name",
+        "Assistant name: fill this in",
+    )
+    no_author = {"assistant_name": "Weftling", "author": "  "}
+    blank = client.post("/api/training/datasets/identity", no_author, "application/json")
+    assert (blank.json()["field"], blank.json()["message"]) == ("author", "Author: fill this in")
 
 
 def _import(client: Any, info: bytes, *files: tuple[str, bytes]) -> Any:

@@ -233,6 +233,29 @@ def test_read_dataset_info_rejects_media_columns(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("entry", "field", "message"),
+    [
+        ({"columns": {"prompt": 3}}, "mm.columns.prompt", "must be text"),
+        (
+            {"columns": {"instructions": "q"}},
+            "mm.columns.instructions",
+            "is not a key LLaMA-Factory reads here; remove it",
+        ),
+        ({"formatting": "sharegpt", "tags": {"role_tag": 1}}, "mm.tags.role_tag", "must be text"),
+    ],
+)
+def test_read_dataset_info_says_a_bad_column_in_words(
+    tmp_path: Path, entry: dict[str, Any], field: str, message: str
+) -> None:
+    # it said pydantic's first line, "1 validation error for Columns", on `columns`
+    info = {"mm": {"file_name": "x.json", **entry}}
+    (tmp_path / "dataset_info.json").write_text(json.dumps(info))
+    with pytest.raises(DatasetError) as err:
+        read_dataset_info(tmp_path / "dataset_info.json")
+    assert err.value.problems[0][1:] == (field, message)
+
+
+@pytest.mark.parametrize(
     ("content", "field"),
     [
         (b'{"a": {"file_name": "caf\xe9.json"}}', "encoding"),  # latin-1

@@ -1246,7 +1246,7 @@ export interface components {
              * @default embedded
              */
             base_model: string;
-            /** Dataset Ids */
+            /** Datasets */
             dataset_ids: number[];
             /** Name */
             name: string;

@@ -60,15 +60,56 @@ describe("env panel", () => {
     expect(screen.queryByText("Replace")).toBeNull();
   });
 
-  it("says beside a name what keeps the draft from saving", () => {
+  it("checks a name once the user leaves it, in the server's words", () => {
     render(<EnvPanel />);
+    const name = () => screen.getAllByLabelText("Name")[2];
+    fireEvent.change(name(), { target: { value: "" } });
+    expect(screen.queryByTestId("env-problem-2")).toBeNull(); // still typing
+    fireEvent.blur(name());
+    expect(screen.getByTestId("env-problem-2").textContent).toBe("Name (environment variable 3): fill this in");
+    expect(screen.getByTestId("env-kept").textContent).toContain("stay as last saved");
+    fireEvent.change(name(), { target: { value: "TOKEN" } });
+    expect(screen.getByTestId("env-problem-2").textContent).toBe(
+      "Name (environment variable 3): TOKEN is already the name of environment variable 1; rename one",
+    );
+    fireEvent.change(name(), { target: { value: "2 words" } });
+    expect(screen.getByTestId("env-problem-2").textContent).toBe(
+      "Name (environment variable 3): use letters, digits and _, starting with a letter or _",
+    );
+    expect(useEditor.getState().env[2].name).toBe("2 words"); // the typing is kept as it is
+    fireEvent.change(name(), { target: { value: "OK_1" } });
     expect(screen.queryByTestId("env-problem-2")).toBeNull();
-    fireEvent.change(screen.getAllByLabelText("Name")[2], { target: { value: "" } });
-    expect(screen.getByTestId("env-problem-2").textContent).toBe("Name: fill this in");
-    fireEvent.change(screen.getAllByLabelText("Name")[2], { target: { value: "TOKEN" } });
-    expect(screen.getByTestId("env-problem-2").textContent).toBe("Name: TOKEN is already used by another variable");
-    fireEvent.change(screen.getAllByLabelText("Name")[2], { target: { value: "2 words" } });
-    expect(screen.getByTestId("env-problem-2").textContent).toContain("use letters, digits and _");
+    expect(screen.queryByTestId("env-kept")).toBeNull();
     expect(envNameProblem([{ name: "OK_1", type: "string", value: "" }], 0)).toBeNull();
+  });
+
+  it("keeps a left row's check on its row when one above is removed", () => {
+    render(<EnvPanel />);
+    fireEvent.change(screen.getAllByLabelText("Name")[2], { target: { value: "" } });
+    fireEvent.blur(screen.getAllByLabelText("Name")[2]);
+    fireEvent.click(screen.getByLabelText("Remove EMPTY"));
+    expect(screen.getByTestId("env-problem-1").textContent).toBe("Name (environment variable 2): fill this in");
+  });
+
+  it("turns a text value into a number, or clears text a number field cannot show", () => {
+    useEditor.setState({
+      env: [
+        { name: "LIMIT", type: "string", value: " 3 " },
+        { name: "WORD", type: "string", value: "many" },
+      ],
+    });
+    render(<EnvPanel />);
+    fireEvent.change(screen.getAllByLabelText("Type")[0], { target: { value: "number" } });
+    fireEvent.change(screen.getAllByLabelText("Type")[1], { target: { value: "number" } });
+    expect(useEditor.getState().env.map((v) => v.value)).toEqual([3, ""]);
+    fireEvent.change(screen.getAllByLabelText("Type")[0], { target: { value: "string" } });
+    expect(useEditor.getState().env[0].value).toBe("3");
+  });
+
+  it("adds a variable with a name no other has", () => {
+    useEditor.setState({ env: [{ name: "VAR_2", type: "string", value: "" }] });
+    render(<EnvPanel />);
+    fireEvent.click(screen.getByText("+ Add variable"));
+    expect(useEditor.getState().env.map((v) => v.name)).toEqual(["VAR_2", "VAR_3"]);
   });
 });
