@@ -40,15 +40,18 @@ describe("job settings form", () => {
     });
   });
 
-  it("puts a 422 under its field: a job field, a setting, or ninja's validation locations", () => {
+  it("puts a 422 under its field: a job field, a setting, or each of a 422's errors", () => {
     const setting = new ApiFailure(422, "bad_setting", "batch_size: too large for memory", { field: "batch_size", setting: "batch_size" });
     expect(issuesFromError(setting)).toEqual({ "settings.batch_size": "batch_size: too large for memory" });
     const nested = new ApiFailure(422, "bad_setting", "rank too high", { field: "lora.rank" });
     expect(issuesFromError(nested)).toEqual({ "settings.lora.rank": "rank too high" });
     const taken = new ApiFailure(409, "name_taken", "an adapter 'x' exists", { field: "adapter_name" });
     expect(issuesFromError(taken)).toEqual({ adapter_name: "an adapter 'x' exists" });
-    const ninja = new ApiFailure(422, "http_422", "[...]", { detail: [{ loc: ["body", "body", "name"], msg: "String should have at least 1 character" }] });
-    expect(issuesFromError(ninja)).toEqual({ name: "String should have at least 1 character" });
+    const unfit = new ApiFailure(422, "invalid_param", "Name: fill this in", {
+      field: "name",
+      errors: [{ field: "name", message: "Name: fill this in" }, { field: "settings.learning_rate", message: "Learning rate: use a number above 0" }],
+    });
+    expect(issuesFromError(unfit)).toEqual({ name: "Name: fill this in", "settings.learning_rate": "Learning rate: use a number above 0" });
     expect(issuesFromError(new Error("boom"))).toEqual({});
   });
 

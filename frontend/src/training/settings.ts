@@ -116,17 +116,19 @@ export function validateSettings(schema: Schema, value: Settings, prefix = "sett
 const JOB_FIELDS = ["name", "base_model", "stage", "dataset_ids", "adapter_name"];
 
 /** Where a failed create belongs: the API's `field` (a job field, or a setting such as
- * `batch_size` or `lora.rank`), or ninja's validation `detail` locations. */
+ * `batch_size` or `lora.rank`), or each of a 422's `errors` (a body that does not fit the schema). */
 export function issuesFromError(err: unknown): Record<string, string> {
   if (!(err instanceof ApiFailure)) return {};
   const out: Record<string, string> = {};
+  const place = (field: string, message: string) => {
+    out[JOB_FIELDS.includes(field) ? field : `settings.${field.replace(/^settings\./, "")}`] = message;
+  };
   const field = typeof err.data.field === "string" ? err.data.field : typeof err.data.setting === "string" ? err.data.setting : "";
-  if (field) out[JOB_FIELDS.includes(field) ? field : `settings.${field.replace(/^settings\./, "")}`] = err.message;
-  const detail = err.data.detail;
-  if (Array.isArray(detail)) {
-    for (const d of detail as { loc?: unknown[]; msg?: string }[]) {
-      const loc = (d.loc ?? []).filter((x) => x !== "body").map(String);
-      if (loc.length) out[loc.join(".")] = d.msg ?? "invalid";
+  if (field) place(field, err.message);
+  const errors = err.data.errors; // a body that does not fit the schema: every field's problem
+  if (Array.isArray(errors)) {
+    for (const e of errors as { field?: unknown; message?: unknown }[]) {
+      if (typeof e.field === "string" && e.field && e.field !== "body") place(e.field, String(e.message ?? ""));
     }
   }
   return out;
