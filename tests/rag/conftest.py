@@ -40,3 +40,10 @@ def backend(backend_kind: str, embedder: MiniLM, tmp_path: Path) -> Iterator[Bac
     made = make_backend(backend_kind, embedder, tmp_path / "kb")
     yield made
     made.close()
+
+
+@pytest.fixture
+def kb_dir(settings: object, tmp_path: Path) -> Path:
+    """A fresh WEFT_DATA_DIR for the knowledge bases of a Django-side test."""
+    settings.DATA_DIR = tmp_path / "data"  # type: ignore[attr-defined]  # pytest-django's
+    return tmp_path / "data"
