@@ -45,5 +45,7 @@ def backend(backend_kind: str, embedder: MiniLM, tmp_path: Path) -> Iterator[Bac
 @pytest.fixture
 def kb_dir(settings: object, tmp_path: Path) -> Path:
     """A fresh WEFT_DATA_DIR for the knowledge bases of a Django-side test."""
-    settings.DATA_DIR = tmp_path / "data"  # type: ignore[attr-defined]  # pytest-django's
-    return tmp_path / "data"
+    data = tmp_path / "data"
+    data.mkdir()
+    settings.DATA_DIR = data  # type: ignore[attr-defined]  # pytest-django's settings
+    return data

@@ -215,9 +215,11 @@ def test_documents_disable_metadata_and_delete(owner: Any, client_for: Any, kb_d
     kb = indexed_kb(client)
     _, docs = listing(client, kb["id"])
     base = f"/api/knowledge-bases/{kb['id']}"
-    search = lambda q: client.post(  # noqa: E731
-        f"{base}/search", {"query": q}, content_type="application/json"
-    ).json()
+
+    def search(query: str) -> dict[str, Any]:
+        response = client.post(f"{base}/search", {"query": query}, content_type="application/json")
+        return dict(response.json())
+
     cats = docs["cats.txt"]["id"]
     off = client.patch(
         f"{base}/documents/{cats}", {"enabled": False}, content_type="application/json"

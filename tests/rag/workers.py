@@ -10,11 +10,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tests.portal.server import ROOT
-
-T = TypeVar("T")
 
 
 def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -61,7 +59,7 @@ def db_worker(data_dir: Path, queues: str = "*", **env: str) -> Iterator[subproc
         log.close()
 
 
-def wait_for(probe: Callable[[], T | None], what: str, timeout: float = 120) -> T:
+def wait_for(probe: Callable[[], Any], what: str, timeout: float = 120) -> Any:
     """Poll `probe` until it gives something truthy; fail naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
     last: Any = None

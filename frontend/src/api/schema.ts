@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/app-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * App Templates
+         * @description The templates a new app can start from.
+         */
+        get: operations["builder_api_app_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/apps": {
         parameters: {
             query?: never;
@@ -19,7 +39,7 @@ export interface paths {
         put?: never;
         /**
          * Create App
-         * @description Create an app with a starter draft.
+         * @description Create an app with a starter draft, or from a template.
          */
         post: operations["builder_api_create_app"];
         delete?: never;
@@ -1058,6 +1078,12 @@ export interface components {
              * @default
              */
             slug: string;
+            /**
+             * Template
+             * @description Start from this template (GET /api/app-templates); its mode wins.
+             * @default
+             */
+            template: string;
             /** Workspace Id */
             workspace_id?: number | null;
         };
@@ -1094,6 +1120,20 @@ export interface components {
             description?: string | null;
             /** Name */
             name?: string | null;
+        };
+        /** AppTemplateOut */
+        AppTemplateOut: {
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "chat" | "workflow";
+            /** Name */
+            name: string;
         };
         /** BaseModelOut */
         BaseModelOut: {
@@ -2610,6 +2650,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    builder_api_app_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppTemplateOut"][];
+                };
+            };
+        };
+    };
     builder_api_list_apps: {
         parameters: {
             query?: {
