@@ -155,7 +155,7 @@ def _put(kb: KnowledgeBase, name: str, size: int, path: Path, digest: str) -> Up
         and existing.stage != Stage.FAILED
     ):
         return Uploaded(existing, unchanged=True)
-    if existing is not None and existing.stage in ACTIVE_STAGES:
+    if existing is not None and is_claimed(existing):
         raise ApiError(
             "document_busy",
             409,
@@ -169,6 +169,16 @@ def _put(kb: KnowledgeBase, name: str, size: int, path: Path, digest: str) -> Up
     document.upload_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, document.upload_path)
     return Uploaded(document, unchanged=False)
+
+
+CLAIMED = Q(stage__in=ACTIVE_STAGES) | (Q(stage=Stage.QUEUED) & ~Q(worker=""))
+
+
+def is_claimed(document: Document) -> bool:
+    """Whether a worker holds the document (it is being indexed, or about to be)."""
+    return document.stage in ACTIVE_STAGES or (
+        document.stage == Stage.QUEUED and bool(document.worker)
+    )
 
 
 def _reset(document: Document) -> None:
@@ -260,8 +270,7 @@ def do_delete_document(document: Document, user: User | None) -> None:
     kb = document.knowledge_base
     if not capabilities(kb.backend).delete:
         raise ApiError("unsupported", 409, "this knowledge base's backend cannot delete documents")
-    claimed = Q(stage__in=ACTIVE_STAGES) | (Q(stage=Stage.QUEUED) & ~Q(worker=""))
-    deleted, _ = Document.objects.filter(pk=document.pk).exclude(claimed).delete()
+    deleted, _ = Document.objects.filter(pk=document.pk).exclude(CLAIMED).delete()
     if not deleted:
         raise ApiError(
             "document_busy", 409, f"{document.name}: it is being indexed now; delete it after"

@@ -116,9 +116,9 @@ def _core(document: Document) -> CoreDocument:
 
 
 def _fail(document: Document, code: str, message: str) -> None:
-    Document.objects.filter(pk=document.pk, stage__in=WAITING_STAGES).update(
-        stage=DocStage.FAILED, error=message, error_code=code, worker=""
-    )
+    Document.objects.filter(
+        pk=document.pk, worker=document.worker, stage__in=WAITING_STAGES
+    ).update(stage=DocStage.FAILED, error=message, error_code=code, worker="")
 
 
 class ProgressWriter:
@@ -132,7 +132,7 @@ class ProgressWriter:
     def __call__(self, progress: Progress) -> None:
         """Write one step of one document."""
         document = self.documents[progress.document_id]
-        rows = Document.objects.filter(pk=document.pk)
+        rows = Document.objects.filter(pk=document.pk, worker=document.worker)  # still ours
         if progress.stage is Stage.FAILED:
             error = progress.error
             message = error.message if error else f"{document.name}: it could not be indexed"
