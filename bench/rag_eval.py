@@ -70,7 +70,7 @@ def subset(
 
 def write_files(corpus: dict[str, str], folder: Path, scale: int) -> list[Upload]:
     """Each document (and each copy under --scale) as a .txt file to upload."""
-    uploads = []
+    uploads: list[Upload] = []
     for copy in range(scale):
         for doc_id, text in corpus.items():
             new_id = doc_id if copy == 0 else f"{doc_id}#{copy}"

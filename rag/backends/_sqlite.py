@@ -65,7 +65,7 @@ class SqliteStore:
             document = Document(
                 row[0], row[1], json.loads(row[2]), bool(row[3]), row[4], DocumentStatus(row[5])
             )
-            index.documents[document.id] = document
+            index.put_document(document)
         select = f"SELECT {CHUNK_COLUMNS}, vector FROM chunks ORDER BY seq"  # noqa: S608  # constant
         rows = self._db.execute(select).fetchall()
         chunks = [
