@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import os
 import statistics
 import sys
@@ -33,6 +32,7 @@ from rag.backends.embedded import EmbeddedBackend  # noqa: E402
 from rag.chunking import GeneralChunking  # noqa: E402
 from rag.embeddings import MiniLM  # noqa: E402
 from rag.ingest import Stage, Upload, ingest  # noqa: E402
+from rag.metrics import ndcg_at_10, ranked_documents, recall  # noqa: E402
 from rag.retrieval import Fusion  # noqa: E402
 from rag.types import Document, Mode, SearchRequest  # noqa: E402
 
@@ -80,13 +80,6 @@ def write_files(corpus: dict[str, str], folder: Path, scale: int) -> list[Upload
     return uploads
 
 
-def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
-    """nDCG@10 with graded gains, as BEIR computes it (pytrec_eval)."""
-    dcg = sum(relevant.get(d, 0) / math.log2(r + 2) for r, d in enumerate(ranked[:10]))
-    ideal = sorted(relevant.values(), reverse=True)[:10]
-    return dcg / sum(g / math.log2(r + 2) for r, g in enumerate(ideal))
-
-
 def evaluate(
     backend: EmbeddedBackend,
     queries: dict[str, str],
@@ -103,9 +96,9 @@ def evaluate(
             started = time.perf_counter()
             hits = backend.search(request)
             latencies.append((time.perf_counter() - started) * 1000)
-            ranked = list(dict.fromkeys(h.document.id.split("#")[0] for h in hits))
+            ranked = ranked_documents(h.document.id.split("#")[0] for h in hits)
             ndcgs.append(ndcg_at_10(ranked, qrels[query_id]))
-            recalls.append(len(set(ranked[:100]) & set(qrels[query_id])) / len(qrels[query_id]))
+            recalls.append(recall(ranked[:100], qrels[query_id]))
         cuts = statistics.quantiles(latencies, n=20)
         results[mode.value] = {
             "ndcg@10": round(statistics.fmean(ndcgs), 4),
