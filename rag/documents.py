@@ -114,22 +114,22 @@ def do_upload_documents(
         raise ApiError("invalid_param", 422, "files: choose at least one file", field="files")
     problems = check_files(kb, files)
     if problems:
-        first = (
-            problems[0]["message"]
-            if len(problems) == 1
-            else (
-                f"{len(problems)} files cannot be uploaded: "
-                + "; ".join(p["message"] for p in problems)
-            )
-        )
-        raise ApiError("bad_document", 422, first, field="files", errors=problems)
-    incoming = kb.folder / "uploads"
-    stored = [(_file_name(f.name), f.size or 0, *_store(f, incoming)) for f in files]
-    results: list[Uploaded] = []
+        raise _refusal(problems)
+    stored = [(_file_name(f.name), f.size or 0, *_store(f, kb.folder / "uploads")) for f in files]
     try:
         with transaction.atomic():
-            for name, size, path, digest in stored:
-                results.append(_put(kb, name, size, path, digest))
+            names = [name for name, *_ in stored]
+            existing = {
+                d.name: d
+                for d in Document.objects.select_for_update().filter(
+                    knowledge_base=kb, name__in=names
+                )
+            }
+            _refuse_busy(kb, existing, stored)
+            results = [
+                _put(kb, existing.get(name), name, size, path, digest)
+                for name, size, path, digest in stored
+            ]
             queued = [r.document.name for r in results if not r.unchanged]
             if queued:
                 do_audit(
@@ -146,22 +146,49 @@ def do_upload_documents(
     return results
 
 
-def _put(kb: KnowledgeBase, name: str, size: int, path: Path, digest: str) -> Uploaded:
-    existing = Document.objects.select_for_update().filter(knowledge_base=kb, name=name).first()
-    if (
+def _refusal(problems: list[dict[str, str]]) -> ApiError:
+    message = problems[0]["message"]
+    if len(problems) > 1:
+        message = f"{len(problems)} files cannot be uploaded: " + "; ".join(
+            p["message"] for p in problems
+        )
+    return ApiError("bad_document", 422, message, field="files", errors=problems)
+
+
+def _unchanged(kb: KnowledgeBase, existing: Document | None, digest: str) -> bool:
+    return (
         existing is not None
         and existing.content_hash == digest
         and existing.chunking == kb.chunking
         and existing.stage != Stage.FAILED
-    ):
-        return Uploaded(existing, unchanged=True)
-    if existing is not None and is_claimed(existing):
+    )
+
+
+def _refuse_busy(
+    kb: KnowledgeBase, existing: dict[str, Document], stored: list[tuple[str, int, Path, str]]
+) -> None:
+    """409 naming the files whose documents a worker holds (before any file is moved)."""
+    busy = [
+        name
+        for name, _, _, digest in stored
+        if name in existing
+        and is_claimed(existing[name])
+        and not _unchanged(kb, existing[name], digest)
+    ]
+    if busy:
         raise ApiError(
             "document_busy",
             409,
-            f"{name}: it is being indexed now; upload it again when that is done",
+            f"{', '.join(busy)}: being indexed now; upload again when that is done",
             field="files",
         )
+
+
+def _put(
+    kb: KnowledgeBase, existing: Document | None, name: str, size: int, path: Path, digest: str
+) -> Uploaded:
+    if existing is not None and _unchanged(kb, existing, digest):
+        return Uploaded(existing, unchanged=True)
     document = existing or Document(knowledge_base=kb, name=name)
     document.size, document.content_hash, document.chunking = size, digest, dict(kb.chunking)
     _reset(document)

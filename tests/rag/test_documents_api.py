@@ -254,8 +254,11 @@ def test_documents_being_indexed_cannot_be_deleted_or_replaced(
     Document.objects.filter(pk=doc["id"]).update(stage="embedding", worker="elsewhere:1")
     response = client.delete(f"/api/knowledge-bases/{kb['id']}/documents/{doc['id']}")
     assert (response.status_code, response.json()["code"]) == (409, "document_busy")
-    replaced = upload(client, kb["id"], {"a.txt": "Beta."})
+    replaced = upload(client, kb["id"], {"b.txt": "Bee.", "a.txt": "Beta."})
     assert (replaced.status_code, replaced.json()["code"]) == (409, "document_busy")
+    assert replaced.json()["message"].startswith("a.txt: being indexed now")
+    assert not Document.objects.filter(name="b.txt").exists()  # the upload is refused whole
+    assert len(list((kb_dir / "knowledge" / kb["id"] / "uploads").iterdir())) == 1
 
 
 def test_documents_qa_mode_reads_question_answer_rows(
