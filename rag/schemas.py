@@ -125,7 +125,7 @@ class KnowledgeBaseOut(Schema):
     created_at: datetime
 
 
-class ProgressOut(Schema):
+class CountOut(Schema):
     done: int
     total: int
 
@@ -136,7 +136,7 @@ class DocumentOut(Schema):
     size: int
     content_hash: str = Field(description="sha256 of the file's bytes.")
     stage: StageName
-    progress: ProgressOut = Field(description="Chunks embedded and stored of all its chunks.")
+    progress: CountOut = Field(description="Chunks embedded and stored of all its chunks.")
     chunk_count: int
     error: str = Field(description="Why it failed, naming the file; empty otherwise.")
     enabled: bool
@@ -261,7 +261,7 @@ class EvaluationSettingsOut(Schema):
 class EvaluationOut(Schema):
     id: str
     status: EvaluationStatusName
-    progress: ProgressOut
+    progress: CountOut
     error: str
     results: dict[RetrievalMode, MethodScoreOut]
     sweep: list[SweepPointOut]

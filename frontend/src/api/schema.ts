@@ -1258,6 +1258,13 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** CountOut */
+        CountOut: {
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
+        };
         /** CurvePointOut */
         CurvePointOut: {
             /** Loss */
@@ -1445,7 +1452,7 @@ export interface components {
             /** Name */
             name: string;
             /** @description Chunks embedded and stored of all its chunks. */
-            progress: components["schemas"]["ProgressOut"];
+            progress: components["schemas"]["CountOut"];
             /** Size */
             size: number;
             /**
@@ -1572,7 +1579,7 @@ export interface components {
             error: string;
             /** Id */
             id: string;
-            progress: components["schemas"]["ProgressOut"];
+            progress: components["schemas"]["CountOut"];
             /** Results */
             results: {
                 [key: string]: components["schemas"]["MethodScoreOut"];
@@ -2221,12 +2228,45 @@ export interface components {
              */
             text: string;
         };
-        /** ProgressOut */
+        /**
+         * ProgressOut
+         * @description The start event's plan, then the last step event, merged; notes and last checkpoint.
+         */
         ProgressOut: {
-            /** Done */
-            done: number;
-            /** Total */
-            total: number;
+            /** Checkpoint */
+            checkpoint?: {
+                [key: string]: unknown;
+            } | null;
+            /** Compute Type */
+            compute_type?: string | null;
+            /** Device */
+            device?: string | null;
+            /** Epoch */
+            epoch?: number | null;
+            /** Epochs */
+            epochs?: number | null;
+            /** Eta S */
+            eta_s?: number | null;
+            /** Loss */
+            loss?: number | null;
+            /** Lr */
+            lr?: number | null;
+            /** Memory Mb */
+            memory_mb?: number | null;
+            /** Notes */
+            notes?: string[];
+            /** Replay Rows */
+            replay_rows?: number | null;
+            /** Step */
+            step?: number | null;
+            /** Tokens Per S */
+            tokens_per_s?: number | null;
+            /** Total Steps */
+            total_steps?: number | null;
+            /** Train Rows */
+            train_rows?: number | null;
+            /** Val Rows */
+            val_rows?: number | null;
         };
         /** ProviderIn */
         ProviderIn: {
