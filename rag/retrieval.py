@@ -1,0 +1,102 @@
+"""Ranking: the top candidates of one method, and hybrid fusion of the vector and full-text lists.
+
+Hybrid fusion is a convex combination of min-max normalised scores,
+`w * vector + (1 - w) * full_text` with w = 0.5 by default, or reciprocal-rank fusion (k = 60).
+rag/README.md has the figures for both.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+DEFAULT_VECTOR_WEIGHT = 0.5
+CANDIDATES = 100  # how deep each method's list goes before fusion
+RRF_K = 60
+
+
+class Fusion(enum.StrEnum):
+    """How hybrid search merges the two lists."""
+
+    CONVEX = "convex"
+    RRF = "rrf"
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One method's candidates: row numbers and their raw scores, best first."""
+
+    rows: IntArray
+    scores: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class Fused:
+    """Rows in fused order with the fused score and each method's raw score (NaN: not found)."""
+
+    rows: IntArray
+    scores: FloatArray
+    vector: FloatArray
+    full_text: FloatArray
+
+
+def top(
+    scores: FloatArray, valid: npt.NDArray[np.bool_], depth: int, floor: float = -np.inf
+) -> Ranked:
+    """The `depth` best valid rows whose score is above `floor`, best first."""
+    candidates = np.flatnonzero(valid & (scores > floor))
+    if len(candidates) > depth:
+        part = np.argpartition(-scores[candidates], depth - 1)[:depth]
+        candidates = candidates[part]
+    order = np.argsort(-scores[candidates], kind="stable")
+    rows = candidates[order].astype(np.int64)
+    return Ranked(rows, scores[rows].astype(np.float32))
+
+
+def single(ranked: Ranked, method: str) -> Fused:
+    """One method's list as a result (its raw score is the final score)."""
+    missing = np.full(len(ranked.rows), np.nan, np.float32)
+    vector, full_text = (ranked.scores, missing) if method == "vector" else (missing, ranked.scores)
+    return Fused(ranked.rows, ranked.scores, vector, full_text)
+
+
+def fuse(vector: Ranked, full_text: Ranked, weight: float, fusion: Fusion = Fusion.CONVEX) -> Fused:
+    """Merge the two lists into one, best first (see the module's docstring)."""
+    rows = np.union1d(vector.rows, full_text.rows).astype(np.int64)
+    v_raw, t_raw = _align(rows, vector), _align(rows, full_text)
+    if fusion is Fusion.RRF:
+        v_part, t_part = _rrf(rows, vector), _rrf(rows, full_text)
+    else:
+        v_part, t_part = _minmax(v_raw), _minmax(t_raw)
+    fused = (weight * v_part + (1 - weight) * t_part).astype(np.float32)
+    order = np.lexsort((rows, -fused))
+    return Fused(rows[order], fused[order], v_raw[order], t_raw[order])
+
+
+def _align(rows: IntArray, ranked: Ranked) -> FloatArray:
+    """Raw scores of `ranked` at `rows` (sorted), NaN where a row is not in the list."""
+    out = np.full(len(rows), np.nan, np.float32)
+    out[np.searchsorted(rows, ranked.rows)] = ranked.scores
+    return out
+
+
+def _minmax(raw: FloatArray) -> FloatArray:
+    present = ~np.isnan(raw)
+    if not present.any():
+        return np.zeros_like(raw)
+    low, high = float(raw[present].min()), float(raw[present].max())
+    span = high - low
+    norm = (raw - low) / span if span > 0 else np.ones_like(raw)
+    return np.where(present, norm, 0.0).astype(np.float32)
+
+
+def _rrf(rows: IntArray, ranked: Ranked) -> FloatArray:
+    out = np.zeros(len(rows), np.float32)
+    out[np.searchsorted(rows, ranked.rows)] = 1.0 / (RRF_K + 1 + np.arange(len(ranked.rows)))
+    return out
