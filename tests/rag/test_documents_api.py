@@ -106,7 +106,7 @@ def test_documents_upload_without_files_names_the_field(
     kb = create_kb(client)
     response = client.post(f"/api/knowledge-bases/{kb['id']}/documents", {})
     assert (response.status_code, response.json()["field"]) == (422, "files")
-    assert response.json()["message"] == "files: fill this in"
+    assert response.json()["message"] == "Files: fill this in"
 
 
 @pytest.mark.parametrize(

@@ -56,8 +56,8 @@ def test_kb_create_in_parent_child_mode_takes_that_modes_defaults(
 @pytest.mark.parametrize(
     ("body", "field", "words"),
     [
-        ({"name": ""}, "name", "name: fill this in"),
-        ({"name": "x", "chunking": {"size": 9999}}, "chunking.size", "chunking.size: use 4096"),
+        ({"name": ""}, "name", "Name: fill this in"),
+        ({"name": "x", "chunking": {"size": 9999}}, "chunking.size", "Size (chunking): use 4096"),
         ({"name": "x", "chunking": {"overlap": 200}}, "chunking.overlap", "half the chunk size"),
         (
             {"name": "x", "chunking": {"mode": "parent_child", "size": 512, "parent_size": 256}},
@@ -65,7 +65,11 @@ def test_kb_create_in_parent_child_mode_takes_that_modes_defaults(
             "between the child size",
         ),
         ({"name": "x", "chunking": {"separators": []}}, "chunking.separators", "add at least one"),
-        ({"name": "x", "retrieval": {"weight": 2}}, "retrieval.weight", "retrieval.weight: use 1"),
+        (
+            {"name": "x", "retrieval": {"weight": 2}},
+            "retrieval.weight",
+            "Weight (retrieval): use 1",
+        ),
         ({"name": "x", "backend": "faiss"}, "backend", "choose one of"),
         ({"name": "x", "backend": "ragflow"}, "backend", "not installed on this server"),
     ],

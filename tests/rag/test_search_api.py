@@ -112,7 +112,7 @@ def test_search_refuses_a_query_longer_than_the_model_reads(
     assert (response.status_code, response.json()["field"]) == (422, "query")
     assert "the embedding model reads at most 256" in response.json()["message"]
     empty = _search(client, kb["id"], query="")
-    assert (empty.status_code, empty.json()["message"]) == (422, "query: fill this in")
+    assert (empty.status_code, empty.json()["message"]) == (422, "Query: fill this in")
 
 
 def test_testset_upload_matches_documents_by_name_and_lists_the_rest(
