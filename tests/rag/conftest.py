@@ -10,9 +10,10 @@ import pytest
 from rag.backends.base import Backend
 from rag.backends.embedded import EmbeddedBackend
 from rag.backends.memory import MemoryBackend
+from rag.backends.milvus import MilvusBackend
 from rag.embeddings import Embedder, MiniLM, default_embedder
 
-BACKENDS = ["memory", "embedded"]
+BACKENDS = ["memory", "embedded", "milvus"]
 
 
 @pytest.fixture(scope="session")
@@ -22,9 +23,12 @@ def embedder() -> MiniLM:
 
 
 def make_backend(kind: str, embedder: Embedder, directory: Path) -> Backend:
-    """A fresh backend of `kind` (the embedded one stores under `directory`)."""
+    """A fresh backend of `kind` (the embedded and milvus-lite ones store under `directory`)."""
     if kind == "memory":
         return MemoryBackend(embedder)
+    if kind == "milvus":
+        directory.mkdir(parents=True, exist_ok=True)
+        return MilvusBackend(str(directory / "milvus.db"), "kb", embedder)
     return EmbeddedBackend(directory, embedder)
 
 

@@ -173,12 +173,15 @@ def test_backend_add_chunks_skips_stored_ids(
 ) -> None:
     counting = CountingEmbedder(embedder)
     backend = make_backend(backend_kind, counting, tmp_path / "kb")
-    backend.put_document(Document("d", "d.txt"))
-    chunks = [Chunk("c1", "d", "one", 0), Chunk("c2", "d", "two", 1)]
-    backend.add_chunks(chunks)
-    backend.add_chunks([*chunks, Chunk("c3", "d", "three", 2)])
-    assert counting.embedded == ["one", "two", "three"]
-    assert backend.chunk_ids("d") == {"c1", "c2", "c3"}
+    try:
+        backend.put_document(Document("d", "d.txt"))
+        chunks = [Chunk("c1", "d", "one", 0), Chunk("c2", "d", "two", 1)]
+        backend.add_chunks(chunks)
+        backend.add_chunks([*chunks, Chunk("c3", "d", "three", 2)])
+        assert counting.embedded == ["one", "two", "three"]
+        assert backend.chunk_ids("d") == {"c1", "c2", "c3"}
+    finally:
+        backend.close()
 
 
 def test_backend_parent_child_hits_return_each_parent_once(
