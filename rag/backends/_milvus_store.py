@@ -220,7 +220,9 @@ def to_document(row: dict[str, Any]) -> Document:
 
 
 def chunk_rows(
-    chunks: Sequence[Chunk], terms: Sequence[str], vectors: npt.NDArray[np.float32]
+    chunks: Sequence[Chunk],
+    terms: Sequence[str],
+    vectors: npt.NDArray[np.float32] | Sequence[npt.NDArray[np.float32]],
 ) -> list[dict[str, Any]]:
     """Chunks with their BM25 terms and vectors as rows of `<name>_chunks`."""
     for chunk in chunks:
