@@ -77,6 +77,12 @@ def connect(uri: str, token: str) -> Any:
         return MilvusClient(uri=uri, token=token)
     except Exception as exc:  # pymilvus raises several kinds; each means "cannot reach it"
         release(uri)
+        if is_lite(uri):
+            raise BackendUnavailableError(
+                f"milvus-lite could not open {uri} ({exc}): a milvus-lite file serves one"
+                " process at a time; processes that share a knowledge base need a Milvus"
+                " server (MILVUS_URI)"
+            ) from exc
         raise BackendUnavailableError(f"Milvus at {uri} cannot be reached: {exc}") from exc
 
 
