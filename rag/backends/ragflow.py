@@ -281,11 +281,21 @@ class RagflowBackend:
         }
         if not allowed:
             return []  # RAGFlow would search every document when given none
-        found = rf.call(
+        try:
+            found = self._retrieve(request, allowed, len(documents))
+        except BackendRequestError as exc:
+            if "no chunk found" in exc.message.lower():  # parsed, but into no chunk at all
+                return []
+            raise
+        hits = [rf.to_hit(c, documents, request) for c in found if c.document_id in allowed]
+        return [h for h in hits if h is not None][: request.top_k]
+
+    def _retrieve(self, request: SearchRequest, allowed: set[str], documents: int) -> list[Any]:
+        found: list[Any] = rf.call(
             "search",
             self._rag.retrieve,
             dataset_ids=[self.dataset_id],
-            document_ids=[] if len(allowed) == len(documents) else sorted(allowed),
+            document_ids=[] if len(allowed) == documents else sorted(allowed),
             question=request.query,
             page=1,
             page_size=request.top_k,
@@ -293,8 +303,7 @@ class RagflowBackend:
             vector_similarity_weight=rf.vector_weight(request),
             top_k=CANDIDATES,
         )
-        hits = [rf.to_hit(c, documents, request) for c in found if c.document_id in allowed]
-        return [h for h in hits if h is not None][: request.top_k]
+        return found
 
     def close(self) -> None:
         """Nothing to let go of: every call is its own HTTP request."""

@@ -233,3 +233,34 @@ def test_ragflow_real_server_uploads_parses_and_searches(tmp_path: Path) -> None
         assert kb.search(SearchRequest("rocket propellant exhaust")) == []
     finally:
         RAGFlow(api_key=key, base_url=url).delete_datasets(ids=[kb.dataset_id])
+
+
+def test_ragflow_server_answers_as_ragflow_does(ragflow_server: RagflowServer) -> None:
+    import requests
+
+    api = f"{ragflow_server.base_url}/api/v1"
+    bearer = {"Authorization": f"Bearer {ragflow_server.api_key}"}
+    assert requests.get(f"{api}/datasets", timeout=5).json() == {
+        "code": 0,
+        "data": False,
+        "message": "`Authorization` can't be empty",
+    }
+    wrong = requests.get(f"{api}/datasets", headers={"Authorization": "Bearer no"}, timeout=5)
+    assert (wrong.status_code, wrong.json()["code"]) == (200, 109)
+    made = requests.post(f"{api}/datasets", json={"name": "raw"}, headers=bearer, timeout=5)
+    dataset = made.json()["data"]["id"]
+    again = requests.post(f"{api}/datasets", json={"name": "RAW"}, headers=bearer, timeout=5)
+    assert again.json() == {"code": 102, "message": "Dataset name 'RAW' already exists"}
+    files = [("file", ("a.txt", b"alpha")), ("file", ("b.txt", b"beta"))]
+    uploaded = requests.post(
+        f"{api}/datasets/{dataset}/documents", files=files, headers=bearer, timeout=5
+    )
+    assert [(d["name"], d["run"]) for d in uploaded.json()["data"]] == [
+        ("a.txt", "UNSTART"),
+        ("b.txt", "UNSTART"),
+    ]
+    parse = requests.post(f"{api}/datasets/{dataset}/chunks", json={}, headers=bearer, timeout=5)
+    assert parse.json() == {"code": 102, "message": "`document_ids` is required"}
+    missing = requests.get(f"{api}/nowhere", headers=bearer, timeout=5)
+    assert missing.status_code == 404
+    requests.delete(f"{api}/datasets", json={"ids": [dataset]}, headers=bearer, timeout=5)
