@@ -165,7 +165,7 @@ class RagflowBackend:
             raise errors.UnsupportedOperationError(
                 f"{document.name}: a RAGFlow document is made from its file; upload it first"
             )
-        self._update(remote, document, rf.stored_hash(remote))
+        self._update(remote, document, rf.stored_hash(remote), rename=True)
 
     def get_document(self, document_id: str) -> Document:
         """The document's record; NotFoundError if there is none."""
@@ -350,9 +350,11 @@ class RagflowBackend:
             return None  # RAGFlow answers "You don't own the document" for an unknown id
         return found[0] if found else None
 
-    def _update(self, remote: Any, document: Document, digest: str) -> None:
+    def _update(self, remote: Any, document: Document, digest: str, rename: bool = False) -> None:
+        """Write Weft's record into RAGFlow's document (an upload keeps the name RAGFlow gave,
+        which has "(1)" added when the dataset already holds a file of that name)."""
         changes: dict[str, Any] = {"meta_fields": rf.meta_fields(document, digest)}
-        if document.name != remote.name:
+        if rename and document.name != remote.name:
             changes["name"] = document.name
         rf.call(f"change {remote.name}", remote.update, changes)
         if document.enabled != (str(remote.status) == "1"):

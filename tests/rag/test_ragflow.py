@@ -264,3 +264,17 @@ def test_ragflow_server_answers_as_ragflow_does(ragflow_server: RagflowServer) -
     missing = requests.get(f"{api}/nowhere", headers=bearer, timeout=5)
     assert missing.status_code == 404
     requests.delete(f"{api}/datasets", json={"ids": [dataset]}, headers=bearer, timeout=5)
+
+
+def test_ragflow_two_documents_of_one_file_name_are_both_kept(
+    kb: RagflowBackend, tmp_path: Path
+) -> None:
+    kb.upload(Document("a", "notes.txt"), write(tmp_path, "a.txt", "Comets are icy."))
+    kb.upload(Document("b", "notes.txt"), write(tmp_path, "b.txt", "Owls hunt at night."))
+    wait_parsed(kb, ["a", "b"])
+    assert [(d.id, d.name) for d in kb.list_documents()] == [
+        ("a", "notes.txt"),
+        ("b", "notes(1).txt"),  # RAGFlow's name for the second
+    ]
+    kb.put_document(Document("b", "owls.txt", {"kind": "birds"}))
+    assert kb.get_document("b").name == "owls.txt"
