@@ -24,7 +24,7 @@ import numpy as np
 
 from rag import errors, filters, retrieval
 from rag.backends import _milvus_store as store
-from rag.backends._index import _check_request
+from rag.backends._search import check_request
 from rag.backends.base import Capabilities
 from rag.embeddings import Embedder, default_embedder
 from rag.fulltext import tokenize
@@ -213,7 +213,7 @@ class MilvusBackend:
     # search --------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> list[Hit]:
         """The best chunks for the request, best first (see `rag.retrieval`)."""
-        _check_request(request)
+        check_request(request)
         where = self._where(request)
         if where is None:
             return []

@@ -28,13 +28,16 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rag import errors, filters
 from rag.backends import _ragflow_client as rf
-from rag.backends._index import _check_request
 from rag.backends._remote import BackendRequestError
+from rag.backends._search import check_request
 from rag.backends.base import Capabilities
 from rag.types import Chunk, Document, DocumentStatus, Hit, SearchRequest
 
 UPLOAD_LIMIT = 10 * 1024 * 1024  # RAGFlow refuses a larger upload (its HTTP API's own limit)
 CANDIDATES = 1024  # RAGFlow's top_k: chunks compared by vector before its ranking
+# The lowest cosine similarity: without a threshold Weft wants the best top_k whatever their
+# score, where RAGFlow's default (0.2), or even 0, drops a chunk whose vector points away
+NO_THRESHOLD = -1.0
 
 
 class ParseState(enum.StrEnum):
@@ -268,7 +271,7 @@ class RagflowBackend:
     # search --------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> list[Hit]:
         """The best chunks for the request by RAGFlow's retrieval, best first."""
-        _check_request(request)
+        check_request(request)
         documents = {r.id: rf.to_document(r) for r in self._remote_documents()}
         if request.filters:
             filters.check_filters(request.filters, documents.values())
@@ -299,7 +302,9 @@ class RagflowBackend:
             question=request.query,
             page=1,
             page_size=request.top_k,
-            similarity_threshold=request.score_threshold or 0.0,
+            similarity_threshold=(
+                NO_THRESHOLD if request.score_threshold is None else request.score_threshold
+            ),
             vector_similarity_weight=rf.vector_weight(request),
             top_k=CANDIDATES,
         )
