@@ -30,6 +30,7 @@ hidden documents' and the hits' records, which the bare hybrid_search rows do no
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import math
@@ -64,7 +65,8 @@ class Cached:
 
     def __init__(self, texts: Sequence[str], vectors: Vectors, model: Callable[[], MiniLM]) -> None:
         self.known = dict(zip(texts, vectors, strict=True))
-        self._model, self._loaded = model, None
+        self._model: Callable[[], MiniLM] = model
+        self._loaded: MiniLM | None = None
         self.model_id, self.dimension, self.max_tokens = "all-MiniLM-L6-v2", 384, 256
 
     def token_ids(self, text: str) -> list[int]:
@@ -240,7 +242,7 @@ def main() -> None:
     doc_vectors, query_vectors = vectors(args, texts, query_texts)
     embedder = Cached([*texts, *query_texts], np.concatenate([doc_vectors, query_vectors]), MiniLM)
     with tempfile.TemporaryDirectory() as folder:
-        backend = MilvusBackend(str(Path(folder) / "scifact.db"), "scifact", embedder)  # type: ignore[arg-type]
+        backend = MilvusBackend(str(Path(folder) / "scifact.db"), "scifact", embedder)
         seconds = ingest(backend, corpus, texts)
         print(
             json.dumps(
@@ -281,11 +283,8 @@ def main() -> None:
             )
         )
         for name, ranker in rankers():
-            results.append(
-                score(
-                    name, lambda q, r=ranker: milvus_hybrid(client, embedder, q, r), queries, qrels
-                )
-            )
+            run = functools.partial(milvus_hybrid, client, embedder, ranker=ranker)
+            results.append(score(name, run, queries, qrels))
         backend.close()
     print(json.dumps({"documents": len(corpus), "ingest_s": round(seconds, 1), "results": results}))
 
