@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,9 +11,12 @@ import pytest
 from rag.backends.base import Backend
 from rag.backends.embedded import EmbeddedBackend
 from rag.backends.memory import MemoryBackend
+from rag.backends.milvus import MilvusBackend
+from rag.backends.ragflow import RagflowBackend
 from rag.embeddings import Embedder, MiniLM, default_embedder
+from tests.rag.ragflow_server import RagflowServer
 
-BACKENDS = ["memory", "embedded"]
+BACKENDS = ["memory", "embedded", "milvus", "ragflow"]
 
 
 @pytest.fixture(scope="session")
@@ -21,10 +25,28 @@ def embedder() -> MiniLM:
     return default_embedder()
 
 
-def make_backend(kind: str, embedder: Embedder, directory: Path) -> Backend:
-    """A fresh backend of `kind` (the embedded one stores under `directory`)."""
+@pytest.fixture(scope="session")
+def ragflow_server(embedder: MiniLM) -> Iterator[RagflowServer]:
+    """The RAGFlow protocol server, embedding with the real model; a dataset per test."""
+    with RagflowServer(embedder.embed) as server:
+        yield server
+
+
+def make_backend(
+    kind: str, embedder: Embedder, directory: Path, ragflow: RagflowServer | None = None
+) -> Backend:
+    """A fresh backend of `kind` (the embedded and milvus-lite ones store under `directory`;
+    the RAGFlow one is a new dataset of `ragflow`, which embeds with its own model)."""
     if kind == "memory":
         return MemoryBackend(embedder)
+    if kind == "milvus":
+        directory.mkdir(parents=True, exist_ok=True)
+        return MilvusBackend(str(directory / "milvus.db"), "kb", embedder)
+    if kind == "ragflow":
+        if ragflow is None:
+            raise ValueError("a RAGFlow backend needs the ragflow_server fixture")
+        name = f"kb_{uuid.uuid4().hex}"
+        return RagflowBackend.create(name, base_url=ragflow.base_url, api_key=ragflow.api_key)
     return EmbeddedBackend(directory, embedder)
 
 
@@ -35,9 +57,12 @@ def backend_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def backend(backend_kind: str, embedder: MiniLM, tmp_path: Path) -> Iterator[Backend]:
+def backend(
+    backend_kind: str, embedder: MiniLM, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Backend]:
     """Each backend in turn, empty."""
-    made = make_backend(backend_kind, embedder, tmp_path / "kb")
+    server = request.getfixturevalue("ragflow_server") if backend_kind == "ragflow" else None
+    made = make_backend(backend_kind, embedder, tmp_path / "kb", server)
     yield made
     made.close()
 
