@@ -184,10 +184,20 @@ VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
 # Knowledge bases: each backend kind's class, built per knowledge base with its OPTIONS as
 # cls.for_knowledge_base(name, folder, embedder, **OPTIONS), or cls(folder, embedder) without
 # that (rag/stores.py); a kind whose module is not installed is refused naming it.
+# A kind is offered only when what it REQUIRES is set (option → the environment variable that
+# sets it): Milvus needs a server (milvus-lite opens a file from one process, and the web and the
+# worker are two). RAGFlow parses files on its own server, which the portal's ingestion does not
+# drive yet (rag.backends.ragflow works from Python), so it is not offered.
 RAG_BACKENDS: dict[str, dict[str, Any]] = {
     "embedded": {"BACKEND": "rag.backends.embedded.EmbeddedBackend"},
-    "milvus": {"BACKEND": "rag.backends.milvus.MilvusBackend"},
-    "ragflow": {"BACKEND": "rag.backends.ragflow.RagflowBackend"},
+    "milvus": {
+        "BACKEND": "rag.backends.milvus.MilvusBackend",
+        "OPTIONS": {
+            "uri": os.environ.get("MILVUS_URI", ""),
+            "token": os.environ.get("MILVUS_TOKEN", ""),
+        },
+        "REQUIRES": {"uri": "MILVUS_URI"},
+    },
 }
 # What `manage.py seed_demo` runs: the project seeds the demo across the feature apps.
 WEFT_DEMO_SEEDER = "portal.demo.do_seed_demo"

@@ -44,7 +44,15 @@ def backend_class(kind: str) -> type[Any]:
     """The class RAG_BACKENDS names for `kind`; SettingsError on `backend` when it is missing."""
     entry = settings.RAG_BACKENDS.get(kind)
     if entry is None:
-        raise errors.SettingsError("backend", f"there is no {kind!r} backend")
+        raise errors.SettingsError("backend", f"the {kind} backend is not offered on this server")
+    unset = [
+        env for option, env in entry.get("REQUIRES", {}).items() if not entry["OPTIONS"][option]
+    ]
+    if unset:
+        needs = " and ".join(unset)
+        raise errors.SettingsError(
+            "backend", f"the {kind} backend needs {needs} set on this server"
+        )
     try:
         return cast(type[Any], import_string(entry["BACKEND"]))
     except ImportError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +40,14 @@ class MilvusBackend:
     """A knowledge base stored in the collections `<collection>_chunks` and `_documents`."""
 
     capabilities: ClassVar[Capabilities] = Capabilities(persistent=True)
+
+    @classmethod
+    def for_knowledge_base(
+        cls, name: str, folder: Path, embedder: Embedder, *, uri: str, token: str = ""
+    ) -> MilvusBackend:
+        """The backend of a knowledge base whose collections are named after `name`, on the
+        Milvus at `uri` (`folder`, the knowledge base's own, is not needed: Milvus stores it)."""
+        return cls(uri, name, embedder, token=token)
 
     def __init__(
         self,
@@ -242,10 +251,11 @@ class MilvusBackend:
     def _where(self, request: SearchRequest) -> str | None:
         """The chunks' filter for the request's documents ("" for all; None when none can match).
 
-        Without metadata filters only the few documents that are disabled or not indexed are
-        read; with them every record is, to apply `rag.filters` (the one meaning of each op).
+        Without metadata filters or a list of documents only the few documents that are disabled
+        or not indexed are read; with them every record is, to apply `rag.filters` (the one
+        meaning of each op) and the list.
         """
-        if request.filters:
+        if request.filters or request.document_ids is not None:
             documents = self._document_map()
             filters.check_filters(request.filters, documents.values())
             allowed = [d.id for d in documents.values() if _searchable(d, request)]
@@ -384,6 +394,7 @@ def _searchable(document: Document, request: SearchRequest) -> bool:
     return (
         document.enabled
         and document.status is DocumentStatus.INDEXED
+        and (request.document_ids is None or document.id in request.document_ids)
         and filters.matches(document, request.filters)
     )
 

@@ -280,6 +280,7 @@ class RagflowBackend:
             for remote_id, d in documents.items()
             if d.enabled
             and d.status is DocumentStatus.INDEXED
+            and (request.document_ids is None or d.id in request.document_ids)
             and filters.matches(d, request.filters)
         }
         if not allowed:
