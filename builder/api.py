@@ -41,6 +41,7 @@ from builder.schemas import (
     DraftSaved,
     GraphReportOut,
     MeOut,
+    NodeRunOut,
     NodeTypeOut,
     ProviderIn,
     ProviderOut,
@@ -55,6 +56,7 @@ from builder.schemas import (
     VersionOut,
 )
 from builder.secrets import mask_secrets
+from builder.trace import trace_of
 from kernel.access import get_user, require_membership, require_workspace
 from kernel.errors import ApiError, not_found
 from kernel.ids import parse_uuid
@@ -293,7 +295,11 @@ async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str,
 def _run_detail(run_id: str) -> dict[str, Any]:
     run = Run.objects.select_related("version").get(pk=run_id)
     query = Message.objects.filter(run=run).values_list("query", flat=True).first()
-    return {**_run_out(run), "node_runs": list(run.node_runs.all()), "query": query}
+    node_runs = [
+        NodeRunOut.model_validate(row, from_attributes=True).model_copy(update={"reused_from": by})
+        for row, by in trace_of(run)
+    ]
+    return {**_run_out(run), "node_runs": node_runs, "query": query}
 
 
 @router.get("/apps/{app_id}/runs", response=list[RunOut])

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from builder.actions.workflows import do_create_app, do_publish_workflow
-from builder.models import App
+from builder.models import App, Workflow
 from kernel.models import Membership, Role, User, Workspace
 from kernel.workspaces import do_set_default_workspace
 
@@ -59,4 +59,27 @@ def do_seed_demo() -> tuple[User, str | None]:
             description="Start → LLM → Answer on the embedded model.",
         )
         do_publish_workflow(app, user, note="demo")
+    else:
+        do_remember_in_demo(app, user)
     return user, shown
+
+
+def do_remember_in_demo(app: App, user: User) -> bool:
+    """Turn chat memory on in a demo app seeded before chat apps remembered by default, if nobody
+    has touched it (its draft is still its one published "demo" version): "Conversations with
+    memory" must hold for it too. Publishes the change as the next version; True if it did."""
+    with transaction.atomic():
+        draft = Workflow.objects.select_for_update().get(app=app)
+        versions = list(app.versions.all()[:2])
+        if len(versions) != 1 or versions[0].note != "demo" or versions[0].spec != draft.spec:
+            return False
+        llms = [n for n in draft.spec.get("nodes", []) if n.get("type") == "llm"]
+        if not llms or any(n.get("config", {}).get("memory", {}).get("enabled") for n in llms):
+            return False
+        for n in llms:
+            config = n.setdefault("config", {})
+            config["memory"] = {**config.get("memory", {}), "enabled": True}
+        draft.revision += 1
+        draft.save(update_fields=["spec", "revision"])
+        do_publish_workflow(app, user, note="demo: chat memory on")
+    return True

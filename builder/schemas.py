@@ -188,6 +188,10 @@ class NodeRunOut(Schema):
     metadata: dict[str, Any] = Field(
         description='How the node got its outputs: "retriever_resources" (citations), agent steps.'
     )
+    reused_from: str | None = Field(
+        None,
+        description="The earlier run whose result this re-run reused (null: this run ran it).",
+    )
 
 
 class RunOut(Schema):

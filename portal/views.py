@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from builder.actions.workflows import do_create_app
 from builder.api_examples import start_variables
 from builder.models import App, Message, Run, RunSource, Workflow
+from builder.trace import trace_of
 from kernel.errors import ApiError
 from kernel.models import Membership, Role
 from kernel.workspaces import (
@@ -171,11 +172,11 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     run = Run.objects.filter(app=app, pk=run_id).select_related("version").first()
     if run is None:
         raise Http404("run not found")
-    node_runs = list(run.node_runs.all())
+    trace = trace_of(run)  # a re-run from a node: the reused nodes first
     # the run keeps no joined metadata: its citations are the succeeded nodes', in order
     citations = [
         cited
-        for n in node_runs
+        for n, _ in trace
         if n.status == "succeeded"
         for cited in n.metadata.get("retriever_resources", [])
         if isinstance(cited, dict)
@@ -183,7 +184,7 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     context = {
         "app": app,
         "run": run,
-        "node_runs": node_runs,
+        "trace": trace,
         "citations": citations,
         **_chat_turn(run),
     }

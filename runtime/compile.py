@@ -90,11 +90,12 @@ def _instantiate(spec: WorkflowSpec, issues: list[Issue]) -> dict[str, Node[Any]
     seen: set[str] = set()
     for ns in spec.nodes:
         if ns.id in seen:
-            issues.append(Issue("duplicate_node_id", f"node id {ns.id} is used twice", ns.id))
+            msg = f"another node already has the id {ns.id}: delete one of the two"
+            issues.append(Issue("duplicate_node_id", msg, ns.id))
             continue
         seen.add(ns.id)
         if not registry.has(ns.type, ns.version):
-            msg = f"unknown node type {ns.type!r} version {ns.version}"
+            msg = f"Weft has no node type {ns.type!r} (version {ns.version}): delete this node"
             issues.append(Issue("unknown_node_type", msg, ns.id, "type"))
             continue
         cls = registry.get(ns.type, ns.version)
@@ -132,17 +133,17 @@ def _build_graph(
     for e in spec.edges:
         missing = [end for end in (e.source, e.target) if end not in ids]
         if missing:
-            msg = f"edge {e.source}→{e.target} points to missing node {', '.join(missing)}"
+            msg = "a connection here leads to a node that was deleted: delete the connection"
             node_id = e.source if e.source in ids else e.target if e.target in ids else None
             issues.append(Issue("dangling_edge", msg, node_id))
             continue
         if e.source in handles_of and e.source_handle not in handles_of[e.source]:
-            msg = f"node {e.source} has no handle {e.source_handle!r}"
+            msg = f"it has no way out named {e.source_handle!r}: reconnect from one of its handles"
             issues.append(Issue("unknown_handle", msg, e.source, "sourceHandle"))
             continue
         target = built.get(e.target)
         if target is not None and not target.accepts_input:
-            msg = f"node {e.target} takes no incoming edges"
+            msg = "nothing may connect into this node: delete the connection into it"
             issues.append(Issue("unknown_handle", msg, e.target, "targetHandle"))
             continue
         if g.has_edge(e.source, e.target):
@@ -162,6 +163,23 @@ def _classes(spec: WorkflowSpec) -> dict[str, type[Node[Any]]]:
     }
 
 
+def _titled(spec: WorkflowSpec, node_id: str) -> str:
+    """A node as the editor shows it: its title, else its type's title, else its id."""
+    for n in spec.nodes:
+        if n.id == node_id:
+            if n.title:
+                return n.title
+            known = registry.has(n.type, n.version)
+            return (registry.get(n.type, n.version).type_title if known else "") or n.id
+    return node_id
+
+
+def _listed(spec: WorkflowSpec, node_ids: Collection[str]) -> str:
+    """Nodes as the editor shows them, joined with commas and "and"."""
+    names = [_titled(spec, node_id) for node_id in sorted(node_ids)]
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+
+
 def _check_structure(
     spec: WorkflowSpec,
     classes: Mapping[str, type[Node[Any]]],
@@ -171,19 +189,25 @@ def _check_structure(
     """(the start nodes, the nodes reachable from them)."""
     starts = [n.id for n in spec.nodes if n.id in classes and classes[n.id].starts_run]
     if not starts:
-        issues.append(Issue("no_start", "the workflow has no start node"))
+        issues.append(Issue("no_start", "the workflow has no Start node: add one"))
     for extra in starts[1:]:
-        issues.append(Issue("several_starts", "the workflow has more than one start node", extra))
+        msg = "a workflow has one Start node: delete this one"
+        issues.append(Issue("several_starts", msg, extra))
     for scc in nx.strongly_connected_components(g):
         first = min(scc)
         if len(scc) > 1 or g.has_edge(first, first):
-            msg = f"nodes {', '.join(sorted(scc))} form a cycle"
+            msg = (
+                f"{_listed(spec, scc)} connect in a loop: delete one of the connections"
+                if len(scc) > 1
+                else "it connects to itself: delete that connection"
+            )
             issues.append(Issue("cycle", msg, first))
     reached = reached_from(g, starts)
     if starts:
         for n in spec.nodes:
             if n.id not in reached:
-                issues.append(Issue("unreachable", f"node {n.id} cannot be reached", n.id))
+                msg = "nothing leads here from Start: connect an edge into it"
+                issues.append(Issue("unreachable", msg, n.id))
     return starts, reached
 
 
@@ -199,16 +223,17 @@ def _check_outputs(
     for n in spec.nodes:
         modes = classes[n.id].ends_run_in if n.id in classes else frozenset()
         if modes and mode not in modes:
-            msg = f"{n.type} nodes belong in {' or '.join(sorted(modes))} apps"
+            kind = classes[n.id].type_title or n.type
+            msg = f"{kind} nodes work only in {' or '.join(sorted(modes))} apps: delete it"
             issues.append(Issue("wrong_mode", msg, n.id, "type"))
     enders = {node_id for node_id, cls in classes.items() if mode in cls.ends_run_in}
     want = " or ".join(registry.ending_runs_in(mode))
     if not enders:
-        issues.append(Issue("no_output", f"a {mode} app needs an {want} node"))
+        issues.append(Issue("no_output", f"a {mode} app needs an {want} node: add one"))
         return
     for node_id in sorted(reached):
         if g.out_degree(node_id) == 0 and node_id not in enders:
-            msg = f"the path through {node_id} ends without reaching an {want} node"
+            msg = f"nothing follows it: connect it on towards an {want} node"
             issues.append(Issue("no_output", msg, node_id))
 
 
@@ -230,15 +255,18 @@ def _check_references(
             elif scope == SYS_SCOPE:
                 if name in sys_fields:
                     continue
-                msg = f"{dotted} is not a system variable of {spec.mode} apps"
+                msg = f"{dotted} is not a system variable of {spec.mode} apps: pick another"
             elif scope == ENV_SCOPE:
                 if name in env_names:
                     continue
-                msg = f"{dotted}: there is no environment variable {name!r}"
+                msg = f"there is no environment variable {name!r}: add it under Env"
             elif not is_upstream(scope):
-                msg = f"{dotted} refers to {scope}, which does not run before this node"
+                msg = (
+                    f"{_titled(spec, scope)} does not run before this node: pick an output of a"
+                    " node that leads here"
+                )
             elif scope in built and name not in node_outputs(built[scope]):
-                msg = f"{dotted}: node {scope} has no output {name!r}"
+                msg = f"{_titled(spec, scope)} has no output {name!r}: pick one of its outputs"
             else:
                 continue
             found.setdefault(node_id, []).append(

@@ -29,6 +29,7 @@ from typing import Any, Never, NoReturn
 
 from runtime._events import factory
 from runtime._join import JoinState
+from runtime._metadata import JoinedMetadata
 from runtime._plan import NodePlan
 from runtime._seed import check_seed, seed_run
 from runtime._streaming import AnswerStream
@@ -125,7 +126,7 @@ class _Run:
         self.stopping = [False]  # shared with run_with_timeout: cancellations are the run's own
         self.error: tuple[str, str, str | None] | None = None
         self.end_outputs: dict[str, Any] = {}
-        self.metadata: dict[str, list[Any]] = {}  # the nodes' metadata lists, joined by key
+        self.metadata = JoinedMetadata()  # the nodes' metadata lists, joined by key
         self.answer: list[str] = []
         self.streams = {a: AnswerStream(p) for a, p in graph.answers.items()}
         self.routes: dict[str, list[AnswerStream]] = {}
@@ -193,8 +194,10 @@ class _Run:
         answer = "".join(self.answer) if self.g.mode == "chat" else ""
         whole = self.g.mode == "workflow" or self.g.result_node is not None
         outputs = self.end_outputs if whole else {"answer": answer}
+        metadata = self.metadata.lists
         if self.mask is not None:
             outputs, answer = self.mask.value(outputs), self.mask.text(answer)
+            metadata = self.mask.value(metadata)
             error = None if error is None else self.mask.text(error)
         self.seq += 1
         return _run_finished(
@@ -212,7 +215,7 @@ class _Run:
                 "prompt_tokens": self.tokens[0],
                 "completion_tokens": self.tokens[1],
                 "total_steps": self.index,
-                "metadata": self.metadata if self.mask is None else self.mask.value(self.metadata),
+                "metadata": metadata,
             }
         )
 
@@ -364,9 +367,7 @@ class _Run:
             self.tokens[0] += usage.prompt_tokens
             self.tokens[1] += usage.completion_tokens
         if done.metadata:
-            for key, value in done.metadata.items():
-                if isinstance(value, list):
-                    self.metadata.setdefault(key, []).extend(value)
+            self.metadata.add(done.metadata)
         if node_id in self.streams:
             port = plan.answer_port
             text = done.outputs.get(port, "") if port is not None else None

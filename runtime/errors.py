@@ -81,6 +81,38 @@ class OutboundRefusedError(EngineError):
     """A server-side request was refused: its destination is not a public address."""
 
 
+class RetrievalError(EngineError):
+    """Searching the knowledge bases failed; a subclass names what was wrong."""
+
+
+class KnowledgeBaseNotFoundError(RetrievalError, LookupError):
+    """A knowledge base that does not exist or is not this workspace's; `.dataset_id` names it
+    (the message says the same for both, so no workspace learns another's ids)."""
+
+    def __init__(self, dataset_id: str) -> None:
+        self.dataset_id = dataset_id
+        super().__init__(f"this workspace has no knowledge base {dataset_id!r}")
+
+
+class MetadataKeyNotFoundError(RetrievalError, LookupError):
+    """A metadata filter names a key no document of the knowledge bases has; `.key` names it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(
+            f"no document in these knowledge bases has the metadata key {key!r}: "
+            "pick a key the documents have"
+        )
+
+
+class EmptyQueryError(RetrievalError, ValueError):
+    """The text to search for is empty; `.selector` names the variable it came from."""
+
+    def __init__(self, selector: str) -> None:
+        self.selector = selector
+        super().__init__(f"the query {selector} is empty: there is nothing to search for")
+
+
 class LLMError(EngineError):
     """A model call failed."""
 

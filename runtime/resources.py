@@ -13,9 +13,12 @@ parameter, so `ctx.get(RETRIEVER)` is a `Retriever` to mypy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
-from typing import Any, Generic, Protocol, TypeVar, cast
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from runtime.errors import MissingResourceError
 from runtime.llm.protocol import ModelResolver
@@ -34,9 +37,26 @@ class Resource(Generic[T]):
         return f"Resource({self.name!r})"
 
 
+RetrievalMode = Literal["hybrid", "vector", "full_text"]
+FilterOp = Literal["is", "is_not", "contains", "not_contains", "gt", "gte", "lt", "lte"]
+_NEGATED: frozenset[str] = frozenset({"is_not", "not_contains"})
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RetrievedChunk:
-    """One retrieved passage; `as_citation()` is Dify's `retriever_resources` item."""
+    """One retrieved passage, as a Retriever returns it (best first).
+
+    `score` is the fused score in [0, 1] (after any rerank): what the ranking and a score
+    threshold use. `vector_score` and `full_text_score` are each method's own score, None where
+    the method did not run (one-method modes). `metadata` is its document's metadata.
+    `as_citation()` is Dify's `retriever_resources` item, `as_result()` the knowledge node's.
+    """
 
     content: str
     score: float = 0.0
@@ -45,19 +65,143 @@ class RetrievedChunk:
     dataset_id: str = ""
     dataset_name: str = ""
     segment_id: str = ""
+    vector_score: float | None = None
+    full_text_score: float | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def as_citation(self, position: int) -> dict[str, Any]:
         """The passage as Dify lists it in a message's `retriever_resources` (1-based)."""
-        return {"position": position, **asdict(self)}
+        return {
+            "position": position,
+            "content": self.content,
+            "score": self.score,
+            "document_id": self.document_id,
+            "document_name": self.document_name,
+            "dataset_id": self.dataset_id,
+            "dataset_name": self.dataset_name,
+            "segment_id": self.segment_id,
+            "doc_metadata": dict(self.metadata),
+        }
+
+    def as_result(self) -> dict[str, Any]:
+        """The passage as an item of the knowledge node's `result` (Dify's title is the
+        document's name)."""
+        return {
+            "content": self.content,
+            "title": self.document_name,
+            "score": self.score,
+            "document_id": self.document_id,
+            "document_name": self.document_name,
+            "dataset_id": self.dataset_id,
+            "dataset_name": self.dataset_name,
+            "segment_id": self.segment_id,
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_result(cls, item: Mapping[str, Any]) -> RetrievedChunk:
+        """The passage back from a `result` item (a value that went through the pool)."""
+        meta = item.get("metadata")
+        score = item.get("score")
+        return cls(
+            content=str(item.get("content", "")),
+            score=float(score) if isinstance(score, int | float) else 0.0,
+            document_id=str(item.get("document_id", "")),
+            document_name=str(item.get("document_name", item.get("title", ""))),
+            dataset_id=str(item.get("dataset_id", "")),
+            dataset_name=str(item.get("dataset_name", "")),
+            segment_id=str(item.get("segment_id", "")),
+            metadata=dict(meta) if isinstance(meta, Mapping) else {},
+        )
+
+
+class MetadataCondition(BaseModel):
+    """One condition of a metadata filter (the conditions of a filter all hold: AND).
+
+    `is`/`is_not` compare as numbers when both sides are numbers, else as text; `contains`
+    looks for the value in the text (or among the items of a list value); `gt`, `gte`, `lt`,
+    `lte` order numbers as numbers and anything else as text (so ISO dates order by date). A
+    document without the key meets only the negated conditions (`is_not`, `not_contains`).
+    A string value may hold `{{#node.field#}}` references; the node renders them before it
+    searches, so a retriever sees plain values.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(min_length=1, title="Metadata key")
+    op: FilterOp = Field("is", title="Comparison")
+    value: str | int | float = Field("", description="Compared with the document's value.")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _scalar(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError("enter text or a number")
+        return value
+
+    def matches(self, metadata: Mapping[str, Any]) -> bool:
+        """Whether a document with this metadata meets the condition."""
+        if self.key not in metadata:
+            return self.op in _NEGATED
+        actual = metadata[self.key]
+        if self.op in ("contains", "not_contains"):
+            items = actual if isinstance(actual, list | tuple) else None
+            found = (
+                any(_same(i, self.value) for i in items)
+                if items is not None
+                else str(self.value) in str(actual)
+            )
+            return found == (self.op == "contains")
+        if self.op in ("is", "is_not"):
+            return _same(actual, self.value) == (self.op == "is")
+        a, b = _ordered(actual, self.value)
+        return bool(_ORDER[self.op](a, b))
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    x, y = _number(a), _number(b)
+    return x == y if x is not None and y is not None else str(a) == str(b)
+
+
+def _ordered(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two values made comparable: numbers when both are, else their texts."""
+    x, y = _number(a), _number(b)
+    return (x, y) if x is not None and y is not None else (str(a), str(b))
 
 
 class Retriever(Protocol):
-    """Searches a workspace's knowledge bases."""
+    """Searches a workspace's knowledge bases (the rag app provides it per workspace)."""
 
     async def retrieve(
-        self, query: str, dataset_ids: Iterable[str], top_k: int
+        self,
+        query: str,
+        dataset_ids: Sequence[str],
+        top_k: int,
+        *,
+        mode: RetrievalMode = "hybrid",
+        weight: float | None = None,
+        metadata_filter: Sequence[MetadataCondition] = (),
     ) -> list[RetrievedChunk]:
-        """The best `top_k` passages for `query` from the given datasets, best first."""
+        """The best `top_k` passages for `query` from the given knowledge bases, best first by
+        their fused score (after any rerank), each with its per-method scores.
+
+        `mode` picks the methods: both fused ("hybrid"), or one. `weight` is the vector
+        method's share of a hybrid fusion (0 to 1, full text gets the rest); None: each
+        knowledge base's own setting. Only documents meeting every condition of
+        `metadata_filter` are searched. No score threshold: the caller applies it to the fused
+        score. Raises KnowledgeBaseNotFoundError for an id that is not a knowledge base of this
+        workspace, MetadataKeyNotFoundError for a filter key no document has, and another
+        RetrievalError naming what went wrong otherwise.
+        """
         ...
 
 

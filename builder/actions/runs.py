@@ -24,7 +24,6 @@ from builder.models import (
     AppVersion,
     Conversation,
     Message,
-    NodeRun,
     Run,
     RunSource,
     RunStatus,
@@ -32,6 +31,7 @@ from builder.models import (
 )
 from builder.runlog import NewRun, RunRecord, run_log
 from builder.secrets import open_secrets
+from builder.trace import results_of
 from kernel.db import db_call
 from kernel.errors import ApiError
 from kernel.ids import parse_uuid
@@ -170,7 +170,7 @@ def _rerun_request(req: RunRequest, from_node: str, from_run: str) -> RunRequest
     if run is None:
         raise _bad_param("from_run", f"this app has no run {from_run}")
     again = {from_node} | nx.descendants(graph.graph, from_node)
-    rows = _results_of(run)
+    rows = results_of(run)
     for node_id in graph.nodes:
         if node_id in again:
             continue
@@ -190,22 +190,6 @@ def _rerun_request(req: RunRequest, from_node: str, from_run: str) -> RunRequest
     if not req.query:
         req.query = Message.objects.filter(run=run).values_list("query", flat=True).first() or ""
     return req
-
-
-def _results_of(run: Run) -> dict[str, tuple[str, dict[str, Any], str]]:
-    """Each node's (status, outputs, handle) in `run`: the rows of the nodes it ran, then, for the
-    others, those of the runs it reused in turn (a run from here stores only what it ran)."""
-    rows: dict[str, tuple[str, dict[str, Any], str]] = {}
-    seen: set[Any] = set()
-    source: Run | None = run
-    while source is not None and source.pk not in seen:
-        seen.add(source.pk)
-        for node_id, status, outputs, handle in NodeRun.objects.filter(run=source).values_list(
-            "node_id", "status", "outputs", "handle"
-        ):
-            rows.setdefault(node_id, (status, outputs, handle))
-        source = source.reused_from
-    return rows
 
 
 @dataclass

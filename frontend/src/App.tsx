@@ -1,25 +1,22 @@
-// The editor: toolbar on top, palette left, canvas in the middle, the side panel right. The side
-// panel sits beside the canvas (the canvas area shrinks; it never covers it), closes with its ×
-// or Escape, and a palette item let go over it lands on the canvas.
+// The editor: toolbar on top, palette left, canvas in the middle with the issue list under it, the
+// side panel right (panel/SidePanel.tsx). Nothing covers the canvas: what sits beside or under it
+// takes its room, so fit and auto-layout leave that room.
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 
 import { api } from "./api/client";
 import type { NodeTypeInfo, Provider } from "./api/types";
 import { Canvas } from "./canvas/Canvas";
-import { useNodeDrop } from "./canvas/drop";
 import { IssueList } from "./canvas/IssueList";
 import { onKeyDown } from "./canvas/keyboard";
 import { Palette } from "./canvas/Palette";
 import { SaveBanner } from "./canvas/SaveBanner";
 import { Toolbar } from "./canvas/Toolbar";
-import { EnvPanel } from "./panel/EnvPanel";
-import { NodePanel } from "./panel/NodePanel";
+import { SidePanel } from "./panel/SidePanel";
 import { loadLastRun } from "./run/actions";
-import { RunPanel } from "./run/RunPanel";
-import { useEditor } from "./state/store";
+import { readPref } from "./state/prefs";
+import { THEME_KEY, useEditor } from "./state/store";
 import { failureText, loadDraft, startSync } from "./state/sync";
-import { VersionsPanel } from "./versions/VersionsPanel";
 
 export interface EditorProps {
   appId: number;
@@ -29,35 +26,12 @@ export interface EditorProps {
   appUrl: string;
 }
 
-function SidePanel() {
-  const panel = useEditor((s) => s.panel);
-  const { onDragOver, onDrop } = useNodeDrop();
-  if (!panel) return null;
-  return (
-    <aside className="ed-side" aria-label="Side panel" data-panel={panel} onDragOver={onDragOver} onDrop={onDrop}>
-      <button
-        type="button"
-        className="icon-button side-close"
-        aria-label="Close panel"
-        title="Close the panel (Esc)"
-        data-testid="close-panel"
-        onClick={() => useEditor.getState().setPanel(null)}
-      >
-        ×
-      </button>
-      {panel === "node" && <NodePanel />}
-      {panel === "run" && <RunPanel />}
-      {panel === "versions" && <VersionsPanel />}
-      {panel === "env" && <EnvPanel />}
-    </aside>
-  );
-}
-
 function Toast() {
   const toast = useEditor((s) => s.toast);
   useEffect(() => {
     if (!toast) return;
-    const t = setTimeout(() => useEditor.setState({ toast: null }), 2500);
+    // Long enough to read: a note that names what was left out is a sentence or two.
+    const t = setTimeout(() => useEditor.setState({ toast: null }), 2500 + 40 * toast.text.length);
     return () => clearTimeout(t);
   }, [toast]);
   return toast ? (
@@ -82,13 +56,7 @@ export function EditorApp(props: EditorProps) {
   const searchRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    const saved = (() => {
-      try {
-        return localStorage.getItem("weft.theme");
-      } catch {
-        return null;
-      }
-    })();
+    const saved = readPref(THEME_KEY);
     useEditor.setState({
       appId: props.appId,
       appName: props.appName,

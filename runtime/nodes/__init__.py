@@ -4,6 +4,7 @@ from runtime.nodes import (  # noqa: F401  (imported to register)
     answer,
     end,
     if_else,
+    knowledge,
     llm,
     start,
     template,

@@ -15,7 +15,7 @@ from runtime.resources import NO_RESOURCES, Resource, Resources
 from runtime.spec import SOURCE_HANDLE, AppMode, NodeSettings
 from runtime.variables import Segment, Selector, VariablePool
 
-Category = Literal["io", "llm", "logic", "transform"]
+Category = Literal["io", "llm", "knowledge", "logic", "transform"]
 VarType = Literal["string", "number", "object", "array", "boolean", "any"]
 
 
@@ -23,6 +23,7 @@ VarType = Literal["string", "number", "object", "array", "boolean", "any"]
 TEMPLATE: dict[str, Any] = {"widget": "template"}  # text with {{#node.field#}} references
 SELECTOR: dict[str, Any] = {"widget": "selector"}  # a variable picked from upstream nodes
 MODEL: dict[str, Any] = {"widget": "model"}  # a provider and model of the workspace
+KNOWLEDGE_BASES: dict[str, Any] = {"widget": "knowledge_bases"}  # ids of the workspace's KBs
 HIDDEN: dict[str, Any] = {"widget": "hidden"}  # kept for Dify's DSL, not shown
 CHAT_ONLY: dict[str, Any] = {"modes": ["chat"]}  # shown only in chat apps (e.g. chat memory)
 ALL_MODES: frozenset[AppMode] = frozenset({"chat", "workflow"})
@@ -125,8 +126,9 @@ class Node(Generic[C]):
     @classmethod
     def default_config(cls, mode: AppMode) -> dict[str, Any]:
         """The config a new node of this type starts with in an app of `mode` (JSON): valid as
-        it is, or with one issue naming the one thing left to fill in. Every field with a
-        default has it; a subclass sets what depends on the mode."""
+        it is, or with one issue naming the one thing left to fill in (two where the mode
+        leaves two, as a knowledge node's query in a workflow app). Every field with a default
+        has it; a subclass sets what depends on the mode."""
         return {
             name: _json_default(info.get_default(call_default_factory=True))
             for name, info in cls.config_model.model_fields.items()

@@ -6,9 +6,16 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from runtime.llm.protocol import ChatMessage, ChatRequest, TextDelta, Usage
+from runtime.nodes._context import (
+    ContextSettings,
+    check_use,
+    context_text,
+    passages,
+    render_with_context,
+)
 from runtime.nodes.base import (
     CHAT_ONLY,
     MODEL,
@@ -24,7 +31,7 @@ from runtime.nodes.base import (
 from runtime.nodes.registry import register
 from runtime.resources import MODELS
 from runtime.spec import AppMode
-from runtime.variables import Selector, extract_references, render
+from runtime.variables import Selector, extract_references
 
 
 class ModelRef(NodeConfig):
@@ -51,6 +58,20 @@ class LLMConfig(NodeConfig):
         json_schema_extra=CHAT_ONLY,
     )
     stream: bool = True
+    # after the prompts: its check reads them (validate_default: a prompt using {{#context#}}
+    # with no context given is reported too)
+    context: ContextSettings = Field(
+        default_factory=ContextSettings,
+        description="Retrieved text for the prompts: it goes where they say {{#context#}}.",
+        validate_default=True,
+    )
+
+    @field_validator("context")
+    @classmethod
+    def _context_used(cls, context: ContextSettings, info: ValidationInfo) -> ContextSettings:
+        if "prompt" in info.data:  # else the prompt's own issue says what to fix first
+            check_use(context, {k: info.data.get(k) for k in ("system_prompt", "prompt")})
+        return context
 
 
 @register("llm", version=1)
@@ -76,11 +97,18 @@ class LLMNode(Node[LLMConfig]):
         return config
 
     def references(self) -> list[Selector]:
-        """Selectors in the system prompt and the prompt."""
+        """Selectors in the system prompt and the prompt, and the context's when it is on."""
         refs = extract_references(self.config.system_prompt) + extract_references(
             self.config.prompt
         )
+        if self.config.context.enabled:
+            refs.append(tuple(self.config.context.variable_selector))
         return list(dict.fromkeys(refs))
+
+    def context_value(self, ctx: NodeContext) -> Any:
+        """The value of the context variable (None when context is off)."""
+        context = self.config.context
+        return ctx.pool.lookup(context.variable_selector) if context.enabled else None
 
     def streams(self) -> frozenset[str]:
         """The `text` port, when streaming is on."""
@@ -93,18 +121,23 @@ class LLMNode(Node[LLMConfig]):
         return [m for m in ctx.history[-self.config.memory.window :] if m.role != "system"]
 
     def messages(self, ctx: NodeContext) -> tuple[ChatMessage, ...]:
-        """System prompt, chat memory (when enabled), then the rendered user prompt."""
+        """System prompt, chat memory (when enabled), then the rendered user prompt; the
+        context's text goes where either prompt says {{#context#}}."""
+        context = context_text(self.context_value(ctx))
         msgs: list[ChatMessage] = []
-        system = render(self.config.system_prompt, ctx.pool)
+        system = render_with_context(self.config.system_prompt, ctx.pool, context)
         if system:
             msgs.append(ChatMessage("system", system))
         msgs.extend(self.remembered(ctx))
-        msgs.append(ChatMessage("user", render(self.config.prompt, ctx.pool)))
+        msgs.append(ChatMessage("user", render_with_context(self.config.prompt, ctx.pool, context)))
         return tuple(msgs)
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
         """Stream the model's answer. Its metadata's `prompt` is what the model was sent (the
-        node's trace shows it): the messages, and how many of them came from chat memory."""
+        node's trace shows it): the messages, and how many of them came from chat memory. The
+        passages its context holds are cited as `retriever_resources`, as the knowledge node
+        cites them: the run lists each once (see `RunFinished.metadata`), whichever node
+        finishes last."""
         cfg = self.config
         messages = self.messages(ctx)
         request = ChatRequest(
@@ -130,4 +163,8 @@ class LLMNode(Node[LLMConfig]):
             "from_memory": len(self.remembered(ctx)),
         }
         outputs = {"text": "".join(parts), "usage": used}
-        yield Done(outputs, usage=usage, metadata={"prompt": prompt})
+        metadata: dict[str, Any] = {"prompt": prompt}
+        cited = [p.as_citation(i) for i, p in enumerate(passages(self.context_value(ctx)), 1)]
+        if cited:
+            metadata["retriever_resources"] = cited
+        yield Done(outputs, usage=usage, metadata=metadata)

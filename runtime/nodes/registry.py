@@ -65,8 +65,15 @@ def temporary(type_id: str, cls: type[Node[Any]], version: int = 1) -> Iterator[
 
 
 def ending_runs_in(mode: str) -> list[str]:
-    """The ids of the types whose nodes end runs of app `mode` (`Node.ends_run_in`), sorted."""
-    return sorted({type_id for (type_id, _), cls in _TYPES.items() if mode in cls.ends_run_in})
+    """The titles (ids where untitled) of the types whose nodes end runs of app `mode`
+    (`Node.ends_run_in`), sorted: what an issue tells a person to add."""
+    return sorted(
+        {
+            cls.type_title or type_id
+            for (type_id, _), cls in _TYPES.items()
+            if mode in cls.ends_run_in
+        }
+    )
 
 
 def catalog() -> list[dict[str, Any]]:

@@ -48,6 +48,11 @@ def llm_chat_spec() -> dict[str, Any]:
 Post = Callable[..., Any]
 
 
+def trace(run: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """A run detail's trace: (node id, the run its result was reused from) in order."""
+    return [(n["node_id"], n["reused_from"]) for n in run["node_runs"]]
+
+
 @pytest.fixture
 def post(owner: Any, client_for: Any) -> Post:
     client = client_for(owner)
@@ -116,7 +121,13 @@ def test_debug_rerun_from_node_reuses_earlier_outputs(
     again = post(app, {"from_node": "quote", "from_run": first["id"]}).json()
     assert again["status"] == "succeeded", again
     assert again["answer"] == "«first answer»"
-    assert [n["node_id"] for n in again["node_runs"]] == ["quote", "answer"]
+    # the trace reads as the whole workflow: what was reused (and from which run), then what ran
+    assert trace(again) == [
+        ("start", first["id"]),
+        ("llm", first["id"]),
+        ("quote", None),
+        ("answer", None),
+    ]
     assert len(model.requests) == 1  # the LLM's answer was reused, not asked for again
     assert again["source"] == "draft"
     assert again["inputs"] == first["inputs"]
@@ -131,11 +142,16 @@ def test_debug_rerun_of_a_rerun_reuses_what_the_first_run_gave(
     model.script.append("first answer")
     first = post(app, {"query": "hello"}).json()
     again = post(app, {"from_node": "quote", "from_run": first["id"]}).json()
-    assert [n["node_id"] for n in again["node_runs"]] == ["quote", "answer"]
     third = post(app, {"from_node": "answer", "from_run": again["id"]})
     assert third.status_code == 200, third.json()
     assert third.json()["answer"] == "«first answer»"
-    assert [n["node_id"] for n in third.json()["node_runs"]] == ["answer"]
+    assert trace(third.json()) == [
+        ("start", first["id"]),
+        ("llm", first["id"]),
+        ("quote", again["id"]),
+        ("answer", None),
+    ]
+    assert Run.objects.get(pk=third.json()["id"]).node_runs.count() == 1  # it stores what it ran
     assert (
         Run.objects.get(pk=third.json()["id"]).reused_from_id == Run.objects.get(pk=again["id"]).pk
     )
@@ -238,3 +254,20 @@ def test_debug_run_template_output_limit_comes_from_settings(
     assert body["status"] == "failed", body
     assert body["error_code"] == "OutputTooLargeError"
     assert "max_output_bytes (8)" in body["error"]
+
+
+def test_debug_rerun_page_lists_reused_nodes_with_their_run(
+    owner: Any, make_app: Any, post: Post, model: FakeChatClient, client_for: Any
+) -> None:
+    """The portal's run page reads a re-run as the API does: reused nodes first, each linking
+    to the run that ran it."""
+    app, _ = make_app(owner, spec=llm_chat_spec(), publish=False)
+    model.script.append("first answer")
+    first = post(app, {"query": "hello"}).json()
+    again = post(app, {"from_node": "quote", "from_run": first["id"]}).json()
+    page = client_for(owner).get(f"/apps/{app.pk}/runs/{again['id']}/").content.decode()
+    assert "4 nodes" in page
+    link = f'href="/apps/{app.pk}/runs/{first["id"]}/" data-testid="reused-from"'
+    assert page.count(link) == 2  # start and llm
+    node = '<code class="small muted">{}</code>'.format
+    assert page.index(node("start")) < page.index(link) < page.index(node("quote"))

@@ -10,7 +10,7 @@ import pytest
 
 from builder.demo import DEMO_APP, do_seed_demo
 from builder.keys import do_create_api_key
-from builder.models import App, Run
+from builder.models import App, AppVersion, Run, Workflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -111,3 +111,41 @@ def test_demo_app_remembers_the_conversation(live_url: str, settings: Any, tmp_p
         ("assistant", first["answer"]),
         ("user", "What did I just ask you?"),
     ]
+
+
+def test_seed_demo_turns_memory_on_in_an_untouched_older_demo(settings: Any, tmp_path: Any) -> None:
+    """A demo seeded before chat apps remembered by default gets memory on its next `make run`;
+    one that its owner edited is left alone."""
+    settings.DATA_DIR = tmp_path
+    do_seed_demo()
+    app = App.objects.get(slug=DEMO_APP)
+    version = app.versions.get()
+    forgetful = json.loads(json.dumps(version.spec))
+    for n in forgetful["nodes"]:
+        if n["type"] == "llm":
+            n["config"]["memory"]["enabled"] = False
+    AppVersion.objects.filter(pk=version.pk).update(spec=forgetful)
+    Workflow.objects.filter(app=app).update(spec=forgetful)
+    do_seed_demo()
+    latest = app.versions.all()[0]
+    assert (app.versions.count(), latest.note) == (2, "demo: chat memory on")
+    llm = next(n for n in latest.spec["nodes"] if n["type"] == "llm")
+    assert llm["config"]["memory"]["enabled"] is True
+    assert Workflow.objects.get(app=app).spec == latest.spec
+    do_seed_demo()  # idempotent
+    assert app.versions.count() == 2
+
+
+def test_seed_demo_leaves_an_edited_demo_alone(settings: Any, tmp_path: Any) -> None:
+    settings.DATA_DIR = tmp_path
+    do_seed_demo()
+    app = App.objects.get(slug=DEMO_APP)
+    edited = json.loads(json.dumps(app.versions.get().spec))
+    for n in edited["nodes"]:
+        if n["type"] == "llm":
+            n["config"]["memory"]["enabled"] = False
+            n["config"]["system_prompt"] = "Be brief."
+    Workflow.objects.filter(app=app).update(spec=edited)
+    do_seed_demo()
+    assert app.versions.count() == 1
+    assert Workflow.objects.get(app=app).spec == edited

@@ -26,14 +26,18 @@ pytestmark = [pytest.mark.django_db, pytest.mark.services]
 NODE_IDS = {
     "start": "start",
     "llm": "llm",
+    "knowledge_retrieval": "kr",
     "template": "tpl",
     "if_else": "cond",
     "variable_aggregator": "agg",
     "answer": "answer",
     "end": "end",
 }
-WORDS = ["start", "llm", "tpl", "cond", "agg", "sys", "env", "query", "text", "output", "", "x"]
-TEMPLATES = st.sampled_from(["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#"])
+WORDS = ["start", "llm", "kr", "tpl", "cond", "agg", "sys", "env", "query", "text", "output"]
+WORDS += ["result", "", "x"]
+TEMPLATES = st.sampled_from(
+    ["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#", "{{#context#}}"]
+)
 # Any text but lone surrogates, which the API refuses with a 400 naming the field (NUL included:
 # PostgreSQL cannot store it, and the save is refused with a 422).
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12) | TEMPLATES
@@ -241,7 +245,13 @@ def ui_incident_spec() -> dict[str, Any]:
         "variable_aggregator": {"variables": [[]]},
         "end": {"outputs": [{"variable": "", "value_selector": []}]},
         "answer": {"answer": ""},
-        "llm": {"prompt": "", "max_tokens": 0},
+        "llm": {"prompt": "", "max_tokens": 0, "context": {"enabled": True}},
+        "knowledge_retrieval": {
+            "query": [],
+            "dataset_ids": [],
+            "top_k": None,
+            "metadata_filter": [{"key": "", "op": "is", "value": ""}],
+        },
     }
     for node in spec["nodes"]:
         node["config"] = configs[node["type"]]

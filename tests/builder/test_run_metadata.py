@@ -76,6 +76,7 @@ def _expected() -> list[dict[str, Any]]:
             "dataset_id": c.dataset_id,
             "dataset_name": c.dataset_name,
             "segment_id": c.segment_id,
+            "doc_metadata": {},
         }
         for i, c in enumerate(CHUNKS, 1)
     ]

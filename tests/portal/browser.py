@@ -79,6 +79,20 @@ def saved(page: Page) -> None:
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
 
 
+def view_settled(page: Page) -> None:
+    """Wait until the canvas's pan and zoom stop moving (Fit and Auto-layout animate)."""
+    page.evaluate("window.__weftLastView = null")
+    page.wait_for_function(
+        """() => {
+            const now = document.querySelector('.react-flow__viewport')?.style.transform;
+            const same = now === window.__weftLastView;
+            window.__weftLastView = now;
+            return same;
+        }""",
+        polling=150,
+    )
+
+
 def drop(page: Page, node_type: str, x: int, y: int) -> None:
     """Drag a node type from the palette onto the canvas at (x, y) of the pane."""
     page.get_by_test_id(f"palette-{node_type}").drag_to(

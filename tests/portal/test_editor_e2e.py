@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import connect, create_app, drop, node, saved, shot, sign_in, watch
+from tests.portal.browser import (
+    api_call,
+    connect,
+    create_app,
+    drop,
+    node,
+    saved,
+    shot,
+    sign_in,
+    watch,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +65,16 @@ def _build_graph(page: Page, shots: Path) -> None:
     expect(panel).to_be_visible()
     panel.get_by_label("Node title").fill("Writer")
     page.fill("[id='f-llm_1.system_prompt']", "You answer in one short sentence.")
-    page.fill("[id='f-llm_1.prompt']", "")
+    prompt = page.locator("[id='f-llm_1.prompt']")
+    prompt.fill("")
+    # Nothing turns red while the field is being typed into; leaving it shows its problem.
+    expect(prompt).to_be_focused()
+    saved(page)  # the save's answer carries the server's check of the empty prompt
+    expect(panel.locator(".field-invalid")).to_have_count(0)
+    expect(page.get_by_test_id("node-issues-llm_1")).to_have_count(0)
+    panel.get_by_label("Node title").click()
     expect(panel.get_by_test_id("panel-issues")).to_contain_text("Prompt: fill this in")
+    expect(panel.locator(".field-invalid")).to_have_count(1)
     page.get_by_test_id("insert-var-f-llm_1.prompt").click()
     menu = page.get_by_test_id("var-menu")
     expect(menu).to_contain_text("sys.query")
@@ -255,6 +273,26 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     other.keyboard.press("Control+v")
     expect(node(other, "llm_1")).to_contain_text("From A")
     saved(other)
+
+    # Copied with its chat-only Answer, the LLM is pasted into a workflow app without it (and
+    # without the wire between them), and a note says what was left out and why.
+    node(page, "llm").click()
+    node(page, "answer").click(modifiers=["Control"])
+    expect(page.locator(".react-flow__node.selected")).to_have_count(2)
+    page.keyboard.press("Control+c")
+    flow = create_app(page, weft_server, "Paste into a workflow", "workflow")
+    _open_editor(page, weft_server, flow)
+    page.locator(".react-flow__pane").click(position={"x": 50, "y": 50})
+    page.keyboard.press("Control+v")
+    expect(page.get_by_role("status")).to_have_text(
+        "Answer works only in chat apps, so it was not pasted."
+    )
+    expect(node(page, "llm_1")).to_contain_text("From A")
+    expect(page.locator(".react-flow__node")).to_have_count(4)  # the starter's three and the LLM
+    shot(page, shots, "editor-14-paste-left-out", full_page=False)
+    saved(page)
+    draft = api_call(page, weft_server, "GET", f"/apps/{flow}/draft")["spec"]
+    assert sorted(n["type"] for n in draft["nodes"]) == ["end", "llm", "llm", "start"]
 
     # An if-else node gets one handle per case plus ELSE; a new one starts with one case.
     drop(other, "if_else", 300, 500)

@@ -3,19 +3,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field
 
-from runtime.errors import MissingResourceError
+from runtime.errors import (
+    KnowledgeBaseNotFoundError,
+    MetadataKeyNotFoundError,
+    MissingResourceError,
+)
 from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput
 from runtime.resources import (
     ENVIRONMENT,
     RETRIEVER,
     TOOLS,
     Environment,
+    MetadataCondition,
+    RetrievalMode,
     RetrievedChunk,
     Retriever,
     ToolSession,
@@ -23,20 +29,55 @@ from runtime.resources import (
 )
 
 
+@dataclass(frozen=True)
+class RetrieveCall:
+    """The arguments of one `retrieve` call, as the retriever received them."""
+
+    query: str
+    dataset_ids: list[str]
+    top_k: int
+    mode: RetrievalMode
+    weight: float | None
+    metadata_filter: list[MetadataCondition]
+
+
 @dataclass
 class ListRetriever:
-    """A Retriever over fixed chunks: those whose dataset is asked for, in order."""
+    """A Retriever over fixed chunks: those of the datasets asked for whose metadata meets the
+    filter, best first by their fused score, as given (the mode and weight change nothing).
+    It knows the datasets of its chunks and `datasets`; any other is not found, as is a
+    filter key no chunk's metadata has."""
 
     chunks: list[RetrievedChunk] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
+    calls: list[RetrieveCall] = field(default_factory=list)
+    datasets: frozenset[str] = frozenset()
 
     async def retrieve(
-        self, query: str, dataset_ids: Iterable[str], top_k: int
+        self,
+        query: str,
+        dataset_ids: Sequence[str],
+        top_k: int,
+        *,
+        mode: RetrievalMode = "hybrid",
+        weight: float | None = None,
+        metadata_filter: Sequence[MetadataCondition] = (),
     ) -> list[RetrievedChunk]:
-        """The first `top_k` chunks of the datasets asked for."""
+        """The best `top_k` chunks of the datasets asked for that meet the filter."""
         self.queries.append(query)
-        wanted = set(dataset_ids)
-        return [c for c in self.chunks if c.dataset_id in wanted][:top_k]
+        conditions = list(metadata_filter)
+        self.calls.append(RetrieveCall(query, list(dataset_ids), top_k, mode, weight, conditions))
+        known = self.datasets | {c.dataset_id for c in self.chunks}
+        for dataset_id in dataset_ids:
+            if dataset_id not in known:
+                raise KnowledgeBaseNotFoundError(dataset_id)
+        wanted = [c for c in self.chunks if c.dataset_id in set(dataset_ids)]
+        keys = {k for c in wanted for k in c.metadata}
+        for cond in conditions:
+            if cond.key not in keys:
+                raise MetadataKeyNotFoundError(cond.key)
+        found = [c for c in wanted if all(cond.matches(c.metadata) for cond in conditions)]
+        return sorted(found, key=lambda c: -c.score)[:top_k]
 
 
 @dataclass

@@ -300,3 +300,39 @@ def test_compile_reports_malformed_run_settings_on_their_node() -> None:
             "Timeout in seconds (run settings): enter a number",
         ),
     }
+
+
+def test_compile_names_nodes_by_title_and_says_what_to_do() -> None:
+    """Issues are read by people: a node appears as its title (or its type's), never its id, and
+    each message ends in what to do about it."""
+    loop = [
+        {**node("loop_a", "template", template="a", variables=[]), "title": "Wait A"},
+        {**node("loop_b", "template", template="b", variables=[]), "title": "Wait B"},
+    ]
+    looped = issues(
+        [start(), *loop, END],
+        [
+            edge("s", "loop_a"),
+            edge("loop_a", "loop_b"),
+            edge("loop_b", "loop_a"),
+            edge("loop_b", "end"),
+        ],
+    )
+    reads = [{"variable": "v", "value_selector": ["loop_a", "nope"]}]
+    dead_ends = [
+        loop[0],
+        node("lost_1", "template", template="{{ v }}", variables=[]),
+        {**node("t_9", "template", template="{{ v }}", variables=reads), "title": "Greeting"},
+    ]
+    found = issues(
+        [start(), *dead_ends, END],
+        [edge("s", "loop_a"), edge("loop_a", "end"), edge("lost_1", "end"), edge("loop_a", "t_9")],
+    )
+    by_code = {i.code: i.message for i in [*looped, *found]}
+    assert by_code["cycle"].startswith("Wait A and Wait B connect in a loop")
+    assert by_code["unreachable"] == "nothing leads here from Start: connect an edge into it"
+    assert by_code["no_output"] == "nothing follows it: connect it on towards an End node"
+    assert by_code["unknown_variable"].startswith("Wait A has no output 'nope'")
+    for issue in [*looped, *found]:
+        assert not {"loop_a", "loop_b", "lost_1", "t_9"} & set(issue.message.split()), issue
+        assert ": " in issue.message, issue  # what is wrong: what to do

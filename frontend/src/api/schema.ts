@@ -1386,6 +1386,11 @@ export interface components {
             };
             /** Prompt Tokens */
             prompt_tokens: number;
+            /**
+             * Reused From
+             * @description The earlier run whose result this re-run reused (null: this run ran it).
+             */
+            reused_from?: string | null;
             /** Started At */
             started_at: string | null;
             /** Status */
@@ -1424,7 +1429,7 @@ export interface components {
              * Category
              * @enum {string}
              */
-            category: "io" | "llm" | "logic" | "transform";
+            category: "io" | "llm" | "knowledge" | "logic" | "transform";
             /**
              * Config Schema
              * @description JSON Schema of the node's config.

@@ -1,6 +1,7 @@
 // The canvas: React Flow over the store's nodes and edges; drop target of the palette. It keeps
 // the graph in sight when the side panel opens beside it (the canvas area shrinks), connects a
-// wire let go over a node's body, and tracks the mouse so a paste lands under it.
+// wire let go over a node's body, moves an edge whose end is dragged to another handle or node,
+// and tracks the mouse so a paste lands under it.
 import {
   Background,
   Controls,
@@ -12,12 +13,11 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useRef, type MouseEvent } from "react";
 
-import { connectionProblem, sourceHandles } from "../state/graph";
-import { typeKey } from "../state/nodeTypes";
+import { connectionProblem, withoutEdge, type Connection, type WEdge } from "../state/graph";
 import { boundsOf, inView, nodeBox, panInto } from "../state/placement";
 import { useEditor } from "../state/store";
 import { nodeTypes } from "../nodes";
-import { bodyConnection } from "./connect";
+import { connectionOverBody } from "./connect";
 import { useNodeDrop } from "./drop";
 import { setPointerInFlow } from "./pointer";
 
@@ -50,32 +50,35 @@ export function Canvas() {
   const { onDragOver, onDrop } = useNodeDrop();
   const wrap = useRef<HTMLDivElement>(null);
 
+  // The edge whose end is being dragged to another handle or node, checked without itself.
+  const moving = useRef<string | null>(null);
   const isValidConnection: IsValidConnection = useCallback(
-    (c) => connectionProblem(useEditor.getState(), c) === null,
+    (c) => connectionProblem(withoutEdge(useEditor.getState(), moving.current), c) === null,
     [],
   );
+  const onReconnectStart = useCallback((_: unknown, edge: WEdge) => {
+    moving.current = edge.id;
+  }, []);
+  const onReconnect = useCallback((old: WEdge, c: Connection) => useEditor.getState().reconnectEdge(old.id, c), []);
+  // An edge's end let go over empty canvas leaves the edge where it was (Dify deletes it): a drop
+  // that misses by a few pixels should not lose a wire, and deleting one is a click and Delete.
+  const onReconnectEnd = useCallback(() => {
+    moving.current = null;
+  }, []);
 
+  // A wire (new, or an edge's end being moved) let go over a node's body rather than a handle.
   const onConnectEnd: OnConnectEnd = useCallback((event, state) => {
-    if (state.isValid || !state.fromNode || !state.fromHandle) return;
-    const point = "changedTouches" in event ? event.changedTouches[0] : event;
-    const over = document
-      .elementsFromPoint(point.clientX, point.clientY)
-      .map((el) => el.closest(".react-flow__node"))
-      .find((el) => el !== null)
-      ?.getAttribute("data-id");
-    if (!over || over === state.fromNode.id) return;
+    if (state.isValid) return;
     const s = useEditor.getState();
-    const node = s.nodes.find((n) => n.id === over);
-    if (!node) return;
-    const info = s.types[typeKey(node.data.type, node.data.version)];
-    const c = bodyConnection(
-      { node: state.fromNode.id, handle: state.fromHandle.id ?? null, type: state.fromHandle.type },
-      over,
-      { title: node.data.title || info?.title || node.data.type, acceptsInput: info?.accepts_input !== false, handles: sourceHandles(s.report.nodes[over]) },
-    );
-    const problem = typeof c === "string" ? c : connectionProblem(s, c);
-    if (problem) s.notify(`Not connected: ${problem}`, "error");
-    else if (typeof c !== "string") s.connectNodes(c);
+    const c = connectionOverBody(event, state, s);
+    if (c === null) return;
+    const edge = moving.current;
+    const problem = typeof c === "string" ? c : connectionProblem(withoutEdge(s, edge), c);
+    if (problem) s.notify(`${edge ? "Not moved" : "Not connected"}: ${problem}`, "error");
+    else if (typeof c !== "string") {
+      if (edge) s.reconnectEdge(edge, c);
+      else s.connectNodes(c);
+    }
   }, []);
 
   const onMouseMove = useCallback(
@@ -129,6 +132,11 @@ export function Canvas() {
         onEdgesChange={onEdgesChange}
         onConnect={connectNodes}
         onConnectEnd={onConnectEnd}
+        onReconnectStart={onReconnectStart}
+        onReconnect={onReconnect}
+        onReconnectEnd={onReconnectEnd}
+        edgesReconnectable={canEdit}
+        reconnectRadius={14}
         connectionRadius={28}
         isValidConnection={isValidConnection}
         onNodeDragStart={beginDrag}

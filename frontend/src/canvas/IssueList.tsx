@@ -1,20 +1,29 @@
-// Every validation issue of the graph, live; clicking one selects and shows its node.
+// Every validation issue of the graph, live, in a strip docked under the canvas: it takes the
+// canvas's room rather than covering it (so fit and auto-layout leave room for it, as they do for
+// the side panel), and it folds to one line. Clicking an issue selects and shows its node.
 import { useReactFlow } from "@xyflow/react";
 import { useMemo, useState } from "react";
 
-import { isPending, usePendingRows } from "../panel/pendingRows";
+import { isPending, usePending } from "../panel/pending";
+import { readPref, writePref } from "../state/prefs";
 import { useEditor } from "../state/store";
 import { afterLayout } from "./pointer";
 
+export const ISSUES_OPEN_KEY = "weft.issuesOpen";
+
 export function IssueList() {
   const all = useEditor((s) => s.report.issues);
-  const pending = usePendingRows((s) => s.rows);
-  // a row still being filled in shows its problems once the user leaves it, here as in the panel
+  const pending = usePending((s) => s.paths);
+  // a row or field still being filled in shows its problems once the user leaves it, here as in the panel
   const issues = useMemo(() => all.filter((i) => !i.node_id || !i.field || !isPending(pending, `${i.node_id}.${i.field}`)), [all, pending]);
   const nodes = useEditor((s) => s.nodes);
   const titles = useMemo(() => Object.fromEntries(nodes.map((n) => [n.id, n.data.title || n.id])), [nodes]);
-  const [open, setOpen] = useState(true);
+  const [open, setOpen] = useState(() => readPref(ISSUES_OPEN_KEY) !== "0");
   const { setCenter, getNode } = useReactFlow();
+  const toggle = () => {
+    writePref(ISSUES_OPEN_KEY, open ? "0" : "1");
+    setOpen(!open);
+  };
   const show = (nodeId: string | null | undefined) => {
     if (!nodeId) return;
     const node = getNode(nodeId);
@@ -26,12 +35,14 @@ export function IssueList() {
     // Centre once the side panel has opened and the canvas has shrunk beside it.
     afterLayout(() => setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: 1, duration: 300 }));
   };
+  const count = issues.length;
   return (
-    <div className={`issue-box${issues.length ? " has-issues" : ""}`} data-testid="issue-list" data-count={issues.length}>
-      <button type="button" className="issue-toggle" onClick={() => setOpen(!open)} aria-expanded={open}>
-        {issues.length ? `⚠ ${issues.length} issue${issues.length === 1 ? "" : "s"}` : "✓ No issues"}
+    <section className={`issue-dock${count ? " has-issues" : ""}`} aria-label="Issues" data-testid="issue-list" data-count={count} data-open={open ? "1" : "0"}>
+      <button type="button" className="issue-toggle" onClick={toggle} aria-expanded={open} disabled={!count} title={count ? (open ? "Fold the issue list" : "Show the issues") : undefined}>
+        <span>{count ? `⚠ ${count} issue${count === 1 ? "" : "s"}` : "✓ No issues"}</span>
+        {count > 0 && <span className="issue-chevron" aria-hidden="true">{open ? "▾" : "▸"}</span>}
       </button>
-      {open && issues.length > 0 && (
+      {open && count > 0 && (
         <ul>
           {issues.map((i, k) => (
             <li key={k} data-code={i.code}>
@@ -43,6 +54,6 @@ export function IssueList() {
           ))}
         </ul>
       )}
-    </div>
+    </section>
   );
 }

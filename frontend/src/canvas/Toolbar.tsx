@@ -6,12 +6,14 @@ import { useEditor, type SaveState, type SidePanel } from "../state/store";
 import { PublishButton } from "../versions/PublishButton";
 import { NodeSearch } from "./NodeSearch";
 
-const SAVE_LABEL: Record<SaveState, string> = {
+// Short labels: the save state sits in a box of one fixed width (styles.css .save-state), so the
+// tools beside it never move when it changes; the banner under the bar says more.
+export const SAVE_LABEL: Record<SaveState, string> = {
   loading: "Loading…",
   saved: "Saved",
   dirty: "Unsaved changes",
   saving: "Saving…",
-  conflict: "Not saved: newer version on the server",
+  conflict: "Not saved (conflict)",
   error: "Save failed",
   readonly: "Read only",
 };
@@ -50,7 +52,7 @@ export function Toolbar({ searchRef, appUrl }: { searchRef: RefObject<HTMLInputE
         <strong>{appName}</strong>
         <span className={`badge badge-${mode}`}>{mode === "chat" ? "Chat" : "Workflow"}</span>
       </div>
-      <span className={`save-state save-${save.state}`} data-testid="save-state" data-state={save.state} title={save.message}>
+      <span className={`save-state save-${save.state}`} data-testid="save-state" data-state={save.state} title={save.message ?? SAVE_LABEL[save.state]}>
         {SAVE_LABEL[save.state]}
       </span>
       <NodeSearch ref={searchRef} />

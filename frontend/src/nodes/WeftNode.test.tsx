@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NodeTypeInfo } from "../api/types";
 import { specToGraph } from "../state/graph";
 import { indexCatalog } from "../state/nodeTypes";
+import { usePending } from "../panel/pending";
 import { idleRun } from "../state/run";
 import { useEditor } from "../state/store";
 import { nodeTypes } from ".";
@@ -37,7 +38,10 @@ function draw() {
   );
 }
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  usePending.setState({ paths: [] });
+});
 
 beforeEach(() => {
   useEditor.setState({
@@ -96,5 +100,12 @@ describe("canvas node", () => {
     expect(screen.getByTestId("node-issues-branch").textContent).toBe("1");
     expect(screen.getByTestId("node-start").dataset.status).toBe("succeeded");
     expect(screen.getByTestId("node-status-start").textContent).toContain("12 ms");
+  });
+
+  it("is not red while the field its issue is about is being filled in", () => {
+    usePending.setState({ paths: ["branch.cases"] });
+    draw();
+    expect(screen.queryByTestId("node-issues-branch")).toBeNull();
+    expect(screen.getByTestId("node-branch").className).not.toContain("wn-invalid");
   });
 });

@@ -7,6 +7,7 @@ import { sourceHandles, type WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { formatMs, handleLabel, modelLabel } from "../canvas/labels";
+import { shownIssues, usePending } from "../panel/pending";
 
 const STATUS_ICON: Record<string, string> = { running: "◌", succeeded: "✓", failed: "✕", skipped: "–" };
 
@@ -20,7 +21,10 @@ function summary(config: Record<string, unknown>): string {
 function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
   const info = useEditor((s) => s.types[typeKey(data.type, data.version)]);
   const shape = useEditor((s) => s.report.nodes[id]);
-  const issues = useEditor((s) => s.nodeIssues[id]);
+  const allIssues = useEditor((s) => s.nodeIssues[id]);
+  // A row or field still being filled in does not turn the card red either (panel/pending.ts).
+  const pending = usePending((s) => s.paths);
+  const issues = allIssues && shownIssues(pending, id, allIssues);
   const run = useEditor((s) => s.run.nodes[id]);
   const providers = useEditor((s) => s.providers);
   // A node that ends the run (End) reports no source handle and gets none drawn.

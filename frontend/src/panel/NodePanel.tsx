@@ -5,7 +5,7 @@ import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import type { Schema } from "../state/schema";
 import { NodeRunSection } from "../run/NodeRunSection";
-import { shownIssues, usePendingRows } from "./pendingRows";
+import { shownIssues, usePending } from "./pending";
 import { FieldIssues, ObjectFields } from "./SchemaForm";
 
 /** The config schema without the fields whose `modes` hint leaves out this app's mode (an LLM's
@@ -24,8 +24,8 @@ export function NodePanel() {
   const count = useEditor((s) => s.nodes.reduce((k, n) => k + (n.selected ? 1 : 0), 0));
   const info = useEditor((s) => (node ? s.types[typeKey(node.data.type, node.data.version)] : undefined));
   const allIssues = useEditor((s) => (node ? s.nodeIssues[node.id] : undefined));
-  const pendingRows = usePendingRows((s) => s.rows);
-  const issues = node && allIssues ? shownIssues(pendingRows, node.id, allIssues) : allIssues;
+  const pending = usePending((s) => s.paths);
+  const issues = node && allIssues ? shownIssues(pending, node.id, allIssues) : allIssues;
   const canEdit = useEditor((s) => s.canEdit);
   const mode = useEditor((s) => s.mode);
   const updateNode = useEditor((s) => s.updateNode);

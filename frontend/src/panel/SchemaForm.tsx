@@ -5,7 +5,7 @@ import { createContext, useContext, useEffect, useRef, useState, type ReactNode 
 
 import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
 import { ModelField } from "./ModelField";
-import { isPending, usePendingRows } from "./pendingRows";
+import { isPending, usePending } from "./pending";
 import { TemplateField } from "./TemplateField";
 import { VariablePicker } from "./VariablePicker";
 
@@ -35,11 +35,22 @@ function widgetOf(s: Schema): string | undefined {
 
 function Labelled({ id, label, help, children, inline }: { id: string; label: string; help?: string; children: ReactNode; inline?: boolean }) {
   const path = id.slice(2);
-  const waiting = usePendingRows((s) => isPending(s.rows, path));
+  const waiting = usePending((s) => isPending(s.paths, path));
   const issues = useContext(FieldIssues);
   const problem = waiting ? undefined : issues[path];
+  // A field taken up while it shows no problem is being filled in: its problems wait until the
+  // focus leaves it (its picker and menus are inside it). A field gone from the form is left.
+  useEffect(() => () => usePending.getState().done(path), [path]);
   return (
-    <div className={`field${inline ? " field-inline" : ""}${problem ? " field-invalid" : ""}`}>
+    <div
+      className={`field${inline ? " field-inline" : ""}${problem ? " field-invalid" : ""}`}
+      onFocus={() => {
+        if (!problem) usePending.getState().add(path);
+      }}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) usePending.getState().done(path);
+      }}
+    >
       <label htmlFor={id}>{label}</label>
       {children}
       {problem ? <p className="field-error">{problem}</p> : help && <p className="field-help">{help}</p>}
@@ -246,7 +257,7 @@ export function newItem(itemSchema: Schema, root: Schema, siblings: unknown[]): 
 
 function ArrayField(props: FieldProps) {
   const { path, name, root, nodeId, disabled } = props;
-  const pending = usePendingRows.getState(); // its actions only: they never change
+  const pending = usePending.getState(); // its actions only: they never change
   const box = useRef<HTMLFieldSetElement>(null);
   const [focusRow, setFocusRow] = useState<number | null>(null);
   useEffect(() => {

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { edge, node, setEditor } from "../run/testing";
 import type { Schema } from "../state/schema";
-import { isPending, shownIssues, usePendingRows } from "./pendingRows";
+import { isPending, shownIssues, usePending } from "./pending";
 import { FieldIssues, nameFromSelector, ObjectFields } from "./SchemaForm";
 
 // Shaped like pydantic's schema of the template node's config.
@@ -42,7 +42,7 @@ function Form({ initial, issues = {} }: { initial: unknown; issues?: Record<stri
 }
 
 beforeEach(() => {
-  usePendingRows.setState({ rows: [] });
+  usePending.setState({ paths: [] });
   latest = null;
   setEditor([node("llm", "llm", "Ask"), node("tpl", "template", "Render")], [edge("llm", "tpl")], {
     report: { issues: [], nodes: { llm: { outputs: { text: "string" }, handles: ["source"], references: [] } }, globals: { sys: {}, env: {} } },
@@ -79,7 +79,7 @@ describe("rows of a list field", () => {
     const name = document.getElementById("f-tpl.variables.0.variable") as HTMLInputElement;
     expect(document.activeElement).toBe(name); // the new row has the focus
     expect(screen.queryByText(NAME_PROBLEM)).toBeNull();
-    expect(usePendingRows.getState().rows).toEqual(["tpl.variables.0"]);
+    expect(usePending.getState().paths).toEqual(["tpl.variables.0", "tpl.variables.0.variable"]);
 
     // moving within the row (to its variable picker) still waits
     act(() => (document.getElementById("f-tpl.variables.0.value_selector") as HTMLElement).focus());
@@ -87,7 +87,7 @@ describe("rows of a list field", () => {
 
     act(() => screen.getByTestId("elsewhere").focus());
     expect(screen.getByText(NAME_PROBLEM)).toBeTruthy();
-    expect(usePendingRows.getState().rows).toEqual([]);
+    expect(usePending.getState().paths).toEqual([]);
   });
 
   it("shows the problems of rows the user is not filling in at once", () => {
@@ -104,5 +104,52 @@ describe("rows of a list field", () => {
     const rows = ["tpl.variables.0"];
     expect(shownIssues(rows, "tpl", issues).map((i) => i.field)).toEqual(["variables.1", null]);
     expect(isPending(rows, "tpl.variables.10")).toBe(false);
+  });
+});
+
+const plain: Schema = { type: "object", properties: { prompt: { title: "Prompt", type: "string" } } };
+const PROMPT_PROBLEM = "Prompt: fill this in";
+
+function PlainForm({ issues }: { issues: Record<string, string> }) {
+  const [value, setValue] = useState<unknown>({ prompt: "Hi" });
+  return (
+    <FieldIssues.Provider value={issues}>
+      <ObjectFields path="llm" name="" schema={plain} root={plain} value={value} nodeId="llm" required disabled={false} onChange={setValue} />
+      <button type="button" data-testid="elsewhere">
+        elsewhere
+      </button>
+    </FieldIssues.Provider>
+  );
+}
+
+describe("a field being typed into", () => {
+  it("does not turn red until the user leaves it", () => {
+    const { rerender } = render(<PlainForm issues={{}} />);
+    const prompt = document.getElementById("f-llm.prompt") as HTMLInputElement;
+    act(() => prompt.focus());
+    fireEvent.change(prompt, { target: { value: "" } });
+    rerender(<PlainForm issues={{ "llm.prompt": PROMPT_PROBLEM }} />); // the server's check comes back
+    expect(screen.queryByText(PROMPT_PROBLEM)).toBeNull();
+    expect(prompt.closest(".field")!.className).not.toContain("field-invalid");
+    expect(shownIssues(usePending.getState().paths, "llm", [{ code: "bad_config", message: PROMPT_PROBLEM, node_id: "llm", field: "prompt" }])).toEqual([]);
+
+    act(() => screen.getByTestId("elsewhere").focus());
+    expect(screen.getByText(PROMPT_PROBLEM)).toBeTruthy();
+    expect(prompt.closest(".field")!.className).toContain("field-invalid");
+  });
+
+  it("keeps showing a problem it already showed when the user comes to fix it", () => {
+    render(<PlainForm issues={{ "llm.prompt": PROMPT_PROBLEM }} />);
+    act(() => (document.getElementById("f-llm.prompt") as HTMLElement).focus());
+    expect(screen.getByText(PROMPT_PROBLEM)).toBeTruthy();
+    expect(usePending.getState().paths).toEqual([]);
+  });
+
+  it("is no longer waited on once it leaves the form", () => {
+    const { unmount } = render(<PlainForm issues={{}} />);
+    act(() => (document.getElementById("f-llm.prompt") as HTMLElement).focus());
+    expect(usePending.getState().paths).toEqual(["llm.prompt"]);
+    unmount();
+    expect(usePending.getState().paths).toEqual([]);
   });
 });

@@ -125,7 +125,7 @@ export async function startRun(opts: StartOptions): Promise<boolean> {
     fromRun,
   );
   inflight = { prev, kind, chat, query: message.query, runId: null };
-  editor.setRun((p) => freshRun(p, keep));
+  editor.setRun((p) => freshRun(p, keep, kind === "from"));
   const added: ChatMessage[] = chat
     ? [
         { id: nextMessageId++, role: "user", text: message.query },

@@ -16,6 +16,7 @@ import {
   type StartVariable,
 } from "./format";
 import { edge, node } from "./testing";
+import { nodeMeta } from "./parts";
 
 describe("re-run helpers", () => {
   const edges = [edge("a", "b"), edge("b", "c"), edge("a", "d"), edge("c", "e"), edge("d", "e"), edge("e", "b")];
@@ -105,6 +106,22 @@ describe("runFromDetail", () => {
     expect(run.nodes.b).toMatchObject({ status: "failed", error: "boom", outputs: { o: 2 } });
     expect(run.nodes.a.metadata).toEqual({ retriever_resources: ["a-doc"] });
     expect(run.metadata).toEqual({ retriever_resources: ["a-doc"] }); // the succeeded nodes', joined
+  });
+
+  it("puts the nodes a re-run reused first, marked with the run they came from", () => {
+    const nr = (node_id: string, index: number, reused_from: string | null) => ({
+      node_id, index, reused_from, status: "succeeded", node_type: "llm", title: node_id, inputs: {}, outputs: {}, handle: "source",
+      error: "", error_code: "", elapsed_ms: 5, prompt_tokens: 0, completion_tokens: 0, attempts: 1, started_at: null, metadata: {},
+    });
+    const detail = {
+      id: "r9", app_id: 1, status: "succeeded", answer: "", inputs: {}, outputs: {}, error: "", error_code: "", failed_node_id: "",
+      elapsed_ms: 3, prompt_tokens: 0, completion_tokens: 0, total_steps: 2, source: "draft", started_at: "2026-01-01T00:00:00Z", finished_at: null,
+      node_runs: [nr("start", 0, "r1"), nr("llm", 1, "r1"), nr("answer", 1, null), nr("quote", 0, null)],
+    } as RunDetail;
+    const run = runFromDetail(detail);
+    expect(run.order).toEqual(["start", "llm", "quote", "answer"]);
+    expect([run.nodes.llm.reusedFrom, run.nodes.quote.reusedFrom]).toEqual(["r1", undefined]);
+    expect(nodeMeta(run.nodes.llm)).toBe("reused · 5 ms");
   });
 });
 

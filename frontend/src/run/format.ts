@@ -185,12 +185,15 @@ function nodeFromStored(n: NodeRunOut): NodeRunState {
     completionTokens: n.completion_tokens,
     attempts: n.attempts,
     metadata: n.metadata ?? {},
+    reusedFrom: n.reused_from ?? undefined,
   };
 }
 
 /** What the canvas shows for a run read back from GET /api/runs/{id}. */
 export function runFromDetail(d: RunDetail): RunState {
-  const nodeRuns = [...d.node_runs].sort((a, b) => a.index - b.index);
+  // a re-run's reused nodes come first, in the server's order (its index restarts at each run)
+  const reused = d.node_runs.filter((n) => n.reused_from);
+  const nodeRuns = [...reused, ...d.node_runs.filter((n) => !n.reused_from).sort((a, b) => a.index - b.index)];
   return {
     ...idleRun,
     runId: d.id,

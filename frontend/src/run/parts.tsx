@@ -115,6 +115,7 @@ function isEmpty(obj: Record<string, unknown> | undefined): boolean {
 /** Elapsed · tokens · attempts of one node, as one muted line. */
 export function nodeMeta(n: NodeRunState): string {
   return [
+    n.reusedFrom ? "reused" : "",
     n.status !== "running" ? formatMs(n.elapsedMs) : "",
     formatTokens(n.promptTokens, n.completionTokens),
     n.attempts > 1 ? `${n.attempts} attempts` : "",

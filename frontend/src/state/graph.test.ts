@@ -9,10 +9,12 @@ import {
   graphToSpec,
   nextNodeId,
   pasteNodes,
+  reconnect,
   remapReferences,
   removeElements,
   specToGraph,
   updateNodeData,
+  withoutEdge,
   type Graph,
 } from "./graph";
 
@@ -81,6 +83,35 @@ describe("graph edits", () => {
     let g = updateNodeData(graph(), "llm_1", { type: "if_else" });
     g = connect(g, { source: "llm_1", sourceHandle: "case_1", target: "answer" });
     expect(g.edges.filter((e) => e.source === "llm_1").map((e) => e.sourceHandle)).toEqual(["source", "case_1"]);
+  });
+});
+
+describe("moving an edge's end", () => {
+  const first = "start:source->llm_1";
+
+  it("moves it to another node, in its place in the list, with an id for its new ends", () => {
+    const g = connect(graph(), { source: "start", target: "answer" }); // a second way into answer
+    const out = reconnect(g, "llm_1:source->answer", { source: "start", target: "answer" }); // now a duplicate
+    expect(out).toBe(g); // refused: start → answer is there already
+    const moved = reconnect(graph(), first, { source: "start", target: "answer" });
+    expect(moved.edges.map((e) => e.id)).toEqual(["start:source->answer", "llm_1:source->answer"]);
+    expect(moved.edges[0]).toMatchObject({ source: "start", sourceHandle: "source", target: "answer", targetHandle: "target" });
+  });
+
+  it("is checked without itself: back where it was is no change, a cycle is refused", () => {
+    const g = graph();
+    expect(connectionProblem(g, { source: "start", target: "llm_1" })).toMatch(/already/);
+    expect(connectionProblem(withoutEdge(g, first), { source: "start", target: "llm_1" })).toBeNull();
+    expect(reconnect(g, first, { source: "start", target: "llm_1" })).toBe(g);
+    // llm_1 → answer moved to start its wire at answer: answer → answer is a loop
+    expect(reconnect(g, "llm_1:source->answer", { source: "answer", target: "answer" })).toBe(g);
+    expect(reconnect(g, "no such edge", { source: "start", target: "answer" })).toBe(g);
+  });
+
+  it("moves its start to another output handle", () => {
+    let g = updateNodeData(graph(), "llm_1", { type: "if_else" });
+    g = reconnect(g, "llm_1:source->answer", { source: "llm_1", sourceHandle: "false", target: "answer" });
+    expect(g.edges.map((e) => e.id)).toEqual([first, "llm_1:false->answer"]);
   });
 });
 

@@ -177,6 +177,22 @@ export function connect(graph: Graph, c: Connection): Graph {
   return { nodes: graph.nodes, edges: [...graph.edges, edge] };
 }
 
+/** The graph without edge `id`: a wire dragged to a new end is checked without itself. */
+export function withoutEdge(graph: Graph, id: string | null): Graph {
+  return id ? { nodes: graph.nodes, edges: graph.edges.filter((e) => e.id !== id) } : graph;
+}
+
+/** Move edge `id` to the ends of `c`, in one edit and in its place in the list; the same graph
+ * when `c` is refused or puts it where it was. */
+export function reconnect(graph: Graph, id: string, c: Connection): Graph {
+  const old = graph.edges.find((e) => e.id === id);
+  if (!old) return graph;
+  const moved = connect(withoutEdge(graph, id), c);
+  const edge = moved.edges[moved.edges.length - 1];
+  if (moved.edges.length < graph.edges.length || edgeId(edge) === edgeId(old)) return graph;
+  return { nodes: graph.nodes, edges: graph.edges.map((e) => (e.id === id ? edge : e)) };
+}
+
 export function updateNodeData(graph: Graph, id: string, patch: Partial<NodeData>): Graph {
   return {
     nodes: graph.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n)),

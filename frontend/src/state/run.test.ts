@@ -43,8 +43,10 @@ describe("run state", () => {
 
   it("keeps reused nodes when re-running from a node", () => {
     const done = [ev("node_started", { node_id: "a", index: 1 }), ev("node_succeeded", { node_id: "a", outputs: { v: 1 } }), ev("node_started", { node_id: "b", index: 2 })].reduce(applyRunEvent, startRun(idleRun));
-    const next = startRun(done, ["a"]);
+    const next = startRun({ ...done, runId: "r1" }, ["a"], true);
     expect(Object.keys(next.nodes)).toEqual(["a"]);
+    expect(next.nodes.a.reusedFrom).toBe("r1");
+    expect(startRun({ ...done, runId: "r1" }, ["a"]).nodes.a.reusedFrom).toBeUndefined(); // run this node
     expect(next.nodes.a.outputs).toEqual({ v: 1 });
     expect(next.status).toBe("running");
   });

@@ -18,6 +18,7 @@ export interface NodeRunState {
   completionTokens: number;
   attempts: number;
   metadata: Record<string, unknown>; // how it got its outputs: citations, agent steps
+  reusedFrom?: string; // the earlier run whose result a re-run from a node reused
 }
 
 export interface RunState {
@@ -106,9 +107,15 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
   }
 }
 
-/** A fresh run that keeps the results of `keep` nodes (re-run from a node reuses them). */
-export function startRun(prev: RunState, keep: Iterable<string> = []): RunState {
+/** A fresh run that keeps the results of `keep` nodes: shown as they were ("run this node"), or,
+ * with `reused`, marked as the earlier run's results that a re-run from a node reuses. */
+export function startRun(prev: RunState, keep: Iterable<string> = [], reused = false): RunState {
   const nodes: Record<string, NodeRunState> = {};
-  for (const id of keep) if (prev.nodes[id]) nodes[id] = prev.nodes[id];
+  for (const id of keep) {
+    const kept = prev.nodes[id];
+    if (!kept) continue;
+    const from = kept.reusedFrom ?? prev.runId ?? undefined;
+    nodes[id] = reused && from ? { ...kept, reusedFrom: from } : kept;
+  }
   return { ...idleRun, status: "running", nodes, order: prev.order.filter((id) => id in nodes) };
 }

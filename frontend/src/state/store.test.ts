@@ -42,6 +42,7 @@ describe("editor store", () => {
     expect(useEditor.getState().nodes.find((n) => n.id === id)?.data.config).toEqual({ prompt: "" });
     expect(useEditor.getState().addNodeOfType("answer", { x: 0, y: 0 })).toBeNull();
     expect(useEditor.getState().nodes.map((n) => n.data.type)).toEqual(["start", "llm"]);
+    expect(useEditor.getState().toast?.text).toBe("Answer works only in chat apps, so it was not added.");
     useEditor.setState({ mode: "chat" });
     expect(useEditor.getState().addNodeOfType("answer", { x: 0, y: 0 })).not.toBeNull();
   });
@@ -66,6 +67,24 @@ describe("editor store", () => {
     expect(useEditor.getState().edges).toHaveLength(0);
     useEditor.getState().undo();
     expect(useEditor.getState().edges).toHaveLength(1);
+  });
+
+  it("moves an edge's end in one undoable step that is saved", () => {
+    const a = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;
+    const b = useEditor.getState().addNodeOfType("llm", { x: 300, y: 0 })!;
+    useEditor.getState().connectNodes({ source: "start", target: a });
+    const id = useEditor.getState().edges[0].id;
+    const version = useEditor.getState().docVersion;
+    useEditor.getState().reconnectEdge(id, { source: "start", target: b });
+    expect(useEditor.getState().edges.map((e) => e.target)).toEqual([b]);
+    expect(useEditor.getState().docVersion).toBe(version + 1); // the sync loop saves it
+    useEditor.getState().undo();
+    expect(useEditor.getState().edges.map((e) => e.target)).toEqual([a]);
+    useEditor.getState().redo();
+    expect(useEditor.getState().edges.map((e) => e.target)).toEqual([b]);
+    const steps = useEditor.getState().history.past.length;
+    useEditor.getState().reconnectEdge(useEditor.getState().edges[0].id, { source: "start", target: b });
+    expect(useEditor.getState().history.past).toHaveLength(steps); // back where it was: no step
   });
 
   it("adds a clicked-in node in free space and leaves the side panel closed", () => {
@@ -96,6 +115,33 @@ describe("editor store", () => {
       const dy = Math.abs(third.position.y - other.position.y);
       expect(dx >= 240 || dy >= 90).toBe(true);
     }
+  });
+
+  it("pastes none of the nodes this app's mode does not offer, and says which and why", () => {
+    // Copied in a chat app: LLM → Answer.
+    const llm = useEditor.getState().addNodeOfType("llm", { x: 0, y: 0 })!;
+    const answer = useEditor.getState().addNodeOfType("answer", { x: 300, y: 0 })!;
+    useEditor.getState().connectNodes({ source: llm, target: answer });
+    useEditor.getState().select([llm, answer]);
+    const clip = useEditor.getState().copySelection()!;
+    expect(clip.edges).toHaveLength(1);
+
+    // Pasted into a workflow app: the LLM comes, the Answer and its wire stay out, and a note says so.
+    const g = specToGraph({ mode: "workflow", nodes: [{ id: "start", type: "start", title: "Start" }], edges: [] });
+    useEditor.setState({ ...g, mode: "workflow", toast: null });
+    useEditor.getState().paste(clip, { x: 0, y: 400 });
+    expect(useEditor.getState().nodes.map((n) => n.data.type)).toEqual(["start", "llm"]);
+    expect(useEditor.getState().edges).toEqual([]);
+    expect(useEditor.getState().toast).toEqual({ text: "Answer works only in chat apps, so it was not pasted.", kind: "error" });
+
+    // Nothing left to paste: nothing changes, not even the undo history; the note still comes.
+    const only = { ...clip, nodes: clip.nodes.filter((n) => n.data.type === "answer"), edges: [] };
+    only.nodes[0].data.title = "Reply";
+    const before = useEditor.getState().history.past.length;
+    useEditor.getState().paste(only, null);
+    expect(useEditor.getState().nodes.map((n) => n.data.type)).toEqual(["start", "llm"]);
+    expect(useEditor.getState().history.past).toHaveLength(before);
+    expect(useEditor.getState().toast?.text).toBe("Answer works only in chat apps, so “Reply” was not pasted.");
   });
 
   it("ignores edits when read only", () => {

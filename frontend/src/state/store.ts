@@ -10,6 +10,7 @@ import {
   connect,
   copyNodes,
   pasteNodes,
+  reconnect,
   removeElements,
   updateNodeData,
   type Clipboard,
@@ -22,6 +23,8 @@ import { emptyHistory, record, redo, undo, type History } from "./history";
 import { autoLayout } from "./layout";
 import { boundsOf, freePosition, NODE_SIZE, nodeBox } from "./placement";
 import { indexCatalog, newestVersions } from "./nodeTypes";
+import { offeredPart, whyNotOffered } from "./offered";
+import { writePref } from "./prefs";
 import { idleRun, type RunState } from "./run";
 import type { Schema } from "./schema";
 
@@ -58,6 +61,8 @@ export interface EditorState extends Doc {
   /** Add a node at `position`, or (`free`) at the free spot nearest to it. */
   addNodeOfType: (type: string, position: XYPosition, opts?: { free?: boolean }) => string | null;
   connectNodes: (c: Connection) => void;
+  /** Move an edge's ends to those of `c` (its end dragged to another handle or node). */
+  reconnectEdge: (id: string, c: Connection) => void;
   deleteSelection: () => void;
   updateNode: (id: string, patch: Partial<NodeData>, coalesce?: string) => void;
   setEnv: (env: EnvVar[]) => void;
@@ -95,6 +100,8 @@ export function withModel(config: Json, schema: Schema, providers: Provider[]): 
 
 const COALESCE_MS = 1200;
 let lastEdit = { key: "", at: 0 };
+
+export const THEME_KEY = "weft.theme";
 
 export const emptyReport: GraphReport = { issues: [], nodes: {}, globals: {} };
 
@@ -140,12 +147,17 @@ export const useEditor = create<EditorState>()((set, get) => ({
   },
 
   // The new node is selected but the side panel is left as it is: a click on the node opens it.
+  // A type this app's mode does not offer (dragged in from another app's palette) is not added.
   addNodeOfType: (type, position, opts) => {
     const { catalog, mode, providers } = get();
-    const info = newestVersions(catalog).find((t) => t.type === type);
-    // The type's default config for this app's mode (the backend's, one place); none: not offered.
+    const info = newestVersions(catalog).find((t) => t.type === type) ?? null;
+    const why = whyNotOffered(info, type, mode);
+    // The type's default config for this app's mode (the backend's, one place).
     const defaults = info?.defaults[mode];
-    if (!info || !defaults) return null;
+    if (why || !info || !defaults) {
+      get().notify(`${why ?? `${info?.title ?? type} has no settings for ${mode} apps`}, so it was not added.`, "error");
+      return null;
+    }
     const config = withModel(structuredClone(defaults) as Json, info.config_schema as Schema, providers);
     const at = opts?.free ? freePosition(get().nodes.map(nodeBox), position) : position;
     const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, at);
@@ -156,6 +168,12 @@ export const useEditor = create<EditorState>()((set, get) => ({
   connectNodes: (c) => {
     const s = get();
     const graph = connect(s, c);
+    if (graph !== s) s.commit(graph);
+  },
+
+  reconnectEdge: (id, c) => {
+    const s = get();
+    const graph = reconnect(s, id, c);
     if (graph !== s) s.commit(graph);
   },
 
@@ -174,8 +192,11 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   setEnv: (env) => get().commit({ env }),
 
-  paste: (clip, at) => {
+  paste: (copied, at) => {
     const s = get();
+    // Nodes this app's mode does not offer (an Answer copied from a chat app) stay out, said so.
+    const { clip, note } = offeredPart(copied, s.types, s.catalog, s.mode);
+    if (note) s.notify(note, "error");
     const bounds = boundsOf(clip.nodes.map((n) => ({ ...n.position, ...NODE_SIZE })));
     if (!bounds) return;
     // The copies' top-left corner goes to the mouse, so a paste near the canvas edge shows whole.
@@ -246,11 +267,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
   setRun: (run) => set({ run: typeof run === "function" ? run(get().run) : run }),
   setPanel: (panel) => set({ panel }),
   setTheme: (theme) => {
-    try {
-      localStorage.setItem("weft.theme", theme);
-    } catch {
-      /* private mode: the theme just isn't remembered */
-    }
+    writePref(THEME_KEY, theme);
     document.documentElement.dataset.theme = theme;
     set({ theme });
   },
