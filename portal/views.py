@@ -44,6 +44,7 @@ from portal.members import (
     list_member_rows,
 )
 from portal.web_assets import web_asset_version
+from rag.loader import DEFAULT_LIMITS, SUFFIXES
 
 INVITE_LINK_KEY = "weft_invite_link"  # the link just created, shown once on the members page
 
@@ -162,6 +163,24 @@ def training_page(request: HttpRequest) -> HttpResponse:
         "asset_version": web_asset_version("training"),
     }
     return render(request, "portal/training.html", context)
+
+
+@login_required
+@ensure_csrf_cookie
+@require_safe
+def knowledge_page(request: HttpRequest) -> HttpResponse:
+    """Knowledge bases: documents and their ingestion, test searches, measured quality (React)."""
+    membership = get_current_membership(request)
+    if membership is None:
+        return redirect("home")
+    context = {
+        "can_edit": membership.allows(Role.EDITOR),
+        "asset_version": web_asset_version("knowledge"),
+        # said on the page before an upload, and checked there on each file first
+        "max_file_bytes": DEFAULT_LIMITS.max_bytes,
+        "suffixes": ",".join(SUFFIXES),
+    }
+    return render(request, "portal/knowledge.html", context)
 
 
 @login_required
