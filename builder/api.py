@@ -36,6 +36,7 @@ from builder.schemas import (
     AppIn,
     AppOut,
     AppPatch,
+    AppTemplateOut,
     DraftIn,
     DraftOut,
     DraftSaved,
@@ -56,6 +57,7 @@ from builder.schemas import (
     VersionOut,
 )
 from builder.secrets import mask_secrets
+from builder.templates import list_templates, template_spec
 from builder.trace import trace_of
 from kernel.access import get_user, require_membership, require_workspace
 from kernel.errors import ApiError, not_found
@@ -135,12 +137,29 @@ def list_apps(request: HttpRequest, workspace_id: int | None = None) -> list[dic
 
 @router.post("/apps", response={201: AppOut})
 def create_app(request: HttpRequest, body: AppIn) -> tuple[int, dict[str, Any]]:
-    """Create an app with a starter draft."""
+    """Create an app with a starter draft, or from a template."""
     workspace = require_workspace(request, body.workspace_id, Role.EDITOR)
+    mode, spec = body.mode, None
+    if body.template:
+        spec = template_spec(body.template)
+        if spec is None:
+            raise ApiError(
+                "invalid_param", 422, "template: there is no such template", field="template"
+            )
+        mode = spec["mode"]
     app = do_create_app(
-        workspace, get_user(request), body.name, body.mode, body.slug, body.description
+        workspace, get_user(request), body.name, mode, body.slug, body.description, spec
     )
     return 201, _app_out(app)
+
+
+@router.get("/app-templates", response=list[AppTemplateOut])
+def app_templates(request: HttpRequest) -> list[dict[str, Any]]:
+    """The templates a new app can start from."""
+    return [
+        {"id": t.id, "name": t.name, "description": t.description, "mode": t.mode}
+        for t in list_templates()
+    ]
 
 
 @router.get("/apps/{app_id}", response=AppOut)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from builder.actions.workflows import do_create_app, do_publish_workflow
 from builder.models import App, Workflow
+from builder.templates import CHAT_WITH_DOCUMENTS, TEMPLATES, fill_knowledge_bases
 from kernel.models import Membership, Role, User, Workspace
 from kernel.workspaces import do_set_default_workspace
 
@@ -83,3 +84,26 @@ def do_remember_in_demo(app: App, user: User) -> bool:
         draft.save(update_fields=["spec", "revision"])
         do_publish_workflow(app, user, note="demo: chat memory on")
     return True
+
+
+DOCS_APP = "docs-chat"
+
+
+def do_seed_documents_app(workspace: Workspace, user: User, dataset_ids: list[str]) -> App:
+    """The published "Chat with your documents" app over `dataset_ids`, made once."""
+    app = App.objects.filter(slug=DOCS_APP).first()
+    if app is not None:
+        return app
+    template = TEMPLATES[CHAT_WITH_DOCUMENTS]
+    spec = fill_knowledge_bases(template.build(), dataset_ids)
+    app = do_create_app(
+        workspace,
+        user,
+        template.name,
+        template.mode,
+        slug=DOCS_APP,
+        description=f"{template.description} Seeded over the Weft handbook.",
+        spec=spec,
+    )
+    do_publish_workflow(app, user, note="demo")
+    return app

@@ -25,6 +25,16 @@ class AppIn(Schema):
     slug: str = ""
     description: str = ""
     workspace_id: int | None = None
+    template: str = Field(
+        "", description="Start from this template (GET /api/app-templates); its mode wins."
+    )
+
+
+class AppTemplateOut(Schema):
+    id: str
+    name: str
+    description: str
+    mode: Literal["chat", "workflow"]
 
 
 class AppPatch(Schema):

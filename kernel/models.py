@@ -117,3 +117,18 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+
+
+class WorkerBeat(models.Model):
+    """A running task worker (`manage.py db_worker`): which queues it takes, when it last beat,
+    and its start-up checks (kernel/workers.py)."""
+
+    process = models.CharField(max_length=120, primary_key=True)  # "<host>:<pid>"
+    queues = models.JSONField(default=list)  # the queue names it takes; ["*"]: every queue
+    excluded = models.JSONField(default=list)  # with "*": the queues it leaves alone
+    checks = models.JSONField(default=dict, blank=True)  # {name: {"ok": bool, "message": str}}
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.process} ({', '.join(self.queues)})"

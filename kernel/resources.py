@@ -66,3 +66,14 @@ def replaced(key: Resource[T], factory: Factory[T]) -> Iterator[None]:
             _providers.pop(key, None)
         else:
             _providers[key] = before
+
+
+@contextmanager
+def withdrawn(key: Resource[T]) -> Iterator[None]:
+    """Provide nothing for `key` for the duration of a `with` block (tests)."""
+    before = _providers.pop(key, None)
+    try:
+        yield
+    finally:
+        if before is not None:
+            _providers[key] = before

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -64,9 +65,10 @@ INSTALLED_APPS = [
     "ninja",
     "servestatic",
     "channels",
+    # Before django_tasks_db: kernel's db_worker (with a heartbeat) overrides its command.
+    "kernel",
     "django_tasks",
     "django_tasks_db",
-    "kernel",
     "builder",
     "rag",
     "training",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.CurrentWorkspaceMiddleware",
+    # Django reads multipart bodies of POST only: the knowledge test set is a PUT of files.
+    "ninja.compatibility.files.fix_request_files_middleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -151,7 +155,7 @@ else:
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("WEFT_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "training"],
+        "QUEUES": ["default", "training", "rag"],
     }
 }
 
@@ -177,6 +181,15 @@ WEFT_EMBEDDED_MODEL = os.environ.get("WEFT_EMBEDDED_MODEL", "")  # a local HF mo
 WEFT_EMBEDDED_URL = os.environ.get("WEFT_EMBEDDED_URL", "")
 VLLM_BASE_URL = os.environ.get("VLLM_BASE_URL", "")
 VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
+# Knowledge bases: each backend kind's class, built as cls(folder, embedder, **OPTIONS)
+# (rag/stores.py); a kind whose module is not installed is refused naming it.
+RAG_BACKENDS: dict[str, dict[str, Any]] = {
+    "embedded": {"BACKEND": "rag.backends.embedded.EmbeddedBackend"},
+    "milvus": {"BACKEND": "rag.backends.milvus.MilvusBackend"},
+    "ragflow": {"BACKEND": "rag.backends.ragflow.RagflowBackend"},
+}
+# What `manage.py seed_demo` runs: the project seeds the demo across the feature apps.
+WEFT_DEMO_SEEDER = "portal.demo.do_seed_demo"
 # Server-side requests to URLs users chose (model providers, …) never reach loopback, private,
 # link-local or metadata addresses, except these hosts or CIDRs (comma-separated). The two URLs
 # above are an admin's own choice and are allowed without being listed (kernel/outbound.py).
@@ -189,6 +202,8 @@ WEFT_MODEL_ROOTS = _env_list("WEFT_MODEL_ROOTS", "")
 # Data limits (kernel/limits.py reads them; the README's configuration table lists them).
 WEFT_MAX_BODY_BYTES = int(os.environ.get("WEFT_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 WEFT_MAX_UPLOAD_BYTES = int(os.environ.get("WEFT_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
+# One document of a knowledge base (Dify's default); an upload may carry several.
+WEFT_MAX_DOCUMENT_BYTES = int(os.environ.get("WEFT_MAX_DOCUMENT_BYTES", str(15 * 1024 * 1024)))
 WEFT_BODY_IDLE_TIMEOUT_S = float(os.environ.get("WEFT_BODY_IDLE_TIMEOUT_S", "10"))
 WEFT_MAX_GRAPH_NODES = int(os.environ.get("WEFT_MAX_GRAPH_NODES", "1000"))
 WEFT_MAX_GRAPH_EDGES = int(os.environ.get("WEFT_MAX_GRAPH_EDGES", "4000"))

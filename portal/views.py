@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from builder.actions.workflows import do_create_app
 from builder.api_examples import start_variables
 from builder.models import App, Message, Run, RunSource, Workflow
+from builder.templates import list_templates, template_spec
 from builder.trace import trace_of
 from kernel.errors import ApiError
 from kernel.models import Membership, Role
@@ -67,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The apps of the current workspace."""
     membership = request.membership  # type: ignore[attr-defined]  # set by our middleware
     apps = App.objects.filter(workspace=membership.workspace) if membership else App.objects.none()
-    return render(request, "portal/home.html", {"apps": apps})
+    return render(request, "portal/home.html", {"apps": apps, "templates": list_templates()})
 
 
 @login_required
@@ -92,12 +93,20 @@ def new_app(request: HttpRequest) -> HttpResponse:
     if not membership or not membership.allows(Role.EDITOR):
         messages.error(request, "Creating apps needs the editor role.")
         return redirect("home")
+    mode, spec = request.POST.get("mode", "chat"), None
+    template = request.POST.get("template", "")
+    if template:
+        spec = template_spec(template)
+        if spec is None:
+            return bad_input(request, "template", "Choose one of the templates offered.")
+        mode = spec["mode"]
     try:
         app = do_create_app(
             membership.workspace,
             request.user,  # type: ignore[arg-type]
             request.POST.get("name", ""),
-            request.POST.get("mode", "chat"),
+            mode,
+            spec=spec,
         )
     except ApiError as err:
         messages.error(request, err.message)

@@ -3,3 +3,19 @@ from django.apps import AppConfig
 
 class RagConfig(AppConfig):
     name = "rag"
+    verbose_name = "Knowledge bases"
+
+    def ready(self) -> None:
+        """Provide the workspaces' retriever (the knowledge node's search), and have the
+        workers that take the "rag" queue check at start that the embedding model loads."""
+        from kernel.resources import provide
+        from kernel.workers import register_worker_check
+        from rag.embeddings import default_embedder
+        from rag.retriever import retriever_for
+        from rag.tasks import QUEUE
+        from runtime.resources import RETRIEVER
+
+        provide(RETRIEVER, retriever_for)
+        register_worker_check(
+            QUEUE, "load the embedding model", lambda: default_embedder().embed(["ok"])
+        )

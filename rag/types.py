@@ -95,6 +95,7 @@ class SearchRequest:
     score_threshold: float | None = None
     vector_weight: float | None = None  # hybrid only; None: the backend's default
     filters: tuple[MetadataFilter, ...] = ()
+    document_ids: frozenset[str] | None = None  # search only these documents; None: all
 
 
 @dataclass(frozen=True, slots=True)

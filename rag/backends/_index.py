@@ -135,6 +135,7 @@ class ChunkIndex:
             for d in self.documents.values()
             if d.enabled
             and d.status is DocumentStatus.INDEXED
+            and (request.document_ids is None or d.id in request.document_ids)
             and filters.matches(d, request.filters)
         }
         return np.fromiter(

@@ -13,7 +13,7 @@ import pytest
 
 from builder.models import NodeRun
 from kernel.errors import ApiError
-from kernel.resources import replaced
+from kernel.resources import replaced, withdrawn
 from runtime.nodes import registry
 from runtime.resources import RETRIEVER, RetrievedChunk
 from tests.builder.sse import parse_sse
@@ -116,7 +116,7 @@ async def test_run_metadata_streaming_chat_sends_citations_in_message_end(
 def test_run_metadata_publish_refuses_a_node_whose_need_nothing_provides(
     owner: Any, make_app: Any, search_node: None
 ) -> None:
-    with pytest.raises(ApiError) as info:
+    with withdrawn(RETRIEVER), pytest.raises(ApiError) as info:
         make_app(owner, spec=SPEC, slug="cite")
     issues = info.value.data["issues"]
     assert [(i["code"], i["node_id"]) for i in issues] == [("missing_resource", "k")]
@@ -145,7 +145,8 @@ def test_run_metadata_draft_report_shows_a_need_nothing_provides(search_node: No
     from runtime.spec import WorkflowSpec
 
     spec = WorkflowSpec.model_validate(SPEC)
-    found = [(i.code, i.node_id) for i in get_report(spec).issues]
+    with withdrawn(RETRIEVER):
+        found = [(i.code, i.node_id) for i in get_report(spec).issues]
     assert found == [("missing_resource", "k")]
     with replaced(RETRIEVER, lambda workspace_id: ListRetriever()):
         assert get_report(spec).issues == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from kernel.resources import offered, provide, replaced, resolve
+from kernel.resources import offered, provide, replaced, resolve, withdrawn
 from runtime.resources import MODELS, RETRIEVER, TOOLS, Resource
 from tests.fakes import FakeModels
 from tests.runtime.doubles import DictToolSessions, ListRetriever
@@ -27,7 +27,15 @@ async def test_resources_resolve_gives_each_need_for_its_workspace() -> None:
         assert got.get(TOOLS) is tools
         assert asked == [7]
         assert {RETRIEVER, TOOLS} <= offered()
-    assert RETRIEVER not in offered()
+    assert TOOLS not in offered()  # no app provides it yet: replaced() left nothing behind
+    assert RETRIEVER in offered()  # rag provides it at start-up, and has it back
+
+
+async def test_resources_withdrawn_provides_nothing_for_a_while() -> None:
+    with withdrawn(RETRIEVER):
+        assert RETRIEVER not in offered()
+        assert (await resolve({RETRIEVER}, 1)).keys() == frozenset()
+    assert RETRIEVER in offered()
 
 
 async def test_resources_resolve_gives_only_what_is_needed_and_provided() -> None:

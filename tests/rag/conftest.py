@@ -40,3 +40,12 @@ def backend(backend_kind: str, embedder: MiniLM, tmp_path: Path) -> Iterator[Bac
     made = make_backend(backend_kind, embedder, tmp_path / "kb")
     yield made
     made.close()
+
+
+@pytest.fixture
+def kb_dir(settings: object, tmp_path: Path) -> Path:
+    """A fresh WEFT_DATA_DIR for the knowledge bases of a Django-side test."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings.DATA_DIR = data  # type: ignore[attr-defined]  # pytest-django's settings
+    return data

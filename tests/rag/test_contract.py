@@ -138,6 +138,19 @@ def test_backend_metadata_filter_keeps_matching_documents(
     assert set(names(hits)) == expected
 
 
+@pytest.mark.parametrize("mode", list(Mode))
+def test_backend_document_ids_limit_the_search_to_those_documents(
+    backend: Backend, embedder: MiniLM, tmp_path: Path, mode: Mode
+) -> None:
+    add_texts(backend, embedder, tmp_path)
+    query = "cats rockets bread"
+    only = SearchRequest(query, mode=mode, top_k=10, document_ids=frozenset({"bread", "cats"}))
+    assert set(names(backend.search(only))) <= {"bread", "cats"}
+    assert "bread" in names(backend.search(only))
+    none = SearchRequest(query, mode=mode, top_k=10, document_ids=frozenset())
+    assert backend.search(none) == []
+
+
 def test_backend_metadata_filter_on_a_missing_key_names_it(
     backend: Backend, embedder: MiniLM, tmp_path: Path
 ) -> None:

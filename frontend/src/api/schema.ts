@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/app-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * App Templates
+         * @description The templates a new app can start from.
+         */
+        get: operations["builder_api_app_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/apps": {
         parameters: {
             query?: never;
@@ -19,7 +39,7 @@ export interface paths {
         put?: never;
         /**
          * Create App
-         * @description Create an app with a starter draft.
+         * @description Create an app with a starter draft, or from a template.
          */
         post: operations["builder_api_create_app"];
         delete?: never;
@@ -263,6 +283,274 @@ export interface paths {
          * @description Make this version's spec the draft again (409 when `revision` is stale).
          */
         post: operations["builder_api_restore_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Knowledge Bases
+         * @description The workspace's knowledge bases (the current workspace by default), by name.
+         */
+        get: operations["rag_api_list_knowledge_bases"];
+        put?: never;
+        /**
+         * Create Knowledge Base
+         * @description Create a knowledge base (editors); its settings default to the core's.
+         */
+        post: operations["rag_api_create_knowledge_base"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Knowledge Base
+         * @description One knowledge base.
+         */
+        get: operations["rag_api_get_knowledge_base"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Knowledge Base
+         * @description Delete a knowledge base with its documents, chunks, vectors and test set (editors).
+         */
+        delete: operations["rag_api_delete_knowledge_base"];
+        options?: never;
+        head?: never;
+        /**
+         * Patch Knowledge Base
+         * @description Rename, describe, or change the chunking (for documents uploaded after) or the
+         *     retrieval settings (a field left out keeps its value).
+         */
+        patch: operations["rag_api_patch_knowledge_base"];
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/chunks/{chunk_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Patch Chunk
+         * @description Change a chunk's text (it is embedded again) or enable or disable it.
+         */
+        patch: operations["rag_api_patch_chunk"];
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Documents
+         * @description The documents with their stages, and whether a worker will process what waits.
+         */
+        get: operations["rag_api_list_documents"];
+        put?: never;
+        /**
+         * Upload Documents
+         * @description Upload files (many at once); each becomes a document queued for ingestion. A bad file
+         *     refuses the upload, naming each bad file in `errors`; an unchanged file does no work.
+         */
+        post: operations["rag_api_upload_documents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/documents/{doc_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Document
+         * @description Delete a document with its chunks and vectors (409 while a worker indexes it).
+         */
+        delete: operations["rag_api_delete_document"];
+        options?: never;
+        head?: never;
+        /**
+         * Patch Document
+         * @description Enable or disable a document, or replace its metadata.
+         */
+        patch: operations["rag_api_patch_document"];
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/documents/{doc_id}/chunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Chunks
+         * @description A page of the document's chunks, in order (none before it is indexed).
+         */
+        get: operations["rag_api_list_chunks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/documents/{doc_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Document
+         * @description Queue a failed document again.
+         */
+        post: operations["rag_api_retry_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Evaluation
+         * @description Measure the test set at the current settings, with a sweep (runs on the worker).
+         */
+        post: operations["rag_api_eval_start_evaluation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/evaluations/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Latest Evaluation
+         * @description The newest evaluation (404 before the first).
+         */
+        get: operations["rag_api_eval_latest_evaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search
+         * @description Vector, full-text and hybrid search side by side, each hit with every score (a mode
+         *     the backend cannot search is an empty list).
+         */
+        post: operations["rag_api_eval_search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/testset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Testset
+         * @description The test set: each query with the documents that should come back.
+         */
+        get: operations["rag_api_eval_get_testset"];
+        /**
+         * Put Testset
+         * @description Replace the test set with BEIR's queries.jsonl and qrels.tsv (a corpus id is a
+         *     document's name without its extension, or its id).
+         */
+        put: operations["rag_api_eval_put_testset"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/{kb_id}/testset/judgments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Judge
+         * @description Mark a document relevant (or no longer) to a query; the test set after it.
+         */
+        post: operations["rag_api_eval_judge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -790,6 +1078,12 @@ export interface components {
              * @default
              */
             slug: string;
+            /**
+             * Template
+             * @description Start from this template (GET /api/app-templates); its mode wins.
+             * @default
+             */
+            template: string;
             /** Workspace Id */
             workspace_id?: number | null;
         };
@@ -827,6 +1121,20 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** AppTemplateOut */
+        AppTemplateOut: {
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "chat" | "workflow";
+            /** Name */
+            name: string;
+        };
         /** BaseModelOut */
         BaseModelOut: {
             /**
@@ -836,6 +1144,119 @@ export interface components {
             id: string;
             /** Label */
             label: string;
+        };
+        /** BestOut */
+        BestOut: {
+            /** Ndcg At 10 */
+            ndcg_at_10: number;
+            /** Top K */
+            top_k: number;
+            /** Weight */
+            weight: number;
+        };
+        /** CapabilitiesOut */
+        CapabilitiesOut: {
+            /**
+             * Delete
+             * @description Delete a document with its chunks and vectors.
+             */
+            delete: boolean;
+            /**
+             * Disable
+             * @description Disable a document or a chunk (kept, not searched).
+             */
+            disable: boolean;
+            /**
+             * Edit Chunks
+             * @description Change a chunk's text (it is embedded again).
+             */
+            edit_chunks: boolean;
+            /** Metadata Filter */
+            metadata_filter: boolean;
+            /** Modes */
+            modes: ("hybrid" | "vector" | "full_text")[];
+            /** Persistent */
+            persistent: boolean;
+        };
+        /** ChunkOut */
+        ChunkOut: {
+            /** Edited */
+            edited: boolean;
+            /** Enabled */
+            enabled: boolean;
+            /** Id */
+            id: string;
+            /** Index */
+            index: number;
+            /**
+             * Parent Text
+             * @description Parent-child and Q&A: what a hit returns.
+             */
+            parent_text: string | null;
+            /** Text */
+            text: string;
+        };
+        /** ChunkPageOut */
+        ChunkPageOut: {
+            /** Chunks */
+            chunks: components["schemas"]["ChunkOut"][];
+            /** Total */
+            total: number;
+        };
+        /** ChunkPatch */
+        ChunkPatch: {
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Text */
+            text?: string | null;
+        };
+        /**
+         * ChunkingIn
+         * @description How documents are cut into chunks; a field left out keeps its value (or the mode's
+         *     default).
+         */
+        ChunkingIn: {
+            /**
+             * Mode
+             * @description general: chunks of `size` tokens; parent_child: small chunks matched, their parent section (`parent_size`) returned; qa: one chunk per question/answer csv row.
+             */
+            mode?: ("general" | "parent_child" | "qa") | null;
+            /**
+             * Overlap
+             * @description Tokens shared with the previous chunk.
+             */
+            overlap?: number | null;
+            /**
+             * Parent Size
+             * @description Parent-child: tokens per parent section.
+             */
+            parent_size?: number | null;
+            /**
+             * Separators
+             * @description Where to cut first (then at sentences, then at words); one for now.
+             */
+            separators?: string[] | null;
+            /**
+             * Size
+             * @description Tokens per chunk (parent-child: per child chunk).
+             */
+            size?: number | null;
+        };
+        /** ChunkingOut */
+        ChunkingOut: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "general" | "parent_child" | "qa";
+            /** Overlap */
+            overlap: number;
+            /** Parent Size */
+            parent_size: number;
+            /** Separators */
+            separators: string[];
+            /** Size */
+            size: number;
         };
         /** CurvePointOut */
         CurvePointOut: {
@@ -988,6 +1409,73 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** DocumentListOut */
+        DocumentListOut: {
+            /** Documents */
+            documents: components["schemas"]["DocumentOut"][];
+            worker: components["schemas"]["WorkerOut"];
+        };
+        /** DocumentOut */
+        DocumentOut: {
+            /** Chunk Count */
+            chunk_count: number;
+            /**
+             * Content Hash
+             * @description sha256 of the file's bytes.
+             */
+            content_hash: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Error
+             * @description Why it failed, naming the file; empty otherwise.
+             */
+            error: string;
+            /** Id */
+            id: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: string | number;
+            };
+            /** Name */
+            name: string;
+            /** @description Chunks embedded and stored of all its chunks. */
+            progress: components["schemas"]["ProgressOut"];
+            /** Size */
+            size: number;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "queued" | "parsing" | "chunking" | "embedding" | "indexed" | "failed";
+            /**
+             * Unchanged
+             * @description Upload only: the same file was there already, nothing was redone.
+             */
+            unchanged?: boolean | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DocumentPatch */
+        DocumentPatch: {
+            /** Enabled */
+            enabled?: boolean | null;
+            /**
+             * Metadata
+             * @description Replaces the document's metadata (keys 1 to 64 characters).
+             */
+            metadata?: {
+                [key: string]: string | number;
+            } | null;
+        };
         /** DraftIn */
         DraftIn: {
             /**
@@ -1072,6 +1560,39 @@ export interface components {
              */
             preserved?: number | null;
         };
+        /** EvaluationOut */
+        EvaluationOut: {
+            best: components["schemas"]["BestOut"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string;
+            /** Id */
+            id: string;
+            progress: components["schemas"]["ProgressOut"];
+            /** Results */
+            results: {
+                [key: string]: components["schemas"]["MethodScoreOut"];
+            };
+            settings: components["schemas"]["EvaluationSettingsOut"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** Sweep */
+            sweep: components["schemas"]["SweepPointOut"][];
+        };
+        /** EvaluationSettingsOut */
+        EvaluationSettingsOut: {
+            /** Top K */
+            top_k: number;
+            /** Weight */
+            weight: number;
+        };
         /** FieldChangeOut */
         FieldChangeOut: {
             /** After */
@@ -1114,6 +1635,22 @@ export interface components {
              * @description Bin edges in tokens: counts[i] rows are in [i, i+1).
              */
             edges: number[];
+        };
+        /** HitOut */
+        HitOut: {
+            /** Chunk Id */
+            chunk_id: string;
+            /** Document Id */
+            document_id: string;
+            /** Document Name */
+            document_name: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: string | number;
+            };
+            scores: components["schemas"]["ScoresOut"];
+            /** Text */
+            text: string;
         };
         /** IdentityIn */
         IdentityIn: {
@@ -1330,6 +1867,90 @@ export interface components {
             /** Workspace Id */
             workspace_id: number;
         };
+        /** JudgmentIn */
+        JudgmentIn: {
+            /** Document Id */
+            document_id: string;
+            /** Query */
+            query: string;
+            /** Relevant */
+            relevant: boolean;
+        };
+        /** KnowledgeBaseIn */
+        KnowledgeBaseIn: {
+            /**
+             * Backend
+             * @default embedded
+             * @enum {string}
+             */
+            backend: "embedded" | "milvus" | "ragflow";
+            chunking?: components["schemas"]["ChunkingIn"] | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            retrieval?: components["schemas"]["RetrievalIn"] | null;
+            /** Workspace Id */
+            workspace_id?: number | null;
+        };
+        /** KnowledgeBaseOut */
+        KnowledgeBaseOut: {
+            /**
+             * Backend
+             * @enum {string}
+             */
+            backend: "embedded" | "milvus" | "ragflow";
+            capabilities: components["schemas"]["CapabilitiesOut"];
+            /** Chunk Count */
+            chunk_count: number;
+            chunking: components["schemas"]["ChunkingOut"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Document Count */
+            document_count: number;
+            /** Id */
+            id: string;
+            limits: components["schemas"]["LimitsOut"];
+            /** Name */
+            name: string;
+            retrieval: components["schemas"]["RetrievalOut"];
+        };
+        /** KnowledgeBasePatch */
+        KnowledgeBasePatch: {
+            /** @description Applies to documents uploaded (or retried) after the change. */
+            chunking?: components["schemas"]["ChunkingIn"] | null;
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+            retrieval?: components["schemas"]["RetrievalIn"] | null;
+        };
+        /** LimitsOut */
+        LimitsOut: {
+            /**
+             * File Bytes
+             * @description The largest file a document may be.
+             */
+            file_bytes: number;
+            /**
+             * Suffixes
+             * @description File types read: ".txt", ".pdf", …
+             */
+            suffixes: string[];
+            /**
+             * Upload Bytes
+             * @description The largest upload request (all its files).
+             */
+            upload_bytes: number;
+        };
         /** MeOut */
         MeOut: {
             /** Current Workspace Id */
@@ -1348,6 +1969,42 @@ export interface components {
              * @description A full model folder (base weights with the adapter merged in), relative to the data folder (WEFT_DATA_DIR) on the server.
              */
             path: string;
+        };
+        /**
+         * MetadataCondition
+         * @description One condition of a metadata filter (the conditions of a filter all hold: AND).
+         *
+         *     `is`/`is_not` compare as numbers when both sides are numbers, else as text; `contains`
+         *     looks for the value in the text (or among the items of a list value); `gt`, `gte`, `lt`,
+         *     `lte` order numbers as numbers and anything else as text (so ISO dates order by date). A
+         *     document without the key meets only the negated conditions (`is_not`, `not_contains`).
+         *     A string value may hold `{{#node.field#}}` references; the node renders them before it
+         *     searches, so a retriever sees plain values.
+         */
+        MetadataCondition: {
+            /** Metadata key */
+            key: string;
+            /**
+             * Comparison
+             * @default is
+             * @enum {string}
+             */
+            op: "is" | "is_not" | "contains" | "not_contains" | "gt" | "gte" | "lt" | "lte";
+            /**
+             * Value
+             * @description Compared with the document's value.
+             * @default
+             */
+            value: string | number;
+        };
+        /** MethodScoreOut */
+        MethodScoreOut: {
+            /** K */
+            k: number;
+            /** Ndcg At 10 */
+            ndcg_at_10: number;
+            /** Recall At K */
+            recall_at_k: number;
         };
         /** NodeRunOut */
         NodeRunOut: {
@@ -1564,45 +2221,12 @@ export interface components {
              */
             text: string;
         };
-        /**
-         * ProgressOut
-         * @description The start event's plan, then the last step event, merged; notes and last checkpoint.
-         */
+        /** ProgressOut */
         ProgressOut: {
-            /** Checkpoint */
-            checkpoint?: {
-                [key: string]: unknown;
-            } | null;
-            /** Compute Type */
-            compute_type?: string | null;
-            /** Device */
-            device?: string | null;
-            /** Epoch */
-            epoch?: number | null;
-            /** Epochs */
-            epochs?: number | null;
-            /** Eta S */
-            eta_s?: number | null;
-            /** Loss */
-            loss?: number | null;
-            /** Lr */
-            lr?: number | null;
-            /** Memory Mb */
-            memory_mb?: number | null;
-            /** Notes */
-            notes?: string[];
-            /** Replay Rows */
-            replay_rows?: number | null;
-            /** Step */
-            step?: number | null;
-            /** Tokens Per S */
-            tokens_per_s?: number | null;
-            /** Total Steps */
-            total_steps?: number | null;
-            /** Train Rows */
-            train_rows?: number | null;
-            /** Val Rows */
-            val_rows?: number | null;
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
         };
         /** ProviderIn */
         ProviderIn: {
@@ -1656,6 +2280,43 @@ export interface components {
              * @description The draft revision the client has (optimistic lock).
              */
             revision: number;
+        };
+        /**
+         * RetrievalIn
+         * @description How the knowledge base is searched by default; a field left out keeps its value.
+         */
+        RetrievalIn: {
+            /** Mode */
+            mode?: ("hybrid" | "vector" | "full_text") | null;
+            /**
+             * Score Threshold
+             * @description Drop hits whose fused score is below it (after fusion); null: keep all.
+             */
+            score_threshold?: number | null;
+            /**
+             * Top K
+             * @description How many chunks a search returns.
+             */
+            top_k?: number | null;
+            /**
+             * Weight
+             * @description Hybrid: the vector search's share of the fused score.
+             */
+            weight?: number | null;
+        };
+        /** RetrievalOut */
+        RetrievalOut: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "hybrid" | "vector" | "full_text";
+            /** Score Threshold */
+            score_threshold: number | null;
+            /** Top K */
+            top_k: number;
+            /** Weight */
+            weight: number;
         };
         /** RunDetail */
         RunDetail: {
@@ -1799,6 +2460,44 @@ export interface components {
             /** Version */
             version?: number | null;
         };
+        /** ScoresOut */
+        ScoresOut: {
+            /**
+             * Full Text
+             * @description BM25; null: full-text search missed it.
+             */
+            full_text: number | null;
+            /**
+             * Fused
+             * @description The score it is ranked by, in [0, 1].
+             */
+            fused: number;
+            /**
+             * Vector
+             * @description Cosine similarity; null: vector search missed it.
+             */
+            vector: number | null;
+        };
+        /** SearchIn */
+        SearchIn: {
+            /** Metadata Filter */
+            metadata_filter?: components["schemas"]["MetadataCondition"][];
+            /** Query */
+            query: string;
+            /** Top K */
+            top_k?: number | null;
+            /** Weight */
+            weight?: number | null;
+        };
+        /** SearchOut */
+        SearchOut: {
+            /** Full Text */
+            full_text: components["schemas"]["HitOut"][];
+            /** Hybrid */
+            hybrid: components["schemas"]["HitOut"][];
+            /** Vector */
+            vector: components["schemas"]["HitOut"][];
+        };
         /** StageOut */
         StageOut: {
             /**
@@ -1813,6 +2512,46 @@ export interface components {
              * @description Needs preference datasets (ranking: true).
              */
             needs_ranking: boolean;
+        };
+        /** SweepPointOut */
+        SweepPointOut: {
+            /** Ndcg At 10 */
+            ndcg_at_10: number;
+            /** Recall At K */
+            recall_at_k: number;
+            /** Top K */
+            top_k: number;
+            /** Weight */
+            weight: number;
+        };
+        /** TestQueryOut */
+        TestQueryOut: {
+            /** Id */
+            id: string;
+            /**
+             * Relevant
+             * @description Ids of the documents that should come back.
+             */
+            relevant: string[];
+            /** Text */
+            text: string;
+        };
+        /** TestSetOut */
+        TestSetOut: {
+            /** Queries */
+            queries: components["schemas"]["TestQueryOut"][];
+        };
+        /** TestSetUploadOut */
+        TestSetUploadOut: {
+            /** Judgments */
+            judgments: number;
+            /** Queries */
+            queries: number;
+            /**
+             * Unmatched
+             * @description Corpus ids of qrels.tsv that name no document.
+             */
+            unmatched: string[];
         };
         /** ValidateIn */
         ValidateIn: {
@@ -1881,6 +2620,16 @@ export interface components {
             /** Number */
             number: number;
         };
+        /** WorkerOut */
+        WorkerOut: {
+            /**
+             * Message
+             * @description Why documents may wait (no worker, model unavailable).
+             */
+            message: string;
+            /** Ok */
+            ok: boolean;
+        };
         /** WorkspaceOut */
         WorkspaceOut: {
             /** Id */
@@ -1901,6 +2650,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    builder_api_app_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppTemplateOut"][];
+                };
+            };
+        };
+    };
     builder_api_list_apps: {
         parameters: {
             query?: {
@@ -2327,6 +3096,450 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+        };
+    };
+    rag_api_list_knowledge_bases: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeBaseOut"][];
+                };
+            };
+        };
+    };
+    rag_api_create_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeBaseIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeBaseOut"];
+                };
+            };
+        };
+    };
+    rag_api_get_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeBaseOut"];
+                };
+            };
+        };
+    };
+    rag_api_delete_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    rag_api_patch_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeBasePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeBaseOut"];
+                };
+            };
+        };
+    };
+    rag_api_patch_chunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+                chunk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChunkPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChunkOut"];
+                };
+            };
+        };
+    };
+    rag_api_list_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentListOut"];
+                };
+            };
+        };
+    };
+    rag_api_upload_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Files */
+                    files: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"][];
+                };
+            };
+        };
+    };
+    rag_api_delete_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    rag_api_patch_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+        };
+    };
+    rag_api_list_chunks: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                kb_id: string;
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChunkPageOut"];
+                };
+            };
+        };
+    };
+    rag_api_retry_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+        };
+    };
+    rag_api_eval_start_evaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationOut"];
+                };
+            };
+        };
+    };
+    rag_api_eval_latest_evaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationOut"];
+                };
+            };
+        };
+    };
+    rag_api_eval_search: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchOut"];
+                };
+            };
+        };
+    };
+    rag_api_eval_get_testset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSetOut"];
+                };
+            };
+        };
+    };
+    rag_api_eval_put_testset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Qrels
+                     * Format: binary
+                     */
+                    qrels: string;
+                    /**
+                     * Queries
+                     * Format: binary
+                     */
+                    queries: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSetUploadOut"];
+                };
+            };
+        };
+    };
+    rag_api_eval_judge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kb_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JudgmentIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSetOut"];
                 };
             };
         };
