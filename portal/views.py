@@ -45,7 +45,6 @@ from portal.members import (
     list_member_rows,
 )
 from portal.web_assets import web_asset_version
-from rag.loader import DEFAULT_LIMITS, SUFFIXES
 
 INVITE_LINK_KEY = "weft_invite_link"  # the link just created, shown once on the members page
 
@@ -185,9 +184,6 @@ def knowledge_page(request: HttpRequest) -> HttpResponse:
     context = {
         "can_edit": membership.allows(Role.EDITOR),
         "asset_version": web_asset_version("knowledge"),
-        # said on the page before an upload, and checked there on each file first
-        "max_file_bytes": DEFAULT_LIMITS.max_bytes,
-        "suffixes": ",".join(SUFFIXES),
     }
     return render(request, "portal/knowledge.html", context)
 

@@ -41,7 +41,7 @@ export function Chunks({ kb, doc, canEdit }: { kb: KnowledgeBase; doc: KbDocumen
       {page && !page.chunks.length && <p className="muted">No chunks.</p>}
       <ol className="kb-chunk-list">
         {page?.chunks.map((c) => (
-          <ChunkItem key={c.id} kbId={kb.id} chunk={c} canEdit={canEdit && caps.edit_chunks !== false} canDisable={canEdit && caps.disable !== false} onSaved={replace} />
+          <ChunkItem key={c.id} kbId={kb.id} chunk={c} canEdit={canEdit && caps.edit_chunks} canDisable={canEdit && caps.disable} onSaved={replace} />
         ))}
       </ol>
     </div>
@@ -49,7 +49,7 @@ export function Chunks({ kb, doc, canEdit }: { kb: KnowledgeBase; doc: KbDocumen
 }
 
 interface ItemProps {
-  kbId: number;
+  kbId: string;
   chunk: KbChunk;
   canEdit: boolean;
   canDisable: boolean;

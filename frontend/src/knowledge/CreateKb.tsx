@@ -4,7 +4,13 @@ import { useState, type FormEvent } from "react";
 import { ErrorBox } from "../page/ui";
 import { knowledge } from "./api";
 import { CHUNKING_DEFAULTS, CHUNKING_WORDS, readSeparator, showSeparator } from "./format";
-import type { Chunking, ChunkingMode, KnowledgeBase } from "./types";
+import type { Backend, Chunking, ChunkingMode, KnowledgeBase } from "./types";
+
+const BACKEND_WORDS: Record<Backend, string> = {
+  embedded: "Embedded (on this server, no services)",
+  milvus: "Milvus (embedded or a cluster)",
+  ragflow: "RAGFlow (a RAGFlow server)",
+};
 
 const MODE_HELP: Record<ChunkingMode, string> = {
   general: "Cut into chunks of a set size, at paragraphs first, then at sentences.",
@@ -16,6 +22,7 @@ export function CreateKb({ onCreated }: { onCreated: (kb: KnowledgeBase) => void
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [chunking, setChunking] = useState<Chunking>(CHUNKING_DEFAULTS.general);
+  const [backend, setBackend] = useState<Backend>("embedded");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: FormEvent) => {
@@ -23,7 +30,7 @@ export function CreateKb({ onCreated }: { onCreated: (kb: KnowledgeBase) => void
     setBusy(true);
     setError(null);
     try {
-      onCreated(await knowledge.create({ name: name.trim(), description: description.trim(), chunking }));
+      onCreated(await knowledge.create({ name: name.trim(), description: description.trim(), backend, chunking }));
     } catch (err) {
       setError(err);
     } finally {
@@ -42,6 +49,17 @@ export function CreateKb({ onCreated }: { onCreated: (kb: KnowledgeBase) => void
         <input id="kb-description" type="text" maxLength={500} placeholder="what it holds (optional)" value={description} onChange={(e) => setDescription(e.target.value)} />
       </div>
       <ChunkingFields value={chunking} onChange={setChunking} />
+      <div className="field">
+        <label htmlFor="kb-backend">Store</label>
+        <select id="kb-backend" value={backend} onChange={(e) => setBackend(e.target.value as Backend)}>
+          {(Object.keys(BACKEND_WORDS) as Backend[]).map((b) => (
+            <option key={b} value={b}>
+              {BACKEND_WORDS[b]}
+            </option>
+          ))}
+        </select>
+        <p className="field-help">Where chunks and vectors are kept; it cannot change later.</p>
+      </div>
       <ErrorBox error={error} testid="kb-create-error" />
       <div className="form-actions">
         <button className="btn btn-primary" data-testid="kb-create-submit" disabled={!name.trim() || busy}>
@@ -82,30 +100,30 @@ export function ChunkingFields({ value, onChange }: { value: Chunking; onChange:
           {value.mode === "parent_child" && <NumberField id="chunk-parent-size" label="Parent size" value={value.parent_size} min={32} max={4096} help="tokens" onChange={(n) => set({ parent_size: n })} />}
           <NumberField id="chunk-size" label={value.mode === "parent_child" ? "Child size" : "Chunk size"} value={value.size} min={32} max={4096} help="tokens" onChange={(n) => set({ size: n })} />
           <NumberField id="chunk-overlap" label="Overlap" value={value.overlap} min={0} max={2048} help="tokens shared with the chunk before" onChange={(n) => set({ overlap: n })} />
-          <SeparatorsField key={value.mode} value={value.separators} onChange={(separators) => set({ separators })} />
+          <SeparatorField key={value.mode} value={value.separators[0] ?? ""} onChange={(s) => set({ separators: s ? [s] : [] })} />
         </div>
       )}
     </fieldset>
   );
 }
 
-/** The separators typed on one line, space between (kept as typed, so a space can be typed). */
-function SeparatorsField({ value, onChange }: { value: string[]; onChange: (v: string[]) => void }) {
-  const [text, setText] = useState(() => value.map(showSeparator).join(" "));
+/** Where to cut first, typed on one line (\n is a line break); then at sentences, then at words. */
+function SeparatorField({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const [text, setText] = useState(() => showSeparator(value));
   return (
     <div className="field">
-      <label htmlFor="chunk-separators">Separators</label>
+      <label htmlFor="chunk-separator">Separator</label>
       <input
-        id="chunk-separators"
+        id="chunk-separator"
         type="text"
         className="mono"
         value={text}
         onChange={(e) => {
           setText(e.target.value);
-          onChange(e.target.value.split(" ").filter(Boolean).map(readSeparator));
+          onChange(readSeparator(e.target.value));
         }}
       />
-      <p className="field-help">where to split first, a space between; \n is a line break</p>
+      <p className="field-help">cut here first, then at sentences; \n is a line break</p>
     </div>
   );
 }

@@ -13,7 +13,7 @@ import { usePolled } from "./usePolled";
 
 interface Props {
   kb: KnowledgeBase;
-  docId: number;
+  docId: string;
   canEdit: boolean;
   onChanged: () => void;
 }
@@ -60,12 +60,12 @@ export function DocumentView({ kb, docId, canEdit, onChanged }: Props) {
         </div>
         {canEdit && (
           <div className="form-actions">
-            {caps.disable !== false && doc.stage === "indexed" && (
+            {caps.disable && doc.stage === "indexed" && (
               <button type="button" className="btn" data-testid="kb-doc-view-toggle" onClick={() => void act(() => knowledge.updateDocument(kb.id, doc.id, { enabled: !doc.enabled }))}>
                 {doc.enabled ? "Disable document" : "Enable document"}
               </button>
             )}
-            {caps.delete !== false && (
+            {caps.delete && (
               <button
                 type="button"
                 className="btn btn-danger"

@@ -2,10 +2,9 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { Documents } from "./Documents";
-import { docFixture, fakeServer, fakeUploads, kbFixture, listFixture } from "./fixtures/kb";
+import { DOC, docFixture, fakeServer, fakeUploads, KB, kbFixture, listFixture } from "./fixtures/kb";
 import type { DocumentList } from "./types";
 
-const RULES = { maxBytes: 15 * 2 ** 20, suffixes: [".txt", ".md", ".pdf"] };
 const kb = kbFixture();
 
 afterEach(() => {
@@ -14,7 +13,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-function stage(id: number): string | null {
+function stage(id: string): string | null {
   return screen.getByTestId(`kb-doc-${id}`).getAttribute("data-stage");
 }
 
@@ -26,26 +25,26 @@ describe("documents tab", () => {
       listFixture([docFixture({ stage: "embedding", progress: { done: 3, total: 6 }, chunk_count: 6 })]),
       listFixture([docFixture({ stage: "indexed" })]),
     ];
-    const server = fakeServer({ "GET /knowledge-bases/3/documents": () => answers.shift() ?? listFixture([docFixture()]) });
+    const server = fakeServer({ [`GET /knowledge-bases/${KB}/documents`]: () => answers.shift() ?? listFixture([docFixture()]) });
     const changed = vi.fn();
-    render(<Documents kb={kb} canEdit rules={RULES} onChanged={changed} />);
-    await waitFor(() => expect(stage(11)).toBe("queued"));
+    render(<Documents kb={kb} canEdit onChanged={changed} />);
+    await waitFor(() => expect(stage(DOC)).toBe("queued"));
     expect(screen.getByTestId("kb-live")).toBeTruthy();
     await act(() => vi.advanceTimersByTimeAsync(1000));
-    expect(stage(11)).toBe("embedding");
-    expect(within(screen.getByTestId("kb-doc-11")).getByTestId("kb-doc-stage").textContent).toBe("Embedding · 3 / 6 chunks");
+    expect(stage(DOC)).toBe("embedding");
+    expect(within(screen.getByTestId(`kb-doc-${DOC}`)).getByTestId("kb-doc-stage").textContent).toBe("Embedding · 3 / 6 chunks");
     expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("56");
     await act(() => vi.advanceTimersByTimeAsync(1000));
-    expect(stage(11)).toBe("indexed");
+    expect(stage(DOC)).toBe("indexed");
     expect(changed).toHaveBeenCalled(); // the header's counts are fetched again
-    const polls = server.sent("GET", "/knowledge-bases/3/documents").length;
+    const polls = server.sent("GET", `/knowledge-bases/${KB}/documents`).length;
     await act(() => vi.advanceTimersByTimeAsync(5000));
-    expect(server.sent("GET", "/knowledge-bases/3/documents").length).toBe(polls);
+    expect(server.sent("GET", `/knowledge-bases/${KB}/documents`).length).toBe(polls);
   });
 
   it("warns when no worker is indexing, in the server's words", async () => {
-    fakeServer({ "GET /knowledge-bases/3/documents": listFixture([], { ok: false, message: "No worker has taken work from the rag queue for 40 s: start one with make run." }) });
-    render(<Documents kb={kb} canEdit rules={RULES} onChanged={() => undefined} />);
+    fakeServer({ [`GET /knowledge-bases/${KB}/documents`]: listFixture([], { ok: false, message: "No worker has taken work from the rag queue for 40 s: start one with make run." }) });
+    render(<Documents kb={kb} canEdit onChanged={() => undefined} />);
     const banner = await screen.findByTestId("kb-worker-warning");
     expect(banner.textContent).toContain("Documents are not being indexed.");
     expect(banner.textContent).toContain("start one with make run");
@@ -54,23 +53,23 @@ describe("documents tab", () => {
   it("shows why a document failed and retries it", async () => {
     const failed = docFixture({ stage: "failed", error: "scan.pdf: the pdf is encrypted", chunk_count: 0 });
     const server = fakeServer({
-      "GET /knowledge-bases/3/documents": listFixture([failed]),
-      "POST /knowledge-bases/3/documents/11/retry": { ...failed, stage: "queued", error: "" },
+      [`GET /knowledge-bases/${KB}/documents`]: listFixture([failed]),
+      [`POST /knowledge-bases/${KB}/documents/${DOC}/retry`]: { ...failed, stage: "queued", error: "" },
     });
-    render(<Documents kb={kb} canEdit rules={RULES} onChanged={() => undefined} />);
+    render(<Documents kb={kb} canEdit onChanged={() => undefined} />);
     expect((await screen.findByTestId("kb-doc-error")).textContent).toContain("the pdf is encrypted");
     fireEvent.click(screen.getByTestId("kb-doc-retry"));
-    await waitFor(() => expect(server.sent("POST", "/knowledge-bases/3/documents/11/retry")).toHaveLength(1));
+    await waitFor(() => expect(server.sent("POST", `/knowledge-bases/${KB}/documents/${DOC}/retry`)).toHaveLength(1));
   });
 
   it("refuses files over the limit before sending, and shows the server's refusal on its own file", async () => {
-    fakeServer({ "GET /knowledge-bases/3/documents": listFixture([]) });
+    fakeServer({ [`GET /knowledge-bases/${KB}/documents`]: listFixture([]) });
     const uploads = fakeUploads((form) => {
       const f = form.get("files") as File;
       if (f.name === "broken.pdf") return [400, { code: "bad_file", message: "broken.pdf: the pdf is damaged and cannot be read", field: "files" }];
       return [201, [docFixture({ name: f.name, stage: "queued", unchanged: f.name === "same.md" })]];
     });
-    render(<Documents kb={kb} canEdit rules={RULES} onChanged={() => undefined} />);
+    render(<Documents kb={kb} canEdit onChanged={() => undefined} />);
     expect((await screen.findByTestId("kb-upload-rules")).textContent).toContain("up to 15 MB each");
     const files = [new File(["# a"], "a.md"), new File(["%PDF"], "broken.pdf"), new File([new Uint8Array(16 * 2 ** 20)], "huge.txt"), new File(["x"], "same.md")];
     fireEvent.drop(screen.getByTestId("kb-drop"), { dataTransfer: { files } });
@@ -86,9 +85,9 @@ describe("documents tab", () => {
   });
 
   it("offers viewers no upload and no actions", async () => {
-    fakeServer({ "GET /knowledge-bases/3/documents": listFixture([docFixture()]) });
-    render(<Documents kb={kb} canEdit={false} rules={RULES} onChanged={() => undefined} />);
-    await screen.findByTestId("kb-doc-11");
+    fakeServer({ [`GET /knowledge-bases/${KB}/documents`]: listFixture([docFixture()]) });
+    render(<Documents kb={kb} canEdit={false} onChanged={() => undefined} />);
+    await screen.findByTestId(`kb-doc-${DOC}`);
     expect(screen.queryByTestId("kb-drop")).toBeNull();
     expect(screen.queryByTestId("kb-doc-delete")).toBeNull();
     expect(screen.queryByTestId("kb-doc-toggle")).toBeNull();

@@ -6,17 +6,16 @@ import { ago, Empty, ErrorBox, formatBytes, ProgressBar } from "../page/ui";
 import { knowledge } from "./api";
 import { documentFraction, inProgress, progressWords, STAGE_WORDS } from "./format";
 import type { DocumentList, KbDocument, KnowledgeBase } from "./types";
-import { UploadZone, type UploadRules } from "./Upload";
+import { UploadZone } from "./Upload";
 import { usePolled } from "./usePolled";
 
 interface Props {
   kb: KnowledgeBase;
   canEdit: boolean;
-  rules: UploadRules;
   onChanged: () => void; // the knowledge base's counts changed
 }
 
-export function Documents({ kb, canEdit, rules, onChanged }: Props) {
+export function Documents({ kb, canEdit, onChanged }: Props) {
   const load = useCallback(() => knowledge.documents(kb.id), [kb.id]);
   const busy = useCallback((list: DocumentList) => list.documents.some((d) => inProgress(d.stage)), []);
   const { value: list, error, refresh } = usePolled(load, busy);
@@ -39,8 +38,8 @@ export function Documents({ kb, canEdit, rules, onChanged }: Props) {
     onChanged();
   };
   const caps = kb.capabilities;
-  const canDelete = canEdit && caps.delete !== false;
-  const canDisable = canEdit && caps.disable !== false;
+  const canDelete = canEdit && caps.delete;
+  const canDisable = canEdit && caps.disable;
 
   return (
     <div className="kb-documents">
@@ -49,7 +48,7 @@ export function Documents({ kb, canEdit, rules, onChanged }: Props) {
           <strong>Documents are not being indexed.</strong> {list.worker.message}
         </div>
       )}
-      {canEdit && <UploadZone kbId={kb.id} rules={rules} onUploaded={() => void refresh()} />}
+      {canEdit && <UploadZone kbId={kb.id} limits={kb.limits} onUploaded={() => void refresh()} />}
       <div className="card tp-card">
         <div className="tp-card-head">
           <h2>Documents</h2>
@@ -94,7 +93,7 @@ export function Documents({ kb, canEdit, rules, onChanged }: Props) {
 }
 
 interface RowProps {
-  kbId: number;
+  kbId: string;
   doc: KbDocument;
   canDelete: boolean;
   canDisable: boolean;

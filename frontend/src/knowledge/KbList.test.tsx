@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { fakeServer, kbFixture } from "./fixtures/kb";
+import { fakeServer, KB, kbFixture } from "./fixtures/kb";
 import { KbList } from "./KbList";
 
 afterEach(() => {
@@ -12,29 +12,30 @@ afterEach(() => {
 
 describe("knowledge base list", () => {
   it("lists the workspace's knowledge bases with their counts", async () => {
-    fakeServer({ "GET /knowledge-bases": [kbFixture(), kbFixture({ id: 4, name: "Support", chunking: { mode: "qa", size: 256, overlap: 0, separators: [], parent_size: 1024 } })] });
+    fakeServer({ "GET /knowledge-bases": [kbFixture(), kbFixture({ id: "kb-4", name: "Support", chunking: { mode: "qa", size: 256, overlap: 0, separators: [], parent_size: 1024 } })] });
     render(<KbList canEdit={false} />);
-    const row = await screen.findByTestId("kb-row-3");
+    const row = await screen.findByTestId(`kb-row-${KB}`);
     expect(row.textContent).toContain("Handbook");
     expect(row.textContent).toContain("General");
-    expect(screen.getByTestId("kb-row-4").textContent).toContain("Q&A pairs");
+    expect(screen.getByTestId("kb-row-kb-4").textContent).toContain("Q&A pairs");
     expect(screen.queryByTestId("kb-create")).toBeNull(); // viewers make none
   });
 
   it("makes a parent-child knowledge base with its sizes, then opens it", async () => {
-    const server = fakeServer({ "GET /knowledge-bases": [], "POST /knowledge-bases": kbFixture({ id: 9 }) });
+    const server = fakeServer({ "GET /knowledge-bases": [], "POST /knowledge-bases": kbFixture({ id: "kb-9" }) });
     render(<KbList canEdit />);
     expect((await screen.findByText("No knowledge bases yet")).textContent).toBeTruthy();
     fireEvent.change(screen.getByTestId("kb-name"), { target: { value: "Policies" } });
     fireEvent.click(screen.getByTestId("chunking-parent_child"));
     fireEvent.change(screen.getByTestId("chunk-parent-size"), { target: { value: "800" } });
-    fireEvent.change(screen.getByLabelText("Separators"), { target: { value: "\\n\\n \\n" } });
+    fireEvent.change(screen.getByLabelText("Separator"), { target: { value: "\\n" } });
     fireEvent.click(screen.getByTestId("kb-create-submit"));
-    await waitFor(() => expect(window.location.hash).toBe("#kb/9"));
+    await waitFor(() => expect(window.location.hash).toBe("#kb/kb-9"));
     expect(server.sent("POST", "/knowledge-bases")[0].body).toEqual({
       name: "Policies",
       description: "",
-      chunking: { mode: "parent_child", size: 128, overlap: 16, separators: ["\n\n", "\n"], parent_size: 800 },
+      backend: "embedded",
+      chunking: { mode: "parent_child", size: 128, overlap: 16, separators: ["\n"], parent_size: 800 },
     });
   });
 

@@ -24,7 +24,7 @@ export function KbSettings({ kb, canEdit, onSaved }: Props) {
     setSaved(false);
     setRetrieval({ ...retrieval, ...patch });
   };
-  const modes = METHODS.filter((m) => !Array.isArray(kb.capabilities.modes) || kb.capabilities.modes.includes(m));
+  const modes = METHODS.filter((m) => kb.capabilities.modes.includes(m));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);

@@ -11,17 +11,15 @@ import { Measure } from "./Measure";
 import { KB_TABS, type KbTab } from "./route";
 import { TestSearch } from "./TestSearch";
 import type { KnowledgeBase } from "./types";
-import type { UploadRules } from "./Upload";
 
 interface Props {
-  id: number;
+  id: string;
   tab: KbTab;
-  doc: number | null;
+  doc: string | null;
   canEdit: boolean;
-  rules: UploadRules;
 }
 
-export function KbView({ id, tab, doc, canEdit, rules }: Props) {
+export function KbView({ id, tab, doc, canEdit }: Props) {
   const [kb, setKb] = useState<KnowledgeBase | null>(null);
   const [error, setError] = useState<unknown>(null);
   const reload = useCallback(() => knowledge.get(id).then(setKb, setError), [id]);
@@ -47,7 +45,7 @@ export function KbView({ id, tab, doc, canEdit, rules }: Props) {
   const r = kb.retrieval;
   let body;
   if (tab === "documents" && doc !== null) body = <DocumentView key={doc} kb={kb} docId={doc} canEdit={canEdit} onChanged={reload} />;
-  else if (tab === "documents") body = <Documents kb={kb} canEdit={canEdit} rules={rules} onChanged={reload} />;
+  else if (tab === "documents") body = <Documents kb={kb} canEdit={canEdit} onChanged={reload} />;
   else if (tab === "search") body = <TestSearch kb={kb} canEdit={canEdit} />;
   else if (tab === "measure") body = <Measure kb={kb} canEdit={canEdit} onApplied={setKb} />;
   else body = <KbSettings kb={kb} canEdit={canEdit} onSaved={setKb} />;

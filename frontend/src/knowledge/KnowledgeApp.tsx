@@ -5,9 +5,8 @@ import { useEffect, useState } from "react";
 import { KbList } from "./KbList";
 import { KbView } from "./KbView";
 import { parseHash } from "./route";
-import type { UploadRules } from "./Upload";
 
-export function KnowledgeApp({ canEdit, rules }: { canEdit: boolean; rules: UploadRules }) {
+export function KnowledgeApp({ canEdit }: { canEdit: boolean }) {
   const [route, setRoute] = useState(() => parseHash(window.location.hash));
   useEffect(() => {
     const onHash = () => {
@@ -28,7 +27,7 @@ export function KnowledgeApp({ canEdit, rules }: { canEdit: boolean; rules: Uplo
           <KbList canEdit={canEdit} />
         </>
       ) : (
-        <KbView key={route.kb} id={route.kb} tab={route.tab} doc={route.doc} canEdit={canEdit} rules={rules} />
+        <KbView key={route.kb} id={route.kb} tab={route.tab} doc={route.doc} canEdit={canEdit} />
       )}
     </div>
   );

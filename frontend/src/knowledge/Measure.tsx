@@ -20,7 +20,7 @@ interface Props {
 }
 
 /** The latest evaluation, or null when there has been none (a 404). */
-async function latest(kbId: number): Promise<Evaluation | null> {
+async function latest(kbId: string): Promise<Evaluation | null> {
   try {
     return await knowledge.latestEvaluation(kbId);
   } catch (err) {

@@ -1,9 +1,9 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { fakeServer, kbFixture, searchFixture } from "./fixtures/kb";
+import { DOC, fakeServer, KB, kbFixture, searchFixture } from "./fixtures/kb";
 import { TestSearch } from "./TestSearch";
-import type { TestSet } from "./types";
+import type { JudgmentIn, TestSet } from "./types";
 
 afterEach(() => {
   cleanup();
@@ -12,13 +12,13 @@ afterEach(() => {
 
 describe("test retrieval", () => {
   it("shows vector, full-text and hybrid side by side with each hit's scores, chunk and metadata", async () => {
-    const server = fakeServer({ "GET /knowledge-bases/3/testset": { queries: [] }, "POST /knowledge-bases/3/search": searchFixture() });
+    const server = fakeServer({ [`GET /knowledge-bases/${KB}/testset`]: { queries: [] }, [`POST /knowledge-bases/${KB}/search`]: searchFixture() });
     render(<TestSearch kb={kbFixture()} canEdit />);
     fireEvent.change(screen.getByTestId("kb-query"), { target: { value: "how many days of leave" } });
     fireEvent.change(screen.getByLabelText(/vector weight/), { target: { value: "0.7" } });
     fireEvent.click(screen.getByTestId("kb-search-submit"));
     await screen.findByTestId("kb-results");
-    expect(server.sent("POST", "/knowledge-bases/3/search")[0].body).toEqual({ query: "how many days of leave", top_k: 4, weight: 0.7 });
+    expect(server.sent("POST", `/knowledge-bases/${KB}/search`)[0].body).toEqual({ query: "how many days of leave", top_k: 4, weight: 0.7 });
     expect(["vector", "full_text", "hybrid"].map((m) => screen.getByTestId(`kb-results-${m}`).dataset.count)).toEqual(["2", "1", "1"]);
     const hybrid = within(screen.getByTestId("kb-results-hybrid")).getByTestId("kb-hit");
     expect(hybrid.dataset.document).toBe("leave.md");
@@ -33,12 +33,12 @@ describe("test retrieval", () => {
   it("marks a hit relevant for the query: its document joins the test set", async () => {
     let testset: TestSet = { queries: [] };
     const server = fakeServer({
-      "GET /knowledge-bases/3/testset": () => testset,
-      "POST /knowledge-bases/3/search": searchFixture(),
-      "POST /knowledge-bases/3/testset/judgments": (body: unknown) => {
-        const b = body as { query: string; document_id: number; relevant: boolean };
+      [`GET /knowledge-bases/${KB}/testset`]: () => testset,
+      [`POST /knowledge-bases/${KB}/search`]: searchFixture(),
+      [`POST /knowledge-bases/${KB}/testset/judgments`]: (body: unknown) => {
+        const b = body as JudgmentIn;
         testset = { queries: [{ id: "q1", text: b.query, relevant: b.relevant ? [b.document_id] : [] }] };
-        return { ok: true };
+        return testset; // the API answers the test set
       },
     });
     render(<TestSearch kb={kbFixture()} canEdit />);
@@ -47,7 +47,7 @@ describe("test retrieval", () => {
     const hit = within(await screen.findByTestId("kb-results-hybrid")).getByTestId("kb-hit");
     fireEvent.click(within(hit).getByTestId("kb-hit-mark"));
     await waitFor(() => expect(within(screen.getByTestId("kb-results-hybrid")).getByTestId("kb-hit").dataset.relevant).toBe("1"));
-    expect(server.sent("POST", "/knowledge-bases/3/testset/judgments")[0].body).toEqual({ query: "leave", document_id: 11, relevant: true });
+    expect(server.sent("POST", `/knowledge-bases/${KB}/testset/judgments`)[0].body).toEqual({ query: "leave", document_id: DOC, relevant: true });
     // every hit of that document shows it, in each column
     expect(within(screen.getByTestId("kb-results-full_text")).getByTestId("kb-hit").dataset.relevant).toBe("1");
     const travel = within(screen.getByTestId("kb-results-vector")).getAllByTestId("kb-hit")[1];
@@ -55,7 +55,7 @@ describe("test retrieval", () => {
   });
 
   it("lets viewers search but not mark", async () => {
-    fakeServer({ "GET /knowledge-bases/3/testset": { queries: [] }, "POST /knowledge-bases/3/search": searchFixture() });
+    fakeServer({ [`GET /knowledge-bases/${KB}/testset`]: { queries: [] }, [`POST /knowledge-bases/${KB}/search`]: searchFixture() });
     render(<TestSearch kb={kbFixture()} canEdit={false} />);
     fireEvent.change(screen.getByTestId("kb-query"), { target: { value: "leave" } });
     fireEvent.click(screen.getByTestId("kb-search-submit"));

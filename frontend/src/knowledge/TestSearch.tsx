@@ -39,8 +39,7 @@ export function TestSearch({ kb, canEdit }: { kb: KnowledgeBase; canEdit: boolea
     if (!result) return;
     setError(null);
     try {
-      await knowledge.judge(kb.id, { query: result.query, document_id: hit.document_id, relevant: on });
-      setTestset(await knowledge.testset(kb.id));
+      setTestset(await knowledge.judge(kb.id, { query: result.query, document_id: hit.document_id, relevant: on }));
     } catch (err) {
       setError(err);
     }
@@ -94,7 +93,7 @@ export function TestSearch({ kb, canEdit }: { kb: KnowledgeBase; canEdit: boolea
 }
 
 interface HitProps {
-  kbId: number;
+  kbId: string;
   hit: Hit;
   rank: number;
   relevant: boolean;

@@ -1,5 +1,5 @@
-// Adding documents: drop files on the zone or pick them (many at once). The limits are said before
-// anything is sent and checked on each file first; the rest go up one request each, so every file
+// Adding documents: drop files on the zone or pick them (many at once). The knowledge base's limits
+// are said before anything is sent and checked on each file first; the rest go up one request each, so every file
 // shows its own progress and, when the server refuses it, its own reason.
 import { useRef, useState, type DragEvent } from "react";
 
@@ -7,11 +7,7 @@ import { ApiFailure } from "../api/client";
 import { ProgressBar } from "../page/ui";
 import { knowledge } from "./api";
 import { checkFiles, megabytes, suffixList } from "./format";
-
-export interface UploadRules {
-  maxBytes: number;
-  suffixes: string[];
-}
+import type { Limits } from "./types";
 
 type UploadState = "refused" | "waiting" | "uploading" | "stored" | "unchanged" | "failed";
 
@@ -37,7 +33,7 @@ function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function UploadZone({ kbId, rules, onUploaded }: { kbId: number; rules: UploadRules; onUploaded: () => void }) {
+export function UploadZone({ kbId, limits, onUploaded }: { kbId: string; limits: Limits; onUploaded: () => void }) {
   const [entries, setEntries] = useState<Entry[]>([]);
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -59,7 +55,7 @@ export function UploadZone({ kbId, rules, onUploaded }: { kbId: number; rules: U
 
   const add = (files: File[]) => {
     if (!files.length) return;
-    const { accepted, refused } = checkFiles(files, rules.maxBytes, rules.suffixes);
+    const { accepted, refused } = checkFiles(files, limits.file_bytes, limits.suffixes);
     const fresh: Entry[] = [];
     for (const r of refused) fresh.push({ key: nextKey.current++, name: r.name, state: "refused", sent: 0, message: r.reason });
     const jobs = accepted.map((file) => {
@@ -99,14 +95,14 @@ export function UploadZone({ kbId, rules, onUploaded }: { kbId: number; rules: U
           multiple
           hidden
           data-testid="kb-file-input"
-          accept={rules.suffixes.join(",")}
+          accept={limits.suffixes.join(",")}
           onChange={(e) => {
             add([...(e.target.files ?? [])]);
             e.target.value = "";
           }}
         />
         <p className="small muted" data-testid="kb-upload-rules">
-          {suffixList(rules.suffixes)} · up to {megabytes(rules.maxBytes)} each · many at once. A file uploaded again unchanged is not indexed twice.
+          {suffixList(limits.suffixes)} · up to {megabytes(limits.file_bytes)} each · many at once. A file uploaded again unchanged is not indexed twice.
         </p>
       </div>
       {entries.length > 0 && (

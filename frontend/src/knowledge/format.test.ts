@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { docFixture } from "./fixtures/kb";
+import { DOC, docFixture, KB } from "./fixtures/kb";
 import { checkFiles, documentFraction, progressWords, readMetadata, readSeparator, showSeparator } from "./format";
 import { parseHash } from "./route";
 import type { Stage } from "./types";
@@ -49,10 +49,10 @@ describe("knowledge words and numbers", () => {
 
   it("reads the view from the URL hash", () => {
     expect(parseHash("")).toEqual({ kb: null, tab: "documents", doc: null });
-    expect(parseHash("#kb/3")).toEqual({ kb: 3, tab: "documents", doc: null });
-    expect(parseHash("#kb/3/search")).toEqual({ kb: 3, tab: "search", doc: null });
-    expect(parseHash("#kb/3/documents/12")).toEqual({ kb: 3, tab: "documents", doc: 12 });
-    expect(parseHash("#kb/x/measure")).toEqual({ kb: null, tab: "documents", doc: null });
-    expect(parseHash("#kb/3/nonsense")).toEqual({ kb: 3, tab: "documents", doc: null });
+    expect(parseHash(`#kb/${KB}`)).toEqual({ kb: KB, tab: "documents", doc: null });
+    expect(parseHash(`#kb/${KB}/search`)).toEqual({ kb: KB, tab: "search", doc: null });
+    expect(parseHash(`#kb/${KB}/documents/${DOC}`)).toEqual({ kb: KB, tab: "documents", doc: DOC });
+    expect(parseHash("#kb/<script>/measure")).toEqual({ kb: null, tab: "documents", doc: null });
+    expect(parseHash(`#kb/${KB}/nonsense`)).toEqual({ kb: KB, tab: "documents", doc: null });
   });
 });

@@ -1,5 +1,4 @@
-// Mounts the knowledge-base page on the page Django renders (templates/portal/knowledge.html),
-// which tells the upload limits the server keeps.
+// Mounts the knowledge-base page on the page Django renders (templates/portal/knowledge.html).
 import "./knowledge.css";
 
 import { StrictMode } from "react";
@@ -9,13 +8,9 @@ import { KnowledgeApp } from "./KnowledgeApp";
 
 const root = document.getElementById("weft-knowledge");
 if (root) {
-  const rules = {
-    maxBytes: Number(root.dataset.maxFileBytes) || 15 * 2 ** 20,
-    suffixes: (root.dataset.suffixes ?? ".txt,.md,.html,.pdf,.docx,.csv,.json").split(","),
-  };
   createRoot(root).render(
     <StrictMode>
-      <KnowledgeApp canEdit={root.dataset.canEdit === "1"} rules={rules} />
+      <KnowledgeApp canEdit={root.dataset.canEdit === "1"} />
     </StrictMode>,
   );
 }

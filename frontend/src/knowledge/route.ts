@@ -10,20 +10,20 @@ export const KB_TABS: [KbTab, string][] = [
 ];
 
 export interface Route {
-  kb: number | null;
+  kb: string | null;
   tab: KbTab;
-  doc: number | null;
+  doc: string | null;
 }
 
+const ID = /^[0-9a-zA-Z-]{1,64}$/; // the API's ids (UUIDs)
+
 export function parseHash(hash: string): Route {
-  const [kind, kb, tab, doc] = hash.replace(/^#\/?/, "").split("/");
-  const id = Number(kb);
-  if (kind !== "kb" || !Number.isInteger(id) || id <= 0) return { kb: null, tab: "documents", doc: null };
+  const [kind, kb, tab, doc] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  if (kind !== "kb" || !kb || !ID.test(kb)) return { kb: null, tab: "documents", doc: null };
   const known = KB_TABS.map(([t]) => t);
-  const docId = Number(doc);
   return {
-    kb: id,
+    kb,
     tab: known.includes(tab as KbTab) ? (tab as KbTab) : "documents",
-    doc: tab === "documents" && Number.isInteger(docId) && docId > 0 ? docId : null,
+    doc: tab === "documents" && doc && ID.test(doc) ? doc : null,
   };
 }

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { fakeServer, kbFixture } from "../knowledge/fixtures/kb";
+import { fakeServer, KB, kbFixture } from "../knowledge/fixtures/kb";
 import type { Schema } from "../state/schema";
 import { FieldIssues, newItem, ObjectFields } from "./SchemaForm";
 
@@ -60,7 +60,7 @@ describe("schema form", () => {
     const onChange = vi.fn();
     render(<ObjectFields path="k" name="" schema={knowledgeNode} root={knowledgeNode} value={{ dataset_ids: [] }} nodeId="k" required disabled={false} onChange={onChange} />);
     expect(screen.getByText("Knowledge bases")).toBeTruthy();
-    fireEvent.click(within(await screen.findByTestId("kb-pick-3")).getByRole("checkbox"));
-    expect(onChange).toHaveBeenLastCalledWith({ dataset_ids: ["3"] });
+    fireEvent.click(within(await screen.findByTestId(`kb-pick-${KB}`)).getByRole("checkbox"));
+    expect(onChange).toHaveBeenLastCalledWith({ dataset_ids: [KB] });
   });
 });
