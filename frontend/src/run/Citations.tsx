@@ -5,7 +5,7 @@ import { formatScore, snippet, type Citation, type Retrieval } from "./metadata"
 
 function Passage({ content }: { content: string }) {
   const short = snippet(content);
-  if (short === content.trim()) return <p className="run-citation-text">{content}</p>;
+  if (short === snippet(content, Infinity)) return <p className="run-citation-text">{short}</p>; // not cut: nothing more to show
   return (
     <details className="run-citation-passage">
       <summary className="run-citation-text">

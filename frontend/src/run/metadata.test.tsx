@@ -8,7 +8,7 @@ import { edge, event, installFakeSocket, node, setEditor, settle, type FakeWebSo
 
 // Dify's retriever_resources items, as runtime RetrievedChunk.as_citation() makes them
 const cats = { position: 1, content: "Cats purr when they are content.", score: 0.9234, document_id: "doc-1", document_name: "cats.md", dataset_id: "kb", dataset_name: "Pets", segment_id: "seg-1" };
-const dogs = { position: 2, content: "Dogs bark.", score: 0.81, document_id: "doc-2", document_name: "", dataset_id: "kb", dataset_name: "Pets", segment_id: "seg-2" };
+const dogs = { position: 2, content: "Dogs\n\nbark.", score: 0.81, document_id: "doc-2", document_name: "", dataset_id: "kb", dataset_name: "Pets", segment_id: "seg-2" };
 const longPassage = `Cats purr when they are content. ${"They also purr when they heal, at 25 to 150 Hz. ".repeat(6)}The end.`;
 const catsLong = { ...cats, content: longPassage };
 const retrieval = { query: "Do cats purr?", hits: [{ segment_id: "seg-1", document_name: "cats.md", score: 0.92, vector_score: 0.88, full_text_score: 0.95, kept: true }, { segment_id: "seg-9", document_name: "fish.md", score: 0.05, vector_score: 0.05, full_text_score: null, kept: false }] };
@@ -17,7 +17,7 @@ describe("metadata helpers", () => {
   it("reads citations, naming a document by its id when it has no name", () => {
     expect(citationsOf({ retriever_resources: [cats, dogs, "junk"] })).toEqual([
       { position: 1, documentName: "cats.md", datasetName: "Pets", score: 0.9234, content: cats.content },
-      { position: 2, documentName: "doc-2", datasetName: "Pets", score: 0.81, content: "Dogs bark." },
+      { position: 2, documentName: "doc-2", datasetName: "Pets", score: 0.81, content: "Dogs\n\nbark." },
     ]);
     expect(citationsOf({ retriever_resources: "not a list" })).toEqual([]);
     expect(citationsOf(undefined)).toEqual([]);
@@ -108,5 +108,6 @@ describe("node metadata in the editor", () => {
     expect(passage.open).toBe(true);
     expect(within(passage).getByTestId("run-citation-full").textContent).toBe(longPassage);
     expect(within(answer).getAllByText("Dogs bark.")).toHaveLength(1);
+    expect(within(answer).getByTestId("chat-citations").querySelectorAll("details")).toHaveLength(1);
   });
 });
