@@ -118,7 +118,7 @@ export function Measure({ kb, canEdit, onApplied }: Props) {
               </tbody>
             </table>
             {ev.best && (
-              <div className="kb-best" data-testid="kb-best">
+              <div className="kb-best" data-testid="kb-best" data-weight={ev.best.weight} data-top-k={ev.best.top_k}>
                 <div>
                   <div className="tp-card-kicker">Best hybrid setting</div>
                   vector weight <strong>{ev.best.weight}</strong>, top <strong>{ev.best.top_k}</strong>: nDCG@10 <strong>{formatMetric(ev.best.ndcg_at_10)}</strong>

@@ -14,6 +14,7 @@ export function TestSearch({ kb, canEdit }: { kb: KnowledgeBase; canEdit: boolea
   const [weight, setWeight] = useState(kb.retrieval.weight);
   const [result, setResult] = useState<{ query: string; hits: SearchOut } | null>(null);
   const [testset, setTestset] = useState<TestSet | null>(null);
+  const [marking, setMarking] = useState<Record<string, boolean>>({}); // shown before the answer
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -34,15 +35,19 @@ export function TestSearch({ kb, canEdit }: { kb: KnowledgeBase; canEdit: boolea
       setBusy(false);
     }
   };
-  const relevant = new Set(testset?.queries.find((x) => x.text === result?.query)?.relevant ?? []);
+  const judged = new Set(testset?.queries.find((x) => x.text === result?.query)?.relevant ?? []);
+  const isRelevant = (docId: string) => marking[docId] ?? judged.has(docId);
   const mark = async (hit: Hit, on: boolean) => {
     if (!result) return;
+    const docId = hit.document_id;
     setError(null);
+    setMarking((m) => ({ ...m, [docId]: on }));
     try {
-      setTestset(await knowledge.judge(kb.id, { query: result.query, document_id: hit.document_id, relevant: on }));
+      setTestset(await knowledge.judge(kb.id, { query: result.query, document_id: docId, relevant: on }));
     } catch (err) {
       setError(err);
     }
+    setMarking(({ [docId]: _, ...rest }) => rest);
   };
 
   return (
@@ -50,7 +55,7 @@ export function TestSearch({ kb, canEdit }: { kb: KnowledgeBase; canEdit: boolea
       <form className="card tp-card kb-search-form" onSubmit={search}>
         <div className="field kb-query">
           <label htmlFor="kb-query">Query</label>
-          <input id="kb-query" data-testid="kb-query" type="search" placeholder="Ask what a user would ask" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <input id="kb-query" data-testid="kb-query" type="text" enterKeyHint="search" placeholder="Ask what a user would ask" value={query} onChange={(e) => setQuery(e.target.value)} />
         </div>
         <div className="field kb-narrow">
           <label htmlFor="kb-top-k">Top k</label>
@@ -80,7 +85,7 @@ export function TestSearch({ kb, canEdit }: { kb: KnowledgeBase; canEdit: boolea
                 {!result.hits[m].length && <p className="muted small">Nothing found.</p>}
                 <ol className="kb-hits">
                   {result.hits[m].map((h, i) => (
-                    <HitCard key={h.chunk_id} kbId={kb.id} hit={h} rank={i + 1} relevant={relevant.has(h.document_id)} canMark={canEdit} onMark={(on) => void mark(h, on)} />
+                    <HitCard key={h.chunk_id} kbId={kb.id} hit={h} rank={i + 1} relevant={isRelevant(h.document_id)} canMark={canEdit} onMark={(on) => void mark(h, on)} />
                   ))}
                 </ol>
               </section>
