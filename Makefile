@@ -57,7 +57,8 @@ frontend-test: $(NODE_STAMP) schema-check
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
-# Serve Weft at http://$(HOST):$(PORT) with the demo workspace and app, plus the task worker.
+# Serve Weft at http://$(HOST):$(PORT) with the demo workspace and apps, plus the task worker
+# on every queue ("default", "training", and "rag": knowledge-base ingestion and evaluations).
 run: migrate frontend
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py prepare_model

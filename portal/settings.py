@@ -181,8 +181,9 @@ WEFT_EMBEDDED_MODEL = os.environ.get("WEFT_EMBEDDED_MODEL", "")  # a local HF mo
 WEFT_EMBEDDED_URL = os.environ.get("WEFT_EMBEDDED_URL", "")
 VLLM_BASE_URL = os.environ.get("VLLM_BASE_URL", "")
 VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
-# Knowledge bases: each backend kind's class, built as cls(folder, embedder, **OPTIONS)
-# (rag/stores.py); a kind whose module is not installed is refused naming it.
+# Knowledge bases: each backend kind's class, built per knowledge base with its OPTIONS as
+# cls.for_knowledge_base(name, folder, embedder, **OPTIONS), or cls(folder, embedder) without
+# that (rag/stores.py); a kind whose module is not installed is refused naming it.
 RAG_BACKENDS: dict[str, dict[str, Any]] = {
     "embedded": {"BACKEND": "rag.backends.embedded.EmbeddedBackend"},
     "milvus": {"BACKEND": "rag.backends.milvus.MilvusBackend"},

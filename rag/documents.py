@@ -49,45 +49,45 @@ def _file_name(raw: str | None) -> str:
 
 def check_files(kb: KnowledgeBase, files: Sequence[UploadedFile[bytes]]) -> list[dict[str, str]]:
     """The problems of an upload, one per bad file: [{file, code, message}]."""
-    limit = max_file_bytes()
     problems: list[dict[str, str]] = []
     seen: set[str] = set()
-
-    def refuse(name: str, error: errors.DocumentError) -> None:
-        problems.append({"file": name, "code": error.code, "message": error.message})
-
     for number, upload in enumerate(files, start=1):
         name = _file_name(upload.name)
-        shown = name or f"file {number}"
-        suffix = PurePath(name).suffix.lower()
-        if not name or len(name) > 255:
-            refuse(
-                shown, errors.DocumentError(shown, "give the file a name of 1 to 255 characters")
-            )
-        elif name in seen:
-            refuse(name, errors.DocumentError(name, "the upload holds two files of this name"))
-        elif suffix not in loader.SUFFIXES:
-            kinds = ", ".join(s.lstrip(".") for s in loader.SUFFIXES)
-            what = suffix or "files without an extension"
-            refuse(
-                name,
-                errors.UnsupportedFileTypeError(
-                    name, f"cannot read {what}; upload one of: {kinds}"
-                ),
-            )
-        elif kb.chunking.get("mode") == "qa" and suffix != ".csv":
-            refuse(name, errors.UnsupportedFileTypeError(name, "Q&A chunking reads csv files only"))
-        elif not upload.size:
-            refuse(name, errors.EmptyFileError(name, "the file is empty"))
-        elif upload.size > limit:
-            refuse(
-                name,
-                errors.FileTooLargeError(
-                    name, f"the file is {_mib(upload.size)}, over the limit of {_mib(limit)}"
-                ),
+        error = _problem(kb, name, f"file {number}", upload.size or 0, seen)
+        if error is not None:
+            problems.append(
+                {"file": error.file or name, "code": error.code, "message": error.message}
             )
         seen.add(name)
     return problems
+
+
+def _problem(
+    kb: KnowledgeBase, name: str, unnamed: str, size: int, seen: set[str]
+) -> errors.DocumentError | None:
+    """Why one file of an upload cannot become a document (None: it may); `unnamed` is what
+    to call a file without a name."""
+    suffix = PurePath(name).suffix.lower()
+    limit = max_file_bytes()
+    if not name or len(name) > 255:
+        return errors.DocumentError(
+            name[:60] or unnamed, "give the file a name of 1 to 255 characters"
+        )
+    if name in seen:
+        return errors.DocumentError(name, "the upload holds two files of this name")
+    if suffix not in loader.SUFFIXES:
+        kinds = ", ".join(s.lstrip(".") for s in loader.SUFFIXES)
+        what = suffix or "files without an extension"
+        return errors.UnsupportedFileTypeError(name, f"cannot read {what}; upload one of: {kinds}")
+    if kb.chunking.get("mode") == "qa" and suffix != ".csv":
+        return errors.UnsupportedFileTypeError(name, "Q&A chunking reads csv files only")
+    if not size:
+        return errors.EmptyFileError(name, "the file is empty")
+    if size > limit:
+        return errors.FileTooLargeError(
+            name, f"the file is {_mib(size)}, over the limit of {_mib(limit)}"
+        )
+    return None
 
 
 def _mib(size: int) -> str:
@@ -155,7 +155,7 @@ def _put(kb: KnowledgeBase, name: str, size: int, path: Path, digest: str) -> Up
         and existing.stage != Stage.FAILED
     ):
         return Uploaded(existing, unchanged=True)
-    if existing is not None and existing.stage in ACTIVE_STAGES:
+    if existing is not None and is_claimed(existing):
         raise ApiError(
             "document_busy",
             409,
@@ -169,6 +169,16 @@ def _put(kb: KnowledgeBase, name: str, size: int, path: Path, digest: str) -> Up
     document.upload_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, document.upload_path)
     return Uploaded(document, unchanged=False)
+
+
+CLAIMED = Q(stage__in=ACTIVE_STAGES) | (Q(stage=Stage.QUEUED) & ~Q(worker=""))
+
+
+def is_claimed(document: Document) -> bool:
+    """Whether a worker holds the document (it is being indexed, or about to be)."""
+    return document.stage in ACTIVE_STAGES or (
+        document.stage == Stage.QUEUED and bool(document.worker)
+    )
 
 
 def _reset(document: Document) -> None:
@@ -260,8 +270,7 @@ def do_delete_document(document: Document, user: User | None) -> None:
     kb = document.knowledge_base
     if not capabilities(kb.backend).delete:
         raise ApiError("unsupported", 409, "this knowledge base's backend cannot delete documents")
-    claimed = Q(stage__in=ACTIVE_STAGES) | (Q(stage=Stage.QUEUED) & ~Q(worker=""))
-    deleted, _ = Document.objects.filter(pk=document.pk).exclude(claimed).delete()
+    deleted, _ = Document.objects.filter(pk=document.pk).exclude(CLAIMED).delete()
     if not deleted:
         raise ApiError(
             "document_busy", 409, f"{document.name}: it is being indexed now; delete it after"

@@ -27,7 +27,7 @@ from rag.documents import enqueue_ingestion, update_record
 from rag.ingest import Progress, Stage, Upload, ingest
 from rag.models import WAITING_STAGES, Document, KnowledgeBase
 from rag.models import Stage as DocStage
-from rag.stores import get_embedder, open_backend
+from rag.stores import forget, get_embedder, open_backend
 from rag.types import Document as CoreDocument
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ def run_ingestion(kb_id: str) -> int:
     """Ingest the knowledge base's queued documents; how many were claimed."""
     do_requeue_orphans()
     kb = KnowledgeBase.objects.filter(pk=kb_id).first()
-    if kb is None:
+    if kb is None:  # deleted: let go of its store if this process had it open
+        forget(kb_id)
         return 0
     documents = claim(kb)
     for group in _groups(documents):
@@ -116,9 +117,9 @@ def _core(document: Document) -> CoreDocument:
 
 
 def _fail(document: Document, code: str, message: str) -> None:
-    Document.objects.filter(pk=document.pk, stage__in=WAITING_STAGES).update(
-        stage=DocStage.FAILED, error=message, error_code=code, worker=""
-    )
+    Document.objects.filter(
+        pk=document.pk, worker=document.worker, stage__in=WAITING_STAGES
+    ).update(stage=DocStage.FAILED, error=message, error_code=code, worker="")
 
 
 class ProgressWriter:
@@ -132,7 +133,7 @@ class ProgressWriter:
     def __call__(self, progress: Progress) -> None:
         """Write one step of one document."""
         document = self.documents[progress.document_id]
-        rows = Document.objects.filter(pk=document.pk)
+        rows = Document.objects.filter(pk=document.pk, worker=document.worker)  # still ours
         if progress.stage is Stage.FAILED:
             error = progress.error
             message = error.message if error else f"{document.name}: it could not be indexed"

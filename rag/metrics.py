@@ -124,12 +124,7 @@ def evaluate(
     )
 
     def score(mode: Mode, w: float | None, k: int) -> Score:
-        ndcgs, recalls = [], []
-        for query_id, text in judged.items():
-            ranked = ranked_documents(lists.get(text, mode, w)[:k])
-            ndcgs.append(ndcg_at_10(ranked, qrels[query_id]))
-            recalls.append(recall(ranked, qrels[query_id]))
-        return Score(_mean(ndcgs), _mean(recalls), k)
+        return _score(lists, judged, qrels, mode, w, k)
 
     results = {
         Mode.VECTOR.value: score(Mode.VECTOR, None, top_k),
@@ -142,6 +137,18 @@ def evaluate(
             s = score(Mode.HYBRID, w, k)
             sweep.append(SweepPoint(w, k, s.ndcg_at_10, s.recall_at_k))
     return Report(results, sweep, best_point(sweep, weight) if judged else None, len(judged))
+
+
+def _score(
+    lists: _Lists, judged: Mapping[str, str], qrels: Qrels, mode: Mode, weight: float | None, k: int
+) -> Score:
+    """The mean figures over the judged queries of one method at one setting."""
+    ndcgs, recalls = [], []
+    for query_id, text in judged.items():
+        ranked = ranked_documents(lists.get(text, mode, weight)[:k])
+        ndcgs.append(ndcg_at_10(ranked, qrels[query_id]))
+        recalls.append(recall(ranked, qrels[query_id]))
+    return Score(_mean(ndcgs), _mean(recalls), k)
 
 
 def best_point(sweep: Sequence[SweepPoint], weight: float) -> SweepPoint | None:

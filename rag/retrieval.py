@@ -2,7 +2,7 @@
 
 Hybrid fusion is a convex combination of min-max normalised scores,
 `w * vector + (1 - w) * full_text` with w = 0.5 by default, or reciprocal-rank fusion (k = 60).
-bench/README.md has the figures for both.
+rag/README.md has the figures for both.
 """
 
 from __future__ import annotations

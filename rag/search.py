@@ -70,18 +70,15 @@ def check_filter_keys(
 def searchable(
     kb: KnowledgeBase, conditions: Sequence[MetadataCondition] = ()
 ) -> frozenset[str] | None:
-    """Ids of the documents a search of `kb` may return; None: every indexed one."""
-    rows = Document.objects.filter(knowledge_base=kb, stage=Stage.INDEXED).values_list(
-        "pk", "enabled", "metadata"
-    )
-    allowed = frozenset(
-        str(pk)
-        for pk, enabled, metadata in rows
-        if enabled and all(c.matches(metadata or {}) for c in conditions)
-    )
-    if not conditions and len(allowed) == len(rows):
+    """Ids of the documents a search of `kb` may return: indexed, enabled, meeting the
+    conditions; None when that is every document of `kb` (the store may search all)."""
+    documents = Document.objects.filter(knowledge_base=kb)
+    if not conditions and not documents.exclude(stage=Stage.INDEXED, enabled=True).exists():
         return None
-    return allowed
+    rows = documents.filter(stage=Stage.INDEXED, enabled=True).values_list("pk", "metadata")
+    return frozenset(
+        str(pk) for pk, metadata in rows if all(c.matches(metadata or {}) for c in conditions)
+    )
 
 
 def search_kb(

@@ -1,10 +1,10 @@
 """Each knowledge base's backend, opened once per process and used by one thread at a time.
 
-RAG_BACKENDS (settings) names the class of each backend kind by dotted path, built as
-`cls(kb.folder, embedder, **OPTIONS)`; a kind whose module is not installed is refused naming
-it. A backend object is not thread-safe (the embedded one holds its index in memory and one
-SQLite connection), so `open_backend` hands it out under the knowledge base's lock; the
-embedded backend reloads by itself what another process (the worker) has written.
+RAG_BACKENDS (settings) names the class of each backend kind by dotted path (built by
+`_build`); a kind whose module is not installed is refused naming it. A backend object is not
+thread-safe (the embedded one holds its index in memory and one SQLite connection), so
+`open_backend` hands it out under the knowledge base's lock; the embedded backend reloads by
+itself what another process (the worker) has written.
 """
 
 from __future__ import annotations
@@ -62,9 +62,15 @@ def capabilities(kind: str) -> Capabilities:
 
 
 def _build(kb: KnowledgeBase) -> Backend:
+    """`cls.for_knowledge_base(name, folder, embedder, **OPTIONS)` when the class has it (a
+    store elsewhere names its collection or dataset `name`), else `cls(folder, embedder)`."""
+    cls = backend_class(kb.backend)
     options = settings.RAG_BACKENDS[kb.backend].get("OPTIONS", {})
-    backend = backend_class(kb.backend)(Path(kb.folder), get_embedder(), **options)
-    return cast(Backend, backend)
+    folder, embedder = Path(kb.folder), get_embedder()
+    opener = getattr(cls, "for_knowledge_base", None)
+    if opener is not None:
+        return cast(Backend, opener(f"weft_{kb.pk.hex}", folder, embedder, **options))
+    return cast(Backend, cls(folder, embedder, **options))
 
 
 @contextmanager

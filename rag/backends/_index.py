@@ -1,37 +1,76 @@
-"""The in-memory index behind the memory and embedded backends: rows of chunks, a vector matrix,
-a bm25s index built when first searched after a change, and the search itself.
+"""The in-memory index behind the memory and embedded backends: documents, rows of chunks, their
+vectors in one growing matrix, and what searches need, cached until the next change.
 
-Vectors are searched flat (one matrix product; exact, so filters and disabled chunks are a mask):
-at SciFact's size and ten times it this is faster than the query's own embedding (bench/README.md).
+Vectors are searched flat (one matrix product, exact, so filters and disabled chunks are a mask);
+rag/README.md has the figures that chose it over an approximate index.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from rag import errors, filters, retrieval
+from rag import errors
 from rag.embeddings import Embedder
 from rag.fulltext import FullTextIndex
-from rag.types import Chunk, Document, DocumentStatus, Hit, Mode, SearchRequest
+from rag.retrieval import Fusion
+from rag.types import Chunk, Document, DocumentStatus
+
+Mask = npt.NDArray[np.bool_]
 
 
 class ChunkIndex:
-    """Documents, chunks and vectors in memory, searchable in every mode."""
+    """Documents, chunks and vectors in memory; `search` (rag.backends._search) reads it."""
 
-    def __init__(
-        self, embedder: Embedder, fusion: retrieval.Fusion = retrieval.Fusion.CONVEX
-    ) -> None:
+    def __init__(self, embedder: Embedder, fusion: Fusion = Fusion.CONVEX) -> None:
         self.embedder = embedder
         self.fusion = fusion
         self.documents: dict[str, Document] = {}
         self.chunks: list[Chunk] = []
         self.rows: dict[str, int] = {}
-        self.vectors = np.zeros((0, embedder.dimension), np.float32)
+        self.by_document: dict[str, list[str]] = {}
+        self._matrix = np.zeros((64, embedder.dimension), np.float32)  # grows by doubling
         self._full_text: FullTextIndex | None = None
+        self._base: Mask | None = None
+        self._owner: npt.NDArray[np.int64] | None = None
+
+    @property
+    def vectors(self) -> npt.NDArray[np.float32]:
+        """One row per chunk (a view of the matrix)."""
+        return self._matrix[: len(self.chunks)]
+
+    def full_text(self) -> FullTextIndex:
+        """The BM25 index of every chunk's text, built on first use after a change."""
+        if self._full_text is None:
+            self._full_text = FullTextIndex([c.text for c in self.chunks])
+        return self._full_text
+
+    def searchable(self, keep: Callable[[Document], bool] | None = None) -> Mask:
+        """Rows of enabled chunks of enabled, indexed documents (that `keep` accepts)."""
+        if self._base is None:
+            chunk_on = np.fromiter((c.enabled for c in self.chunks), bool, len(self.chunks))
+            self._base = chunk_on & self._document_mask(
+                lambda d: d.enabled and d.status is DocumentStatus.INDEXED
+            )
+        return self._base if keep is None else self._base & self._document_mask(keep)
+
+    def _document_mask(self, keep: Callable[[Document], bool]) -> Mask:
+        if self._owner is None:  # row → position of its document in self.documents
+            position = {d: n for n, d in enumerate(self.documents)}
+            owners = (position[c.document_id] for c in self.chunks)
+            self._owner = np.fromiter(owners, np.int64, len(self.chunks))
+        kept = np.fromiter((keep(d) for d in self.documents.values()), bool, len(self.documents))
+        return kept[self._owner]
+
+    def _changed(self, text: bool = False, rows: bool = False) -> None:
+        self._base = None
+        if rows:
+            self._owner = None
+        if text or rows:
+            self._full_text = None
 
     # documents -----------------------------------------------------------------------------
     def document(self, document_id: str) -> Document:
@@ -43,19 +82,27 @@ class ChunkIndex:
                 f"document {document_id!r} is not in this knowledge base"
             ) from None
 
+    def put_document(self, document: Document) -> None:
+        """Add or replace a document's record."""
+        new = document.id not in self.documents
+        self.documents[document.id] = document
+        self.by_document.setdefault(document.id, [])
+        self._changed(rows=new)
+
     def finish(self, document_id: str, content_hash: str) -> Document:
         """Mark a document indexed with `content_hash`."""
         document = dataclasses.replace(
             self.document(document_id), content_hash=content_hash, status=DocumentStatus.INDEXED
         )
-        self.documents[document_id] = document
+        self.put_document(document)
         return document
 
     def drop_document(self, document_id: str) -> None:
         """Forget a document and its chunks."""
         self.document(document_id)
+        self.remove(self.by_document.pop(document_id))
         del self.documents[document_id]
-        self.remove([c.id for c in self.chunks if c.document_id == document_id])
+        self._changed(rows=True)
 
     # chunks --------------------------------------------------------------------------------
     def chunk(self, chunk_id: str) -> Chunk:
@@ -75,15 +122,17 @@ class ChunkIndex:
 
     def append(self, chunks: Sequence[Chunk], vectors: npt.NDArray[np.float32]) -> None:
         """Add new chunks with their vectors."""
+        start, end = len(self.chunks), len(self.chunks) + len(chunks)
+        if end > len(self._matrix):
+            grown = np.zeros((max(end, 2 * len(self._matrix)), self._matrix.shape[1]), np.float32)
+            grown[:start] = self._matrix[:start]
+            self._matrix = grown
+        self._matrix[start:end] = vectors
         for chunk in chunks:
             self.rows[chunk.id] = len(self.chunks)
             self.chunks.append(chunk)
-        self.vectors = (
-            np.concatenate([self.vectors, vectors.astype(np.float32)])
-            if len(chunks)
-            else self.vectors
-        )
-        self._full_text = None
+            self.by_document.setdefault(chunk.document_id, []).append(chunk.id)
+        self._changed(rows=True)
 
     def remove(self, chunk_ids: Collection[str]) -> None:
         """Drop chunks by id (unknown ids are ignored)."""
@@ -91,91 +140,18 @@ class ChunkIndex:
         if not gone:
             return
         keep = np.array([r for r in range(len(self.chunks)) if r not in gone], np.int64)
+        self._matrix = self._matrix[keep] if len(keep) else self._matrix[:0]
         self.chunks = [self.chunks[r] for r in keep]
-        self.vectors = self.vectors[keep]
         self.rows = {c.id: r for r, c in enumerate(self.chunks)}
-        self._full_text = None
+        self.by_document = {d: [] for d in self.documents}
+        for chunk in self.chunks:
+            self.by_document[chunk.document_id].append(chunk.id)
+        self._changed(rows=True)
 
     def replace(self, chunk: Chunk, vector: npt.NDArray[np.float32] | None) -> None:
         """Put a changed chunk in its row (with its new vector when its text changed)."""
         row = self.rows[chunk.id]
         if vector is not None:
-            self.vectors[row] = vector
-            self._full_text = None
+            self._matrix[row] = vector
         self.chunks[row] = chunk
-
-    # search --------------------------------------------------------------------------------
-    def search(self, request: SearchRequest) -> list[Hit]:
-        """The best chunks for the request (see `rag.retrieval`)."""
-        _check_request(request)
-        if request.filters:
-            filters.check_filters(request.filters, self.documents.values())
-        valid = self._valid(request)
-        depth = max(retrieval.CANDIDATES, request.top_k)
-        if request.mode is Mode.FULL_TEXT:
-            fused = retrieval.single(self._full_text_top(request.query, valid, depth), "full_text")
-        else:
-            query = self.embedder.embed_query(request.query)
-            dense = retrieval.top(self.vectors @ query, valid, depth)
-            if request.mode is Mode.VECTOR:
-                fused = retrieval.single(dense, "vector")
-            else:
-                weight = (
-                    retrieval.DEFAULT_VECTOR_WEIGHT
-                    if request.vector_weight is None
-                    else request.vector_weight
-                )
-                sparse = self._full_text_top(request.query, valid, depth)
-                fused = retrieval.fuse(dense, sparse, weight, self.fusion)
-        return self._hits(fused, request)
-
-    def _valid(self, request: SearchRequest) -> npt.NDArray[np.bool_]:
-        allowed = {
-            d.id
-            for d in self.documents.values()
-            if d.enabled
-            and d.status is DocumentStatus.INDEXED
-            and (request.document_ids is None or d.id in request.document_ids)
-            and filters.matches(d, request.filters)
-        }
-        return np.fromiter(
-            (c.enabled and c.document_id in allowed for c in self.chunks), bool, len(self.chunks)
-        )
-
-    def _full_text_top(
-        self, query: str, valid: npt.NDArray[np.bool_], depth: int
-    ) -> retrieval.Ranked:
-        if self._full_text is None:
-            self._full_text = FullTextIndex([c.text for c in self.chunks])
-        return retrieval.top(self._full_text.scores(query), valid, depth, floor=0.0)
-
-    def _hits(self, fused: retrieval.Fused, request: SearchRequest) -> list[Hit]:
-        hits: list[Hit] = []
-        parents: set[str] = set()
-        for row, score, vector, full_text in zip(
-            fused.rows, fused.scores, fused.vector, fused.full_text, strict=True
-        ):
-            if request.score_threshold is not None and score < request.score_threshold:
-                break
-            chunk = self.chunks[row]
-            if chunk.parent_id is not None:
-                if chunk.parent_id in parents:
-                    continue  # the parent is already returned through a better child
-                parents.add(chunk.parent_id)
-            scores = {"vector": float(vector), "full_text": float(full_text)}
-            scores = {k: v for k, v in scores.items() if not np.isnan(v)}
-            if request.mode is Mode.HYBRID:
-                scores["hybrid"] = float(score)
-            hits.append(Hit(chunk, self.documents[chunk.document_id], float(score), scores))
-            if len(hits) == request.top_k:
-                break
-        return hits
-
-
-def _check_request(request: SearchRequest) -> None:
-    if not request.query.strip():
-        raise errors.SettingsError("query", "must not be empty")
-    if not 1 <= request.top_k <= 100:
-        raise errors.SettingsError("top_k", "must be between 1 and 100")
-    if request.vector_weight is not None and not 0 <= request.vector_weight <= 1:
-        raise errors.SettingsError("vector_weight", "must be between 0 and 1")
+        self._changed(text=vector is not None)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from rag import errors, retrieval
 from rag.backends._index import ChunkIndex
+from rag.backends._search import search
 from rag.backends.base import Capabilities
 from rag.embeddings import Embedder, default_embedder
 from rag.types import Chunk, Document, Hit, SearchRequest
@@ -106,7 +107,7 @@ class LocalBackend:
     def put_document(self, document: Document) -> None:
         """Add or replace a document's record (its chunks are left as they are)."""
         self._store.put_document(document)
-        self._current().documents[document.id] = document
+        self._current().put_document(document)
 
     def get_document(self, document_id: str) -> Document:
         """The document's record; NotFoundError if there is none."""
@@ -130,7 +131,7 @@ class LocalBackend:
 
     def chunk_ids(self, document_id: str) -> set[str]:
         """Ids of the document's stored chunks."""
-        return {c.id for c in self._current().chunks if c.document_id == document_id}
+        return set(self._current().by_document.get(document_id, ()))
 
     def add_chunks(self, chunks: Sequence[Chunk]) -> None:
         """Embed and store the chunks not stored yet, all or none."""
@@ -158,9 +159,8 @@ class LocalBackend:
         """A document's chunks in order."""
         index = self._current()
         index.document(document_id)
-        return sorted(
-            (c for c in index.chunks if c.document_id == document_id), key=lambda c: c.position
-        )
+        chunks = (index.chunk(i) for i in index.by_document[document_id])
+        return sorted(chunks, key=lambda c: c.position)
 
     def update_chunk(
         self, chunk_id: str, *, text: str | None = None, enabled: bool | None = None
@@ -182,7 +182,7 @@ class LocalBackend:
 
     def search(self, request: SearchRequest) -> list[Hit]:
         """The best chunks for the request, best first (see `rag.retrieval`)."""
-        return self._current().search(request)
+        return search(self._current(), request)
 
     def close(self) -> None:
         """Let go of the store's files."""

@@ -38,6 +38,7 @@ class SqliteStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per commit, still atomic
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 self._db.execute(statement)
@@ -65,7 +66,7 @@ class SqliteStore:
             document = Document(
                 row[0], row[1], json.loads(row[2]), bool(row[3]), row[4], DocumentStatus(row[5])
             )
-            index.documents[document.id] = document
+            index.put_document(document)
         select = f"SELECT {CHUNK_COLUMNS}, vector FROM chunks ORDER BY seq"  # noqa: S608  # constant
         rows = self._db.execute(select).fetchall()
         chunks = [

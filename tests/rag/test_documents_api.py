@@ -276,3 +276,22 @@ def test_documents_qa_mode_reads_question_answer_rows(
     assert hits[0]["text"] == (
         "Question: How do I reset my password?\nAnswer: Use the link on the sign-in page."
     )
+
+
+def test_documents_only_indexed_ones_are_searched(
+    owner: Any, client_for: Any, kb_dir: Path
+) -> None:
+    client = client_for(owner)
+    kb = indexed_kb(client)
+    url = f"/api/knowledge-bases/{kb['id']}/search"
+
+    def names() -> set[str]:
+        found = client.post(url, {"query": "cat purrs"}, content_type="application/json")
+        return {h["document_name"] for h in found.json()["hybrid"]}
+
+    assert "cats.txt" in names()
+    upload(client, kb["id"], {"cats.txt": "chats et crème".encode("latin-1")})
+    assert "cats.txt" not in names()  # queued again: its old chunks are not searched
+    run_tasks()
+    assert listing(client, kb["id"])[1]["cats.txt"]["stage"] == "failed"
+    assert "cats.txt" not in names()  # the new file failed: nothing of the old one either
