@@ -3,10 +3,10 @@
 Sign in, open Knowledge from the top bar, make a knowledge base, drop two small files on it and
 watch both reach "indexed" live; read a document's chunk and give it metadata; search in Test
 retrieval (vector, full-text and hybrid side by side, with scores) and mark the right hit
-relevant; upload a tiny BEIR test set, measure, and put the best setting in use; then make a "Chat with your documents" app from its template, pick the
-knowledge base in the knowledge node's panel, and get an answer with citations in the editor's
-chat preview. Every step is the user's, through the page. Screenshots of each key screen land in
-the test's output folder.
+relevant; upload a tiny BEIR test set, measure, and put the best setting in use; then make a
+"Chat with your documents" app from its template, pick the knowledge base in the knowledge node's
+panel, and get an answer with citations in the editor's chat preview. Every step is the user's,
+through the page. Screenshots of each key screen land in the test's output folder.
 """
 
 from __future__ import annotations
@@ -87,7 +87,9 @@ def _upload(page: Page, files: Path, shots: Path) -> None:
     for name in DOCUMENTS:
         row = table.locator(f"tr[data-name='{name}']")
         expect(row).to_have_attribute("data-stage", "indexed", timeout=WORK_MS)
-        expect(row.get_by_test_id("kb-doc-stage")).to_contain_text(re.compile(r"Indexed · \d+ chunk"))
+        expect(row.get_by_test_id("kb-doc-stage")).to_contain_text(
+            re.compile(r"Indexed · \d+ chunk")
+        )
     expect(page.get_by_test_id("kb-worker-warning")).to_have_count(0)
     expect(page.get_by_test_id("kb-summary")).to_contain_text("2 documents")
     shot(page, shots, "knowledge-03-indexed")
@@ -118,7 +120,9 @@ def _test_search(page: Page, shots: Path) -> None:
     page.get_by_test_id("kb-query").fill(QUERIES[0]["text"])
     page.get_by_test_id("kb-search-submit").click()
     for method in ("vector", "full_text", "hybrid"):
-        expect(page.get_by_test_id(f"kb-results-{method}").get_by_test_id("kb-hit").first).to_be_visible()
+        expect(
+            page.get_by_test_id(f"kb-results-{method}").get_by_test_id("kb-hit").first
+        ).to_be_visible()
     top = page.get_by_test_id("kb-results-hybrid").get_by_test_id("kb-hit").first
     expect(top).to_have_attribute("data-document", "leave.md")
     expect(top.get_by_test_id("kb-hit-fused")).to_have_text(re.compile(r"^[01]\.\d{3}$"))
