@@ -32,6 +32,7 @@ urlpatterns = [
     path("apps/<int:app_id>/", views.app_page, name="app"),
     path("apps/<int:app_id>/editor/", views.editor_page, name="editor"),
     path("training/", views.training_page, name="training"),
+    path("knowledge/", views.knowledge_page, name="knowledge"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
     # One sign-in, the throttled one: the admin's own login form would bypass the throttle.
     path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),

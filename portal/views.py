@@ -174,6 +174,21 @@ def training_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@ensure_csrf_cookie
+@require_safe
+def knowledge_page(request: HttpRequest) -> HttpResponse:
+    """Knowledge bases: documents and their ingestion, test searches, measured quality (React)."""
+    membership = get_current_membership(request)
+    if membership is None:
+        return redirect("home")
+    context = {
+        "can_edit": membership.allows(Role.EDITOR),
+        "asset_version": web_asset_version("knowledge"),
+    }
+    return render(request, "portal/knowledge.html", context)
+
+
+@login_required
 @require_safe
 def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     """One run and its per-node trace."""

@@ -1,4 +1,5 @@
-"""The built pages (editor, training panel, app page script): shown to members, not outsiders."""
+"""The built pages (editor, training panel, knowledge bases, app page script): shown to members, not
+outsiders."""
 
 from __future__ import annotations
 
@@ -78,5 +79,27 @@ def test_training_page_mounts_the_panel_for_members(
 
 def test_training_page_needs_a_sign_in(client: Any) -> None:
     response = client.get("/training/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_knowledge_page_mounts_for_members(
+    client_for: Any, owner: Any, make_member: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    (tmp_path / "knowledge.js").write_text("//")
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
+    response = client_for(owner).get("/knowledge/")
+    html = response.content.decode()
+    assert 'id="weft-knowledge"' in html
+    assert 'data-can-edit="1"' in html
+    assert "dist/web/knowledge.js?v=" in html
+    assert 'href="/knowledge/" class="active"' in html  # the nav marks where we are
+    assert "csrftoken" in response.cookies  # its API calls need the CSRF cookie
+    viewer = make_member("viewer", workspace=owner.workspace)
+    assert 'data-can-edit="0"' in client_for(viewer).get("/knowledge/").content.decode()
+
+
+def test_knowledge_page_needs_a_sign_in(client: Any) -> None:
+    response = client.get("/knowledge/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")

@@ -48,3 +48,32 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   return data as T;
 }
+
+/** Send a multipart form to /api`path` (POST, or PUT), reporting the share of bytes sent (0..1):
+ * through XMLHttpRequest, since fetch cannot report upload progress. */
+export function uploadForm<T>(path: string, form: FormData, onProgress: (sent: number) => void, method: "POST" | "PUT" = "POST"): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, `/api${path}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.upload.onload = () => onProgress(1);
+    xhr.onerror = () => reject(new ApiFailure(0, "network", "the upload failed: no answer from the server", {}));
+    xhr.onload = () => {
+      let data: Record<string, unknown> = {};
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : {};
+      } catch {
+        // not our JSON (a proxy's page): never shown, as in api()
+        data = { message: `the server answered ${xhr.status}${xhr.statusText ? ` ${xhr.statusText}` : ""}` };
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else reject(new ApiFailure(xhr.status, String(data.code ?? `http_${xhr.status}`), String(data.message ?? xhr.statusText), data));
+    };
+    xhr.send(form);
+  });
+}

@@ -1,6 +1,7 @@
-import { fireEvent, render, screen } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
+import { fakeServer, KB, kbFixture } from "../knowledge/fixtures/kb";
 import type { Schema } from "../state/schema";
 import { FieldIssues, newItem, ObjectFields } from "./SchemaForm";
 
@@ -22,6 +23,11 @@ const ifElse: Schema = {
   },
 };
 
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
 describe("schema form", () => {
   it("gives a new list item a fresh id and its defaults", () => {
     const item = newItem(ifElse.$defs!.Case, ifElse, [{ case_id: "case_2" }]);
@@ -42,5 +48,19 @@ describe("schema form", () => {
     expect(onChange).toHaveBeenLastCalledWith({ cases: [{ case_id: "yes", logical_operator: "and" }] });
     fireEvent.click(screen.getByTestId("add-n.cases"));
     expect(onChange).toHaveBeenLastCalledWith({ cases: [{ case_id: "", logical_operator: "and" }, { id: null, case_id: "case_2", logical_operator: "and" }] });
+  });
+
+  it("picks a knowledge node's knowledge bases from the workspace's list", async () => {
+    // the knowledge-retrieval node's dataset_ids, as pydantic writes it with its widget
+    const knowledgeNode: Schema = {
+      type: "object",
+      properties: { dataset_ids: { type: "array", items: { type: "string" }, minItems: 1, title: "Knowledge bases", widget: "knowledge_bases" } },
+    };
+    fakeServer({ "GET /knowledge-bases": [kbFixture()] });
+    const onChange = vi.fn();
+    render(<ObjectFields path="k" name="" schema={knowledgeNode} root={knowledgeNode} value={{ dataset_ids: [] }} nodeId="k" required disabled={false} onChange={onChange} />);
+    expect(screen.getByText("Knowledge bases")).toBeTruthy();
+    fireEvent.click(within(await screen.findByTestId(`kb-pick-${KB}`)).getByRole("checkbox"));
+    expect(onChange).toHaveBeenLastCalledWith({ dataset_ids: [KB] });
   });
 });

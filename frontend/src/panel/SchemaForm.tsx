@@ -1,9 +1,11 @@
 // A form generated from a node type's JSON Schema. Widgets: a schema's `widget` key (set by the
-// backend) picks the variable picker ("selector"), the template editor ("template") or the model
-// picker ("model"); otherwise the JSON type decides.
+// backend) picks the variable picker ("selector"), the template editor ("template"), the model
+// picker ("model") or the knowledge-base picker ("knowledge_bases"); otherwise the JSON type
+// decides.
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 
 import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
+import { KnowledgeBasesField } from "./KnowledgeBasesField";
 import { ModelField } from "./ModelField";
 import { isPending, usePending } from "./pending";
 import { TemplateField } from "./TemplateField";
@@ -112,6 +114,13 @@ export function Field(props: FieldProps) {
     return (
       <Labelled id={id} label={label} help={help}>
         <ModelField id={id} value={(value ?? {}) as { provider?: string; name?: string }} onChange={onChange} disabled={disabled} />
+      </Labelled>
+    );
+  }
+  if (widget === "knowledge_bases") {
+    return (
+      <Labelled id={id} label={label} help={help}>
+        <KnowledgeBasesField id={id} label={label} value={Array.isArray(value) ? (value as string[]) : []} onChange={onChange} disabled={disabled} />
       </Labelled>
     );
   }

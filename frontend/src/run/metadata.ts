@@ -13,7 +13,23 @@ export interface Citation {
   content: string;
 }
 
+/** What a knowledge node's search found (its metadata's `retrieval`, for the trace): every hit
+ * with each method's score and the fused one, and whether the score threshold kept it. */
+export interface Retrieval {
+  query: string;
+  hits: RetrievalHit[];
+}
+
+export interface RetrievalHit {
+  documentName: string;
+  score: number | null;
+  vectorScore: number | null;
+  fullTextScore: number | null;
+  kept: boolean;
+}
+
 const CITATIONS = "retriever_resources";
+const RETRIEVAL = "retrieval";
 const SNIPPET_CHARS = 200;
 
 function text(value: unknown): string {
@@ -35,9 +51,34 @@ export function citationsOf(metadata: Metadata | undefined): Citation[] {
     }));
 }
 
-/** The metadata keys other than the citations (e.g. usage, agent steps), shown as they are. */
+function score(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** A knowledge node's `retrieval` in `metadata`; null when it has none or not in this shape. */
+export function retrievalOf(metadata: Metadata | undefined): Retrieval | null {
+  const r = metadata?.[RETRIEVAL];
+  if (typeof r !== "object" || r === null || !Array.isArray((r as Record<string, unknown>).hits)) return null;
+  const { query, hits } = r as { query?: unknown; hits: unknown[] };
+  return {
+    query: text(query),
+    hits: hits
+      .filter((h): h is Record<string, unknown> => typeof h === "object" && h !== null)
+      .map((h) => ({
+        documentName: text(h.document_name) || text(h.segment_id) || "(untitled)",
+        score: score(h.score),
+        vectorScore: score(h.vector_score),
+        fullTextScore: score(h.full_text_score),
+        kept: h.kept !== false,
+      })),
+  };
+}
+
+/** The metadata keys shown as they are (e.g. usage, agent steps): all but the citations and a
+ * retrieval that reads as one (each has its own view). */
 export function otherMetadata(metadata: Metadata | undefined): Metadata {
-  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => key !== CITATIONS));
+  const parsed = retrievalOf(metadata) !== null;
+  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => key !== CITATIONS && !(parsed && key === RETRIEVAL)));
 }
 
 /** The run's metadata from its nodes', in the order they finished: list values joined by key

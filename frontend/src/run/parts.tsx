@@ -4,7 +4,8 @@ import { useEffect, useMemo, useState } from "react";
 import type { NodeRunState, RunState } from "../state/run";
 import { useEditor } from "../state/store";
 import { formatMs, formatTokens, prettyJson, STATUS_ICON } from "./format";
-import { citationsOf, formatScore, otherMetadata, snippet, type Citation, type Metadata } from "./metadata";
+import { Citations, RetrievalHits } from "./Citations";
+import { citationsOf, otherMetadata, retrievalOf, type Metadata } from "./metadata";
 import { patchSession, useRunSession, type RunError } from "./session";
 import "./run.css";
 
@@ -65,42 +66,13 @@ function keyLabel(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Cited passages (Dify's retriever_resources): position, document, score, a snippet. */
-export function Citations({ items, testid }: { items: Citation[]; testid?: string }) {
-  if (!items.length) return null;
-  return (
-    <div className="run-block">
-      <div className="run-block-label">Citations</div>
-      <ol className="run-citations" data-testid={testid}>
-        {items.map((c, k) => (
-          <li key={k} className="run-citation">
-            <div className="run-citation-head">
-              <span className="run-citation-pos">{c.position}</span>
-              <strong className="run-citation-doc">{c.documentName}</strong>
-              {c.datasetName && <span className="muted">{c.datasetName}</span>}
-              {c.score !== null && (
-                <span className="run-citation-score" title="Relevance score">
-                  {formatScore(c.score)}
-                </span>
-              )}
-            </div>
-            {c.content && (
-              <p className="run-citation-text" title={c.content}>
-                {snippet(c.content)}
-              </p>
-            )}
-          </li>
-        ))}
-      </ol>
-    </div>
-  );
-}
-
-/** A node's metadata: its citations, then every other key as JSON under its own label. */
+/** A node's metadata: its citations, a knowledge node's hits, then every other key as JSON under
+ * its own label. */
 export function NodeMetadata({ metadata }: { metadata: Metadata }) {
   return (
     <>
       <Citations items={citationsOf(metadata)} testid="run-node-citations" />
+      <RetrievalHits retrieval={retrievalOf(metadata)} />
       {Object.entries(otherMetadata(metadata)).map(([key, value]) => (
         <JsonBlock key={key} label={keyLabel(key)} value={value} testid={`run-node-metadata-${key}`} />
       ))}

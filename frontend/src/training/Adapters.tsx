@@ -3,10 +3,10 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 
 import type { TrainingAdapter, TrainingPlaygroundOut } from "../api/types";
+import { ago, Empty, ErrorBox } from "../page/ui";
 import { training } from "./api";
 import { percent } from "./format";
 import { UseInApp } from "./UseInApp";
-import { ago, Empty, ErrorBox } from "./ui";
 
 export function metric(a: TrainingAdapter, key: string): number | null {
   const v = (a.metrics as Record<string, unknown>)[key];

@@ -2,10 +2,10 @@
 // index and field), import a dataset_info.json with its files, or fill in the identity demo.
 import { useState, type FormEvent } from "react";
 
-import { ApiFailure } from "../api/client";
+import { ApiFailure, uploadForm } from "../api/client";
 import type { TrainingDataset, TrainingDatasetDetail } from "../api/types";
-import { training, uploadForm } from "./api";
-import { ErrorBox, ProgressBar } from "./ui";
+import { ErrorBox, ProgressBar } from "../page/ui";
+import { training } from "./api";
 
 interface Problem {
   row: number | null;

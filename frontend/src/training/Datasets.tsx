@@ -3,11 +3,12 @@
 import { useEffect, useState } from "react";
 
 import type { TrainingDataset, TrainingDatasetDetail } from "../api/types";
+import { ago, Empty, ErrorBox, formatBytes, Stat } from "../page/ui";
 import { training } from "./api";
 import { histogramBins, LengthHistogram } from "./charts";
 import { IdentityCard, ImportCard, UploadCard } from "./DatasetForms";
 import { formatCount } from "./format";
-import { ago, Empty, ErrorBox, formatBytes, Stat, useBaseLabel } from "./ui";
+import { useBaseLabel } from "./ui";
 
 export function DatasetsTab({ canEdit, formats }: { canEdit: boolean; formats: string[] }) {
   const [rows, setRows] = useState<TrainingDataset[] | null>(null);

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from "react";
 
 import type { TrainingEval, TrainingJobDetail } from "../api/types";
+import { ago, ErrorBox, ProgressBar, Stat } from "../page/ui";
 import { training } from "./api";
 import { LineChart } from "./charts";
 import { formatCount, formatEta, percent } from "./format";
@@ -11,7 +12,7 @@ import { curveSeries, fractionDone, isActive } from "./live";
 import { LABELS } from "./settings";
 import { UseInApp } from "./UseInApp";
 import { useJob, type JobSource } from "./useJob";
-import { ago, ErrorBox, formatNumber, ProgressBar, Stat, StatusPill, useBaseLabel } from "./ui";
+import { formatNumber, StatusPill, useBaseLabel } from "./ui";
 
 const ERROR_HINTS: Record<string, string> = {
   bad_dataset: "A dataset has rows the trainer cannot read.",

@@ -3,11 +3,12 @@
 import { useEffect, useState } from "react";
 
 import type { TrainingAdapter, TrainingJob } from "../api/types";
+import { ago, Empty, ErrorBox, ProgressBar } from "../page/ui";
 import { metric } from "./Adapters";
 import { training } from "./api";
 import { percent } from "./format";
 import { fractionDone, isActive } from "./live";
-import { ago, Empty, ErrorBox, ProgressBar, StatusPill } from "./ui";
+import { StatusPill } from "./ui";
 
 /** Learned / preserved of each adapter (its metrics), by adapter name. */
 export type Scores = Record<string, { learned: number | null; preserved: number | null }>;

@@ -5,11 +5,11 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import type { TrainingAdapter, TrainingDataset, TrainingJobDetail, TrainingOptions } from "../api/types";
 import { FieldIssues } from "../panel/SchemaForm";
 import type { Schema } from "../state/schema";
+import { ErrorBox } from "../page/ui";
 import { training } from "./api";
 import { formatCount } from "./format";
 import { changedSettings, datasetUsable, issuesFromError, sectionFields, slugify, stageAvailability, validateSettings, type Settings } from "./settings";
 import { KeepGeneral, Setting } from "./SettingsFields";
-import { ErrorBox } from "./ui";
 
 export interface NewJobPrefill {
   datasetIds?: number[];

@@ -4,13 +4,14 @@
 import { useCallback, useEffect, useState } from "react";
 
 import type { TrainingOptions } from "../api/types";
+import { ErrorBox } from "../page/ui";
 import { AdaptersTab } from "./Adapters";
 import { currentRole, ROLE_RANK, training } from "./api";
 import { DatasetsTab, DatasetView } from "./Datasets";
 import { JobsList } from "./JobsList";
 import { JobView } from "./JobView";
 import { NewJob } from "./NewJob";
-import { BaseModelLabel, ErrorBox } from "./ui";
+import { BaseModelLabel } from "./ui";
 
 export type Tab = "jobs" | "datasets" | "adapters";
 

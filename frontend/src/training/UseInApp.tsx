@@ -5,9 +5,9 @@ import { useEffect, useState, type FormEvent } from "react";
 import { ApiFailure } from "../api/client";
 import type { WorkflowSpec } from "../api/spec";
 import type { Draft, TrainingAdapter } from "../api/types";
+import { ErrorBox } from "../page/ui";
 import { apps, type AppSummary } from "./api";
 import { adapterModel, editorUrl, llmNodesOf, modelOf, withModel } from "./appModel";
-import { ErrorBox } from "./ui";
 
 type Adapter = Pick<TrainingAdapter, "name" | "base_model" | "label">;
 

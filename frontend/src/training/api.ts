@@ -1,6 +1,6 @@
-// Calls to /api/training/: JSON through the shared client, file uploads through XMLHttpRequest
-// (fetch cannot report upload progress), and the job WebSocket's address.
-import { api, ApiFailure, csrfToken } from "../api/client";
+// Calls to /api/training/ (JSON and, through the shared client's uploadForm, file uploads), and the
+// job WebSocket's address.
+import { api } from "../api/client";
 import type { components } from "../api/schema";
 import type { WorkflowSpec } from "../api/spec";
 import type {
@@ -60,33 +60,6 @@ export async function currentRole(): Promise<string> {
 }
 
 export const ROLE_RANK: Record<string, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
-
-/** POST a multipart form to /api`path`, reporting the share of bytes sent (0..1). */
-export function uploadForm<T>(path: string, form: FormData, onProgress: (sent: number) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/api${path}`);
-    xhr.withCredentials = true;
-    xhr.setRequestHeader("X-CSRFToken", csrfToken());
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
-    };
-    xhr.upload.onload = () => onProgress(1);
-    xhr.onerror = () => reject(new ApiFailure(0, "network", "the upload failed: no answer from the server", {}));
-    xhr.onload = () => {
-      let data: Record<string, unknown> = {};
-      try {
-        data = xhr.responseText ? JSON.parse(xhr.responseText) : {};
-      } catch {
-        data = { message: xhr.responseText.slice(0, 300) };
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
-      else reject(new ApiFailure(xhr.status, String(data.code ?? `http_${xhr.status}`), String(data.message ?? xhr.statusText), data));
-    };
-    xhr.send(form);
-  });
-}
 
 /** The job's live socket address on this page's host. */
 export function jobSocketUrl(jobId: string, location: Pick<Location, "protocol" | "host"> = window.location): string {
