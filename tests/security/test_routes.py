@@ -19,6 +19,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from tests.security.routes import (
     Route,
@@ -52,6 +53,7 @@ SHOWN_TO_LINK_HOLDERS = {"/invitations/{token}/"}
 # Non-GET routes a viewer may call: they change nothing of the workspace's.
 VIEWER_MAY_WRITE = {
     ("POST", "/api/apps/{app_id}/validate"): "reports on a spec, saves nothing",
+    ("POST", "/api/knowledge-bases/{kb_id}/search"): "searches a knowledge base, saves nothing",
     ("POST", "/login/"): "signing in",
     ("POST", "/logout/"): "signing out",
     ("POST", "/workspaces/switch/"): "switches the viewer's own current workspace",
@@ -72,6 +74,9 @@ PARAM_NAMES = {
     "adapter_id",
     "member_id",
     "invitation_id",
+    "kb_id",
+    "doc_id",
+    "chunk_id",
     "token",
 }
 REFUSED = {403, 404, 405}
@@ -143,6 +148,9 @@ def call(client: Client, route: Route, world: World) -> Any:
         path += "?" + urlencode(query)
     if kind in ("form", "multipart/form-data") and route.method == "POST":
         return client.post(path, body)
+    if kind == "multipart/form-data":  # a PUT of files (a knowledge base's test set)
+        multipart = encode_multipart(BOUNDARY, body)
+        return client.generic(route.method, path, multipart, content_type=MULTIPART_CONTENT)
     data = json.dumps(body) if kind == "application/json" else ""
     return client.generic(route.method, path, data, content_type="application/json")
 

@@ -52,6 +52,9 @@ def make_world(make_member: Any, make_app: Any) -> World:
     from builder.models import Conversation, Message, ModelProvider, Run, RunSource
     from kernel.models import Workspace
     from portal.invitations import do_invite_member
+    from rag.config import default_retrieval, merge_chunking
+    from rag.models import Document as KbDocument
+    from rag.models import Evaluation, KnowledgeBase
     from training.models import Adapter, Dataset, TrainJob, training_dir
 
     owner_a = make_member("owner")
@@ -96,6 +99,18 @@ def make_world(make_member: Any, make_app: Any) -> World:
     adapter = Adapter.objects.create(
         workspace=workspace, name=SECRET, base_model="embedded", path=str(adapter_dir), job=job
     )
+    kb = KnowledgeBase.objects.create(
+        workspace=workspace,
+        name=SECRET,
+        chunking=merge_chunking(None, None),
+        retrieval=default_retrieval(),
+    )
+    document = KbDocument.objects.create(
+        knowledge_base=kb, name=f"{SECRET}.md", size=6, content_hash="0" * 64, stage="indexed"
+    )
+    Evaluation.objects.create(
+        knowledge_base=kb, status="succeeded", settings={"weight": 0.5, "top_k": 4}
+    )
     invitation, token = do_invite_member(owner_a, "invitee@example.com", "editor")
     owner_b = make_member("owner")
     _, key_b = make_app(owner_b, slug="team-b-app")
@@ -112,6 +127,9 @@ def make_world(make_member: Any, make_app: Any) -> World:
         "adapter_id": adapter.pk,
         "member_id": editor_a.pk,
         "invitation_id": invitation.pk,
+        "kb_id": str(kb.pk),
+        "doc_id": str(document.pk),
+        "chunk_id": f"{document.pk}:0",
         "token": token,
     }
     return World(owner_a, viewer_a, editor_a, owner_b, key_a, revoked_key_a, key_b, params)
@@ -121,6 +139,7 @@ def get_fingerprint(workspace_id: int) -> list[Any]:
     """Every row of workspace A that a write could change, as plain values."""
     from builder.models import ApiKey, App, AppVersion, Conversation, ModelProvider, Workflow
     from kernel.models import Invitation, Membership
+    from rag.models import KnowledgeBase
     from training.models import Adapter, Dataset, TrainJob
 
     scoped: list[tuple[Any, tuple[str, ...]]] = [
@@ -129,6 +148,7 @@ def get_fingerprint(workspace_id: int) -> list[Any]:
         (Dataset, ("id", "name")),
         (TrainJob, ("id", "status", "stop_requested")),
         (Adapter, ("id", "name")),
+        (KnowledgeBase, ("id", "name", "retrieval")),
         (Membership, ("id", "user_id", "role")),
         (Invitation, ("id", "email", "role", "accepted_at", "revoked_at")),
     ]
