@@ -36,8 +36,9 @@ from rag.metrics import ndcg_at_10, ranked_documents, recall  # noqa: E402
 from rag.retrieval import Fusion  # noqa: E402
 from rag.types import Document, Mode, SearchRequest  # noqa: E402
 
-QUICK_QUERIES, QUICK_DOCS = 60, 1000
+QUICK_QUERIES, QUICK_DOCS = 50, 300  # about 550 chunks: well under a minute on 2 idle cores
 DEFAULT_CHUNKING = GeneralChunking()
+Results = dict[str, dict[str, float]]
 
 
 def load_beir(folder: Path) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, int]]]:
@@ -64,7 +65,8 @@ def subset(
     kept = dict(list(queries.items())[:QUICK_QUERIES])
     wanted = {d for q in kept for d in qrels[q]}
     others = [d for d in corpus if d not in wanted][: max(0, QUICK_DOCS - len(wanted))]
-    docs = {d: corpus[d] for d in corpus if d in wanted or d in set(others)}
+    kept_docs = wanted | set(others)
+    docs = {d: text for d, text in corpus.items() if d in kept_docs}
     return docs, kept, {q: qrels[q] for q in kept}
 
 
@@ -84,11 +86,11 @@ def evaluate(
     backend: EmbeddedBackend,
     queries: dict[str, str],
     qrels: dict[str, dict[str, int]],
-    args: Any,
+    args: argparse.Namespace,
     modes: tuple[Mode, ...] = (Mode.FULL_TEXT, Mode.VECTOR, Mode.HYBRID),
-) -> dict[str, dict[str, float]]:
+) -> Results:
     """nDCG@10, Recall@100 and latency percentiles per mode."""
-    results: dict[str, dict[str, float]] = {}
+    results: Results = {}
     for mode in modes:
         ndcgs, recalls, latencies = [], [], []
         for query_id, text in queries.items():
@@ -109,8 +111,8 @@ def evaluate(
     return results
 
 
-def main() -> None:
-    """Ingest, search every test query in every mode, print the figures."""
+def parse_args() -> argparse.Namespace:
+    """The command line (see the module's docstring)."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -128,36 +130,35 @@ def main() -> None:
     )
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNKING.size)
     parser.add_argument("--threads", type=int, default=None)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def run(args: argparse.Namespace, folder: Path) -> tuple[dict[str, Any], Results]:
+    """Ingest the collection under `folder`; the summary, and the figures of each mode."""
     corpus, queries, qrels = load_beir(args.data)
     if args.quick:
         corpus, queries, qrels = subset(corpus, queries, qrels)
     embedder = MiniLM(args.runtime, threads=args.threads)
     overlap = DEFAULT_CHUNKING.overlap * args.chunk_size // DEFAULT_CHUNKING.size
     config = GeneralChunking(size=args.chunk_size, overlap=overlap)
-    with tempfile.TemporaryDirectory(prefix="weft-rag-eval-") as tmp:
-        uploads = write_files(corpus, Path(tmp), args.scale)
-        backend = EmbeddedBackend(Path(tmp) / "kb", embedder, Fusion(args.fusion))
-        started, cpu = time.perf_counter(), time.process_time()
-        final = ingest(backend, uploads, config, embedder.token_ids, model_id=embedder.model_id)
-        backend.search(SearchRequest("warm up", mode=Mode.HYBRID))  # builds the BM25 index
-        ingest_s, ingest_cpu_s = time.perf_counter() - started, time.process_time() - cpu
-        failed = [p for p in final if p.stage is not Stage.INDEXED]
-        chunks = sum(p.total for p in final)
-        results = evaluate(backend, queries, qrels, args)
-        backend.close()
-        other = Fusion.RRF if args.fusion == Fusion.CONVEX else Fusion.CONVEX
-        backend = EmbeddedBackend(Path(tmp) / "kb", embedder, other)  # same index, other fusion
-        backend.search(SearchRequest("warm up", mode=Mode.HYBRID))
-        results[f"hybrid_{other.value}"] = evaluate(backend, queries, qrels, args, (Mode.HYBRID,))[
-            "hybrid"
-        ]
-        backend.close()
+    uploads = write_files(corpus, folder, args.scale)
+    backend = EmbeddedBackend(folder / "kb", embedder, Fusion(args.fusion))
+    started, cpu = time.perf_counter(), time.process_time()
+    final = ingest(backend, uploads, config, embedder.token_ids, model_id=embedder.model_id)
+    backend.search(SearchRequest("warm up", mode=Mode.HYBRID))  # builds the BM25 index
+    ingest_s, ingest_cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    results = evaluate(backend, queries, qrels, args)
+    backend.close()
+    other = Fusion.RRF if args.fusion == Fusion.CONVEX else Fusion.CONVEX
+    backend = EmbeddedBackend(folder / "kb", embedder, other)  # the same index, the other fusion
+    results[f"hybrid_{other.value}"] = evaluate(backend, queries, qrels, args, (Mode.HYBRID,))[
+        "hybrid"
+    ]
+    backend.close()
     summary = {
         "docs": len(uploads),
-        "chunks": chunks,
-        "failed": len(failed),
+        "chunks": sum(p.total for p in final),
+        "failed": sum(p.stage is not Stage.INDEXED for p in final),
         "queries": len(queries),
         "ingest_s": round(ingest_s, 1),
         "ingest_cpu_s": round(ingest_cpu_s, 1),  # on a shared machine, the wall time is not ours
@@ -167,9 +168,17 @@ def main() -> None:
         "threads": embedder.threads,
         **{f"{mode}_{k}": v for mode, figures in results.items() for k, v in figures.items()},
     }
+    return summary, results
+
+
+def main() -> None:
+    """Ingest, search every test query in every mode, print the figures."""
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="weft-rag-eval-") as tmp:
+        summary, results = run(args, Path(tmp))
     print(
-        f"{len(uploads)} docs -> {chunks} chunks in {ingest_s:.1f} s"
-        f" ({ingest_cpu_s:.1f} s of CPU, {len(failed)} failed)"
+        f"{summary['docs']} docs -> {summary['chunks']} chunks in {summary['ingest_s']} s"
+        f" ({summary['ingest_cpu_s']} s of CPU, {summary['failed']} failed)"
     )
     for mode, figures in results.items():
         print(f"{mode:>10}: " + "  ".join(f"{k} {v}" for k, v in figures.items()))

@@ -121,22 +121,10 @@ def _prepare(
             )
         )
         return Progress(document.id, Stage.UNCHANGED)
-    report(Progress(document.id, Stage.PARSING))
     try:
-        if isinstance(config, chunking.QAChunking):
-            chunks = chunking.qa_chunks(document.id, upload.path, document.name)
-        else:
-            sections = loader.load_file(upload.path, document.name, limits)
-            report(Progress(document.id, Stage.CHUNKING))
-            chunks = chunking.chunk_sections(document.id, sections, config, count)
+        chunks = _chunks(upload, config, count, limits, report)
     except errors.DocumentError as exc:
         return Progress(document.id, Stage.FAILED, error=exc)
-    if not chunks:
-        return Progress(
-            document.id,
-            Stage.FAILED,
-            error=errors.EmptyFileError(document.name, "no text to index"),
-        )
     backend.put_document(
         dataclasses.replace(document, status=DocumentStatus.PENDING, content_hash="")
     )
@@ -145,6 +133,26 @@ def _prepare(
     pending = _Pending(document, digest, [c for c in chunks if c.id not in have], have - wanted)
     pending.stored, pending.total = len(chunks) - len(pending.chunks), len(chunks)
     return pending
+
+
+def _chunks(
+    upload: Upload,
+    config: ChunkingConfig,
+    count: TokenCounter,
+    limits: loader.Limits,
+    report: ProgressCallback,
+) -> list[Chunk]:
+    """Parse and chunk one file; DocumentError if it cannot be read or holds no text."""
+    document = upload.document
+    report(Progress(document.id, Stage.PARSING))
+    if isinstance(config, chunking.QAChunking):
+        return chunking.qa_chunks(document.id, upload.path, document.name)
+    sections = loader.load_file(upload.path, document.name, limits)
+    report(Progress(document.id, Stage.CHUNKING))
+    chunks = chunking.chunk_sections(document.id, sections, config, count)
+    if not chunks:
+        raise errors.EmptyFileError(document.name, "no text to index")
+    return chunks
 
 
 def _stored(backend: Backend, document_id: str) -> Document | None:

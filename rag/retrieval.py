@@ -1,8 +1,11 @@
 """Ranking: the top candidates of one method, and hybrid fusion of the vector and full-text lists.
 
-Hybrid fusion is a convex combination of min-max normalised scores,
-`w * vector + (1 - w) * full_text` with w = 0.5 by default, or reciprocal-rank fusion (k = 60).
-rag/README.md has the figures for both.
+The default fusion is a convex combination of min-max normalised scores,
+`w * vector + (1 - w) * full_text`, w = 0.5 (equal weights, not tuned): on SciFact it beats
+reciprocal-rank fusion at every chunking measured (0.728 against 0.708 nDCG@10 per document,
+0.721 against 0.708 with the default chunks), as Bruch et al. (2023) found in and out of domain;
+its score lies in [0, 1], so a threshold means the same on every knowledge base, and the weight
+is the one slider a user moves. RRF (k = 60) stays selectable. Figures: rag/README.md.
 """
 
 from __future__ import annotations
