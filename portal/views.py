@@ -163,14 +163,7 @@ def editor_page(request: HttpRequest, app_id: int) -> HttpResponse:
 @require_safe
 def training_page(request: HttpRequest) -> HttpResponse:
     """The training panel: datasets, LoRA jobs with live curves, adapters (a React page)."""
-    membership = get_current_membership(request)
-    if membership is None:
-        return redirect("home")
-    context = {
-        "can_edit": membership.allows(Role.EDITOR),
-        "asset_version": web_asset_version("training"),
-    }
-    return render(request, "portal/training.html", context)
+    return _react_page(request, "training")
 
 
 @login_required
@@ -178,14 +171,20 @@ def training_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def knowledge_page(request: HttpRequest) -> HttpResponse:
     """Knowledge bases: documents and their ingestion, test searches, measured quality (React)."""
+    return _react_page(request, "knowledge")
+
+
+def _react_page(request: HttpRequest, entry: str) -> HttpResponse:
+    """A workspace page that is one React entry (`portal/<entry>.html` loads `<entry>.js`): it
+    is told whether the member may edit; without a current workspace, the home page."""
     membership = get_current_membership(request)
     if membership is None:
         return redirect("home")
     context = {
         "can_edit": membership.allows(Role.EDITOR),
-        "asset_version": web_asset_version("knowledge"),
+        "asset_version": web_asset_version(entry),
     }
-    return render(request, "portal/knowledge.html", context)
+    return render(request, f"portal/{entry}.html", context)
 
 
 @login_required
