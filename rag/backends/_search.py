@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from rag import errors, filters, retrieval
 from rag.backends._index import ChunkIndex, Mask
-from rag.types import Hit, Mode, SearchRequest
+from rag.types import Chunk, Document, Hit, Mode, SearchRequest
 
 
 def search(index: ChunkIndex, request: SearchRequest) -> list[Hit]:
@@ -52,13 +53,30 @@ def _full_text(index: ChunkIndex, query: str, valid: Mask, depth: int) -> retrie
 
 
 def _hits(index: ChunkIndex, fused: retrieval.Fused, request: SearchRequest) -> list[Hit]:
+    return fused_hits(
+        fused, request, index.chunks.__getitem__, lambda c: index.documents[c.document_id]
+    )
+
+
+def fused_hits(
+    fused: retrieval.Fused,
+    request: SearchRequest,
+    chunk_at: Callable[[int], Chunk],
+    document_of: Callable[[Chunk], Document | None],
+) -> list[Hit]:
+    """The fused list as hits: over the threshold, each parent once, at most top_k. `chunk_at`
+    gives a fused row's chunk, `document_of` its document (None: skip it, it may no longer be
+    searched)."""
     hits: list[Hit] = []
     parents: set[str] = set()
     columns = (fused.rows, fused.scores, fused.vector, fused.full_text)
     for row, score, vector, full_text in zip(*columns, strict=True):
         if request.score_threshold is not None and score < request.score_threshold:
             break
-        chunk = index.chunks[row]
+        chunk = chunk_at(row)
+        document = document_of(chunk)
+        if document is None:
+            continue
         if chunk.parent_id is not None:
             if chunk.parent_id in parents:
                 continue  # the parent is already returned through a better child
@@ -67,7 +85,7 @@ def _hits(index: ChunkIndex, fused: retrieval.Fused, request: SearchRequest) -> 
         scores = {k: v for k, v in scores.items() if not math.isnan(v)}
         if request.mode is Mode.HYBRID:
             scores["hybrid"] = float(score)
-        hits.append(Hit(chunk, index.documents[chunk.document_id], float(score), scores))
+        hits.append(Hit(chunk, document, float(score), scores))
         if len(hits) == request.top_k:
             break
     return hits

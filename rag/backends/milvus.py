@@ -25,7 +25,7 @@ import numpy as np
 
 from rag import errors, filters, retrieval
 from rag.backends import _milvus_store as store
-from rag.backends._search import check_request
+from rag.backends._search import check_request, fused_hits
 from rag.backends.base import Capabilities
 from rag.embeddings import Embedder, default_embedder
 from rag.fulltext import tokenize
@@ -364,30 +364,14 @@ def _hits(
     documents: dict[str, Document],
     request: SearchRequest,
 ) -> list[Hit]:
-    """The fused list as hits: over the threshold, each parent once, at most top_k."""
-    hits: list[Hit] = []
-    parents: set[str] = set()
-    for row, score, vector, full_text in zip(
-        fused.rows, fused.scores, fused.vector, fused.full_text, strict=True
-    ):
-        if request.score_threshold is not None and score < request.score_threshold:
-            break
-        chunk = chunks[row]
+    """The fused list as hits; a document changed by another process between the two reads
+    (no longer searchable) is left out."""
+
+    def searchable(chunk: Chunk) -> Document | None:
         document = documents.get(chunk.document_id)
-        if document is None or not _searchable(document, request):
-            continue  # changed by another process between the two reads
-        if chunk.parent_id is not None:
-            if chunk.parent_id in parents:
-                continue  # the parent is already returned through a better child
-            parents.add(chunk.parent_id)
-        scores = {"vector": float(vector), "full_text": float(full_text)}
-        scores = {k: v for k, v in scores.items() if not np.isnan(v)}
-        if request.mode is Mode.HYBRID:
-            scores["hybrid"] = float(score)
-        hits.append(Hit(chunk, document, float(score), scores))
-        if len(hits) == request.top_k:
-            break
-    return hits
+        return document if document is not None and _searchable(document, request) else None
+
+    return fused_hits(fused, request, chunks.__getitem__, searchable)
 
 
 def _searchable(document: Document, request: SearchRequest) -> bool:
