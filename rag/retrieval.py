@@ -6,6 +6,14 @@ reciprocal-rank fusion at every chunking measured (0.728 against 0.708 nDCG@10 p
 0.721 against 0.708 with the default chunks), as Bruch et al. (2023) found in and out of domain;
 its score lies in [0, 1], so a threshold means the same on every knowledge base, and the weight
 is the one slider a user moves. RRF (k = 60) stays selectable. Figures: rag/README.md.
+
+Min-max puts a list's last candidate at 0. That is right for a list cut at its depth (what lies
+below the cut is unknown), but in a small knowledge base a method's list may hold every chunk it
+scores: then its last hit is merely the weakest found, not worthless, and its floor is the
+method's own zero (BM25 of a chunk with no query term; cosine of unrelated text). So a list that
+is `complete` is normalised from min(its lowest score, 0): in a two-hit search the second hit
+keeps a score a threshold can judge, where it used to show 0.00. Collections larger than the
+candidate depth (SciFact) are cut, so their figures do not change.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ class Ranked:
 
     rows: IntArray
     scores: FloatArray
+    complete: bool = False  # the list holds every row the method scores above its floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +63,13 @@ def top(
 ) -> Ranked:
     """The `depth` best valid rows whose score is above `floor`, best first."""
     candidates = np.flatnonzero(valid & (scores > floor))
-    if len(candidates) > depth:
+    complete = len(candidates) <= depth
+    if not complete:
         part = np.argpartition(-scores[candidates], depth - 1)[:depth]
         candidates = candidates[part]
     order = np.argsort(-scores[candidates], kind="stable")
     rows = candidates[order].astype(np.int64)
-    return Ranked(rows, scores[rows].astype(np.float32))
+    return Ranked(rows, scores[rows].astype(np.float32), complete)
 
 
 def single(ranked: Ranked, method: str) -> Fused:
@@ -76,7 +86,7 @@ def fuse(vector: Ranked, full_text: Ranked, weight: float, fusion: Fusion = Fusi
     if fusion is Fusion.RRF:
         v_part, t_part = _rrf(rows, vector), _rrf(rows, full_text)
     else:
-        v_part, t_part = _minmax(v_raw), _minmax(t_raw)
+        v_part, t_part = _minmax(v_raw, vector.complete), _minmax(t_raw, full_text.complete)
     fused = (weight * v_part + (1 - weight) * t_part).astype(np.float32)
     order = np.lexsort((rows, -fused))
     return Fused(rows[order], fused[order], v_raw[order], t_raw[order])
@@ -89,11 +99,15 @@ def _align(rows: IntArray, ranked: Ranked) -> FloatArray:
     return out
 
 
-def _minmax(raw: FloatArray) -> FloatArray:
+def _minmax(raw: FloatArray, complete: bool) -> FloatArray:
+    """Scores scaled to [0, 1] between the list's lowest (or 0, when the list is complete and
+    its scores are positive) and highest; rows not in the list get 0."""
     present = ~np.isnan(raw)
     if not present.any():
         return np.zeros_like(raw)
     low, high = float(raw[present].min()), float(raw[present].max())
+    if complete:
+        low = min(low, 0.0)
     span = high - low
     norm = (raw - low) / span if span > 0 else np.ones_like(raw)
     return np.where(present, norm, 0.0).astype(np.float32)

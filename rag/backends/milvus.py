@@ -341,7 +341,9 @@ class _Candidates:
             scores.append(score)
         order = np.argsort(-np.asarray(scores, np.float32), kind="stable")
         return retrieval.Ranked(
-            np.asarray(rows, np.int64)[order], np.asarray(scores, np.float32)[order]
+            np.asarray(rows, np.int64)[order],
+            np.asarray(scores, np.float32)[order],
+            complete=len(results) < depth,  # fewer than asked: Milvus had no more
         )
 
     def _row(self, entity: dict[str, Any]) -> int:
@@ -355,7 +357,7 @@ class _Candidates:
         return [store.to_chunk(e) for e in self._found.values()]
 
 
-_EMPTY = retrieval.Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32))
+_EMPTY = retrieval.Ranked(np.zeros(0, np.int64), np.zeros(0, np.float32), complete=True)
 
 
 def _hits(

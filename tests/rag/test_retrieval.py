@@ -53,3 +53,22 @@ def test_fusion_with_an_empty_list_keeps_the_other() -> None:
     vector = ranked([4, 2], [0.7, 0.3])
     fused = fuse(vector, ranked([], []), weight=0.5)
     assert fused.rows.tolist() == [4, 2]
+
+
+def test_convex_fusion_of_complete_lists_keeps_the_weakest_hit_above_zero() -> None:
+    # a small knowledge base: each method's list holds every chunk it scores, so its last hit
+    # is scaled from the method's zero, not made worthless (it showed 0.00 and a threshold cut it)
+    vector = Ranked(np.array([1, 2], np.int64), np.array([0.8, 0.4], np.float32), complete=True)
+    full_text = Ranked(np.array([1, 2], np.int64), np.array([6.0, 3.0], np.float32), complete=True)
+    fused = fuse(vector, full_text, weight=0.5)
+    assert fused.rows.tolist() == [1, 2]
+    assert fused.scores.tolist() == pytest.approx([1.0, 0.5])
+    cut = fuse(ranked([1, 2], [0.8, 0.4]), ranked([1, 2], [6.0, 3.0]), weight=0.5)
+    assert cut.scores.tolist() == pytest.approx([1.0, 0.0])  # lists cut at their depth
+
+
+def test_top_says_whether_its_list_holds_every_row_above_the_floor() -> None:
+    scores = np.array([0.5, 0.9, 0.0, 0.7], np.float32)
+    valid = np.ones(4, bool)
+    assert top(scores, valid, depth=3, floor=0.0).complete
+    assert not top(scores, valid, depth=2, floor=0.0).complete
