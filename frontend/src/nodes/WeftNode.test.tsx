@@ -8,6 +8,7 @@ import { indexCatalog } from "../state/nodeTypes";
 import { usePending } from "../panel/pending";
 import { idleRun } from "../state/run";
 import { useEditor } from "../state/store";
+import { knowledgeLabel, useKbNames } from "../state/knowledgeNames";
 import { nodeTypes } from ".";
 
 const types = indexCatalog([
@@ -15,6 +16,14 @@ const types = indexCatalog([
   { type: "if_else", version: 1, title: "If / else", category: "logic", accepts_input: true },
   { type: "end", version: 1, title: "End", category: "io", accepts_input: true },
   { type: "llm", version: 1, title: "LLM", category: "llm", accepts_input: true },
+  {
+    type: "knowledge_retrieval",
+    version: 1,
+    title: "Knowledge retrieval",
+    category: "knowledge",
+    accepts_input: true,
+    config_schema: { properties: { query: { widget: "selector" }, dataset_ids: { type: "array", widget: "knowledge_bases" } } },
+  },
 ] as unknown as NodeTypeInfo[]);
 
 function draw() {
@@ -26,6 +35,7 @@ function draw() {
       { id: "end", type: "end", title: "End" },
       { id: "llm", type: "llm", title: "Writer", config: { model: { provider: "embedded", name: "smollm2+support" }, prompt: "Hi" } },
       { id: "fresh", type: "llm", title: "New" },
+      { id: "kb", type: "knowledge_retrieval", title: "Search", config: { query: ["start", "q"], dataset_ids: ["k1", "k9"] } },
     ],
     edges: [],
   });
@@ -90,6 +100,15 @@ describe("canvas node", () => {
     expect(model.textContent).toBe("smollm2 + support");
     expect(model.getAttribute("title")).toBe("embedded · smollm2+support");
     expect(screen.queryByTestId("node-model-branch")).toBeNull();
+  });
+
+  it("names the knowledge bases a retrieval node searches, and one that is gone", () => {
+    useKbNames.setState({ names: { k1: "Handbook", k2: "Policies" }, requested: true });
+    draw();
+    expect(screen.getByTestId("node-kbs-kb").textContent).toBe("Handbook, a deleted knowledge base");
+    expect(screen.queryByTestId("node-kbs-llm")).toBeNull();
+    expect(knowledgeLabel([], null)).toBe("no knowledge base chosen");
+    expect(knowledgeLabel(["a", "b"], null)).toBe("2 knowledge bases");
   });
 
   it("shows the node's issue count and its run status", () => {

@@ -1,13 +1,14 @@
 // The one node component of the canvas. What it shows (handles, outputs) comes from the
 // backend's report on the node; it re-renders only when its own data, shape, issues or run change.
 import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
-import { memo } from "react";
+import { memo, useEffect } from "react";
 
 import { sourceHandles, type WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { formatMs, handleLabel, modelLabel } from "../canvas/labels";
 import { shownIssues, usePending } from "../panel/pending";
+import { knowledgeField, knowledgeLabel, useKbNames } from "../state/knowledgeNames";
 
 const STATUS_ICON: Record<string, string> = { running: "◌", succeeded: "✓", failed: "✕", skipped: "–" };
 
@@ -37,6 +38,13 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
   // dropped on anywhere (the canvas connects a wire let go over a body to its input).
   const target = useConnection((c) => c.inProgress && c.fromHandle.type === "source" && c.fromNode.id !== id) && !entry;
   const category = info?.category ?? "unknown";
+  const kbField = knowledgeField(info?.config_schema);
+  const kbNames = useKbNames((s) => (kbField ? s.names : null));
+  const needKbNames = useKbNames((s) => s.need);
+  useEffect(() => {
+    if (kbField) needKbNames();
+  }, [kbField, needKbNames]);
+  const kbText = kbField ? knowledgeLabel(data.config[kbField], kbNames) : "";
   return (
     <div
       className={`wn wn-${category}${selected ? " wn-selected" : ""}${target ? " wn-drop-target" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
@@ -69,7 +77,12 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
             {model.text}
           </div>
         )}
-        {summary(data.config) && <div className="wn-summary">{summary(data.config)}</div>}
+        {kbText && (
+          <div className="wn-summary wn-kbs" title={kbText} data-testid={`node-kbs-${id}`}>
+            {kbText}
+          </div>
+        )}
+        {!kbText && summary(data.config) && <div className="wn-summary">{summary(data.config)}</div>}
         {outputs.length > 0 && (
           <div className="wn-outputs">
             {outputs.slice(0, 6).map((o) => (

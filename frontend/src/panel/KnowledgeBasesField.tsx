@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 
 import { knowledge } from "../knowledge/api";
 import type { KnowledgeBase } from "../knowledge/types";
+import { useKbNames } from "../state/knowledgeNames";
 
 interface Props {
   id: string;
@@ -19,10 +20,16 @@ export const KNOWLEDGE_PAGE = "/knowledge/";
 export function KnowledgeBasesField({ id, label, value, onChange, disabled }: Props) {
   const [bases, setBases] = useState<KnowledgeBase[] | null>(null);
   const [error, setError] = useState("");
+  const remember = useKbNames((s) => s.remember);
   // fetched each time the panel shows the field, and on ↻ (after making one in another tab)
   const load = () => {
     setError("");
-    knowledge.list().then(setBases, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+    knowledge.list().then(
+      (list) => {
+        setBases(list);
+        remember(list); // the node cards name them too
+      },
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
   };
   useEffect(load, []);
   const picked = new Set(value);
