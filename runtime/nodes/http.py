@@ -55,7 +55,7 @@ _CONTENT_TYPES: Mapping[str, str] = {
 }
 
 
-def shown_when(field: str, *values: str) -> dict[str, Any]:
+def shown_when(field: str, *values: str | bool) -> dict[str, Any]:
     """A JSON Schema hint: the editor shows the field only while `field`, beside it, holds one
     of `values` (the body's text only for a JSON or raw body)."""
     return {"shown_when": {field: list(values)}}
@@ -72,7 +72,7 @@ class ParamRow(NodeConfig):
 
 
 class HttpBody(NodeConfig):
-    type: BodyType = Field("none", title="Body type")
+    type: BodyType = Field("none", title="Type")
     data: str = Field(
         "",
         title="Content",
@@ -96,7 +96,7 @@ class HttpBody(NodeConfig):
 
 
 class HttpAuth(NodeConfig):
-    type: AuthType = Field("none", title="Authorization")
+    type: AuthType = Field("none", title="Type")
     username: str = Field("", title="User name", json_schema_extra=shown_when("type", "basic"))
     header: str = Field(
         "X-API-Key",
@@ -148,11 +148,17 @@ class HttpRequestConfig(NodeConfig):
     )
     headers: list[HeaderRow] = Field(default_factory=list)
     params: list[ParamRow] = Field(default_factory=list, title="Query parameters")
-    body: HttpBody = Field(default_factory=HttpBody)
-    auth: HttpAuth = Field(default_factory=HttpAuth)
-    timeout: HttpTimeouts = Field(default_factory=HttpTimeouts)
-    follow_redirects: bool = True
-    max_redirects: int = Field(5, ge=0, le=10, description="Redirects followed at most.")
+    body: HttpBody = Field(default_factory=HttpBody, title="Body")
+    auth: HttpAuth = Field(default_factory=HttpAuth, title="Authorization")
+    timeout: HttpTimeouts = Field(default_factory=HttpTimeouts, title="Timeouts")
+    follow_redirects: bool = Field(True, title="Follow redirects")
+    max_redirects: int = Field(
+        5,
+        ge=0,
+        le=10,
+        title="Redirects at most",
+        json_schema_extra=shown_when("follow_redirects", True),
+    )
     fail_on_error_status: bool = Field(
         False,
         title="Fail on 4xx/5xx",
@@ -161,6 +167,7 @@ class HttpRequestConfig(NodeConfig):
     max_response_bytes: int | None = Field(
         None,
         ge=1,
+        title="Largest response (bytes)",
         description="Fail the node if the answer's body is larger. Empty: the instance's limit"
         " (WEFT_MAX_RESPONSE_BYTES, 10 MiB by default), which is also the most.",
     )

@@ -40,8 +40,10 @@ WORDS = ["start", "llm", "kr", "tpl", "cond", "agg", "http", "sys", "env", "quer
 WORDS += ["output", "status_code", "body"]
 WORDS += ["result", "", "x"]
 TEMPLATES = st.sampled_from(
-    ["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#", "{{#context#}}"]
-    + ['{"a": {{#http.json#}}, "b": "{{#sys.query#}}"}', "https://x.test/{{#sys.query#}}"]
+    [
+        *["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#", "{{#context#}}"],
+        *['{"a": {{#http.json#}}, "b": "{{#sys.query#}}"}', "https://x.test/{{#sys.query#}}"],
+    ]
 )
 # Text with a lone surrogate (half of a character; st.text() never draws one), refused with a
 # 400 naming the field, in words.
