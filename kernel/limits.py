@@ -26,10 +26,15 @@ class Limits:
     max_output_bytes: int  # one node's outputs (e.g. a rendered template)
     max_render_s: float  # CPU time a template render may take, whatever the node's timeout
     max_json_depth: int  # nesting of any JSON body
+    max_response_bytes: int  # one HTTP response body an HTTP request node reads
 
     def for_runs(self) -> RunLimits:
         """The limits a run's nodes enforce, as the runtime's plain values."""
-        return RunLimits(max_output_bytes=self.max_output_bytes, max_render_s=self.max_render_s)
+        return RunLimits(
+            max_output_bytes=self.max_output_bytes,
+            max_render_s=self.max_render_s,
+            max_response_bytes=self.max_response_bytes,
+        )
 
 
 def limits() -> Limits:
@@ -43,4 +48,5 @@ def limits() -> Limits:
         max_output_bytes=settings.WEFT_MAX_OUTPUT_BYTES,
         max_render_s=settings.WEFT_MAX_RENDER_S,
         max_json_depth=settings.WEFT_MAX_JSON_DEPTH,
+        max_response_bytes=settings.WEFT_MAX_RESPONSE_BYTES,
     )

@@ -83,6 +83,42 @@ class OutboundRefusedError(EngineError):
     """A server-side request was refused: its destination is not a public address."""
 
 
+class HttpRequestError(EngineError):
+    """An HTTP request node's request failed; a subclass names how."""
+
+
+class HttpUrlError(HttpRequestError, ValueError):
+    """The URL, once its references are filled in, is not an http(s) URL with a host."""
+
+
+class HttpBodyError(HttpRequestError, ValueError):
+    """The request body, once its references are filled in, is not what its type says (JSON)."""
+
+
+class HttpHeaderError(HttpRequestError, ValueError):
+    """A header's value, once its references are filled in, holds a line break."""
+
+
+class HttpTimeoutError(HttpRequestError):
+    """The server did not connect or answer within the node's timeout."""
+
+
+class HttpConnectionError(HttpRequestError):
+    """The server could not be reached (no such host, connection refused or dropped)."""
+
+
+class HttpTooManyRedirectsError(HttpRequestError):
+    """The server redirected more times than the node allows."""
+
+
+class HttpResponseTooLargeError(HttpRequestError):
+    """The response body is larger than the node's limit; it was not read further."""
+
+
+class HttpStatusError(HttpRequestError):
+    """The server answered 4xx or 5xx and the node is set to fail on such a status."""
+
+
 class RetrievalError(EngineError):
     """Searching the knowledge bases failed; a subclass names what was wrong."""
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class RunLimits:
-    """Limits a run's nodes enforce (defaults match WEFT_MAX_OUTPUT_BYTES and WEFT_MAX_RENDER_S)."""
+    """Limits a run's nodes enforce (defaults match WEFT_MAX_OUTPUT_BYTES, WEFT_MAX_RENDER_S and
+    WEFT_MAX_RESPONSE_BYTES)."""
 
     max_output_bytes: int = 1024 * 1024  # one node's rendered output
     max_render_s: float = 10.0  # one render, whatever the node's own timeout
+    max_response_bytes: int = 10 * 1024 * 1024  # one HTTP response body an HTTP node reads
 
 
 DEFAULT_LIMITS = RunLimits()

@@ -1,4 +1,5 @@
-"""Typed resources a node may need: model clients, retrievers, tool sessions, environment values.
+"""Typed resources a node may need: model clients, retrievers, tool sessions, environment values,
+the outbound-request policy.
 
 A node type lists what it uses (`needs = (RETRIEVER,)`) and reads it from its context with
 `ctx.get(RETRIEVER)`, typed as the resource's protocol. The run is given a `Resources` holding an
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from runtime.errors import MissingResourceError
 from runtime.llm.protocol import ModelResolver
+from runtime.outbound import OutboundPolicy
 
 T = TypeVar("T")
 
@@ -233,6 +235,11 @@ MODELS: Resource[ModelResolver] = Resource("models", "chat model clients by prov
 RETRIEVER: Resource[Retriever] = Resource("retriever", "search over the knowledge bases")
 TOOLS: Resource[ToolSessions] = Resource("tools", "sessions with tool servers")
 ENVIRONMENT: Resource[Environment] = Resource("environment", "secrets and environment values")
+# Not a protocol: the instance's policy itself (kernel.outbound builds it from settings), which
+# a node hands to `runtime.outbound.guarded_client` for the URLs its users chose.
+OUTBOUND: Resource[OutboundPolicy] = Resource(
+    "outbound policy", "the non-public hosts server-side requests may reach"
+)
 
 
 class RunEnvironment:

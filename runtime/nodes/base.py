@@ -15,7 +15,7 @@ from runtime.resources import NO_RESOURCES, Resource, Resources
 from runtime.spec import SOURCE_HANDLE, AppMode, NodeSettings
 from runtime.variables import Segment, Selector, VariablePool
 
-Category = Literal["io", "llm", "knowledge", "logic", "transform"]
+Category = Literal["io", "llm", "knowledge", "tools", "logic", "transform"]
 VarType = Literal["string", "number", "object", "array", "boolean", "any"]
 
 

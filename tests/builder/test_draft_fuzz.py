@@ -34,11 +34,16 @@ NODE_IDS = {
     "variable_aggregator": "agg",
     "answer": "answer",
     "end": "end",
+    "http_request": "http",
 }
-WORDS = ["start", "llm", "kr", "tpl", "cond", "agg", "sys", "env", "query", "text", "output"]
+WORDS = ["start", "llm", "kr", "tpl", "cond", "agg", "http", "sys", "env", "query", "text"]
+WORDS += ["output", "status_code", "body"]
 WORDS += ["result", "", "x"]
 TEMPLATES = st.sampled_from(
-    ["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#", "{{#context#}}"]
+    [
+        *["{{#llm.text#}}", "{{#sys.query#}}", "{{#nope.x#}}", "{{ q }}", "{{#", "{{#context#}}"],
+        *['{"a": {{#http.json#}}, "b": "{{#sys.query#}}"}', "https://x.test/{{#sys.query#}}"],
+    ]
 )
 # Text with a lone surrogate (half of a character; st.text() never draws one), refused with a
 # 400 naming the field, in words.
@@ -323,6 +328,14 @@ def ui_incident_spec() -> dict[str, Any]:
             "dataset_ids": [],
             "top_k": None,
             "metadata_filter": [{"key": "", "op": "is", "value": ""}],
+        },
+        "http_request": {
+            "url": "",
+            "headers": [{"key": "", "value": ""}],
+            "body": {"type": "json", "data": "", "form": [{"key": "", "value": ""}]},
+            "auth": {"type": "bearer", "secret": ""},
+            "timeout": {"connect": None, "read": 0},
+            "max_response_bytes": None,
         },
     }
     for node in spec["nodes"]:

@@ -18,6 +18,7 @@ from builder.models import App, Workflow
 from builder.published import get_published
 from kernel.limits import limits
 from kernel.model_sources import WorkspaceModels
+from kernel.outbound import outbound_policy
 from runtime.engine import Engine, RunContext
 from runtime.events import (
     NodeFailed,
@@ -28,7 +29,7 @@ from runtime.events import (
     RunFinished,
     TextChunk,
 )
-from runtime.resources import MODELS, Resources
+from runtime.resources import MODELS, OUTBOUND, Resources
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, Any]:
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         ctx = RunContext(
             run_id="cli",
             inputs=inputs,
-            resources=Resources().add(MODELS, WorkspaceModels()),
+            resources=Resources().add(MODELS, WorkspaceModels()).add(OUTBOUND, outbound_policy()),
             sys={"query": query, "user_id": "cli"},
             env={},
             history=[],

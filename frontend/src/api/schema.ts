@@ -2093,7 +2093,7 @@ export interface components {
              * Category
              * @enum {string}
              */
-            category: "io" | "llm" | "knowledge" | "logic" | "transform";
+            category: "io" | "llm" | "knowledge" | "tools" | "logic" | "transform";
             /**
              * Config Schema
              * @description JSON Schema of the node's config.

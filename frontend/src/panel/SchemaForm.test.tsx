@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { fakeServer, KB, kbFixture } from "../knowledge/fixtures/kb";
 import type { Schema } from "../state/schema";
-import { FieldIssues, newItem, ObjectFields } from "./SchemaForm";
+import { FieldIssues, newItem, ObjectFields, shownBeside } from "./SchemaForm";
 
 // Shaped like pydantic's schema of the if-else node's config.
 const ifElse: Schema = {
@@ -19,6 +19,34 @@ const ifElse: Schema = {
         logical_operator: { enum: ["and", "or"], default: "and", type: "string" },
       },
       required: ["case_id"],
+    },
+  },
+};
+
+// Shaped like pydantic's schema of the HTTP request node's config (runtime/nodes/http.py), cut
+// down to the fields that show for some values of another.
+const http: Schema = {
+  type: "object",
+  properties: {
+    body: { $ref: "#/$defs/HttpBody", title: "Body" },
+    follow_redirects: { type: "boolean", default: true, title: "Follow redirects" },
+    max_redirects: { type: "integer", default: 5, title: "Redirects at most", shown_when: { follow_redirects: [true] } },
+  },
+  $defs: {
+    HttpBody: {
+      title: "HttpBody",
+      type: "object",
+      properties: {
+        type: { enum: ["none", "json", "x-www-form-urlencoded", "raw-text"], default: "none", type: "string", title: "Type" },
+        data: { type: "string", default: "", widget: "template", title: "Content", shown_when: { type: ["json", "raw-text"] } },
+        form: { type: "array", items: { $ref: "#/$defs/ParamRow" }, title: "Form fields", shown_when: { type: ["x-www-form-urlencoded"] } },
+      },
+    },
+    ParamRow: {
+      title: "ParamRow",
+      type: "object",
+      properties: { key: { type: "string", minLength: 1, title: "Name" }, value: { type: "string", default: "", widget: "template" } },
+      required: ["key"],
     },
   },
 };
@@ -62,5 +90,30 @@ describe("schema form", () => {
     expect(screen.getByText("Knowledge bases")).toBeTruthy();
     fireEvent.click(within(await screen.findByTestId(`kb-pick-${KB}`)).getByRole("checkbox"));
     expect(onChange).toHaveBeenLastCalledWith({ dataset_ids: [KB] });
+  });
+
+  it("shows a field only while the field beside it holds a value its shown_when names", () => {
+    const onChange = vi.fn();
+    const form = (value: Record<string, unknown>) => <ObjectFields path="h" name="" schema={http} root={http} value={value} nodeId="h" required disabled={false} onChange={onChange} />;
+    const { rerender } = render(form({}));
+    // unset: the defaults decide (no body, redirects followed)
+    expect(document.getElementById("f-h.body.data")).toBeNull();
+    expect(screen.queryByTestId("array-h.body.form")).toBeNull();
+    expect(document.getElementById("f-h.max_redirects")).toBeTruthy();
+    fireEvent.change(document.getElementById("f-h.body.type")!, { target: { value: "json" } });
+    expect(onChange).toHaveBeenLastCalledWith({ body: { type: "json" } });
+    rerender(form({ body: { type: "json", data: "{}" }, follow_redirects: false }));
+    expect((document.getElementById("f-h.body.data") as HTMLTextAreaElement).value).toBe("{}");
+    expect(document.getElementById("f-h.max_redirects")).toBeNull();
+    rerender(form({ body: { type: "x-www-form-urlencoded", data: "{}" } }));
+    expect(document.getElementById("f-h.body.data")).toBeNull();
+    fireEvent.click(screen.getByTestId("add-h.body.form"));
+    expect(onChange).toHaveBeenLastCalledWith({ body: { type: "x-www-form-urlencoded", data: "{}", form: [{ key: "", value: "" }] } });
+  });
+
+  it("shows a field without a shown_when always", () => {
+    expect(shownBeside({ type: "string" }, {}, {}, http)).toBe(true);
+    expect(shownBeside({ shown_when: { mode: ["a"] } }, { mode: { default: "b" } }, {}, http)).toBe(false);
+    expect(shownBeside({ shown_when: { mode: ["a"] } }, { mode: { default: "b" } }, { mode: "a" }, http)).toBe(true);
   });
 });

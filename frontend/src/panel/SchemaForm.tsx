@@ -1,7 +1,7 @@
 // A form generated from a node type's JSON Schema. Widgets: a schema's `widget` key (set by the
 // backend) picks the variable picker ("selector"), the template editor ("template"), the model
 // picker ("model") or the knowledge-base picker ("knowledge_bases"); otherwise the JSON type
-// decides.
+// decides. A `shown_when` key shows a field only for some values of a field beside it.
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 
 import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
@@ -225,13 +225,26 @@ function withField(s: Schema, root: Schema, value: Record<string, unknown>, name
   return next;
 }
 
+/** Whether a field shows beside the others: a `shown_when` hint ({sibling: [values]}) shows it
+ * only while each named sibling holds one of those values (its default while unset), e.g. an
+ * HTTP node's body text only for a JSON or raw body. Its value is kept while it is hidden. */
+export function shownBeside(prop: Schema, siblings: Record<string, Schema>, value: Record<string, unknown>, root: Schema): boolean {
+  const when = prop.shown_when;
+  if (!when || typeof when !== "object") return true;
+  return Object.entries(when as Record<string, unknown>).every(([name, allowed]) => {
+    const current = value[name] === undefined ? resolve(siblings[name] ?? {}, root).default : value[name];
+    return Array.isArray(allowed) && allowed.includes(current);
+  });
+}
+
 export function ObjectFields(props: FieldProps) {
   const s = resolve(props.schema, props.root);
   const value = (props.value ?? {}) as Record<string, unknown>;
   const required = new Set(s.required ?? []);
+  const siblings = s.properties ?? {};
   return (
     <>
-      {Object.entries(s.properties ?? {}).map(([name, prop]) => (
+      {Object.entries(siblings).filter(([, prop]) => shownBeside(prop, siblings, value, props.root)).map(([name, prop]) => (
         <Field
           key={name}
           path={`${props.path}.${name}`}
