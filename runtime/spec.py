@@ -64,6 +64,9 @@ class NodeSpec(_Model):
         default_factory=dict, description="Run settings, shaped by NodeSettings."
     )
     position: Position = Field(default_factory=Position)
+    # The container (iteration, loop) this node sits in, as React Flow's and Dify's `parentId`:
+    # the children of a container form its sub-graph (see runtime/README.md, "Containers").
+    parent_id: str | None = Field(None, alias="parentId", description="The container it is in.")
 
     def run_settings(self) -> NodeSettings:
         """The node's run settings; pydantic's ValidationError when they are malformed."""
