@@ -46,12 +46,6 @@ class Scope:
         """Whether this is a run of a container's sub-graph."""
         return self.done is not None
 
-    @property
-    def index(self) -> int:
-        """The item (or round) this sub-graph run is, 0-based."""
-        path: list[int] = self.tags.get("iteration_path") or [0]
-        return path[-1]
-
     def finish(self, exc: BaseException | None = None) -> None:
         """End a sub-graph run: every node done, or a node failed with `exc`."""
         done = self.done
