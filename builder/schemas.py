@@ -153,6 +153,9 @@ class NodeTypeOut(Schema):
     dynamic_handles: bool = Field(description="Handles depend on the config (the draft's nodes).")
     stream_ports: list[str]
     accepts_input: bool = Field(description="Edges may end at this node (not at a start node).")
+    container_start: str | None = Field(
+        description="A container (iteration, loop): the type of the start node inside it."
+    )
     settings_schema: dict[str, Any] = Field(description="JSON Schema of the run settings.")
     modes: list[AppMode] = Field(description="The app modes whose palette offers this type.")
     rank: int = Field(description="Its place in the palette: lower first (most useful first).")

@@ -39,8 +39,8 @@ def upstream_checks(g: nx.DiGraph[str]) -> Iterator[tuple[str, Callable[[str], b
 
     Each node's ancestors are a bitset (a Python int, one bit per node) built from its
     predecessors' in one topological pass, and dropped once every successor has read it, so the
-    cost is one big-int OR per edge and memory stays near the graph's width. A check is valid
-    only until the iterator moves on.
+    cost is one big-int OR per edge and memory stays near the graph's width. A check keeps its
+    node's bitset, so it stays valid after the iterator moves on.
     """
     bit = {n: i for i, n in enumerate(g)}
     left = {n: g.out_degree(n) for n in g}  # successors that have not read n's bitset yet

@@ -23,9 +23,12 @@ import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
 
 from runtime import nodes as _builtins  # noqa: F401  (registers the built-in node types)
+from runtime._containers import Levels, SubGraph, check_reach, crossing, levels, subgraphs
 from runtime._plan import NodePlan, make_plan
-from runtime._reach import reached_from, upstream_checks
+from runtime._reach import reached_from
+from runtime._references import check_references
 from runtime._streaming import AnswerPlan, plan_answers
+from runtime._titles import listed
 from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
 from runtime.messages import explain_all
@@ -33,7 +36,6 @@ from runtime.nodes import registry
 from runtime.nodes.base import Node
 from runtime.resources import RUN_RESOURCES, Resource
 from runtime.spec import FAIL_BRANCH_HANDLE, AppMode, NodeSettings, WorkflowSpec
-from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
 FAIL_BRANCH_OUTPUTS = {"error_message": "string", "error_type": "string"}
 
@@ -58,6 +60,8 @@ class CompiledGraph:
     needs: frozenset[Resource[Any]] = frozenset()
     # A one-node graph (`compile_node`): RunFinished.outputs are this node's outputs.
     result_node: str | None = None
+    # each container's sub-graph, nested ones too (the fields above cover the top level only)
+    containers: Mapping[str, SubGraph] = field(default_factory=dict)
 
     @property
     def start(self) -> Node[Any]:
@@ -127,6 +131,7 @@ def _build_graph(
     spec: WorkflowSpec, built: Mapping[str, Node[Any]], issues: list[Issue]
 ) -> nx.DiGraph[str]:
     ids = {n.id for n in spec.nodes}
+    parent_of = {n.id: n.parent_id for n in spec.nodes}
     handles_of = {node_id: set(node_handles(node)) for node_id, node in built.items()}
     g: nx.DiGraph[str] = nx.DiGraph()
     g.add_nodes_from(dict.fromkeys(n.id for n in spec.nodes))
@@ -140,6 +145,10 @@ def _build_graph(
         if e.source in handles_of and e.source_handle not in handles_of[e.source]:
             msg = f"it has no way out named {e.source_handle!r}: reconnect from one of its handles"
             issues.append(Issue("unknown_handle", msg, e.source, "sourceHandle"))
+            continue
+        crosses = crossing(spec, parent_of, e.source, e.target)
+        if crosses is not None:
+            issues.append(crosses)
             continue
         target = built.get(e.target)
         if target is not None and not target.accepts_input:
@@ -163,31 +172,16 @@ def _classes(spec: WorkflowSpec) -> dict[str, type[Node[Any]]]:
     }
 
 
-def _titled(spec: WorkflowSpec, node_id: str) -> str:
-    """A node as the editor shows it: its title, else its type's title, else its id."""
-    for n in spec.nodes:
-        if n.id == node_id:
-            if n.title:
-                return n.title
-            known = registry.has(n.type, n.version)
-            return (registry.get(n.type, n.version).type_title if known else "") or n.id
-    return node_id
-
-
-def _listed(spec: WorkflowSpec, node_ids: Collection[str]) -> str:
-    """Nodes as the editor shows them, joined with commas and "and"."""
-    names = [_titled(spec, node_id) for node_id in sorted(node_ids)]
-    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
-
-
 def _check_structure(
     spec: WorkflowSpec,
     classes: Mapping[str, type[Node[Any]]],
     g: nx.DiGraph[str],
+    lv: Levels,
     issues: list[Issue],
 ) -> tuple[list[str], set[str]]:
-    """(the start nodes, the nodes reachable from them)."""
-    starts = [n.id for n in spec.nodes if n.id in classes and classes[n.id].starts_run]
+    """(the start nodes, the top-level nodes reachable from them)."""
+    top = lv.members[None]
+    starts = [n for n in top if n in classes and classes[n].starts_run]
     if not starts:
         issues.append(Issue("no_start", "the workflow has no Start node: add one"))
     for extra in starts[1:]:
@@ -197,17 +191,18 @@ def _check_structure(
         first = min(scc)
         if len(scc) > 1 or g.has_edge(first, first):
             msg = (
-                f"{_listed(spec, scc)} connect in a loop: delete one of the connections"
+                f"{listed(spec, scc)} connect in a loop: delete one of the connections"
                 if len(scc) > 1
                 else "it connects to itself: delete that connection"
             )
             issues.append(Issue("cycle", msg, first))
     reached = reached_from(g, starts)
     if starts:
-        for n in spec.nodes:
-            if n.id not in reached:
+        for n in top:
+            if n not in reached:
                 msg = "nothing leads here from Start: connect an edge into it"
-                issues.append(Issue("unreachable", msg, n.id))
+                issues.append(Issue("unreachable", msg, n))
+    check_reach(spec, g, lv, issues)
     return starts, reached
 
 
@@ -235,45 +230,6 @@ def _check_outputs(
         if g.out_degree(node_id) == 0 and node_id not in enders:
             msg = f"nothing follows it: connect it on towards an {want} node"
             issues.append(Issue("no_output", msg, node_id))
-
-
-def _check_references(
-    spec: WorkflowSpec, built: Mapping[str, Node[Any]], g: nx.DiGraph[str], issues: list[Issue]
-) -> None:
-    """An issue for each selector that names no variable available to its node (`g` is acyclic);
-    the nodes are checked in topological order, their issues listed in the spec's order."""
-    sys_fields = SYS_VARIABLES[spec.mode]
-    env_names = {v.name for v in spec.env}
-    found: dict[str, list[Issue]] = {}
-    for node_id, is_upstream in upstream_checks(g):
-        node = built.get(node_id)
-        for sel in node.references() if node is not None else ():
-            dotted = ".".join(sel)
-            scope, name = (sel[0], sel[1]) if len(sel) > 1 else ("", "")
-            if not scope or not name:
-                msg = "a variable is not chosen yet (it needs a node and one of its outputs)"
-            elif scope == SYS_SCOPE:
-                if name in sys_fields:
-                    continue
-                msg = f"{dotted} is not a system variable of {spec.mode} apps: pick another"
-            elif scope == ENV_SCOPE:
-                if name in env_names:
-                    continue
-                msg = f"there is no environment variable {name!r}: add it under Env"
-            elif not is_upstream(scope):
-                msg = (
-                    f"{_titled(spec, scope)} does not run before this node: pick an output of a"
-                    " node that leads here"
-                )
-            elif scope in built and name not in node_outputs(built[scope]):
-                msg = f"{_titled(spec, scope)} has no output {name!r}: pick one of its outputs"
-            else:
-                continue
-            found.setdefault(node_id, []).append(
-                Issue("unknown_variable", msg, node_id, dotted or None)
-            )
-    for node_id in built:
-        issues.extend(found.get(node_id, ()))
 
 
 def _check_needs(
@@ -306,45 +262,59 @@ def analyse(
     spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None
 ) -> tuple[list[Issue], dict[str, Node[Any]], nx.DiGraph[str]]:
     """(every issue, the nodes whose config is valid, the graph) of `spec`."""
+    return _analyse(spec, offered)[:3]
+
+
+def _analyse(
+    spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None
+) -> tuple[list[Issue], dict[str, Node[Any]], nx.DiGraph[str], Levels]:
     issues: list[Issue] = []
     built = _instantiate(spec, issues)
     classes = _classes(spec)
+    lv = levels(spec, classes, issues)
     g = _build_graph(spec, built, issues)
-    _, reached = _check_structure(spec, classes, g, issues)
+    _, reached = _check_structure(spec, classes, g, lv, issues)
     if not any(i.code == "cycle" for i in issues):
         _check_outputs(spec, classes, g, reached, issues)
-        _check_references(spec, built, g, issues)
+        check_references(spec, built, g, lv, node_outputs, issues)
     if offered is not None:
         _check_needs(built, offered, issues)
-    return issues, built, g
+    return issues, built, g, lv
 
 
 def compile_workflow(
     spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None
 ) -> CompiledGraph:
     """Validate `spec` and build its CompiledGraph; raises GraphInvalidError with every issue."""
-    issues, built, g = analyse(spec, offered)
+    issues, built, whole, lv = _analyse(spec, offered)
     if issues:
         raise GraphInvalidError(tuple(issues))
-    succ = {n: tuple((h, t) for t in g.successors(n) for h in g.edges[n, t]["handles"]) for n in g}
-    pred = {
-        n: tuple((s, h) for s in g.predecessors(n) for h in g.edges[s, n]["handles"]) for n in g
+    succ = {
+        n: tuple((h, t) for t in whole.successors(n) for h in whole.edges[n, t]["handles"])
+        for n in whole
     }
-    start_id = next(n for n, node in built.items() if node.starts_run)
+    pred = {
+        n: tuple((s, h) for s in whole.predecessors(n) for h in whole.edges[s, n]["handles"])
+        for n in whole
+    }
+    top = lv.members[None]
+    g = whole if len(top) == len(whole) else whole.subgraph(top).copy()
+    start_id = next(n for n in top if built[n].starts_run)
     return CompiledGraph(
         mode=spec.mode,
         graph=nx.freeze(g),
-        nodes=built,
+        nodes={n: built[n] for n in top},
         start_id=start_id,
-        successors=succ,
-        predecessors=pred,
-        in_degree={n: len(p) for n, p in pred.items()},
+        successors={n: succ[n] for n in top},
+        predecessors={n: pred[n] for n in top},
+        in_degree={n: len(pred[n]) for n in top},
         generations=tuple(tuple(gen) for gen in nx.topological_generations(g)),
         answers=plan_answers(g, built),
-        plans={n: make_plan(built[n], succ[n]) for n in g},
+        plans={n: make_plan(built[n], succ[n]) for n in top},
         env=spec.env_values(),
         secrets=spec.secret_names(),
         needs=_run_needs(built),
+        containers=subgraphs(lv, built, succ, pred),
     )
 
 

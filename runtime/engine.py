@@ -15,33 +15,31 @@ Seeding (re-running from a node, see `runtime._seed`): `RunContext.seed` gives n
 as finished before the run starts, with an earlier run's outputs and handle; they emit no
 events. The seed must hold every ancestor of each seeded node. A seed for a node id not in the
 graph only provides values (the inputs of a one-node graph from `compile_node`).
+
+Containers (iteration, loop) run their sub-graph through `ctx.subgraph`: each run of it is a
+scope of its own (`runtime._subgraph`) whose nodes run exactly as top-level ones do
+(`runtime._steps`), their events tagged with the container and the item or round.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
-from typing import Any, Never, NoReturn
+from typing import Any
 
 from runtime._events import factory
 from runtime._join import JoinState
 from runtime._metadata import JoinedMetadata
-from runtime._plan import NodePlan
 from runtime._seed import check_seed, seed_run
+from runtime._steps import NodeSteps
 from runtime._streaming import AnswerStream
-from runtime._timeout import run_with_timeout
+from runtime._subgraph import Scope
 from runtime.compile import CompiledGraph
-from runtime.errors import NodeExecutionError, NodeOutputError
 from runtime.events import (
-    NodeDelta,
-    NodeFailed,
-    NodeSkipped,
-    NodeStarted,
-    NodeSucceeded,
     RunEvent,
     RunFinished,
     RunStarted,
@@ -50,19 +48,12 @@ from runtime.events import (
 )
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage
-from runtime.masking import Masker, StreamMasker
-from runtime.nodes.base import Delta, Done, NodeContext
+from runtime.masking import Masker
 from runtime.resources import ENVIRONMENT, NO_RESOURCES, Resources, RunEnvironment
-from runtime.spec import FAIL_BRANCH_HANDLE
 from runtime.variables import VariablePool
 
 _now = datetime.now
-_node_started = factory(NodeStarted)
-_node_succeeded = factory(NodeSucceeded)
-_node_delta = factory(NodeDelta)
 _text_chunk = factory(TextChunk)
-_node_skipped = factory(NodeSkipped)
-_node_failed = factory(NodeFailed)
 _run_started = factory(RunStarted)
 _run_finished = factory(RunFinished)
 _MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text", "metadata"})
@@ -101,7 +92,7 @@ def validate_inputs(graph: CompiledGraph, inputs: Mapping[str, Any]) -> dict[str
     return graph.start.validate_inputs(inputs)
 
 
-class _Run:
+class _Run(NodeSteps):
     """The mutable state of one run. Only the event loop's thread touches it."""
 
     def __init__(self, graph: CompiledGraph, ctx: RunContext) -> None:
@@ -117,8 +108,9 @@ class _Run:
         self.seq = 0
         self.buffer: deque[Any] = deque()
         self.waiter: asyncio.Future[None] | None = None
-        self.join = JoinState(graph.successors, graph.in_degree)
         self.tasks: set[asyncio.Task[None]] = set()
+        self.top = Scope(graph.plans, graph.successors, graph.in_degree, self.pool, self.tasks)
+        self.join: JoinState = self.top.join
         self.loop: asyncio.AbstractEventLoop
         self.index = 0
         self.tokens = [0, 0]
@@ -169,9 +161,9 @@ class _Run:
         seed = self.ctx.seed
         ready = seed_run(self, seed) if seed else []
         if self.g.start_id not in seed:
-            self.spawn(self.g.start_id, None)
+            self.spawn(self.top, self.g.start_id, None)
         for node_id, pred in ready:
-            self.spawn(node_id, pred)
+            self.spawn(self.top, node_id, pred)
         try:
             while True:
                 while self.buffer:
@@ -238,195 +230,3 @@ class _Run:
             w = self.waiter
             if w is not None and not w.done():
                 w.set_result(None)
-
-    # -- scheduling ---------------------------------------------------------------------------
-
-    def spawn(self, node_id: str, pred: str | None) -> None:
-        """Start a task that runs `node_id` (and the chain behind it)."""
-        self.tasks.add(self.loop.create_task(self._drive(node_id, pred)))
-
-    async def _drive(self, node_id: str, pred: str | None) -> None:
-        try:
-            while self.status is None:
-                ready = await self._execute(self.g.plans[node_id], pred)
-                if not ready or self.status is not None:
-                    return
-                for other, other_pred in ready[1:]:
-                    self.spawn(other, other_pred)
-                node_id, pred = ready[0]
-        except Exception as exc:  # a bug in the engine or a node's sync code: fail, never hang
-            self._fail(node_id, exc, 1, perf_counter())
-        except asyncio.CancelledError as exc:
-            if self.status is None:  # not the run's own stop: a node cancelled itself
-                self._fail(node_id, exc, 1, perf_counter())
-            raise
-        finally:
-            self.tasks.discard(asyncio.current_task())
-
-    def _resolve(self, node_id: str, handle: str | None) -> list[tuple[str, str]]:
-        """Mark `node_id`'s edges taken/skipped; skip dead nodes; return nodes now ready."""
-        skipped: list[str] = []
-        ready = self.join.resolve(node_id, handle, skipped)
-        if skipped or not self.join.left:
-            self.skipped(skipped)
-        return ready
-
-    def skipped(self, node_ids: list[str]) -> None:
-        """Emit the skips the join state found; finish the run when no node is left."""
-        plans = self.g.plans
-        for target in node_ids:
-            self.emit(_node_skipped, node_id=target, node_type=plans[target].type_id)
-        if not self.join.left:
-            self.stop("succeeded")
-
-    # -- one node -----------------------------------------------------------------------------
-
-    async def _execute(self, plan: NodePlan, pred: str | None) -> list[tuple[str, str]]:
-        self.index += 1
-        pool = self.pool
-        inputs = {name: pool.lookup(sel) for name, sel in plan.refs} if plan.refs else {}
-        self.emit(
-            _node_started,
-            node_id=plan.node_id,
-            node_type=plan.type_id,
-            title=plan.title,
-            index=self.index,
-            predecessor_node_id=pred,
-            inputs=inputs,
-        )
-        t = perf_counter()
-        attempts = 0
-        while True:
-            attempts += 1
-            try:
-                done = await self._attempt(plan)
-                break
-            except Exception as exc:
-                if attempts < plan.max_attempts and self.status is None:
-                    await asyncio.sleep(plan.interval_s)
-                    continue
-                return self._on_error(plan, exc, attempts, t)
-        return self._on_done(plan, done, attempts, t, None)
-
-    def _attempt(self, plan: NodePlan) -> Coroutine[Any, Any, Done]:
-        """One attempt at running the node; each attempt gets the full timeout."""
-        ctx = self.ctx
-        nctx = NodeContext(
-            ctx.run_id,
-            plan.node_id,
-            self.pool,
-            self.resources,
-            ctx.inputs,
-            ctx.history,
-            ctx.cancel,
-            ctx.limits,
-        )
-        if plan.timeout_s is None:
-            return self._consume(plan, nctx)
-        deadline = self.loop.time() + plan.timeout_s
-        return run_with_timeout(self._consume(plan, nctx), deadline, plan.node_id, self.stopping)
-
-    async def _consume(self, plan: NodePlan, nctx: NodeContext) -> Done:
-        done: Done | None = None
-        node_id = plan.node_id
-        mask, masks = self.mask, dict[str, StreamMasker]()
-        async for item in plan.node.run(nctx):
-            if isinstance(item, Delta):
-                text = item.text
-                if mask is not None:  # a secret may be split across deltas
-                    if item.port not in masks:
-                        masks[item.port] = mask.stream()
-                    text = masks[item.port].feed(text)
-                    if not text:
-                        continue
-                self._delta(node_id, item.port, text)
-            elif isinstance(item, Done):
-                done = item
-            else:
-                _unknown_output(node_id, item)
-        for port, port_mask in masks.items():
-            if rest := port_mask.flush():
-                self._delta(node_id, port, rest)
-        if done is None:
-            raise NodeExecutionError(f"node {node_id} finished without a result")
-        return done
-
-    def _delta(self, node_id: str, port: str, text: str) -> None:
-        """Emit a node's delta and feed it to the answers it streams into."""
-        self.emit(_node_delta, node_id=node_id, port=port, text=text)
-        for stream in self.routes.get(node_id, ()):
-            self.chunks(stream.plan.answer_id, stream.on_delta(node_id, port, text))
-
-    def _on_done(
-        self, plan: NodePlan, done: Done, attempts: int, t: float, exc: Exception | None
-    ) -> list[tuple[str, str]]:
-        node_id = plan.node_id
-        self.pool.set_outputs(node_id, done.outputs)
-        usage = done.usage
-        if usage is not None:
-            self.tokens[0] += usage.prompt_tokens
-            self.tokens[1] += usage.completion_tokens
-        if done.metadata:
-            self.metadata.add(done.metadata)
-        if node_id in self.streams:
-            port = plan.answer_port
-            text = done.outputs.get(port, "") if port is not None else None
-            if text is not None:
-                text = str(text) if self.mask is None else self.mask.text(str(text))
-            self.chunks(node_id, self.streams[node_id].finish(text))
-        self.emit(
-            _node_succeeded,
-            node_id=node_id,
-            node_type=plan.type_id,
-            outputs=done.outputs,
-            handle=done.handle,
-            elapsed_ms=(perf_counter() - t) * 1000,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            attempts=attempts,
-            error_code=type(exc).__name__ if exc else None,
-            error=str(exc) if exc else None,
-            metadata=done.metadata if done.metadata is not None else {},
-        )
-        self._after_output(plan, done)
-        return self._resolve(node_id, done.handle)
-
-    def _after_output(self, plan: NodePlan, done: Done) -> None:
-        node_id = plan.node_id
-        for stream in self.routes.get(node_id, ()):
-            self.chunks(stream.plan.answer_id, stream.on_done(node_id))
-        if plan.gives_run_outputs or node_id == self.g.result_node:
-            self.end_outputs.update(done.outputs)
-
-    def _on_error(
-        self, plan: NodePlan, exc: Exception, attempts: int, t: float
-    ) -> list[tuple[str, str]]:
-        if plan.strategy == "default_value":
-            return self._on_done(plan, Done(dict(plan.default_outputs)), attempts, t, exc)
-        if plan.strategy == "fail_branch":
-            outputs = {"error_message": str(exc), "error_type": type(exc).__name__}
-            return self._on_done(plan, Done(outputs, FAIL_BRANCH_HANDLE), attempts, t, exc)
-        self._fail(plan.node_id, exc, attempts, t)
-        return []
-
-    def _fail(self, node_id: str, exc: BaseException, attempts: int, t: float) -> None:
-        plan = self.g.plans[node_id]
-        code = type(exc).__name__
-        self.emit(
-            _node_failed,
-            node_id=node_id,
-            node_type=plan.type_id,
-            error_code=code,
-            error=str(exc) or code,
-            elapsed_ms=(perf_counter() - t) * 1000,
-            attempts=attempts,
-        )
-        self.error = (code, str(exc) or code, node_id)  # masked in RunFinished
-        self.stop("failed")
-
-
-def _unknown_output(node_id: str, item: Never) -> NoReturn:
-    """A node yielded something that is neither a Delta nor a Done. Typed `Never`, so mypy
-    flags this call when NodeOutput gains a member the loop above does not handle."""
-    kind = type(item).__name__
-    raise NodeOutputError(f"node {node_id} yielded a {kind}; a node yields Delta or Done")

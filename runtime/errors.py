@@ -38,6 +38,18 @@ class NodeOutputError(NodeExecutionError):
     """A node yielded something other than a Delta or a Done (a bug in the node type)."""
 
 
+class InnerNodeError(NodeExecutionError):
+    """A node inside a container (iteration, loop) failed; the message names it and the item."""
+
+    def __init__(self, message: str, node_id: str, error_code: str) -> None:
+        super().__init__(message)
+        self.node_id, self.error_code = node_id, error_code
+
+
+class IterationInputError(NodeExecutionError, ValueError):
+    """An iteration's input is not a list."""
+
+
 class MissingResourceError(EngineError, LookupError):
     """A node needs a resource the run was not given (no provider offers it)."""
 

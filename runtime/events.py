@@ -18,12 +18,22 @@ class _Event(BaseModel):
     at: datetime
 
 
+class _NodeEvent(_Event):
+    """An event of one node. Inside a container (iteration, loop) it says which container and
+    which run of its sub-graph, so a trace can show "item 3 / node X"."""
+
+    container_id: str | None = None  # the innermost container the node sits in
+    # the item (or loop round) index, 0-based, in each container around the node, outermost
+    # first; None at the top level
+    iteration_path: list[int] | None = None
+
+
 class RunStarted(_Event):
     kind: Literal["run_started"] = "run_started"
     inputs: dict[str, Any]
 
 
-class NodeStarted(_Event):
+class NodeStarted(_NodeEvent):
     kind: Literal["node_started"] = "node_started"
     node_id: str
     node_type: str
@@ -33,7 +43,7 @@ class NodeStarted(_Event):
     inputs: dict[str, Any]  # resolved values of the variables the node reads
 
 
-class NodeDelta(_Event):
+class NodeDelta(_NodeEvent):
     """A streamed piece of a node's output port (e.g. an LLM's text)."""
 
     kind: Literal["node_delta"] = "node_delta"
@@ -50,7 +60,7 @@ class TextChunk(_Event):
     text: str
 
 
-class NodeSucceeded(_Event):
+class NodeSucceeded(_NodeEvent):
     kind: Literal["node_succeeded"] = "node_succeeded"
     node_id: str
     node_type: str
@@ -66,7 +76,7 @@ class NodeSucceeded(_Event):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class NodeFailed(_Event):
+class NodeFailed(_NodeEvent):
     kind: Literal["node_failed"] = "node_failed"
     node_id: str
     node_type: str
@@ -76,7 +86,7 @@ class NodeFailed(_Event):
     attempts: int = 1
 
 
-class NodeSkipped(_Event):
+class NodeSkipped(_NodeEvent):
     kind: Literal["node_skipped"] = "node_skipped"
     node_id: str
     node_type: str

@@ -23,6 +23,12 @@ IssueCode = Literal[
     "graph_too_large",  # more nodes or edges than the server allows: nothing else is checked
     "invalid_spec",  # a stored spec that no longer parses (the builder reports it on load)
     "invalid_env",  # an env variable a draft's save could not keep (the builder reports it)
+    # containers (iteration, loop): see runtime/_containers.py
+    "unknown_container",  # a node's parentId names no node
+    "not_a_container",  # a node's parentId names a node that holds none (or itself)
+    "misplaced_start",  # a container's start node outside its kind of container
+    "not_in_container",  # a start, answer or end node inside a container
+    "crosses_container",  # an edge joins a node inside a container to one outside it
 ]
 
 

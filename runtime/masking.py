@@ -19,12 +19,16 @@ MASK = "******"
 
 
 def secret_readers(graph: CompiledGraph) -> frozenset[str]:
-    """Ids of the nodes that read a secret env variable (published streams omit their inputs)."""
+    """Ids of the nodes that read a secret env variable (published streams omit their inputs),
+    the nodes inside containers too."""
     if not graph.secrets:
         return frozenset()
+    plans = [*graph.plans.values()] + [
+        p for c in graph.containers.values() for p in c.plans.values()
+    ]
     return frozenset(
-        node_id
-        for node_id, plan in graph.plans.items()
+        plan.node_id
+        for plan in plans
         if any(
             len(sel) > 1 and sel[0] == ENV_SCOPE and sel[1] in graph.secrets for _, sel in plan.refs
         )

@@ -19,6 +19,10 @@ SOURCE_HANDLE = "source"
 FAIL_BRANCH_HANDLE = "fail-branch"
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -64,6 +68,11 @@ class NodeSpec(_Model):
         default_factory=dict, description="Run settings, shaped by NodeSettings."
     )
     position: Position = Field(default_factory=Position)
+    # The container (iteration, loop) this node sits in, as React Flow's and Dify's `parentId`:
+    # the children of a container form its sub-graph (see runtime/README.md, "Containers").
+    parent_id: str | None = Field(
+        None, alias="parentId", description="The container it is in.", exclude_if=_is_none
+    )
 
     def run_settings(self) -> NodeSettings:
         """The node's run settings; pydantic's ValidationError when they are malformed."""

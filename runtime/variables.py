@@ -49,6 +49,13 @@ class VariablePool:
             ENV_SCOPE: dict(env or {}),
         }
 
+    def fork(self) -> VariablePool:
+        """A pool that starts with this one's values; what is stored in it stays in it (one run
+        of a container's sub-graph, so parallel items never see each other's outputs)."""
+        pool = VariablePool.__new__(VariablePool)
+        pool._scopes = dict(self._scopes)
+        return pool
+
     def set_outputs(self, node_id: str, outputs: Mapping[str, Any]) -> None:
         """Store every output of a node (replaces what the node stored before)."""
         self._scopes[node_id] = outputs

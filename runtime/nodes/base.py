@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
+from runtime.errors import NodeExecutionError
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage, Usage
 from runtime.resources import NO_RESOURCES, Resource, Resources
@@ -62,6 +63,16 @@ class Done:
 NodeOutput = Delta | Done
 
 
+class SubGraphRunner(Protocol):
+    """How a container node runs its sub-graph (the engine gives it one as `ctx.subgraph`)."""
+
+    async def run(self, values: Mapping[str, Any], index: int) -> VariablePool:
+        """Run the sub-graph once, its children reading `values` as the container's variables
+        (`{{#container.item#}}`), tagged with `index` (the item or round); returns the pool it
+        ended with. Raises InnerNodeError when a child fails and its error strategy is fail."""
+        ...
+
+
 @dataclass(slots=True)
 class NodeContext:
     """What a running node may use: the pool, its resources, chat memory, cancel flag, limits."""
@@ -74,6 +85,7 @@ class NodeContext:
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     limits: RunLimits = DEFAULT_LIMITS
+    subgraph: SubGraphRunner | None = None  # a container's own sub-graph (see Node.container_start)
 
     def get(self, key: Resource[R]) -> R:
         """The run's implementation of a resource the node needs (`Node.needs`), typed."""
@@ -106,6 +118,10 @@ class Node(Generic[C]):
     # first: the most useful types lead). `default_config(mode)` is what a new node starts with.
     offered_in: ClassVar[frozenset[AppMode]] = ALL_MODES
     palette_rank: ClassVar[int] = 50
+    # A container (iteration, loop): the type of the start node inside it, where the sub-graph
+    # of its children begins (Dify's iteration-start / loop-start). None: not a container.
+    container_start: ClassVar[str | None] = None
+    starts_container: ClassVar[bool] = False  # it is such a start node
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -153,6 +169,14 @@ class Node(Generic[C]):
         """Selectors of the variables this node reads."""
         return []
 
+    def inner_outputs(self) -> dict[str, VarType]:
+        """A container's variables its children read (an iteration's `item` and `index`)."""
+        return {}
+
+    def child_references(self) -> list[Selector]:
+        """Selectors a container reads from its sub-graph's pool after each run of it."""
+        return []
+
     def streams(self) -> frozenset[str]:
         """Output ports whose Delta pieces concatenate to the output of the same name."""
         return self.stream_ports
@@ -178,6 +202,15 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_default(v) for v in value]
     return value
+
+
+def subgraph_of(ctx: NodeContext) -> SubGraphRunner:
+    """A container's sub-graph runner; NodeExecutionError when it runs alone (no sub-graph)."""
+    if ctx.subgraph is None:
+        raise NodeExecutionError(
+            f"node {ctx.node_id} runs the nodes inside it: run the whole workflow to try it"
+        )
+    return ctx.subgraph
 
 
 def selector_list(value: Sequence[str]) -> Selector:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
@@ -133,6 +133,25 @@ def _holds(cond: Condition, pool: VariablePool) -> bool:
     return compare(cond.comparison_operator, pool.lookup(cond.variable_selector), expected)
 
 
+def conditions_hold(
+    conditions: Sequence[Condition], logical_operator: str, pool: VariablePool
+) -> bool:
+    """Whether `conditions` hold in `pool`: all of them ("and") or any ("or"); none never."""
+    results = (_holds(c, pool) for c in conditions)
+    hit = all(results) if logical_operator == "and" else any(results)
+    return hit and bool(conditions)
+
+
+def condition_references(conditions: Sequence[Condition]) -> list[Selector]:
+    """Selectors the conditions read (and any references in their values)."""
+    refs: dict[Selector, None] = {}
+    for cond in conditions:
+        refs.setdefault(tuple(cond.variable_selector), None)
+        if isinstance(cond.value, str):
+            refs.update(dict.fromkeys(extract_references(cond.value)))
+    return list(refs)
+
+
 @register("if_else", version=1)
 class IfElseNode(Node[IfElseConfig]):
     type_title = "If / else"
@@ -176,18 +195,13 @@ class IfElseNode(Node[IfElseConfig]):
         """Selectors the conditions read (and any references in their values)."""
         refs: dict[Selector, None] = {}
         for case in self.config.cases:
-            for cond in case.conditions:
-                refs.setdefault(tuple(cond.variable_selector), None)
-                if isinstance(cond.value, str):
-                    refs.update(dict.fromkeys(extract_references(cond.value)))
+            refs.update(dict.fromkeys(condition_references(case.conditions)))
         return list(refs)
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
         """Evaluate the cases in order."""
         for case in self.config.cases:
-            results = (_holds(c, ctx.pool) for c in case.conditions)
-            hit = all(results) if case.logical_operator == "and" else any(results)
-            if hit and case.conditions:
+            if conditions_hold(case.conditions, case.logical_operator, ctx.pool):
                 yield Done({"result": True, "selected_case_id": case.case_id}, handle=case.case_id)
                 return
         yield Done({"result": False, "selected_case_id": FALSE_HANDLE}, handle=FALSE_HANDLE)

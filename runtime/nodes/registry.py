@@ -93,6 +93,7 @@ def catalog() -> list[dict[str, Any]]:
             "dynamic_handles": cls.dynamic_handles,
             "stream_ports": sorted(cls.stream_ports),
             "accepts_input": cls.accepts_input,
+            "container_start": cls.container_start,
             "settings_schema": settings_schema,
             "modes": sorted(cls.offered_in),
             "rank": cls.palette_rank,

@@ -153,6 +153,16 @@ export interface components {
              */
             at: string;
             /**
+             * Container Id
+             * @default null
+             */
+            container_id: string | null;
+            /**
+             * Iteration Path
+             * @default null
+             */
+            iteration_path: number[] | null;
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -180,12 +190,22 @@ export interface components {
              * @default 1
              */
             attempts: number;
+            /**
+             * Container Id
+             * @default null
+             */
+            container_id: string | null;
             /** Elapsed Ms */
             elapsed_ms: number;
             /** Error */
             error: string;
             /** Error Code */
             error_code: string;
+            /**
+             * Iteration Path
+             * @default null
+             */
+            iteration_path: number[] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -208,6 +228,16 @@ export interface components {
              */
             at: string;
             /**
+             * Container Id
+             * @default null
+             */
+            container_id: string | null;
+            /**
+             * Iteration Path
+             * @default null
+             */
+            iteration_path: number[] | null;
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -229,6 +259,12 @@ export interface components {
             };
             /** Id */
             id: string;
+            /**
+             * Parentid
+             * @description The container it is in.
+             * @default null
+             */
+            parentId?: string | null;
             position?: components["schemas"]["Position"];
             /**
              * Settings
@@ -257,12 +293,22 @@ export interface components {
              * Format: date-time
              */
             at: string;
+            /**
+             * Container Id
+             * @default null
+             */
+            container_id: string | null;
             /** Index */
             index: number;
             /** Inputs */
             inputs: {
                 [key: string]: unknown;
             };
+            /**
+             * Iteration Path
+             * @default null
+             */
+            iteration_path: number[] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -298,6 +344,11 @@ export interface components {
              * @default 0
              */
             completion_tokens: number;
+            /**
+             * Container Id
+             * @default null
+             */
+            container_id: string | null;
             /** Elapsed Ms */
             elapsed_ms: number;
             /**
@@ -312,6 +363,11 @@ export interface components {
             error_code: string | null;
             /** Handle */
             handle: string;
+            /**
+             * Iteration Path
+             * @default null
+             */
+            iteration_path: number[] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}

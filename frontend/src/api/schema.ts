@@ -2102,6 +2102,11 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Container Start
+             * @description A container (iteration, loop): the type of the start node inside it.
+             */
+            container_start: string | null;
+            /**
              * Defaults
              * @description The config a new node starts with, per offered mode.
              */

@@ -82,11 +82,11 @@ type EventOf<K extends RunEventKind> = Extract<RunEvent, { kind: K }>;
 type Body<K extends RunEventKind> = Omit<EventOf<K>, "kind" | "run_id" | "seq" | "at">;
 
 // What each kind carries when a test does not say: every field the server always sends.
-const NODE = { node_id: "n", node_type: "llm" };
+const NODE = { node_id: "n", node_type: "llm", container_id: null, iteration_path: null };
 const EVENT_DEFAULTS: { [K in RunEventKind]: Body<K> } = {
   run_started: { inputs: {} },
   node_started: { ...NODE, title: "", index: 1, predecessor_node_id: null, inputs: {} },
-  node_delta: { node_id: "n", port: "text", text: "" },
+  node_delta: { node_id: "n", port: "text", text: "", container_id: null, iteration_path: null },
   text_chunk: { node_id: "n", text: "" },
   node_succeeded: { ...NODE, outputs: {}, handle: "source", elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, attempts: 1, error_code: null, error: null, metadata: {} },
   node_failed: { ...NODE, error_code: "NodeExecutionError", error: "", elapsed_ms: 0, attempts: 1 },

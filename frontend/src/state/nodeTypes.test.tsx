@@ -24,6 +24,7 @@ function echo(version: number, field: string): NodeTypeInfo {
     dynamic_handles: false,
     stream_ports: [],
     accepts_input: true,
+    container_start: null,
     settings_schema: {},
     modes: ["chat", "workflow"],
     rank: 50,
