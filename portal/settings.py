@@ -221,6 +221,9 @@ WEFT_MAX_GRAPH_EDGES = int(os.environ.get("WEFT_MAX_GRAPH_EDGES", "4000"))
 WEFT_MAX_OUTPUT_BYTES = int(os.environ.get("WEFT_MAX_OUTPUT_BYTES", str(1024 * 1024)))
 WEFT_MAX_RENDER_S = float(os.environ.get("WEFT_MAX_RENDER_S", "10"))
 WEFT_MAX_JSON_DEPTH = int(os.environ.get("WEFT_MAX_JSON_DEPTH", "64"))
+# A code node's Python: wall (and CPU) seconds, and its address space in MiB.
+WEFT_MAX_CODE_S = float(os.environ.get("WEFT_MAX_CODE_S", "10"))
+WEFT_MAX_CODE_MEMORY_MB = int(os.environ.get("WEFT_MAX_CODE_MEMORY_MB", "256"))
 # Django's own check of non-file request data agrees with the body limit (kernel/bodies.py
 # refuses larger bodies before Django reads them).
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEFT_MAX_BODY_BYTES
