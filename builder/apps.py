@@ -7,15 +7,20 @@ class BuilderConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the workspaces' configured model providers as a kernel model source, and
-        provide the workspace's model clients to the runs that need them; register the run
-        socket's messages in the protocol document."""
+        provide the workspace's model clients to the runs that need them, and the code sandbox
+        to workspaces whose admin turned code nodes on; register the run socket's messages in
+        the protocol document."""
         from builder.protocol import PROTOCOL
         from builder.providers import workspace_providers
         from kernel.model_sources import get_workspace_models, register_model_source
         from kernel.protocols import register_protocol
         from kernel.resources import provide
-        from runtime.resources import MODELS
+        from kernel.workspaces import code_nodes_allowed
+        from runtime.code_sandbox import ProcessCodeRunner
+        from runtime.resources import CODE_SANDBOX, MODELS
 
         register_model_source("builder.providers", workspace_providers)
         provide(MODELS, get_workspace_models)
+        runner = ProcessCodeRunner()  # holds nothing: every call starts its own process
+        provide(CODE_SANDBOX, lambda workspace_id: runner, allowed=code_nodes_allowed)
         register_protocol("builder", PROTOCOL)

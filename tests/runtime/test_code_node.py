@@ -215,7 +215,7 @@ async def test_code_node_failure_with_default_value_lets_a_parallel_branch_finis
         resources=Resources().add(CODE_SANDBOX, ProcessCodeRunner()),
         limits=LIMITS,
     )
-    events = [ev async for ev in Engine(graph).run(ctx)]
+    events: list[Any] = [ev async for ev in Engine(graph).run(ctx)]
     (done,) = [e for e in by_kind(events, "node_succeeded") if e.node_id == "c"]
     assert done.error_code == "CodeMemoryError"
     assert "b" in node_ids(events, "node_succeeded")

@@ -18,6 +18,7 @@ from builder.models import App, Workflow
 from builder.published import get_published
 from kernel.limits import limits
 from kernel.model_sources import WorkspaceModels
+from runtime.code_sandbox import ProcessCodeRunner
 from runtime.engine import Engine, RunContext
 from runtime.events import (
     NodeFailed,
@@ -28,7 +29,7 @@ from runtime.events import (
     RunFinished,
     TextChunk,
 )
-from runtime.resources import MODELS, Resources
+from runtime.resources import CODE_SANDBOX, MODELS, Resources
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, Any]:
@@ -80,7 +81,10 @@ class Command(BaseCommand):
         ctx = RunContext(
             run_id="cli",
             inputs=inputs,
-            resources=Resources().add(MODELS, WorkspaceModels()),
+            # the operator's own file on their own machine: no workspace setting to consult
+            resources=Resources()
+            .add(MODELS, WorkspaceModels())
+            .add(CODE_SANDBOX, ProcessCodeRunner()),
             sys={"query": query, "user_id": "cli"},
             env={},
             history=[],
@@ -97,7 +101,8 @@ class Command(BaseCommand):
             if app is None:
                 raise CommandError(f"no app with slug {slug!r} (or file of that name)")
             if draft:
-                return app, get_compiled_draft(Workflow.objects.get(app=app).spec), None
+                spec = Workflow.objects.get(app=app).spec
+                return app, get_compiled_draft(spec, app.workspace_id), None
             pub = get_published(app.pk)
             return app, pub.graph, pub.version
 
