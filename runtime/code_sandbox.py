@@ -2,7 +2,7 @@
 
 Safety comes before speed here: a warm worker that ran one user's code could keep a thread, a
 monkey-patched module or a file for the next run, so every call starts a fresh interpreter
-(`python -I -S -B runtime/_code_child.py`: isolated mode, the standard library only, ≈15 ms)
+(`python -I -S -B runtime/_code_child.py`: isolated mode, the standard library only)
 with an empty environment (nothing of the server's: no secrets, no DATABASE_URL) in a temporary
 working directory that is deleted afterwards, in its own session so that everything it is
 killed together. The child shuts its own doors before the code runs (runtime/_code_child.py);
