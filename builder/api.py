@@ -184,19 +184,20 @@ def delete_app(request: HttpRequest, app_id: int) -> tuple[int, None]:
     return 204, None
 
 
-def _draft_out(draft: Workflow) -> dict[str, Any]:
+def _draft_out(draft: Workflow, workspace_id: int) -> dict[str, Any]:
     return {
         "spec": mask_secrets(draft.spec),
         "revision": draft.revision,
         "updated_at": draft.updated_at,
-        **get_stored_report(draft.spec).to_dict(),
+        **get_stored_report(draft.spec, workspace_id).to_dict(),
     }
 
 
 @router.get("/apps/{app_id}/draft", response=DraftOut)
 def get_draft(request: HttpRequest, app_id: int) -> dict[str, Any]:
     """The draft spec, its revision, its issues and the shape of each node."""
-    return _draft_out(Workflow.objects.get(app=require_app(request, app_id)))
+    app = require_app(request, app_id)
+    return _draft_out(Workflow.objects.get(app=app), app.workspace_id)
 
 
 @router.put("/apps/{app_id}/draft", response=DraftSaved)
@@ -212,7 +213,8 @@ def validate_draft(request: HttpRequest, app_id: int, body: ValidateIn) -> dict[
     """Report on a spec (the saved draft when none is given): issues and node shapes."""
     app = require_app(request, app_id)
     stored = Workflow.objects.get(app=app).spec
-    return get_draft_report(stored if body.spec is None else body.spec, stored).to_dict()
+    spec = stored if body.spec is None else body.spec
+    return get_draft_report(spec, stored, app.workspace_id).to_dict()
 
 
 @router.post("/apps/{app_id}/publish", response={201: VersionOut})
@@ -262,7 +264,8 @@ def restore_version(
     """Make this version's spec the draft again (409 when `revision` is stale)."""
     app = require_app(request, app_id, Role.EDITOR)
     version = _get_version(app, number)
-    return _draft_out(do_restore_version(app, version, body.revision, get_user(request)))
+    restored = do_restore_version(app, version, body.revision, get_user(request))
+    return _draft_out(restored, app.workspace_id)
 
 
 @router.get("/apps/{app_id}/versions/{number}/diff", response=VersionDiffOut)

@@ -17,7 +17,9 @@ _lock = threading.Lock()
 
 
 def get_compiled_version(version_id: int, spec: dict[str, Any]) -> CompiledGraph:
-    """The compiled graph of a published version (LRU-cached by version id)."""
+    """The compiled graph of a published version (LRU-cached by version id). It is compiled
+    with every provided resource: a workspace setting that withholds one (code nodes) is
+    checked at each run start, so turning it off stops the published app's node at once."""
     with _lock:
         graph = _cache.get(version_id)
         if graph is not None:
@@ -31,6 +33,8 @@ def get_compiled_version(version_id: int, spec: dict[str, Any]) -> CompiledGraph
     return graph
 
 
-def get_compiled_draft(spec: dict[str, Any]) -> CompiledGraph:
-    """Compile a draft spec (raises GraphInvalidError listing every issue)."""
-    return compile_workflow(WorkflowSpec.model_validate(open_secrets(spec)), offered())
+def get_compiled_draft(spec: dict[str, Any], workspace_id: int | None = None) -> CompiledGraph:
+    """Compile a draft spec with what the workspace is offered (raises GraphInvalidError listing
+    every issue: a code node where code nodes are off is one)."""
+    spec_model = WorkflowSpec.model_validate(open_secrets(spec))
+    return compile_workflow(spec_model, offered(workspace_id))

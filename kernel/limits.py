@@ -27,6 +27,8 @@ class Limits:
     max_render_s: float  # CPU time a template render may take, whatever the node's timeout
     max_json_depth: int  # nesting of any JSON body
     max_response_bytes: int  # one HTTP response body an HTTP request node reads
+    max_code_s: float  # wall (and CPU) time of one code node's Python
+    max_code_memory_bytes: int  # address space of one code node's Python
 
     def for_runs(self) -> RunLimits:
         """The limits a run's nodes enforce, as the runtime's plain values."""
@@ -34,6 +36,8 @@ class Limits:
             max_output_bytes=self.max_output_bytes,
             max_render_s=self.max_render_s,
             max_response_bytes=self.max_response_bytes,
+            max_code_s=self.max_code_s,
+            max_code_memory_bytes=self.max_code_memory_bytes,
         )
 
 
@@ -49,4 +53,6 @@ def limits() -> Limits:
         max_render_s=settings.WEFT_MAX_RENDER_S,
         max_json_depth=settings.WEFT_MAX_JSON_DEPTH,
         max_response_bytes=settings.WEFT_MAX_RESPONSE_BYTES,
+        max_code_s=settings.WEFT_MAX_CODE_S,
+        max_code_memory_bytes=settings.WEFT_MAX_CODE_MEMORY_MB * 1024 * 1024,
     )

@@ -53,6 +53,10 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="workspaces")
+    # Off until an admin turns it on: a code node runs its members' Python on this server.
+    allow_code_node = models.BooleanField(
+        default=False, help_text="Members may run Python in code nodes."
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from kernel.models import Membership, Role, User
+from kernel.models import Membership, Role, User, Workspace
 
 SESSION_KEY = "weft_workspace_id"
 MAX_ID = 2**63 - 1  # the largest key a database's bigint column holds
@@ -75,3 +75,8 @@ def get_membership(user: User, workspace_id: int) -> Membership | None:
         .select_related("workspace")
         .first()
     )
+
+
+def code_nodes_allowed(workspace_id: int) -> bool:
+    """Whether the workspace's admin has turned code nodes on (a database read)."""
+    return Workspace.objects.filter(pk=workspace_id, allow_code_node=True).exists()

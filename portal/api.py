@@ -10,6 +10,7 @@ from ninja.security import django_auth
 from builder.api import router as builder_router
 from kernel.api_bodies import LimitedJsonParser, WordedApi, answer_body_errors
 from kernel.errors import ApiError
+from portal.workspace_settings import router as workspace_router
 from rag.api import router as rag_router
 from runtime.errors import GraphInvalidError
 from training.api import router as training_router
@@ -63,3 +64,4 @@ def _graph_invalid(request: HttpRequest, exc: GraphInvalidError) -> HttpResponse
 api.add_router("/", builder_router)
 api.add_router("/training/", training_router)
 api.add_router("/", rag_router)
+api.add_router("/", workspace_router)

@@ -223,6 +223,9 @@ WEFT_MAX_RENDER_S = float(os.environ.get("WEFT_MAX_RENDER_S", "10"))
 WEFT_MAX_JSON_DEPTH = int(os.environ.get("WEFT_MAX_JSON_DEPTH", "64"))
 # One response body an HTTP request node reads (past it the node fails: no memory growth).
 WEFT_MAX_RESPONSE_BYTES = int(os.environ.get("WEFT_MAX_RESPONSE_BYTES", str(10 * 1024 * 1024)))
+# A code node's Python: wall (and CPU) seconds, and its address space in MiB.
+WEFT_MAX_CODE_S = float(os.environ.get("WEFT_MAX_CODE_S", "10"))
+WEFT_MAX_CODE_MEMORY_MB = int(os.environ.get("WEFT_MAX_CODE_MEMORY_MB", "256"))
 # Django's own check of non-file request data agrees with the body limit (kernel/bodies.py
 # refuses larger bodies before Django reads them).
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEFT_MAX_BODY_BYTES

@@ -16,6 +16,7 @@ urlpatterns = [
     path("workspaces/new/", views.new_workspace, name="new-workspace"),
     path("workspace/members/", views.members_page, name="members"),
     path("workspace/members/invite/", views.invite_member, name="invite-member"),
+    path("workspace/settings/", views.change_workspace_settings, name="workspace-settings"),
     path(
         "workspace/invitations/<int:invitation_id>/revoke/",
         views.revoke_invitation,

@@ -45,6 +45,7 @@ from portal.members import (
     list_member_rows,
 )
 from portal.web_assets import web_asset_version
+from portal.workspace_settings import do_set_code_nodes
 
 INVITE_LINK_KEY = "weft_invite_link"  # the link just created, shown once on the members page
 
@@ -350,4 +351,17 @@ def new_workspace(request: HttpRequest) -> HttpResponse:
         )
     request.session[SESSION_KEY] = created.workspace_id
     messages.success(request, f"Created {created.workspace.name}; you are its owner.")
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def change_workspace_settings(request: HttpRequest) -> HttpResponse:
+    """Turn code nodes on or off in the current workspace (admins and up)."""
+    membership = _acting_membership(request)
+    if not membership.allows(Role.ADMIN):
+        raise PermissionDenied("Changing workspace settings needs the admin role.")
+    allowed = request.POST.get("allow_code_node") == "on"
+    do_set_code_nodes(membership.workspace_id, membership.user, allowed)
+    messages.success(request, f"Code nodes are {'on' if allowed else 'off'} in this workspace.")
     return redirect("members")

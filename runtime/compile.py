@@ -239,7 +239,9 @@ def _check_needs(
     for node_id, node in built.items():
         for need in node.needs:
             if need not in offered and need not in RUN_RESOURCES:
-                msg = f"{node.type_id} nodes need {need.name}, which no installed app provides"
+                msg = need.unavailable or (
+                    f"{node.type_id} nodes need {need.name}, which no installed app provides"
+                )
                 issues.append(Issue("missing_resource", msg, node_id, "type"))
 
 

@@ -66,6 +66,36 @@ class SandboxCrashedError(SandboxError):
     """The sandbox worker process died while running a job (e.g. for its memory)."""
 
 
+class CodeError(NodeExecutionError):
+    """A code node's Python failed; `.traceback` is the user's traceback, trimmed to their code."""
+
+    def __init__(self, message: str, traceback: str = "") -> None:
+        self.traceback = traceback
+        super().__init__(traceback.rstrip("\n") or message)  # its last line is the message
+
+
+class CodeTimeoutError(CodeError, NodeTimeoutError):
+    """A code node's Python ran past its time limit; its process was killed."""
+
+
+class CodeMemoryError(CodeError):
+    """A code node's Python wanted more memory than its limit allows."""
+
+
+class CodeForbiddenError(CodeError):
+    """A code node's Python tried what the sandbox refuses (network, processes, files outside
+    its working directory, native code)."""
+
+
+class CodeOutputError(CodeError):
+    """A code node's outputs are too large, not JSON, missing or not of their declared type;
+    `.output` names the output at fault ("" when it is the whole result)."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        self.output = output
+        super().__init__(message)
+
+
 class VariableNotFoundError(EngineError, KeyError):
     """A reference names a variable that no node produced."""
 

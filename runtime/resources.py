@@ -21,6 +21,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from runtime.code_sandbox import CodeLimits
 from runtime.errors import MissingResourceError
 from runtime.llm.protocol import ModelResolver
 from runtime.outbound import OutboundPolicy
@@ -34,6 +35,9 @@ class Resource(Generic[T]):
 
     name: str  # shown in errors and issues: "retriever"
     description: str = ""
+    # Said when a workspace has no provider of it, where that is a setting rather than a missing
+    # app (compile's missing_resource issue and the run's MissingResourceError say it).
+    unavailable: str = ""
 
     def __repr__(self) -> str:
         return f"Resource({self.name!r})"
@@ -231,6 +235,15 @@ class Environment(Protocol):
         ...
 
 
+class CodeRunner(Protocol):
+    """Runs a code node's Python (`runtime.code_sandbox.ProcessCodeRunner` on a server)."""
+
+    async def run(self, code: str, inputs: Mapping[str, Any], limits: CodeLimits) -> dict[str, Any]:
+        """Call `main(**inputs)` of `code` within `limits` and return the dict it returns;
+        raises a CodeError subclass saying what went wrong."""
+        ...
+
+
 MODELS: Resource[ModelResolver] = Resource("models", "chat model clients by provider name")
 RETRIEVER: Resource[Retriever] = Resource("retriever", "search over the knowledge bases")
 TOOLS: Resource[ToolSessions] = Resource("tools", "sessions with tool servers")
@@ -239,6 +252,13 @@ ENVIRONMENT: Resource[Environment] = Resource("environment", "secrets and enviro
 # a node hands to `runtime.outbound.guarded_client` for the URLs its users chose.
 OUTBOUND: Resource[OutboundPolicy] = Resource(
     "outbound policy", "the non-public hosts server-side requests may reach"
+)
+CODE_SANDBOX: Resource[CodeRunner] = Resource(
+    "code sandbox",
+    "runs code nodes' Python in a locked-down process",
+    unavailable=(
+        "the workspace's admin has not turned on code nodes (Members page, Workspace settings)"
+    ),
 )
 
 
@@ -280,7 +300,8 @@ class Resources:
         try:
             return cast(T, self._given[key])
         except KeyError:
-            raise MissingResourceError(f"this run has no {key.name} (none is provided)") from None
+            said = key.unavailable or f"this run has no {key.name} (none is provided)"
+            raise MissingResourceError(said) from None
 
     def __contains__(self, key: object) -> bool:
         return key in self._given

@@ -107,7 +107,7 @@ def draft_run_request(
         return _node_request(app, user, raw, node_id, node_inputs or {}, inputs, query)
     base = RunRequest(
         app=app,
-        graph=get_compiled_draft(raw),
+        graph=get_compiled_draft(raw, app.workspace_id),
         source=RunSource.PORTAL if origin == "portal" else RunSource.DRAFT,
         inputs=inputs,
         query=query,

@@ -130,17 +130,18 @@ def require_graph_size(spec: WorkflowSpec) -> None:
         raise ApiError("graph_too_large", 422, issue.message, field=f"spec.{what}", limit=limit)
 
 
-def get_report(spec: WorkflowSpec) -> GraphReport:
-    """The graph report of `spec`; one over the size limits gets a `graph_too_large` issue."""
+def get_report(spec: WorkflowSpec, workspace_id: int | None = None) -> GraphReport:
+    """The graph report of `spec` with what the workspace is offered (a code node where code
+    nodes are off is an issue); one over the size limits gets a `graph_too_large` issue."""
     cap = limits()
-    return graph_report(spec, cap.max_graph_nodes, cap.max_graph_edges, offered())
+    return graph_report(spec, cap.max_graph_nodes, cap.max_graph_edges, offered(workspace_id))
 
 
-def get_stored_report(raw: Any) -> GraphReport:
+def get_stored_report(raw: Any, workspace_id: int | None = None) -> GraphReport:
     """The report of a stored spec, whatever it holds: a saved draft must always load, so a
     spec that no longer parses, or that the checks fail on, is an issue, never an error."""
     try:
-        return get_report(parse_spec(raw))
+        return get_report(parse_spec(raw), workspace_id)
     except ApiError as exc:
         first = (exc.data.get("errors") or [{}])[0]
         msg = f"the stored workflow is malformed: {first.get('message', exc.message)}"
@@ -210,18 +211,18 @@ def do_save_draft(app: App, spec: Any, revision: int, user: User | None) -> tupl
             field="mode",
         )
     with transaction.atomic():
-        report = get_report(parsed)
+        report = get_report(parsed, app.workspace_id)
         _replace_draft(app, seal_secrets(parsed, savable, stored), revision, user)
     return revision + 1, with_issues(report, env_issues)
 
 
-def get_draft_report(spec: Any, stored: Any) -> GraphReport:
+def get_draft_report(spec: Any, stored: Any, workspace_id: int | None = None) -> GraphReport:
     """The report on a draft the editor sends (not saved): a bad env variable is an issue, and
     the rest is checked with the `stored` draft's env variables, as a save would keep them."""
     checked, env_issues = split_env(spec, stored)
     parsed = parse_spec(checked)
     require_graph_size(parsed)
-    return with_issues(get_report(parsed), env_issues)
+    return with_issues(get_report(parsed, workspace_id), env_issues)
 
 
 def with_issues(report: GraphReport, issues: list[Issue]) -> GraphReport:
@@ -268,7 +269,7 @@ def do_publish_workflow(app: App, user: User | None, note: str = "") -> AppVersi
         draft = Workflow.objects.select_for_update().get(app=app)
         spec = parse_spec(draft.spec)
         require_graph_size(spec)
-        issues = validate(spec, offered())
+        issues = validate(spec, offered(app.workspace_id))
         if issues:
             raise ApiError(
                 "graph_invalid",

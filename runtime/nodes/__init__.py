@@ -2,6 +2,7 @@
 
 from runtime.nodes import (  # noqa: F401  (imported to register)
     answer,
+    code,
     end,
     http,
     if_else,

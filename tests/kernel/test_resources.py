@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from kernel.resources import offered, provide, replaced, resolve, withdrawn
-from runtime.resources import MODELS, RETRIEVER, TOOLS, Resource
+from runtime.resources import CODE_SANDBOX, MODELS, RETRIEVER, TOOLS, Resource
 from tests.fakes import FakeModels
 from tests.runtime.doubles import DictToolSessions, ListRetriever
 
@@ -55,3 +55,21 @@ def test_resources_a_second_provider_is_refused() -> None:
     assert MODELS in offered()  # builder provides it at start-up
     with pytest.raises(ImproperlyConfigured, match="models"):
         provide(MODELS, lambda workspace_id: FakeModels())
+
+
+async def test_resources_a_gated_resource_is_offered_only_where_allowed() -> None:
+    allowed = {1}
+
+    def scratch_for(workspace_id: int) -> ListRetriever:
+        return ListRetriever()
+
+    gate = lambda workspace_id: workspace_id in allowed  # noqa: E731
+    # builder's code sandbox reads the database to decide: not here
+    with withdrawn(CODE_SANDBOX), replaced(SCRATCH, scratch_for, allowed=gate):
+        assert SCRATCH in offered()  # provided; each workspace's setting decides
+        assert SCRATCH in offered(1)
+        assert SCRATCH not in offered(2)
+        assert SCRATCH in (await resolve({SCRATCH}, 1))
+        assert (await resolve({SCRATCH}, 2)).keys() == frozenset()
+    assert SCRATCH not in offered()
+    assert CODE_SANDBOX in offered()

@@ -19,6 +19,7 @@ from builder.published import get_published
 from kernel.limits import limits
 from kernel.model_sources import WorkspaceModels
 from kernel.outbound import outbound_policy
+from runtime.code_sandbox import ProcessCodeRunner
 from runtime.engine import Engine, RunContext
 from runtime.events import (
     NodeFailed,
@@ -29,7 +30,7 @@ from runtime.events import (
     RunFinished,
     TextChunk,
 )
-from runtime.resources import MODELS, OUTBOUND, Resources
+from runtime.resources import CODE_SANDBOX, MODELS, OUTBOUND, Resources
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, Any]:
@@ -81,7 +82,11 @@ class Command(BaseCommand):
         ctx = RunContext(
             run_id="cli",
             inputs=inputs,
-            resources=Resources().add(MODELS, WorkspaceModels()).add(OUTBOUND, outbound_policy()),
+            # the operator's own file on their own machine: no workspace setting to consult
+            resources=Resources()
+            .add(MODELS, WorkspaceModels())
+            .add(OUTBOUND, outbound_policy())
+            .add(CODE_SANDBOX, ProcessCodeRunner()),
             sys={"query": query, "user_id": "cli"},
             env={},
             history=[],
@@ -98,7 +103,8 @@ class Command(BaseCommand):
             if app is None:
                 raise CommandError(f"no app with slug {slug!r} (or file of that name)")
             if draft:
-                return app, get_compiled_draft(Workflow.objects.get(app=app).spec), None
+                spec = Workflow.objects.get(app=app).spec
+                return app, get_compiled_draft(spec, app.workspace_id), None
             pub = get_published(app.pk)
             return app, pub.graph, pub.version
 

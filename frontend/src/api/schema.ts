@@ -939,6 +939,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspace/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description The workspace's settings (any member).
+         */
+        get: operations["portal_workspace_settings_get_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Patch Settings
+         * @description Change the workspace's settings (admins and owners).
+         */
+        patch: operations["portal_workspace_settings_patch_settings"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2686,6 +2710,20 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /** WorkspaceSettingsOut */
+        WorkspaceSettingsOut: {
+            /** Allow Code Node */
+            allow_code_node: boolean;
+            /** Can Change */
+            can_change: boolean;
+            /** Workspace Id */
+            workspace_id: number;
+        };
+        /** WorkspaceSettingsPatch */
+        WorkspaceSettingsPatch: {
+            /** Allow Code Node */
+            allow_code_node: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -4141,6 +4179,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlaygroundOut"];
+                };
+            };
+        };
+    };
+    portal_workspace_settings_get_settings: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSettingsOut"];
+                };
+            };
+        };
+    };
+    portal_workspace_settings_patch_settings: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSettingsOut"];
                 };
             };
         };

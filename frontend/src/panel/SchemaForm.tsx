@@ -2,7 +2,7 @@
 // backend) picks the variable picker ("selector"), the template editor ("template"), the model
 // picker ("model") or the knowledge-base picker ("knowledge_bases"); otherwise the JSON type
 // decides. A `shown_when` key shows a field only for some values of a field beside it.
-import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 
 import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
 import { KnowledgeBasesField } from "./KnowledgeBasesField";
@@ -169,8 +169,10 @@ export function Field(props: FieldProps) {
     case "string":
       return (
         <Labelled id={id} label={label} help={help}>
-          {(s.maxLength ?? 0) > 200 || widget === "code" ? (
-            <textarea id={id} className={`ed-input${widget === "code" ? " mono" : ""}`} rows={widget === "code" ? 6 : 3} spellCheck={false} value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
+          {widget === "code" ? (
+            <CodeArea id={id} value={String(value ?? "")} disabled={disabled} onChange={onChange} />
+          ) : (s.maxLength ?? 0) > 200 ? (
+            <textarea id={id} className="ed-input" rows={3} spellCheck={false} value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
           ) : (
             <input id={id} className="ed-input" value={String(value ?? "")} disabled={disabled} onChange={(e) => onChange(nullable && e.target.value === "" ? null : e.target.value)} />
           )}
@@ -362,4 +364,19 @@ function ArrayField(props: FieldProps) {
       )}
     </fieldset>
   );
+}
+
+// Code (a template's Jinja, a code node's Python): monospace, as tall as its lines (6 to 24),
+// and Tab indents by four spaces instead of leaving the field, as Python wants.
+export function CodeArea({ id, value, disabled, onChange }: { id: string; value: string; disabled: boolean; onChange: (v: string) => void }) {
+  const rows = Math.min(24, Math.max(6, value.split("\n").length + 1));
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key !== "Tab" || e.shiftKey) return;
+    e.preventDefault();
+    const area = e.currentTarget;
+    const { selectionStart: start, selectionEnd: end } = area;
+    onChange(value.slice(0, start) + "    " + value.slice(end));
+    requestAnimationFrame(() => area.setSelectionRange(start + 4, start + 4));
+  };
+  return <textarea id={id} className="ed-input mono" rows={rows} spellCheck={false} value={value} disabled={disabled} onKeyDown={onKeyDown} onChange={(e) => onChange(e.target.value)} />;
 }
