@@ -16,6 +16,7 @@ from kernel.ids import parse_uuid
 from kernel.limits import limits
 from kernel.models import Role
 from rag import errors, loader
+from rag.backends._remote import BackendRequestError, BackendUnavailableError
 from rag.config import max_file_bytes
 from rag.models import Document, KnowledgeBase, Stage
 from rag.stores import capabilities
@@ -43,10 +44,14 @@ def get_document(kb: KnowledgeBase, doc_id: str) -> Document:
     return document
 
 
+# A knowledge base's server (Milvus, RAGFlow) that cannot be reached is the service being
+# unavailable; one that refuses what it was asked is a bad gateway: the fault is upstream
 _STATUS: dict[type[errors.RagError], int] = {
     errors.NotFoundError: 404,
     errors.UnsupportedOperationError: 409,
     errors.EmbeddingModelError: 503,
+    BackendUnavailableError: 503,
+    BackendRequestError: 502,
 }
 
 
@@ -105,6 +110,9 @@ def kb_out(kb: KnowledgeBase) -> dict[str, Any]:
             "upload_bytes": limits().max_upload_bytes,
             "suffixes": list(loader.SUFFIXES),
         },
+        "ragflow_dataset_id": (kb.store or {}).get("dataset_id")
+        if kb.backend == "ragflow"
+        else None,
         "created_at": kb.created_at,
     }
 
