@@ -10,6 +10,9 @@ UnsupportedOperationError.
 Ingestion is resumable because `add_chunks` is idempotent by chunk id and stores a batch whole or
 not at all: after a crash, `chunk_ids` tells what is already stored and only the rest is embedded.
 A document is searched only once it is `INDEXED` (its content hash set by `finish_document`).
+
+A backend whose server parses, chunks and embeds files itself (RAGFlow) is `ServerParsing`: it
+takes files (`upload`) rather than chunks, and reports each document's parse (`parse_progress`).
 """
 
 from __future__ import annotations

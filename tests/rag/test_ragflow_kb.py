@@ -6,10 +6,7 @@ RAGFLOW_BASE_URL and RAGFLOW_API_KEY are set (the `external` test)."""
 
 from __future__ import annotations
 
-import copy
 import os
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,9 +18,11 @@ from rag.backends._remote import BackendRequestError
 from rag.backends.base import ParseState, ServerParsing
 from rag.backends.ragflow import RagflowBackend
 from rag.http import api_error
+from rag.ingestion import core_document
 from rag.models import Document, KnowledgeBase
 from tests.rag.helpers import wait_parsed
 from tests.rag.kb import committed, create_kb, listing, run_tasks, upload
+from tests.rag.ragflow_portal import dead_url, sent, use_ragflow
 from tests.rag.ragflow_server import RagflowServer
 
 pytestmark = pytest.mark.django_db
@@ -31,40 +30,6 @@ TEXTS = {
     "rockets.txt": "A rocket engine burns propellant and expels exhaust to produce thrust.",
     "cats.txt": "Cats are small furry animals. A cat purrs when it is content.",
 }
-
-
-def use_ragflow(settings: Any, base_url: str, api_key: str) -> None:
-    """Offer RAGFlow at `base_url` (as RAGFLOW_BASE_URL and RAGFLOW_API_KEY would)."""
-    backends = copy.deepcopy(settings.RAG_BACKENDS)
-    backends["ragflow"]["OPTIONS"] = {"base_url": base_url, "api_key": api_key}
-    settings.RAG_BACKENDS = backends
-
-
-@pytest.fixture
-def ragflow(
-    ragflow_server: RagflowServer, settings: Any, kb_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[RagflowServer]:
-    """The protocol server, emptied and offered as this server's RAGFlow; the worker polls it
-    often."""
-    with ragflow_server.api.lock:
-        ragflow_server.api.delete_datasets({"ids": None})  # what earlier tests left
-    ragflow_server.requests.clear()
-    use_ragflow(settings, ragflow_server.base_url, ragflow_server.api_key)
-    monkeypatch.setattr(ingestion_remote, "POLL_S", 0.01)
-    yield ragflow_server
-    ragflow_server.api.running.set()  # a test that held parsing lets it go
-
-
-def dead_url() -> str:
-    """The URL of a port nothing listens on."""
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{free.getsockname()[1]}"
-
-
-def sent(server: RagflowServer, method: str, suffix: str) -> int:
-    """How many requests the server got of `method` on a path ending with `suffix`."""
-    return sum(1 for m, path in server.requests if m == method and path.endswith(suffix))
 
 
 def test_ragflow_is_offered_only_when_its_url_and_key_are_set(
@@ -259,7 +224,7 @@ def test_ragflow_resumed_document_is_followed_without_sending_it_again(
     (document,) = Document.objects.filter(knowledge_base=kb)
     with stores.open_backend(kb) as backend:  # what a worker that died mid-parse had sent
         server = cast(ServerParsing, backend)
-        server.upload(ingestion_remote.core_document(document), document.upload_path)
+        server.upload(core_document(document), document.upload_path)
     before = sent(ragflow, "POST", "/documents")
     run_tasks()
     assert sent(ragflow, "POST", "/documents") == before == 1
