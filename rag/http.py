@@ -17,9 +17,8 @@ from kernel.limits import limits
 from kernel.models import Role
 from rag import errors, loader
 from rag.backends._remote import BackendRequestError, BackendUnavailableError
-from rag.config import max_file_bytes
 from rag.models import Document, KnowledgeBase, Stage
-from rag.stores import capabilities
+from rag.stores import capabilities, file_limit
 
 KB = "knowledge base"
 
@@ -106,7 +105,7 @@ def kb_out(kb: KnowledgeBase) -> dict[str, Any]:
             "persistent": caps.persistent,
         },
         "limits": {
-            "file_bytes": max_file_bytes(),
+            "file_bytes": file_limit(kb.backend),
             "upload_bytes": limits().max_upload_bytes,
             "suffixes": list(loader.SUFFIXES),
         },

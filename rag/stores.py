@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from rag import errors
 from rag.backends.base import Backend, Capabilities, ServerParsing
+from rag.config import max_file_bytes
 from rag.embeddings import Embedder, default_embedder
 from rag.models import KnowledgeBase
 
@@ -81,18 +82,31 @@ def parses_files(kind: str) -> bool:
     return issubclass(backend_class(kind), ServerParsing)
 
 
+def _declared(kind: str, attribute: str) -> Any:
+    """A class attribute of the kind's backend, whether or not its server is set (None when
+    the kind or its module is missing)."""
+    entry = settings.RAG_BACKENDS.get(kind)
+    try:
+        return getattr(import_string(entry["BACKEND"]), attribute, None) if entry else None
+    except ImportError:
+        return None
+
+
 def capabilities(kind: str) -> Capabilities:
     """What a backend kind can do (without opening one; a kind whose server is no longer set
     still says, so that its knowledge bases are listed)."""
-    entry = settings.RAG_BACKENDS.get(kind)
-    try:
-        caps = import_string(entry["BACKEND"]).capabilities if entry else None
-    except ImportError:
-        caps = None
+    caps = _declared(kind, "capabilities")
     if not isinstance(caps, Capabilities):
         backend_class(kind)  # says why: not offered, not installed
         raise errors.SettingsError("backend", f"the {kind} backend declares no capabilities")
     return caps
+
+
+def file_limit(kind: str) -> int:
+    """The largest file a document of this kind may be: WEFT_MAX_DOCUMENT_BYTES, or less where
+    the store's server takes less (the backend's `max_file_bytes`: RAGFlow's 10 MiB)."""
+    server = _declared(kind, "max_file_bytes")
+    return min(max_file_bytes(), server) if isinstance(server, int) else max_file_bytes()
 
 
 def _build(kb: KnowledgeBase) -> Backend:

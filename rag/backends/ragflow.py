@@ -45,6 +45,7 @@ class RagflowBackend:
     # changed file, its own pages) and drops the edits, which Weft cannot keep as it does for
     # the chunks it makes; `update_chunk` stays for callers who know that
     capabilities: ClassVar[Capabilities] = Capabilities(persistent=True, edit_chunks=False)
+    max_file_bytes: ClassVar[int] = UPLOAD_LIMIT
 
     @classmethod
     def for_knowledge_base(

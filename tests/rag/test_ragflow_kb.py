@@ -169,6 +169,19 @@ def test_ragflow_chunks_are_listed_and_disabled_but_not_edited(
     assert (off.status_code, off.json()["enabled"]) == (200, False)
 
 
+def test_ragflow_file_over_ragflows_limit_is_refused_at_upload_naming_it(
+    owner: Any, client_for: Any, ragflow: RagflowServer
+) -> None:
+    client = client_for(owner)
+    kb = create_kb(client, backend="ragflow")
+    assert kb["limits"]["file_bytes"] == 10 * 1024 * 1024  # RAGFlow's, under Weft's 15 MiB
+    response = upload(client, kb["id"], {"big.txt": b"x" * (10 * 1024 * 1024 + 1)})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["file"] == "big.txt"
+    assert "over the limit of 10.0 MiB" in response.json()["message"]
+    assert not Document.objects.exists()
+
+
 def test_ragflow_kb_links_a_dataset_it_is_given_and_leaves_its_other_documents(
     owner: Any, client_for: Any, ragflow: RagflowServer
 ) -> None:
