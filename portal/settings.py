@@ -186,8 +186,8 @@ VLLM_API_KEY = os.environ.get("VLLM_API_KEY", "")
 # that (rag/stores.py); a kind whose module is not installed is refused naming it.
 # A kind is offered only when what it REQUIRES is set (option → the environment variable that
 # sets it): Milvus needs a server (milvus-lite opens a file from one process, and the web and the
-# worker are two). RAGFlow parses files on its own server, which the portal's ingestion does not
-# drive yet (rag.backends.ragflow works from Python), so it is not offered.
+# worker are two); RAGFlow is a server with its own parsing, chunking and embedding, which the
+# worker drives by uploading each file and following RAGFlow's progress (rag/ingestion_remote.py).
 RAG_BACKENDS: dict[str, dict[str, Any]] = {
     "embedded": {"BACKEND": "rag.backends.embedded.EmbeddedBackend"},
     "milvus": {
@@ -197,6 +197,14 @@ RAG_BACKENDS: dict[str, dict[str, Any]] = {
             "token": os.environ.get("MILVUS_TOKEN", ""),
         },
         "REQUIRES": {"uri": "MILVUS_URI"},
+    },
+    "ragflow": {
+        "BACKEND": "rag.backends.ragflow.RagflowBackend",
+        "OPTIONS": {
+            "base_url": os.environ.get("RAGFLOW_BASE_URL", ""),
+            "api_key": os.environ.get("RAGFLOW_API_KEY", ""),
+        },
+        "REQUIRES": {"base_url": "RAGFLOW_BASE_URL", "api_key": "RAGFLOW_API_KEY"},
     },
 }
 # What `manage.py seed_demo` runs: the project seeds the demo across the feature apps.

@@ -4,6 +4,7 @@ set and evaluations are in api_eval.py. The contract: kb_contract.md."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from typing import Any
 
@@ -29,6 +30,7 @@ from rag.http import document_out, get_document, get_kb, kb_out, kb_queryset, ra
 from rag.ingestion import do_requeue_orphans
 from rag.models import Document, KnowledgeBase
 from rag.schemas import (
+    BackendOut,
     ChunkOut,
     ChunkPageOut,
     ChunkPatch,
@@ -39,7 +41,16 @@ from rag.schemas import (
     KnowledgeBaseOut,
     KnowledgeBasePatch,
 )
-from rag.stores import capabilities, forget, open_backend
+from rag.stores import (
+    backend_class,
+    capabilities,
+    do_drop_store,
+    do_open_new_store,
+    forget,
+    offered_backends,
+    open_backend,
+    parses_files,
+)
 from rag.tasks import QUEUE
 from rag.types import Chunk
 
@@ -57,37 +68,84 @@ def list_knowledge_bases(
     return [kb_out(kb) for kb in kb_queryset(workspace=workspace)]
 
 
+@router.get("/knowledge-bases/backends", response=list[BackendOut])
+def list_backends(request: HttpRequest) -> list[dict[str, Any]]:
+    """The stores a new knowledge base may use on this server (configured and installed)."""
+    return [{"name": kind, "parses_files": parses_files(kind)} for kind in offered_backends()]
+
+
 @router.post("/knowledge-bases", response={201: KnowledgeBaseOut})
 def create_knowledge_base(
     request: HttpRequest, body: KnowledgeBaseIn
 ) -> tuple[int, dict[str, Any]]:
-    """Create a knowledge base (editors); its settings default to the core's."""
+    """Create a knowledge base (editors); its settings default to the core's. A store on a
+    server is made first (a RAGFlow dataset), or linked (`ragflow_dataset_id`)."""
     workspace = require_workspace(request, body.workspace_id, Role.EDITOR)
     user = get_user(request)
     name = body.name.strip()
     if not name:
         raise ApiError("invalid_param", 422, "name: fill this in", field="name")
     with rag_errors():
+        backend_class(body.backend)  # offered here? (capabilities alone do not say)
         caps = capabilities(body.backend)
         chunking = merge_chunking(None, body.chunking)
         retrieval = merge_retrieval(None, body.retrieval, caps)
+    kb = KnowledgeBase(
+        workspace=workspace,
+        name=name,
+        description=body.description,
+        backend=body.backend,
+        chunking=chunking,
+        retrieval=retrieval,
+        store=_link(body),
+        created_by=user,
+    )
+    if KnowledgeBase.objects.filter(workspace=workspace, name=name).exists():
+        raise _name_taken(name)  # before a store is made on a server for nothing
+    _open_store(kb)
     try:
         with transaction.atomic():
-            kb = KnowledgeBase.objects.create(
-                workspace=workspace,
-                name=name,
-                description=body.description,
-                backend=body.backend,
-                chunking=chunking,
-                retrieval=retrieval,
-                created_by=user,
-            )
+            kb.save(force_insert=True)
             do_audit(
                 workspace_id=workspace.pk, actor=user, action="knowledge.create", target=str(kb.pk)
             )
     except IntegrityError as exc:
+        with contextlib.suppress(errors.RagError):  # the name was taken meanwhile
+            do_drop_store(kb, set())
+        forget(kb.pk)
         raise _name_taken(name) from exc
     return 201, kb_out(kb)
+
+
+def _link(body: KnowledgeBaseIn) -> dict[str, Any]:
+    """The store options of a knowledge base linked to a dataset the user gave (else none)."""
+    dataset = (body.ragflow_dataset_id or "").strip()
+    if not dataset:
+        return {}
+    if body.backend != "ragflow":
+        raise ApiError(
+            "invalid_param",
+            422,
+            "ragflow_dataset_id: only a RAGFlow knowledge base links a RAGFlow dataset",
+            field="ragflow_dataset_id",
+        )
+    return {"dataset_id": dataset, "linked": True}
+
+
+def _open_store(kb: KnowledgeBase) -> None:
+    """Make or link the knowledge base's store on its server; a linked dataset that the
+    server's key cannot see is refused naming the field."""
+    with rag_errors():
+        try:
+            do_open_new_store(kb)
+        except errors.NotFoundError as exc:
+            if not kb.store.get("linked"):
+                raise
+            raise errors.SettingsError(
+                "ragflow_dataset_id",
+                f"RAGFlow has no dataset {kb.store['dataset_id']!r} that this server's API key"
+                " may use",
+            ) from exc
 
 
 def _name_taken(name: str) -> ApiError:
@@ -132,10 +190,10 @@ def patch_knowledge_base(
 def delete_knowledge_base(request: HttpRequest, kb_id: str) -> tuple[int, None]:
     """Delete a knowledge base with its documents, chunks, vectors and test set (editors)."""
     kb = get_kb(request, kb_id, Role.EDITOR)
-    if kb.backend != "embedded":  # its store lives elsewhere: empty it document by document
-        with rag_errors(), open_backend(kb) as backend:
-            for record in backend.list_documents():
-                backend.delete_document(record.id)
+    if kb.backend != "embedded":  # its store lives on a server: empty it there
+        ids = {str(pk) for pk in kb.documents.values_list("pk", flat=True)}
+        with rag_errors():
+            do_drop_store(kb, ids)
     folder, pk = kb.folder, kb.pk
     do_audit(
         workspace_id=kb.workspace_id,

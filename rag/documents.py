@@ -28,9 +28,8 @@ from kernel.errors import ApiError
 from kernel.models import User
 from rag import errors, loader
 from rag.backends.base import Backend
-from rag.config import max_file_bytes
 from rag.models import ACTIVE_STAGES, Document, KnowledgeBase, Stage
-from rag.stores import capabilities, open_backend
+from rag.stores import capabilities, file_limit, open_backend
 
 MAX_METADATA_KEYS = 50
 
@@ -68,7 +67,7 @@ def _problem(
     """Why one file of an upload cannot become a document (None: it may); `unnamed` is what
     to call a file without a name."""
     suffix = PurePath(name).suffix.lower()
-    limit = max_file_bytes()
+    limit = file_limit(kb.backend)
     if not name or len(name) > 255:
         return errors.DocumentError(
             name[:60] or unnamed, "give the file a name of 1 to 255 characters"

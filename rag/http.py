@@ -16,9 +16,9 @@ from kernel.ids import parse_uuid
 from kernel.limits import limits
 from kernel.models import Role
 from rag import errors, loader
-from rag.config import max_file_bytes
+from rag.backends._remote import BackendRequestError, BackendUnavailableError
 from rag.models import Document, KnowledgeBase, Stage
-from rag.stores import capabilities
+from rag.stores import capabilities, file_limit
 
 KB = "knowledge base"
 
@@ -43,10 +43,14 @@ def get_document(kb: KnowledgeBase, doc_id: str) -> Document:
     return document
 
 
+# A knowledge base's server (Milvus, RAGFlow) that cannot be reached is the service being
+# unavailable; one that refuses what it was asked is a bad gateway: the fault is upstream
 _STATUS: dict[type[errors.RagError], int] = {
     errors.NotFoundError: 404,
     errors.UnsupportedOperationError: 409,
     errors.EmbeddingModelError: 503,
+    BackendUnavailableError: 503,
+    BackendRequestError: 502,
 }
 
 
@@ -101,10 +105,13 @@ def kb_out(kb: KnowledgeBase) -> dict[str, Any]:
             "persistent": caps.persistent,
         },
         "limits": {
-            "file_bytes": max_file_bytes(),
+            "file_bytes": file_limit(kb.backend),
             "upload_bytes": limits().max_upload_bytes,
             "suffixes": list(loader.SUFFIXES),
         },
+        "ragflow_dataset_id": (kb.store or {}).get("dataset_id")
+        if kb.backend == "ragflow"
+        else None,
         "created_at": kb.created_at,
     }
 

@@ -27,7 +27,7 @@ from rag.documents import enqueue_ingestion, update_record
 from rag.ingest import Progress, Stage, Upload, ingest
 from rag.models import WAITING_STAGES, Document, KnowledgeBase
 from rag.models import Stage as DocStage
-from rag.stores import forget, get_embedder, open_backend
+from rag.stores import forget, get_embedder, open_backend, parses_files
 from rag.types import Document as CoreDocument
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,11 @@ def run_ingestion(kb_id: str) -> int:
         forget(kb_id)
         return 0
     documents = claim(kb)
+    if documents and parses_files(kb.backend):
+        from rag.ingestion_remote import ingest_remote  # it uses this module's row helpers
+
+        ingest_remote(kb, documents)
+        return len(documents)
     for group in _groups(documents):
         _ingest_group(kb, group)
     return len(documents)
@@ -78,9 +83,9 @@ def _ingest_group(kb: KnowledgeBase, documents: list[Document]) -> None:
     uploads = []
     for document in documents:
         if document.upload_path.is_file():
-            uploads.append(Upload(_core(document), document.upload_path))
+            uploads.append(Upload(core_document(document), document.upload_path))
         else:
-            _fail(
+            fail_document(
                 document,
                 "file_gone",
                 f"{document.name}: the uploaded file is gone; upload it again",
@@ -103,20 +108,26 @@ def _ingest_group(kb: KnowledgeBase, documents: list[Document]) -> None:
             )
     except errors.EmbeddingModelError as exc:
         for document in documents:
-            _fail(document, exc.code, f"{document.name}: the embedding model cannot load: {exc}")
+            fail_document(
+                document, exc.code, f"{document.name}: the embedding model cannot load: {exc}"
+            )
     except Exception as exc:  # any other failure stops the group; each document says so
         log.exception("ingestion of %s stopped", kb.pk)
         for document in documents:
-            _fail(document, "ingestion_stopped", f"{document.name}: indexing stopped: {exc}")
+            fail_document(
+                document, "ingestion_stopped", f"{document.name}: indexing stopped: {exc}"
+            )
 
 
-def _core(document: Document) -> CoreDocument:
+def core_document(document: Document) -> CoreDocument:
+    """The core's record of a document row."""
     return CoreDocument(
         str(document.pk), document.name, dict(document.metadata), enabled=document.enabled
     )
 
 
-def _fail(document: Document, code: str, message: str) -> None:
+def fail_document(document: Document, code: str, message: str) -> None:
+    """Mark a document this worker holds failed, saying why (its file is kept for a retry)."""
     Document.objects.filter(
         pk=document.pk, worker=document.worker, stage__in=WAITING_STAGES
     ).update(stage=DocStage.FAILED, error=message, error_code=code, worker="")
@@ -137,7 +148,7 @@ class ProgressWriter:
         if progress.stage is Stage.FAILED:
             error = progress.error
             message = error.message if error else f"{document.name}: it could not be indexed"
-            _fail(document, error.code if error else "failed", message)
+            fail_document(document, error.code if error else "failed", message)
         elif progress.stage in (Stage.INDEXED, Stage.UNCHANGED):
             count = len(self.backend.chunk_ids(progress.document_id))
             rows.update(
@@ -150,7 +161,7 @@ class ProgressWriter:
                 worker="",
             )
             document.upload_path.unlink(missing_ok=True)
-            self._follow_changes(document)
+            follow_changes(self.backend, document)
         elif progress.stage is Stage.EMBEDDING:
             now = time.monotonic()
             if now - self.written.get(progress.document_id, 0.0) >= WRITE_EVERY_S:
@@ -159,11 +170,12 @@ class ProgressWriter:
         else:  # parsing, chunking
             rows.update(stage=progress.stage.value)
 
-    def _follow_changes(self, document: Document) -> None:
-        """A flag or metadata changed while it was indexed: the store's record follows."""
-        now = Document.objects.filter(pk=document.pk).first()
-        if now is not None and (now.enabled, now.metadata) != (document.enabled, document.metadata):
-            update_record(self.backend, now)
+
+def follow_changes(backend: Backend, document: Document) -> None:
+    """A flag or metadata changed while it was indexed: the store's record follows."""
+    now = Document.objects.filter(pk=document.pk).first()
+    if now is not None and (now.enabled, now.metadata) != (document.enabled, document.metadata):
+        update_record(backend, now)
 
 
 def do_requeue_orphans() -> int:

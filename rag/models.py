@@ -42,6 +42,9 @@ class KnowledgeBase(models.Model):
     backend = models.CharField(max_length=16, choices=Backend.choices, default=Backend.EMBEDDED)
     chunking = models.JSONField(default=dict)  # rag.config (ChunkingOut)
     retrieval = models.JSONField(default=dict)  # rag.config (RetrievalOut)
+    # What reopens a store that lives on a server (rag.stores): {"dataset_id": …} for RAGFlow,
+    # with "linked": true when the user gave a dataset that Weft did not make
+    store = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -100,6 +100,12 @@ class KnowledgeBaseIn(Schema):
     chunking: ChunkingIn | None = None
     retrieval: RetrievalIn | None = None
     workspace_id: int | None = None
+    ragflow_dataset_id: str | None = Field(
+        None,
+        max_length=64,
+        description="RAGFlow only: link this existing dataset (its id in RAGFlow) instead of"
+        " making a new one; the server's API key must be allowed to use it.",
+    )
 
 
 class KnowledgeBasePatch(Schema):
@@ -122,7 +128,18 @@ class KnowledgeBaseOut(Schema):
     chunk_count: int
     capabilities: CapabilitiesOut
     limits: LimitsOut
+    ragflow_dataset_id: str | None = Field(
+        None, description="RAGFlow: the dataset that holds the knowledge base."
+    )
     created_at: datetime
+
+
+class BackendOut(Schema):
+    name: BackendName
+    parses_files: bool = Field(
+        description="Its server parses, chunks and embeds files itself (RAGFlow): Weft's"
+        " chunking settings do not apply."
+    )
 
 
 class CountOut(Schema):
@@ -136,7 +153,10 @@ class DocumentOut(Schema):
     size: int
     content_hash: str = Field(description="sha256 of the file's bytes.")
     stage: StageName
-    progress: CountOut = Field(description="Chunks embedded and stored of all its chunks.")
+    progress: CountOut = Field(
+        description="Chunks embedded and stored of all its chunks; while a server that parses"
+        " files (RAGFlow) is `parsing` it, that server's progress in percent (of 100)."
+    )
     chunk_count: int
     error: str = Field(description="Why it failed, naming the file; empty otherwise.")
     enabled: bool

@@ -71,9 +71,11 @@ def searchable(
     kb: KnowledgeBase, conditions: Sequence[MetadataCondition] = ()
 ) -> frozenset[str] | None:
     """Ids of the documents a search of `kb` may return: indexed, enabled, meeting the
-    conditions; None when that is every document of `kb` (the store may search all)."""
+    conditions; None when that is every document of `kb` (the store may search all). A
+    dataset the user linked may hold documents made elsewhere: they are never searched."""
     documents = Document.objects.filter(knowledge_base=kb)
-    if not conditions and not documents.exclude(stage=Stage.INDEXED, enabled=True).exists():
+    everything = not conditions and not (kb.store or {}).get("linked")
+    if everything and not documents.exclude(stage=Stage.INDEXED, enabled=True).exists():
         return None
     rows = documents.filter(stage=Stage.INDEXED, enabled=True).values_list("pk", "metadata")
     return frozenset(

@@ -4,7 +4,7 @@ ragflow-sdk raises a bare Exception carrying the server's message for any non-ze
 requests' own errors when the server cannot be reached; `call` turns both into RagErrors. A
 RAGFlow document keeps Weft's document id and content hash in its `meta_fields` (under
 `weft_id` and `weft_hash`, next to the user's metadata), so a document made in RAGFlow's own
-pages shows up in Weft under its RAGFlow id. Weft's chunk id is `<RAGFlow document id>/<RAGFlow
+pages shows up in Weft under its RAGFlow id. Weft's chunk id is `<RAGFlow document id>:<RAGFlow
 chunk id>`: RAGFlow's chunk calls need the document, and the id alone must be enough to edit one.
 """
 
@@ -20,6 +20,8 @@ from rag.types import Chunk, Document, DocumentStatus, Hit, MetadataValue, Mode,
 WEFT_ID, WEFT_HASH = "weft_id", "weft_hash"
 RESERVED = (WEFT_ID, WEFT_HASH)
 PAGE = 100
+# Not "/": a chunk id is one segment of the API's paths. RAGFlow's ids are hex, so ":" is free.
+CHUNK_ID_SEPARATOR = ":"
 _AUTH_MESSAGES = ("api key is invalid", "authorization")
 _Result = TypeVar("_Result")
 _RUN_CODES = {"0": "UNSTART", "1": "RUNNING", "2": "CANCEL", "3": "DONE", "4": "FAIL"}
@@ -112,12 +114,12 @@ def _value(value: Any) -> MetadataValue:
 
 def chunk_id(remote_document_id: str, remote_chunk_id: str) -> str:
     """Weft's id of a RAGFlow chunk."""
-    return f"{remote_document_id}/{remote_chunk_id}"
+    return f"{remote_document_id}{CHUNK_ID_SEPARATOR}{remote_chunk_id}"
 
 
 def split_chunk_id(chunk_id: str) -> tuple[str, str]:
     """(RAGFlow document id, RAGFlow chunk id) of a Weft chunk id; NotFoundError if malformed."""
-    document, _, chunk = chunk_id.partition("/")
+    document, _, chunk = chunk_id.partition(CHUNK_ID_SEPARATOR)
     if not document or not chunk:
         raise errors.NotFoundError(f"chunk {chunk_id!r} is not in this knowledge base")
     return document, chunk

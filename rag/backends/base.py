@@ -10,13 +10,18 @@ UnsupportedOperationError.
 Ingestion is resumable because `add_chunks` is idempotent by chunk id and stores a batch whole or
 not at all: after a crash, `chunk_ids` tells what is already stored and only the rest is embedded.
 A document is searched only once it is `INDEXED` (its content hash set by `finish_document`).
+
+A backend whose server parses, chunks and embeds files itself (RAGFlow) is `ServerParsing`: it
+takes files (`upload`) rather than chunks, and reports each document's parse (`parse_progress`).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from pathlib import Path
+from typing import ClassVar, Protocol, runtime_checkable
 
 from rag.types import Chunk, Document, Hit, Mode, SearchRequest
 
@@ -78,3 +83,38 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Write anything pending and let go of files."""
+
+
+class ParseState(enum.StrEnum):
+    """RAGFlow's run state of a document."""
+
+    UNSTART = "UNSTART"
+    RUNNING = "RUNNING"
+    CANCEL = "CANCEL"
+    DONE = "DONE"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseProgress:
+    """Where the server's parsing of one document stands; `progress` runs from 0 to 1."""
+
+    document_id: str
+    state: ParseState
+    progress: float
+    message: str
+    chunks: int
+
+
+@runtime_checkable
+class ServerParsing(Protocol):
+    """A backend whose server parses, chunks and embeds the files it is sent."""
+
+    def upload(self, document: Document, path: Path) -> Document:
+        """Send the file as `document` and start parsing it."""
+
+    def parse_progress(self, document_ids: Collection[str] | None = None) -> list[ParseProgress]:
+        """The parsing state of these documents (of all when None)."""
+
+    def cancel_parsing(self, document_ids: Collection[str]) -> None:
+        """Stop parsing these documents."""

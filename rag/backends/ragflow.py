@@ -19,18 +19,16 @@ three scores.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 from rag import errors, filters
 from rag.backends import _ragflow_client as rf
 from rag.backends._remote import BackendRequestError
 from rag.backends._search import check_request
-from rag.backends.base import Capabilities
+from rag.backends.base import Capabilities, ParseProgress, ParseState
 from rag.types import Chunk, Document, DocumentStatus, Hit, SearchRequest
 
 UPLOAD_LIMIT = 10 * 1024 * 1024  # RAGFlow refuses a larger upload (its HTTP API's own limit)
@@ -40,45 +38,33 @@ CANDIDATES = 1024  # RAGFlow's top_k: chunks compared by vector before its ranki
 NO_THRESHOLD = -1.0
 
 
-class ParseState(enum.StrEnum):
-    """RAGFlow's run state of a document."""
-
-    UNSTART = "UNSTART"
-    RUNNING = "RUNNING"
-    CANCEL = "CANCEL"
-    DONE = "DONE"
-    FAIL = "FAIL"
-
-
-@dataclass(frozen=True, slots=True)
-class ParseProgress:
-    """Where the server's parsing of one document stands; `progress` runs from 0 to 1."""
-
-    document_id: str
-    state: ParseState
-    progress: float
-    message: str
-    chunks: int
-
-
-@runtime_checkable
-class ServerParsing(Protocol):
-    """A backend whose server parses, chunks and embeds the files it is sent."""
-
-    def upload(self, document: Document, path: Path) -> Document:
-        """Send the file as `document` and start parsing it."""
-
-    def parse_progress(self, document_ids: Collection[str] | None = None) -> list[ParseProgress]:
-        """The parsing state of these documents (of all when None)."""
-
-    def cancel_parsing(self, document_ids: Collection[str]) -> None:
-        """Stop parsing these documents."""
-
-
 class RagflowBackend:
     """A knowledge base held in the RAGFlow dataset `dataset_id`."""
 
-    capabilities: ClassVar[Capabilities] = Capabilities(persistent=True)
+    # No chunk edits from the pages: RAGFlow parses a document again on its own (a retry, a
+    # changed file, its own pages) and drops the edits, which Weft cannot keep as it does for
+    # the chunks it makes; `update_chunk` stays for callers who know that
+    capabilities: ClassVar[Capabilities] = Capabilities(persistent=True, edit_chunks=False)
+    max_file_bytes: ClassVar[int] = UPLOAD_LIMIT
+
+    @classmethod
+    def for_knowledge_base(
+        cls,
+        name: str,
+        folder: Path,
+        embedder: object,
+        *,
+        base_url: str,
+        api_key: str,
+        dataset_id: str = "",
+        linked: bool = False,
+    ) -> RagflowBackend:
+        """A knowledge base's backend (rag.stores): its dataset `dataset_id`, or a new dataset
+        named `name` when it has none yet (`folder` and `embedder` are not needed: RAGFlow
+        stores, parses and embeds; `linked` says the user gave the dataset)."""
+        if dataset_id:
+            return cls(dataset_id, base_url=base_url, api_key=api_key)
+        return cls.create(name, base_url=base_url, api_key=api_key)
 
     def __init__(self, dataset_id: str, *, base_url: str, api_key: str) -> None:
         from ragflow_sdk import RAGFlow
@@ -111,6 +97,15 @@ class RagflowBackend:
     def dataset_id(self) -> str:
         """The RAGFlow dataset's id."""
         return str(self._dataset.id)
+
+    @property
+    def store_options(self) -> dict[str, str]:
+        """What `for_knowledge_base` takes to open this dataset again."""
+        return {"dataset_id": self.dataset_id}
+
+    def drop(self) -> None:
+        """Delete the dataset with its documents (the knowledge base made it and is deleted)."""
+        rf.call("delete the dataset", self._rag.delete_datasets, ids=[self.dataset_id])
 
     # files and parsing ---------------------------------------------------------------------
     def upload(self, document: Document, path: Path) -> Document:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from rag import ingestion_remote
 from rag.backends.base import Backend
 from rag.backends.embedded import EmbeddedBackend
 from rag.backends.memory import MemoryBackend
 from rag.backends.milvus import MilvusBackend
 from rag.backends.ragflow import RagflowBackend
 from rag.embeddings import Embedder, MiniLM, default_embedder
+from tests.rag.ragflow_portal import use_ragflow
 from tests.rag.ragflow_server import RagflowServer
 
 BACKENDS = ["memory", "embedded", "milvus", "ragflow"]
@@ -74,3 +77,18 @@ def kb_dir(settings: object, tmp_path: Path) -> Path:
     data.mkdir()
     settings.DATA_DIR = data  # type: ignore[attr-defined]  # pytest-django's settings
     return data
+
+
+@pytest.fixture
+def ragflow(
+    ragflow_server: RagflowServer, settings: Any, kb_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RagflowServer]:
+    """The protocol server, emptied and offered as this server's RAGFlow (Django-side tests);
+    the worker polls it often."""
+    with ragflow_server.api.lock:
+        ragflow_server.api.delete_datasets({"ids": None})  # what earlier tests left
+    ragflow_server.requests.clear()
+    use_ragflow(settings, ragflow_server.base_url, ragflow_server.api_key)
+    monkeypatch.setattr(ingestion_remote, "POLL_S", 0.01)
+    yield ragflow_server
+    ragflow_server.api.running.set()  # a test that held parsing lets it go

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.backends.base import Backend
-from rag.backends.ragflow import ParseProgress, ParseState, ServerParsing
+from rag.backends.base import Backend, ParseProgress, ParseState, ServerParsing
 from rag.chunking import ChunkingConfig, GeneralChunking
 from rag.embeddings import MiniLM, Vectors
 from rag.ingest import Progress, Stage, Upload, ingest

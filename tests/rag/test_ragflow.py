@@ -15,7 +15,8 @@ from ragflow_sdk import RAGFlow
 
 from rag import errors
 from rag.backends._remote import BackendUnavailableError
-from rag.backends.ragflow import ParseProgress, ParseState, RagflowBackend, ServerParsing
+from rag.backends.base import ParseProgress, ParseState, ServerParsing
+from rag.backends.ragflow import RagflowBackend
 from rag.embeddings import MiniLM
 from rag.types import Chunk, Document, DocumentStatus, MetadataFilter, Mode, SearchRequest
 from tests.rag.helpers import FACTS, PARSE_WAIT_SECONDS, add_texts, wait_parsed
@@ -129,7 +130,7 @@ def test_ragflow_hits_keep_ragflows_three_scores(
         vector_similarity_weight=0.5,
     )
     best = kb.search(SearchRequest("rocket engine thrust", vector_weight=0.5))[0]
-    assert best.chunk.id.endswith(f"/{raw.id}")
+    assert best.chunk.id.endswith(f":{raw.id}")
     assert best.scores == {
         "hybrid": raw.similarity,
         "vector": raw.vector_similarity,
@@ -167,7 +168,7 @@ def test_ragflow_chunk_edits_disable_and_delete(
     assert kb.chunk_ids("cats") == {chunk.id}
     assert kb.update_chunk(chunk.id, enabled=False).enabled is False
     assert kb.update_chunk(chunk.id, enabled=True, text="Cats nap.").text == "Cats nap."
-    kb.remove_chunks([chunk.id, "unknown/chunk", "malformed"])
+    kb.remove_chunks([chunk.id, "unknown:chunk", "malformed"])
     assert kb.list_chunks("cats") == []
     with pytest.raises(errors.NotFoundError):
         kb.update_chunk(chunk.id, enabled=False)

@@ -304,9 +304,30 @@ export interface paths {
         put?: never;
         /**
          * Create Knowledge Base
-         * @description Create a knowledge base (editors); its settings default to the core's.
+         * @description Create a knowledge base (editors); its settings default to the core's. A store on a
+         *     server is made first (a RAGFlow dataset), or linked (`ragflow_dataset_id`).
          */
         post: operations["rag_api_create_knowledge_base"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge-bases/backends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Backends
+         * @description The stores a new knowledge base may use on this server (configured and installed).
+         */
+        get: operations["rag_api_list_backends"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1159,6 +1180,19 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** BackendOut */
+        BackendOut: {
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "embedded" | "milvus" | "ragflow";
+            /**
+             * Parses Files
+             * @description Its server parses, chunks and embeds files itself (RAGFlow): Weft's chunking settings do not apply.
+             */
+            parses_files: boolean;
+        };
         /** BaseModelOut */
         BaseModelOut: {
             /**
@@ -1475,7 +1509,7 @@ export interface components {
             };
             /** Name */
             name: string;
-            /** @description Chunks embedded and stored of all its chunks. */
+            /** @description Chunks embedded and stored of all its chunks; while a server that parses files (RAGFlow) is `parsing` it, that server's progress in percent (of 100). */
             progress: components["schemas"]["CountOut"];
             /** Size */
             size: number;
@@ -1923,6 +1957,11 @@ export interface components {
             description: string;
             /** Name */
             name: string;
+            /**
+             * Ragflow Dataset Id
+             * @description RAGFlow only: link this existing dataset (its id in RAGFlow) instead of making a new one; the server's API key must be allowed to use it.
+             */
+            ragflow_dataset_id?: string | null;
             retrieval?: components["schemas"]["RetrievalIn"] | null;
             /** Workspace Id */
             workspace_id?: number | null;
@@ -1952,6 +1991,11 @@ export interface components {
             limits: components["schemas"]["LimitsOut"];
             /** Name */
             name: string;
+            /**
+             * Ragflow Dataset Id
+             * @description RAGFlow: the dataset that holds the knowledge base.
+             */
+            ragflow_dataset_id?: string | null;
             retrieval: components["schemas"]["RetrievalOut"];
         };
         /** KnowledgeBasePatch */
@@ -3225,6 +3269,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KnowledgeBaseOut"];
+                };
+            };
+        };
+    };
+    rag_api_list_backends: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackendOut"][];
                 };
             };
         };

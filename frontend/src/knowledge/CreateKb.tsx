@@ -1,10 +1,11 @@
-// "New knowledge base": a name, what it holds, and how its documents are cut into chunks.
-import { useState, type FormEvent } from "react";
+// "New knowledge base": a name, what it holds, where it is stored (the stores this server
+// offers), and how its documents are cut into chunks (unless its store's server does that).
+import { useEffect, useState, type FormEvent } from "react";
 
 import { ErrorBox } from "../page/ui";
 import { knowledge } from "./api";
 import { CHUNKING_DEFAULTS, CHUNKING_WORDS, readSeparator, showSeparator } from "./format";
-import type { Backend, Chunking, ChunkingMode, KnowledgeBase } from "./types";
+import type { Backend, BackendInfo, Chunking, ChunkingMode, KnowledgeBase, KnowledgeBaseIn } from "./types";
 
 const BACKEND_WORDS: Record<Backend, string> = {
   embedded: "Embedded (on this server, no services)",
@@ -22,15 +23,27 @@ export function CreateKb({ onCreated }: { onCreated: (kb: KnowledgeBase) => void
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [chunking, setChunking] = useState<Chunking>(CHUNKING_DEFAULTS.general);
+  const [offered, setOffered] = useState<BackendInfo[] | null>(null);
   const [backend, setBackend] = useState<Backend>("embedded");
+  const [dataset, setDataset] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    knowledge.backends().then((list) => {
+      setOffered(list);
+      setBackend((b) => (list.some((x) => x.name === b) || !list.length ? b : list[0].name));
+    }, setError);
+  }, []);
+  const parsesFiles = offered?.find((b) => b.name === backend)?.parses_files ?? false;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    const body: KnowledgeBaseIn = { name: name.trim(), description: description.trim(), backend };
+    if (!parsesFiles) body.chunking = chunking;
+    if (backend === "ragflow" && dataset.trim()) body.ragflow_dataset_id = dataset.trim();
     try {
-      onCreated(await knowledge.create({ name: name.trim(), description: description.trim(), backend, chunking }));
+      onCreated(await knowledge.create(body));
     } catch (err) {
       setError(err);
     } finally {
@@ -48,21 +61,34 @@ export function CreateKb({ onCreated }: { onCreated: (kb: KnowledgeBase) => void
         <label htmlFor="kb-description">Description</label>
         <input id="kb-description" type="text" maxLength={500} placeholder="what it holds (optional)" value={description} onChange={(e) => setDescription(e.target.value)} />
       </div>
-      <ChunkingFields value={chunking} onChange={setChunking} />
       <div className="field">
         <label htmlFor="kb-backend">Store</label>
-        <select id="kb-backend" value={backend} onChange={(e) => setBackend(e.target.value as Backend)}>
-          {(Object.keys(BACKEND_WORDS) as Backend[]).map((b) => (
-            <option key={b} value={b}>
-              {BACKEND_WORDS[b]}
+        <select id="kb-backend" data-testid="kb-backend" value={backend} disabled={!offered} onChange={(e) => setBackend(e.target.value as Backend)}>
+          {(offered ?? [{ name: backend, parses_files: false }]).map((b) => (
+            <option key={b.name} value={b.name}>
+              {BACKEND_WORDS[b.name]}
             </option>
           ))}
         </select>
-        <p className="field-help">Where chunks and vectors are kept; it cannot change later.</p>
+        <p className="field-help">Where chunks and vectors are kept; it cannot change later. Others are offered once this server is set up for them.</p>
       </div>
+      {backend === "ragflow" && (
+        <div className="field">
+          <label htmlFor="kb-ragflow-dataset">RAGFlow dataset id</label>
+          <input id="kb-ragflow-dataset" data-testid="kb-ragflow-dataset" type="text" className="mono" maxLength={64} placeholder="optional" value={dataset} onChange={(e) => setDataset(e.target.value)} />
+          <p className="field-help">Link a dataset that RAGFlow already has; left empty, a new dataset is made.</p>
+        </div>
+      )}
+      {parsesFiles ? (
+        <p className="small muted" data-testid="kb-server-parses">
+          This store&apos;s server parses, chunks and embeds the files itself, with its own settings: the chunking settings here do not apply.
+        </p>
+      ) : (
+        <ChunkingFields value={chunking} onChange={setChunking} />
+      )}
       <ErrorBox error={error} testid="kb-create-error" />
       <div className="form-actions">
-        <button className="btn btn-primary" data-testid="kb-create-submit" disabled={!name.trim() || busy}>
+        <button className="btn btn-primary" data-testid="kb-create-submit" disabled={!name.trim() || busy || !offered}>
           {busy && <span className="spinner spinner-sm" />} Create
         </button>
       </div>

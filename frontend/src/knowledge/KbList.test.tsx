@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { fakeServer, KB, kbFixture } from "./fixtures/kb";
+import { EMBEDDED_ONLY, fakeServer, KB, kbFixture } from "./fixtures/kb";
 import { KbList } from "./KbList";
 
 afterEach(() => {
@@ -22,10 +22,11 @@ describe("knowledge base list", () => {
   });
 
   it("makes a parent-child knowledge base with its sizes, then opens it", async () => {
-    const server = fakeServer({ "GET /knowledge-bases": [], "POST /knowledge-bases": kbFixture({ id: "kb-9" }) });
+    const server = fakeServer({ "GET /knowledge-bases": [], "GET /knowledge-bases/backends": EMBEDDED_ONLY, "POST /knowledge-bases": kbFixture({ id: "kb-9" }) });
     render(<KbList canEdit />);
     expect((await screen.findByText("No knowledge bases yet")).textContent).toBeTruthy();
     fireEvent.change(screen.getByTestId("kb-name"), { target: { value: "Policies" } });
+    await waitFor(() => expect((screen.getByTestId("kb-backend") as HTMLSelectElement).disabled).toBe(false));
     fireEvent.click(screen.getByTestId("chunking-parent_child"));
     fireEvent.change(screen.getByTestId("chunk-parent-size"), { target: { value: "800" } });
     fireEvent.change(screen.getByLabelText("Separator"), { target: { value: "\\n" } });
@@ -42,10 +43,12 @@ describe("knowledge base list", () => {
   it("shows the server's refusal, naming the field", async () => {
     fakeServer({
       "GET /knowledge-bases": [],
+      "GET /knowledge-bases/backends": EMBEDDED_ONLY,
       "POST /knowledge-bases": () => new Response(JSON.stringify({ code: "bad_settings", message: "chunking.overlap must be at most half the chunk size (128)", field: "chunking.overlap" }), { status: 422 }),
     });
     render(<KbList canEdit />);
     fireEvent.change(await screen.findByTestId("kb-name"), { target: { value: "Policies" } });
+    await waitFor(() => expect((screen.getByTestId("kb-backend") as HTMLSelectElement).disabled).toBe(false));
     fireEvent.change(screen.getByTestId("chunk-overlap"), { target: { value: "200" } });
     fireEvent.click(screen.getByTestId("kb-create-submit"));
     expect((await screen.findByTestId("kb-create-error")).textContent).toContain("chunking.overlap must be at most half");

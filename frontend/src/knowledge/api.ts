@@ -2,6 +2,7 @@
 // document per request so that each file gets its own progress and its own error).
 import { api, uploadForm } from "../api/client";
 import type {
+  BackendInfo,
   ChunkPage,
   ChunkPatch,
   DocumentList,
@@ -24,6 +25,7 @@ const base = (kb: string) => `/knowledge-bases/${kb}`;
 /** Knowledge bases and documents have UUID ids; chunks hex ones. */
 export const knowledge = {
   list: () => api<KnowledgeBase[]>("GET", "/knowledge-bases"),
+  backends: () => api<BackendInfo[]>("GET", "/knowledge-bases/backends"),
   create: (body: KnowledgeBaseIn) => api<KnowledgeBase>("POST", "/knowledge-bases", body),
   get: (kb: string) => api<KnowledgeBase>("GET", base(kb)),
   update: (kb: string, body: KnowledgeBasePatch) => api<KnowledgeBase>("PATCH", base(kb), body),

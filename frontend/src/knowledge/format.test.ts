@@ -25,6 +25,13 @@ describe("knowledge words and numbers", () => {
     expect(progressWords(docFixture({ stage: "queued", progress: { done: 0, total: 0 } }))).toBe("Queued");
   });
 
+  it("shows a server's parsing (RAGFlow) by its percent on the whole bar", () => {
+    const parsing = docFixture({ stage: "parsing", progress: { done: 40, total: 100 } });
+    expect(documentFraction(parsing)).toBeCloseTo(0.4);
+    expect(progressWords(parsing)).toBe("Parsing · 40%");
+    expect(progressWords(docFixture({ stage: "parsing", progress: { done: 0, total: 0 } }))).toBe("Parsing");
+  });
+
   it("refuses before upload a file too big, empty, or of a type not read, saying why", () => {
     const { accepted, refused } = checkFiles([file("a.md", 10), file("big.pdf", 16 * MB), file("x.exe", 10), file("empty.txt", 0), file("README", 3)], 15 * MB, SUFFIXES);
     expect(accepted.map((f) => f.name)).toEqual(["a.md"]);

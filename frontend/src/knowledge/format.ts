@@ -39,14 +39,17 @@ export function documentFraction(doc: Pick<KbDocument, "stage" | "progress">): n
   const { done, total } = doc.progress;
   const within = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
   if (doc.stage === "embedding") return STAGE_START.embedding + (1 - STAGE_START.embedding) * within;
+  // a server that parses files (RAGFlow) reports its whole parse, in percent, as parsing
+  if (doc.stage === "parsing" && total > 0) return within;
   return STAGE_START[doc.stage];
 }
 
-/** "Embedding · 120 / 300 chunks", "Indexed · 42 chunks", "Queued". */
+/** "Embedding · 120 / 300 chunks", "Parsing · 40%" (on a server that parses), "Indexed · 42 chunks", "Queued". */
 export function progressWords(doc: Pick<KbDocument, "stage" | "progress" | "chunk_count">): string {
   const { done, total } = doc.progress;
   if (doc.stage === "indexed") return `${STAGE_WORDS.indexed} · ${plural(doc.chunk_count, "chunk")}`;
   if (doc.stage === "embedding" && total > 0) return `${STAGE_WORDS.embedding} · ${done} / ${plural(total, "chunk")}`;
+  if (doc.stage === "parsing" && total > 0) return `${STAGE_WORDS.parsing} · ${Math.round((100 * done) / total)}%`;
   return STAGE_WORDS[doc.stage];
 }
 

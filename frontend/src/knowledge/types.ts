@@ -5,6 +5,7 @@ import type { components } from "../api/schema";
 type S = components["schemas"];
 export type KnowledgeBase = S["KnowledgeBaseOut"];
 export type KnowledgeBaseIn = S["KnowledgeBaseIn"];
+export type BackendInfo = S["BackendOut"];
 export type KnowledgeBasePatch = S["KnowledgeBasePatch"];
 export type Chunking = S["ChunkingOut"];
 export type Retrieval = S["RetrievalOut"];
