@@ -18,6 +18,9 @@ def test_the_portal_migration_history_is_the_kernels() -> None:
     loader = MigrationLoader(None, ignore_no_migrations=True)
     portal = sorted(name for label, name in loader.disk_migrations if label == "portal")
     assert portal[:2] == ["0001_initial", "0002_invitations_and_default_workspace"]
-    assert portal[2:] == ["0003_workerbeat"]  # the task workers' heartbeats (kernel/workers.py)
+    assert portal[2:] == [
+        "0003_workerbeat",  # the task workers' heartbeats (kernel/workers.py)
+        "0004_workspace_allow_code_node",  # the admin's switch for code nodes
+    ]
     assert loader.disk_migrations["portal", "0001_initial"].__module__.startswith("kernel.")
     assert ("portal", "0001_initial") in loader.graph.node_map["builder", "0002_initial"].parents
