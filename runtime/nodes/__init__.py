@@ -6,6 +6,8 @@ from runtime.nodes import (  # noqa: F401  (imported to register)
     if_else,
     knowledge,
     llm,
+    parameter_extractor,
+    question_classifier,
     start,
     template,
     variable_aggregator,
