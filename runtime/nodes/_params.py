@@ -56,6 +56,35 @@ def var_type(param: ExtractorParameter) -> VarType:
     return _VAR_TYPES[param.type]
 
 
+_PLACEHOLDERS: dict[str, Any] = {
+    "string": "...",
+    "number": 0,
+    "boolean": False,
+    "array[string]": ["..."],
+    "array[number]": [0],
+    "object": {},
+}
+
+
+def placeholder(param: ExtractorParameter) -> Any:
+    """A value of the parameter's type for the example object the prompt shows."""
+    return (
+        param.options[0] if param.options and param.type == "string" else _PLACEHOLDERS[param.type]
+    )
+
+
+def describe(param: ExtractorParameter) -> str:
+    """One line of the prompt about a parameter: its type, whether required, what it is."""
+    kind = _WORDS[_JSON_TYPES[param.type]["type"]]
+    if param.type.startswith("array["):
+        kind = f"a list of {'numbers' if param.type == 'array[number]' else 'texts'}"
+    parts = [f"{param.name}: {kind}", "required" if param.required else ""]
+    if param.options and param.type == "string":
+        parts.append(f"one of {', '.join(param.options)}")
+    line = ", ".join(p for p in parts if p)
+    return f"{line}. {param.description}".rstrip() if param.description else f"{line}."
+
+
 def json_schema(params: Sequence[ExtractorParameter]) -> dict[str, Any]:
     """The JSON Schema of an answer that fills `params`."""
     props: dict[str, Any] = {}

@@ -13,7 +13,14 @@ from pydantic_core import PydanticCustomError
 from runtime.errors import ExtractionError
 from runtime.llm.protocol import ChatMessage, ChatRequest
 from runtime.nodes._ask import ask, client_of, first_json_object, trace, usage_json
-from runtime.nodes._params import ExtractorParameter, check, json_schema, var_type
+from runtime.nodes._params import (
+    ExtractorParameter,
+    check,
+    describe,
+    json_schema,
+    placeholder,
+    var_type,
+)
 from runtime.nodes.base import (
     MODEL,
     SELECTOR,
@@ -52,7 +59,7 @@ class ParameterExtractorConfig(NodeConfig):
     reasoning_mode: Literal["json_schema", "prompt"] = Field(
         "json_schema",
         description="json_schema: hold the model to the parameters' JSON Schema where its server"
-        " can (OpenAI-compatible ones); prompt: describe the JSON in the prompt only.",
+        " can (OpenAI-compatible ones); prompt: ask for the JSON in the prompt only.",
     )
     fail_on_error: bool = Field(
         False,
@@ -88,10 +95,10 @@ class ParameterExtractorConfig(NodeConfig):
 class ParameterExtractorNode(Node[ParameterExtractorConfig]):
     """Asks the model to fill the parameters and checks its answer against their JSON Schema.
 
-    With a server that follows a JSON Schema it sends `response_format: json_schema`; with the
-    embedded model (or `reasoning_mode: prompt`) the prompt holds the schema and the first JSON
-    object in the answer is read. A parameter missing, null or of the wrong type is None, and
-    `is_success` false with `reason` naming it, unless `fail_on_error` fails the node.
+    The prompt shows the JSON object to fill in; with a server that follows a JSON Schema (and
+    `reasoning_mode: json_schema`) it also sends `response_format: json_schema`. The first JSON
+    object in the answer is read either way. A parameter missing, null or of the wrong type is
+    None, and `is_success` false with `reason` naming it, unless `fail_on_error` fails the node.
     """
 
     type_title = "Parameter extractor"
@@ -119,20 +126,23 @@ class ParameterExtractorNode(Node[ParameterExtractorConfig]):
         refs = [tuple(self.config.query), *extract_references(self.config.instruction)]
         return list(dict.fromkeys(refs))
 
-    def messages(self, query: str, ctx: NodeContext, structured: bool) -> tuple[ChatMessage, ...]:
-        """The system prompt (the schema itself unless the server holds the model to it), the
-        instruction, then the text."""
-        system = "Extract the parameters below from the user's text. Answer with one JSON object."
-        if not structured:
-            schema = json.dumps(json_schema(self.config.parameters), ensure_ascii=False)
-            system += (
-                f" It must match this JSON Schema:\n{schema}\n"
-                "Leave out a parameter the text does not give. Write only the JSON object."
-            )
+    def messages(self, query: str, ctx: NodeContext) -> tuple[ChatMessage, ...]:
+        """The instruction as the system prompt, then one user message: the text, a JSON
+        object to fill in (a placeholder per parameter) and a line per parameter. Small models
+        fill in an example object; shown a JSON Schema they copy the schema out instead (tried
+        on the embedded SmolLM2)."""
+        system = "You extract values from texts and answer with JSON only."
         instruction = render(self.config.instruction, ctx.pool).strip()
         if instruction:
             system += f"\n\n{instruction}"
-        return (ChatMessage("system", system), ChatMessage("user", query))
+        params = self.config.parameters
+        example = json.dumps({p.name: placeholder(p) for p in params}, ensure_ascii=False)
+        lines = "\n".join(describe(p) for p in params)
+        user = (
+            f"Text: {query}\n\nFill in this JSON object with values from the text:\n{example}\n"
+            f"{lines}\nLeave out a key the text gives no value for."
+        )
+        return (ChatMessage("system", system), ChatMessage("user", user))
 
     def response_format(self) -> dict[str, Any]:
         """OpenAI's `response_format` for the parameters' JSON Schema."""
@@ -145,7 +155,7 @@ class ParameterExtractorNode(Node[ParameterExtractorConfig]):
         client, follows = client_of(ctx, cfg.model.provider)
         structured = follows and cfg.reasoning_mode == "json_schema"
         query = to_text(ctx.pool.lookup(cfg.query)).strip()
-        messages = self.messages(query, ctx, structured)
+        messages = self.messages(query, ctx)
         answer, usage = "", None
         if query:
             request = ChatRequest(

@@ -107,15 +107,20 @@ async def test_classifier_asks_for_a_label_in_the_prompt_without_a_schema() -> N
     assert request.response_format is None
     assert request.temperature == 0.0
     system, user = request.messages
-    assert (user.role, user.content) == ("user", "Why was I charged twice?")
-    assert "- Technical problem (id: tech)" in system.content
-    assert "label" in system.content.splitlines()[-1]
+    assert (system.role, user.role) == ("system", "user")
+    assert user.content == (
+        "Which class does this text belong to: Billing, Technical problem or Something else?\n"
+        "Text: Why was I charged twice?\n"
+        "Answer with the class name only."
+    )
 
 
 async def test_classifier_asks_for_a_class_id_enum_where_the_model_follows_a_schema() -> None:
     client = SchemaFollowingChatClient(script=['{"class_id": "tech"}'])
     outputs = _outputs(await _run("", client=client))
     (request,) = client.requests
+    assert "- Technical problem (id: tech)" in request.messages[1].content
+    assert '{"class_id":' in request.messages[1].content
     assert request.response_format == {
         "type": "json_schema",
         "json_schema": {
@@ -137,6 +142,7 @@ def test_pick_class_prefers_the_label_mentioned_first() -> None:
     classes = [ClassifierClass(id="a", name="Sales"), ClassifierClass(id="b", name="Sales lead")]
     assert pick_class("a sales lead, I think", classes) == classes[1]  # longer at the same spot
     assert pick_class("wholesales", classes) is None  # inside a word is not a mention
+    assert pick_class('It is about "Sales leads"', classes) == classes[1]  # a plural too
 
 
 def _spec(classes: list[dict[str, str]]) -> WorkflowSpec:

@@ -112,16 +112,24 @@ async def test_extractor_without_json_in_the_answer() -> None:
     assert outputs["city"] is None
 
 
-async def test_extractor_puts_the_schema_in_the_prompt_for_the_embedded_model() -> None:
+async def test_extractor_shows_the_object_to_fill_in_for_the_embedded_model() -> None:
     client = FakeChatClient(script=[json.dumps(GOOD)])
     await _run("", client=client, q="Two nights in Lyon", instruction="Dates are European.")
     (request,) = client.requests
     assert request.response_format is None
     system, user = request.messages
-    assert user.content == "Two nights in Lyon"
-    assert '"nights": {"type": "number"}' in system.content
-    assert '"enum": ["single", "double"]' in system.content
-    assert system.content.endswith("Dates are European.")
+    assert system.content.endswith("\n\nDates are European.")
+    assert user.content == (
+        "Text: Two nights in Lyon\n\n"
+        "Fill in this JSON object with values from the text:\n"
+        '{"city": "...", "nights": 0, "breakfast": false, "guests": ["..."], "room": "single"}\n'
+        "city: text, required. The city\n"
+        "nights: a number, required.\n"
+        "breakfast: true or false.\n"
+        "guests: a list of texts.\n"
+        "room: text, one of single, double.\n"
+        "Leave out a key the text gives no value for."
+    )
 
 
 async def test_extractor_sends_the_schema_as_response_format_where_followed() -> None:
@@ -133,16 +141,15 @@ async def test_extractor_sends_the_schema_as_response_format_where_followed() ->
     assert request.response_format["type"] == "json_schema"
     assert schema["required"] == ["city", "nights"]
     assert schema["properties"]["guests"] == {"type": "array", "items": {"type": "string"}}
-    assert "JSON Schema" not in request.messages[0].content  # the server holds it to it
+    assert schema["properties"]["room"] == {"type": "string", "enum": ["single", "double"]}
     assert outputs["is_success"] is True
 
 
-async def test_extractor_prompt_mode_keeps_the_schema_in_the_prompt() -> None:
+async def test_extractor_prompt_mode_sends_no_response_format() -> None:
     client = SchemaFollowingChatClient(script=[json.dumps(GOOD)])
     await _run("", client=client, reasoning_mode="prompt")
     (request,) = client.requests
     assert request.response_format is None
-    assert "JSON Schema" in request.messages[0].content
 
 
 @pytest.mark.parametrize(
