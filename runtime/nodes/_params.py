@@ -66,6 +66,10 @@ _PLACEHOLDERS: dict[str, Any] = {
 }
 
 
+# the placeholders a model may copy back from the example object instead of a value
+_UNFILLED = ("...", ["..."])
+
+
 def placeholder(param: ExtractorParameter) -> Any:
     """A value of the parameter's type for the example object the prompt shows."""
     return (
@@ -123,9 +127,13 @@ def check(
     answer: Mapping[str, Any], params: Sequence[ExtractorParameter]
 ) -> tuple[dict[str, Any], list[str]]:
     """Each parameter's value from `answer` (None when missing or invalid) and what was wrong,
-    one sentence per parameter, naming it. A null counts as missing; keys the schema does not
-    list are dropped."""
-    values = {p.name: _coerced(v, p.type) for p in params if (v := answer.get(p.name)) is not None}
+    one sentence per parameter, naming it. A null, or the prompt's placeholder copied back,
+    counts as missing; keys the schema does not list are dropped."""
+    values = {
+        p.name: _coerced(v, p.type)
+        for p in params
+        if (v := answer.get(p.name)) is not None and v not in _UNFILLED
+    }
     problems = {
         p.name: f"{p.name}: missing (it is required)"
         for p in params

@@ -98,6 +98,12 @@ async def test_extractor_missing_required_is_not_a_node_failure() -> None:
     assert events[-1].status == "succeeded"
 
 
+async def test_extractor_takes_a_placeholder_copied_back_as_missing() -> None:
+    outputs = _outputs(await _run('{"city": "...", "nights": 1, "guests": ["..."]}'))
+    assert (outputs["city"], outputs["guests"]) == (None, None)
+    assert outputs["reason"] == "city: missing (it is required)"
+
+
 async def test_extractor_fails_the_node_when_told_to() -> None:
     events = await _run(json.dumps({"city": "Rome"}), fail_on_error=True)
     (failed,) = by_kind(events, "node_failed")
