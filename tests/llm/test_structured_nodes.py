@@ -57,7 +57,7 @@ async def _outputs(spec: WorkflowSpec, client: ChatModel, q: str, node_id: str) 
     context = RunContext(
         run_id="r", resources=Resources().add(MODELS, FakeModels({"p": client})), inputs={"q": q}
     )
-    events = [ev async for ev in Engine(compile_workflow(spec)).run(context)]
+    events: list[Any] = [ev async for ev in Engine(compile_workflow(spec)).run(context)]
     assert events[-1].status == "succeeded", events[-1]
     (done,) = [e for e in events if e.kind == "node_succeeded" and e.node_id == node_id]
     return dict(done.outputs)
