@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from runtime.messages import NAME_PATTERN
 from runtime.nodes.base import NodeConfig, VarType
@@ -47,8 +47,14 @@ class ExtractorParameter(NodeConfig):
     required: bool = False
     options: list[str] = Field(
         default_factory=list,
-        description="The only values allowed (text parameters); empty: any value.",
+        description="The only values allowed (text parameters), one per line; empty: any value.",
     )
+
+    @field_validator("options")
+    @classmethod
+    def _no_blank(cls, options: list[str]) -> list[str]:
+        """Blank lines of the editor's one-per-line box are not options."""
+        return [o.strip() for o in options if o.strip()]
 
 
 def var_type(param: ExtractorParameter) -> VarType:

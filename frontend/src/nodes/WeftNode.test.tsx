@@ -15,6 +15,7 @@ const types = indexCatalog([
   { type: "if_else", version: 1, title: "If / else", category: "logic", accepts_input: true },
   { type: "end", version: 1, title: "End", category: "io", accepts_input: true },
   { type: "llm", version: 1, title: "LLM", category: "llm", accepts_input: true },
+  { type: "question_classifier", version: 1, title: "Question classifier", category: "llm", accepts_input: true },
 ] as unknown as NodeTypeInfo[]);
 
 function draw() {
@@ -26,6 +27,7 @@ function draw() {
       { id: "end", type: "end", title: "End" },
       { id: "llm", type: "llm", title: "Writer", config: { model: { provider: "embedded", name: "smollm2+support" }, prompt: "Hi" } },
       { id: "fresh", type: "llm", title: "New" },
+      { id: "sort", type: "question_classifier", title: "Sort" },
     ],
     edges: [],
   });
@@ -55,6 +57,7 @@ beforeEach(() => {
         branch: { handles: ["case_1", "false"], outputs: { result: "boolean" }, references: [] },
         end: { handles: [], outputs: {}, references: [] },
         llm: { handles: ["source"], outputs: { text: "string" }, references: [] },
+        sort: { handles: ["class_1", "class_2"], outputs: {}, references: [], labels: { class_1: "Refunds" } },
       },
       globals: {},
     },
@@ -73,6 +76,14 @@ describe("canvas node", () => {
     const start = screen.getByTestId("node-start");
     expect(start.querySelectorAll(".react-flow__handle.target")).toHaveLength(0);
     expect(start.textContent).toContain("city");
+  });
+
+  it("writes a class's label on its branch, and the id where it has no label yet", () => {
+    draw();
+    const sort = screen.getByTestId("node-sort");
+    expect(sort.querySelectorAll(".react-flow__handle.source")).toHaveLength(2);
+    const labels = [...sort.querySelectorAll(".wn-branch > span")].map((s) => s.textContent);
+    expect(labels).toEqual(["Refunds", "CLASS_2"]);
   });
 
   it("draws no output handle on a node that ends the run, and one until the report comes", () => {
