@@ -58,6 +58,10 @@ class NodeShapeOut(Schema):
     handles: list[str] = Field(description="Source handles an edge may leave from.")
     outputs: dict[str, VarType] = Field(description="Output variables: name → type.")
     references: list[list[str]] = Field(description="Selectors of the variables the node reads.")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Handle → the label shown on it instead of its id (a classifier's classes).",
+    )
 
 
 class GraphReportOut(Schema):

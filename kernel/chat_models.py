@@ -29,6 +29,8 @@ _clients_lock = threading.Lock()
 class LazyEmbeddedModel:
     """The in-process engine, loaded on first use off the event loop (a few seconds)."""
 
+    supports_json_schema = False  # as the engine: JSON is asked for in the prompt
+
     def __init__(self) -> None:
         self._engine: ChatModel | None = None
         self._lock = threading.Lock()

@@ -193,6 +193,11 @@ class EmptyQueryError(RetrievalError, ValueError):
         super().__init__(f"the query {selector} is empty: there is nothing to search for")
 
 
+class ExtractionError(EngineError, ValueError):
+    """A parameter extractor set to fail could not fill its parameters from the model's answer;
+    the message names each parameter and what was wrong with it."""
+
+
 class LLMError(EngineError):
     """A model call failed."""
 

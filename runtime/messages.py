@@ -105,9 +105,10 @@ def _singular(label: str) -> str:
 def _locate(schema: Schema, loc: Sequence[int | str]) -> tuple[str, Schema]:
     """The label a person knows the field at `loc` by, and the field's (resolved) schema.
 
-    A field is named by its title; a row of a list by the list's title in the singular and its
-    number ("Variable 2"). The rows and groups a field sits in follow in brackets: "Variable
-    name (variable 1)", "Variable selector (case 1, condition 2)", "Window (memory)".
+    A field is named by its title; a row of a list by the list's title in the singular (or its
+    `item` hint) and its number ("Variable 2"). The rows and groups a field sits in follow in
+    brackets: "Variable name (variable 1)", "Variable selector (case 1, condition 2)",
+    "Window (memory)".
     """
     defs = schema.get("$defs", {})
     node: Schema = schema
@@ -115,7 +116,9 @@ def _locate(schema: Schema, loc: Sequence[int | str]) -> tuple[str, Schema]:
     for part in loc:
         node = _resolve(node, defs)
         if isinstance(part, int) and node.get("type") == "array":
-            row = f"{_singular(trail.pop()) if trail else 'Row'} {part + 1}"
+            named = trail.pop() if trail else "Rows"
+            item = node.get("item")  # a list's own word for its rows ("class", not "classe")
+            row = f"{humanize(item) if isinstance(item, str) else _singular(named)} {part + 1}"
             trail.append(row)
             node = node.get("items", {})
         elif isinstance(part, str) and part in node.get("properties", {}):

@@ -22,11 +22,13 @@ from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
 @dataclass(frozen=True, slots=True)
 class NodeShape:
-    """A node's source handles, its outputs (name → type) and the selectors it reads."""
+    """A node's source handles (and the labels shown on them instead of their ids, where a
+    type gives some), its outputs (name → type) and the selectors it reads."""
 
     handles: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     references: list[list[str]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class GraphReport:
                     "handles": s.handles,
                     "outputs": s.outputs,
                     "references": s.references,
+                    "labels": s.labels,
                 }
                 for node_id, s in self.nodes.items()
             },
@@ -59,6 +62,7 @@ def shape_of(node: Node[Any]) -> NodeShape:
         handles=node_handles(node),
         outputs=node_outputs(node),
         references=[list(sel) for sel in dict.fromkeys(node.references())],
+        labels=type(node).handle_labels(node.config.model_dump(mode="json")),
     )
 
 
@@ -74,7 +78,8 @@ def fallback_shape(ns: NodeSpec) -> NodeShape:
     if ns.settings.get("error_strategy") == "fail_branch":
         handles.append(FAIL_BRANCH_HANDLE)
         outputs.update(FAIL_BRANCH_OUTPUTS)
-    return NodeShape(handles=handles, outputs=outputs)
+    labels = cls.handle_labels(ns.config)
+    return NodeShape(handles=handles, outputs=outputs, labels=labels)
 
 
 def global_variables(spec: WorkflowSpec) -> dict[str, dict[str, str]]:

@@ -50,6 +50,14 @@ class FakeChatClient:
 
 
 @dataclass
+class SchemaFollowingChatClient(FakeChatClient):
+    """The scripted model, declaring (as OpenAI-compatible clients do) that it follows a JSON
+    Schema: nodes send it `response_format`, which it records and, being scripted, ignores."""
+
+    supports_json_schema = True
+
+
+@dataclass
 class FakeModels:
     """A ModelResolver over a dict of providers."""
 

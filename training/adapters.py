@@ -22,7 +22,13 @@ from pathlib import Path
 from kernel.chat_models import EMBEDDED, EMBEDDED_MODEL_NAME, VLLM
 from kernel.model_sources import Provider, SourceModels
 from runtime.errors import LLMBadRequestError, ModelNotFoundError
-from runtime.llm.protocol import ChatChunk, ChatModel, ChatRequest, ModelInfo
+from runtime.llm.protocol import (
+    ChatChunk,
+    ChatModel,
+    ChatRequest,
+    ModelInfo,
+    follows_json_schema,
+)
 
 EMBEDDED_BASE = "embedded"  # the base_model of adapters trained on the embedded model
 _SERVED_NAME = re.compile(r"w\d+-.+")  # any workspace's served name (`Adapter.served_name`)
@@ -145,6 +151,11 @@ class AdapterModels:
             await self.ensure_loaded(ref, force=True)
             async for chunk in self.inner.stream(routed):
                 yield chunk
+
+    @property
+    def supports_json_schema(self) -> bool:
+        """What `inner` says: adapters are served by the same engine or server."""
+        return follows_json_schema(self.inner)
 
     async def list_models(self) -> list[ModelInfo]:
         """The inner client's models, without other workspaces' adapters."""

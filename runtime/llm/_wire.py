@@ -124,6 +124,22 @@ def _stop(value: Any) -> tuple[str, ...]:
     raise _bad("stop", "must be a string or a list of strings")
 
 
+RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+
+
+def _response_format(value: Any) -> dict[str, Any] | None:
+    """OpenAI's `response_format`, checked for shape (the model decides what it honours)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _bad("response_format", "must be an object")
+    if value.get("type") not in RESPONSE_FORMATS:
+        raise _bad("response_format.type", f"must be one of {', '.join(RESPONSE_FORMATS)}")
+    if value["type"] == "json_schema" and not isinstance(value.get("json_schema"), dict):
+        raise _bad("response_format.json_schema", "must be an object holding the schema")
+    return value
+
+
 def parse_chat_request(body: Any) -> tuple[ChatRequest, bool, bool]:
     """Validate a /v1/chat/completions body: (request, stream, include_usage)."""
     if not isinstance(body, dict):
@@ -151,6 +167,7 @@ def parse_chat_request(body: Any) -> tuple[ChatRequest, bool, bool]:
         stop=_stop(body.get("stop")),
         tools=tuple(tools),
         seed=_integer(body, "seed", -(2**63)),
+        response_format=_response_format(body.get("response_format")),
     )
     return request, stream, bool(options.get("include_usage", False))
 

@@ -48,7 +48,12 @@ class EmbeddedEngine:
     row at any batch size, so batching gains < 2x. `dtype="float32"` is slower alone but scales
     better with concurrency; its BLAS picks kernels by row count, so batched and solo greedy
     outputs may then differ in late tokens.
+
+    It does not constrain decoding to a JSON Schema (`response_format` is ignored): callers
+    that need JSON describe it in the prompt and parse the answer.
     """
+
+    supports_json_schema = False
 
     def __init__(
         self,

@@ -99,6 +99,7 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
         "seed": request.seed,
         "stop": list(request.stop) or None,
         "tools": list(request.tools) or None,
+        "response_format": request.response_format,
     }
     body.update({k: v for k, v in optional.items() if v is not None})
     return body
@@ -124,6 +125,8 @@ class OpenAICompatibleClient:
     Requests go through the outbound guard (`runtime.outbound`): a non-public address is
     refused unless `policy` allows it.
     """
+
+    supports_json_schema = True  # `response_format: json_schema` (vLLM 0.33, OpenAI)
 
     def __init__(
         self,

@@ -34,6 +34,9 @@ class ChatRequest:
     stop: tuple[str, ...] = ()
     tools: tuple[dict[str, Any], ...] = ()  # OpenAI function-tool JSON
     seed: int | None = None
+    # OpenAI's `response_format` JSON ({"type": "json_schema", "json_schema": {...}}); sent only
+    # to a client that `follows_json_schema`, others get the schema in the prompt instead
+    response_format: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,16 @@ class ChatModel(Protocol):
     async def list_models(self) -> list[ModelInfo]:
         """The models (and adapters) this client can serve."""
         ...
+
+
+def follows_json_schema(model: object) -> bool:
+    """Whether a chat model client constrains its answer to `response_format`'s JSON Schema.
+
+    A client declares it with a class attribute `supports_json_schema = True` (OpenAI-compatible
+    servers: vLLM and OpenAI do); the embedded engine does not, and a client that says nothing
+    is taken not to, so its callers describe the JSON in the prompt and parse the answer.
+    """
+    return getattr(model, "supports_json_schema", False) is True
 
 
 class ModelResolver(Protocol):

@@ -10,6 +10,8 @@ from runtime.nodes import (  # noqa: F401  (imported to register)
     knowledge,
     llm,
     loop,
+    parameter_extractor,
+    question_classifier,
     start,
     template,
     variable_aggregator,

@@ -157,6 +157,12 @@ class Node(Generic[C]):
         fill in), read from the raw config as far as it goes: the editor keeps drawing them."""
         return [SOURCE_HANDLE]
 
+    @classmethod
+    def handle_labels(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        """What the editor writes on source handles instead of their ids (a classifier's class
+        labels), read from the raw config as far as it goes; none for most types."""
+        return {}
+
     def handles(self) -> list[str]:
         """Source handles an edge may leave from (the engine adds "fail-branch")."""
         return [SOURCE_HANDLE]

@@ -268,6 +268,7 @@ def test_api_draft_reports_node_shapes_and_globals(
         "handles": ["source"],
         "outputs": {"output": "string"},
         "references": [["sys", "query"]],
+        "labels": {},
     }
     assert draft["nodes"]["answer"]["references"] == [["tpl", "output"]]
     assert draft["globals"]["env"] == {"TONE": "string"}

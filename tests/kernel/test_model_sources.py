@@ -3,7 +3,12 @@ from dataclasses import dataclass
 import pytest
 
 from kernel import model_sources
-from kernel.chat_models import EMBEDDED, EMBEDDED_MODEL_NAME, get_embedded_model
+from kernel.chat_models import (
+    EMBEDDED,
+    EMBEDDED_MODEL_NAME,
+    LazyEmbeddedModel,
+    get_embedded_model,
+)
 from kernel.model_sources import (
     Provider,
     ProviderInfo,
@@ -12,8 +17,8 @@ from kernel.model_sources import (
     register_model_source,
 )
 from runtime.errors import ModelNotFoundError
-from runtime.llm.protocol import ChatModel
-from tests.fakes import FakeChatClient
+from runtime.llm.protocol import ChatModel, follows_json_schema
+from tests.fakes import FakeChatClient, SchemaFollowingChatClient
 
 
 @dataclass
@@ -73,3 +78,13 @@ def test_a_source_name_is_registered_once(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_the_apps_register_their_sources_at_start_up() -> None:
     assert {"builder.providers", "training.adapters"} <= set(model_sources._sources)
+
+
+def test_a_wrapped_client_follows_a_json_schema_as_its_inner_one_does() -> None:
+    """Nodes ask the workspace's client, which training's source wraps: the wrap must not hide
+    that a server follows `response_format` (nor claim it for the embedded model)."""
+    from training.adapters import AdapterModels
+
+    assert follows_json_schema(AdapterModels(SchemaFollowingChatClient(script=[]), ()))
+    assert not follows_json_schema(AdapterModels(FakeChatClient(script=[]), ()))
+    assert not follows_json_schema(AdapterModels(LazyEmbeddedModel(), ()))

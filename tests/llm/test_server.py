@@ -10,9 +10,11 @@ import httpx
 import openai
 import pytest
 
+from runtime.llm.openai_compat import OpenAICompatibleClient
+from runtime.llm.protocol import follows_json_schema
 from runtime.llm.server import create_app
 from tests.llm._http import serve
-from tests.llm.conftest import ScriptedModel
+from tests.llm.conftest import LOCAL, ScriptedModel, chat, collect
 
 
 def test_server_non_stream_with_official_openai_client(scripted_url: str) -> None:
@@ -70,6 +72,19 @@ def test_server_stream_without_usage_option_sends_no_usage_chunk(scripted_url: s
     assert response.headers["content-type"].startswith("text/event-stream")
 
 
+async def test_client_sends_response_format_and_server_passes_it_on(
+    scripted: ScriptedModel, scripted_url: str
+) -> None:
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+    client = OpenAICompatibleClient(scripted_url, policy=LOCAL)
+    text, _ = await collect(client.stream(chat("hi there", model="echo", response_format=fmt)))
+    await client.aclose()
+    assert text == "hi there"
+    assert scripted.requests[-1].response_format == fmt
+    assert follows_json_schema(client)
+    assert not follows_json_schema(scripted)  # a client that says nothing is taken not to
+
+
 @pytest.mark.parametrize(
     ("body", "param"),
     [
@@ -80,6 +95,22 @@ def test_server_stream_without_usage_option_sends_no_usage_chunk(scripted_url: s
         ({"model": "echo", "messages": [{"role": "user"}], "temperature": "hot"}, "temperature"),
         ({"model": "echo", "messages": [{"role": "user"}], "max_tokens": 0}, "max_tokens"),
         ({"model": "echo", "messages": [{"role": "user"}], "stop": [1]}, "stop"),
+        (
+            {"model": "echo", "messages": [{"role": "user"}], "response_format": "json"},
+            "response_format",
+        ),
+        (
+            {"model": "echo", "messages": [{"role": "user"}], "response_format": {"type": "xml"}},
+            "response_format.type",
+        ),
+        (
+            {
+                "model": "echo",
+                "messages": [{"role": "user"}],
+                "response_format": {"type": "json_schema"},
+            },
+            "response_format.json_schema",
+        ),
     ],
 )
 def test_server_rejects_bad_field_with_400(

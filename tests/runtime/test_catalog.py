@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from runtime.compile import validate
@@ -70,3 +72,13 @@ def test_compile_flags_edges_into_start_and_out_of_end() -> None:
     assert ("unknown_handle", "start", "targetHandle") in found
     assert ("unknown_handle", "end", "sourceHandle") in found
     assert not any(i[0] == "cycle" for i in found)  # the refused edge is not in the graph
+
+
+def test_catalog_fixture_of_the_editor_panel_tests_is_current() -> None:
+    """frontend/src/panel/fixtures/llmNodes.json holds these types' catalog entries for the
+    panel tests (Vitest); they must be the catalog's, or the tests check a form nobody gets.
+    Rewrite it from `registry.catalog()` when a config changes."""
+    fixture = Path(__file__).parents[2] / "frontend/src/panel/fixtures/llmNodes.json"
+    wanted = {"question_classifier", "parameter_extractor"}
+    entries = [e for e in registry.catalog() if e["type"] in wanted]
+    assert json.loads(fixture.read_text()) == json.loads(json.dumps(entries))

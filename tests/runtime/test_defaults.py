@@ -40,9 +40,10 @@ def _graph(type_id: str, version: int, mode: str) -> tuple[WorkflowSpec, dict[st
     if not cls.starts_run:
         nodes.insert(0, START)
         edges.append({"source": "s", "target": "n"})
-    if mode not in cls.ends_run_in:
+    if mode not in cls.ends_run_in:  # wired from its first way out (a classifier's class)
         nodes.append(ENDERS[mode])
-        edges.append({"source": "n", "target": "out"})
+        handle = (cls.draft_handles(config) or ["source"])[0]
+        edges.append({"source": "n", "target": "out", "sourceHandle": handle})
     spec = WorkflowSpec.model_validate({"mode": mode, "nodes": nodes, "edges": edges})
     return spec, config
 
@@ -73,9 +74,11 @@ def test_default_config_is_valid_or_asks_only_for_empty_fields(
 
 def test_default_config_asks_for_one_thing_but_where_a_mode_leaves_two() -> None:
     counts = {(t, m): len(validate(_graph(t, v, m)[0])) for t, v, m in _offered()}
-    # a workflow app has no sys.query to search for: its knowledge node needs a query too
+    # a workflow app has no sys.query to search for (or to extract from): its knowledge node
+    # and its parameter extractor need a query too
     assert {key: n for key, n in counts.items() if n > 1} == {
-        ("knowledge_retrieval", "workflow"): 2
+        ("knowledge_retrieval", "workflow"): 2,
+        ("parameter_extractor", "workflow"): 2,
     }
 
 

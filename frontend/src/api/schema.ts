@@ -2138,6 +2138,13 @@ export interface components {
              */
             handles: string[];
             /**
+             * Labels
+             * @description Handle → the label shown on it instead of its id (a classifier's classes).
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
              * Outputs
              * @description Output variables: name → type.
              */

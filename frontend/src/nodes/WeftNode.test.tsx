@@ -24,6 +24,7 @@ const types = indexCatalog([
     accepts_input: true,
     config_schema: { properties: { query: { widget: "selector" }, dataset_ids: { type: "array", widget: "knowledge_bases" } } },
   },
+  { type: "question_classifier", version: 1, title: "Question classifier", category: "llm", accepts_input: true },
 ] as unknown as NodeTypeInfo[]);
 
 function draw() {
@@ -36,6 +37,7 @@ function draw() {
       { id: "llm", type: "llm", title: "Writer", config: { model: { provider: "embedded", name: "smollm2+support" }, prompt: "Hi" } },
       { id: "fresh", type: "llm", title: "New" },
       { id: "kb", type: "knowledge_retrieval", title: "Search", config: { query: ["start", "q"], dataset_ids: ["k1", "k9"] } },
+      { id: "sort", type: "question_classifier", title: "Sort" },
     ],
     edges: [],
   });
@@ -65,6 +67,7 @@ beforeEach(() => {
         branch: { handles: ["case_1", "false"], outputs: { result: "boolean" }, references: [] },
         end: { handles: [], outputs: {}, references: [] },
         llm: { handles: ["source"], outputs: { text: "string" }, references: [] },
+        sort: { handles: ["class_1", "class_2"], outputs: {}, references: [], labels: { class_1: "Refunds" } },
       },
       globals: {},
     },
@@ -83,6 +86,14 @@ describe("canvas node", () => {
     const start = screen.getByTestId("node-start");
     expect(start.querySelectorAll(".react-flow__handle.target")).toHaveLength(0);
     expect(start.textContent).toContain("city");
+  });
+
+  it("writes a class's label on its branch, and the id where it has no label yet", () => {
+    draw();
+    const sort = screen.getByTestId("node-sort");
+    expect(sort.querySelectorAll(".react-flow__handle.source")).toHaveLength(2);
+    const labels = [...sort.querySelectorAll(".wn-branch > span")].map((s) => s.textContent);
+    expect(labels).toEqual(["Refunds", "CLASS_2"]);
   });
 
   it("draws no output handle on a node that ends the run, and one until the report comes", () => {

@@ -99,7 +99,7 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
         <div className="wn-branches">
           {handles.map((h) => (
             <div key={h} className={`wn-branch${h === "fail-branch" ? " wn-branch-fail" : ""}`}>
-              <span>{handleLabel(h) || "NEXT"}</span>
+              <span title={shape?.labels?.[h] ? h : undefined}>{shape?.labels?.[h] ?? (handleLabel(h) || "NEXT")}</span>
               <Handle type="source" position={Position.Right} id={h} className="wn-handle" />
             </div>
           ))}

@@ -264,19 +264,28 @@ export function ObjectFields(props: FieldProps) {
   );
 }
 
-/** A new list item: its defaults, and a fresh `<x>_<n>` for an empty `<x>_id` (e.g. case_id). */
-export function newItem(itemSchema: Schema, root: Schema, siblings: unknown[]): unknown {
+/** A new list item: its defaults, and a fresh `<x>_<n>` for an empty `<x>_id` (e.g. case_id),
+ * or `<word>_<n>` for an empty `id` in a list whose rows are called `word` (a class's id: the
+ * handle of its branch, which the person never types). */
+export function newItem(itemSchema: Schema, root: Schema, siblings: unknown[], word = "item"): unknown {
   const item = defaultsFor(itemSchema, root);
   if (!item || typeof item !== "object" || Array.isArray(item)) return item;
   const out = item as Record<string, unknown>;
   for (const key of Object.keys(itemSchema.properties ?? {})) {
-    if (!key.endsWith("_id") || out[key] !== "") continue;
+    if (!(key.endsWith("_id") || key === "id") || out[key] !== "") continue;
+    const prefix = key === "id" ? word.toLowerCase().replace(/\W+/g, "_") : key.slice(0, -3);
     const taken = new Set(siblings.map((x) => (x as Record<string, unknown> | null)?.[key]));
     let n = siblings.length + 1;
-    while (taken.has(`${key.slice(0, -3)}_${n}`)) n++;
-    out[key] = `${key.slice(0, -3)}_${n}`;
+    while (taken.has(`${prefix}_${n}`)) n++;
+    out[key] = `${prefix}_${n}`;
   }
   return out;
+}
+
+/** What one row of a list is called: the list's `item` hint ("class"), else its name in the
+ * singular ("parameters" → "Parameter"). */
+export function rowName(s: Schema, name: string): string {
+  return typeof s.item === "string" ? humanize(s.item) : humanize(name).replace(/s$/, "");
 }
 
 function ArrayField(props: FieldProps) {
@@ -313,7 +322,7 @@ function ArrayField(props: FieldProps) {
       </Labelled>
     );
   }
-  const single = humanize(name).replace(/s$/, "");
+  const single = rowName(s, name);
   return (
     <fieldset className="field-group field-array" data-testid={`array-${path}`} ref={box}>
       <legend>{label}</legend>
@@ -357,7 +366,7 @@ function ArrayField(props: FieldProps) {
         <button type="button" className="btn btn-xs" data-testid={`add-${path}`} onClick={() => {
             pending.add(`${path}.${items.length}`);
             setFocusRow(items.length);
-            props.onChange([...items, newItem(itemSchema, root, items)]);
+            props.onChange([...items, newItem(itemSchema, root, items, single)]);
           }}>
           + Add {single.toLowerCase()}
         </button>
