@@ -39,6 +39,7 @@ from runtime.errors import NodeExecutionError, NodeOutputError
 from runtime.events import (
     NodeDelta,
     NodeFailed,
+    NodeLog,
     NodeSkipped,
     NodeStarted,
     NodeSucceeded,
@@ -51,7 +52,7 @@ from runtime.events import (
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage
 from runtime.masking import Masker, StreamMasker
-from runtime.nodes.base import Delta, Done, NodeContext
+from runtime.nodes.base import Delta, Done, Log, NodeContext
 from runtime.resources import ENVIRONMENT, NO_RESOURCES, Resources, RunEnvironment
 from runtime.spec import FAIL_BRANCH_HANDLE
 from runtime.variables import VariablePool
@@ -60,12 +61,13 @@ _now = datetime.now
 _node_started = factory(NodeStarted)
 _node_succeeded = factory(NodeSucceeded)
 _node_delta = factory(NodeDelta)
+_node_log = factory(NodeLog)
 _text_chunk = factory(TextChunk)
 _node_skipped = factory(NodeSkipped)
 _node_failed = factory(NodeFailed)
 _run_started = factory(RunStarted)
 _run_finished = factory(RunFinished)
-_MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text", "metadata"})
+_MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text", "metadata", "data"})
 
 
 @dataclass(slots=True)
@@ -342,6 +344,10 @@ class _Run:
                 self._delta(node_id, item.port, text)
             elif isinstance(item, Done):
                 done = item
+            elif isinstance(item, Log):
+                self.emit(
+                    _node_log, node_id=node_id, label=item.label, step=item.step, data=item.data
+                )
             else:
                 _unknown_output(node_id, item)
         for port, port_mask in masks.items():
@@ -429,4 +435,4 @@ def _unknown_output(node_id: str, item: Never) -> NoReturn:
     """A node yielded something that is neither a Delta nor a Done. Typed `Never`, so mypy
     flags this call when NodeOutput gains a member the loop above does not handle."""
     kind = type(item).__name__
-    raise NodeOutputError(f"node {node_id} yielded a {kind}; a node yields Delta or Done")
+    raise NodeOutputError(f"node {node_id} yielded a {kind}; a node yields Delta, Log or Done")

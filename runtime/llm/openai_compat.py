@@ -125,6 +125,8 @@ class OpenAICompatibleClient:
     refused unless `policy` allows it.
     """
 
+    supports_tools = True  # OpenAI tool calls, streamed as vLLM and OpenAI stream them
+
     def __init__(
         self,
         base_url: str,
