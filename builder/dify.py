@@ -12,6 +12,7 @@ from typing import Any
 from builder.models import AppMode
 from runtime.events import (
     NodeFailed,
+    NodeLog,
     NodeStarted,
     NodeSucceeded,
     RunEvent,
@@ -52,6 +53,7 @@ class DifyRenderer:
     hidden_inputs: frozenset[str] = frozenset()
     _node_type: dict[str, str] = field(default_factory=dict)
     _node_started: dict[str, NodeStarted] = field(default_factory=dict)
+    _thoughts: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
     def _base(self, event: str, at: int) -> dict[str, Any]:
         base: dict[str, Any] = {
@@ -96,6 +98,11 @@ class DifyRenderer:
                 self._base("text_chunk", at)
                 | {"data": {"text": event.text, "from_variable_selector": [event.node_id, "text"]}}
             ]
+        if isinstance(event, NodeLog):
+            out = [self._base("agent_log", at) | {"data": self._log_data(event)}]
+            if self.mode == "chat" and event.step:
+                out.append(self._base("agent_thought", at) | self._thought(event, at))
+            return out
         if isinstance(event, RunFinished):
             out = []
             if self.mode == "chat":
@@ -103,6 +110,57 @@ class DifyRenderer:
             out.append(self._base("workflow_finished", at) | {"data": self.finished_data(event)})
             return out
         return []  # deltas of inner nodes and skips have no Dify event
+
+    def _log_data(self, event: NodeLog) -> dict[str, Any]:
+        """Dify's agent_log `data`: one step of a node, under its round (`parent_id`)."""
+        round_id = f"{self.run_id}:{event.node_id}:{event.step}"
+        return {
+            "node_execution_id": f"{self.run_id}:{event.node_id}",
+            "node_id": event.node_id,
+            "id": f"{round_id}:{event.seq}",
+            "parent_id": round_id if event.step else None,
+            "label": event.label,
+            "status": "error" if event.data.get("ok") is False else "success",
+            "error": event.data.get("result") if event.data.get("ok") is False else None,
+            "data": event.data,
+            "metadata": {"step": event.step},
+        }
+
+    def _thought(self, event: NodeLog, at: int) -> dict[str, Any]:
+        """Dify's agent_thought for the round `event` belongs to, as it stands after it: the
+        model's thought, the tools it called (`tool` names joined by ";", `tool_input` a JSON
+        object by name), their results (`observation`, likewise). A round is sent again, under
+        the same id, each time it grows, as Dify resends a thought once its tools answered."""
+        key = (event.node_id, event.step)
+        thought = self._thoughts.setdefault(
+            key,
+            {
+                "id": f"{self.run_id}:{event.node_id}:{event.step}",
+                "position": len(self._thoughts) + 1,
+                "thought": "",
+                "tools": {},
+                "observations": {},
+            },
+        )
+        data = event.data
+        if event.label == "thought":
+            thought["thought"] = str(data.get("text", ""))
+        elif event.label == "tool_call":
+            thought["tools"][str(data.get("tool"))] = _loads(data.get("arguments"))
+        elif event.label == "tool_result":
+            thought["observations"][str(data.get("tool"))] = data.get("result")
+        return {
+            "id": thought["id"],
+            "position": thought["position"],
+            "thought": thought["thought"],
+            "tool": ";".join(thought["tools"]),
+            "tool_input": json.dumps(thought["tools"], ensure_ascii=False),
+            "observation": json.dumps(thought["observations"], ensure_ascii=False)
+            if thought["observations"]
+            else "",
+            "message_files": [],
+            "created_at": at,
+        }
 
     def _node_data(self, event: NodeStarted, at: int) -> dict[str, Any]:
         return {
@@ -148,6 +206,14 @@ class DifyRenderer:
             "finished_at": int(event.at.timestamp()),
             "metadata": message_metadata(event),
         }
+
+
+def _loads(text: Any) -> Any:
+    """A tool call's arguments as JSON where they are, else the text the model sent."""
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
 
 
 def message_metadata(event: RunFinished) -> dict[str, Any]:

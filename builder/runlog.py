@@ -33,6 +33,7 @@ from builder.models import Conversation, Message, NodeRun, Run, RunStatus
 from kernel.processes import has_died, this_host
 from runtime.events import (
     NodeFailed,
+    NodeLog,
     NodeSkipped,
     NodeStarted,
     NodeSucceeded,
@@ -137,8 +138,12 @@ class RunRecord:
                 completion_tokens=event.completion_tokens,
                 error_code=event.error_code or "",
                 error=event.error or "",
-                metadata=_jsonable(event.metadata),
+                metadata=_with_log(_jsonable(event.metadata), self.nodes[event.node_id]),
             )
+        elif isinstance(event, NodeLog):
+            node = self._node(event.node_id, "", event.at)
+            log = {"label": event.label, "step": event.step, "data": _jsonable(event.data)}
+            node["metadata"] = {**node["metadata"], "log": [*node["metadata"].get("log", []), log]}
         elif isinstance(event, NodeFailed):
             self._node(event.node_id, event.node_type, event.at).update(
                 status="failed",
@@ -333,3 +338,10 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return str(value)
+
+
+def _with_log(metadata: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """A node's final metadata with the logs it gave while it ran (its trace's steps): they
+    come as NodeLog events, before NodeSucceeded's metadata."""
+    log = row["metadata"].get("log") if isinstance(row.get("metadata"), dict) else None
+    return {**metadata, "log": log} if log else metadata

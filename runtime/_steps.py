@@ -20,9 +20,17 @@ from runtime._streaming import AnswerStream
 from runtime._subgraph import Children, Scope
 from runtime._timeout import run_with_timeout
 from runtime.errors import InnerNodeError, NodeExecutionError, NodeOutputError
-from runtime.events import NodeDelta, NodeFailed, NodeSkipped, NodeStarted, NodeSucceeded, RunStatus
+from runtime.events import (
+    NodeDelta,
+    NodeFailed,
+    NodeLog,
+    NodeSkipped,
+    NodeStarted,
+    NodeSucceeded,
+    RunStatus,
+)
 from runtime.masking import Masker, StreamMasker
-from runtime.nodes.base import Delta, Done, NodeContext
+from runtime.nodes.base import Delta, Done, Log, NodeContext
 from runtime.resources import Resources
 from runtime.spec import FAIL_BRANCH_HANDLE
 
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
 _node_started = factory(NodeStarted)
 _node_succeeded = factory(NodeSucceeded)
 _node_delta = factory(NodeDelta)
+_node_log = factory(NodeLog)
 _node_skipped = factory(NodeSkipped)
 _node_failed = factory(NodeFailed)
 
@@ -178,6 +187,15 @@ class NodeSteps:
                 self._delta(scope, node_id, item.port, text)
             elif isinstance(item, Done):
                 done = item
+            elif isinstance(item, Log):
+                self.emit(
+                    _node_log,
+                    **scope.tags,
+                    node_id=node_id,
+                    label=item.label,
+                    step=item.step,
+                    data=item.data,
+                )
             else:
                 _unknown_output(node_id, item)
         for port, port_mask in masks.items():
@@ -283,4 +301,4 @@ def _unknown_output(node_id: str, item: Never) -> NoReturn:
     """A node yielded something that is neither a Delta nor a Done. Typed `Never`, so mypy
     flags this call when NodeOutput gains a member the loop above does not handle."""
     kind = type(item).__name__
-    raise NodeOutputError(f"node {node_id} yielded a {kind}; a node yields Delta or Done")
+    raise NodeOutputError(f"node {node_id} yielded a {kind}; a node yields Delta, Log or Done")

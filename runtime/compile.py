@@ -237,7 +237,7 @@ def _check_needs(
 ) -> None:
     """An issue for each resource a node needs that no provider offers."""
     for node_id, node in built.items():
-        for need in node.needs:
+        for need in node.resource_needs():
             if need not in offered and need not in RUN_RESOURCES:
                 msg = need.unavailable or (
                     f"{node.type_id} nodes need {need.name}, which no installed app provides"
@@ -251,7 +251,8 @@ def needs_of(graph: CompiledGraph) -> frozenset[Resource[Any]]:
 
 
 def _run_needs(built: Mapping[str, Node[Any]]) -> frozenset[Resource[Any]]:
-    return frozenset(need for node in built.values() for need in node.needs) - RUN_RESOURCES
+    needs = (need for node in built.values() for need in node.resource_needs())
+    return frozenset(needs) - RUN_RESOURCES
 
 
 def validate(spec: WorkflowSpec, offered: Collection[Resource[Any]] | None = None) -> list[Issue]:

@@ -56,7 +56,7 @@ _now = datetime.now
 _text_chunk = factory(TextChunk)
 _run_started = factory(RunStarted)
 _run_finished = factory(RunFinished)
-_MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text", "metadata"})
+_MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text", "metadata", "data"})
 
 
 @dataclass(slots=True)

@@ -228,3 +228,37 @@ class LLMBadResponseError(LLMError):
 
 class ModelNotFoundError(LLMError):
     """The named model or provider does not exist."""
+
+
+class AgentError(EngineError):
+    """An agent node could not reach an answer; a subclass says why."""
+
+
+class AgentStepLimitError(AgentError):
+    """The agent used all its steps (model turns) without giving a final answer."""
+
+    def __init__(self, max_steps: int) -> None:
+        self.max_steps = max_steps
+        super().__init__(
+            f"the agent gave no final answer within its {max_steps} steps: raise Max steps, "
+            "or make the instructions say when to stop"
+        )
+
+
+class AgentUnknownToolError(AgentError):
+    """The model kept calling tools the agent does not offer; `.names` lists them."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__(
+            f"the model called tools the agent does not offer ({', '.join(sorted(set(names)))}) "
+            f"{len(names)} times: offer them in Tools, or say in the instructions which to use"
+        )
+
+
+class ToolNotFoundError(EngineError, LookupError):
+    """A tool named in a node's config is not offered by its server; names both."""
+
+    def __init__(self, server: str, tool: str) -> None:
+        self.server, self.tool = server, tool
+        super().__init__(f"the tool server {server!r} offers no tool {tool!r}: pick one it offers")

@@ -52,6 +52,20 @@ class NodeDelta(_NodeEvent):
     text: str
 
 
+class NodeLog(_NodeEvent):
+    """One step of a node's work, as it happens (an agent's thought, tool call or result).
+
+    The builder keeps a node's logs with its row (its metadata's `log`), so a trace shows them
+    after a reload; the Service API sends them as Dify's `agent_log` (and an agent's as
+    `agent_thought` in chat apps)."""
+
+    kind: Literal["node_log"] = "node_log"
+    node_id: str
+    label: str  # "thought", "tool_call", "tool_result"
+    step: int  # the round of the node's work it belongs to (1-based; 0: none)
+    data: dict[str, Any]
+
+
 class TextChunk(_Event):
     """A piece of the user-visible text: an answer node's (chat) or an end node's (workflow)."""
 
@@ -113,6 +127,7 @@ RunEvent = Annotated[
     RunStarted
     | NodeStarted
     | NodeDelta
+    | NodeLog
     | TextChunk
     | NodeSucceeded
     | NodeFailed

@@ -211,8 +211,24 @@ class Retriever(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool as its server describes it: the name to call it by, what it does (for the model),
+    and the JSON Schema of its arguments (MCP's `inputSchema`, OpenAI's `parameters`)."""
+
+    name: str
+    description: str = ""
+    input_schema: Mapping[str, Any] = field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
+
+
 class ToolSession(Protocol):
     """An open session with one tool server (MCP or built-in)."""
+
+    async def list_tools(self) -> list[ToolSpec]:
+        """The tools the server offers (an agent describes them to its model)."""
+        ...
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
         """Call tool `name`; raises an EngineError subclass naming it on failure."""

@@ -127,6 +127,7 @@ class OpenAICompatibleClient:
     """
 
     supports_json_schema = True  # `response_format: json_schema` (vLLM 0.33, OpenAI)
+    supports_tools = True  # OpenAI tool calls, streamed as vLLM and OpenAI stream them
 
     def __init__(
         self,

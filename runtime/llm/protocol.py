@@ -81,6 +81,17 @@ class ModelInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def calls_tools(model: object) -> bool:
+    """Whether a chat model client returns OpenAI tool calls when a request offers `tools`.
+
+    A client declares it with a class attribute `supports_tools = True` (OpenAI-compatible
+    servers: vLLM started with `--enable-auto-tool-choice`, OpenAI); the embedded engine does
+    not parse tool calls out of its text, and a client that says nothing is taken not to, so an
+    agent on it runs a ReAct prompt loop instead.
+    """
+    return getattr(model, "supports_tools", False) is True
+
+
 @runtime_checkable
 class ChatModel(Protocol):
     """A chat model client. `stream` raises `runtime.errors.LLMError` subclasses on failure."""

@@ -1,6 +1,7 @@
 """Built-in node types; importing this package registers each of them."""
 
 from runtime.nodes import (  # noqa: F401  (imported to register)
+    agent,
     answer,
     code,
     end,

@@ -60,7 +60,18 @@ class Done:
     metadata: dict[str, Any] | None = None
 
 
-NodeOutput = Delta | Done
+@dataclass(frozen=True, slots=True)
+class Log:
+    """One step of a node's work for the trace, shown as it happens (an agent's thought, tool
+    call, tool result): `label` says what it is, `step` which round of the node's work it
+    belongs to (1-based), `data` the JSON that shows it."""
+
+    label: str
+    data: dict[str, Any]
+    step: int = 0
+
+
+NodeOutput = Delta | Log | Done
 
 
 class SubGraphRunner(Protocol):
@@ -162,6 +173,11 @@ class Node(Generic[C]):
         """What the editor writes on source handles instead of their ids (a classifier's class
         labels), read from the raw config as far as it goes; none for most types."""
         return {}
+
+    def resource_needs(self) -> tuple[Resource[Any], ...]:
+        """The resources this node's `run` reads: its type's `needs`, or fewer where its config
+        leaves one unused (an agent without tools needs no tool sessions)."""
+        return self.needs
 
     def handles(self) -> list[str]:
         """Source handles an edge may leave from (the engine adds "fail-branch")."""

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ from runtime.resources import (
     Retriever,
     ToolSession,
     ToolSessions,
+    ToolSpec,
 )
 
 
@@ -87,10 +90,65 @@ class RecordingToolSession:
     results: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
+    async def list_tools(self) -> list[ToolSpec]:
+        """A tool for each canned result, taking any object."""
+        return [ToolSpec(name) for name in self.results]
+
     async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
         """The canned result of `name`."""
         self.calls.append((name, dict(arguments)))
         return self.results[name]
+
+
+@dataclass
+class ToolServer:
+    """A ToolSession over Python functions (the tool's arguments as keywords), recording every
+    call's start and end in one ordered list, so a test can tell whether calls overlapped.
+
+    `overlap` > 1 makes each call wait (at most `wait_s`) until that many calls have started:
+    calls run in parallel all pass at once, calls run one after another each wait it out, and
+    the record shows them one after another."""
+
+    tools: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    record: list[tuple[str, str]] = field(default_factory=list)  # ("start"|"end", tool)
+    overlap: int = 0
+    wait_s: float = 2.0
+    _started: int = 0
+    _all_in: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def list_tools(self) -> list[ToolSpec]:
+        """Each function as a tool; its parameters are string arguments."""
+        return [
+            ToolSpec(
+                name,
+                self.descriptions.get(name, f"the {name} tool"),
+                {
+                    "type": "object",
+                    "properties": {
+                        p: {"type": "string"}
+                        for p in fn.__code__.co_varnames[: fn.__code__.co_argcount]
+                    },
+                },
+            )
+            for name, fn in self.tools.items()
+        ]
+
+    async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
+        """Call the function `name` (after the overlap barrier)."""
+        self.calls.append((name, dict(arguments)))
+        self.record.append(("start", name))
+        self._started += 1
+        if self._started >= self.overlap:
+            self._all_in.set()
+        if self.overlap > 1:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_in.wait(), self.wait_s)
+        try:
+            return self.tools[name](**arguments)
+        finally:
+            self.record.append(("end", name))
 
 
 @dataclass
@@ -122,10 +180,12 @@ class DictEnvironment:
 
 
 # mypy checks that each double follows its protocol
-_checks: tuple[Retriever, ToolSessions, Environment] = (
+_checks: tuple[Retriever, ToolSessions, Environment, ToolSession, ToolSession] = (
     ListRetriever(),
     DictToolSessions(),
     DictEnvironment(),
+    RecordingToolSession(),
+    ToolServer(),
 )
 
 

@@ -19,6 +19,7 @@ const EVENT_KINDS: Record<RunEventKind, true> = {
   run_started: true,
   node_started: true,
   node_delta: true,
+  node_log: true,
   text_chunk: true,
   node_succeeded: true,
   node_failed: true,

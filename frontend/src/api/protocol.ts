@@ -118,7 +118,7 @@ export interface components {
          */
         EventMessage: {
             /** Event */
-            event: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["RunFinished"];
+            event: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["NodeLog"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["RunFinished"];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -219,6 +219,50 @@ export interface components {
             run_id: string;
             /** Seq */
             seq: number;
+        };
+        /**
+         * NodeLog
+         * @description One step of a node's work, as it happens (an agent's thought, tool call or result).
+         *
+         *     The builder keeps a node's logs with its row (its metadata's `log`), so a trace shows them
+         *     after a reload; the Service API sends them as Dify's `agent_log` (and an agent's as
+         *     `agent_thought` in chat apps).
+         */
+        NodeLog: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Container Id
+             * @default null
+             */
+            container_id: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Iteration Path
+             * @default null
+             */
+            iteration_path: number[] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "node_log";
+            /** Label */
+            label: string;
+            /** Node Id */
+            node_id: string;
+            /** Run Id */
+            run_id: string;
+            /** Seq */
+            seq: number;
+            /** Step */
+            step: number;
         };
         /** NodeSkipped */
         NodeSkipped: {
@@ -508,7 +552,7 @@ export interface components {
              */
             type: "run_created";
         };
-        RunEvent: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["RunFinished"];
+        RunEvent: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["NodeLog"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["RunFinished"];
         /** RunFinished */
         RunFinished: {
             /** Answer */

@@ -1,6 +1,6 @@
 // The app page's live node trace: one row per node in start order, each with a detail row of its
 // inputs, outputs, error and metadata (opened by portal.js's data-toggle rows).
-import { citationsOf, formatScore, otherMetadata, snippet, type Citation, type Metadata } from "../run/metadata";
+import { citationsOf, formatScore, logOf, otherMetadata, snippet, stepLine, type Citation, type Metadata } from "../run/metadata";
 import { el, ms, pretty } from "./dom";
 
 export type RowStatus = "running" | "succeeded" | "failed" | "skipped";
@@ -92,11 +92,21 @@ export class Trace {
     row.errBox.hidden = false;
   }
 
-  /** The node's citations, then its other metadata keys as JSON; hidden when it has none. */
+  /** The node's citations, its steps, then its other metadata keys as JSON; hidden when it has
+   * none. */
   static showMetadata(row: Row, metadata: Metadata): void {
     row.metaBox.textContent = "";
     const cited = citationsOf(metadata);
     if (cited.length) row.metaBox.append(el("h4", "", "Citations"), citationList(cited));
+    const steps = logOf(metadata);
+    if (steps.length) {
+      const list = el("ol", "steps");
+      for (const s of steps) {
+        const { head, body } = stepLine(s);
+        list.append(el("li", "", `${s.step ? `${s.step}. ` : ""}${head}${body ? `: ${body}` : ""}`));
+      }
+      row.metaBox.append(el("h4", "", "Steps"), list);
+    }
     for (const [key, value] of Object.entries(otherMetadata(metadata))) {
       row.metaBox.append(el("h4", "", key), el("pre", "json", pretty(value)));
     }

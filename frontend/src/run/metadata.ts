@@ -28,7 +28,15 @@ export interface RetrievalHit {
   kept: boolean;
 }
 
+/** One step a node logged as it ran (runtime NodeLog): an agent's thought, tool call or result. */
+export interface LogStep {
+  label: string;
+  step: number;
+  data: Record<string, unknown>;
+}
+
 const CITATIONS = "retriever_resources";
+const LOG = "log";
 const RETRIEVAL = "retrieval";
 const SNIPPET_CHARS = 200;
 
@@ -74,11 +82,38 @@ export function retrievalOf(metadata: Metadata | undefined): Retrieval | null {
   };
 }
 
+/** The steps in `metadata`'s `log`, in order; items not in that shape are left out. */
+export function logOf(metadata: Metadata | undefined): LogStep[] {
+  const list = metadata?.[LOG];
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((item): item is Record<string, unknown> => typeof item === "object" && item !== null && typeof item.label === "string")
+    .map((item) => ({
+      label: item.label as string,
+      step: typeof item.step === "number" ? item.step : 0,
+      data: typeof item.data === "object" && item.data !== null ? (item.data as Record<string, unknown>) : {},
+    }));
+}
+
+/** How a step reads: a heading ("Thought", "Called add", "add returned", "add failed"), the text
+ * under it (the thought, the arguments, the result) and whether it is an error. */
+export function stepLine(s: LogStep): { head: string; body: string; failed: boolean } {
+  const d = s.data;
+  const tool = text(d.tool);
+  if (s.label === "thought") return { head: "Thought", body: text(d.text), failed: false };
+  if (s.label === "tool_call") return { head: `Called ${tool}`, body: text(d.arguments), failed: false };
+  if (s.label === "tool_result") {
+    const failed = d.ok === false;
+    return { head: failed ? `${tool} failed` : `${tool} returned`, body: text(d.result), failed };
+  }
+  return { head: s.label, body: JSON.stringify(d), failed: false };
+}
+
 /** The metadata keys shown as they are (e.g. usage, agent steps): all but the citations and a
  * retrieval that reads as one (each has its own view). */
 export function otherMetadata(metadata: Metadata | undefined): Metadata {
   const parsed = retrievalOf(metadata) !== null;
-  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => key !== CITATIONS && !(parsed && key === RETRIEVAL)));
+  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => key !== CITATIONS && key !== LOG && !(parsed && key === RETRIEVAL)));
 }
 
 /** The run's metadata from its nodes', in the order they finished: list values joined by key

@@ -5,8 +5,9 @@ import type { NodeRunState, RunState } from "../state/run";
 import { useEditor } from "../state/store";
 import { formatMs, formatTokens, prettyJson, STATUS_ICON } from "./format";
 import { Citations, RetrievalHits } from "./Citations";
-import { citationsOf, otherMetadata, retrievalOf, type Metadata } from "./metadata";
+import { citationsOf, logOf, otherMetadata, retrievalOf, type Metadata } from "./metadata";
 import { patchSession, useRunSession, type RunError } from "./session";
+import { Steps } from "./Steps";
 import "./run.css";
 
 /** A function from node id to its title on the canvas (the id when it has none). */
@@ -66,13 +67,14 @@ function keyLabel(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** A node's metadata: its citations, a knowledge node's hits, then every other key as JSON under
+/** A node's metadata: its citations, a knowledge node's hits, an agent's steps, then every other key as JSON under
  * its own label. */
 export function NodeMetadata({ metadata }: { metadata: Metadata }) {
   return (
     <>
       <Citations items={citationsOf(metadata)} testid="run-node-citations" />
       <RetrievalHits retrieval={retrievalOf(metadata)} />
+      <Steps steps={logOf(metadata)} />
       {Object.entries(otherMetadata(metadata)).map(([key, value]) => (
         <JsonBlock key={key} label={keyLabel(key)} value={value} testid={`run-node-metadata-${key}`} />
       ))}

@@ -71,6 +71,13 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
       return node(ev.node_id, { ...blankNode(ev.index || state.order.length + 1), inputs: ev.inputs });
     case "node_delta":
       return node(ev.node_id, { text: (state.nodes[ev.node_id]?.text ?? "") + ev.text });
+    case "node_log": {
+      // a node's steps as they happen (an agent's thoughts, calls, results); kept in its
+      // metadata's `log`, where the stored row has them after a reload
+      const prev = state.nodes[ev.node_id]?.metadata ?? {};
+      const log = [...(Array.isArray(prev.log) ? prev.log : []), { label: ev.label, step: ev.step, data: ev.data }];
+      return node(ev.node_id, { metadata: { ...prev, log } });
+    }
     case "text_chunk":
       return { ...state, answer: state.answer + ev.text };
     case "node_succeeded":
@@ -84,7 +91,7 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
         attempts: ev.attempts,
         error: ev.error ?? undefined,
         errorCode: ev.error_code ?? undefined,
-        metadata: ev.metadata,
+        metadata: withLog(ev.metadata, state.nodes[ev.node_id]?.metadata),
       });
     case "node_failed":
       return node(ev.node_id, { status: "failed", error: ev.error, errorCode: ev.error_code, elapsedMs: ev.elapsed_ms, attempts: ev.attempts });
@@ -118,4 +125,9 @@ export function startRun(prev: RunState, keep: Iterable<string> = [], reused = f
     nodes[id] = reused && from ? { ...kept, reusedFrom: from } : kept;
   }
   return { ...idleRun, status: "running", nodes, order: prev.order.filter((id) => id in nodes) };
+}
+
+/** A node's final metadata with the steps it logged while it ran (NodeSucceeded's has none). */
+function withLog(metadata: Record<string, unknown>, before: Record<string, unknown> | undefined): Record<string, unknown> {
+  return before && Array.isArray(before.log) && !("log" in metadata) ? { ...metadata, log: before.log } : metadata;
 }
