@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from runtime.resources import (
     RetrievalMode,
     RetrievedChunk,
     Retriever,
+    ToolInfo,
+    ToolResult,
     ToolSession,
     ToolSessions,
 )
@@ -82,15 +85,32 @@ class ListRetriever:
 
 @dataclass
 class RecordingToolSession:
-    """A ToolSession answering from a dict of canned results, recording each call."""
+    """A ToolSession answering from a dict of canned results, recording each call: a
+    ToolResult is returned as it is, any other value as its structured content (and JSON
+    text). `tools` is what `list_tools` lists."""
 
     results: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tools: list[ToolInfo] = field(default_factory=list)
 
-    async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
+    async def list_tools(self) -> list[ToolInfo]:
+        """The tools given."""
+        return list(self.tools)
+
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> ToolResult:
         """The canned result of `name`."""
         self.calls.append((name, dict(arguments)))
-        return self.results[name]
+        result = self.results[name]
+        if isinstance(result, ToolResult):
+            return result
+        return ToolResult(text=json.dumps(result), structured_content=result)
 
 
 @dataclass
@@ -122,9 +142,10 @@ class DictEnvironment:
 
 
 # mypy checks that each double follows its protocol
-_checks: tuple[Retriever, ToolSessions, Environment] = (
+_checks: tuple[Retriever, ToolSessions, ToolSession, Environment] = (
     ListRetriever(),
     DictToolSessions(),
+    RecordingToolSession(),
     DictEnvironment(),
 )
 
@@ -166,4 +187,4 @@ class ToolCallNode(Node[ToolConfig]):
         cfg = self.config
         key = ctx.get(ENVIRONMENT).get(cfg.key_name)
         result = await ctx.get(TOOLS).get(cfg.server).call_tool(cfg.tool, {"key": key})
-        yield Done({"result": result})
+        yield Done({"result": result.structured_content})
