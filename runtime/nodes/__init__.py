@@ -8,5 +8,6 @@ from runtime.nodes import (  # noqa: F401  (imported to register)
     llm,
     start,
     template,
+    tool,
     variable_aggregator,
 )

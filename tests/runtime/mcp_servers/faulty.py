@@ -32,6 +32,11 @@ def echo(text: str) -> str:
     return text
 
 
+@server.tool(description="The names of the environment variables the server sees.")
+def env_names() -> list[str]:
+    return sorted(os.environ)
+
+
 @server.tool(description="Sleep, then say so.")
 async def sleep(seconds: float) -> str:
     await asyncio.sleep(seconds)
