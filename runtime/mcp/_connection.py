@@ -73,7 +73,7 @@ class Connection:
         on_closed: Callable[[Connection], None],
     ) -> None:
         self.config = config
-        self.key = config.key()
+        self.key = config.key
         self.label = config.label()
         self.busy = 0  # calls using it (and openers waiting for it)
         self.last_used = time.monotonic()
@@ -169,26 +169,38 @@ class Connection:
 
     async def _race(self, work: Awaitable[T], timeout: float | None, what: str) -> T:
         """`work`'s result, unless the session breaks or `timeout` passes first (each a typed
-        error); `work` is cancelled when it loses (the SDK tells the server)."""
+        error). Both cancel this very task, as asyncio.timeout does, rather than running `work`
+        in a task of its own: a call costs no extra task switches. The SDK, cancelled, tells
+        the server the request was abandoned."""
         seconds = timeout or self._settings.call_timeout_s
-        task = asyncio.ensure_future(work)
-        task.add_done_callback(_retrieve)
-        racers: list[asyncio.Future[Any]] = [task, self._fault]
+        task = asyncio.current_task()
+        assert task is not None, "called from a task"  # noqa: S101 (asyncio guarantees it)
+        active, broke = True, False
+
+        def interrupt(_: object) -> None:
+            nonlocal broke
+            if active:  # a callback scheduled just before the call ended does nothing
+                broke = True
+                task.cancel()
+
+        self._fault.add_done_callback(interrupt)
         try:
-            done, _ = await asyncio.wait(
-                racers, timeout=seconds + GRACE_S, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            task.cancel()  # no-op when it is done
-        if task in done:
-            try:
-                return task.result()
-            except Exception as exc:
-                raise self._call_error(exc, what, seconds) from exc
-        if self._fault.done():
+            async with asyncio.timeout(seconds + GRACE_S):
+                return await work
+        except asyncio.CancelledError:
+            if not broke or task.uncancel() > 0:
+                raise  # cancelled from outside: the run was stopped
             fault = self._fault.result()
-            raise type(fault)(f"{fault} (while {what})")
-        raise McpTimeoutError(f"{self.label} did not answer within {seconds:g} s ({what})")
+            raise type(fault)(f"{fault} (while {what})") from None
+        except TimeoutError:
+            raise McpTimeoutError(
+                f"{self.label} did not answer within {seconds:g} s ({what})"
+            ) from None
+        except Exception as exc:
+            raise self._call_error(exc, what, seconds) from exc
+        finally:
+            active = False
+            self._fault.remove_done_callback(interrupt)
 
     def _call_error(self, exc: Exception, what: str, seconds: float) -> EngineError:
         if isinstance(exc, EngineError):
@@ -253,8 +265,7 @@ class Connection:
         self._broken(error if isinstance(error, ToolError) else McpUnavailableError(str(error)))
 
     async def _open(self, stack: AsyncExitStack) -> Client:
-        transport = await self._transport(stack)
-        client = Client(watched(transport, self._on_transport_fault), cache=None)
+        client = Client(await self._transport(stack), cache=None)
         seconds = self._settings.connect_timeout_s
         try:
             async with asyncio.timeout(seconds):
@@ -274,14 +285,18 @@ class Connection:
     async def _transport(self, stack: AsyncExitStack) -> Transport:
         config = self.config
         if isinstance(config, StdioServer):
-            return stdio_transport(config, self._stderr, self._max_message())
+            return stdio_transport(
+                config, self._stderr, self._max_message(), self._on_transport_fault
+            )
         url = httpx2.URL(config.url)
         # Checked here too (the guarded transport checks every request) for a clear error.
         await checked_address(url.host, url.port or 443, self._policy)
         client = await stack.enter_async_context(
             http_client(config, self._policy, self._settings.connect_timeout_s, self._max_message())
         )
-        return http_transport(config, client, self._max_message())
+        return watched(
+            http_transport(config, client, self._max_message()), self._on_transport_fault
+        )
 
     def _max_message(self) -> int:
         """The largest message the transport takes: a result's text comes twice when it is

@@ -38,6 +38,8 @@ class ArgumentsChecker:
 
     def check(self, arguments: Mapping[str, Any]) -> None:
         """ToolArgumentsError naming the first argument that does not fit the schema."""
+        if self._validator.is_valid(arguments):
+            return
         error = best_match(self._validator.iter_errors(dict(arguments)))
         if error is None:
             return

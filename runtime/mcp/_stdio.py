@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import IO
 
@@ -53,10 +53,17 @@ class MessageTooLargeError(Exception):
 
 @asynccontextmanager
 async def stdio_transport(
-    argv: list[str], env: dict[str, str], cwd: str | None, errlog: IO[str], max_line: int
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str | None,
+    errlog: IO[str],
+    max_line: int,
+    on_fault: Callable[[Exception | None], None],
 ) -> AsyncIterator[TransportStreams]:
     """Start `argv` with exactly `env` in a session (process group) of its own, and talk to
-    it over its stdin and stdout; its stderr goes to `errlog`."""
+    it over its stdin and stdout; its stderr goes to `errlog`. `on_fault(None)` is called when
+    its stdout ends (it exited), `on_fault(exc)` for a line that is not JSON-RPC, at once,
+    so calls in flight need not wait out their timeouts."""
     try:
         process = await anyio.open_process(
             argv, env=env, cwd=cwd, stderr=errlog, start_new_session=True
@@ -69,7 +76,7 @@ async def stdio_transport(
     to_session, from_server = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     to_server, outgoing = anyio.create_memory_object_stream[SessionMessage](0)
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_read, stdout, to_session, max_line)
+        tg.start_soon(_read, stdout, to_session, max_line, on_fault)
         tg.start_soon(_write, stdin, outgoing)
         try:
             yield from_server, to_server
@@ -82,14 +89,20 @@ async def stdio_transport(
 
 
 async def _read(
-    stdout: ByteReceiveStream, out: ObjectSendStream[SessionMessage | Exception], max_line: int
+    stdout: ByteReceiveStream,
+    out: ObjectSendStream[SessionMessage | Exception],
+    max_line: int,
+    on_fault: Callable[[Exception | None], None],
 ) -> None:
     lines = _Lines(max_line)
     with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
         async with out:
             async for chunk in stdout:
                 for item in lines.feed(chunk):
+                    if isinstance(item, Exception):
+                        on_fault(item)
                     await out.send(item)
+    on_fault(None)
 
 
 async def _write(stdin: ByteSendStream, messages: ObjectReceiveStream[SessionMessage]) -> None:

@@ -25,7 +25,12 @@ from runtime.outbound import OutboundPolicy, checked_address
 SSE_READ_TIMEOUT_S = 300.0
 
 
-def stdio_transport(config: StdioServer, errlog: IO[str], max_line: int) -> Transport:
+def stdio_transport(
+    config: StdioServer,
+    errlog: IO[str],
+    max_line: int,
+    on_fault: Callable[[Exception | None], None],
+) -> Transport:
     """The stdio transport running `config`'s command with only its configured environment
     and PATH (the worker's own unless configured), nothing else of the worker's (its secrets).
     McpUnavailableError when the command is not found, before anything starts."""
@@ -39,7 +44,8 @@ def stdio_transport(config: StdioServer, errlog: IO[str], max_line: int) -> Tran
     if config.cwd is not None and not os.path.isdir(config.cwd):
         raise McpUnavailableError(f"the MCP server's working directory {config.cwd!r} is missing")
     env = {**config.env, "PATH": path}
-    return _stdio.stdio_transport([command, *config.args], env, config.cwd, errlog, max_line)
+    argv = [command, *config.args]
+    return _stdio.stdio_transport(argv, env, config.cwd, errlog, max_line, on_fault)
 
 
 class ResponseTooLargeError(httpx2.StreamError):
@@ -136,8 +142,9 @@ async def watched(
     transport: Transport, on_fault: Callable[[Exception | None], None]
 ) -> AsyncIterator[TransportStreams]:
     """`transport` with its incoming messages passed on through one more stream, so the pool
-    learns at once when the server hangs up (`on_fault(None)`) or sends a line that is not
-    JSON-RPC (`on_fault(exc)`), instead of the next call waiting out its timeout."""
+    learns at once when the server hangs up (`on_fault(None)`) or sends something that is not
+    JSON-RPC (`on_fault(exc)`), instead of the next call waiting out its timeout. (The stdio
+    transport, ours, reports these itself.)"""
     async with transport as (read, write):
         send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
 

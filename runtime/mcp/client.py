@@ -57,7 +57,7 @@ class McpPool:
     async def acquire(self, config: ServerConfig) -> Connection:
         """The open session for `config` (opened now if there is none, or it broke), counted
         as busy until `release`; the session's typed error when it cannot be opened."""
-        key = config.key()
+        key = config.key
         loop = asyncio.get_running_loop()
         conn = self._live.get(key)
         if conn is None or not conn.usable or conn.loop is not loop:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -15,6 +16,7 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @cached_property
     def key(self) -> str:
         """A hash of the whole config: two equal configs share one pooled session."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
