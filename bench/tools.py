@@ -26,6 +26,7 @@ from mcp import Client, StdioServerParameters
 
 from runtime.compile import CompiledGraph, compile_workflow
 from runtime.engine import Engine, RunContext
+from runtime.events import RunFinished
 from runtime.mcp import McpPool, StdioServer
 from runtime.resources import TOOLS, Resources
 from runtime.spec import WorkflowSpec
@@ -62,8 +63,9 @@ async def weft_call(engine: Engine, resources: Resources, i: int) -> float:
     t = perf_counter()
     events = [e async for e in engine.run(RunContext(run_id=f"r{i}", resources=resources))]
     took = perf_counter() - t
-    if events[-1].status != "succeeded":
-        raise RuntimeError(f"the run failed: {events[-1]}")
+    last = events[-1]
+    if not isinstance(last, RunFinished) or last.status != "succeeded":
+        raise RuntimeError(f"the run failed: {last}")
     return took
 
 
