@@ -92,6 +92,7 @@ bench: setup browsers frontend
 	$(BIN)/python bench/engine.py --quick
 	$(BIN)/python bench/embedded.py --quick
 	$(BIN)/python bench/editor.py --quick
+	$(BIN)/python bench/tools.py --quick
 
 clean:
 	rm -rf $(VENV) var

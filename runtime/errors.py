@@ -256,9 +256,52 @@ class AgentUnknownToolError(AgentError):
         )
 
 
-class ToolNotFoundError(EngineError, LookupError):
-    """A tool named in a node's config is not offered by its server; names both."""
+class ToolError(EngineError):
+    """A tool call failed; a subclass says how (the node's error strategy applies)."""
 
-    def __init__(self, server: str, tool: str) -> None:
-        self.server, self.tool = server, tool
-        super().__init__(f"the tool server {server!r} offers no tool {tool!r}: pick one it offers")
+
+class ToolNotFoundError(ToolError, LookupError):
+    """The tool server has no tool of that name, or the workspace no server of that name."""
+
+
+class ToolArgumentsError(ToolError, ValueError):
+    """The arguments do not match the tool's input schema; `.argument` names the one at fault
+    ("" when the arguments as a whole are wrong) and `.reason` says what it must be."""
+
+    def __init__(self, tool: str, argument: str, reason: str) -> None:
+        self.tool = tool
+        self.argument = argument
+        self.reason = reason
+        where = f"argument {argument!r}" if argument else "the arguments"
+        super().__init__(f"tool {tool!r}: {where} {reason}")
+
+
+class ToolCallFailedError(ToolError):
+    """The tool ran and reported an error (MCP's is_error), or the server refused the call."""
+
+
+class ToolResultTooLargeError(ToolError):
+    """A tool's result is larger than the limit; `.size` (at least) and `.limit` in bytes."""
+
+    def __init__(self, tool: str, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"tool {tool!r} returned {size:,} bytes or more, over the limit of {limit:,} bytes"
+        )
+
+
+class McpError(ToolError):
+    """An MCP server failed (as a process or a connection, not one tool's own error)."""
+
+
+class McpUnavailableError(McpError):
+    """The MCP server could not be started or reached, or it exited or hung up mid-call."""
+
+
+class McpTimeoutError(McpError):
+    """The MCP server did not answer in time: to the connect handshake or to a call."""
+
+
+class McpProtocolError(McpError):
+    """The MCP server sent something that is not MCP (not JSON-RPC, or a malformed result)."""

@@ -146,6 +146,23 @@ def check_url_sync(url: str, policy: OutboundPolicy) -> str | None:
     return None
 
 
+async def checked_address(
+    host: str, port: int, policy: OutboundPolicy, resolve: Resolver = _resolve
+) -> str | None:
+    """The address a request to `host` must connect to (resolved and checked once, so DNS
+    cannot change it after the check), or None to connect by the name as it is: a host allowed
+    by name, or an IP literal that passed. OutboundRefusedError if it is not allowed; httpx's
+    ConnectError if the name does not resolve. Every guarded client (httpx here, httpx2 under
+    the MCP SDK) decides with this one function."""
+    if policy.allows_host(host):
+        return None
+    literal = _literal(host)
+    if literal is not None:
+        check_addresses(host, [str(literal)], policy)
+        return None
+    return check_addresses(host, await resolve(host, port), policy)
+
+
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport that checks each request's destination and pins its address."""
 
@@ -160,14 +177,10 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         """Refuse a forbidden destination; otherwise send to the checked address."""
         url = request.url
         host = url.host
-        if self.policy.allows_host(host):
-            return await self._inner.handle_async_request(request)
-        literal = _literal(host)
-        if literal is not None:
-            check_addresses(host, [str(literal)], self.policy)
-            return await self._inner.handle_async_request(request)
         port = url.port or (443 if url.scheme == "https" else 80)
-        address = check_addresses(host, await self._resolve(host, port), self.policy)
+        address = await checked_address(host, port, self.policy, self._resolve)
+        if address is None:
+            return await self._inner.handle_async_request(request)
         pinned = httpx.Request(
             request.method,
             url.copy_with(host=address),

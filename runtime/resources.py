@@ -212,31 +212,51 @@ class Retriever(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class ToolSpec:
-    """A tool as its server describes it: the name to call it by, what it does (for the model),
-    and the JSON Schema of its arguments (MCP's `inputSchema`, OpenAI's `parameters`)."""
+class ToolInfo:
+    """A tool as its server lists it: its name, what it does, its arguments' JSON Schema."""
 
     name: str
     description: str = ""
-    input_schema: Mapping[str, Any] = field(
-        default_factory=lambda: {"type": "object", "properties": {}}
-    )
+    input_schema: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What a tool call returned: its text content (the text blocks joined), its structured
+    content (MCP's `structuredContent`, a JSON value; None when it gave none), whether the tool
+    reported an error, and every content block as JSON (images and resources included)."""
+
+    text: str = ""
+    structured_content: Any = None
+    is_error: bool = False
+    content: tuple[Mapping[str, Any], ...] = ()
 
 
 class ToolSession(Protocol):
-    """An open session with one tool server (MCP or built-in)."""
+    """A session with one tool server (MCP or built-in); one may serve many calls at once."""
 
-    async def list_tools(self) -> list[ToolSpec]:
-        """The tools the server offers (an agent describes them to its model)."""
+    async def list_tools(self) -> list[ToolInfo]:
+        """The server's tools; raises a ToolError subclass when the server cannot be reached."""
         ...
 
-    async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
-        """Call tool `name`; raises an EngineError subclass naming it on failure."""
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> ToolResult:
+        """Call tool `name` with `arguments` (checked against its input schema first), waiting
+        at most `timeout` seconds (None: the session's default) for a result of at most
+        `max_bytes` (None: the session's limit). A tool reporting an error comes back with
+        `is_error`; everything else that goes wrong raises a ToolError subclass naming it
+        (ToolArgumentsError, ToolNotFoundError, ToolResultTooLargeError, McpTimeoutError, …)."""
         ...
 
 
 class ToolSessions(Protocol):
-    """Hands a node the session of a tool server configured in the workspace."""
+    """Hands a node the session of a tool server configured in the workspace, by its name."""
 
     def get(self, server: str) -> ToolSession:
         """The session for `server`; raises MissingResourceError when there is none."""

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from runtime.errors import EngineError, ToolNotFoundError
-from runtime.resources import ToolSession, ToolSessions, ToolSpec
+from runtime.resources import ToolInfo, ToolResult, ToolSession, ToolSessions
 
 # OpenAI (and vLLM's parsers) accept function names of these characters, at most 64 long
 _NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
@@ -32,7 +32,7 @@ class AgentTool:
 
     name: str
     server: str
-    spec: ToolSpec
+    spec: ToolInfo
     session: ToolSession
 
     def function(self) -> dict[str, Any]:
@@ -42,7 +42,7 @@ class AgentTool:
             "function": {
                 "name": self.name,
                 "description": self.spec.description,
-                "parameters": dict(self.spec.input_schema),
+                "parameters": dict(self.spec.input_schema) or {"type": "object", "properties": {}},
             },
         }
 
@@ -68,7 +68,7 @@ class Toolbox:
         """The tools `refs` name, described by their servers; raises MissingResourceError for a
         server the workspace does not have, ToolNotFoundError for a tool its server lacks."""
         tools: list[AgentTool] = []
-        listed: dict[str, dict[str, ToolSpec]] = {}
+        listed: dict[str, dict[str, ToolInfo]] = {}
         taken: set[str] = set()
         for ref in refs:
             session = sessions.get(ref.server)
@@ -76,7 +76,8 @@ class Toolbox:
                 listed[ref.server] = {s.name: s for s in await session.list_tools()}
             spec = listed[ref.server].get(ref.tool)
             if spec is None:
-                raise ToolNotFoundError(ref.server, ref.tool)
+                offers = f"the tool server {ref.server!r} offers no tool {ref.tool!r}"
+                raise ToolNotFoundError(f"{offers}: pick one it offers")
             name = function_name(ref, taken)
             taken.add(name)
             tools.append(AgentTool(name, ref.server, spec, session))
@@ -105,11 +106,13 @@ class Toolbox:
             return Outcome(False, "error: the arguments must be a JSON object")
         try:
             async with asyncio.timeout(timeout_s):
-                result = await tool.session.call_tool(tool.spec.name, args)
+                result = await tool.session.call_tool(tool.spec.name, args, timeout=timeout_s)
         except TimeoutError:
             return Outcome(False, f"error: the tool did not answer within {timeout_s:g} s")
         except EngineError as exc:
             return Outcome(False, f"error: {type(exc).__name__}: {exc}")
+        if result.is_error:  # the tool's own error: the model reads it and may try otherwise
+            return Outcome(False, cut(f"error: {result_text(result)}", limit))
         return Outcome(True, cut(result_text(result), limit))
 
 
@@ -126,20 +129,11 @@ def function_name(ref: ToolRef, taken: set[str]) -> str:
     return name
 
 
-def result_text(result: Any) -> str:
-    """A tool's result as text: text as it is, MCP content blocks' text joined, else JSON."""
-    if isinstance(result, str):
-        return result
-    if isinstance(result, bytes):
-        return result.decode("utf-8", "replace")
-    content = getattr(result, "content", None)
-    if isinstance(content, list) and content:
-        texts = [getattr(c, "text", None) for c in content]
-        if all(isinstance(t, str) for t in texts):
-            return "\n".join(t for t in texts if isinstance(t, str))
-    if isinstance(result, Mapping | list | tuple | int | float | bool) or result is None:
-        return json.dumps(result, ensure_ascii=False, default=str)
-    return str(result)
+def result_text(result: ToolResult) -> str:
+    """A tool's result as the model reads it: its text, else its structured content as JSON."""
+    if result.text or result.structured_content is None:
+        return result.text
+    return json.dumps(result.structured_content, ensure_ascii=False, default=str)
 
 
 def cut(text: str, limit: int) -> str:

@@ -15,5 +15,6 @@ from runtime.nodes import (  # noqa: F401  (imported to register)
     question_classifier,
     start,
     template,
+    tool,
     variable_aggregator,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +27,10 @@ from runtime.resources import (
     RetrievalMode,
     RetrievedChunk,
     Retriever,
+    ToolInfo,
+    ToolResult,
     ToolSession,
     ToolSessions,
-    ToolSpec,
 )
 
 
@@ -85,19 +87,32 @@ class ListRetriever:
 
 @dataclass
 class RecordingToolSession:
-    """A ToolSession answering from a dict of canned results, recording each call."""
+    """A ToolSession answering from a dict of canned results, recording each call: a
+    ToolResult is returned as it is, any other value as its structured content (and JSON
+    text). `tools` is what `list_tools` lists."""
 
     results: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tools: list[ToolInfo] = field(default_factory=list)
 
-    async def list_tools(self) -> list[ToolSpec]:
-        """A tool for each canned result, taking any object."""
-        return [ToolSpec(name) for name in self.results]
+    async def list_tools(self) -> list[ToolInfo]:
+        """The tools given."""
+        return list(self.tools)
 
-    async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> ToolResult:
         """The canned result of `name`."""
         self.calls.append((name, dict(arguments)))
-        return self.results[name]
+        result = self.results[name]
+        if isinstance(result, ToolResult):
+            return result
+        return ToolResult(text=json.dumps(result), structured_content=result)
 
 
 @dataclass
@@ -118,10 +133,10 @@ class ToolServer:
     _started: int = 0
     _all_in: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def list_tools(self) -> list[ToolSpec]:
+    async def list_tools(self) -> list[ToolInfo]:
         """Each function as a tool; its parameters are string arguments."""
         return [
-            ToolSpec(
+            ToolInfo(
                 name,
                 self.descriptions.get(name, f"the {name} tool"),
                 {
@@ -135,8 +150,16 @@ class ToolServer:
             for name, fn in self.tools.items()
         ]
 
-    async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
-        """Call the function `name` (after the overlap barrier)."""
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> ToolResult:
+        """Call the function `name` (after the overlap barrier): text as it is, any other
+        value as its structured content (and JSON text)."""
         self.calls.append((name, dict(arguments)))
         self.record.append(("start", name))
         self._started += 1
@@ -146,9 +169,12 @@ class ToolServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._all_in.wait(), self.wait_s)
         try:
-            return self.tools[name](**arguments)
+            value = self.tools[name](**arguments)
         finally:
             self.record.append(("end", name))
+        if isinstance(value, str):
+            return ToolResult(text=value)
+        return ToolResult(text=json.dumps(value), structured_content=value)
 
 
 @dataclass
@@ -180,11 +206,11 @@ class DictEnvironment:
 
 
 # mypy checks that each double follows its protocol
-_checks: tuple[Retriever, ToolSessions, Environment, ToolSession, ToolSession] = (
+_checks: tuple[Retriever, ToolSessions, ToolSession, Environment, ToolSession] = (
     ListRetriever(),
     DictToolSessions(),
-    DictEnvironment(),
     RecordingToolSession(),
+    DictEnvironment(),
     ToolServer(),
 )
 
@@ -226,4 +252,4 @@ class ToolCallNode(Node[ToolConfig]):
         cfg = self.config
         key = ctx.get(ENVIRONMENT).get(cfg.key_name)
         result = await ctx.get(TOOLS).get(cfg.server).call_tool(cfg.tool, {"key": key})
-        yield Done({"result": result})
+        yield Done({"result": result.structured_content})

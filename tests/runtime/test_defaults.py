@@ -1,6 +1,7 @@
 """A new node starts ready for the app it is dropped into: every type's default config, in each
 mode the palette offers it in, is valid, or has one issue on each empty field to fill in (one
-field for most; a knowledge node in a workflow app has neither a query nor a knowledge base)."""
+field for most; a knowledge node in a workflow app has neither a query nor a knowledge base, a
+tool node neither a server nor a tool)."""
 
 from __future__ import annotations
 
@@ -75,10 +76,13 @@ def test_default_config_is_valid_or_asks_only_for_empty_fields(
 def test_default_config_asks_for_one_thing_but_where_a_mode_leaves_two() -> None:
     counts = {(t, m): len(validate(_graph(t, v, m)[0])) for t, v, m in _offered()}
     # a workflow app has no sys.query to search for (or to extract from): its knowledge node
-    # and its parameter extractor need a query too
+    # and its parameter extractor need a query too; a tool is picked on a tool server: both are
+    # left to pick in every mode
     assert {key: n for key, n in counts.items() if n > 1} == {
         ("knowledge_retrieval", "workflow"): 2,
         ("parameter_extractor", "workflow"): 2,
+        ("tool", "chat"): 2,
+        ("tool", "workflow"): 2,
     }
 
 

@@ -1,7 +1,8 @@
 // A form generated from a node type's JSON Schema. Widgets: a schema's `widget` key (set by the
 // backend) picks the variable picker ("selector"), the template editor ("template"), the model
-// picker ("model") or the knowledge-base picker ("knowledge_bases"); otherwise the JSON type
-// decides. A `shown_when` key shows a field only for some values of a field beside it.
+// picker ("model"), the knowledge-base picker ("knowledge_bases") or the tool node's fields
+// ("tool_server", "tool", "tool_arguments"); otherwise the JSON type decides. A `shown_when` key
+// shows a field only for some values of a field beside it.
 import { createContext, useContext, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 
 import { resolve, schemaType, unwrapNullable, defaultsFor, type Schema } from "../state/schema";
@@ -9,6 +10,7 @@ import { KnowledgeBasesField } from "./KnowledgeBasesField";
 import { ModelField } from "./ModelField";
 import { isPending, usePending } from "./pending";
 import { TemplateField } from "./TemplateField";
+import { ToolArgumentsField, ToolField, ToolServerField, type ToolArgument } from "./ToolFields";
 import { VariablePicker } from "./VariablePicker";
 
 export interface FieldProps {
@@ -121,6 +123,21 @@ export function Field(props: FieldProps) {
     return (
       <Labelled id={id} label={label} help={help}>
         <KnowledgeBasesField id={id} label={label} value={Array.isArray(value) ? (value as string[]) : []} onChange={onChange} disabled={disabled} />
+      </Labelled>
+    );
+  }
+  if (widget === "tool_server" || widget === "tool") {
+    const Pick = widget === "tool" ? ToolField : ToolServerField;
+    return (
+      <Labelled id={id} label={label} help={help}>
+        <Pick id={id} nodeId={nodeId} value={String(value ?? "")} onChange={onChange} disabled={disabled} />
+      </Labelled>
+    );
+  }
+  if (widget === "tool_arguments") {
+    return (
+      <Labelled id={id} label={label} help={help}>
+        <ToolArgumentsField id={id} nodeId={nodeId} value={(value ?? {}) as Record<string, ToolArgument>} onChange={onChange} disabled={disabled} />
       </Labelled>
     );
   }
