@@ -11,6 +11,11 @@ cancelled), `default_value` succeeds with the node's default outputs, `fail_bran
 `error_message`/`error_type` on the "fail-branch" handle. Setting `RunContext.cancel` stops the
 run: running nodes are cancelled and the run finishes "stopped".
 
+Pausing (human in the loop, see `runtime.pause`): a node that yields `Paused` (or needs
+confirmation and has no reply yet) emits NodePaused and resolves none of its edges; the other
+branches run on, and once no node is running the run finishes "waiting" with the forms. A resume
+is a seeded run whose `RunContext.replies` answer the paused nodes, which run again.
+
 Seeding (re-running from a node, see `runtime._seed`): `RunContext.seed` gives nodes that count
 as finished before the run starts, with an earlier run's outputs and handle; they emit no
 events. The seed must hold every ancestor of each seeded node. A seed for a node id not in the
@@ -35,10 +40,11 @@ from runtime._seed import check_seed, seed_run
 from runtime._streaming import AnswerStream
 from runtime._timeout import run_with_timeout
 from runtime.compile import CompiledGraph
-from runtime.errors import NodeExecutionError, NodeOutputError
+from runtime.errors import ConfirmationDeniedError, NodeExecutionError, NodeOutputError
 from runtime.events import (
     NodeDelta,
     NodeFailed,
+    NodePaused,
     NodeSkipped,
     NodeStarted,
     NodeSucceeded,
@@ -51,7 +57,8 @@ from runtime.events import (
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage
 from runtime.masking import Masker, StreamMasker
-from runtime.nodes.base import Delta, Done, NodeContext
+from runtime.nodes.base import Delta, Done, NodeContext, Paused
+from runtime.pause import PauseForm, Reply, approved, confirmation_form
 from runtime.resources import ENVIRONMENT, NO_RESOURCES, Resources, RunEnvironment
 from runtime.spec import FAIL_BRANCH_HANDLE
 from runtime.variables import VariablePool
@@ -63,6 +70,7 @@ _node_delta = factory(NodeDelta)
 _text_chunk = factory(TextChunk)
 _node_skipped = factory(NodeSkipped)
 _node_failed = factory(NodeFailed)
+_node_paused = factory(NodePaused)
 _run_started = factory(RunStarted)
 _run_finished = factory(RunFinished)
 _MASKED_FIELDS = frozenset({"inputs", "outputs", "error", "text", "metadata"})
@@ -83,6 +91,9 @@ class RunContext:
     # node → (outputs, handle taken, or None when skipped), finished before the run starts
     seed: Mapping[str, tuple[Mapping[str, Any], str | None]] = field(default_factory=dict)
     limits: RunLimits = DEFAULT_LIMITS  # set by the Django side from its settings
+    # A resume: the paused nodes' answers (they run again with them) and the steps run before
+    replies: Mapping[str, Reply] = field(default_factory=dict)
+    first_index: int = 0
 
 
 class Engine:
@@ -120,7 +131,8 @@ class _Run:
         self.join = JoinState(graph.successors, graph.in_degree)
         self.tasks: set[asyncio.Task[None]] = set()
         self.loop: asyncio.AbstractEventLoop
-        self.index = 0
+        self.index = ctx.first_index
+        self.waiting: list[PauseForm] = []  # forms of the nodes paused for a person
         self.tokens = [0, 0]
         self.status: RunStatus | None = None
         self.stopping = [False]  # shared with run_with_timeout: cancellations are the run's own
@@ -216,6 +228,7 @@ class _Run:
                 "completion_tokens": self.tokens[1],
                 "total_steps": self.index,
                 "metadata": metadata,
+                "waiting": self.waiting if self.status == "waiting" else [],
             }
         )
 
@@ -262,6 +275,8 @@ class _Run:
             raise
         finally:
             self.tasks.discard(asyncio.current_task())
+            if self.waiting and not self.tasks:  # the last branch ended: wait for a person
+                self.stop("waiting")
 
     def _resolve(self, node_id: str, handle: str | None) -> list[tuple[str, str]]:
         """Mark `node_id`'s edges taken/skipped; skip dead nodes; return nodes now ready."""
@@ -295,6 +310,14 @@ class _Run:
             inputs=inputs,
         )
         t = perf_counter()
+        if plan.needs_confirmation:
+            reply = self.ctx.replies.get(plan.node_id)
+            if reply is None:
+                self._pause(plan, confirmation_form(plan.node_id, plan.title))
+                return []
+            if not approved(reply):
+                denied = ConfirmationDeniedError(f"{plan.title or plan.node_id} was not approved")
+                return self._on_error(plan, denied, 1, t)
         attempts = 0
         while True:
             attempts += 1
@@ -306,9 +329,17 @@ class _Run:
                     await asyncio.sleep(plan.interval_s)
                     continue
                 return self._on_error(plan, exc, attempts, t)
+        if isinstance(done, Paused):
+            self._pause(plan, done.form)
+            return []
         return self._on_done(plan, done, attempts, t, None)
 
-    def _attempt(self, plan: NodePlan) -> Coroutine[Any, Any, Done]:
+    def _pause(self, plan: NodePlan, form: PauseForm) -> None:
+        """The node waits for a person: none of its edges resolve until a resume answers it."""
+        self.waiting.append(form)
+        self.emit(_node_paused, node_id=plan.node_id, node_type=plan.type_id, form=form)
+
+    def _attempt(self, plan: NodePlan) -> Coroutine[Any, Any, Done | Paused]:
         """One attempt at running the node; each attempt gets the full timeout."""
         ctx = self.ctx
         nctx = NodeContext(
@@ -320,14 +351,15 @@ class _Run:
             ctx.history,
             ctx.cancel,
             ctx.limits,
+            ctx.replies.get(plan.node_id),
         )
         if plan.timeout_s is None:
             return self._consume(plan, nctx)
         deadline = self.loop.time() + plan.timeout_s
         return run_with_timeout(self._consume(plan, nctx), deadline, plan.node_id, self.stopping)
 
-    async def _consume(self, plan: NodePlan, nctx: NodeContext) -> Done:
-        done: Done | None = None
+    async def _consume(self, plan: NodePlan, nctx: NodeContext) -> Done | Paused:
+        done: Done | Paused | None = None
         node_id = plan.node_id
         mask, masks = self.mask, dict[str, StreamMasker]()
         async for item in plan.node.run(nctx):
@@ -340,7 +372,7 @@ class _Run:
                     if not text:
                         continue
                 self._delta(node_id, item.port, text)
-            elif isinstance(item, Done):
+            elif isinstance(item, Done | Paused):
                 done = item
             else:
                 _unknown_output(node_id, item)

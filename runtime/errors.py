@@ -145,3 +145,11 @@ class LLMBadResponseError(LLMError):
 
 class ModelNotFoundError(LLMError):
     """The named model or provider does not exist."""
+
+
+class ConfirmationDeniedError(NodeExecutionError):
+    """A person denied a node that needs confirmation (or nobody answered in time)."""
+
+
+class HumanInputTimeoutError(NodeExecutionError):
+    """Nobody answered a human-input form before its timeout (on_timeout "fail")."""

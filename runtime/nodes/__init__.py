@@ -3,6 +3,7 @@
 from runtime.nodes import (  # noqa: F401  (imported to register)
     answer,
     end,
+    human_input,
     if_else,
     knowledge,
     llm,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage, Usage
+from runtime.pause import PauseForm, Reply
 from runtime.resources import NO_RESOURCES, Resource, Resources
 from runtime.spec import SOURCE_HANDLE, AppMode, NodeSettings
 from runtime.variables import Segment, Selector, VariablePool
@@ -59,7 +60,15 @@ class Done:
     metadata: dict[str, Any] | None = None
 
 
-NodeOutput = Delta | Done
+@dataclass(frozen=True, slots=True)
+class Paused:
+    """Instead of Done: the node waits for a person to fill in `form` (see runtime.pause); the
+    run resumes by running the node again with the person's `Reply` on its context."""
+
+    form: PauseForm
+
+
+NodeOutput = Delta | Done | Paused
 
 
 @dataclass(slots=True)
@@ -74,6 +83,7 @@ class NodeContext:
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     limits: RunLimits = DEFAULT_LIMITS
+    reply: Reply | None = None  # a person's answer to this node's pause, when resuming
 
     def get(self, key: Resource[R]) -> R:
         """The run's implementation of a resource the node needs (`Node.needs`), typed."""
