@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from builder.access import require_app
+from builder.actions.resume import do_expire_overdue, do_resume_run
 from builder.actions.runs import RunRequest, do_start_run, draft_run_request
 from builder.actions.workflows import (
     do_create_app,
@@ -47,6 +48,7 @@ from builder.schemas import (
     ProviderOut,
     PublishIn,
     RestoreIn,
+    ResumeIn,
     RunDetail,
     RunIn,
     RunOut,
@@ -97,6 +99,7 @@ def _run_out(run: Run) -> dict[str, Any]:
         "id": str(run.id),
         "version": run.version.number if run.version else None,
         "conversation_id": str(run.conversation_id) if run.conversation_id else None,
+        "waiting": run.pending.get("forms", []) if run.status == "waiting" else [],
     }
 
 
@@ -312,6 +315,19 @@ async def run_draft(request: HttpRequest, app_id: int, body: RunIn) -> dict[str,
     return await sync_to_async(_run_detail)(handle.run_id)
 
 
+@router.post("/apps/{app_id}/runs/{run_id}/resume", response=RunDetail)
+async def resume_run(
+    request: HttpRequest, app_id: int, run_id: str, body: ResumeIn
+) -> dict[str, Any]:
+    """Answer a waiting run's form: it runs on from the paused node; returns the run when it
+    ends (or waits again). 409 when the run is not waiting, 422 naming a bad answer."""
+    app = await sync_to_async(require_app)(request, app_id, Role.EDITOR)
+    user = await sync_to_async(get_user)(request)
+    handle = await do_resume_run(app, run_id, body.answers, body.node_id, user)
+    await handle.wait()
+    return await sync_to_async(_run_detail)(handle.run_id)
+
+
 def _run_detail(run_id: str) -> dict[str, Any]:
     run = Run.objects.select_related("version").get(pk=run_id)
     query = Message.objects.filter(run=run).values_list("query", flat=True).first()
@@ -331,14 +347,20 @@ def list_runs(request: HttpRequest, app_id: int, limit: int = 50) -> list[dict[s
 
 
 @router.get("/runs/{run_id}", response=RunDetail)
-def get_run(request: HttpRequest, run_id: str) -> dict[str, Any]:
-    """One run with its per-node trace."""
-    pk = parse_uuid(run_id)
-    run = Run.objects.filter(pk=pk).values_list("app_id", flat=True).first() if pk else None
-    if run is None:
-        raise not_found("run")
-    require_app(request, run)
-    return _run_detail(run_id)
+async def get_run(request: HttpRequest, run_id: str) -> dict[str, Any]:
+    """One run with its per-node trace (a waiting run past its form's timeout goes on first,
+    as its on_timeout says)."""
+
+    def check() -> None:
+        pk = parse_uuid(run_id)
+        run = Run.objects.filter(pk=pk).values_list("app_id", flat=True).first() if pk else None
+        if run is None:
+            raise not_found("run")
+        require_app(request, run)
+
+    await sync_to_async(check)()
+    await do_expire_overdue(run_id)
+    return await sync_to_async(_run_detail)(run_id)
 
 
 @router.get("/apps/{app_id}/keys", response=list[ApiKeyOut])

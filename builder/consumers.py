@@ -1,7 +1,8 @@
 """The WebSocket that runs a draft and streams its events to the browser.
 
 Its messages are typed in builder/protocol.py (the editor's TypeScript is generated from them):
-Client → server: RunMessage {"type": "run", ...the fields of RunIn}, StopMessage {"type": "stop"}
+Client → server: RunMessage {"type": "run", ...the fields of RunIn}, StopMessage {"type": "stop"},
+                 ResumeMessage {"type": "resume", "run_id", "answers", "node_id"} (a waiting run)
 Server → client: RunCreated, EventMessage (a runtime.events event), ErrorMessage
                  ("forbidden" and close 4403 when the caller lost the editor role since connecting)
 """
@@ -16,9 +17,10 @@ from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
+from builder.actions.resume import do_resume_run
 from builder.actions.runs import RunHandle, do_start_run, draft_run_request
 from builder.models import App
-from builder.protocol import ErrorMessage, EventMessage, RunCreated, RunMessage
+from builder.protocol import ErrorMessage, EventMessage, ResumeMessage, RunCreated, RunMessage
 from kernel.errors import ApiError
 from kernel.models import Role
 from kernel.workspaces import get_membership
@@ -61,9 +63,9 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
             await self._send_error("invalid_message", "messages must be JSON objects")
             return
         kind = message.get("type") if isinstance(message, dict) else None
-        if kind in ("run", "stop") and not await self._still_allowed():
+        if kind in ("run", "resume", "stop") and not await self._still_allowed():
             return
-        if kind == "run":
+        if kind in ("run", "resume"):
             await self._run(message)
         elif kind == "stop" and self.handle is not None:
             self.handle.stop()
@@ -86,28 +88,22 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
             await self._send_error("run_in_progress", "a run is already going on this socket")
             return
         fields = {k: v for k, v in message.items() if v is not None}
+        model = ResumeMessage if message.get("type") == "resume" else RunMessage
         try:
-            body = RunMessage.model_validate(fields)
+            body = model.model_validate(fields)
         except ValidationError as exc:
             error = exc.errors()[0]
             name = ".".join(str(p) for p in error["loc"])
-            said = explain_field(name, [error], RunMessage)  # "query must be text"
+            said = explain_field(name, [error], model)  # "query must be text"
             await self._send_error("invalid_param", said, field=name)
             return
         try:
-            request = await sync_to_async(draft_run_request)(
-                self.app,
-                self.scope["user"],
-                body.inputs,
-                body.query,
-                body.conversation_id or None,
-                node_id=body.node_id,
-                node_inputs=body.node_inputs,
-                from_node=body.from_node,
-                from_run=body.from_run,
-                origin=body.origin,
-            )
-            self.handle = await do_start_run(request)
+            if isinstance(body, ResumeMessage):
+                self.handle = await do_resume_run(
+                    self.app, body.run_id, body.answers, body.node_id, self.scope["user"]
+                )
+            else:
+                self.handle = await self._start(body)
         except GraphInvalidError as exc:
             await self._send_error(
                 "graph_invalid", str(exc), issues=[i.to_dict() for i in exc.issues]
@@ -119,6 +115,21 @@ class RunConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has
         created = RunCreated(run_id=self.handle.run_id, conversation_id=self.handle.conversation_id)
         await self.send(created.model_dump_json())
         self.pump = asyncio.create_task(self._pump(self.handle))
+
+    async def _start(self, body: RunMessage) -> RunHandle:
+        request = await sync_to_async(draft_run_request)(
+            self.app,
+            self.scope["user"],
+            body.inputs,
+            body.query,
+            body.conversation_id or None,
+            node_id=body.node_id,
+            node_inputs=body.node_inputs,
+            from_node=body.from_node,
+            from_run=body.from_run,
+            origin=body.origin,
+        )
+        return await do_start_run(request)
 
     async def _pump(self, handle: RunHandle) -> None:
         async for event in handle.events():

@@ -205,6 +205,12 @@ class DifyRenderer:
             "created_at": self.created_at,
             "finished_at": int(event.at.timestamp()),
             "metadata": message_metadata(event),
+            # status "waiting" (Weft's): the forms to answer with /workflows/runs/{id}/resume
+            **(
+                {"waiting": [f.model_dump(mode="json") for f in event.waiting]}
+                if event.waiting
+                else {}
+            ),
         }
 
 

@@ -102,6 +102,7 @@ class RunStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     STOPPED = "stopped", "Stopped"
+    WAITING = "waiting", "Waiting"  # paused for a person (human input, a confirmation)
 
 
 class Run(models.Model):
@@ -136,6 +137,9 @@ class Run(models.Model):
     reused_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A waiting run's pause (builder/actions/resume.py): the forms it asks, when it paused, and
+    # what a resume needs besides its node rows (the draft it ran, its query); {} otherwise.
+    pending = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-started_at"]

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from builder.schemas import IssueOut, RunIn
+from builder.schemas import IssueOut, ResumeIn, RunIn
 from kernel.protocols import Mode
 from runtime.events import RunEvent
 from runtime.spec import WorkflowSpec
@@ -24,6 +24,14 @@ class RunMessage(RunIn):
     """Client → server: run the saved draft (the fields of RunIn; null means "not given")."""
 
     type: Literal["run"]
+
+
+class ResumeMessage(ResumeIn):
+    """Client → server: answer the form of a waiting run of this app; its events follow, as a
+    run's do (after RunCreated with the same run id)."""
+
+    type: Literal["resume"]
+    run_id: str
 
 
 class StopMessage(BaseModel):
@@ -70,7 +78,7 @@ class ErrorMessage(_ServerMessage):
     issues: list[IssueOut] | None = Field(None, exclude_if=_is_none)
 
 
-ClientMessage = Annotated[RunMessage | StopMessage, Field(discriminator="type")]
+ClientMessage = Annotated[RunMessage | ResumeMessage | StopMessage, Field(discriminator="type")]
 ServerMessage = Annotated[RunCreated | EventMessage | ErrorMessage, Field(discriminator="type")]
 
 

@@ -34,6 +34,7 @@ from kernel.processes import has_died, this_host
 from runtime.events import (
     NodeFailed,
     NodeLog,
+    NodePaused,
     NodeSkipped,
     NodeStarted,
     NodeSucceeded,
@@ -53,6 +54,7 @@ _RUN_FIELDS = [
     "prompt_tokens",
     "completion_tokens",
     "finished_at",
+    "pending",
 ]
 
 
@@ -94,6 +96,10 @@ class RunRecord:
     finished: RunFinished | None = None
     crash: str = ""
     finished_at: datetime | None = None
+    # What a resume of this run needs if it pauses (the draft spec it ran, its query), and what
+    # the run had spent before this part when it is a resume: prompt, completion tokens, ms.
+    resume_info: dict[str, Any] = field(default_factory=dict)
+    carried: tuple[int, int, float] = (0, 0, 0.0)
 
     @property
     def run(self) -> Run:
@@ -154,6 +160,10 @@ class RunRecord:
             )
         elif isinstance(event, NodeSkipped):
             self._node(event.node_id, event.node_type, event.at)["status"] = "skipped"
+        elif isinstance(event, NodePaused):
+            self._node(event.node_id, event.node_type, event.at).update(
+                status="waiting", metadata={"form": event.form.model_dump(mode="json")}
+            )
         elif isinstance(event, RunFinished):
             self.finished = event
 
@@ -185,19 +195,27 @@ class RunRecord:
             run.error_code, run.error = end.error_code or "", end.error or ""
             run.failed_node_id = end.failed_node_id or ""
             run.elapsed_ms, run.total_steps = end.elapsed_ms, end.total_steps
-            run.prompt_tokens, run.completion_tokens = end.prompt_tokens, end.completion_tokens
+            run.prompt_tokens = end.prompt_tokens + self.carried[0]
+            run.completion_tokens = end.completion_tokens + self.carried[1]
+            run.elapsed_ms += self.carried[2]
         else:
             run.status, run.error_code = RunStatus.FAILED, "RunInterrupted"
             run.error = self.crash or "the run ended without finishing"
         run.finished_at = self.finished_at or timezone.now()
+        run.pending = {}
+        if run.status == RunStatus.WAITING and end is not None:
+            forms = [form.model_dump(mode="json") for form in end.waiting]
+            run.pending = {"forms": forms, "paused_at": run.finished_at.isoformat()}
+            run.pending.update(self.resume_info)
+            run.finished_at = None
         for node in self.nodes.values():
             if node["status"] == "running":
                 node["status"] = "stopped" if run.status == RunStatus.STOPPED else "failed"
 
     def message(self) -> Message | None:
         """The chat turn to store, for runs in a conversation."""
-        if self.conversation is None:
-            return None
+        if self.conversation is None or self.run.status == RunStatus.WAITING:
+            return None  # a waiting turn is stored when its run ends
         run = self.run
         return Message(
             conversation=self.conversation,

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from runtime.nodes.base import Category, VarType
+from runtime.pause import PauseForm
 from runtime.spec import AppMode
 
 
@@ -230,6 +231,18 @@ class RunOut(Schema):
     prompt_tokens: int
     completion_tokens: int
     total_steps: int
+    waiting: list[PauseForm] = Field(
+        default_factory=list, description='Status "waiting": the forms it waits on.'
+    )
+
+
+class ResumeIn(Schema):
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="The form's answers, by field name."
+    )
+    node_id: str | None = Field(
+        None, description="The paused node to answer; empty: the first one waiting."
+    )
 
 
 class RunDetail(RunOut):

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from builder.actions.resume import do_resume_run
 from builder.actions.runs import (
     RunHandle,
     RunRequest,
@@ -28,6 +29,7 @@ from builder.published import Published, get_published, published_apps
 from builder.v1_schemas import (
     ChatMessageIn,
     CompletionMessageIn,
+    ResumeRunIn,
     StopIn,
     WorkflowRunIn,
     body_of,
@@ -218,6 +220,34 @@ async def workflows_run(request: HttpRequest) -> HttpResponseBase:
     handle = await _start(owner, pub, body, "")
     renderer = DifyRenderer(
         handle.run_id, str(pub.app.pk), "workflow", hidden_inputs=secret_readers(pub.graph)
+    )
+    if body.response_mode == "streaming":
+        return stream_response(_dify_stream(handle, renderer))
+    end = await blocking_end(handle, renderer.render, failure_is_error=False)
+    return JsonResponse(
+        {
+            "task_id": handle.run_id,
+            "workflow_run_id": handle.run_id,
+            "data": renderer.finished_data(end),
+        }
+    )
+
+
+@service_view("POST")
+async def resume_run(request: HttpRequest, run_id: str) -> HttpResponseBase:
+    """POST /v1/workflows/runs/{run_id}/resume: answer a waiting run of the key's app; it runs
+    on from the paused node (409 when it is not waiting, 422 naming a bad answer)."""
+    owner = await authenticate(request)
+    body = body_of(request, ResumeRunIn)
+    pub = await published_app(owner)
+    handle = await do_resume_run(pub.app, run_id, body.answers, body.node_id or None)
+    renderer = DifyRenderer(
+        handle.run_id,
+        str(pub.app.pk),
+        pub.app.mode,
+        handle.conversation_id,
+        handle.message_id,
+        hidden_inputs=secret_readers(pub.graph),
     )
     if body.response_mode == "streaming":
         return stream_response(_dify_stream(handle, renderer))

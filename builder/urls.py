@@ -9,6 +9,7 @@ urlpatterns = [
     path("completion-messages", service_api.completion_messages),
     path("workflows/run", service_api.workflows_run),
     path("workflows/tasks/<str:task_id>/stop", service_api.stop_task),
+    path("workflows/runs/<str:run_id>/resume", service_api.resume_run),
     path("chat/completions", openai_api.chat_completions),
     path("models", openai_api.list_models),
     path("conversations", conversations_api.conversations),

@@ -19,6 +19,7 @@ from builder.v1_schemas import (
     ChatMessageIn,
     CompletionMessageIn,
     ConversationDeleteIn,
+    ResumeRunIn,
     StopIn,
     WorkflowRunIn,
 )
@@ -144,6 +145,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ChatMessageIn,
     CompletionMessageIn,
     WorkflowRunIn,
+    ResumeRunIn,
     StopIn,
     ChatCompletionIn,
     ConversationDeleteIn,
@@ -228,6 +230,16 @@ def _paths() -> dict[str, Any]:
         },
         "/v1/workflows/run": {
             "post": _operation("Run a workflow", WorkflowRunOut, WorkflowRunIn, stream=True)
+        },
+        "/v1/workflows/runs/{run_id}/resume": {
+            "post": _operation(
+                "Answer a waiting run (Weft's): it runs on from the paused node",
+                WorkflowRunOut,
+                ResumeRunIn,
+                stream=True,
+                params=[_param("run_id", "path", True)],
+                codes=(400, 401, 404, 409, 422),
+            )
         },
         "/v1/workflows/tasks/{task_id}/stop": {
             "post": _operation(

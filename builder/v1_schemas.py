@@ -53,6 +53,17 @@ class WorkflowRunIn(Body):
     response_mode: ResponseMode = "streaming"
 
 
+class ResumeRunIn(Body):
+    """POST /v1/workflows/runs/{run_id}/resume (Weft's; Dify has none): answer a waiting run."""
+
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="the paused node's form answers, by field name"
+    )
+    node_id: str = Field(default="", description="the paused node to answer; empty: the first")
+    user: User = ""
+    response_mode: ResponseMode = "blocking"
+
+
 class CompletionMessageIn(Body):
     """POST /v1/completion-messages (Dify; for completion apps, a mode Weft has not got)."""
 

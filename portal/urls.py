@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from portal import invitation_views, views
+from portal import invitation_views, views, waiting
 from portal.api import api
 from portal.login import ThrottledLoginView
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path("training/", views.training_page, name="training"),
     path("knowledge/", views.knowledge_page, name="knowledge"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
+    path("apps/<int:app_id>/runs/<uuid:run_id>/resume/", waiting.resume_run, name="resume-run"),
     # One sign-in, the throttled one: the admin's own login form would bypass the throttle.
     path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),
     path("admin/", admin.site.urls),

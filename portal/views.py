@@ -5,6 +5,7 @@ Pages render server-side; the interactive parts (test run, publish, keys) call t
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,13 +15,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
+from builder.actions.resume import do_expire_overdue, get_waiting_forms
 from builder.actions.workflows import do_create_app
 from builder.api_examples import start_variables
 from builder.models import App, Message, Run, RunSource, Workflow
 from builder.templates import list_templates, template_spec
 from builder.trace import trace_of
 from kernel.errors import ApiError
-from kernel.models import Membership, Role
+from kernel.models import ROLE_RANK, Membership, Role
 from kernel.workspaces import (
     SESSION_KEY,
     do_set_default_workspace,
@@ -192,10 +194,12 @@ def _react_page(request: HttpRequest, entry: str) -> HttpResponse:
 @require_safe
 def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     """One run and its per-node trace."""
-    app, _ = _app_for(request, app_id)
+    app, role = _app_for(request, app_id)
     run = Run.objects.filter(app=app, pk=run_id).select_related("version").first()
     if run is None:
         raise Http404("run not found")
+    if get_waiting_forms(run) and async_to_sync(do_expire_overdue)(str(run.pk)):
+        run.refresh_from_db()  # its form timed out: it went on as its on_timeout says
     trace = trace_of(run)  # a re-run from a node: the reused nodes first
     # the run keeps no joined metadata: its citations are the succeeded nodes', in order
     citations = [
@@ -210,6 +214,8 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
         "run": run,
         "trace": trace,
         "citations": citations,
+        "waiting": get_waiting_forms(run),
+        "can_answer": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.EDITOR],
         **_chat_turn(run),
     }
     return render(request, "portal/run.html", context)

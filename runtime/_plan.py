@@ -27,6 +27,7 @@ class NodePlan:
     successors: tuple[tuple[str, str], ...]  # (handle, target)
     answer_port: str | None  # the node's capabilities (see Node)
     gives_run_outputs: bool
+    needs_confirmation: bool  # pause for approve/deny before running (see runtime.pause)
 
 
 def make_plan(node: Node[Any], successors: tuple[tuple[str, str], ...]) -> NodePlan:
@@ -47,4 +48,5 @@ def make_plan(node: Node[Any], successors: tuple[tuple[str, str], ...]) -> NodeP
         successors=successors,
         answer_port=node.answer_port,
         gives_run_outputs=node.gives_run_outputs,
+        needs_confirmation=s.needs_confirmation,
     )

@@ -19,18 +19,25 @@ from runtime._plan import NodePlan
 from runtime._streaming import AnswerStream
 from runtime._subgraph import Children, Scope
 from runtime._timeout import run_with_timeout
-from runtime.errors import InnerNodeError, NodeExecutionError, NodeOutputError
+from runtime.errors import (
+    ConfirmationDeniedError,
+    InnerNodeError,
+    NodeExecutionError,
+    NodeOutputError,
+)
 from runtime.events import (
     NodeDelta,
     NodeFailed,
     NodeLog,
+    NodePaused,
     NodeSkipped,
     NodeStarted,
     NodeSucceeded,
     RunStatus,
 )
 from runtime.masking import Masker, StreamMasker
-from runtime.nodes.base import Delta, Done, Log, NodeContext
+from runtime.nodes.base import Delta, Done, Log, NodeContext, Paused
+from runtime.pause import PauseForm, approved, confirmation_form
 from runtime.resources import Resources
 from runtime.spec import FAIL_BRANCH_HANDLE
 
@@ -44,6 +51,7 @@ _node_delta = factory(NodeDelta)
 _node_log = factory(NodeLog)
 _node_skipped = factory(NodeSkipped)
 _node_failed = factory(NodeFailed)
+_node_paused = factory(NodePaused)
 
 
 class NodeSteps:
@@ -58,6 +66,8 @@ class NodeSteps:
     tokens: list[int]
     status: RunStatus | None
     stopping: list[bool]
+    waiting: list[PauseForm]  # forms of the nodes paused for a person
+    tasks: set[asyncio.Task[None]]  # the top level's running tasks
     error: tuple[str, str, str | None] | None
     end_outputs: dict[str, Any]
     metadata: JoinedMetadata
@@ -95,6 +105,8 @@ class NodeSteps:
             raise
         finally:
             scope.tasks.discard(asyncio.current_task())
+            if self.waiting and not self.tasks:  # the last branch ended: wait for a person
+                self.stop("waiting")
 
     def _resolve(self, scope: Scope, node_id: str, handle: str | None) -> list[tuple[str, str]]:
         """Mark `node_id`'s edges taken/skipped; skip dead nodes; return nodes now ready."""
@@ -137,6 +149,13 @@ class NodeSteps:
             inputs=inputs,
         )
         t = perf_counter()
+        if plan.needs_confirmation:
+            reply = self.ctx.replies.get(plan.node_id)
+            if reply is None:
+                return self._pause(scope, plan, confirmation_form(plan.node_id, plan.title), t)
+            if not approved(reply):
+                denied = ConfirmationDeniedError(f"{plan.title or plan.node_id} was not approved")
+                return self._on_error(scope, plan, denied, 1, t)
         attempts = 0
         while True:
             attempts += 1
@@ -148,9 +167,26 @@ class NodeSteps:
                     await asyncio.sleep(plan.interval_s)
                     continue
                 return self._on_error(scope, plan, exc, attempts, t)
+        if isinstance(done, Paused):
+            return self._pause(scope, plan, done.form, t)
         return self._on_done(scope, plan, done, attempts, t, None)
 
-    def _attempt(self, scope: Scope, plan: NodePlan) -> Coroutine[Any, Any, Done]:
+    def _pause(
+        self, scope: Scope, plan: NodePlan, form: PauseForm, t: float
+    ) -> list[tuple[str, str]]:
+        """The node waits for a person: none of its edges resolve until a resume answers it.
+        Inside a container it cannot (a resume seeds top-level nodes only): the node fails."""
+        if scope.nested:
+            where = NodeExecutionError(
+                f"{plan.title or plan.node_id} waits for a person, which a node inside an "
+                "iteration or loop cannot do yet: move it out of the container"
+            )
+            return self._on_error(scope, plan, where, 1, t)
+        self.waiting.append(form)
+        self.emit(_node_paused, node_id=plan.node_id, node_type=plan.type_id, form=form)
+        return []
+
+    def _attempt(self, scope: Scope, plan: NodePlan) -> Coroutine[Any, Any, Done | Paused]:
         """One attempt at running the node; each attempt gets the full timeout."""
         ctx = self.ctx
         sub = self.g.containers.get(plan.node_id)
@@ -164,6 +200,7 @@ class NodeSteps:
             ctx.cancel,
             ctx.limits,
             Children(self, plan.node_id, sub, scope) if sub is not None else None,
+            reply=ctx.replies.get(plan.node_id),
         )
         work = self._consume(scope, plan, nctx)
         if plan.timeout_s is None:
@@ -171,8 +208,8 @@ class NodeSteps:
         deadline = self.loop.time() + plan.timeout_s
         return run_with_timeout(work, deadline, plan.node_id, self.stopping)
 
-    async def _consume(self, scope: Scope, plan: NodePlan, nctx: NodeContext) -> Done:
-        done: Done | None = None
+    async def _consume(self, scope: Scope, plan: NodePlan, nctx: NodeContext) -> Done | Paused:
+        done: Done | Paused | None = None
         node_id = plan.node_id
         mask, masks = self.mask, dict[str, StreamMasker]()
         async for item in plan.node.run(nctx):
@@ -185,7 +222,7 @@ class NodeSteps:
                     if not text:
                         continue
                 self._delta(scope, node_id, item.port, text)
-            elif isinstance(item, Done):
+            elif isinstance(item, Done | Paused):
                 done = item
             elif isinstance(item, Log):
                 self.emit(

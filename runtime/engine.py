@@ -11,6 +11,11 @@ cancelled), `default_value` succeeds with the node's default outputs, `fail_bran
 `error_message`/`error_type` on the "fail-branch" handle. Setting `RunContext.cancel` stops the
 run: running nodes are cancelled and the run finishes "stopped".
 
+Pausing (human in the loop, see `runtime.pause`): a node that yields `Paused` (or needs
+confirmation and has no reply yet) emits NodePaused and resolves none of its edges; the other
+branches run on, and once no node is running the run finishes "waiting" with the forms. A resume
+is a seeded run whose `RunContext.replies` answer the paused nodes, which run again.
+
 Seeding (re-running from a node, see `runtime._seed`): `RunContext.seed` gives nodes that count
 as finished before the run starts, with an earlier run's outputs and handle; they emit no
 events. The seed must hold every ancestor of each seeded node. A seed for a node id not in the
@@ -49,6 +54,7 @@ from runtime.events import (
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage
 from runtime.masking import Masker
+from runtime.pause import PauseForm, Reply
 from runtime.resources import ENVIRONMENT, NO_RESOURCES, Resources, RunEnvironment
 from runtime.variables import VariablePool
 
@@ -74,6 +80,9 @@ class RunContext:
     # node → (outputs, handle taken, or None when skipped), finished before the run starts
     seed: Mapping[str, tuple[Mapping[str, Any], str | None]] = field(default_factory=dict)
     limits: RunLimits = DEFAULT_LIMITS  # set by the Django side from its settings
+    # A resume: the paused nodes' answers (they run again with them) and the steps run before
+    replies: Mapping[str, Reply] = field(default_factory=dict)
+    first_index: int = 0
 
 
 class Engine:
@@ -112,7 +121,8 @@ class _Run(NodeSteps):
         self.top = Scope(graph.plans, graph.successors, graph.in_degree, self.pool, self.tasks)
         self.join: JoinState = self.top.join
         self.loop: asyncio.AbstractEventLoop
-        self.index = 0
+        self.index = ctx.first_index
+        self.waiting: list[PauseForm] = []  # forms of the nodes paused for a person
         self.tokens = [0, 0]
         self.status: RunStatus | None = None
         self.stopping = [False]  # shared with run_with_timeout: cancellations are the run's own
@@ -208,6 +218,7 @@ class _Run(NodeSteps):
                 "completion_tokens": self.tokens[1],
                 "total_steps": self.index,
                 "metadata": metadata,
+                "waiting": self.waiting if self.status == "waiting" else [],
             }
         )
 

@@ -305,3 +305,11 @@ class McpTimeoutError(McpError):
 
 class McpProtocolError(McpError):
     """The MCP server sent something that is not MCP (not JSON-RPC, or a malformed result)."""
+
+
+class ConfirmationDeniedError(NodeExecutionError):
+    """A person denied a node that needs confirmation (or nobody answered in time)."""
+
+
+class HumanInputTimeoutError(NodeExecutionError):
+    """Nobody answered a human-input form before its timeout (on_timeout "fail")."""

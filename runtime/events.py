@@ -7,7 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-RunStatus = Literal["succeeded", "failed", "stopped"]
+from runtime.pause import PauseForm
+
+# "waiting": nodes paused for a person (see runtime.pause); the run resumes when answered
+RunStatus = Literal["succeeded", "failed", "stopped", "waiting"]
 
 
 class _Event(BaseModel):
@@ -106,6 +109,15 @@ class NodeSkipped(_NodeEvent):
     node_type: str
 
 
+class NodePaused(_Event):
+    """The node waits for a person to fill in `form`; other branches go on."""
+
+    kind: Literal["node_paused"] = "node_paused"
+    node_id: str
+    node_type: str
+    form: PauseForm
+
+
 class RunFinished(_Event):
     kind: Literal["run_finished"] = "run_finished"
     status: RunStatus
@@ -121,6 +133,8 @@ class RunFinished(_Event):
     # the succeeded nodes' metadata lists joined by key, in the order the nodes finished
     # ("retriever_resources": every citation of the run)
     metadata: dict[str, list[Any]] = Field(default_factory=dict)
+    # status "waiting": the forms of the nodes that wait for a person, in the order they paused
+    waiting: list[PauseForm] = Field(default_factory=list)
 
 
 RunEvent = Annotated[
@@ -132,6 +146,7 @@ RunEvent = Annotated[
     | NodeSucceeded
     | NodeFailed
     | NodeSkipped
+    | NodePaused
     | RunFinished,
     Field(discriminator="kind"),
 ]

@@ -53,6 +53,10 @@ class NodeSettings(_Model):
     default_outputs: dict[str, Any] = Field(
         default_factory=dict, description="Outputs used when error_strategy is default_value."
     )
+    needs_confirmation: bool = Field(
+        False,
+        description="Pause the run before this node runs until a person approves or denies it.",
+    )
 
 
 class NodeSpec(_Model):

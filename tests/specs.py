@@ -123,3 +123,35 @@ def chain_spec(length: int) -> dict[str, Any]:
     )
     edges.append({"source": prev, "target": "end"})
     return {"mode": "workflow", "nodes": nodes, "edges": edges}
+
+
+def human_input_spec(**ask: Any) -> dict[str, Any]:
+    """A workflow app with no model: Start(topic) → Human input (ask: answer, level) → End(a, l);
+    `ask` adds to the human-input node's config (timeout_s, on_timeout)."""
+    fields = [
+        {"name": "answer", "label": "Your answer"},
+        {"name": "level", "type": "choice", "choices": ["low", "high"], "required": False,
+         "default": "low"},
+    ]  # fmt: skip
+    outputs = [
+        {"variable": "a", "value_selector": ["ask", "answer"]},
+        {"variable": "l", "value_selector": ["ask", "level"]},
+    ]
+    return {
+        "mode": "workflow",
+        "nodes": [
+            {
+                "id": "start",
+                "type": "start",
+                "config": {"variables": [{"variable": "topic", "type": "text"}]},
+            },
+            {
+                "id": "ask",
+                "type": "human_input",
+                "title": "Ask a person",
+                "config": {"prompt": "What about {{#start.topic#}}?", "fields": fields, **ask},
+            },
+            {"id": "end", "type": "end", "config": {"outputs": outputs}},
+        ],
+        "edges": [{"source": "start", "target": "ask"}, {"source": "ask", "target": "end"}],
+    }

@@ -43,6 +43,7 @@ from runtime.compile import CompiledGraph, compile_node, needs_of
 from runtime.engine import Engine, RunContext
 from runtime.events import RunEvent, RunFinished
 from runtime.llm.protocol import ChatMessage
+from runtime.pause import Reply
 from runtime.spec import SOURCE_HANDLE
 from runtime.variables import ENV_SCOPE, SYS_SCOPE, nest_values
 
@@ -71,6 +72,13 @@ class RunRequest:
     # Nodes finished before the run starts: (outputs, handle or None if skipped); see RunContext.
     seed: dict[str, tuple[dict[str, Any], str | None]] = field(default_factory=dict)
     reused_from: Run | None = None  # the earlier run whose results `seed` holds (run from here)
+    spec: dict[str, Any] | None = None  # the draft it runs, kept should the run pause
+    # A resume (builder/actions/resume.py): the waiting run it goes on in, the paused nodes'
+    # replies, the steps run before, and the (prompt, completion tokens, ms) it spent before.
+    resume_of: Run | None = None
+    replies: dict[str, Reply] = field(default_factory=dict)
+    first_index: int = 0
+    carried: tuple[int, int, float] = (0, 0, 0.0)
 
 
 def draft_run_request(
@@ -114,6 +122,7 @@ def draft_run_request(
         end_user=user.email,
         conversation_id=conversation_id,
         triggered_by=user,
+        spec=raw,
     )
     if from_node is None and from_run is None:
         return base
@@ -296,7 +305,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
     rows are written by the run-log writer, so a busy server does not serialise on them.
     """
     conversation, new_conversation, history, turn = await _conversation(req)
-    run = Run(
+    run = req.resume_of or Run(
         app=req.app,
         version=req.version,
         source=req.source,
@@ -309,8 +318,9 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         started_at=timezone.now(),
         reused_from=req.reused_from,
     )
-    start = NewRun(run, new_conversation)
-    run_log.started(start)
+    start = NewRun(run, new_conversation, written=req.resume_of is not None)
+    if req.resume_of is None:  # a resumed run's row exists: its record updates it
+        run_log.started(start)
     handle = RunHandle(
         run_id=str(run.id),
         conversation_id=str(conversation.id) if conversation else None,
@@ -337,8 +347,12 @@ async def do_start_run(req: RunRequest) -> RunHandle:
         cancel=handle.cancel,
         seed=req.seed,
         limits=limits().for_runs(),
+        replies=req.replies,
+        first_index=req.first_index,
     )
     record = RunRecord(start=start, conversation=conversation, query=req.query)
+    record.resume_info = {"spec": req.spec, "query": req.query}
+    record.carried = req.carried
     _active[handle.run_id] = handle
     handle.task = asyncio.create_task(_drive(handle, req.graph, ctx, record))
     if cross_process_stop():

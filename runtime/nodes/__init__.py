@@ -6,6 +6,7 @@ from runtime.nodes import (  # noqa: F401  (imported to register)
     code,
     end,
     http,
+    human_input,
     if_else,
     iteration,
     knowledge,

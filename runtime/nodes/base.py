@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from runtime.errors import NodeExecutionError
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage, Usage
+from runtime.pause import PauseForm, Reply
 from runtime.resources import NO_RESOURCES, Resource, Resources
 from runtime.spec import SOURCE_HANDLE, AppMode, NodeSettings
 from runtime.variables import Segment, Selector, VariablePool
@@ -71,7 +72,15 @@ class Log:
     step: int = 0
 
 
-NodeOutput = Delta | Log | Done
+@dataclass(frozen=True, slots=True)
+class Paused:
+    """Instead of Done: the node waits for a person to fill in `form` (see runtime.pause); the
+    run resumes by running the node again with the person's `Reply` on its context."""
+
+    form: PauseForm
+
+
+NodeOutput = Delta | Log | Done | Paused
 
 
 class SubGraphRunner(Protocol):
@@ -97,6 +106,7 @@ class NodeContext:
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     limits: RunLimits = DEFAULT_LIMITS
     subgraph: SubGraphRunner | None = None  # a container's own sub-graph (see Node.container_start)
+    reply: Reply | None = None  # a person's answer to this node's pause, when resuming
 
     def get(self, key: Resource[R]) -> R:
         """The run's implementation of a resource the node needs (`Node.needs`), typed."""

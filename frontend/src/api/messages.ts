@@ -12,6 +12,8 @@ export type ClientMessage = P["ClientMessage"];
 export type RunMessage = P["RunMessage"];
 export type ErrorMessage = P["ErrorMessage"];
 export type SocketIssue = P["IssueOut"];
+export type PauseForm = P["PauseForm"];
+export type ResumeMessage = P["ResumeMessage"];
 
 // Records keyed by the generated unions: a kind added on the server is a type error here until
 // it is listed (and so handled by the run state); one removed is a type error too.
@@ -24,6 +26,7 @@ const EVENT_KINDS: Record<RunEventKind, true> = {
   node_succeeded: true,
   node_failed: true,
   node_skipped: true,
+  node_paused: true,
   run_finished: true,
 };
 const MESSAGE_TYPES: Record<ServerMessage["type"], true> = { run_created: true, event: true, error: true };

@@ -7,7 +7,7 @@ export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ClientMessage: components["schemas"]["RunMessage"] | components["schemas"]["StopMessage"];
+        ClientMessage: components["schemas"]["RunMessage"] | components["schemas"]["ResumeMessage"] | components["schemas"]["StopMessage"];
         /** CurvePointOut */
         CurvePointOut: {
             /**
@@ -118,12 +118,43 @@ export interface components {
          */
         EventMessage: {
             /** Event */
-            event: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["NodeLog"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["RunFinished"];
+            event: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["NodeLog"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["NodePaused"] | components["schemas"]["RunFinished"];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             type: "event";
+        };
+        /**
+         * FormField
+         * @description One field of the form a person fills in.
+         */
+        FormField: {
+            /** Choices */
+            choices: string[];
+            /**
+             * Default
+             * @default null
+             */
+            default: unknown;
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /** Field name */
+            name: string;
+            /**
+             * Required
+             * @default true
+             */
+            required: boolean;
+            /**
+             * Type
+             * @default text
+             * @enum {string}
+             */
+            type: "text" | "number" | "choice" | "boolean";
         };
         /** IssueOut */
         IssueOut: {
@@ -263,6 +294,31 @@ export interface components {
             seq: number;
             /** Step */
             step: number;
+        };
+        /**
+         * NodePaused
+         * @description The node waits for a person to fill in `form`; other branches go on.
+         */
+        NodePaused: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            form: components["schemas"]["PauseForm"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "node_paused";
+            /** Node Id */
+            node_id: string;
+            /** Node Type */
+            node_type: string;
+            /** Run Id */
+            run_id: string;
+            /** Seq */
+            seq: number;
         };
         /** NodeSkipped */
         NodeSkipped: {
@@ -439,6 +495,43 @@ export interface components {
             /** Seq */
             seq: number;
         };
+        /**
+         * PauseForm
+         * @description What a paused node asks: its prompt (rendered) and fields, and how long it waits.
+         */
+        PauseForm: {
+            /** Fields */
+            fields: components["schemas"]["FormField"][];
+            /**
+             * Kind
+             * @default input
+             * @enum {string}
+             */
+            kind: "input" | "confirmation";
+            /** Node Id */
+            node_id: string;
+            /**
+             * On Timeout
+             * @default fail
+             * @enum {string}
+             */
+            on_timeout: "fail" | "default" | "branch";
+            /**
+             * Prompt
+             * @default
+             */
+            prompt: string;
+            /**
+             * Timeout S
+             * @default null
+             */
+            timeout_s: number | null;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+        };
         /** Position */
         Position: {
             /**
@@ -538,6 +631,33 @@ export interface components {
             val_rows: number | null;
         };
         /**
+         * ResumeMessage
+         * @description Client → server: answer the form of a waiting run of this app; its events follow, as a
+         *     run's do (after RunCreated with the same run id).
+         */
+        ResumeMessage: {
+            /**
+             * Answers
+             * @description The form's answers, by field name.
+             */
+            answers?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Node Id
+             * @description The paused node to answer; empty: the first one waiting.
+             * @default null
+             */
+            node_id?: string | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "resume";
+        };
+        /**
          * RunCreated
          * @description Server → client: the run was created; its events follow.
          */
@@ -552,7 +672,7 @@ export interface components {
              */
             type: "run_created";
         };
-        RunEvent: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["NodeLog"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["RunFinished"];
+        RunEvent: components["schemas"]["RunStarted"] | components["schemas"]["NodeStarted"] | components["schemas"]["NodeDelta"] | components["schemas"]["NodeLog"] | components["schemas"]["TextChunk"] | components["schemas"]["NodeSucceeded"] | components["schemas"]["NodeFailed"] | components["schemas"]["NodeSkipped"] | components["schemas"]["NodePaused"] | components["schemas"]["RunFinished"];
         /** RunFinished */
         RunFinished: {
             /** Answer */
@@ -610,12 +730,14 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "succeeded" | "failed" | "stopped";
+            status: "succeeded" | "failed" | "stopped" | "waiting";
             /**
              * Total Steps
              * @default 0
              */
             total_steps: number;
+            /** Waiting */
+            waiting: components["schemas"]["PauseForm"][];
         };
         /**
          * RunMessage

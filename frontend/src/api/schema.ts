@@ -189,6 +189,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps/{app_id}/runs/{run_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Run
+         * @description Answer a waiting run's form: it runs on from the paused node; returns the run when it
+         *     ends (or waits again). 409 when the run is not waiting, 422 naming a bad answer.
+         */
+        post: operations["builder_api_resume_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/apps/{app_id}/validate": {
         parameters: {
             query?: never;
@@ -651,7 +672,8 @@ export interface paths {
         };
         /**
          * Get Run
-         * @description One run with its per-node trace.
+         * @description One run with its per-node trace (a waiting run past its form's timeout goes on first,
+         *     as its on_timeout says).
          */
         get: operations["builder_api_get_run"];
         put?: never;
@@ -1670,6 +1692,34 @@ export interface components {
              */
             path: string;
         };
+        /**
+         * FormField
+         * @description One field of the form a person fills in.
+         */
+        FormField: {
+            /** Choices */
+            choices?: string[];
+            /** Default */
+            default?: unknown;
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /** Field name */
+            name: string;
+            /**
+             * Required
+             * @default true
+             */
+            required: boolean;
+            /**
+             * Type
+             * @default text
+             * @enum {string}
+             */
+            type: "text" | "number" | "choice" | "boolean";
+        };
         /** GraphReportOut */
         GraphReportOut: {
             /**
@@ -2258,6 +2308,40 @@ export interface components {
             /** Stages */
             stages: components["schemas"]["StageOut"][];
         };
+        /**
+         * PauseForm
+         * @description What a paused node asks: its prompt (rendered) and fields, and how long it waits.
+         */
+        PauseForm: {
+            /** Fields */
+            fields?: components["schemas"]["FormField"][];
+            /**
+             * Kind
+             * @default input
+             * @enum {string}
+             */
+            kind: "input" | "confirmation";
+            /** Node Id */
+            node_id: string;
+            /**
+             * On Timeout
+             * @default fail
+             * @enum {string}
+             */
+            on_timeout: "fail" | "default" | "branch";
+            /**
+             * Prompt
+             * @default
+             */
+            prompt: string;
+            /** Timeout S */
+            timeout_s?: number | null;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+        };
         /** PlaygroundIn */
         PlaygroundIn: {
             /**
@@ -2401,6 +2485,21 @@ export interface components {
              */
             revision: number;
         };
+        /** ResumeIn */
+        ResumeIn: {
+            /**
+             * Answers
+             * @description The form's answers, by field name.
+             */
+            answers?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Node Id
+             * @description The paused node to answer; empty: the first one waiting.
+             */
+            node_id?: string | null;
+        };
         /**
          * RetrievalIn
          * @description How the knowledge base is searched by default; a field left out keeps its value.
@@ -2490,6 +2589,11 @@ export interface components {
             total_steps: number;
             /** Version */
             version?: number | null;
+            /**
+             * Waiting
+             * @description Status "waiting": the forms it waits on.
+             */
+            waiting?: components["schemas"]["PauseForm"][];
         };
         /** RunIn */
         RunIn: {
@@ -2579,6 +2683,11 @@ export interface components {
             total_steps: number;
             /** Version */
             version?: number | null;
+            /**
+             * Waiting
+             * @description Status "waiting": the forms it waits on.
+             */
+            waiting?: components["schemas"]["PauseForm"][];
         };
         /** ScoresOut */
         ScoresOut: {
@@ -3097,6 +3206,33 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RunIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    builder_api_resume_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResumeIn"];
             };
         };
         responses: {

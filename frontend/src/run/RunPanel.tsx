@@ -3,7 +3,7 @@
 import type { FormEvent } from "react";
 
 import { useEditor } from "../state/store";
-import { startRun, stopRun } from "./actions";
+import { resumeRun, startRun, stopRun } from "./actions";
 import { ChatPreview } from "./ChatPreview";
 import { InputsForm } from "./InputsForm";
 import { JsonBlock, RunErrorBox, RunFailure, RunStatusLine } from "./parts";
@@ -11,6 +11,7 @@ import { RecentRuns } from "./RecentRuns";
 import { useRunSession } from "./session";
 import { useStartForm } from "./startForm";
 import { Trace } from "./Trace";
+import { WaitingForm } from "./WaitingForm";
 
 export function RunPanel() {
   const mode = useEditor((s) => s.mode);
@@ -81,6 +82,8 @@ function WorkflowRun() {
               </pre>
             </div>
           )}
+          {run.status === "waiting" &&
+            run.waiting.map((f) => <WaitingForm key={f.node_id} form={f} disabled={!canEdit || phase !== "idle"} onSubmit={(answers) => void resumeRun(f.node_id, answers)} />)}
           {run.status !== "running" && Object.keys(run.outputs).length > 0 && <JsonBlock label="Outputs" value={run.outputs} testid="run-outputs" />}
           <div className="run-section-title">
             Trace <span className="muted">· {run.order.length} node{run.order.length === 1 ? "" : "s"}</span>

@@ -157,6 +157,28 @@ export async function startRun(opts: StartOptions): Promise<boolean> {
   return true;
 }
 
+/** Answer the form of the waiting run shown: it resumes over the socket where it stopped, and
+ * its events fold into the run shown (the nodes that finished keep their results). Resolves
+ * false when it could not start; a refusal (a bad answer, a run no longer waiting) is shown in
+ * the session's error and the run stays as it was. */
+export async function resumeRun(nodeId: string, answers: Record<string, unknown>): Promise<boolean> {
+  const editor = useEditor.getState();
+  const runId = editor.run.runId;
+  if (useRunSession.getState().phase !== "idle" || inflight || !runId || editor.run.status !== "waiting") return false;
+  inflight = { prev: editor.run, kind: "full", chat: false, query: "", runId: null };
+  currentRunId = runId;
+  editor.setRun((p) => ({ ...p, status: "running", waiting: [] }));
+  patchSession({ phase: "connecting", error: null, stopping: false, kind: "full", nodeId: null, startedAt: Date.now() });
+  try {
+    await getSocket().send({ type: "resume", run_id: runId, node_id: nodeId, answers });
+  } catch {
+    refused({ code: "disconnected", message: "Could not connect to the run server to send the answer. Check that the server is up, then try again." });
+    return false;
+  }
+  if (inflight) patchSession({ phase: "running" });
+  return true;
+}
+
 /** Ask the server to stop the run in flight; it answers with run_finished "stopped". */
 export function stopRun(): void {
   if (!inflight || !socket) return;

@@ -14,6 +14,7 @@ export const STATUS_ICON: Record<string, string> = {
   skipped: "–",
   stopped: "■",
   idle: "○",
+  waiting: "⏸",
 };
 
 export function formatTokens(prompt: number, completion: number): string {
@@ -167,8 +168,8 @@ export function collectInputs(
 
 // ---- a stored run ------------------------------------------------------------------------------
 
-const NODE_STATUSES: NodeStatus[] = ["running", "succeeded", "failed", "skipped"];
-const RUN_STATUSES: RunState["status"][] = ["running", "succeeded", "failed", "stopped"];
+const NODE_STATUSES: NodeStatus[] = ["running", "succeeded", "failed", "skipped", "waiting"];
+const RUN_STATUSES: RunState["status"][] = ["running", "succeeded", "failed", "stopped", "waiting"];
 
 function nodeFromStored(n: NodeRunOut): NodeRunState {
   return {
@@ -209,6 +210,7 @@ export function runFromDetail(d: RunDetail): RunState {
     metadata: joinMetadata(nodeRuns.filter((n) => n.status === "succeeded").map((n) => n.metadata)),
     nodes: Object.fromEntries(nodeRuns.map((n) => [n.node_id, nodeFromStored(n)])),
     order: nodeRuns.map((n) => n.node_id),
+    waiting: (d.waiting ?? []) as RunState["waiting"], // the server sends every field (the REST schema calls defaults optional)
   };
 }
 

@@ -37,6 +37,7 @@ const STATUS_TEXT: Record<string, string> = {
   failed: "Failed",
   stopped: "Stopped",
   skipped: "Skipped",
+  waiting: "Waiting for you",
 };
 
 export function StatusChip({ status, testid }: { status: string; testid?: string }) {

@@ -1,8 +1,9 @@
 // What the canvas and the run panel show of a run: folded from the runtime's events
 // (runtime/events.py) as they arrive over the WebSocket.
-import type { RunEvent } from "../api/messages";
+import type { PauseForm, RunEvent } from "../api/messages";
 
-export type NodeStatus = "running" | "succeeded" | "failed" | "skipped";
+// "waiting": paused for a person (a human-input form, or a confirmation before it runs)
+export type NodeStatus = "running" | "succeeded" | "failed" | "skipped" | "waiting";
 
 export interface NodeRunState {
   status: NodeStatus;
@@ -23,7 +24,7 @@ export interface NodeRunState {
 
 export interface RunState {
   runId: string | null;
-  status: "idle" | "running" | "succeeded" | "failed" | "stopped";
+  status: "idle" | "running" | "succeeded" | "failed" | "stopped" | "waiting";
   answer: string;
   outputs: Record<string, unknown>;
   error: string | null;
@@ -35,6 +36,7 @@ export interface RunState {
   metadata: Record<string, unknown[]>; // the nodes' metadata lists joined by key
   nodes: Record<string, NodeRunState>;
   order: string[]; // node ids in the order they started
+  waiting: PauseForm[]; // status "waiting": the forms to answer (run/WaitingForm.tsx)
 }
 
 export const idleRun: RunState = {
@@ -51,6 +53,7 @@ export const idleRun: RunState = {
   metadata: {},
   nodes: {},
   order: [],
+  waiting: [],
 };
 
 function blankNode(index: number): NodeRunState {
@@ -97,6 +100,8 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
       return node(ev.node_id, { status: "failed", error: ev.error, errorCode: ev.error_code, elapsedMs: ev.elapsed_ms, attempts: ev.attempts });
     case "node_skipped":
       return node(ev.node_id, { status: "skipped" });
+    case "node_paused":
+      return node(ev.node_id, { status: "waiting" });
     case "run_finished":
       return {
         ...state,
@@ -110,6 +115,7 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
         promptTokens: ev.prompt_tokens,
         completionTokens: ev.completion_tokens,
         metadata: ev.metadata,
+        waiting: ev.waiting ?? [],
       };
   }
 }

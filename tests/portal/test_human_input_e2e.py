@@ -1,0 +1,52 @@
+"""Answering a human-input pause in the browser, against the real server.
+
+A workflow asks a person (start → human input → end). Run from the editor's Run panel, it pauses:
+the panel shows the node's form with its rendered prompt; filling it in and sending resumes the
+same run, which finishes with the answers as its outputs. The run page lists it as one run.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.portal.browser import api_call, create_app, shot, sign_in, watch
+from tests.specs import human_input_spec
+
+pytestmark = pytest.mark.browser
+
+
+def test_editor_answers_a_human_input_pause_and_the_run_finishes(
+    page: Page, weft_server: str, output_path: str
+) -> None:
+    shots, errors = watch(page, output_path)
+    url = weft_server
+    sign_in(page, url)
+    app_id = create_app(page, url, "Ask a person", mode="workflow")
+    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
+    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
+             {"spec": human_input_spec(), "revision": revision})  # fmt: skip
+
+    page.goto(f"{url}/apps/{app_id}/editor/")
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    page.get_by_test_id("open-run").click()
+    page.get_by_test_id("run-input-topic").fill("tea")
+    page.get_by_test_id("run-start").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "waiting")
+    form = page.get_by_test_id("run-waiting")
+    expect(form).to_contain_text("What about tea?")
+    shot(page, shots, "human-01-waiting", full_page=False)
+
+    form.get_by_test_id("run-answer").click()  # the required answer is empty: said, not sent
+    expect(form.get_by_role("alert")).to_have_text("Your answer is required")
+    form.get_by_test_id("run-answer-answer").fill("green, please")
+    form.get_by_test_id("run-answer-level").select_option("high")
+    form.get_by_test_id("run-answer").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("run-outputs")).to_contain_text("green, please")
+    expect(page.get_by_test_id("run-waiting")).to_have_count(0)
+    shot(page, shots, "human-02-finished", full_page=False)
+
+    (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
+    assert (run["status"], run["outputs"]) == ("succeeded", {"a": "green, please", "l": "high"})
+    assert not errors, errors
