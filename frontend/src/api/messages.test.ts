@@ -14,8 +14,8 @@ describe("decodeServerMessage", () => {
   });
 
   it("reports an unknown event kind instead of dropping it", () => {
-    const decoded = decodeServerMessage(raw({ type: "event", event: { kind: "node_paused", run_id: "r1", seq: 3 } }));
-    expect(decoded).toEqual({ ok: false, error: 'the run socket sent an event of unknown kind "node_paused"' });
+    const decoded = decodeServerMessage(raw({ type: "event", event: { kind: "node_teleported", run_id: "r1", seq: 3 } }));
+    expect(decoded).toEqual({ ok: false, error: 'the run socket sent an event of unknown kind "node_teleported"' });
   });
 
   it("reports an unknown message type, a missing event and text that is not JSON", () => {

@@ -90,8 +90,8 @@ describe("app page test run", () => {
   it("reports an event kind it does not know instead of dropping it", async () => {
     await send("Hi");
     sock().receive({ type: "run_created", run_id: "r1", conversation_id: null });
-    sock().receive({ type: "event", event: { kind: "node_paused", run_id: "r1", seq: 1, at: "2026-01-01T00:00:00Z" } });
-    expect(status().textContent).toContain('unknown kind "node_paused"');
+    sock().receive({ type: "event", event: { kind: "node_teleported", run_id: "r1", seq: 1, at: "2026-01-01T00:00:00Z" } });
+    expect(status().textContent).toContain('unknown kind "node_teleported"');
     expect(status().dataset.state).toBe("running");
   });
 });

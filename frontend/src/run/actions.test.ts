@@ -209,8 +209,8 @@ describe("protocol errors", () => {
   it("says so when the server sends an event kind this editor does not know, and the run goes on", async () => {
     await startRun({ inputs: {} });
     Sock.last.receive({ type: "run_created", run_id: "r1", conversation_id: null });
-    Sock.last.receive({ type: "event", event: { kind: "node_paused", run_id: "r1", seq: 1, at: "2026-01-01T00:00:00Z" } });
-    expect(useRunSession.getState().error).toMatchObject({ code: "protocol_error", message: expect.stringContaining('unknown kind "node_paused"') });
+    Sock.last.receive({ type: "event", event: { kind: "node_teleported", run_id: "r1", seq: 1, at: "2026-01-01T00:00:00Z" } });
+    expect(useRunSession.getState().error).toMatchObject({ code: "protocol_error", message: expect.stringContaining('unknown kind "node_teleported"') });
     expect(useRunSession.getState().phase).toBe("running");
     Sock.last.receive(event("r1", "run_finished", { status: "succeeded" }));
     expect(useEditor.getState().run.status).toBe("succeeded");
