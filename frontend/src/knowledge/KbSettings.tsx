@@ -110,8 +110,16 @@ export function KbSettings({ kb, canEdit, onSaved }: Props) {
       </form>
       <div className="card tp-card">
         <h2>Chunking</h2>
-        <p data-testid="kb-chunking-summary">{chunkingWords(kb.chunking)}</p>
-        <p className="small muted">Set when the knowledge base was made: its documents were cut this way. To chunk differently, make a new knowledge base and upload the files there.</p>
+        {kb.ragflow_dataset_id ? (
+          <p data-testid="kb-chunking-summary">
+            RAGFlow parses, chunks and embeds these files on its server, in dataset <span className="mono">{kb.ragflow_dataset_id}</span>, with that dataset&apos;s own settings.
+          </p>
+        ) : (
+          <>
+            <p data-testid="kb-chunking-summary">{chunkingWords(kb.chunking)}</p>
+            <p className="small muted">Set when the knowledge base was made: its documents were cut this way. To chunk differently, make a new knowledge base and upload the files there.</p>
+          </>
+        )}
         {canEdit && (
           <>
             <h3>Delete</h3>
