@@ -77,12 +77,13 @@ def test_knowledge_tool_lists_the_workspaces_bases_and_searches_them(
 def test_knowledge_tool_bad_arguments_name_them(owner: Any, client_for: Any, kb_dir: Path) -> None:
     indexed_kb(client_for(owner), dict(PETS), name="Pets")
     ws = owner.workspace_id
-    for arguments, argument in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"query": "cats", "knowledge_base": "Hidden"}, "knowledge_base"),
         ({"query": "cats", "top_k": 0}, "top_k"),
         ({"query": "   "}, "query"),
         ({}, "query"),
-    ]:
+    ]
+    for arguments, argument in cases:
         with pytest.raises(ToolArgumentsError) as err:
             _search(ws, **arguments)
         assert err.value.argument == argument

@@ -220,7 +220,7 @@ async def test_http_tool_is_refused_without_the_policy(site: tuple[Site, str]) -
 
 async def test_http_tool_bad_arguments_name_them(site: tuple[Site, str]) -> None:
     _, base = site
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"method": "GET", "url": "ftp://example.com/x"}, "url"),
         ({"method": "BREW", "url": f"{base}/echo"}, "method"),
         ({"method": "GET"}, "url"),
