@@ -95,6 +95,7 @@ class RunSource(models.TextChoices):
     DEBUG = "debug", "One node (editor)"
     API = "api", "Published API"
     CLI = "cli", "Command line"
+    TOOL = "tool", "Another app (as a tool)"
 
 
 class RunStatus(models.TextChoices):

@@ -291,6 +291,15 @@ class ToolResultTooLargeError(ToolError):
         )
 
 
+class ToolTimeoutError(ToolError):
+    """The tool did not answer in time (a built-in tool; McpTimeoutError for an MCP server)."""
+
+
+class ToolRecursionError(ToolError):
+    """An app called as a tool would run an app already running in the chain of calls (it
+    would call itself), or calls are nested deeper than the limit."""
+
+
 class McpError(ToolError):
     """An MCP server failed (as a process or a connection, not one tool's own error)."""
 
@@ -299,7 +308,7 @@ class McpUnavailableError(McpError):
     """The MCP server could not be started or reached, or it exited or hung up mid-call."""
 
 
-class McpTimeoutError(McpError):
+class McpTimeoutError(McpError, ToolTimeoutError):
     """The MCP server did not answer in time: to the connect handshake or to a call."""
 
 

@@ -16,6 +16,7 @@ import networkx as nx
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
+from builder._chain import run_context
 from builder._logwriter import error_line
 from builder.actions.workflows import parse_spec, require_graph_size
 from builder.graphs import get_compiled_draft
@@ -354,7 +355,9 @@ async def do_start_run(req: RunRequest) -> RunHandle:
     record.resume_info = {"spec": req.spec, "query": req.query}
     record.carried = req.carried
     _active[handle.run_id] = handle
-    handle.task = asyncio.create_task(_drive(handle, req.graph, ctx, record))
+    handle.task = asyncio.create_task(
+        _drive(handle, req.graph, ctx, record), context=run_context(req.app.pk)
+    )
     if cross_process_stop():
         listener = asyncio.create_task(_listen_for_stop(handle))
         handle.task.add_done_callback(lambda _: listener.cancel())

@@ -36,12 +36,13 @@ from runtime.errors import (
     ToolNotFoundError,
     ToolResultTooLargeError,
 )
-from runtime.mcp._results import ArgumentsChecker, read_result, tool_info
+from runtime.mcp._results import read_result, tool_info
 from runtime.mcp._stdio import RESULT_TOO_LARGE, MessageTooLargeError
 from runtime.mcp._transport import http_client, http_transport, stdio_transport, watched
 from runtime.mcp.config import HttpServer, StdioServer
 from runtime.outbound import OutboundPolicy, checked_address
 from runtime.resources import ToolInfo, ToolResult
+from runtime.tools.arguments import ArgumentsChecker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

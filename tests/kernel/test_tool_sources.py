@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from kernel import tool_sources
+from runtime.errors import ToolCallFailedError
 from runtime.resources import ToolInfo, ToolResult
 
 
@@ -57,3 +58,19 @@ def test_a_server_name_two_sources_give_is_refused() -> None:
         tool_sources.register_tool_source("b", lambda ws: {}, frozenset({"clock"}))
     with pytest.raises(ValueError, match="already registered"):
         tool_sources.register_tool_source("a", lambda ws: {}, frozenset())
+
+
+async def test_every_workspace_gets_time_calculator_and_http_under_the_outbound_setting(
+    settings: Any,
+) -> None:
+    servers = await tool_sources.builtin_servers(1)
+    assert {"time", "calculator", "http"} <= set(servers)
+    assert {"time", "calculator", "http"} <= tool_sources.reserved_names()
+    assert (await servers["calculator"].call_tool("calculate", {"expression": "6*7"})).text == "42"
+    closed = {"method": "GET", "url": "http://127.0.0.1:9/"}  # nothing listens on port 9
+    settings.WEFT_OUTBOUND_ALLOW = ""
+    with pytest.raises(ToolCallFailedError, match="refused to connect"):
+        await (await tool_sources.builtin_servers(1))["http"].call_tool("http_request", closed)
+    settings.WEFT_OUTBOUND_ALLOW = "127.0.0.1"
+    with pytest.raises(ToolCallFailedError, match="could not reach"):
+        await (await tool_sources.builtin_servers(1))["http"].call_tool("http_request", closed)
