@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 def _spec() -> dict[str, Any]:
     """Start → assigner (topic := query, turns += 1, asked += [query]) → Answer of them."""
 
-    def item(name: str, operation: str, value: Any, input_type: str = "constant") -> dict:
+    def item(name: str, operation: str, value: Any, input_type: str = "constant") -> dict[str, Any]:
         selector = ["conversation", name]
         return {
             "variable_selector": selector,

@@ -20,7 +20,9 @@ VARS: list[dict[str, Any]] = [
 ]
 
 
-def item(name: str, operation: str, value: Any = None, input_type: str = "constant") -> dict:
+def item(
+    name: str, operation: str, value: Any = None, input_type: str = "constant"
+) -> dict[str, Any]:
     return {
         "variable_selector": ["conversation", name],
         "operation": operation,
