@@ -159,7 +159,14 @@ def create_app(request: HttpRequest, body: AppIn) -> tuple[int, dict[str, Any]]:
 def app_templates(request: HttpRequest) -> list[dict[str, Any]]:
     """The templates a new app can start from."""
     return [
-        {"id": t.id, "name": t.name, "description": t.description, "mode": t.mode}
+        {
+            "id": t.id,
+            "name": t.name,
+            "description": t.description,
+            "mode": t.mode,
+            "card": t.card,
+            "roles": [{"name": name, "does": does} for name, does in t.roles],
+        }
         for t in list_templates()
     ]
 

@@ -10,11 +10,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from builder.models import Conversation, Message
+from builder.published import serving_versions
 from builder.service_api import authenticate, service_view
 from builder.v1_schemas import ConversationDeleteIn, body_of
 from kernel.db import db_call
 from kernel.errors import ApiError
 from kernel.ids import parse_uuid
+from runtime.conversation import fits, zero_value
+from runtime.spec import ConversationVariable
 
 MAX_LIMIT = 100
 
@@ -103,6 +106,45 @@ def _list_messages(
     return body
 
 
+def _declared(app_id: int) -> list[ConversationVariable]:
+    """The conversation variables of the serving version (none when it has none or is gone)."""
+    version = serving_versions(app_id).first()
+    raw = version.spec.get("conversation_variables", []) if version else []
+    return [ConversationVariable.model_validate(v) for v in raw]
+
+
+def _list_variables(
+    app_id: int, user: str, conversation_id: str, last_id: str, limit: int
+) -> dict[str, Any]:
+    conversation = _conversation(app_id, user, conversation_id)
+    declared = _declared(app_id)
+    names = [v.name for v in declared]
+    if last_id:
+        if last_id not in names:
+            raise ApiError("variable_not_found", 404, "variable not found", field="last_id")
+        declared = declared[names.index(last_id) + 1 :]
+
+    def render(var: ConversationVariable) -> dict[str, Any]:
+        stored = conversation.variables.get(var.name)
+        default = zero_value(var.type) if var.default is None else var.default
+        return {
+            "id": var.name,  # Dify's are ids of rows; Weft's variables are known by name
+            "name": var.name,
+            "value_type": var.type,
+            "value": stored if fits(var.type, stored) else default,
+            "description": var.description,
+            "created_at": int(conversation.created_at.timestamp()),
+            "updated_at": int(conversation.updated_at.timestamp()),
+        }
+
+    page = declared[: limit + 1]
+    return {
+        "limit": limit,
+        "has_more": len(page) > limit,
+        "data": [render(v) for v in page[:limit]],
+    }
+
+
 @service_view("GET")
 async def conversations(request: HttpRequest) -> HttpResponseBase:
     """GET /v1/conversations?user=&last_id=&limit=: the user's conversations, newest first."""
@@ -146,3 +188,19 @@ async def delete_conversation(request: HttpRequest, conversation_id: str) -> Htt
 
     await db_call(delete)
     return JsonResponse({"result": "success"})
+
+
+@service_view("GET")
+async def conversation_variables(request: HttpRequest, conversation_id: str) -> HttpResponseBase:
+    """GET /v1/conversations/{id}/variables?user=&last_id=&limit=: its conversation variables'
+    values now (the serving version's variables; a value never assigned is the default)."""
+    owner = await authenticate(request)
+    body = await db_call(
+        _list_variables,
+        owner.app_id,
+        _user(request.GET.get("user")),
+        conversation_id,
+        request.GET.get("last_id", ""),
+        _limit(request),
+    )
+    return JsonResponse(body)

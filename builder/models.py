@@ -79,6 +79,8 @@ class Conversation(models.Model):
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="conversations")
     end_user = models.CharField(max_length=200, blank=True)  # the API's `user` field
     name = models.CharField(max_length=200, blank=True)
+    # its conversation variables' values by name (what runs assigned; the spec has defaults)
+    variables = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -259,10 +259,26 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
     insert_rows(NodeRun, rows)
     messages = [m for r in records if (m := r.message()) is not None]
     Message.objects.bulk_create(messages)
+    for record in records:
+        _keep_variables(record)
     if messages:
         Conversation.objects.filter(pk__in={m.conversation_id for m in messages}).update(
             updated_at=timezone.now()
         )
+
+
+def _keep_variables(record: RunRecord) -> None:
+    """Store what the run changed of its conversation's variables: after a turn that succeeded,
+    or paused (a resume does not run its assigners again), over what other turns stored."""
+    end, conversation = record.finished, record.conversation
+    if conversation is None or end is None or not end.conversation:
+        return
+    if record.run.status not in (RunStatus.SUCCEEDED, RunStatus.WAITING):
+        return
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    stored = rows.values_list("variables", flat=True).first() or {}
+    conversation.variables = {**stored, **_jsonable(end.conversation)}
+    rows.update(variables=conversation.variables)
 
 
 def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:

@@ -31,11 +31,18 @@ class AppIn(Schema):
     )
 
 
+class TemplateRoleOut(Schema):
+    name: str
+    does: str
+
+
 class AppTemplateOut(Schema):
     id: str
     name: str
     description: str
     mode: Literal["chat", "workflow"]
+    card: str = Field("", description="How the template's pattern works, for the picker.")
+    roles: list[TemplateRoleOut] = Field(default_factory=list)
 
 
 class AppPatch(Schema):

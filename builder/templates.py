@@ -13,10 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from builder import _multiagent
 from builder.actions.workflows import default_spec
 from runtime.nodes import registry
 
 CHAT_WITH_DOCUMENTS = "chat-with-documents"
+MULTI_AGENT = "multi-agent"
 
 DOCUMENTS_SYSTEM_PROMPT = (
     "You answer questions using the passages below, taken from the user's documents.\n"
@@ -34,6 +36,9 @@ class AppTemplate:
     description: str
     mode: str
     build: Callable[[], dict[str, Any]]
+    # the picker's card: how the pattern works, and each role (name, what it does)
+    card: str = ""
+    roles: tuple[tuple[str, str], ...] = ()
 
 
 def _chat_with_documents() -> dict[str, Any]:
@@ -70,7 +75,17 @@ TEMPLATES: dict[str, AppTemplate] = {
             "Answers from a knowledge base and cites the passages it used.",
             "chat",
             _chat_with_documents,
-        )
+        ),
+        AppTemplate(
+            MULTI_AGENT,
+            "Multi-agent team",
+            "A planner, a researcher, an executor and an evaluator work in rounds until the"
+            " result is accepted.",
+            "chat",
+            _multiagent.multi_agent_spec,
+            card=_multiagent.CARD,
+            roles=_multiagent.ROLES,
+        ),
     ]
 }
 

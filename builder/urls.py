@@ -14,6 +14,7 @@ urlpatterns = [
     path("models", openai_api.list_models),
     path("conversations", conversations_api.conversations),
     path("conversations/<str:conversation_id>", conversations_api.delete_conversation),
+    path("conversations/<str:conversation_id>/variables", conversations_api.conversation_variables),
     path("messages", conversations_api.messages),
     path("parameters", app_info_api.parameters),
     path("info", app_info_api.info),

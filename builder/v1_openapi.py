@@ -107,7 +107,7 @@ class ModelListOut(BaseModel):
 
 
 class PageOut(BaseModel):
-    """A page of conversations or messages (Dify)."""
+    """A page of conversations, messages or conversation variables (Dify)."""
 
     limit: int
     has_more: bool
@@ -279,6 +279,14 @@ def _paths() -> dict[str, Any]:
                 ResultOut,
                 ConversationDeleteIn,
                 params=conversation,
+                codes=(400, 401, 404),
+            )
+        },
+        "/v1/conversations/{conversation_id}/variables": {
+            "get": _operation(
+                "A conversation's variables and their values now",
+                PageOut,
+                params=[*conversation, user, _param("last_id"), _limit()],
                 codes=(400, 401, 404),
             )
         },

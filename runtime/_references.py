@@ -1,8 +1,9 @@
 """The reference check of compile: every selector a node reads names a variable it can see.
 
-A node sees the `sys` and `env` scopes and the outputs of the nodes that run before it. A child
-of a container also sees what runs before the container, and the container's own variables
-(`Node.inner_outputs`: an iteration's `item` and `index`), but nothing outside sees a child.
+A node sees the `sys`, `env` and `conversation` scopes and the outputs of the nodes that run
+before it. A child of a container also sees what runs before the container, and the container's
+own variables (`Node.inner_outputs`: an iteration's `item` and `index`), but nothing outside
+sees a child.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from runtime._titles import titled
 from runtime.issues import Issue
 from runtime.nodes.base import Node, VarType
 from runtime.spec import WorkflowSpec
-from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES, Selector
+from runtime.variables import CONVERSATION_SCOPE, ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES, Selector
 
 Upstream = Callable[[str], bool]
 Outputs = Callable[[Node[Any]], Mapping[str, str]]
@@ -41,6 +42,7 @@ class _Checker:
     def __post_init__(self) -> None:
         self.sys_fields = SYS_VARIABLES[self.spec.mode]
         self.env_names = {v.name for v in self.spec.env}
+        self.conversation_names = {v.name for v in self.spec.conversation_variables}
         self.parent_of = {n.id: n.parent_id for n in self.spec.nodes}
 
     def level(
@@ -110,6 +112,12 @@ class _Checker:
             if name in self.env_names:
                 return None
             return f"there is no environment variable {name!r}: add it under Env"
+        if scope == CONVERSATION_SCOPE:
+            if spec.mode != "chat":
+                return "only chat apps have conversation variables: pick another variable"
+            if name in self.conversation_names:
+                return None
+            return f"there is no conversation variable {name!r}: add it under Conversation"
         if scope in inner:  # a container around the node: its own variables
             if name in inner[scope]:
                 return None

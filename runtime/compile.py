@@ -29,6 +29,7 @@ from runtime._reach import reached_from
 from runtime._references import check_references
 from runtime._streaming import AnswerPlan, plan_answers
 from runtime._titles import listed
+from runtime.conversation import conversation_issues, start_values
 from runtime.errors import GraphInvalidError
 from runtime.issues import Issue
 from runtime.messages import explain_all
@@ -56,6 +57,9 @@ class CompiledGraph:
     plans: Mapping[str, NodePlan]  # node → what the engine reads on every run
     env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # secrets too: no repr
     secrets: frozenset[str] = frozenset()  # names of its env variables of type secret
+    # its conversation variables: name → type, and the values a new conversation starts with
+    conversation_types: Mapping[str, str] = field(default_factory=dict)
+    conversation: Mapping[str, Any] = field(default_factory=dict)
     # what a run must be given: its nodes' needs but the run's own (`needs_of`), once per graph
     needs: frozenset[Resource[Any]] = frozenset()
     # A one-node graph (`compile_node`): RunFinished.outputs are this node's outputs.
@@ -277,6 +281,10 @@ def _analyse(
     lv = levels(spec, classes, issues)
     g = _build_graph(spec, built, issues)
     _, reached = _check_structure(spec, classes, g, lv, issues)
+    issues += conversation_issues(spec)
+    types = {v.name: v.type for v in spec.conversation_variables}
+    for node in built.values():
+        issues += node.conversation_issues(types)
     if not any(i.code == "cycle" for i in issues):
         _check_outputs(spec, classes, g, reached, issues)
         check_references(spec, built, g, lv, node_outputs, issues)
@@ -316,6 +324,8 @@ def compile_workflow(
         plans={n: make_plan(built[n], succ[n]) for n in top},
         env=spec.env_values(),
         secrets=spec.secret_names(),
+        conversation_types={v.name: v.type for v in spec.conversation_variables},
+        conversation=start_values(spec),
         needs=_run_needs(built),
         containers=subgraphs(lv, built, succ, pred),
     )
@@ -349,6 +359,8 @@ def compile_node(spec: WorkflowSpec, node_id: str) -> CompiledGraph:
         plans={node_id: make_plan(built[node_id], ())},
         env=spec.env_values(),
         secrets=spec.secret_names(),
+        conversation_types={v.name: v.type for v in spec.conversation_variables},
+        conversation=start_values(spec),
         needs=_run_needs(built),
         result_node=node_id,
     )

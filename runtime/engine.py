@@ -44,6 +44,7 @@ from runtime._steps import NodeSteps
 from runtime._streaming import AnswerStream
 from runtime._subgraph import Scope
 from runtime.compile import CompiledGraph
+from runtime.conversation import ConversationState
 from runtime.events import (
     RunEvent,
     RunFinished,
@@ -55,7 +56,13 @@ from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage
 from runtime.masking import Masker
 from runtime.pause import PauseForm, Reply
-from runtime.resources import ENVIRONMENT, NO_RESOURCES, Resources, RunEnvironment
+from runtime.resources import (
+    CONVERSATION,
+    ENVIRONMENT,
+    NO_RESOURCES,
+    Resources,
+    RunEnvironment,
+)
 from runtime.variables import VariablePool
 
 _now = datetime.now
@@ -75,6 +82,8 @@ class RunContext:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     sys: Mapping[str, Any] = field(default_factory=dict)
     env: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
+    # the conversation's stored variables (chat apps); the graph's defaults fill in the rest
+    conversation: Mapping[str, Any] = field(default_factory=dict, repr=False)
     history: Sequence[ChatMessage] = ()
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     # node → (outputs, handle taken, or None when skipped), finished before the run starts
@@ -107,10 +116,15 @@ class _Run(NodeSteps):
     def __init__(self, graph: CompiledGraph, ctx: RunContext) -> None:
         self.g, self.ctx, self.run_id = graph, ctx, ctx.run_id
         env = {**graph.env, **ctx.env} if graph.env else ctx.env
-        self.pool = VariablePool({"workflow_run_id": ctx.run_id, **ctx.sys}, env)
+        self.talk = ConversationState(
+            graph.conversation_types, graph.conversation, ctx.conversation
+        )
+        sys = {"workflow_run_id": ctx.run_id, **ctx.sys}
+        self.pool = VariablePool(sys, env, self.talk.values)
         given = ctx.resources  # the run's own environment unless the caller brings one
         own = RunEnvironment(env)
-        self.resources = given if ENVIRONMENT in given else given.add(ENVIRONMENT, own)
+        given = given if ENVIRONMENT in given else given.add(ENVIRONMENT, own)
+        self.resources = given.add(CONVERSATION, self.talk)
         # secret env values never leave the run: every emitted value is masked (see masking)
         masker = Masker(str(env[n]) for n in graph.secrets if n in env) if graph.secrets else None
         self.mask = masker or None
@@ -196,10 +210,10 @@ class _Run(NodeSteps):
         answer = "".join(self.answer) if self.g.mode == "chat" else ""
         whole = self.g.mode == "workflow" or self.g.result_node is not None
         outputs = self.end_outputs if whole else {"answer": answer}
-        metadata = self.metadata.lists
+        metadata, talk = self.metadata.lists, self.talk.changed()
         if self.mask is not None:
             outputs, answer = self.mask.value(outputs), self.mask.text(answer)
-            metadata = self.mask.value(metadata)
+            metadata, talk = self.mask.value(metadata), self.mask.value(talk)
             error = None if error is None else self.mask.text(error)
         self.seq += 1
         return _run_finished(
@@ -219,6 +233,7 @@ class _Run(NodeSteps):
                 "total_steps": self.index,
                 "metadata": metadata,
                 "waiting": self.waiting if self.status == "waiting" else [],
+                "conversation": talk,
             }
         )
 

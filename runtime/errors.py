@@ -322,3 +322,8 @@ class ConfirmationDeniedError(NodeExecutionError):
 
 class HumanInputTimeoutError(NodeExecutionError):
     """Nobody answered a human-input form before its timeout (on_timeout "fail")."""
+
+
+class AssignmentError(NodeExecutionError, ValueError):
+    """A variable assigner could not assign one of its items (a value of another type, a
+    division by zero); the message names the item and the variable."""

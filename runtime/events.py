@@ -135,6 +135,8 @@ class RunFinished(_Event):
     metadata: dict[str, list[Any]] = Field(default_factory=dict)
     # status "waiting": the forms of the nodes that wait for a person, in the order they paused
     waiting: list[PauseForm] = Field(default_factory=list)
+    # the conversation variables the run changed, with their values now (chat apps)
+    conversation: dict[str, Any] = Field(default_factory=dict)
 
 
 RunEvent = Annotated[

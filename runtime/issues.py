@@ -22,6 +22,7 @@ IssueCode = Literal[
     "missing_resource",  # a node needs a resource (retriever, tools, …) no provider offers
     "graph_too_large",  # more nodes or edges than the server allows: nothing else is checked
     "invalid_spec",  # a stored spec that no longer parses (the builder reports it on load)
+    "bad_conversation_variable",  # a name taken twice, a default of another type, a workflow app
     "invalid_env",  # an env variable a draft's save could not keep (the builder reports it)
     # containers (iteration, loop): see runtime/_containers.py
     "unknown_container",  # a node's parentId names no node

@@ -271,6 +271,20 @@ class Environment(Protocol):
         ...
 
 
+class ConversationStore(Protocol):
+    """A run's conversation variables (`runtime.conversation.ConversationState`)."""
+
+    types: dict[str, str]  # each variable's declared type
+
+    def get(self, name: str) -> Any:
+        """The variable's value now; KeyError when the app has no such variable."""
+        ...
+
+    def set(self, name: str, value: Any) -> None:
+        """Give the variable a new value."""
+        ...
+
+
 class CodeRunner(Protocol):
     """Runs a code node's Python (`runtime.code_sandbox.ProcessCodeRunner` on a server)."""
 
@@ -284,6 +298,9 @@ MODELS: Resource[ModelResolver] = Resource("models", "chat model clients by prov
 RETRIEVER: Resource[Retriever] = Resource("retriever", "search over the knowledge bases")
 TOOLS: Resource[ToolSessions] = Resource("tools", "sessions with tool servers")
 ENVIRONMENT: Resource[Environment] = Resource("environment", "secrets and environment values")
+CONVERSATION: Resource[ConversationStore] = Resource(
+    "conversation variables", "the values a chat app keeps across a conversation's turns"
+)
 # Not a protocol: the instance's policy itself (kernel.outbound builds it from settings), which
 # a node hands to `runtime.outbound.guarded_client` for the URLs its users chose.
 OUTBOUND: Resource[OutboundPolicy] = Resource(
@@ -316,7 +333,8 @@ class RunEnvironment:
         return str(self._values[name])
 
 
-RUN_RESOURCES: frozenset[Resource[Any]] = frozenset({ENVIRONMENT})  # every run gives these itself
+# every run gives these itself
+RUN_RESOURCES: frozenset[Resource[Any]] = frozenset({ENVIRONMENT, CONVERSATION})
 
 
 class Resources:

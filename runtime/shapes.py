@@ -17,7 +17,7 @@ from runtime.nodes import registry
 from runtime.nodes.base import Node
 from runtime.resources import Resource
 from runtime.spec import FAIL_BRANCH_HANDLE, NodeSpec, WorkflowSpec
-from runtime.variables import ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
+from runtime.variables import CONVERSATION_SCOPE, ENV_SCOPE, SYS_SCOPE, SYS_VARIABLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +83,16 @@ def fallback_shape(ns: NodeSpec) -> NodeShape:
 
 
 def global_variables(spec: WorkflowSpec) -> dict[str, dict[str, str]]:
-    """The `sys` variables of the spec's mode and its `env` variables, name → type."""
+    """The `sys` variables of the spec's mode, its `env` variables and (chat apps) its
+    conversation variables, name → type."""
     env_types: Mapping[str, str] = {"secret": "string"}
-    return {
+    scopes = {
         SYS_SCOPE: dict(SYS_VARIABLES[spec.mode]),
         ENV_SCOPE: {v.name: env_types.get(v.type, v.type) for v in spec.env},
     }
+    if spec.mode == "chat":
+        scopes[CONVERSATION_SCOPE] = {v.name: v.type for v in spec.conversation_variables}
+    return scopes
 
 
 def size_issue(spec: WorkflowSpec, max_nodes: int | None, max_edges: int | None) -> Issue | None:

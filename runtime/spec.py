@@ -14,6 +14,16 @@ SCHEMA_VERSION = 1
 AppMode = Literal["chat", "workflow"]
 ErrorStrategy = Literal["fail", "default_value", "fail_branch"]
 EnvType = Literal["string", "number", "secret"]
+ConversationType = Literal[
+    "string",
+    "number",
+    "boolean",
+    "object",
+    "array[string]",
+    "array[number]",
+    "array[boolean]",
+    "array[object]",
+]
 
 SOURCE_HANDLE = "source"
 FAIL_BRANCH_HANDLE = "fail-branch"
@@ -119,6 +129,17 @@ class EnvVar(_Model):
         return self.value
 
 
+class ConversationVariable(_Model):
+    """A variable a chat app keeps across the turns of a conversation (Dify's
+    `conversation_variables`), read as `{{#conversation.name#}}`, written by a variable
+    assigner. compile() checks the default against the type (runtime/conversation.py)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN)
+    type: ConversationType = "string"
+    default: Any = Field(None, description="Its value in a new conversation (null: empty).")
+    description: str = ""
+
+
 def _error_at(
     title: str, loc: tuple[str | int, ...], kind: str | PydanticCustomError, value: Any
 ) -> ValidationError:
@@ -141,6 +162,9 @@ class WorkflowSpec(_Model):
     nodes: list[NodeSpec] = Field(default_factory=list)
     edges: list[EdgeSpec] = Field(default_factory=list)
     env: list[EnvVar] = Field(default_factory=list, title="Environment variables")
+    conversation_variables: list[ConversationVariable] = Field(
+        default_factory=list, description="Values a chat app keeps across a conversation's turns."
+    )
 
     @model_validator(mode="after")
     def _env_names_unique(self) -> WorkflowSpec:

@@ -15,6 +15,7 @@ Segment = str | Selector  # literal text, or a selector to render in its place
 
 SYS_SCOPE = "sys"
 ENV_SCOPE = "env"
+CONVERSATION_SCOPE = "conversation"  # a chat app's conversation variables (runtime.conversation)
 # The system variables of each app mode and their types (what a run fills in, as in Dify).
 _SYS_COMMON = {
     "user_id": "string",
@@ -37,16 +38,22 @@ _MISSING = object()
 
 
 class VariablePool:
-    """Values a run has so far, keyed by (node_id, field), plus the `sys` and `env` scopes."""
+    """Values a run has so far, keyed by (node_id, field), plus the `sys`, `env` and
+    `conversation` scopes. The conversation scope is the mapping given, not a copy: the run's
+    variable assigners write it, and every fork shares it."""
 
     __slots__ = ("_scopes",)
 
     def __init__(
-        self, sys: Mapping[str, Any] | None = None, env: Mapping[str, Any] | None = None
+        self,
+        sys: Mapping[str, Any] | None = None,
+        env: Mapping[str, Any] | None = None,
+        conversation: Mapping[str, Any] | None = None,
     ) -> None:
         self._scopes: dict[str, Mapping[str, Any]] = {
             SYS_SCOPE: dict(sys or {}),
             ENV_SCOPE: dict(env or {}),
+            CONVERSATION_SCOPE: {} if conversation is None else conversation,
         }
 
     def fork(self) -> VariablePool:

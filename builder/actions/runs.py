@@ -344,6 +344,7 @@ async def do_start_run(req: RunRequest) -> RunHandle:
             **req.sys,
         },
         env=req.env,
+        conversation=conversation.variables if conversation else {},
         history=history,
         cancel=handle.cancel,
         seed=req.seed,

@@ -18,4 +18,5 @@ from runtime.nodes import (  # noqa: F401  (imported to register)
     template,
     tool,
     variable_aggregator,
+    variable_assigner,
 )

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, get_args,
 from pydantic import BaseModel, ConfigDict
 
 from runtime.errors import NodeExecutionError
+from runtime.issues import Issue
 from runtime.limits import DEFAULT_LIMITS, RunLimits
 from runtime.llm.protocol import ChatMessage, Usage
 from runtime.pause import PauseForm, Reply
@@ -188,6 +189,11 @@ class Node(Generic[C]):
         """The resources this node's `run` reads: its type's `needs`, or fewer where its config
         leaves one unused (an agent without tools needs no tool sessions)."""
         return self.needs
+
+    def conversation_issues(self, types: Mapping[str, str]) -> list[Issue]:
+        """Issues of its config against the app's conversation variables (name → type), such
+        as an assignment that does not fit a variable's type; none for most types."""
+        return []
 
     def handles(self) -> list[str]:
         """Source handles an edge may leave from (the engine adds "fail-branch")."""

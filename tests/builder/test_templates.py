@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from builder.models import App, Workflow
-from builder.templates import CHAT_WITH_DOCUMENTS, fill_knowledge_bases, template_spec
+from builder.templates import (
+    CHAT_WITH_DOCUMENTS,
+    MULTI_AGENT,
+    fill_knowledge_bases,
+    template_spec,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +63,25 @@ def test_templates_the_portal_form_offers_them(owner: Any, client_for: Any) -> N
     assert response.status_code == 302
     app = App.objects.get(name="From form")
     assert Workflow.objects.get(app=app).spec["nodes"][1]["type"] == "knowledge_retrieval"
+
+
+def test_templates_multi_agent_card_is_listed_and_its_draft_loads(
+    owner: Any, client_for: Any
+) -> None:
+    client = client_for(owner)
+    listed = {t["id"]: t for t in client.get("/api/app-templates").json()}
+    team = listed[MULTI_AGENT]
+    assert [r["name"] for r in team["roles"]] == ["Planner", "Researcher", "Executor", "Evaluator"]
+    assert "rounds" in team["card"]
+    made = client.post(
+        "/api/apps", {"name": "Team", "template": MULTI_AGENT}, content_type="application/json"
+    )
+    assert made.status_code == 201, made.content
+    draft = client.get(f"/api/apps/{made.json()['id']}/draft").json()
+    parents = {n["id"]: n.get("parentId") for n in draft["spec"]["nodes"]}
+    assert parents["evaluator"] == parents["planner"] == "rounds"
+    # Only what the workspace lacks here: no tools app provides tool servers in this test
+    assert {i["code"] for i in draft["issues"]} <= {"missing_resource"}
+    home = client.get("/").content.decode()
+    assert 'data-template="multi-agent"' in home
+    assert "Evaluator" in home

@@ -17,9 +17,16 @@ def spec_of(
     edges: list[dict[str, Any]],
     mode: str = "workflow",
     env: list[dict[str, Any]] | None = None,
+    conversation_variables: list[dict[str, Any]] | None = None,
 ) -> WorkflowSpec:
     return WorkflowSpec.model_validate(
-        {"mode": mode, "nodes": nodes, "edges": edges, "env": env or []}
+        {
+            "mode": mode,
+            "nodes": nodes,
+            "edges": edges,
+            "env": env or [],
+            "conversation_variables": conversation_variables or [],
+        }
     )
 
 
@@ -119,10 +126,13 @@ def test_shapes_globals_list_sys_of_the_mode_and_env(mode: str, fields: dict[str
         {"name": "N", "type": "number", "value": 3},
         {"name": "KEY", "type": "secret", "value": "sk"},
     ]
-    report = graph_report(spec_of([start()], [], mode=mode, env=env))
+    talk = [{"name": "notes", "type": "array[string]"}]
+    report = graph_report(spec_of([start()], [], mode=mode, env=env, conversation_variables=talk))
+    chat_only = {"conversation": {"notes": "array[string]"}} if mode == "chat" else {}
     assert report.globals == {
         "sys": fields,
         "env": {"URL": "string", "N": "number", "KEY": "string"},
+        **chat_only,
     }
 
 

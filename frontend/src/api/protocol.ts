@@ -8,6 +8,33 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ClientMessage: components["schemas"]["RunMessage"] | components["schemas"]["ResumeMessage"] | components["schemas"]["StopMessage"];
+        /**
+         * ConversationVariable
+         * @description A variable a chat app keeps across the turns of a conversation (Dify's
+         *     `conversation_variables`), read as `{{#conversation.name#}}`, written by a variable
+         *     assigner. compile() checks the default against the type (runtime/conversation.py).
+         */
+        ConversationVariable: {
+            /**
+             * Default
+             * @description Its value in a new conversation (null: empty).
+             * @default null
+             */
+            default?: unknown;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @default string
+             * @enum {string}
+             */
+            type?: "string" | "number" | "boolean" | "object" | "array[string]" | "array[number]" | "array[boolean]" | "array[object]";
+        };
         /** CurvePointOut */
         CurvePointOut: {
             /**
@@ -687,6 +714,10 @@ export interface components {
              * @default 0
              */
             completion_tokens: number;
+            /** Conversation */
+            conversation: {
+                [key: string]: unknown;
+            };
             /** Elapsed Ms */
             elapsed_ms: number;
             /**
@@ -1016,6 +1047,11 @@ export interface components {
          * @description A whole workflow as stored in a draft or a published version.
          */
         WorkflowSpec: {
+            /**
+             * Conversation Variables
+             * @description Values a chat app keeps across a conversation's turns.
+             */
+            conversation_variables?: components["schemas"]["ConversationVariable"][];
             /** Edges */
             edges?: components["schemas"]["EdgeSpec"][];
             /** Environment variables */

@@ -1190,6 +1190,12 @@ export interface components {
         };
         /** AppTemplateOut */
         AppTemplateOut: {
+            /**
+             * Card
+             * @description How the template's pattern works, for the picker.
+             * @default
+             */
+            card: string;
             /** Description */
             description: string;
             /** Id */
@@ -1201,6 +1207,8 @@ export interface components {
             mode: "chat" | "workflow";
             /** Name */
             name: string;
+            /** Roles */
+            roles?: components["schemas"]["TemplateRoleOut"][];
         };
         /** BackendOut */
         BackendOut: {
@@ -2752,6 +2760,13 @@ export interface components {
             top_k: number;
             /** Weight */
             weight: number;
+        };
+        /** TemplateRoleOut */
+        TemplateRoleOut: {
+            /** Does */
+            does: string;
+            /** Name */
+            name: string;
         };
         /** TestQueryOut */
         TestQueryOut: {

@@ -14,11 +14,17 @@ export type SpecNode = Omit<P["NodeSpec"], "config" | "settings"> & { config?: J
 export type SpecEdge = P["EdgeSpec"];
 // The draft API answers with every field of an env var filled in.
 export type EnvVar = Required<P["EnvVar"]>;
+// A chat app's conversation variable ({{#conversation.name#}}), kept across a conversation's turns.
+export type ConversationVar = Required<P["ConversationVariable"]>;
 
 // What the API returns as a set secret's value (runtime/masking.py MASK); sending it back keeps the
 // stored secret, so a secret is write-only: "" means not set, anything else replaces it.
 export const SECRET_MASK = "******";
 
 // The draft API answers with the mode, nodes and edges filled in.
-export type WorkflowSpec = Omit<P["WorkflowSpec"], "nodes" | "env"> &
-  Required<Pick<P["WorkflowSpec"], "mode" | "edges">> & { nodes: SpecNode[]; env?: EnvVar[] };
+export type WorkflowSpec = Omit<P["WorkflowSpec"], "nodes" | "env" | "conversation_variables"> &
+  Required<Pick<P["WorkflowSpec"], "mode" | "edges">> & {
+    nodes: SpecNode[];
+    env?: EnvVar[];
+    conversation_variables?: ConversationVar[];
+  };

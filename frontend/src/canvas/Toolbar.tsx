@@ -82,6 +82,7 @@ export function Toolbar({ searchRef, appUrl }: { searchRef: RefObject<HTMLInputE
       </div>
       <div className="ed-actions">
         <PanelButton panel="env" label="Env" testid="open-env" />
+        {mode === "chat" && <PanelButton panel="conversation" label="Conversation" testid="open-conversation" />}
         <PanelButton panel="versions" label="Versions" testid="open-versions" />
         <PanelButton panel="run" label={mode === "chat" ? "Preview" : "Run"} testid="open-run" />
         {canEdit && <PublishButton />}

@@ -7,6 +7,7 @@ import { canvasRect, useNodeDrop } from "../canvas/drop";
 import { RunPanel } from "../run/RunPanel";
 import { useEditor } from "../state/store";
 import { VersionsPanel } from "../versions/VersionsPanel";
+import { ConversationPanel } from "./ConversationPanel";
 import { EnvPanel } from "./EnvPanel";
 import { NodePanel } from "./NodePanel";
 import { clampSideWidth, defaultSideWidth, initialSideWidth, rememberSideWidth, SIDE_MAX, SIDE_MIN, SIDE_STEP } from "./sideWidth";
@@ -97,6 +98,7 @@ export function SidePanel() {
         {panel === "run" && <RunPanel />}
         {panel === "versions" && <VersionsPanel />}
         {panel === "env" && <EnvPanel />}
+        {panel === "conversation" && <ConversationPanel />}
       </div>
     </aside>
   );

@@ -93,7 +93,7 @@ const EVENT_DEFAULTS: { [K in RunEventKind]: Body<K> } = {
   node_failed: { ...NODE, error_code: "NodeExecutionError", error: "", elapsed_ms: 0, attempts: 1 },
   node_skipped: { ...NODE },
   node_paused: { ...NODE, form: { node_id: "n", kind: "input", title: "", prompt: "", fields: [], timeout_s: null, on_timeout: "fail" } },
-  run_finished: { status: "succeeded", outputs: {}, answer: "", error_code: null, error: null, failed_node_id: null, elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, total_steps: 0, metadata: {}, waiting: [] },
+  run_finished: { status: "succeeded", outputs: {}, answer: "", error_code: null, error: null, failed_node_id: null, elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, total_steps: 0, metadata: {}, waiting: [], conversation: {} },
 };
 
 let seq = 0;

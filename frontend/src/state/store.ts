@@ -3,7 +3,7 @@
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from "@xyflow/react";
 import { create } from "zustand";
 
-import type { EnvVar, Json } from "../api/spec";
+import type { ConversationVar, EnvVar, Json } from "../api/spec";
 import type { GraphReport, Issue, NodeTypeInfo, Provider } from "../api/types";
 import {
   addNode,
@@ -32,10 +32,11 @@ export interface Doc {
   nodes: WNode[];
   edges: WEdge[];
   env: EnvVar[];
+  conversation: ConversationVar[];
 }
 
 export type SaveState = "loading" | "saved" | "dirty" | "saving" | "conflict" | "error" | "readonly";
-export type SidePanel = "node" | "run" | "versions" | "env" | null;
+export type SidePanel = "node" | "run" | "versions" | "env" | "conversation" | null;
 
 export interface EditorState extends Doc {
   appId: number;
@@ -66,6 +67,7 @@ export interface EditorState extends Doc {
   deleteSelection: () => void;
   updateNode: (id: string, patch: Partial<NodeData>, coalesce?: string) => void;
   setEnv: (env: EnvVar[]) => void;
+  setConversation: (conversation: ConversationVar[]) => void;
   /** Paste with its top-left at `at` (the mouse), else beside the copies; always in free space. */
   paste: (clip: Clipboard, at: XYPosition | null) => void;
   layout: () => void;
@@ -110,6 +112,7 @@ function snapshot(s: Doc): Doc {
     nodes: s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
     edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
     env: s.env,
+    conversation: s.conversation,
   };
 }
 
@@ -124,6 +127,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
   nodes: [],
   edges: [],
   env: [],
+  conversation: [],
   report: emptyReport,
   nodeIssues: {},
   history: emptyHistory(),
@@ -191,6 +195,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
   },
 
   setEnv: (env) => get().commit({ env }),
+  setConversation: (conversation) => get().commit({ conversation }),
 
   paste: (copied, at) => {
     const s = get();

@@ -6,6 +6,8 @@ import type { WorkflowSpec } from "../api/spec";
 import type { Draft, DraftSaved, GraphReport } from "../api/types";
 import { graphToSpec, specToGraph } from "./graph";
 import { emptyHistory } from "./history";
+
+const CONVERSATION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 import { useEditor, type EditorState } from "./store";
 
 export const VALIDATE_DELAY_MS = 250;
@@ -37,7 +39,9 @@ export function failureText(err: unknown): string {
 }
 
 export function currentSpec(s: EditorState = useEditor.getState()): WorkflowSpec {
-  return graphToSpec(s, { schema_version: 1, mode: s.mode, env: s.env });
+  // a row whose name is still being typed stays in the editor: the server refuses such a name
+  const conversation = s.conversation.filter((v) => CONVERSATION_NAME.test(v.name));
+  return graphToSpec(s, { schema_version: 1, mode: s.mode, env: s.env, conversation_variables: conversation });
 }
 
 let validateTimer: ReturnType<typeof setTimeout> | undefined;
@@ -53,6 +57,7 @@ export async function loadDraft(appId: number): Promise<void> {
   useEditor.setState({
     ...graph,
     env: spec.env ?? [],
+    conversation: spec.conversation_variables ?? [],
     mode: spec.mode ?? s.mode,
     revision: draft.revision,
     report: { issues: draft.issues, nodes: draft.nodes ?? {}, globals: draft.globals ?? {} },
