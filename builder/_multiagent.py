@@ -18,8 +18,8 @@ from runtime.nodes import registry
 
 ROUNDS = 3
 LOOP = "rounds"
-KNOWLEDGE_TOOL = {"server": "knowledge", "tool": "search"}
-FETCH_TOOL = {"server": "http", "tool": "fetch"}
+KNOWLEDGE_TOOL = {"server": "knowledge", "tool": "search_knowledge"}
+FETCH_TOOL = {"server": "http", "tool": "http_request"}
 
 CARD = (
     "Several agents share one task, round after round. The Planner splits the request into"

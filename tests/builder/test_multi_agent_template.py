@@ -44,9 +44,9 @@ def _round(draft: str, verdict: str, feedback: str) -> list[Turn]:
     then the Evaluator's JSON."""
     return [
         Turn(text=f"1. find the facts\n2. write ({draft})"),
-        Turn(calls=(Call("search", '{"query": "tides"}'),)),
+        Turn(calls=(Call("search_knowledge", '{"query": "tides"}'),)),
         Turn(text="Tides follow the moon (knowledge base: ocean.md)."),
-        Turn(calls=(Call("fetch", '{"url": "https://example.org/tides"}'),)),
+        Turn(calls=(Call("http_request", '{"url": "https://example.org/tides"}'),)),
         Turn(text=draft),
         Turn(text=json.dumps({"verdict": verdict, "feedback": feedback})),
     ]
@@ -55,8 +55,10 @@ def _round(draft: str, verdict: str, feedback: str) -> list[Turn]:
 @pytest.fixture
 def tools() -> dict[str, ToolServer]:
     return {
-        "knowledge": ToolServer({"search": lambda query: f"ocean.md: the moon pulls ({query})"}),
-        "http": ToolServer({"fetch": lambda url: f"page at {url}: tides twice a day"}),
+        "knowledge": ToolServer(
+            {"search_knowledge": lambda query: f"ocean.md: the moon pulls ({query})"}
+        ),
+        "http": ToolServer({"http_request": lambda url: f"page at {url}: tides twice a day"}),
     }
 
 
@@ -142,7 +144,7 @@ async def test_multi_agent_revises_with_feedback_then_accepts(
     assert "Cite a source for each fact." not in first
     assert "Cite a source for each fact." in second
     assert "Draft one." in second  # the Planner sees the result it is to improve
-    assert tools["knowledge"].calls == [("search", {"query": "tides"})] * 2
+    assert tools["knowledge"].calls == [("search_knowledge", {"query": "tides"})] * 2
     assert server.script == []  # every scripted turn was asked for: no extra model calls
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('builder', '0009_run_waiting'),
+        ('builder', '0010_run_source_tool'),
     ]
 
     operations = [
