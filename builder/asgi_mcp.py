@@ -66,10 +66,10 @@ async def served_app(scope: dict[str, Any]) -> tuple[KeyOwner, Published]:
         pub = await published_app(owner)
     except ApiError:
         if await _key_app_slug(owner.app_id) != slug:  # not this app's URL: say nothing more
-            raise _not_this_app(slug) from None
+            raise _not_this_app() from None
         raise
     if pub.app.slug != slug:
-        raise _not_this_app(slug)
+        raise _not_this_app()
     if not pub.app.mcp_enabled:
         raise ApiError(
             "mcp_disabled",
@@ -80,8 +80,9 @@ async def served_app(scope: dict[str, Any]) -> tuple[KeyOwner, Published]:
     return owner, pub
 
 
-def _not_this_app(slug: str) -> ApiError:
-    return ApiError("not_found", 404, f"this API key has no MCP server at {slug!r}")
+def _not_this_app() -> ApiError:
+    # names nothing: the caller learns neither whether the slug exists nor the key's own app
+    return ApiError("not_found", 404, "this API key has no MCP server at this URL")
 
 
 def app_server(owner: KeyOwner, pub: Published) -> Server[Any]:

@@ -232,4 +232,27 @@ async def test_mcp_switched_off_is_404_in_words(live_url: str, topic: str) -> No
 async def test_mcp_key_of_another_app_is_404(live_url: str, topic: str, owner: Any) -> None:
     other = await sync_to_async(_mcp_app)(owner, echo_workflow_spec(), "greeter")
     message = await refusal(mcp_url(live_url, "topics"), other)
-    assert message == "this API key has no MCP server at 'topics'"
+    assert message == "this API key has no MCP server at this URL"
+
+
+async def test_mcp_switch_is_an_editors_and_takes_effect_at_once(
+    live_url: str, topic: str, owner: Any, make_member: Any, client_for: Any
+) -> None:
+    app = await App.objects.aget(slug="topics")
+    url = mcp_url(live_url, "topics")
+
+    def patch(member: Any, on: bool) -> Any:
+        body = {"mcp_enabled": on}
+        client = client_for(member)
+        return client.patch(f"/api/apps/{app.pk}", body, content_type="application/json")
+
+    async with connect(url, topic) as client:  # served now, and cached as served
+        assert [t.name for t in (await client.list_tools()).tools] == ["topics"]
+    viewer = await sync_to_async(make_member)("viewer", owner.workspace)
+    assert (await sync_to_async(patch)(viewer, False)).status_code == 403
+    off = await sync_to_async(patch)(owner, False)
+    assert (off.status_code, off.json()["mcp_enabled"]) == (200, False)
+    assert "is not served over MCP" in await refusal(url, topic)
+    assert (await sync_to_async(patch)(owner, True)).json()["mcp_enabled"] is True
+    async with connect(url, topic) as client:
+        assert [t.name for t in (await client.list_tools()).tools] == ["topics"]
