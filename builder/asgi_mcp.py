@@ -7,6 +7,9 @@ app's one tool (builder/mcp_tool.py) behind a stateless `StreamableHTTPSessionMa
 this request, so no session outlives it and any replica can answer the next one. JSON responses,
 not SSE: a tool call answers once, when its run ends.
 
+The SDK's low-level `Server`, not `MCPServer`: MCPServer derives a tool's schema from a Python
+signature, while this tool's schema is data (the published start node), built per version.
+
 A refusal before the SDK (no key, another app's key, the switch off) is a JSON-RPC error body
 with the HTTP status, which the SDK's client shows as the call's error.
 """

@@ -129,11 +129,13 @@ def _answer(
         err = run_failure(end)
         where = f" (node {err.data['node_id']})" if err.data.get("node_id") else ""
         return error_result(f"the run failed{where}: {err.message}")
-    if end.status != "succeeded":
+    if end.status == "waiting":  # a human-input node paused it: MCP has no way to ask
         return error_result(
-            f"the run ended {end.status} (run {run_id}) without an answer"
-            + ("; it waits for a person in the portal" if end.status == "waiting" else "")
+            f"the run {run_id} is waiting for a person's answer; answer it on the app's page "
+            f"in the portal or with POST /v1/workflows/runs/{run_id}/resume"
         )
+    if end.status != "succeeded":
+        return error_result(f"the run {run_id} was stopped before it answered")
     if pub.app.mode == AppMode.CHAT:
         text = end.answer
         structured: dict[str, Any] = {"answer": end.answer, "conversation_id": conversation_id}

@@ -20,7 +20,7 @@ from builder.asgi_mcp import mcp_url
 from builder.keys import do_create_api_key
 from builder.mcp_tool import RUN_ID_META
 from builder.models import App, ModelProvider, Run
-from tests.specs import echo_workflow_spec, topic_workflow_spec
+from tests.specs import echo_workflow_spec, human_input_spec, topic_workflow_spec
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -256,3 +256,16 @@ async def test_mcp_switch_is_an_editors_and_takes_effect_at_once(
     assert (await sync_to_async(patch)(owner, True)).json()["mcp_enabled"] is True
     async with connect(url, topic) as client:
         assert [t.name for t in (await client.list_tools()).tools] == ["topics"]
+
+
+async def test_mcp_run_that_waits_for_a_person_says_where_to_answer(
+    live_url: str, owner: Any
+) -> None:
+    key = await sync_to_async(_mcp_app)(owner, human_input_spec(), "asker")
+    async with connect(mcp_url(live_url, "asker"), key) as client:
+        result = await client.call_tool("asker", {"topic": "tea"})
+    run = await Run.objects.aget(source="mcp")
+    assert (result.is_error, run.status) == (True, "waiting")
+    text = result.content[0].text  # type: ignore[union-attr]  # TextContent
+    assert f"the run {run.pk} is waiting for a person's answer" in text
+    assert f"/v1/workflows/runs/{run.pk}/resume" in text
