@@ -20,8 +20,8 @@ class WorkflowInline(admin.StackedInline[Workflow, App]):
 
 @admin.register(App)
 class AppAdmin(admin.ModelAdmin[App]):
-    list_display = ("name", "slug", "mode", "workspace", "updated_at")
-    list_filter = ("mode", "workspace")
+    list_display = ("name", "slug", "mode", "mcp_enabled", "workspace", "updated_at")
+    list_filter = ("mode", "mcp_enabled", "workspace")
     search_fields = ("name", "slug")
     inlines = (WorkflowInline,)
 

@@ -28,7 +28,7 @@ from builder.api_examples import build_example
 from builder.crypto import encrypt
 from builder.keys import do_create_api_key, do_revoke_api_key
 from builder.models import ApiKey, App, AppVersion, Message, ModelProvider, Run, Workflow
-from builder.published import serving_versions
+from builder.published import forget_published, serving_versions
 from builder.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -85,6 +85,7 @@ def _app_out(app: App) -> dict[str, Any]:
                 "slug",
                 "mode",
                 "description",
+                "mcp_enabled",
                 "created_at",
                 "updated_at",
             )
@@ -179,11 +180,12 @@ def get_app(request: HttpRequest, app_id: int) -> dict[str, Any]:
 
 @router.patch("/apps/{app_id}", response=AppOut)
 def patch_app(request: HttpRequest, app_id: int, body: AppPatch) -> dict[str, Any]:
-    """Rename an app or change its description."""
+    """Rename an app, change its description, or switch its MCP server on or off."""
     app = require_app(request, app_id, Role.EDITOR)
     for name, value in body.model_dump(exclude_none=True).items():
         setattr(app, name, value)
     app.save()
+    forget_published(app.pk)  # the served app (MCP switch, description) changes at once here
     return _app_out(app)
 
 

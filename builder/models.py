@@ -23,6 +23,9 @@ class App(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     mode = models.CharField(max_length=16, choices=AppMode.choices, default=AppMode.CHAT)
     description = models.TextField(blank=True)
+    # Served as an MCP server at /mcp/server/<slug>/mcp (builder/asgi_mcp.py); off until an
+    # editor switches it on, so publishing an app never exposes a new endpoint by itself.
+    mcp_enabled = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -96,6 +99,7 @@ class RunSource(models.TextChoices):
     PORTAL = "portal", "Test form (portal)"
     DEBUG = "debug", "One node (editor)"
     API = "api", "Published API"
+    MCP = "mcp", "MCP server"
     CLI = "cli", "Command line"
     TOOL = "tool", "Another app (as a tool)"
 

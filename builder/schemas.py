@@ -48,6 +48,9 @@ class AppTemplateOut(Schema):
 class AppPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = None
+    mcp_enabled: bool | None = Field(
+        None, description="Serve the published app as an MCP server (/mcp/server/<slug>/mcp)."
+    )
 
 
 class AppOut(Schema):
@@ -57,6 +60,7 @@ class AppOut(Schema):
     slug: str
     mode: str
     description: str
+    mcp_enabled: bool = Field(description="Whether the app is served as an MCP server.")
     created_at: datetime
     updated_at: datetime
     published_version: int | None = None

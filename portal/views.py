@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from builder.actions.resume import do_expire_overdue, get_waiting_forms
 from builder.actions.workflows import do_create_app
 from builder.api_examples import start_variables
+from builder.asgi_mcp import mcp_url
 from builder.models import App, Message, Run, RunSource, Workflow
 from builder.templates import list_templates, template_spec
 from builder.trace import trace_of
@@ -141,6 +142,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "runs": Run.objects.filter(app=app)[:20],
         "test_form_source": RunSource.PORTAL.label,  # the test form's new rows say it too
         "base_url": request.build_absolute_uri("/v1"),
+        "mcp_url": mcp_url(request.build_absolute_uri("/"), app.slug),
         "asset_version": web_asset_version("portal"),
     }
     return render(request, "portal/app.html", context)

@@ -86,6 +86,10 @@ def test_app_page_renders_for_an_editor(client_for: Any, make_member: Any, make_
     assert 'id="key-form"' in html
     assert "r1" in html
     assert "v1" in html
+    # the MCP switch, off by default, with the URL the app would be served at
+    assert '<input type="checkbox" id="mcp-enabled">' in html
+    assert 'data-mcp-url="http://testserver/mcp/server/bot/mcp"' in html
+    assert '<div id="mcp-details" hidden>' in html
 
 
 def test_app_page_is_404_for_a_non_member(client_for: Any, make_member: Any, make_app: Any) -> None:
@@ -107,6 +111,7 @@ def test_viewer_sees_no_edit_controls(client_for: Any, make_member: Any, make_ap
         'id="run-form"',
         'id="key-form"',
         "data-revoke",
+        'id="mcp-enabled"',
         'action="/apps/new/"',
     ):
         assert control not in html

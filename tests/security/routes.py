@@ -1,7 +1,8 @@
 """Every HTTP and WebSocket route of Weft, found by walking the URL confs and OpenAPI documents.
 
 Nothing here lists routes by hand: a route added to portal/urls.py, the ninja API, builder/urls.py
-or portal/routing.py shows up in `http_routes()` / `websocket_routes()` by itself.
+or portal/routing.py shows up in `http_routes()` / `websocket_routes()` by itself; the apps' MCP
+endpoint (an ASGI handler, not a URL pattern) comes from builder/asgi_mcp.py's PATH.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class Route:
 
     method: str
     template: str
-    kind: str  # "page", "api", "admin" or "v1"
+    kind: str  # "page", "api", "admin", "v1" or "mcp"
     operation: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -91,13 +92,20 @@ def v1_routes() -> list[Route]:
     return routes
 
 
+def mcp_routes() -> list[Route]:
+    """The apps' MCP endpoint: streamable HTTP's POST, GET and DELETE."""
+    from builder.asgi_mcp import PATH
+
+    return [Route(m, PATH, "mcp") for m in ("POST", "GET", "DELETE")]
+
+
 def http_routes() -> list[Route]:
-    """Every page, ninja operation and /v1 route (admin's are in `admin_urls`)."""
+    """Every page, ninja operation, /v1 and MCP route (admin's are in `admin_urls`)."""
     routes = _operations(api_document(), "api")
     for template, _ in django_patterns():
         if not template.startswith(("/api/", "/admin/")):
             routes += [Route(m, template, "page") for m in PAGE_METHODS]
-    return routes + v1_routes()
+    return routes + v1_routes() + mcp_routes()
 
 
 def undocumented_api_patterns() -> set[str]:

@@ -78,6 +78,7 @@ PARAM_NAMES = {
     "doc_id",
     "chunk_id",
     "token",
+    "slug",
 }
 REFUSED = {403, 404, 405}
 ROUTES = http_routes()
@@ -124,6 +125,8 @@ def body_of(response: Any) -> bytes:
 def _query_and_body(route: Route, world: World) -> tuple[dict[str, Any], Any, str]:
     """Query parameters, body and content type for a route, aimed at workspace A."""
     params = world.params
+    if route.kind == "mcp":  # one JSON-RPC request, as the MCP client sends it
+        return {}, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, "application/json"
     if route.kind == "page":
         form = {"name": "made", "email": world.owner_b.user.email, "role": "admin"}
         return {}, {**form, "workspace_id": params["workspace_id"], "mode": "chat"}, "form"
@@ -269,7 +272,7 @@ V1_KEYS: dict[str, Callable[[World], str | None]] = {
 
 
 async def call_v1(route: Route, world: World, key: str | None) -> httpx.Response:
-    """Call a /v1 route through Weft's ASGI application (the lean handler)."""
+    """Call a /v1 or MCP route through Weft's ASGI application (the lean handlers)."""
     from portal.asgi import application
 
     query, body, _ = await sync_to_async(_query_and_body)(route, world)
@@ -288,7 +291,7 @@ async def call_v1(route: Route, world: World, key: str | None) -> httpx.Response
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("actor", "route"), _cases(tuple(V1_KEYS), ("v1",)))
+@pytest.mark.parametrize(("actor", "route"), _cases(tuple(V1_KEYS), ("v1", "mcp")))
 async def test_v1_route_refuses_bad_keys(actor: str, route: Route, world: World) -> None:
     response = await call_v1(route, world, V1_KEYS[actor](world))
     assert_clean(body_of(response), response.status_code, secret=True)

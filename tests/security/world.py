@@ -63,6 +63,8 @@ def make_world(make_member: Any, make_app: Any) -> World:
     viewer_a = make_member("viewer", workspace)
     editor_a = make_member("editor", workspace)
     app, key_a = make_app(owner_a, slug=f"{SECRET}-app")
+    app.mcp_enabled = True  # its MCP endpoint must refuse bad keys as /v1 does
+    app.save(update_fields=["mcp_enabled"])
     revoked, revoked_key_a = do_create_api_key(app, f"{SECRET} key", owner_a.user)
     do_revoke_api_key(revoked)
     conversation = Conversation.objects.create(app=app, end_user="u1", name=f"{SECRET} chat")
@@ -131,6 +133,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
         "doc_id": str(document.pk),
         "chunk_id": f"{document.pk}:0",
         "token": token,
+        "slug": app.slug,
     }
     return World(owner_a, viewer_a, editor_a, owner_b, key_a, revoked_key_a, key_b, params)
 

@@ -71,7 +71,7 @@ export interface paths {
         head?: never;
         /**
          * Patch App
-         * @description Rename an app or change its description.
+         * @description Rename an app, change its description, or switch its MCP server on or off.
          */
         patch: operations["builder_api_patch_app"];
         trace?: never;
@@ -1165,6 +1165,11 @@ export interface components {
             description: string;
             /** Id */
             id: number;
+            /**
+             * Mcp Enabled
+             * @description Whether the app is served as an MCP server.
+             */
+            mcp_enabled: boolean;
             /** Mode */
             mode: string;
             /** Name */
@@ -1185,6 +1190,11 @@ export interface components {
         AppPatch: {
             /** Description */
             description?: string | null;
+            /**
+             * Mcp Enabled
+             * @description Serve the published app as an MCP server (/mcp/server/<slug>/mcp).
+             */
+            mcp_enabled?: boolean | null;
             /** Name */
             name?: string | null;
         };

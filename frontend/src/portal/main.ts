@@ -1,6 +1,7 @@
 // The portal's app page (templates/portal/app.html): draft badge, test runs over the run
-// WebSocket, publish and API keys. Built by Vite into static/dist/web/portal.js.
+// WebSocket, publish, API keys and the MCP switch. Built by Vite into static/dist/web/portal.js.
 import { setupKeys, setupPublish, validateDraft } from "./manage";
+import { setupMcp } from "./mcp";
 import { readPage } from "./page";
 import { setupTestRun } from "./testRun";
 
@@ -11,4 +12,5 @@ if (root) {
   setupTestRun(page);
   setupPublish(page);
   setupKeys(page);
+  setupMcp(page);
 }

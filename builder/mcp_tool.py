@@ -1,0 +1,178 @@
+"""A published app as one MCP tool: its schema from the start node, its call as a run.
+
+The tool is named after the app's slug and described by the app's description. Its parameters
+are the serving version's start variables (types, required, options as enums); a chat app's tool
+also takes `query` and an optional `conversation_id`. A call runs the published version as the
+Service API does (a Run with source "mcp"); a bad argument or a failed run is a tool result with
+`is_error` set and the reason in words, so the calling model can read it and try again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import mcp_types as types
+
+from builder.actions.runs import RunRequest
+from builder.key_limits import start_run_within_limit
+from builder.keys import KeyOwner
+from builder.models import AppMode, RunSource
+from builder.published import Published
+from builder.service_api import blocking_end, run_failure
+from kernel.errors import ApiError
+from runtime.engine import validate_inputs
+from runtime.errors import InputError
+from runtime.events import RunFinished
+from runtime.nodes.start import StartNode, StartVariable
+
+# The start node's input types as JSON Schema types.
+_JSON_TYPES = {
+    "text": "string",
+    "paragraph": "string",
+    "select": "string",
+    "number": "number",
+    "checkbox": "boolean",
+}
+_CHAT_ARGS = ("query", "conversation_id")
+RUN_ID_META = "weft/run_id"  # the result's `_meta` key of the run that answered
+
+
+class ArgumentError(Exception):
+    """A tool argument the app cannot take; the message names it."""
+
+
+def _property(var: StartVariable) -> dict[str, Any]:
+    prop: dict[str, Any] = {"type": _JSON_TYPES[var.type]}
+    if var.label:
+        prop["title"] = var.label
+    if var.type == "select" and var.options:
+        prop["enum"] = list(var.options)
+    if var.max_length is not None and prop["type"] == "string":
+        prop["maxLength"] = var.max_length
+    if var.default is not None:
+        prop["default"] = var.default
+    return prop
+
+
+def _start_variables(pub: Published) -> list[StartVariable]:
+    start = pub.graph.start
+    return list(start.config.variables) if isinstance(start, StartNode) else []
+
+
+def input_schema(pub: Published) -> dict[str, Any]:
+    """The tool's JSON Schema: the start variables, plus `query`/`conversation_id` for chat."""
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    if pub.app.mode == AppMode.CHAT:
+        props["query"] = {"type": "string", "minLength": 1, "description": "The user's message."}
+        props["conversation_id"] = {
+            "type": "string",
+            "description": "Continue this conversation (the id an earlier answer gave).",
+        }
+        required.append("query")
+    for var in _start_variables(pub):
+        if var.variable in props:  # `query` is the chat message's; the start node cannot take it
+            continue
+        props[var.variable] = _property(var)
+        if var.required and var.default is None:
+            required.append(var.variable)
+    return {"type": "object", "properties": props, "required": required}
+
+
+def tool_of(pub: Published) -> types.Tool:
+    """The app's one tool, as tools/list shows it."""
+    description = pub.app.description or f"Run the app {pub.app.name!r}."
+    return types.Tool(
+        name=pub.app.slug,
+        title=pub.app.name,
+        description=description,
+        input_schema=input_schema(pub),
+    )
+
+
+def _split(pub: Published, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """(inputs, query, conversation_id) of a call; ArgumentError naming a bad argument."""
+    chat = pub.app.mode == AppMode.CHAT
+    known = {v.variable for v in _start_variables(pub)} | (set(_CHAT_ARGS) if chat else set())
+    unknown = sorted(set(arguments) - known)
+    if unknown:
+        accepted = ", ".join(sorted(known)) or "none"
+        raise ArgumentError(f"unknown argument {unknown[0]!r} (this tool takes: {accepted})")
+    query: Any = ""
+    conversation_id: Any = ""
+    if chat:
+        query, conversation_id = arguments.get("query"), arguments.get("conversation_id") or ""
+        if not isinstance(query, str) or not query.strip():
+            raise ArgumentError("argument 'query' is required: the user's message, as text")
+        if not isinstance(conversation_id, str):
+            raise ArgumentError("argument 'conversation_id' must be text")
+    inputs = {k: v for k, v in arguments.items() if not (chat and k in _CHAT_ARGS)}
+    try:
+        return validate_inputs(pub.graph, inputs), query, conversation_id
+    except InputError as exc:
+        raise ArgumentError(f"argument {exc.field!r} {exc.reason}") from exc
+
+
+def error_result(message: str) -> types.CallToolResult:
+    """A tool result that reports a failure in words (`is_error`), not a protocol error."""
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=message)], is_error=True
+    )
+
+
+def _answer(
+    pub: Published, end: RunFinished, run_id: str, conversation_id: str | None
+) -> types.CallToolResult:
+    if end.status == "failed":
+        err = run_failure(end)
+        where = f" (node {err.data['node_id']})" if err.data.get("node_id") else ""
+        return error_result(f"the run failed{where}: {err.message}")
+    if end.status == "waiting":  # a human-input node paused it: MCP has no way to ask
+        return error_result(
+            f"the run {run_id} is waiting for a person's answer; answer it on the app's page "
+            f"in the portal or with POST /v1/workflows/runs/{run_id}/resume"
+        )
+    if end.status != "succeeded":
+        return error_result(f"the run {run_id} was stopped before it answered")
+    if pub.app.mode == AppMode.CHAT:
+        text = end.answer
+        structured: dict[str, Any] = {"answer": end.answer, "conversation_id": conversation_id}
+    else:
+        structured = dict(end.outputs)
+        text = json.dumps(structured, ensure_ascii=False)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)],
+        structured_content=structured,
+        meta={RUN_ID_META: run_id},  # beside the outputs, where no output name can clash
+    )
+
+
+async def call_app(
+    owner: KeyOwner, pub: Published, arguments: Mapping[str, Any]
+) -> types.CallToolResult:
+    """Run the published app with the tool's arguments and wait for its answer."""
+    try:
+        inputs, query, conversation_id = _split(pub, arguments)
+        handle = await start_run_within_limit(
+            owner,
+            RunRequest(
+                app=pub.app,
+                graph=pub.graph,
+                version=pub.version,
+                source=RunSource.MCP,
+                inputs=inputs,
+                query=query,
+                # conversations are scoped to their end user: here, the key that started them
+                end_user=f"mcp-key-{owner.key_id}",
+                conversation_id=conversation_id or None,
+            ),
+        )
+        end = await blocking_end(handle, failure_is_error=False)
+    except ArgumentError as exc:
+        return error_result(str(exc))
+    except ApiError as err:
+        field = err.data.get("field")
+        return error_result(f"{field}: {err.message}" if field else err.message)
+    return _answer(pub, end, handle.run_id, handle.conversation_id)
