@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('builder', '0009_run_waiting'),
+        ('builder', '0011_conversation_variables'),
     ]
 
     operations = [
@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='run',
             name='source',
-            field=models.CharField(choices=[('draft', 'Draft (editor)'), ('portal', 'Test form (portal)'), ('debug', 'One node (editor)'), ('api', 'Published API'), ('mcp', 'MCP server'), ('cli', 'Command line')], max_length=16),
+            field=models.CharField(choices=[('draft', 'Draft (editor)'), ('portal', 'Test form (portal)'), ('debug', 'One node (editor)'), ('api', 'Published API'), ('mcp', 'MCP server'), ('cli', 'Command line'), ('tool', 'Another app (as a tool)')], max_length=16),
         ),
     ]
