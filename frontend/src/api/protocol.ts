@@ -357,6 +357,12 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+            /**
+             * Height
+             * @description A container's height.
+             * @default null
+             */
+            height?: number | null;
             /** Id */
             id: string;
             /**
@@ -385,6 +391,12 @@ export interface components {
              * @default 1
              */
             version?: number;
+            /**
+             * Width
+             * @description A container's width.
+             * @default null
+             */
+            width?: number | null;
         };
         /** NodeStarted */
         NodeStarted: {
