@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder._dify_containers import ContainerTracker
 from builder.models import AppMode
 from runtime.events import (
     NodeFailed,
@@ -52,8 +53,10 @@ class DifyRenderer:
     # nodes that read a secret: their (masked) inputs are left out of published streams too
     hidden_inputs: frozenset[str] = frozenset()
     _node_type: dict[str, str] = field(default_factory=dict)
-    _node_started: dict[str, NodeStarted] = field(default_factory=dict)
+    # by node id and iteration path: a node inside a container starts once per item
+    _node_started: dict[tuple[str, tuple[int, ...]], NodeStarted] = field(default_factory=dict)
     _thoughts: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    _containers: ContainerTracker = field(default_factory=ContainerTracker)
 
     def _base(self, event: str, at: int) -> dict[str, Any]:
         base: dict[str, Any] = {
@@ -87,10 +90,11 @@ class DifyRenderer:
                 }
             ]
         if isinstance(event, NodeStarted):
-            self._node_started[event.node_id] = event
-            return [self._base("node_started", at) | {"data": self._node_data(event, at)}]
+            return self._started(event, at)
         if isinstance(event, NodeSucceeded | NodeFailed):
-            return [self._base("node_finished", at) | {"data": self._finished_data(event, at)}]
+            kind = self._containers.kind_of(event.node_id)
+            name = f"{kind}_completed" if kind else "node_finished"
+            return [self._base(name, at) | {"data": self._finished_data(event, at)}]
         if isinstance(event, TextChunk):
             if self.mode == "chat":
                 return [self._base("message", at) | {"answer": event.text}]
@@ -110,6 +114,23 @@ class DifyRenderer:
             out.append(self._base("workflow_finished", at) | {"data": self.finished_data(event)})
             return out
         return []  # deltas of inner nodes and skips have no Dify event
+
+    def _started(self, event: NodeStarted, at: int) -> list[dict[str, Any]]:
+        """node_started; a container's `<kind>_started` instead, and `<kind>_next` before the
+        first node of each of its items."""
+        self._node_started[_key(event.node_id, event.iteration_path)] = event
+        data = self._node_data(event, at)
+        kind = self._containers.started(event)
+        if kind is not None:
+            return [self._base(f"{kind}_started", at) | {"data": data | {"metadata": {}}}]
+        out = []
+        index = self._containers.next_index(event)
+        outer = _key(event.container_id or "", (event.iteration_path or [])[:-1])
+        if index is not None and outer in self._node_started:
+            kind = self._containers.kind_of(outer[0])
+            container = self._node_data(self._node_started[outer], at)
+            out.append(self._base(f"{kind}_next", at) | {"data": container | {"index": index}})
+        return [*out, self._base("node_started", at) | {"data": data}]
 
     def _log_data(self, event: NodeLog) -> dict[str, Any]:
         """Dify's agent_log `data`: one step of a node, under its round (`parent_id`)."""
@@ -172,10 +193,11 @@ class DifyRenderer:
             "predecessor_node_id": event.predecessor_node_id,
             "inputs": {} if event.node_id in self.hidden_inputs else event.inputs,
             "created_at": at,
+            **self._containers.place(event.container_id, event.iteration_path),
         }
 
     def _finished_data(self, event: NodeSucceeded | NodeFailed, at: int) -> dict[str, Any]:
-        started = self._node_started.get(event.node_id)
+        started = self._node_started.get(_key(event.node_id, event.iteration_path))
         data = self._node_data(started, at) if started else {"node_id": event.node_id}
         failed = isinstance(event, NodeFailed)
         tokens = 0 if failed else event.prompt_tokens + event.completion_tokens  # type: ignore[union-attr]
@@ -185,7 +207,10 @@ class DifyRenderer:
             "error": event.error,
             "error_code": event.error_code,
             "elapsed_time": round(event.elapsed_ms / 1000, 6),
-            "execution_metadata": {"total_tokens": tokens},
+            "execution_metadata": {
+                "total_tokens": tokens,
+                **self._containers.place(event.container_id, event.iteration_path),
+            },
             "finished_at": at,
         }
         return data
@@ -212,6 +237,10 @@ class DifyRenderer:
                 else {}
             ),
         }
+
+
+def _key(node_id: str, path: list[int] | None) -> tuple[str, tuple[int, ...]]:
+    return (node_id, tuple(path or ()))
 
 
 def _loads(text: Any) -> Any:

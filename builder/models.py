@@ -180,6 +180,10 @@ class NodeRun(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # how the node got its outputs: "retriever_resources" (citations), agent steps (NodeSucceeded)
     metadata = models.JSONField(default=dict)
+    # A node inside an iteration or loop runs once per item or round: one row per run of it,
+    # keyed by (node_id, iteration_path), the index in each container around it, outermost first.
+    container_id = models.CharField(max_length=64, blank=True)
+    iteration_path = models.JSONField(default=list)
 
     class Meta:
         ordering: ClassVar = ["run", "index"]

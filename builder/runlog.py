@@ -11,6 +11,7 @@ finished in the trace; a short run still costs one write of everything at its en
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -58,6 +59,23 @@ _RUN_FIELDS = [
 ]
 
 
+# A node row's key: its node id and iteration path (a node inside an iteration or loop gets a
+# row per item or round; any other node's path is empty).
+NodeKey = tuple[str, tuple[int, ...]]
+
+
+def key_of(row: Mapping[str, Any]) -> NodeKey:
+    """The key of a node row (a dict by attname)."""
+    return (row["node_id"], tuple(row["iteration_path"]))
+
+
+NodeEventKey = NodeStarted | NodeSucceeded | NodeFailed | NodeSkipped | NodeLog | NodePaused
+
+
+def _event_key(event: NodeEventKey) -> NodeKey:
+    return (event.node_id, tuple(getattr(event, "iteration_path", None) or ()))
+
+
 @dataclass
 class NewRun:
     """A run that has just started (and the conversation it opened, if it opened one)."""
@@ -66,9 +84,9 @@ class NewRun:
     new_conversation: Conversation | None = None
     done: bool = False  # set on the event loop when its finished record is queued
     written: bool = False  # set by the writer once the row exists
-    # The run's node rows by node id (its RunRecord's), and those the writer has stored.
-    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    written_nodes: set[str] = field(default_factory=set)
+    # The run's node rows by node key (its RunRecord's), and those the writer has stored.
+    nodes: dict[NodeKey, dict[str, Any]] = field(default_factory=dict)
+    written_nodes: set[NodeKey] = field(default_factory=set)
     began: float = field(default_factory=time.monotonic)
 
     def finished_nodes(self) -> list[dict[str, Any]]:
@@ -107,8 +125,8 @@ class RunRecord:
         return self.start.run
 
     @property
-    def nodes(self) -> dict[str, dict[str, Any]]:
-        """NodeRun rows by node id, as dicts by attname."""
+    def nodes(self) -> dict[NodeKey, dict[str, Any]]:
+        """NodeRun rows by node key, as dicts by attname."""
         return self.start.nodes
 
     def add(self, event: RunEvent) -> FinishedNode | None:
@@ -120,21 +138,20 @@ class RunRecord:
             return None
         if time.monotonic() - self.start.began < HOLD_S:
             return None
-        return FinishedNode(self.start, self.nodes[event.node_id])
+        return FinishedNode(self.start, self.nodes[_event_key(event)])
 
     def _fold(self, event: RunEvent) -> None:
         if isinstance(event, NodeStarted):
-            self.nodes[event.node_id] = self._new_node(
-                event.node_id,
+            self.nodes[_event_key(event)] = self._new_node(
+                event,
                 event.node_type,
-                event.at,
                 index=event.index,
                 title=event.title,
                 status="running",
                 inputs=_jsonable(event.inputs),
             )
         elif isinstance(event, NodeSucceeded):
-            self._node(event.node_id, event.node_type, event.at).update(
+            self._node(event, event.node_type).update(
                 status="succeeded",
                 outputs=_jsonable(event.outputs),
                 handle=event.handle,
@@ -144,14 +161,14 @@ class RunRecord:
                 completion_tokens=event.completion_tokens,
                 error_code=event.error_code or "",
                 error=event.error or "",
-                metadata=_with_log(_jsonable(event.metadata), self.nodes[event.node_id]),
+                metadata=_with_log(_jsonable(event.metadata), self.nodes[_event_key(event)]),
             )
         elif isinstance(event, NodeLog):
-            node = self._node(event.node_id, "", event.at)
+            node = self._node(event, "")
             log = {"label": event.label, "step": event.step, "data": _jsonable(event.data)}
             node["metadata"] = {**node["metadata"], "log": [*node["metadata"].get("log", []), log]}
         elif isinstance(event, NodeFailed):
-            self._node(event.node_id, event.node_type, event.at).update(
+            self._node(event, event.node_type).update(
                 status="failed",
                 error_code=event.error_code,
                 error=event.error,
@@ -159,32 +176,31 @@ class RunRecord:
                 attempts=event.attempts,
             )
         elif isinstance(event, NodeSkipped):
-            self._node(event.node_id, event.node_type, event.at)["status"] = "skipped"
+            self._node(event, event.node_type)["status"] = "skipped"
         elif isinstance(event, NodePaused):
-            self._node(event.node_id, event.node_type, event.at).update(
+            self._node(event, event.node_type).update(
                 status="waiting", metadata={"form": event.form.model_dump(mode="json")}
             )
         elif isinstance(event, RunFinished):
             self.finished = event
 
-    def _new_node(
-        self, node_id: str, node_type: str, at: datetime, **values: Any
-    ) -> dict[str, Any]:
+    def _new_node(self, event: NodeEventKey, node_type: str, **values: Any) -> dict[str, Any]:
         return {
             **_row_defaults(NodeRun),
             "run_id": self.run.pk,
-            "node_id": node_id,
+            "node_id": event.node_id,
             "node_type": node_type,
-            "started_at": at,
+            "started_at": event.at,
+            "container_id": getattr(event, "container_id", None) or "",
+            "iteration_path": list(_event_key(event)[1]),
             **values,
         }
 
-    def _node(self, node_id: str, node_type: str, at: datetime) -> dict[str, Any]:
-        node = self.nodes.get(node_id)
+    def _node(self, event: NodeEventKey, node_type: str) -> dict[str, Any]:
+        key = _event_key(event)
+        node = self.nodes.get(key)
         if node is None:
-            node = self.nodes[node_id] = self._new_node(
-                node_id, node_type, at, index=len(self.nodes) + 1
-            )
+            node = self.nodes[key] = self._new_node(event, node_type, index=len(self.nodes) + 1)
         return node
 
     def apply(self) -> None:
@@ -252,8 +268,8 @@ def write_batch(starts: list[object], finishes: list[object]) -> None:
             )
     rows = []
     for node in early:
-        if node.row["node_id"] not in node.start.written_nodes:
-            node.start.written_nodes.add(node.row["node_id"])
+        if key_of(node.row) not in node.start.written_nodes:
+            node.start.written_nodes.add(key_of(node.row))
             rows.append(node.row)
     rows += [n for r in records for k, n in r.nodes.items() if k not in r.start.written_nodes]
     insert_rows(NodeRun, rows)

@@ -74,6 +74,11 @@ class NodeShapeOut(Schema):
         default_factory=dict,
         description="Handle → the label shown on it instead of its id (a classifier's classes).",
     )
+    inner: dict[str, VarType] = Field(
+        default_factory=dict,
+        description="A container's variables that only the nodes inside it read: name → type"
+        " (an iteration's item and index, a loop's variables and index).",
+    )
 
 
 class GraphReportOut(Schema):
@@ -220,6 +225,14 @@ class NodeRunOut(Schema):
     reused_from: str | None = Field(
         None,
         description="The earlier run whose result this re-run reused (null: this run ran it).",
+    )
+    container_id: str = Field(
+        "", description="The iteration or loop the node ran inside (empty: the top level)."
+    )
+    iteration_path: list[int] = Field(
+        default_factory=list,
+        description="Which item or round, 0-based, in each container around the node,"
+        " outermost first: a node inside one has a row per item or round.",
     )
 
 

@@ -23,12 +23,14 @@ from runtime.variables import CONVERSATION_SCOPE, ENV_SCOPE, SYS_SCOPE, SYS_VARI
 @dataclass(frozen=True, slots=True)
 class NodeShape:
     """A node's source handles (and the labels shown on them instead of their ids, where a
-    type gives some), its outputs (name → type) and the selectors it reads."""
+    type gives some), its outputs (name → type), the selectors it reads, and a container's
+    variables that only the nodes inside it read (`Node.inner_outputs`)."""
 
     handles: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     references: list[list[str]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    inner: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class GraphReport:
                     "outputs": s.outputs,
                     "references": s.references,
                     "labels": s.labels,
+                    "inner": s.inner,
                 }
                 for node_id, s in self.nodes.items()
             },
@@ -63,6 +66,7 @@ def shape_of(node: Node[Any]) -> NodeShape:
         outputs=node_outputs(node),
         references=[list(sel) for sel in dict.fromkeys(node.references())],
         labels=type(node).handle_labels(node.config.model_dump(mode="json")),
+        inner=dict(node.inner_outputs()),
     )
 
 
@@ -79,7 +83,8 @@ def fallback_shape(ns: NodeSpec) -> NodeShape:
         handles.append(FAIL_BRANCH_HANDLE)
         outputs.update(FAIL_BRANCH_OUTPUTS)
     labels = cls.handle_labels(ns.config)
-    return NodeShape(handles=handles, outputs=outputs, labels=labels)
+    inner: dict[str, str] = dict(cls.draft_inner_outputs(ns.config))
+    return NodeShape(handles=handles, outputs=outputs, labels=labels, inner=inner)
 
 
 def global_variables(spec: WorkflowSpec) -> dict[str, dict[str, str]]:

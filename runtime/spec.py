@@ -87,6 +87,12 @@ class NodeSpec(_Model):
     parent_id: str | None = Field(
         None, alias="parentId", description="The container it is in.", exclude_if=_is_none
     )
+    # A container's frame on the canvas (Dify's node width and height); other nodes size
+    # themselves to their content and have none.
+    width: float | None = Field(None, gt=0, description="A container's width.", exclude_if=_is_none)
+    height: float | None = Field(
+        None, gt=0, description="A container's height.", exclude_if=_is_none
+    )
 
     def run_settings(self) -> NodeSettings:
         """The node's run settings; pydantic's ValidationError when they are malformed."""

@@ -211,6 +211,12 @@ class Node(Generic[C]):
         """A container's variables its children read (an iteration's `item` and `index`)."""
         return {}
 
+    @classmethod
+    def draft_inner_outputs(cls, config: Mapping[str, Any]) -> dict[str, VarType]:
+        """A container's variables read from a raw config that does not validate yet (a field
+        still to pick): the editor keeps offering them to the children."""
+        return {}
+
     def child_references(self) -> list[Selector]:
         """Selectors a container reads from its sub-graph's pool after each run of it."""
         return []

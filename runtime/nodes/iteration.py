@@ -69,8 +69,12 @@ class IterationNode(Node[IterationConfig]):
     description = "Run the nodes inside once per item of a list; output one result per item."
     output_types: ClassVar[Mapping[str, VarType]] = {"output": "array"}
     container_start = "iteration_start"
-    offered_in: ClassVar[frozenset[AppMode]] = frozenset()  # until the canvas nests nodes
     palette_rank = 35
+
+    @classmethod
+    def default_config(cls, mode: AppMode) -> dict[str, Any]:
+        """The defaults, with the input list and the output variable left to pick."""
+        return {**super().default_config(mode), "iterator_selector": [], "output_selector": []}
 
     def references(self) -> list[Selector]:
         """The input list."""
@@ -82,6 +86,11 @@ class IterationNode(Node[IterationConfig]):
 
     def inner_outputs(self) -> dict[str, VarType]:
         """The item and its 0-based index."""
+        return self.draft_inner_outputs({})
+
+    @classmethod
+    def draft_inner_outputs(cls, config: Mapping[str, Any]) -> dict[str, VarType]:
+        """The item and its index, whatever the config."""
         return {"item": "any", "index": "number"}
 
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:

@@ -119,7 +119,6 @@ class LoopNode(Node[LoopConfig]):
     output_types: ClassVar[Mapping[str, VarType]] = {"rounds": "number"}
     dynamic_outputs = True
     container_start = "loop_start"
-    offered_in: ClassVar[frozenset[AppMode]] = frozenset()  # until the canvas nests nodes
     palette_rank = 36
 
     def outputs(self) -> dict[str, VarType]:
@@ -129,6 +128,19 @@ class LoopNode(Node[LoopConfig]):
     def inner_outputs(self) -> dict[str, VarType]:
         """The loop variables, and the round (0-based)."""
         return {**{v.label: v.out_type() for v in self.config.loop_variables}, "index": "number"}
+
+    @classmethod
+    def draft_inner_outputs(cls, config: Mapping[str, Any]) -> dict[str, VarType]:
+        """The loop variables that validate one by one, and the round."""
+        found: dict[str, VarType] = {}
+        raw = config.get("loop_variables")
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                var = LoopVariable.model_validate(item)
+            except ValueError:
+                continue  # a row still being filled in
+            found[var.label] = var.out_type()
+        return {**found, "index": "number"}
 
     def references(self) -> list[Selector]:
         """The variables the loop variables start from."""

@@ -32,11 +32,14 @@ def _offered() -> list[tuple[str, int, str]]:
 
 def _graph(type_id: str, version: int, mode: str) -> tuple[WorkflowSpec, dict[str, Any]]:
     """start → node → (answer or end), the node with its default config for `mode`. A node
-    that starts runs is the start; one that ends runs of `mode` is the end."""
+    that starts runs is the start; one that ends runs of `mode` is the end; a container holds
+    its start node."""
     cls = registry.get(type_id, version)
     config = cls.default_config(mode)  # type: ignore[arg-type]  # mode comes from the catalog
     dropped = {"id": "n", "type": type_id, "version": version, "config": config}
     nodes: list[dict[str, Any]] = [dropped]
+    if cls.container_start:  # the editor adds a container with its start node inside
+        nodes.append({"id": "n_start", "type": cls.container_start, "parentId": "n"})
     edges: list[dict[str, Any]] = []
     if not cls.starts_run:
         nodes.insert(0, START)
@@ -77,8 +80,10 @@ def test_default_config_asks_for_one_thing_but_where_a_mode_leaves_two() -> None
     counts = {(t, m): len(validate(_graph(t, v, m)[0])) for t, v, m in _offered()}
     # a workflow app has no sys.query to search for (or to extract from): its knowledge node
     # and its parameter extractor need a query too; a tool is picked on a tool server: both are
-    # left to pick in every mode
+    # left to pick in every mode; an iteration's input list and output variable likewise
     assert {key: n for key, n in counts.items() if n > 1} == {
+        ("iteration", "chat"): 2,
+        ("iteration", "workflow"): 2,
         ("knowledge_retrieval", "workflow"): 2,
         ("parameter_extractor", "workflow"): 2,
         ("tool", "chat"): 2,
@@ -112,6 +117,8 @@ def test_palette_offers_output_nodes_only_in_their_mode() -> None:
     assert modes["answer"] == ["chat"]
     assert modes["end"] == ["workflow"]
     assert modes["llm"] == modes["start"] == ["chat", "workflow"]
+    assert modes["iteration"] == modes["loop"] == ["chat", "workflow"]
+    assert modes["iteration_start"] == modes["loop_start"] == []  # made with their container
     for entry in registry.catalog():
         assert sorted(entry["defaults"]) == entry["modes"]  # a default for each offered mode
         ends_in = registry.get(entry["type"], entry["version"]).ends_run_in

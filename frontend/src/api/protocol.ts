@@ -384,6 +384,12 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+            /**
+             * Height
+             * @description A container's height.
+             * @default null
+             */
+            height?: number | null;
             /** Id */
             id: string;
             /**
@@ -412,6 +418,12 @@ export interface components {
              * @default 1
              */
             version?: number;
+            /**
+             * Width
+             * @description A container's width.
+             * @default null
+             */
+            width?: number | null;
         };
         /** NodeStarted */
         NodeStarted: {

@@ -2155,6 +2155,12 @@ export interface components {
             attempts: number;
             /** Completion Tokens */
             completion_tokens: number;
+            /**
+             * Container Id
+             * @description The iteration or loop the node ran inside (empty: the top level).
+             * @default
+             */
+            container_id: string;
             /** Elapsed Ms */
             elapsed_ms: number;
             /** Error */
@@ -2169,6 +2175,11 @@ export interface components {
             inputs: {
                 [key: string]: unknown;
             };
+            /**
+             * Iteration Path
+             * @description Which item or round, 0-based, in each container around the node, outermost first: a node inside one has a row per item or round.
+             */
+            iteration_path?: number[];
             /**
              * Metadata
              * @description How the node got its outputs: "retriever_resources" (citations), agent steps.
@@ -2205,6 +2216,13 @@ export interface components {
              * @description Source handles an edge may leave from.
              */
             handles: string[];
+            /**
+             * Inner
+             * @description A container's variables that only the nodes inside it read: name → type (an iteration's item and index, a loop's variables and index).
+             */
+            inner?: {
+                [key: string]: "string" | "number" | "object" | "array" | "boolean" | "any";
+            };
             /**
              * Labels
              * @description Handle → the label shown on it instead of its id (a classifier's classes).

@@ -31,6 +31,8 @@ function miniMapColor(n: { data: Record<string, unknown> }): string {
 }
 
 const openNodePanel = () => useEditor.getState().setPanel("node");
+// Nodes let go over a container's frame go into it; out of their frame, out of it.
+const dropDragged = (_: unknown, __: unknown, dragged: { id: string }[]) => useEditor.getState().dropNodes(dragged.map((n) => n.id));
 // A click on empty canvas clears the selection, so the node panel would only say "select a node":
 // it closes and gives the room back. The run, versions and env panels stay.
 const closeNodePanel = () => {
@@ -140,6 +142,7 @@ export function Canvas() {
         connectionRadius={28}
         isValidConnection={isValidConnection}
         onNodeDragStart={beginDrag}
+        onNodeDragStop={dropDragged}
         onSelectionDragStart={beginDrag}
         onNodeClick={openNodePanel}
         onPaneClick={closeNodePanel}

@@ -1,9 +1,10 @@
 // Dropping a palette item: onto the canvas where it is let go, or, when it is let go over the side
 // panel (or anything else beside the canvas), at the nearest point of the canvas where the whole
-// card shows. Never silently discarded.
+// card shows; over a container's frame, inside that container. Never silently discarded.
 import { useReactFlow } from "@xyflow/react";
 import { useCallback, type DragEvent } from "react";
 
+import { containerAt } from "../state/containers";
 import { clampToRect, NODE_SIZE } from "../state/placement";
 import { useEditor } from "../state/store";
 
@@ -43,7 +44,10 @@ export function useNodeDrop(): { onDragOver: (e: DragEvent) => void; onDrop: (e:
         ? clampToRect(cursor, rect, { x: GRIP.x * zoom, y: GRIP.y * zoom }, { x: (NODE_SIZE.width - GRIP.x) * zoom, y: (NODE_SIZE.height - GRIP.y) * zoom }, DROP_MARGIN)
         : cursor;
       const p = screenToFlowPosition(at);
-      useEditor.getState().addNodeOfType(type, { x: p.x - GRIP.x, y: p.y - GRIP.y });
+      // Let go over a container's frame: the new node goes inside it.
+      const s = useEditor.getState();
+      const into = containerAt(s, p, s.isContainer);
+      s.addNodeOfType(type, { x: p.x - GRIP.x, y: p.y - GRIP.y }, { into: into?.id ?? null });
     },
     [screenToFlowPosition, getZoom],
   );

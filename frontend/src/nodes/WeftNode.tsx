@@ -6,6 +6,7 @@ import { memo, useEffect } from "react";
 import { sourceHandles, type WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
+import { ContainerNode } from "./ContainerNode";
 import { formatMs, handleLabel, modelLabel } from "../canvas/labels";
 import { shownIssues, usePending } from "../panel/pending";
 import { knowledgeField, knowledgeLabel, useKbNames } from "../state/knowledgeNames";
@@ -109,4 +110,12 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
   );
 }
 
-export const WeftNode = memo(WeftNodeView);
+const CardNode = memo(WeftNodeView);
+
+// A container (its type has a start node) is a frame; every other node a card.
+function NodeView(props: NodeProps<WNode>) {
+  const container = useEditor((s) => !!s.types[typeKey(props.data.type, props.data.version)]?.container_start);
+  return container ? <ContainerNode {...props} /> : <CardNode {...props} />;
+}
+
+export const WeftNode = memo(NodeView);

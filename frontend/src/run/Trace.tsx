@@ -1,11 +1,19 @@
 // The per-node trace of the run shown: one row per node in start order; a row selects its node
-// on the canvas and opens to show the node's inputs, outputs, error and streamed text.
+// on the canvas and opens to show the node's inputs, outputs, error and streamed text. The runs
+// of a node inside a container come under a heading per item ("item 2") or round ("round 3").
 import { useState } from "react";
 
+import type { WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { STATUS_ICON } from "./format";
 import { NodeRunDetails, nodeMeta, useNodeTitle } from "./parts";
+
+/** "item 2" (an iteration's) or "round 3" (a loop's: its sub-graph's runs are rounds). */
+export function itemHeading(containerId: string, path: number[], nodes: WNode[]): string {
+  const kind = nodes.find((n) => n.id === containerId)?.data.type === "loop" ? "round" : "item";
+  return `${kind} ${path[path.length - 1] + 1}`;
+}
 
 export function Trace() {
   const run = useEditor((s) => s.run);
@@ -19,21 +27,31 @@ export function Trace() {
     const data = nodes.find((n) => n.id === id)?.data;
     return data ? (types[typeKey(data.type, data.version)]?.title ?? data.type) : "";
   };
+  let group = "";
   return (
     <ol className="run-trace" data-testid="run-trace">
-      {ids.map((id) => {
-        const n = run.nodes[id];
+      {ids.map((key) => {
+        const n = run.nodes[key];
         if (!n) return null;
-        const isOpen = open[id] ?? false;
+        const id = key.split("@")[0];
+        const isOpen = open[key] ?? false;
+        const heading = n.iterationPath?.length ? itemHeading(n.containerId ?? "", n.iterationPath, nodes) : "";
+        const showHeading = heading && `${n.containerId}@${n.iterationPath}` !== group;
+        group = heading ? `${n.containerId}@${n.iterationPath}` : "";
         return (
-          <li key={id} className={`run-trace-item run-trace-${n.status}`} data-testid={`run-trace-${id}`} data-status={n.status}>
+          <li key={key} className={`run-trace-item run-trace-${n.status}${heading ? " run-trace-inner" : ""}`} data-testid={`run-trace-${key}`} data-status={n.status}>
+            {showHeading && (
+              <div className="run-trace-group" data-testid={`run-trace-group-${n.containerId}-${n.iterationPath!.join(".")}`}>
+                {title(n.containerId ?? "")} · {heading}
+              </div>
+            )}
             <button
               type="button"
               className="run-trace-row"
               aria-expanded={isOpen}
               onClick={() => {
                 useEditor.getState().select([id]);
-                setOpen((o) => ({ ...o, [id]: !isOpen }));
+                setOpen((o) => ({ ...o, [key]: !isOpen }));
               }}
             >
               <span className={`run-icon run-icon-${n.status}`} aria-label={n.status}>

@@ -92,7 +92,7 @@ describe("start inputs", () => {
 describe("runFromDetail", () => {
   it("turns a stored run into the state the canvas shows, nodes in start order", () => {
     const nr = (node_id: string, index: number, status: string) => ({
-      node_id, index, status, node_type: "llm", title: node_id, inputs: { i: index }, outputs: { o: index }, handle: "source",
+      node_id, index, status, container_id: "", node_type: "llm", title: node_id, inputs: { i: index }, outputs: { o: index }, handle: "source",
       error: status === "failed" ? "boom" : "", error_code: "", elapsed_ms: 5, prompt_tokens: 1, completion_tokens: 2, attempts: 1, started_at: null, metadata: { retriever_resources: [`${node_id}-doc`] },
     });
     const detail = {
@@ -110,7 +110,7 @@ describe("runFromDetail", () => {
 
   it("puts the nodes a re-run reused first, marked with the run they came from", () => {
     const nr = (node_id: string, index: number, reused_from: string | null) => ({
-      node_id, index, reused_from, status: "succeeded", node_type: "llm", title: node_id, inputs: {}, outputs: {}, handle: "source",
+      node_id, index, reused_from, container_id: "", status: "succeeded", node_type: "llm", title: node_id, inputs: {}, outputs: {}, handle: "source",
       error: "", error_code: "", elapsed_ms: 5, prompt_tokens: 0, completion_tokens: 0, attempts: 1, started_at: null, metadata: {},
     });
     const detail = {

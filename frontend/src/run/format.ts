@@ -2,7 +2,7 @@
 // nodes a re-run reuses, and how a stored run becomes the state the canvas shows.
 import type { NodeRunOut, RunDetail } from "../api/types";
 import type { WEdge, WNode } from "../state/graph";
-import { idleRun, type NodeRunState, type NodeStatus, type RunState } from "../state/run";
+import { idleRun, runKey, type NodeRunState, type NodeStatus, type RunState } from "../state/run";
 import { joinMetadata } from "./metadata";
 
 export { formatMs } from "../canvas/labels";
@@ -208,8 +208,15 @@ export function runFromDetail(d: RunDetail): RunState {
     promptTokens: d.prompt_tokens,
     completionTokens: d.completion_tokens,
     metadata: joinMetadata(nodeRuns.filter((n) => n.status === "succeeded").map((n) => n.metadata)),
-    nodes: Object.fromEntries(nodeRuns.map((n) => [n.node_id, nodeFromStored(n)])),
-    order: nodeRuns.map((n) => n.node_id),
+    // a node inside a container has a row per item: each under its own key, the last under its id
+    nodes: Object.fromEntries(
+      nodeRuns.flatMap((n) => {
+        const state = { ...nodeFromStored(n), ...(n.iteration_path?.length ? { containerId: n.container_id, iterationPath: n.iteration_path } : {}) };
+        const key = runKey(n.node_id, n.iteration_path);
+        return key === n.node_id ? [[key, state]] : [[n.node_id, state], [key, state]];
+      }),
+    ),
+    order: nodeRuns.map((n) => runKey(n.node_id, n.iteration_path)),
     waiting: (d.waiting ?? []) as RunState["waiting"], // the server sends every field (the REST schema calls defaults optional)
   };
 }

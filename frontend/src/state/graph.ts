@@ -3,6 +3,7 @@
 import type { Edge, Node, XYPosition } from "@xyflow/react";
 
 import type { Json, JsonValue, SpecEdge, SpecNode, WorkflowSpec } from "../api/spec";
+import { absolutePosition, parentsFirst, sameLevel, withDescendants } from "./containers";
 
 export interface NodeData extends Record<string, unknown> {
   type: string;
@@ -36,6 +37,9 @@ function toNode(n: SpecNode): WNode {
     id: n.id,
     type: "weft",
     position: { x: n.position?.x ?? 0, y: n.position?.y ?? 0 },
+    // A child's position is relative to its container, in the spec as on the canvas.
+    ...(n.parentId ? { parentId: n.parentId } : {}),
+    ...(n.width && n.height ? { width: n.width, height: n.height } : {}),
     data: {
       type: n.type,
       version: n.version ?? 1,
@@ -58,7 +62,7 @@ function toEdge(e: SpecEdge): WEdge {
 }
 
 export function specToGraph(spec: WorkflowSpec): Graph {
-  return { nodes: spec.nodes.map(toNode), edges: spec.edges.map(toEdge) };
+  return { nodes: parentsFirst(spec.nodes.map(toNode)), edges: spec.edges.map(toEdge) };
 }
 
 export function graphToSpec(graph: Graph, base: Omit<WorkflowSpec, "nodes" | "edges">): WorkflowSpec {
@@ -72,6 +76,8 @@ export function graphToSpec(graph: Graph, base: Omit<WorkflowSpec, "nodes" | "ed
       config: n.data.config,
       settings: n.data.settings,
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      ...(n.parentId ? { parentId: n.parentId } : {}),
+      ...(n.width && n.height ? { width: Math.round(n.width), height: Math.round(n.height) } : {}),
     })),
     edges: graph.edges.map((e) => ({
       id: e.id,
@@ -126,8 +132,10 @@ export function addNode(graph: Graph, spec: NewNode, position: XYPosition): { gr
   return { graph: { nodes: [...nodes, node], edges: graph.edges }, id };
 }
 
+/** The graph without `nodeIds` (a container goes with everything inside it), `edgeIds` and the
+ * edges of the nodes removed. */
 export function removeElements(graph: Graph, nodeIds: Iterable<string>, edgeIds: Iterable<string> = []): Graph {
-  const dropN = new Set(nodeIds);
+  const dropN = withDescendants(graph.nodes, nodeIds);
   const dropE = new Set(edgeIds);
   return {
     nodes: graph.nodes.filter((n) => !dropN.has(n.id)),
@@ -145,6 +153,9 @@ export interface Connection {
 /** Why a connection is refused, or null when it may be made. */
 export function connectionProblem(graph: Graph, c: Connection): string | null {
   if (c.source === c.target) return "a node cannot connect to itself";
+  if (!sameLevel(graph, c.source, c.target)) {
+    return "these nodes are in different containers: wire nodes inside a container to each other, and the nodes around it to the container";
+  }
   const handle = c.sourceHandle ?? SOURCE;
   if (graph.edges.some((e) => e.source === c.source && (e.sourceHandle ?? SOURCE) === handle && e.target === c.target)) {
     return "these nodes are already connected";
@@ -213,17 +224,29 @@ export function pruneEdges(graph: Graph, handles: Record<string, string[] | unde
 
 export interface Clipboard {
   weft: "nodes";
-  nodes: { id: string; position: XYPosition; data: NodeData }[];
+  // parentId: the container, when it was copied too (positions are then relative to it)
+  nodes: { id: string; position: XYPosition; data: NodeData; parentId?: string; width?: number; height?: number }[];
   edges: SpecEdge[];
 }
 
+/** The nodes `ids` (a container with everything inside it) and the edges among them; a node
+ * copied without its container comes out at the top level, where it is on screen. */
 export function copyNodes(graph: Graph, ids: Iterable<string>): Clipboard {
-  const keep = new Set(ids);
+  const keep = withDescendants(graph.nodes, ids);
   return {
     weft: "nodes",
     nodes: graph.nodes
       .filter((n) => keep.has(n.id))
-      .map((n) => ({ id: n.id, position: { ...n.position }, data: structuredClone(n.data) })),
+      .map((n) => {
+        const inside = !!n.parentId && keep.has(n.parentId);
+        return {
+          id: n.id,
+          position: inside ? { ...n.position } : absolutePosition(n, graph.nodes),
+          data: structuredClone(n.data),
+          ...(inside ? { parentId: n.parentId } : {}),
+          ...(n.width && n.height ? { width: n.width, height: n.height } : {}),
+        };
+      }),
     edges: graph.edges
       .filter((e) => keep.has(e.source) && keep.has(e.target))
       .map((e) => ({ source: e.source, sourceHandle: e.sourceHandle ?? SOURCE, target: e.target, targetHandle: e.targetHandle ?? TARGET })),
@@ -247,7 +270,8 @@ export function remapReferences(value: JsonValue, ids: Map<string, string>): Jso
   return value;
 }
 
-/** Paste copied nodes with fresh ids at `offset`; the pasted nodes end up selected. */
+/** Paste copied nodes with fresh ids at `offset` (the nodes inside a pasted container keep
+ * their place in it); the pasted nodes end up selected. */
 export function pasteNodes(graph: Graph, clip: Clipboard, offset: XYPosition): { graph: Graph; ids: string[] } {
   const taken = graph.nodes.map((n) => n.id);
   const ids = new Map<string, string>();
@@ -259,11 +283,14 @@ export function pasteNodes(graph: Graph, clip: Clipboard, offset: XYPosition): {
   const nodes = graph.nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
   const added: WNode[] = [];
   for (const n of clip.nodes) {
+    const parentId = n.parentId && ids.get(n.parentId);
     added.push({
       id: ids.get(n.id)!,
       type: "weft",
-      selected: true,
-      position: { x: n.position.x + offset.x, y: n.position.y + offset.y },
+      selected: !parentId,
+      position: parentId ? { ...n.position } : { x: n.position.x + offset.x, y: n.position.y + offset.y },
+      ...(parentId ? { parentId } : {}),
+      ...(n.width && n.height ? { width: n.width, height: n.height } : {}),
       data: {
         ...n.data,
         title: nextTitle(n.data.title, [...nodes, ...added]),
@@ -271,11 +298,11 @@ export function pasteNodes(graph: Graph, clip: Clipboard, offset: XYPosition): {
       },
     });
   }
-  let result: Graph = { nodes: [...nodes, ...added], edges: graph.edges };
+  let result: Graph = { nodes: parentsFirst([...nodes, ...added]), edges: graph.edges };
   for (const e of clip.edges) {
     result = connect(result, { ...e, source: ids.get(e.source)!, target: ids.get(e.target)! });
   }
-  return { graph: result, ids: added.map((n) => n.id) };
+  return { graph: result, ids: added.filter((n) => n.selected).map((n) => n.id) };
 }
 
 export function isClipboard(value: unknown): value is Clipboard {

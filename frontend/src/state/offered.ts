@@ -31,7 +31,14 @@ export function offeredPart(
   mode: AppMode,
 ): { clip: Clipboard; note: string | null } {
   const left = new Map<string, { reason: string; typeTitle: string; titles: string[] }>();
+  // A container's start node is never offered alone: it comes with its container.
+  const copied = new Map(clip.nodes.map((n) => [n.id, n]));
+  const startOf = (id: string | undefined) => {
+    const parent = id ? copied.get(id) : undefined;
+    return parent ? typeInfo(types, catalog, parent.data.type, parent.data.version)?.container_start : null;
+  };
   const kept = clip.nodes.filter((n) => {
+    if (n.parentId && startOf(n.parentId) === n.data.type) return true;
     const info = typeInfo(types, catalog, n.data.type, n.data.version);
     const reason = whyNotOffered(info, n.data.type, mode);
     if (!reason) return true;

@@ -20,6 +20,15 @@ export interface NodeRunState {
   attempts: number;
   metadata: Record<string, unknown>; // how it got its outputs: citations, agent steps
   reusedFrom?: string; // the earlier run whose result a re-run from a node reused
+  // inside a container: which one, and the item (round) in each container around it
+  containerId?: string;
+  iterationPath?: number[];
+}
+
+/** The run-state key of one run of a node: its id, and inside a container "<id>@<path>" (a
+ * node inside an iteration runs once per item; the canvas shows its latest under its id). */
+export function runKey(nodeId: string, path: number[] | null | undefined): string {
+  return path?.length ? `${nodeId}@${path.join(".")}` : nodeId;
 }
 
 export interface RunState {
@@ -62,10 +71,13 @@ function blankNode(index: number): NodeRunState {
 
 /** The run state after one event (decoded by api/messages.ts, so its kind is a known one). */
 export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
+  const place = "iteration_path" in ev && ev.iteration_path?.length ? { containerId: ev.container_id ?? undefined, iterationPath: ev.iteration_path } : {};
   const node = (nodeId: string, patch: Partial<NodeRunState>): RunState => {
-    const prev = state.nodes[nodeId] ?? blankNode(state.order.length + 1);
-    const order = state.order.includes(nodeId) ? state.order : [...state.order, nodeId];
-    return { ...state, order, nodes: { ...state.nodes, [nodeId]: { ...prev, ...patch } } };
+    const key = runKey(nodeId, place.iterationPath);
+    const prev = state.nodes[key] ?? blankNode(state.order.length + 1);
+    const order = state.order.includes(key) ? state.order : [...state.order, key];
+    const next = { ...prev, ...place, ...patch };
+    return { ...state, order, nodes: { ...state.nodes, [key]: next, ...(key === nodeId ? {} : { [nodeId]: next }) } };
   };
   switch (ev.kind) {
     case "run_started":
@@ -73,7 +85,7 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
     case "node_started":
       return node(ev.node_id, { ...blankNode(ev.index || state.order.length + 1), inputs: ev.inputs });
     case "node_delta":
-      return node(ev.node_id, { text: (state.nodes[ev.node_id]?.text ?? "") + ev.text });
+      return node(ev.node_id, { text: (state.nodes[runKey(ev.node_id, place.iterationPath)]?.text ?? "") + ev.text });
     case "node_log": {
       // a node's steps as they happen (an agent's thoughts, calls, results); kept in its
       // metadata's `log`, where the stored row has them after a reload

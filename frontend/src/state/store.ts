@@ -8,6 +8,7 @@ import type { GraphReport, Issue, NodeTypeInfo, Provider } from "../api/types";
 import {
   addNode,
   connect,
+  nextNodeId,
   copyNodes,
   pasteNodes,
   reconnect,
@@ -19,10 +20,11 @@ import {
   type WEdge,
   type WNode,
 } from "./graph";
+import { absolutePosition, CONTAINER_SIZE, containerAt, removedNote, reparent, START_AT } from "./containers";
 import { emptyHistory, record, redo, undo, type History } from "./history";
 import { autoLayout } from "./layout";
 import { boundsOf, freePosition, NODE_SIZE, nodeBox } from "./placement";
-import { indexCatalog, newestVersions } from "./nodeTypes";
+import { indexCatalog, newestVersions, typeKey } from "./nodeTypes";
 import { offeredPart, whyNotOffered } from "./offered";
 import { writePref } from "./prefs";
 import { idleRun, type RunState } from "./run";
@@ -59,8 +61,15 @@ export interface EditorState extends Doc {
 
   // document edits (each one is a step of undo history)
   commit: (next: Partial<Doc>, opts?: { history?: boolean; coalesce?: string }) => void;
-  /** Add a node at `position`, or (`free`) at the free spot nearest to it. */
-  addNodeOfType: (type: string, position: XYPosition, opts?: { free?: boolean }) => string | null;
+  /** Add a node at `position` (flow coordinates), or (`free`) at the free spot nearest to it;
+   * `into` a container (its position then kept where it is on screen). A container comes with
+   * its start node inside. */
+  addNodeOfType: (type: string, position: XYPosition, opts?: { free?: boolean; into?: string | null }) => string | null;
+  /** After nodes were dragged: each one let go over a container goes into it, one let go
+   * outside its container comes out (edges that would cross a frame are removed, said so). */
+  dropNodes: (ids: string[]) => void;
+  /** Whether a node is a container (iteration, loop): its type has a start node. */
+  isContainer: (n: WNode) => boolean;
   connectNodes: (c: Connection) => void;
   /** Move an edge's ends to those of `c` (its end dragged to another handle or node). */
   reconnectEdge: (id: string, c: Connection) => void;
@@ -163,11 +172,46 @@ export const useEditor = create<EditorState>()((set, get) => ({
       return null;
     }
     const config = withModel(structuredClone(defaults) as Json, info.config_schema as Schema, providers);
-    const at = opts?.free ? freePosition(get().nodes.map(nodeBox), position) : position;
-    const { graph, id } = addNode(get(), { type, version: info.version, title: info.title, config }, at);
+    const parent = opts?.into ? get().nodes.find((n) => n.id === opts.into) : undefined;
+    const origin = parent ? absolutePosition(parent, get().nodes) : null;
+    const at = origin
+      ? { x: Math.max(8, position.x - origin.x), y: Math.max(40, position.y - origin.y) }
+      : opts?.free
+        ? freePosition(get().nodes.map(nodeBox), position)
+        : position;
+    const added = addNode(get(), { type, version: info.version, title: info.title, config }, at);
+    let graph = added.graph;
+    const node = graph.nodes[graph.nodes.length - 1];
+    if (parent) node.parentId = parent.id;
+    if (info.container_start) {
+      Object.assign(node, CONTAINER_SIZE);
+      graph = withStartChild(graph, node.id, info.container_start, get().catalog);
+    }
     get().commit(graph);
-    return id;
+    return added.id;
   },
+
+  dropNodes: (ids) => {
+    const s = get();
+    let graph: Doc = s;
+    let removed = 0;
+    const starts = new Set(s.catalog.map((t) => t.container_start).filter(Boolean));
+    for (const id of ids) {
+      const node = graph.nodes.find((n) => n.id === id);
+      if (!node || starts.has(node.data.type)) continue; // a start node stays in its container
+      const at = absolutePosition(node, graph.nodes);
+      const { width, height } = nodeBox(node);
+      const into = containerAt(graph, { x: at.x + width / 2, y: at.y + height / 2 }, s.isContainer, [id]);
+      const moved = reparent(graph, id, into?.id ?? null);
+      graph = { ...graph, ...moved.graph };
+      removed += moved.removed;
+    }
+    if (graph === s) return;
+    set({ nodes: graph.nodes, edges: graph.edges, docVersion: s.docVersion + 1 });
+    if (removed) s.notify(removedNote(removed), "error");
+  },
+
+  isContainer: (n) => !!get().types[typeKey(n.data.type, n.data.version)]?.container_start,
 
   connectNodes: (c) => {
     const s = get();
@@ -202,7 +246,8 @@ export const useEditor = create<EditorState>()((set, get) => ({
     // Nodes this app's mode does not offer (an Answer copied from a chat app) stay out, said so.
     const { clip, note } = offeredPart(copied, s.types, s.catalog, s.mode);
     if (note) s.notify(note, "error");
-    const bounds = boundsOf(clip.nodes.map((n) => ({ ...n.position, ...NODE_SIZE })));
+    // Nodes inside a pasted container keep their place in it: the rest are placed.
+    const bounds = boundsOf(clip.nodes.filter((n) => !n.parentId).map((n) => ({ ...n.position, width: n.width ?? NODE_SIZE.width, height: n.height ?? NODE_SIZE.height })));
     if (!bounds) return;
     // The copies' top-left corner goes to the mouse, so a paste near the canvas edge shows whole.
     const want = at ?? { x: bounds.x + 40, y: bounds.y + 40 };
@@ -235,7 +280,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
     const kept = changes.filter((c) => c.type !== "remove" && c.type !== "add" && c.type !== "replace");
     if (!kept.length) return;
     const nodes = applyNodeChanges(kept, s.nodes);
-    const moved = kept.some((c) => c.type === "position" && c.dragging === false);
+    const moved = kept.some((c) => (c.type === "position" && c.dragging === false) || (c.type === "dimensions" && c.resizing === false));
     set(moved && s.canEdit ? { nodes, docVersion: s.docVersion + 1 } : { nodes });
   },
 
@@ -278,6 +323,20 @@ export const useEditor = create<EditorState>()((set, get) => ({
   },
   notify: (text, kind = "info") => set({ toast: { text, kind } }),
 }));
+
+/** `graph` with a start node of type `startType` inside container `id` (not selected: the
+ * container is). */
+function withStartChild(graph: Doc | { nodes: WNode[]; edges: WEdge[] }, id: string, startType: string, catalog: NodeTypeInfo[]) {
+  const info = newestVersions(catalog).find((t) => t.type === startType);
+  const start: WNode = {
+    id: nextNodeId(startType, graph.nodes.map((n) => n.id)),
+    type: "weft",
+    position: { ...START_AT },
+    parentId: id,
+    data: { type: startType, version: info?.version ?? 1, title: info?.title ?? startType, config: {}, settings: {} },
+  };
+  return { nodes: [...graph.nodes, start], edges: graph.edges };
+}
 
 /** Issues grouped by node id ("" for graph-wide ones). */
 export function issuesByNode(issues: Issue[]): Map<string, Issue[]> {

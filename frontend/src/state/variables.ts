@@ -1,5 +1,7 @@
 // What the variable picker offers a node: outputs of the nodes upstream of it (never its own or
-// downstream ones), then the `sys` and `env` scopes, all as reported by the backend.
+// downstream ones); inside a container, the container's own variables (an iteration's item and
+// index, a loop's variables) and what runs before the container; then the `sys` and `env`
+// scopes, all as reported by the backend. Nothing outside a container sees inside it.
 import type { WEdge, WNode } from "./graph";
 
 export interface VarOption {
@@ -15,7 +17,7 @@ export interface VarGroup {
 }
 
 export interface Shapes {
-  nodes: Record<string, { outputs: Record<string, string>; handles: string[]; references: string[][] } | undefined>;
+  nodes: Record<string, { outputs: Record<string, string>; handles: string[]; references: string[][]; inner?: Record<string, string> } | undefined>;
   globals: Record<string, Record<string, string> | undefined>;
 }
 
@@ -45,11 +47,17 @@ export function upstream(nodeId: string, edges: WEdge[]): string[] {
 export function availableVariables(nodeId: string, nodes: WNode[], edges: WEdge[], shapes: Shapes): VarGroup[] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const groups: VarGroup[] = [];
-  for (const id of upstream(nodeId, edges)) {
+  const add = (id: string, outputs: Record<string, string>) => {
     const node = byId.get(id);
-    const outputs = shapes.nodes[id]?.outputs ?? {};
     const vars = Object.entries(outputs).map(([name, type]) => ({ selector: [id, name], name, type }));
-    if (node && vars.length) groups.push({ id, title: node.data.title || id, vars });
+    if (node && vars.length && !groups.some((g) => g.id === id)) groups.push({ id, title: node.data.title || id, vars });
+  };
+  // This node's level, then each container around it (its variables, then what runs before it).
+  for (let at: string | undefined = nodeId, hops = 0; at && hops <= nodes.length; hops++) {
+    for (const id of upstream(at, edges)) add(id, shapes.nodes[id]?.outputs ?? {});
+    const parent: string | undefined = byId.get(at)?.parentId;
+    if (parent) add(parent, shapes.nodes[parent]?.inner ?? {});
+    at = parent;
   }
   for (const scope of ["sys", "env"]) {
     const fields = shapes.globals[scope] ?? {};

@@ -1,0 +1,50 @@
+// A container node (iteration, loop) drawn as a resizable frame: its title bar, the handles
+// that wire it to the nodes around it, and room for the nodes inside it (React Flow draws
+// those, as children with `parentId`, over the frame).
+import { Handle, NodeResizer, Position, type NodeProps } from "@xyflow/react";
+import { memo } from "react";
+
+import type { WNode } from "../state/graph";
+import { typeKey } from "../state/nodeTypes";
+import { useEditor } from "../state/store";
+import { formatMs } from "../canvas/labels";
+
+function ContainerNodeView({ id, data, selected }: NodeProps<WNode>) {
+  const info = useEditor((s) => s.types[typeKey(data.type, data.version)]);
+  const canEdit = useEditor((s) => s.canEdit);
+  const issues = useEditor((s) => s.nodeIssues[id]);
+  const run = useEditor((s) => s.run.nodes[id]);
+  const status = run?.status;
+  return (
+    <div
+      className={`wn wn-container wn-${info?.category ?? "logic"}${selected ? " wn-selected" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
+      data-testid={`node-${id}`}
+      data-status={status ?? ""}
+    >
+      <NodeResizer isVisible={!!selected && canEdit} minWidth={300} minHeight={160} />
+      <Handle type="target" position={Position.Left} id="target" className="wn-handle" />
+      <div className="wn-head">
+        <span className="wn-icon" aria-hidden="true">
+          {(info?.title ?? data.type).slice(0, 2)}
+        </span>
+        <span className="wn-title" title={data.title}>
+          {data.title || info?.title || data.type}
+        </span>
+        {status && (
+          <span className={`wn-status wn-status-${status}`} title={run?.error ?? status} data-testid={`node-status-${id}`}>
+            {status !== "running" && formatMs(run?.elapsedMs)}
+            {status === "running" ? "◌" : status === "failed" ? " ✕" : status === "succeeded" ? " ✓" : ""}
+          </span>
+        )}
+        {!!issues?.length && (
+          <span className="wn-issues" title={issues.map((i) => i.message).join("\n")} data-testid={`node-issues-${id}`}>
+            {issues.length}
+          </span>
+        )}
+      </div>
+      <Handle type="source" position={Position.Right} id="source" className="wn-handle" />
+    </div>
+  );
+}
+
+export const ContainerNode = memo(ContainerNodeView);
