@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('builder', '0009_run_waiting'),
+        ('builder', '0012_app_mcp_enabled'),
     ]
 
     operations = [
