@@ -78,6 +78,7 @@ PARAM_NAMES = {
     "doc_id",
     "chunk_id",
     "token",
+    "server_id",
 }
 REFUSED = {403, 404, 405}
 ROUTES = http_routes()
