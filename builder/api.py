@@ -25,7 +25,6 @@ from builder.actions.workflows import (
     parse_spec,
 )
 from builder.api_examples import build_example
-from builder.crypto import encrypt
 from builder.keys import do_create_api_key, do_revoke_api_key
 from builder.models import ApiKey, App, AppVersion, Message, ModelProvider, Run, Workflow
 from builder.published import forget_published, serving_versions
@@ -61,6 +60,7 @@ from builder.secrets import mask_secrets
 from builder.templates import list_templates, template_spec
 from builder.trace import trace_of
 from kernel.access import get_user, require_membership, require_workspace
+from kernel.crypto import encrypt
 from kernel.errors import ApiError, not_found
 from kernel.ids import parse_uuid
 from kernel.model_sources import WorkspaceModels, forget_workspace_models

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builder.crypto import decrypt
 from builder.models import ModelProvider, ProviderKind
 from kernel.chat_models import cached_client
+from kernel.crypto import decrypt
 from kernel.model_sources import Provider, SourceModels
 from kernel.outbound import outbound_policy
 from runtime.llm.openai_compat import OpenAICompatibleClient

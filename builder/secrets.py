@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from builder.crypto import decrypt, encrypt
+from kernel.crypto import decrypt, encrypt
 from kernel.errors import ApiError
 from runtime.masking import MASK
 from runtime.spec import WorkflowSpec

@@ -13,6 +13,7 @@ from kernel.errors import ApiError
 from portal.workspace_settings import router as workspace_router
 from rag.api import router as rag_router
 from runtime.errors import GraphInvalidError
+from tools.api import router as tools_router
 from training.api import router as training_router
 
 api = WordedApi(
@@ -65,3 +66,4 @@ api.add_router("/", builder_router)
 api.add_router("/training/", training_router)
 api.add_router("/", rag_router)
 api.add_router("/", workspace_router)
+api.add_router("/", tools_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "builder",
     "rag",
     "training",
+    "tools",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,10 @@ WEFT_DEMO_SEEDER = "portal.demo.do_seed_demo"
 # link-local or metadata addresses, except these hosts or CIDRs (comma-separated). The two URLs
 # above are an admin's own choice and are allowed without being listed (kernel/outbound.py).
 WEFT_OUTBOUND_ALLOW = _env_list("WEFT_OUTBOUND_ALLOW", "")
+# Workspace MCP servers (tools/): a pooled session no call used for this long is closed (its
+# stdio server stopped); the editor's cached tool lists are checked again when this old.
+WEFT_MCP_IDLE_S = float(os.environ.get("WEFT_MCP_IDLE_S", "300"))
+WEFT_TOOL_LIST_TTL_S = float(os.environ.get("WEFT_TOOL_LIST_TTL_S", "300"))
 # Local Hugging Face model folders offered as base models for training (besides "embedded"):
 # named one by one, or every folder with a config.json under a root. Users pick among them only.
 WEFT_TRAINING_BASE_MODELS = _env_list("WEFT_TRAINING_BASE_MODELS", "")

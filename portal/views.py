@@ -179,6 +179,14 @@ def knowledge_page(request: HttpRequest) -> HttpResponse:
     return _react_page(request, "knowledge")
 
 
+@login_required
+@ensure_csrf_cookie
+@require_safe
+def tools_page(request: HttpRequest) -> HttpResponse:
+    """Tools: the workspace's MCP servers and their tools, the built-in servers (React)."""
+    return _react_page(request, "tools")
+
+
 def _react_page(request: HttpRequest, entry: str) -> HttpResponse:
     """A workspace page that is one React entry (`portal/<entry>.html` loads `<entry>.js`): it
     is told whether the member may edit; without a current workspace, the home page."""
@@ -187,6 +195,7 @@ def _react_page(request: HttpRequest, entry: str) -> HttpResponse:
         return redirect("home")
     context = {
         "can_edit": membership.allows(Role.EDITOR),
+        "can_admin": membership.allows(Role.ADMIN),
         "asset_version": web_asset_version(entry),
     }
     return render(request, f"portal/{entry}.html", context)

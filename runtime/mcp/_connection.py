@@ -125,7 +125,7 @@ class Connection:
         """Check the arguments against the tool's schema, call it, read its result."""
         (await self._checker(name, timeout)).check(arguments)
         limit = min(max_bytes or self._settings.max_result_bytes, self._settings.max_result_bytes)
-        seconds = timeout or self._settings.call_timeout_s
+        seconds = timeout or self._call_timeout_s()
         client = self._open_client()
         try:
             result = await self._race(
@@ -173,7 +173,7 @@ class Connection:
         error). Both cancel this very task, as asyncio.timeout does, rather than running `work`
         in a task of its own: a call costs no extra task switches. The SDK, cancelled, tells
         the server the request was abandoned."""
-        seconds = timeout or self._settings.call_timeout_s
+        seconds = timeout or self._call_timeout_s()
         task = asyncio.current_task()
         assert task is not None, "called from a task"  # noqa: S101 (asyncio guarantees it)
         active, broke = True, False
@@ -267,7 +267,7 @@ class Connection:
 
     async def _open(self, stack: AsyncExitStack) -> Client:
         client = Client(await self._transport(stack), cache=None)
-        seconds = self._settings.connect_timeout_s
+        seconds = self._connect_timeout_s()
         try:
             async with asyncio.timeout(seconds):
                 await stack.enter_async_context(client)
@@ -293,11 +293,17 @@ class Connection:
         # Checked here too (the guarded transport checks every request) for a clear error.
         await checked_address(url.host, url.port or 443, self._policy)
         client = await stack.enter_async_context(
-            http_client(config, self._policy, self._settings.connect_timeout_s, self._max_message())
+            http_client(config, self._policy, self._connect_timeout_s(), self._max_message())
         )
         return watched(
             http_transport(config, client, self._max_message()), self._on_transport_fault
         )
+
+    def _connect_timeout_s(self) -> float:
+        return self.config.connect_timeout_s or self._settings.connect_timeout_s
+
+    def _call_timeout_s(self) -> float:
+        return self.config.call_timeout_s or self._settings.call_timeout_s
 
     def _max_message(self) -> int:
         """The largest message the transport takes: a result's text comes twice when it is

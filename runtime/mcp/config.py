@@ -16,6 +16,14 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # None: the pool's own limits (an admin may set them per server)
+    connect_timeout_s: float | None = Field(
+        None, gt=0, le=600, description="Start or reach it and complete the handshake."
+    )
+    call_timeout_s: float | None = Field(
+        None, gt=0, le=3600, description="A call or listing that names no timeout of its own."
+    )
+
     @cached_property
     def key(self) -> str:
         """A hash of the whole config: two equal configs share one pooled session."""

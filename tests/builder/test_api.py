@@ -220,8 +220,8 @@ def test_api_key_is_shown_once_and_revocable(owner: Any, make_app: Any, client_f
 
 
 def test_api_provider_key_is_encrypted_at_rest(owner: Any, client_for: Any, settings: Any) -> None:
-    from builder.crypto import decrypt
     from builder.models import ModelProvider
+    from kernel.crypto import decrypt
 
     settings.WEFT_OUTBOUND_ALLOW = ["127.0.0.1"]  # the outbound guard refuses loopback otherwise
     client = client_for(owner)

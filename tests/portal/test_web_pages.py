@@ -103,3 +103,20 @@ def test_knowledge_page_needs_a_sign_in(client: Any) -> None:
     response = client.get("/knowledge/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_tools_page_mounts_and_tells_who_may_manage(
+    client_for: Any, owner: Any, make_member: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    (tmp_path / "tools.js").write_text("//")
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
+    response = client_for(owner).get("/tools/")
+    html = response.content.decode()
+    assert 'id="weft-tools"' in html
+    assert 'data-can-admin="1"' in html
+    assert "dist/web/tools.js?v=" in html
+    assert 'href="/tools/" class="active"' in html
+    editor = make_member("editor", workspace=owner.workspace)
+    html = client_for(editor).get("/tools/").content.decode()
+    assert 'data-can-edit="1" data-can-admin="0"' in html
+    assert client_for(editor).get("/tools/").status_code == 200

@@ -203,3 +203,15 @@ async def test_mcp_pool_ends_a_call_answered_with_a_line_that_is_not_json(pool: 
         await session.call_tool("garbage", {}, timeout=60)
     assert [t.name for t in await session.list_tools()] == ["garbage"]  # a new session
     assert pool.opened == 2
+
+
+async def test_mcp_pool_uses_a_servers_own_timeouts(tmp_path: Path) -> None:
+    silent = StdioServer(command="sleep", args=("30",), connect_timeout_s=0.5)
+    async with McpPool(connect_timeout_s=60, call_timeout_s=60) as pool:
+        with pytest.raises(McpTimeoutError, match=r"handshake within 0\.5 s"):
+            await pool.session(silent).list_tools()
+        slow = faulty(STARTS_FILE=str(tmp_path / "starts")).model_copy(
+            update={"call_timeout_s": 0.3}
+        )
+        with pytest.raises(McpTimeoutError, match=r"did not answer within 0\.3 s"):
+            await pool.session(slow).call_tool("sleep", {"seconds": 30})

@@ -79,6 +79,7 @@ PARAM_NAMES = {
     "chunk_id",
     "token",
     "slug",
+    "server_id",
 }
 REFUSED = {403, 404, 405}
 ROUTES = http_routes()

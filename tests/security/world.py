@@ -55,6 +55,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
     from rag.config import default_retrieval, merge_chunking
     from rag.models import Document as KbDocument
     from rag.models import Evaluation, KnowledgeBase
+    from tools.models import ToolServer
     from training.models import Adapter, Dataset, TrainJob, training_dir
 
     owner_a = make_member("owner")
@@ -113,6 +114,10 @@ def make_world(make_member: Any, make_app: Any) -> World:
     Evaluation.objects.create(
         knowledge_base=kb, status="succeeded", settings={"weight": 0.5, "top_k": 4}
     )
+    # a command that is not there: a refresh answers at once, in words, starting nothing
+    server = ToolServer.objects.create(
+        workspace=workspace, name=SECRET, transport="stdio", command=f"{SECRET}-missing"
+    )
     invitation, token = do_invite_member(owner_a, "invitee@example.com", "editor")
     owner_b = make_member("owner")
     _, key_b = make_app(owner_b, slug="team-b-app")
@@ -134,6 +139,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
         "chunk_id": f"{document.pk}:0",
         "token": token,
         "slug": app.slug,
+        "server_id": str(server.pk),
     }
     return World(owner_a, viewer_a, editor_a, owner_b, key_a, revoked_key_a, key_b, params)
 
@@ -143,6 +149,7 @@ def get_fingerprint(workspace_id: int) -> list[Any]:
     from builder.models import ApiKey, App, AppVersion, Conversation, ModelProvider, Workflow
     from kernel.models import Invitation, Membership
     from rag.models import KnowledgeBase
+    from tools.models import ToolServer
     from training.models import Adapter, Dataset, TrainJob
 
     scoped: list[tuple[Any, tuple[str, ...]]] = [
@@ -152,6 +159,7 @@ def get_fingerprint(workspace_id: int) -> list[Any]:
         (TrainJob, ("id", "status", "stop_requested")),
         (Adapter, ("id", "name")),
         (KnowledgeBase, ("id", "name", "retrieval")),
+        (ToolServer, ("id", "name", "command", "env", "enabled", "status", "checked_at")),
         (Membership, ("id", "user_id", "role")),
         (Invitation, ("id", "email", "role", "accepted_at", "revoked_at")),
     ]

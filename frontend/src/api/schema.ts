@@ -684,6 +684,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tool-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tool Servers
+         * @description Every server a run of the workspace may call, with its tools: the built-in ones, then the
+         *     enabled MCP servers (their cached lists, checked again when older than a few minutes, or
+         *     all of them with `refresh`).
+         */
+        get: operations["tools_api_list_tool_servers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tools/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Servers
+         * @description The workspace's MCP servers (the current workspace by default), by name.
+         */
+        get: operations["tools_api_list_servers"];
+        put?: never;
+        /**
+         * Create Server
+         * @description Add an MCP server (admins). A stdio server's command will run on this server.
+         */
+        post: operations["tools_api_create_server"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tools/servers/{server_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Server Detail
+         * @description One server of the caller's workspaces.
+         */
+        get: operations["tools_api_get_server_detail"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Server
+         * @description Remove a server (admins): runs that name it fail saying it is not there.
+         */
+        delete: operations["tools_api_delete_server"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Server
+         * @description Change a server (admins); its status is unknown until the next check.
+         */
+        patch: operations["tools_api_update_server"];
+        trace?: never;
+    };
+    "/api/tools/servers/{server_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Server
+         * @description Connect to the server now, list its tools, and store its status (editors).
+         */
+        post: operations["tools_api_refresh_server"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/adapters": {
         parameters: {
             query?: never;
@@ -2763,6 +2857,13 @@ export interface components {
             /** Vector */
             vector: components["schemas"]["HitOut"][];
         };
+        /** SecretOut */
+        SecretOut: {
+            /** Name */
+            name: string;
+            /** Set */
+            set: boolean;
+        };
         /** StageOut */
         StageOut: {
             /**
@@ -2824,6 +2925,193 @@ export interface components {
              * @description Corpus ids of qrels.tsv that name no document.
              */
             unmatched: string[];
+        };
+        /** ToolOut */
+        ToolOut: {
+            /** Description */
+            description: string;
+            /** Input Schema */
+            input_schema: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+        };
+        /**
+         * ToolServerIn
+         * @description A new MCP server of the workspace (admins).
+         */
+        ToolServerIn: {
+            /**
+             * Args
+             * @description stdio: its arguments, one each.
+             */
+            args?: string[];
+            /**
+             * Call Timeout S
+             * @default 60
+             */
+            call_timeout_s: number;
+            /**
+             * Command
+             * @description stdio: the program to run (no shell is used).
+             * @default
+             */
+            command: string;
+            /**
+             * Connect Timeout S
+             * @default 30
+             */
+            connect_timeout_s: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Env
+             * @description stdio: its environment. By name; a value sets it, null keeps the value already stored, a name left out is removed.
+             */
+            env?: {
+                [key: string]: string | null;
+            };
+            /**
+             * Headers
+             * @description http: sent with every request. By name; a value sets it, null keeps the value already stored, a name left out is removed.
+             */
+            headers?: {
+                [key: string]: string | null;
+            };
+            /**
+             * Name
+             * @description What tool nodes and agents call it: a-z, 0-9, _ and -.
+             */
+            name: string;
+            /**
+             * Transport
+             * @enum {string}
+             */
+            transport: "stdio" | "http";
+            /**
+             * Url
+             * @description http: its streamable HTTP endpoint.
+             * @default
+             */
+            url: string;
+            /** Workspace Id */
+            workspace_id?: number | null;
+        };
+        /**
+         * ToolServerListing
+         * @description A server as the editor's tool panel reads it: its name and tools.
+         */
+        ToolServerListing: {
+            /**
+             * Builtin
+             * @description Given by Weft (not editable), not an MCP server.
+             */
+            builtin: boolean;
+            /**
+             * Error
+             * @description Why its tools could not be listed just now, if so.
+             */
+            error: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "unknown" | "ok" | "error";
+            /** Tools */
+            tools: components["schemas"]["ToolOut"][];
+        };
+        /** ToolServerOut */
+        ToolServerOut: {
+            /** Args */
+            args: string[];
+            /** Call Timeout S */
+            call_timeout_s: number;
+            /** Checked At */
+            checked_at: string | null;
+            /** Command */
+            command: string;
+            /** Connect Timeout S */
+            connect_timeout_s: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Env */
+            env: components["schemas"]["SecretOut"][];
+            /** Headers */
+            headers: components["schemas"]["SecretOut"][];
+            /** Id */
+            id: string;
+            /** Listed At */
+            listed_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "unknown" | "ok" | "error";
+            /** Status Message */
+            status_message: string;
+            /** Tools */
+            tools: components["schemas"]["ToolOut"][];
+            /**
+             * Transport
+             * @enum {string}
+             */
+            transport: "stdio" | "http";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /**
+         * ToolServerPatch
+         * @description A change to a server (admins); a field left out keeps its value.
+         */
+        ToolServerPatch: {
+            /** Args */
+            args?: string[] | null;
+            /** Call Timeout S */
+            call_timeout_s?: number | null;
+            /** Command */
+            command?: string | null;
+            /** Connect Timeout S */
+            connect_timeout_s?: number | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /**
+             * Env
+             * @description By name; a value sets it, null keeps the value already stored, a name left out is removed.
+             */
+            env?: {
+                [key: string]: string | null;
+            } | null;
+            /**
+             * Headers
+             * @description By name; a value sets it, null keeps the value already stored, a name left out is removed.
+             */
+            headers?: {
+                [key: string]: string | null;
+            } | null;
+            /** Name */
+            name?: string | null;
+            /** Transport */
+            transport?: ("stdio" | "http") | null;
+            /** Url */
+            url?: string | null;
         };
         /** ValidateIn */
         ValidateIn: {
@@ -3983,6 +4271,165 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    tools_api_list_tool_servers: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+                refresh?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolServerListing"][];
+                };
+            };
+        };
+    };
+    tools_api_list_servers: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolServerOut"][];
+                };
+            };
+        };
+    };
+    tools_api_create_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolServerIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolServerOut"];
+                };
+            };
+        };
+    };
+    tools_api_get_server_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolServerOut"];
+                };
+            };
+        };
+    };
+    tools_api_delete_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    tools_api_update_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolServerPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolServerOut"];
+                };
+            };
+        };
+    };
+    tools_api_refresh_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolServerOut"];
                 };
             };
         };

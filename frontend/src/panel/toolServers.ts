@@ -1,6 +1,6 @@
 // The tool servers of the workspace and their tools, as the tool node's panel reads them:
-// GET /api/tool-servers → ToolServer[]. The tools app that serves it comes later; until it
-// does (404), a workspace has no tool servers.
+// GET /api/tool-servers → ToolServer[] (the tools app; built-in servers and the workspace's MCP
+// servers). Without the tools app installed (404), a workspace has no tool servers.
 import { useEffect, useState } from "react";
 
 import { api, ApiFailure } from "../api/client";
