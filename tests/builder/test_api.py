@@ -269,6 +269,7 @@ def test_api_draft_reports_node_shapes_and_globals(
         "outputs": {"output": "string"},
         "references": [["sys", "query"]],
         "labels": {},
+        "inner": {},
     }
     assert draft["nodes"]["answer"]["references"] == [["tpl", "output"]]
     assert draft["globals"]["env"] == {"TONE": "string"}

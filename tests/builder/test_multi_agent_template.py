@@ -137,7 +137,10 @@ async def test_multi_agent_revises_with_feedback_then_accepts(
     answer = "".join(e["answer"] for e in events if e["event"] == "message")
     assert answer == "Tides follow the moon [ocean.md]."
     one_round = ["rounds_start", *TEAM]
-    assert _started(events) == ["start", "rounds", *one_round, *one_round, "answer"]
+    # the loop itself streams as Dify's loop_started / loop_next / loop_completed
+    assert _started(events) == ["start", *one_round, *one_round, "answer"]
+    loop = [e["event"] for e in events if e["event"].startswith("loop_")]
+    assert (loop[0], loop[-1], loop.count("loop_next")) == ("loop_started", "loop_completed", 2)
     kinds = [e["event"] for e in events]
     assert kinds.index("agent_log") < kinds.index("message") < kinds.index("message_end")
     first, second = _planner_prompts(server)

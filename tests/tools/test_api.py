@@ -32,7 +32,7 @@ def patch(client: Any, path: str, body: dict[str, Any]) -> Any:
 
 
 def add_time(client: Any, **extra: Any) -> dict[str, Any]:
-    body = {"name": "time", "transport": "stdio", "command": TIME, **extra}
+    body = {"name": "mcp_time", "transport": "stdio", "command": TIME, **extra}
     response = post(client, "/api/tools/servers", body)
     assert response.status_code == 201, response.content
     created: dict[str, Any] = response.json()
@@ -48,8 +48,8 @@ def test_tools_refresh_lists_mcp_server_time(owner: Any, client_for: Any) -> Non
     tools = {t["name"]: t for t in refreshed["tools"]}
     assert "timezone" in tools["get_current_time"]["input_schema"]["properties"]
     assert tools["get_current_time"]["description"]
-    listing = client.get("/api/tool-servers").json()
-    assert [s["name"] for s in listing] == ["time"]
+    listing = [s for s in client.get("/api/tool-servers").json() if not s["builtin"]]
+    assert [s["name"] for s in listing] == ["mcp_time"]
     assert "convert_time" in {t["name"] for t in listing[0]["tools"]}
 
 
@@ -90,7 +90,7 @@ def test_tools_bad_fields_are_named(owner: Any, client_for: Any) -> None:
         assert response.json()["field"] == field, response.json()
     add_time(client)
     again = post(
-        client, "/api/tools/servers", {"name": "time", "transport": "stdio", "command": TIME}
+        client, "/api/tools/servers", {"name": "mcp_time", "transport": "stdio", "command": TIME}
     )
     assert (again.status_code, again.json()["field"]) == (409, "name")
 
@@ -175,7 +175,7 @@ def test_tools_viewer_lists_but_cannot_change(
 ) -> None:
     server = add_time(client_for(owner))
     viewer = client_for(make_member("viewer", owner.workspace))
-    assert [s["name"] for s in viewer.get("/api/tools/servers").json()] == ["time"]
+    assert [s["name"] for s in viewer.get("/api/tools/servers").json()] == ["mcp_time"]
     body = {"name": "mine", "transport": "stdio", "command": TIME}
     assert post(viewer, "/api/tools/servers", body).status_code == 403
     assert (
@@ -196,7 +196,7 @@ def test_tools_other_workspaces_server_is_not_found(
     assert other.delete(f"/api/tools/servers/{server['id']}").status_code == 404
     assert other.post(f"/api/tools/servers/{server['id']}/refresh").status_code == 404
     assert other.get("/api/tools/servers").json() == []
-    assert other.get("/api/tool-servers").json() == []
+    assert [s for s in other.get("/api/tool-servers").json() if not s["builtin"]] == []
 
 
 def test_tools_disabled_and_reserved_names(owner: Any, client_for: Any) -> None:
@@ -205,7 +205,7 @@ def test_tools_disabled_and_reserved_names(owner: Any, client_for: Any) -> None:
     client = client_for(owner)
     server = add_time(client)
     patch(client, f"/api/tools/servers/{server['id']}", {"enabled": False})
-    assert client.get("/api/tool-servers").json() == []
+    assert [s for s in client.get("/api/tool-servers").json() if not s["builtin"]] == []
     tool_sources._names["test-source"] = frozenset({"knowledge"})
     try:
         body = {"name": "knowledge", "transport": "stdio", "command": TIME}

@@ -18,7 +18,7 @@ TIME = str(BIN / "mcp-server-time")
 def _spec() -> dict[str, Any]:
     """Start → tool (time.get_current_time, timezone UTC) → End(now, text)."""
     tool = {
-        "server": "time",
+        "server": "mcp_time",
         "tool": "get_current_time",
         "arguments": {"timezone": {"type": "constant", "value": "UTC"}},
     }
@@ -41,7 +41,7 @@ def _add_time(workspace: Any, **fields: Any) -> Any:
     from tools.models import ToolServer
 
     return ToolServer.objects.create(
-        workspace=workspace, name="time", transport="stdio", command=TIME, **fields
+        workspace=workspace, name="mcp_time", transport="stdio", command=TIME, **fields
     )
 
 
@@ -81,12 +81,12 @@ def test_provider_pools_sessions_per_loop_and_names_unusable_servers(owner: Any)
     async def two_runs() -> tuple[int, int]:
         for _ in range(2):
             tools = await workspace_tools(owner.workspace_id)
-            result = await tools.get("time").call_tool("get_current_time", {"timezone": "UTC"})
+            result = await tools.get("mcp_time").call_tool("get_current_time", {"timezone": "UTC"})
             assert '"timezone": "UTC"' in result.text
         with pytest.raises(MissingResourceError, match="'off' is turned off"):
             tools.get("off")
         with pytest.raises(
-            MissingResourceError, match=r"no tool server 'nope' \(its servers: time"
+            MissingResourceError, match=r"no tool server 'nope' \(its servers: .*mcp_time"
         ):
             tools.get("nope")
         pool = pools()[asyncio.get_running_loop()]
