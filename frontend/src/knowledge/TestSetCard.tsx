@@ -5,7 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 
 import { ErrorBox, ProgressBar } from "../page/ui";
 import { knowledge } from "./api";
-import { plural } from "./format";
+import { plural } from "../page/words";
 import type { KnowledgeBase, TestSet, TestSetSummary } from "./types";
 
 interface Props {

@@ -1,5 +1,6 @@
 // The knowledge pages' words and numbers: a document's stage and progress, scores, the files an
 // upload refuses before sending them, chunk separators as typed, metadata rows.
+import { plural } from "../page/words";
 import type { Chunking, ChunkingMode, KbDocument, MetadataValue, RetrievalMode, Stage } from "./types";
 
 export const STAGE_WORDS: Record<Stage, string> = {
@@ -51,11 +52,6 @@ export function progressWords(doc: Pick<KbDocument, "stage" | "progress" | "chun
   if (doc.stage === "embedding" && total > 0) return `${STAGE_WORDS.embedding} · ${done} / ${plural(total, "chunk")}`;
   if (doc.stage === "parsing" && total > 0) return `${STAGE_WORDS.parsing} · ${Math.round((100 * done) / total)}%`;
   return STAGE_WORDS[doc.stage];
-}
-
-/** "1 chunk", "3 chunks"; "2 queries" given its plural. */
-export function plural(n: number, word: string, words: string = `${word}s`): string {
-  return `${n} ${n === 1 ? word : words}`;
 }
 
 /** A score with three decimals; "–" where the method did not run. */

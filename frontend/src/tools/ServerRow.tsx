@@ -1,6 +1,7 @@
 // One MCP server in the list: status dot, name, transport, tool count; expanded, its status in
 // words and its tools. Editors refresh it (a spinner while connecting); admins edit or remove it.
 import { ago } from "../page/ui";
+import { plural } from "../page/words";
 import { ToolList } from "./ToolList";
 import type { ToolServer } from "./types";
 
@@ -12,7 +13,7 @@ export function ServerRow({ server: s, busy, canAdmin, canEdit, onRefresh, onEdi
       <details open={s.status === "error" || undefined}>
         <summary>
           <span className={`tools-dot tools-dot-${s.status}`} title={STATUS_WORDS[s.status]} data-testid={`status-${s.name}`} data-status={s.status} /> <strong>{s.name}</strong>{" "}
-          <span className="pill">{s.transport === "stdio" ? "command" : "URL"}</span> <span className="muted small" data-testid={`count-${s.name}`}>{s.tools.length} tools</span>
+          <span className="pill">{s.transport === "stdio" ? "command" : "URL"}</span> <span className="muted small" data-testid={`count-${s.name}`}>{plural(s.tools.length, "tool")}</span>
           {!s.enabled && <span className="pill">off</span>}
           <span className="tools-actions">
             {canEdit && (

@@ -52,7 +52,7 @@ describe("tools page", () => {
     render(<ToolsApp canAdmin={false} canEdit={false} />);
     const row = await screen.findByTestId("server-time");
     expect(screen.getByTestId("status-time").dataset.status).toBe("ok");
-    expect(screen.getByTestId("count-time").textContent).toBe("1 tools");
+    expect(screen.getByTestId("count-time").textContent).toBe("1 tool");
     expect(within(row).getByTestId("tool-get_current_time").textContent).toContain("IANA name");
     expect(within(row).queryByTestId("refresh-time")).toBeNull(); // viewers only look
     expect(screen.queryByTestId("server-form")).toBeNull();
@@ -88,9 +88,10 @@ describe("tools page", () => {
     expect(value.type).toBe("password");
     fireEvent.change(value, { target: { value: "s3cret" } });
     fireEvent.click(screen.getByTestId("server-save"));
-    await waitFor(() => expect(screen.getByTestId("count-time").textContent).toBe("1 tools"));
+    await waitFor(() => expect(screen.getByTestId("count-time").textContent).toBe("1 tool"));
     expect(server.sent("POST", "/tools/servers")[0].body).toMatchObject({ name: "time", transport: "stdio", command: "mcp-server-time", args: ["--local-timezone", "UTC"], env: { API_KEY: "s3cret" } });
     expect(server.sent("POST", `/tools/servers/${ID}/refresh`)).toHaveLength(1);
+    expect((screen.getByTestId("server-name") as HTMLInputElement).value).toBe(""); // ready for the next
   });
 
   it("edits a server keeping a stored secret that was not retyped", async () => {

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 
 import { Empty, ErrorBox } from "../page/ui";
+import { plural } from "../page/words";
 import { tools } from "./api";
 import { ServerRow } from "./ServerRow";
 import { ServerForm } from "./ServerForm";
@@ -14,6 +15,7 @@ export function ToolsApp({ canAdmin, canEdit }: { canAdmin: boolean; canEdit: bo
   const [builtin, setBuiltin] = useState<ToolListing[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<ToolServer | null>(null);
+  const [added, setAdded] = useState(0);
   const [refreshing, setRefreshing] = useState<Set<string>>(new Set());
 
   useEffect(() => {
@@ -39,6 +41,7 @@ export function ToolsApp({ canAdmin, canEdit }: { canAdmin: boolean; canEdit: bo
   const saved = (s: ToolServer) => {
     put(s);
     setEditing(null);
+    setAdded((n) => n + 1); // a fresh, empty form for the next server
     void refresh(s); // connect at once: the admin sees whether it works
   };
   const remove = async (s: ToolServer) => {
@@ -82,7 +85,7 @@ export function ToolsApp({ canAdmin, canEdit }: { canAdmin: boolean; canEdit: bo
                   <li key={b.name} className="tools-server" data-testid={`builtin-${b.name}`}>
                     <details>
                       <summary>
-                        <span className={`tools-dot tools-dot-${b.status}`} /> <strong>{b.name}</strong> <span className="pill">built-in</span> <span className="muted small">{b.tools.length} tools</span>
+                        <span className={`tools-dot tools-dot-${b.status}`} /> <strong>{b.name}</strong> <span className="pill">built-in</span> <span className="muted small">{plural(b.tools.length, "tool")}</span>
                       </summary>
                       {b.error && <p className="small tools-error-text">{b.error}</p>}
                       <ToolList tools={b.tools} />
@@ -93,7 +96,7 @@ export function ToolsApp({ canAdmin, canEdit }: { canAdmin: boolean; canEdit: bo
             </>
           )}
         </div>
-        {canAdmin && <ServerForm key={editing?.id ?? "new"} server={editing} onSaved={saved} onCancel={editing ? () => setEditing(null) : undefined} />}
+        {canAdmin && <ServerForm key={editing?.id ?? `new-${added}`} server={editing} onSaved={saved} onCancel={editing ? () => setEditing(null) : undefined} />}
       </div>
       {canAdmin && <p className="small muted">A command server runs that command on this Weft server: only admins may add one.</p>}
     </div>
