@@ -114,7 +114,7 @@ async def test_mcp_fetch_server_fetches_a_local_page_when_allowed(pool: McpPool,
     refusing = pool.session(installed("mcp-server-fetch", "--ignore-robots-txt"))
     refused = await refusing.call_tool("fetch", {"url": page})
     assert refused.is_error
-    assert "42" not in refused.text
+    assert "The answer is" not in refused.text  # (the port may hold "42")
 
     allowing = pool.session(
         installed("mcp-server-fetch", "--allow-private-ips", "--ignore-robots-txt")
