@@ -239,6 +239,21 @@ class Node(Generic[C]):
         raise NotImplementedError
 
 
+class ContainerStartNode(Node[NodeConfig]):
+    """Where the nodes inside a container begin (each item of an iteration, each round of a
+    loop). It passes nothing on: the children read the container's own variables. Each
+    container type registers its start type as a subclass, with its own title."""
+
+    category = "logic"
+    accepts_input = False
+    starts_container = True
+    offered_in: ClassVar[frozenset[AppMode]] = frozenset()  # made with its container
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Begin one run of the nodes inside."""
+        yield Done({})
+
+
 def _json_default(value: Any) -> Any:
     """A field's default as JSON (a nested config model dumped)."""
     if isinstance(value, BaseModel):

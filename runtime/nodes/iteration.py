@@ -19,6 +19,7 @@ from runtime.errors import InnerNodeError, IterationInputError
 from runtime.nodes.base import (
     HIDDEN,
     SELECTOR,
+    ContainerStartNode,
     Done,
     Node,
     NodeConfig,
@@ -142,14 +143,6 @@ class IterationNode(Node[IterationConfig]):
 
 
 @register("iteration_start", version=1)
-class IterationStartNode(Node[NodeConfig]):
+class IterationStartNode(ContainerStartNode):
     type_title = "Iteration start"
-    category = "logic"
     description = "Where the nodes inside an iteration begin, for each item."
-    accepts_input = False
-    starts_container = True
-    offered_in: ClassVar[frozenset[AppMode]] = frozenset()  # made with its iteration
-
-    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
-        """Begin one run of the nodes inside."""
-        yield Done({})

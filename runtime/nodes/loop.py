@@ -21,6 +21,7 @@ from runtime.messages import NAME_PATTERN, PICK_VARIABLE
 from runtime.nodes.base import (
     HIDDEN,
     SELECTOR,
+    ContainerStartNode,
     Done,
     Node,
     NodeConfig,
@@ -31,7 +32,6 @@ from runtime.nodes.base import (
 )
 from runtime.nodes.if_else import Condition, condition_references, conditions_hold
 from runtime.nodes.registry import register
-from runtime.spec import AppMode
 from runtime.variables import Selector, VariablePool
 
 LoopVarType = Literal[
@@ -185,14 +185,6 @@ class LoopNode(Node[LoopConfig]):
 
 
 @register("loop_start", version=1)
-class LoopStartNode(Node[NodeConfig]):
+class LoopStartNode(ContainerStartNode):
     type_title = "Loop start"
-    category = "logic"
     description = "Where the nodes inside a loop begin, each round."
-    accepts_input = False
-    starts_container = True
-    offered_in: ClassVar[frozenset[AppMode]] = frozenset()  # made with its loop
-
-    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
-        """Begin one round of the nodes inside."""
-        yield Done({})
