@@ -7,7 +7,7 @@ import { memo } from "react";
 import type { WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
-import { formatMs } from "../canvas/labels";
+import { NodeHead } from "./NodeHead";
 
 function ContainerNodeView({ id, data, selected }: NodeProps<WNode>) {
   const info = useEditor((s) => s.types[typeKey(data.type, data.version)]);
@@ -23,25 +23,7 @@ function ContainerNodeView({ id, data, selected }: NodeProps<WNode>) {
     >
       <NodeResizer isVisible={!!selected && canEdit} minWidth={300} minHeight={160} />
       <Handle type="target" position={Position.Left} id="target" className="wn-handle" />
-      <div className="wn-head">
-        <span className="wn-icon" aria-hidden="true">
-          {(info?.title ?? data.type).slice(0, 2)}
-        </span>
-        <span className="wn-title" title={data.title}>
-          {data.title || info?.title || data.type}
-        </span>
-        {status && (
-          <span className={`wn-status wn-status-${status}`} title={run?.error ?? status} data-testid={`node-status-${id}`}>
-            {status !== "running" && formatMs(run?.elapsedMs)}
-            {status === "running" ? "◌" : status === "failed" ? " ✕" : status === "succeeded" ? " ✓" : ""}
-          </span>
-        )}
-        {!!issues?.length && (
-          <span className="wn-issues" title={issues.map((i) => i.message).join("\n")} data-testid={`node-issues-${id}`}>
-            {issues.length}
-          </span>
-        )}
-      </div>
+      <NodeHead id={id} type={data.type} title={data.title} info={info} run={run} issues={issues} />
       <Handle type="source" position={Position.Right} id="source" className="wn-handle" />
     </div>
   );

@@ -7,11 +7,10 @@ import { sourceHandles, type WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { ContainerNode } from "./ContainerNode";
-import { formatMs, handleLabel, modelLabel } from "../canvas/labels";
+import { handleLabel, modelLabel } from "../canvas/labels";
 import { shownIssues, usePending } from "../panel/pending";
+import { NodeHead } from "./NodeHead";
 import { knowledgeField, knowledgeLabel, useKbNames } from "../state/knowledgeNames";
-
-const STATUS_ICON: Record<string, string> = { running: "◌", succeeded: "✓", failed: "✕", skipped: "–" };
 
 function summary(config: Record<string, unknown>): string {
   for (const value of Object.values(config)) {
@@ -53,24 +52,7 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
       data-status={status ?? ""}
     >
       {!entry && <Handle type="target" position={Position.Left} id="target" className="wn-handle" />}
-      <div className="wn-head">
-        <span className="wn-icon" aria-hidden="true">
-          {(info?.title ?? data.type).slice(0, 2)}
-        </span>
-        <span className="wn-title" title={data.title}>
-          {data.title || info?.title || data.type}
-        </span>
-        {status && (
-          <span className={`wn-status wn-status-${status}`} title={run?.error ?? status} data-testid={`node-status-${id}`}>
-            {STATUS_ICON[status]} {status !== "running" && formatMs(run?.elapsedMs)}
-          </span>
-        )}
-        {!!issues?.length && (
-          <span className="wn-issues" title={issues.map((i) => i.message).join("\n")} data-testid={`node-issues-${id}`}>
-            {issues.length}
-          </span>
-        )}
-      </div>
+      <NodeHead id={id} type={data.type} title={data.title} info={info} run={run} issues={issues} />
       <div className="wn-body">
         <div className="wn-type">{info?.title ?? data.type}</div>
         {model && (
