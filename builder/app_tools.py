@@ -27,7 +27,7 @@ from kernel.db import db_call
 from runtime.engine import validate_inputs
 from runtime.errors import InputError, ToolArgumentsError, ToolRecursionError
 from runtime.events import RunFinished
-from runtime.nodes.start import StartNode, StartVariable
+from runtime.nodes.start import StartVariable, json_property
 from runtime.resources import ToolResult, ToolSession
 from runtime.tools import BuiltinTool, BuiltinTools, object_schema, tool_result
 
@@ -35,7 +35,6 @@ SERVER = "apps"
 MAX_DEPTH = 4  # apps running one inside another, the outermost included
 TIMEOUT_S = 300.0  # a call that names no timeout: a whole run of another app
 QUERY = "query"  # a chat app's message
-_JSON_TYPES = {"number": "number", "checkbox": "boolean"}  # any other input is text
 
 
 def app_servers(workspace_id: int) -> dict[str, ToolSession]:
@@ -53,21 +52,8 @@ def list_published(workspace_id: int) -> list[Published]:
     return [get_published(pk) for pk in apps.order_by("slug").values_list("pk", flat=True)]
 
 
-def _start_variables(pub: Published) -> list[StartVariable]:
-    start = pub.graph.start
-    return list(start.config.variables) if isinstance(start, StartNode) else []
-
-
 def _property(var: StartVariable) -> dict[str, Any]:
-    prop: dict[str, Any] = {"type": _JSON_TYPES.get(var.type, "string")}
-    prop["description"] = var.label or var.variable
-    if var.type == "select" and var.options:
-        prop["enum"] = list(var.options)
-    if var.max_length is not None and prop["type"] == "string":
-        prop["maxLength"] = var.max_length
-    if var.default is not None:
-        prop["default"] = var.default
-    return prop
+    return {**json_property(var), "description": var.label or var.variable}
 
 
 def input_schema(pub: Published) -> dict[str, Any]:
@@ -78,7 +64,7 @@ def input_schema(pub: Published) -> dict[str, Any]:
     if pub.app.mode == AppMode.CHAT:
         props[QUERY] = {"type": "string", "minLength": 1, "description": "The message to send"}
         required.append(QUERY)
-    for var in _start_variables(pub):
+    for var in pub.start_variables():
         if var.variable not in props:
             props[var.variable] = _property(var)
             if var.required and var.default is None:

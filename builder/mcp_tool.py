@@ -25,16 +25,8 @@ from kernel.errors import ApiError
 from runtime.engine import validate_inputs
 from runtime.errors import InputError
 from runtime.events import RunFinished
-from runtime.nodes.start import StartNode, StartVariable
+from runtime.nodes.start import StartVariable, json_property
 
-# The start node's input types as JSON Schema types.
-_JSON_TYPES = {
-    "text": "string",
-    "paragraph": "string",
-    "select": "string",
-    "number": "number",
-    "checkbox": "boolean",
-}
 _CHAT_ARGS = ("query", "conversation_id")
 RUN_ID_META = "weft/run_id"  # the result's `_meta` key of the run that answered
 
@@ -44,21 +36,10 @@ class ArgumentError(Exception):
 
 
 def _property(var: StartVariable) -> dict[str, Any]:
-    prop: dict[str, Any] = {"type": _JSON_TYPES[var.type]}
+    prop = json_property(var)
     if var.label:
         prop["title"] = var.label
-    if var.type == "select" and var.options:
-        prop["enum"] = list(var.options)
-    if var.max_length is not None and prop["type"] == "string":
-        prop["maxLength"] = var.max_length
-    if var.default is not None:
-        prop["default"] = var.default
     return prop
-
-
-def _start_variables(pub: Published) -> list[StartVariable]:
-    start = pub.graph.start
-    return list(start.config.variables) if isinstance(start, StartNode) else []
 
 
 def input_schema(pub: Published) -> dict[str, Any]:
@@ -72,7 +53,7 @@ def input_schema(pub: Published) -> dict[str, Any]:
             "description": "Continue this conversation (the id an earlier answer gave).",
         }
         required.append("query")
-    for var in _start_variables(pub):
+    for var in pub.start_variables():
         if var.variable in props:  # `query` is the chat message's; the start node cannot take it
             continue
         props[var.variable] = _property(var)
@@ -95,7 +76,7 @@ def tool_of(pub: Published) -> types.Tool:
 def _split(pub: Published, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], str, str]:
     """(inputs, query, conversation_id) of a call; ArgumentError naming a bad argument."""
     chat = pub.app.mode == AppMode.CHAT
-    known = {v.variable for v in _start_variables(pub)} | (set(_CHAT_ARGS) if chat else set())
+    known = {v.variable for v in pub.start_variables()} | (set(_CHAT_ARGS) if chat else set())
     unknown = sorted(set(arguments) - known)
     if unknown:
         accepted = ", ".join(sorted(known)) or "none"

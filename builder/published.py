@@ -16,6 +16,7 @@ from builder.models import App, AppVersion
 from kernel.errors import ApiError
 from kernel.ttl import TTLCache
 from runtime.compile import CompiledGraph
+from runtime.nodes.start import StartNode, StartVariable
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,11 @@ class Published:
     app: App
     version: AppVersion
     graph: CompiledGraph
+
+    def start_variables(self) -> list[StartVariable]:
+        """The inputs the version's start node asks for (none when it has no start node)."""
+        start = self.graph.start
+        return list(start.config.variables) if isinstance(start, StartNode) else []
 
 
 # (app id, pinned number or None) → its version. A publish in another process is served within

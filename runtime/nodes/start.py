@@ -36,6 +36,18 @@ class StartConfig(NodeConfig):
     variables: list[StartVariable] = Field(default_factory=list)
 
 
+def json_property(var: StartVariable) -> dict[str, Any]:
+    """A start variable as a JSON Schema property: its type, options, length and default."""
+    prop: dict[str, Any] = {"type": _TYPES[var.type]}
+    if var.type == "select" and var.options:
+        prop["enum"] = list(var.options)
+    if var.max_length is not None and prop["type"] == "string":
+        prop["maxLength"] = var.max_length
+    if var.default is not None:
+        prop["default"] = var.default
+    return prop
+
+
 def _coerce(var: StartVariable, value: Any) -> Any:
     name = var.variable
     if var.type == "number":
