@@ -21,7 +21,7 @@ from builder.api_examples import start_variables
 from builder.asgi_mcp import mcp_url
 from builder.models import App, Message, Run, RunSource, Workflow
 from builder.templates import list_templates, template_spec
-from builder.trace import trace_of
+from builder.trace import trace_lines, trace_of
 from kernel.errors import ApiError
 from kernel.models import ROLE_RANK, Membership, Role
 from kernel.workspaces import (
@@ -224,6 +224,7 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
         "app": app,
         "run": run,
         "trace": trace,
+        "lines": trace_lines(trace),
         "citations": citations,
         "waiting": get_waiting_forms(run),
         "can_answer": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.EDITOR],

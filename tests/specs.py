@@ -155,3 +155,30 @@ def human_input_spec(**ask: Any) -> dict[str, Any]:
         ],
         "edges": [{"source": "start", "target": "ask"}, {"source": "ask", "target": "end"}],
     }
+
+
+def human_input_chat_spec() -> dict[str, Any]:
+    """A chat app with no model that asks a person mid-reply: Start → Answer ("Let me ask about
+    <query>. ") → Human input (answer) → Answer ("You chose <answer>.")."""
+    ask = {
+        "prompt": "What about {{#sys.query#}}?",
+        "fields": [{"name": "answer", "label": "Your answer"}],
+    }
+    return {
+        "mode": "chat",
+        "nodes": [
+            {"id": "start", "type": "start", "config": {"variables": []}},
+            {
+                "id": "hold",
+                "type": "answer",
+                "config": {"answer": "Let me ask about {{#sys.query#}}. "},
+            },
+            {"id": "ask", "type": "human_input", "title": "Ask a person", "config": ask},
+            {"id": "reply", "type": "answer", "config": {"answer": "You chose {{#ask.answer#}}."}},
+        ],
+        "edges": [
+            {"source": "start", "target": "hold"},
+            {"source": "hold", "target": "ask"},
+            {"source": "ask", "target": "reply"},
+        ],
+    }

@@ -1,15 +1,18 @@
 """Runs of a loop container: a trace row per round of each node inside it (keyed by node id and
-iteration path), the graph report's inner variables, and Dify's loop_* events in the stream."""
+iteration path), the graph report's inner variables, and Dify's loop_* events in the stream; the
+portal's run page shows an iteration's or a loop's rows under a heading per item or round."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
 import pytest
 
 from builder.models import NodeRun
+from builder.trace import trace_lines
 from tests.builder.sse import parse_sse
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -44,6 +47,118 @@ def loop_spec(rounds: int = 3) -> dict[str, Any]:
             {"source": "lp", "target": "end"},
         ],
     }
+
+
+def iteration_spec() -> dict[str, Any]:
+    """A chat app: start → iteration "Each drink" over the conversation's drinks (a template per
+    item writing "<index>:<item>") → answer."""
+    drinks = {"name": "drinks", "type": "array[string]", "default": ["tea", "coffee"]}
+    each = {"iterator_selector": ["conversation", "drinks"], "output_selector": ["tpl", "output"]}
+    variables = [
+        {"variable": "i", "value_selector": ["each", "index"]},
+        {"variable": "x", "value_selector": ["each", "item"]},
+    ]
+    return {
+        "mode": "chat",
+        "conversation_variables": [drinks],
+        "nodes": [
+            {"id": "start", "type": "start", "config": {"variables": []}},
+            {"id": "each", "type": "iteration", "title": "Each drink", "config": each},
+            {"id": "each_start", "type": "iteration_start", "parentId": "each"},
+            {
+                "id": "tpl",
+                "type": "template",
+                "parentId": "each",
+                "config": {"variables": variables, "template": "{{ i }}:{{ x }}"},
+            },
+            {"id": "answer", "type": "answer", "config": {"answer": "{{#each.output#}}"}},
+        ],
+        "edges": [
+            {"source": "start", "target": "each"},
+            {"source": "each_start", "target": "tpl"},
+            {"source": "each", "target": "answer"},
+        ],
+    }
+
+
+def _page_trace(html: str) -> list[str]:
+    """The run page's trace, top to bottom: each heading, and each row's node id (indented by
+    two spaces per container it is inside)."""
+    lines = []
+    for heading, depth, node_id in re.findall(
+        r'<tr class="trace-group"[^>]*><td colspan="6">([^<]*)</td>'
+        r'|<tr class="trace-row[^"]*"[^>]*?(?:--depth: (\d+))?"?>\s*<td[^>]*>[^<]*</td>\s*'
+        r'<td><strong>[^<]*</strong> <code class="small muted">([^<]*)</code>',
+        html,
+    ):
+        lines.append(heading if heading else "  " * int(depth or 0) + node_id)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("spec", "trace"),
+    [
+        (
+            iteration_spec(),
+            ["start", "each", "Each drink · Item 1", "  each_start", "  tpl",
+             "Each drink · Item 2", "  each_start", "  tpl", "answer"],
+        ),
+        (
+            loop_spec(2),
+            ["start", "lp", "Loop · Round 1", "  lp_start", "  tpl",
+             "Loop · Round 2", "  lp_start", "  tpl", "end"],
+        ),
+    ],
+)  # fmt: skip
+def test_run_page_shows_a_containers_runs_under_each_item_or_round(
+    owner: Any, make_app: Any, client_for: Any, spec: dict[str, Any], trace: list[str]
+) -> None:
+    app, _ = make_app(owner, spec=spec, publish=False)
+    client = client_for(owner)
+    body = client.post(
+        f"/api/apps/{app.pk}/runs", {"query": "hi"}, content_type="application/json"
+    ).json()
+    assert body["status"] == "succeeded", body
+    html = client.get(f"/apps/{app.pk}/runs/{body['id']}/").content.decode()
+    assert _page_trace(html) == trace
+
+
+def _row(node_id: str, container: str = "", path: tuple[int, ...] = (), **more: Any) -> Any:
+    fields = {"node_type": "template", "title": "", **more}
+    return (NodeRun(node_id=node_id, container_id=container, iteration_path=list(path), **fields),
+            None)  # fmt: skip
+
+
+def test_trace_lines_group_parallel_items_and_nested_containers() -> None:
+    trace = [
+        _row("start"),
+        _row("each", node_type="iteration", title="Each"),
+        # items 1 and 2 ran in parallel: their rows started interleaved
+        _row("a", "each", (0,)),
+        _row("a", "each", (1,)),
+        _row("rounds", "each", (1,), node_type="loop", title="Retry"),
+        _row("b", "each", (0,)),
+        _row("c", "rounds", (1, 0)),
+        _row("c", "rounds", (1, 1)),
+        _row("end"),
+        _row("orphan", "gone", (4,)),  # a debug run of one node inside a container
+    ]
+    lines = [
+        (line.heading, line.depth, line.row.node_id, line.row.iteration_path)
+        for line in trace_lines(trace)
+    ]
+    assert lines == [
+        ("", 0, "start", []),
+        ("", 0, "each", []),
+        ("Each · Item 1", 1, "a", [0]),
+        ("", 1, "b", [0]),
+        ("Each · Item 2", 1, "a", [1]),
+        ("", 1, "rounds", [1]),
+        ("Retry · Round 1", 2, "c", [1, 0]),
+        ("Retry · Round 2", 2, "c", [1, 1]),
+        ("", 0, "end", []),
+        ("gone · Item 5", 1, "orphan", [4]),
+    ]
 
 
 def test_trace_keeps_a_row_per_round_of_a_node_inside_a_loop(

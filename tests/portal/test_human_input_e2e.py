@@ -3,6 +3,9 @@
 A workflow asks a person (start → human input → end). Run from the editor's Run panel, it pauses:
 the panel shows the node's form with its rendered prompt; filling it in and sending resumes the
 same run, which finishes with the answers as its outputs. The run page lists it as one run.
+
+A chat app that asks a person mid-reply shows the form in the chat preview, as the assistant's
+turn; the answer resumes the run and the rest of the reply arrives in that same turn.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.portal.browser import api_call, create_app, shot, sign_in, watch
-from tests.specs import human_input_spec
+from tests.specs import human_input_chat_spec, human_input_spec
 
 pytestmark = pytest.mark.browser
 
@@ -49,4 +52,40 @@ def test_editor_answers_a_human_input_pause_and_the_run_finishes(
 
     (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
     assert (run["status"], run["outputs"]) == ("succeeded", {"a": "green, please", "l": "high"})
+    assert not errors, errors
+
+
+def test_chat_preview_answers_a_pause_in_the_assistants_turn(
+    page: Page, weft_server: str, output_path: str
+) -> None:
+    shots, errors = watch(page, output_path)
+    url = weft_server
+    sign_in(page, url)
+    app_id = create_app(page, url, "Ask in chat", mode="chat")
+    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
+    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
+             {"spec": human_input_chat_spec(), "revision": revision})  # fmt: skip
+
+    page.goto(f"{url}/apps/{app_id}/editor/")
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    page.get_by_test_id("open-run").click()
+    page.get_by_test_id("chat-input").fill("tea")
+    page.get_by_test_id("chat-send").click()
+    turn = page.get_by_test_id("chat-assistant")
+    expect(turn).to_have_attribute("data-status", "waiting")
+    expect(turn).to_contain_text("Let me ask about tea.")
+    form = turn.get_by_test_id("run-waiting")
+    expect(form).to_contain_text("What about tea?")
+    shot(page, shots, "human-chat-01-waiting", full_page=False)
+
+    form.get_by_test_id("run-answer-answer").fill("green")
+    form.get_by_test_id("run-answer").click()
+    expect(turn).to_have_attribute("data-status", "succeeded")
+    expect(turn.locator(".chat-bubble")).to_have_text("Let me ask about tea. You chose green.")
+    expect(page.get_by_test_id("run-waiting")).to_have_count(0)
+    expect(page.get_by_test_id("chat-assistant")).to_have_count(1)
+    shot(page, shots, "human-chat-02-answered", full_page=False)
+
+    (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
+    assert (run["status"], run["answer"]) == ("succeeded", "Let me ask about tea. You chose green.")
     assert not errors, errors

@@ -7,12 +7,14 @@ import { memo } from "react";
 import type { WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
+import { useShownIssues } from "../panel/pending";
 import { NodeHead } from "./NodeHead";
 
 function ContainerNodeView({ id, data, selected }: NodeProps<WNode>) {
   const info = useEditor((s) => s.types[typeKey(data.type, data.version)]);
   const canEdit = useEditor((s) => s.canEdit);
-  const issues = useEditor((s) => s.nodeIssues[id]);
+  // Like every card: a field still being filled in does not turn the frame red (panel/pending.ts).
+  const issues = useShownIssues(id);
   const run = useEditor((s) => s.run.nodes[id]);
   const status = run?.status;
   return (

@@ -25,6 +25,7 @@ const types = indexCatalog([
     config_schema: { properties: { query: { widget: "selector" }, dataset_ids: { type: "array", widget: "knowledge_bases" } } },
   },
   { type: "question_classifier", version: 1, title: "Question classifier", category: "llm", accepts_input: true },
+  { type: "iteration", version: 1, title: "Iteration", category: "logic", accepts_input: true, container_start: "iteration_start" },
 ] as unknown as NodeTypeInfo[]);
 
 function draw() {
@@ -38,6 +39,7 @@ function draw() {
       { id: "fresh", type: "llm", title: "New" },
       { id: "kb", type: "knowledge_retrieval", title: "Search", config: { query: ["start", "q"], dataset_ids: ["k1", "k9"] } },
       { id: "sort", type: "question_classifier", title: "Sort" },
+      { id: "each", type: "iteration", title: "Each", config: { iterator_selector: [] } },
     ],
     edges: [],
   });
@@ -71,7 +73,13 @@ beforeEach(() => {
       },
       globals: {},
     },
-    nodeIssues: { branch: [{ code: "bad_config", message: "cases: at least one", node_id: "branch", field: "cases" }] },
+    nodeIssues: {
+      branch: [{ code: "bad_config", message: "cases: at least one", node_id: "branch", field: "cases" }],
+      each: [
+        { code: "bad_config", message: "iterator_selector: pick a list", node_id: "each", field: "iterator_selector" },
+        { code: "unreachable", message: "nothing leads here", node_id: "each", field: null },
+      ],
+    },
   });
 });
 
@@ -137,5 +145,17 @@ describe("canvas node", () => {
     draw();
     expect(screen.queryByTestId("node-issues-branch")).toBeNull();
     expect(screen.getByTestId("node-branch").className).not.toContain("wn-invalid");
+  });
+
+  it("shows a container's issues the way a card does: a field being filled in waits", () => {
+    draw();
+    expect(screen.getByTestId("node-each").className).toContain("wn-container");
+    expect(screen.getByTestId("node-issues-each").textContent).toBe("2");
+    cleanup();
+    usePending.setState({ paths: ["each.iterator_selector"] });
+    draw();
+    const issues = screen.getByTestId("node-issues-each");
+    expect(issues.textContent).toBe("1");
+    expect(issues.getAttribute("title")).toBe("nothing leads here");
   });
 });

@@ -8,7 +8,7 @@ import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { ContainerNode } from "./ContainerNode";
 import { handleLabel, modelLabel } from "../canvas/labels";
-import { shownIssues, usePending } from "../panel/pending";
+import { useShownIssues } from "../panel/pending";
 import { NodeHead } from "./NodeHead";
 import { knowledgeField, knowledgeLabel, useKbNames } from "../state/knowledgeNames";
 
@@ -22,10 +22,8 @@ function summary(config: Record<string, unknown>): string {
 function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
   const info = useEditor((s) => s.types[typeKey(data.type, data.version)]);
   const shape = useEditor((s) => s.report.nodes[id]);
-  const allIssues = useEditor((s) => s.nodeIssues[id]);
   // A row or field still being filled in does not turn the card red either (panel/pending.ts).
-  const pending = usePending((s) => s.paths);
-  const issues = allIssues && shownIssues(pending, id, allIssues);
+  const issues = useShownIssues(id);
   const run = useEditor((s) => s.run.nodes[id]);
   const providers = useEditor((s) => s.providers);
   // A node that ends the run (End) reports no source handle and gets none drawn.

@@ -7,6 +7,7 @@
 import { create } from "zustand";
 
 import type { Issue } from "../api/types";
+import { useEditor } from "../state/store";
 
 interface Pending {
   /** Field and row paths, `<node id>.<field>[.<index>…]` (the form's field paths). */
@@ -33,4 +34,11 @@ export function isPending(paths: string[], path: string): boolean {
 /** The issues of a node shown now: those of rows and fields being filled in wait. */
 export function shownIssues(paths: string[], nodeId: string, issues: Issue[]): Issue[] {
   return issues.filter((i) => !i.field || !isPending(paths, `${nodeId}.${i.field}`));
+}
+
+/** The issues a canvas node shows now (`shownIssues` of its compile issues), undefined when it has none. */
+export function useShownIssues(nodeId: string): Issue[] | undefined {
+  const all = useEditor((s) => s.nodeIssues[nodeId]);
+  const paths = usePending((s) => s.paths);
+  return all && shownIssues(paths, nodeId, all);
 }

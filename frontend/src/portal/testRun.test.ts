@@ -94,4 +94,28 @@ describe("app page test run", () => {
     expect(status().textContent).toContain('unknown kind "node_teleported"');
     expect(status().dataset.state).toBe("running");
   });
+
+  it("gives each run of a node inside a container its row, under its item's heading after the container", async () => {
+    await send("Drinks?");
+    sock().receive({ type: "run_created", run_id: "r1", conversation_id: null });
+    const inner = (node_id: string, i: number) => ({ node_id, node_type: "template", title: "Write", container_id: "each", iteration_path: [i] });
+    sock().receive(event("r1", "node_started", { node_id: "each", title: "Each drink", node_type: "iteration", index: 1 }));
+    // two items at once: their events come interleaved
+    sock().receive(event("r1", "node_started", { ...inner("tpl", 0), index: 2 }));
+    sock().receive(event("r1", "node_started", { ...inner("tpl", 1), index: 3 }));
+    sock().receive(event("r1", "node_succeeded", { ...inner("tpl", 1), outputs: { output: "1:coffee" } }));
+    sock().receive(event("r1", "node_started", { ...inner("after", 0), index: 4 }));
+    sock().receive(event("r1", "node_succeeded", { ...inner("tpl", 0), outputs: { output: "0:tea" } }));
+    sock().receive(event("r1", "node_succeeded", { node_id: "each", node_type: "iteration", outputs: { output: ["0:tea", "1:coffee"] } }));
+    sock().receive(event("r1", "node_started", { node_id: "end", title: "End", node_type: "end", index: 5 }));
+
+    const lines = [...document.querySelectorAll<HTMLElement>("#trace-body > tr:not(.detail-row)")].map((tr) =>
+      tr.classList.contains("trace-group") ? tr.textContent : `${tr.classList.contains("trace-inner") ? "  " : ""}${tr.querySelector("code")?.textContent} ${tr.dataset.status ?? "running"}`,
+    );
+    expect(lines).toEqual(["each succeeded", "Each drink · Item 1", "  tpl succeeded", "  after running", "Each drink · Item 2", "  tpl succeeded", "end running"]);
+    // each row's details follow it
+    const tpl2 = document.querySelectorAll<HTMLElement>("#trace-body tr.trace-row")[3];
+    expect(tpl2.nextElementSibling?.id).toBe(tpl2.dataset.toggle);
+    expect(tpl2.nextElementSibling?.textContent).toContain("1:coffee");
+  });
 });

@@ -83,7 +83,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
         break;
       }
       case "node_delta": {
-        const row = c.trace.row(ev.node_id, {});
+        const row = c.trace.row(ev.node_id, ev);
         row.streamed[ev.port] = (row.streamed[ev.port] || "") + ev.text;
         row.outputsPre.textContent = pretty(row.streamed);
         if (!chat && !c.answer) {

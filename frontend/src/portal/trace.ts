@@ -1,12 +1,20 @@
-// The app page's live node trace: one row per node in start order, each with a detail row of its
-// inputs, outputs, error and metadata (opened by portal.js's data-toggle rows).
+// The app page's live node trace: one row per run of a node, each with a detail row of its
+// inputs, outputs, error and metadata (opened by portal.js's data-toggle rows). The runs of a
+// node inside an iteration or loop come after their container's row, under a heading per item
+// or round (run/groups.ts), as on the run page.
+import { itemLabel, traceLines, type Place } from "../run/groups";
 import { citationsOf, formatScore, logOf, otherMetadata, snippet, stepLine, type Citation, type Metadata } from "../run/metadata";
+import { runKey } from "../state/run";
 import { el, ms, pretty } from "./dom";
 
 export type RowStatus = "running" | "succeeded" | "failed" | "skipped";
 
 export interface Row {
+  place: Place;
+  title: string;
+  nodeType: string;
   tr: HTMLTableRowElement;
+  detail: HTMLTableRowElement;
   badge: HTMLElement;
   elapsed: HTMLElement;
   tokens: HTMLElement;
@@ -24,19 +32,26 @@ export interface RowInfo {
   node_type?: string;
   index?: number;
   inputs?: Record<string, unknown>;
+  container_id?: string | null;
+  iteration_path?: number[] | null; // a run inside a container: its item in each, outermost first
 }
 
 export class Trace {
-  private rows: Record<string, Row> = {};
+  private rows = new Map<string, Row>(); // by run key (state/run.ts), in the order they came
+  private headings: Record<string, HTMLTableRowElement> = {}; // by container and item
 
   constructor(private readonly body: HTMLElement) {}
 
-  /** The node's row, added (running) on its first event. */
+  /** The row of this run of the node, added (running) on its first event. */
   row(nodeId: string, info: RowInfo): Row {
-    const known = this.rows[nodeId];
+    const key = runKey(nodeId, info.iteration_path);
+    const known = this.rows.get(key);
     if (known) return known;
-    const index = Object.keys(this.rows).length + 1;
-    const tr = el("tr", "trace-row");
+    const index = this.rows.size + 1;
+    const place: Place = { nodeId, containerId: info.container_id, iterationPath: info.iteration_path };
+    const depth = info.iteration_path?.length ?? 0;
+    const tr = el("tr", depth ? "trace-row trace-inner" : "trace-row");
+    if (depth) tr.style.setProperty("--depth", String(depth));
     tr.dataset.toggle = `live-detail-${index}`;
     tr.dataset.nodeId = nodeId;
     tr.tabIndex = 0;
@@ -72,11 +87,34 @@ export class Trace {
     grid.append(inBox, outBox, errBox, metaBox);
     cell.append(grid);
     detail.append(cell);
-    this.body.append(tr, detail);
 
-    const row: Row = { tr, badge, elapsed, tokens, outputsPre, errBox, errAlert, metaBox, status: "running", startedAt: performance.now(), streamed: {} };
-    this.rows[nodeId] = row;
+    const row: Row = { place, title: info.title || nodeId, nodeType: info.node_type || "", tr, detail, badge, elapsed, tokens, outputsPre, errBox, errAlert, metaBox, status: "running", startedAt: performance.now(), streamed: {} };
+    this.rows.set(key, row);
+    this.arrange();
     return row;
+  }
+
+  /** Put the rows in trace order, each item of a container under its heading. */
+  private arrange(): void {
+    for (const { row, heading } of traceLines([...this.rows.values()], (r) => r.place)) {
+      if (heading) this.body.append(this.heading(heading.containerId, heading.path));
+      this.body.append(row.tr, row.detail);
+    }
+  }
+
+  private heading(containerId: string, path: number[]): HTMLTableRowElement {
+    const key = `${containerId}@${path.join(".")}`;
+    if (!this.headings[key]) {
+      const container = this.rows.get(runKey(containerId, path.slice(0, -1)));
+      const tr = el("tr", "trace-group");
+      tr.dataset.group = key;
+      const cell = el("td", "", `${container?.title ?? containerId} · ${itemLabel(container?.nodeType, path)}`);
+      cell.colSpan = 6;
+      if (path.length > 1) tr.style.setProperty("--depth", String(path.length - 1));
+      tr.append(cell);
+      this.headings[key] = tr;
+    }
+    return this.headings[key];
   }
 
   setStatus(row: Row, status: RowStatus): void {
@@ -115,14 +153,14 @@ export class Trace {
 
   /** Refresh the elapsed time of the running nodes. */
   tick(): void {
-    for (const row of Object.values(this.rows)) {
+    for (const row of this.rows.values()) {
       if (row.status === "running") row.elapsed.textContent = ms(performance.now() - row.startedAt);
     }
   }
 
   /** The run ended without telling: nodes still running are shown failed. */
   failRunning(): void {
-    for (const row of Object.values(this.rows)) if (row.status === "running") this.setStatus(row, "failed");
+    for (const row of this.rows.values()) if (row.status === "running") this.setStatus(row, "failed");
   }
 }
 

@@ -1,10 +1,13 @@
 // The chat preview of a chat app: messages streaming token by token, the start node's extra
 // inputs, a conversation kept across turns until "New conversation", and the last turn's trace.
+// A turn that pauses for a person shows the node's form as the assistant's turn; the answer
+// resumes the run and the rest of the reply streams into the same turn.
 import { useEffect, useRef, useState } from "react";
 
+import type { PauseForm } from "../api/messages";
 import type { WNode } from "../state/graph";
 import { useEditor } from "../state/store";
-import { newConversation, sendChat, stopRun } from "./actions";
+import { newConversation, resumeRun, sendChat, stopRun } from "./actions";
 import { formatMs, formatTokens } from "./format";
 import { InputsForm } from "./InputsForm";
 import { Citations } from "./Citations";
@@ -12,8 +15,15 @@ import { RunErrorBox, RunFailure, RunStatusLine } from "./parts";
 import { patchSession, useRunSession, type ChatMessage } from "./session";
 import { useStartForm } from "./startForm";
 import { Trace } from "./Trace";
+import { WaitingForm } from "./WaitingForm";
 
-function Bubble({ m }: { m: ChatMessage }) {
+interface BubbleProps {
+  m: ChatMessage;
+  forms: PauseForm[]; // what the turn's run asks now (none unless it is the run shown, waiting)
+  canAnswer: boolean;
+}
+
+function Bubble({ m, forms, canAnswer }: BubbleProps) {
   if (m.role === "user") {
     return (
       <div className="chat-msg chat-user" data-testid="chat-user">
@@ -29,9 +39,13 @@ function Bubble({ m }: { m: ChatMessage }) {
         {m.text}
         {running && !m.text && <span className="chat-typing" aria-label="Thinking">•••</span>}
         {running && m.text && <span className="run-caret" aria-hidden="true" />}
-        {!running && !m.text && !m.error && <span className="muted">(no answer)</span>}
+        {!running && !m.text && !m.error && m.status !== "waiting" && <span className="muted">(no answer)</span>}
         {m.error && m.status !== "succeeded" && <div className="chat-error">{m.error}</div>}
         {m.status === "stopped" && !m.error && <div className="muted run-small">Stopped.</div>}
+        {forms.map((f) => (
+          <WaitingForm key={f.node_id} form={f} disabled={!canAnswer} onSubmit={(answers) => void resumeRun(f.node_id, answers)} />
+        ))}
+        {m.status === "waiting" && !forms.length && <div className="muted run-small">Waiting for an answer.</div>}
       </div>
       {!!m.citations?.length && (
         <div className="chat-citations">
@@ -110,7 +124,14 @@ export function ChatPreview() {
       {error && <RunErrorBox error={error} />}
       <div className="chat-messages" ref={listRef} data-testid="chat-messages" aria-live="polite">
         {messages.length ? (
-          messages.map((m) => <Bubble key={m.id} m={m} />)
+          messages.map((m) => (
+            <Bubble
+              key={m.id}
+              m={m}
+              forms={m.status === "waiting" && run.status === "waiting" && m.runId === run.runId ? run.waiting : []}
+              canAnswer={canEdit && !busy}
+            />
+          ))
         ) : (
           <p className="chat-empty">
             Send a message to try the app.{" "}

@@ -1,19 +1,14 @@
 // The per-node trace of the run shown: one row per node in start order; a row selects its node
 // on the canvas and opens to show the node's inputs, outputs, error and streamed text. The runs
-// of a node inside a container come under a heading per item ("item 2") or round ("round 3").
-import { useState } from "react";
+// of a node inside a container come after it, under a heading per item ("Item 2") or round
+// ("Round 3"): see groups.ts.
+import { useState, type CSSProperties } from "react";
 
-import type { WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { STATUS_ICON } from "./format";
+import { itemLabel, traceLines } from "./groups";
 import { NodeRunDetails, nodeMeta, useNodeTitle } from "./parts";
-
-/** "item 2" (an iteration's) or "round 3" (a loop's: its sub-graph's runs are rounds). */
-export function itemHeading(containerId: string, path: number[], nodes: WNode[]): string {
-  const kind = nodes.find((n) => n.id === containerId)?.data.type === "loop" ? "round" : "item";
-  return `${kind} ${path[path.length - 1] + 1}`;
-}
 
 export function Trace() {
   const run = useEditor((s) => s.run);
@@ -27,22 +22,28 @@ export function Trace() {
     const data = nodes.find((n) => n.id === id)?.data;
     return data ? (types[typeKey(data.type, data.version)]?.title ?? data.type) : "";
   };
-  let group = "";
+  const typeIdOf = (id: string) => nodes.find((n) => n.id === id)?.data.type;
+  const lines = traceLines(
+    ids.filter((key) => run.nodes[key]),
+    (key) => ({ nodeId: key.split("@")[0], containerId: run.nodes[key].containerId, iterationPath: run.nodes[key].iterationPath }),
+  );
   return (
     <ol className="run-trace" data-testid="run-trace">
-      {ids.map((key) => {
+      {lines.map(({ row: key, heading, depth }) => {
         const n = run.nodes[key];
-        if (!n) return null;
         const id = key.split("@")[0];
         const isOpen = open[key] ?? false;
-        const heading = n.iterationPath?.length ? itemHeading(n.containerId ?? "", n.iterationPath, nodes) : "";
-        const showHeading = heading && `${n.containerId}@${n.iterationPath}` !== group;
-        group = heading ? `${n.containerId}@${n.iterationPath}` : "";
         return (
-          <li key={key} className={`run-trace-item run-trace-${n.status}${heading ? " run-trace-inner" : ""}`} data-testid={`run-trace-${key}`} data-status={n.status}>
-            {showHeading && (
-              <div className="run-trace-group" data-testid={`run-trace-group-${n.containerId}-${n.iterationPath!.join(".")}`}>
-                {title(n.containerId ?? "")} · {heading}
+          <li
+            key={key}
+            className={`run-trace-item run-trace-${n.status}${depth ? " run-trace-inner" : ""}`}
+            style={depth ? ({ "--depth": depth } as CSSProperties) : undefined}
+            data-testid={`run-trace-${key}`}
+            data-status={n.status}
+          >
+            {heading && (
+              <div className="run-trace-group" data-testid={`run-trace-group-${heading.containerId}-${heading.path.join(".")}`}>
+                {title(heading.containerId)} · {itemLabel(typeIdOf(heading.containerId), heading.path)}
               </div>
             )}
             <button

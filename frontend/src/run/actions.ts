@@ -29,6 +29,7 @@ interface InFlight {
   prev: RunState; // restored when the server refuses the run
   kind: RunKind;
   chat: boolean;
+  resumed: boolean; // a waiting run going on: a refusal puts the pause back, not the turn
   query: string;
   runId: string | null;
 }
@@ -124,7 +125,7 @@ export async function startRun(opts: StartOptions): Promise<boolean> {
     kind === "from" && last ? { ...opts, inputs: opts.inputs ?? last.inputs, query: opts.query ?? last.query } : opts,
     fromRun,
   );
-  inflight = { prev, kind, chat, query: message.query, runId: null };
+  inflight = { prev, kind, chat, resumed: false, query: message.query, runId: null };
   editor.setRun((p) => freshRun(p, keep, kind === "from"));
   const added: ChatMessage[] = chat
     ? [
@@ -158,16 +159,20 @@ export async function startRun(opts: StartOptions): Promise<boolean> {
 }
 
 /** Answer the form of the waiting run shown: it resumes over the socket where it stopped, and
- * its events fold into the run shown (the nodes that finished keep their results). Resolves
- * false when it could not start; a refusal (a bad answer, a run no longer waiting) is shown in
- * the session's error and the run stays as it was. */
+ * its events fold into the run shown (the nodes that finished keep their results). The chat
+ * preview's turn that paused gets the rest of its answer. Resolves false when it could not
+ * start; a refusal (a bad answer, a run no longer waiting) is shown in the session's error and
+ * the run stays as it was. */
 export async function resumeRun(nodeId: string, answers: Record<string, unknown>): Promise<boolean> {
   const editor = useEditor.getState();
   const runId = editor.run.runId;
   if (useRunSession.getState().phase !== "idle" || inflight || !runId || editor.run.status !== "waiting") return false;
-  inflight = { prev: editor.run, kind: "full", chat: false, query: "", runId: null };
+  const last = useRunSession.getState().messages.at(-1);
+  const chat = last?.role === "assistant" && last.runId === runId;
+  inflight = { prev: editor.run, kind: "full", chat, resumed: true, query: "", runId: null };
   currentRunId = runId;
   editor.setRun((p) => ({ ...p, status: "running", waiting: [] }));
+  if (chat) updateAssistant();
   patchSession({ phase: "connecting", error: null, stopping: false, kind: "full", nodeId: null, startedAt: Date.now() });
   try {
     await getSocket().send({ type: "resume", run_id: runId, node_id: nodeId, answers });
@@ -315,8 +320,9 @@ function refused(error: RunError): void {
     phase: "idle",
     stopping: false,
     error,
-    ...(f.chat ? { messages: s.messages.slice(0, -2), chatDraft: s.chatDraft || f.query } : {}),
+    ...(f.chat && !f.resumed ? { messages: s.messages.slice(0, -2), chatDraft: s.chatDraft || f.query } : {}),
   });
+  if (f.chat && f.resumed) updateAssistant(); // the turn waits again, with its form
 }
 
 function finish(): void {
@@ -342,6 +348,7 @@ function updateAssistant(): void {
         elapsedMs: done ? run.elapsedMs : null,
         tokens: done ? run.promptTokens + run.completionTokens : undefined,
         citations: done ? citationsOf(run.metadata) : undefined,
+        runId: run.runId,
       },
     ],
   });

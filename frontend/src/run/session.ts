@@ -24,6 +24,7 @@ export interface ChatMessage {
   elapsedMs?: number | null;
   tokens?: number;
   citations?: Citation[]; // the answer's sources, from the run's metadata
+  runId?: string | null; // the run that gives the answer: the one a waiting turn's form resumes
 }
 
 /** full: the whole graph; node: one node with hand-filled inputs; from: again from a node. */

@@ -81,7 +81,9 @@ export function applyRunEvent(state: RunState, ev: RunEvent): RunState {
   };
   switch (ev.kind) {
     case "run_started":
-      return { ...state, runId: ev.run_id, status: "running", answer: "", error: null, errorCode: null, failedNodeId: null, elapsedMs: null, metadata: {} };
+      // A resumed run starts again under its own id: the answer it gave before the pause stays,
+      // and what it streams now follows it (a fresh run's answer is empty already).
+      return { ...state, runId: ev.run_id, status: "running", answer: ev.run_id === state.runId ? state.answer : "", error: null, errorCode: null, failedNodeId: null, elapsedMs: null, metadata: {} };
     case "node_started":
       return node(ev.node_id, { ...blankNode(ev.index || state.order.length + 1), inputs: ev.inputs });
     case "node_delta":
