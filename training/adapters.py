@@ -27,6 +27,7 @@ from runtime.llm.protocol import (
     ChatModel,
     ChatRequest,
     ModelInfo,
+    calls_tools,
     follows_json_schema,
 )
 
@@ -156,6 +157,12 @@ class AdapterModels:
     def supports_json_schema(self) -> bool:
         """What `inner` says: adapters are served by the same engine or server."""
         return follows_json_schema(self.inner)
+
+    @property
+    def supports_tools(self) -> bool:
+        """What `inner` says: its server returns the tool calls, adapter or not (an agent on a
+        client that hid it would run its ReAct prompt on a server that calls tools)."""
+        return calls_tools(self.inner)
 
     async def list_models(self) -> list[ModelInfo]:
         """The inner client's models, without other workspaces' adapters."""

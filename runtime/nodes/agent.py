@@ -26,6 +26,8 @@ from runtime.nodes.base import (
     CHAT_ONLY,
     MODEL,
     TEMPLATE,
+    TOOL_NAME,
+    TOOL_SERVER,
     Delta,
     Done,
     Log,
@@ -47,8 +49,8 @@ _LABELS: dict[type, str] = {Thought: "thought", ToolCalled: "tool_call", ToolRes
 
 
 class AgentToolConfig(NodeConfig):
-    server: str = Field(min_length=1, title="Tool server", description="As the workspace names it.")
-    tool: str = Field(min_length=1, title="Tool", description="The tool's name on that server.")
+    server: str = Field(min_length=1, title="Tool server", json_schema_extra=TOOL_SERVER)
+    tool: str = Field(min_length=1, title="Tool", json_schema_extra=TOOL_NAME)
 
 
 class AgentConfig(NodeConfig):

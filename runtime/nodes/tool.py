@@ -20,6 +20,8 @@ from runtime.errors import ToolCallFailedError
 from runtime.nodes.base import (
     SELECTOR,
     TEMPLATE,
+    TOOL_NAME,
+    TOOL_SERVER,
     Done,
     Node,
     NodeConfig,
@@ -55,10 +57,8 @@ ToolArgument = Annotated[
 
 
 class ToolConfig(NodeConfig):
-    server: str = Field(
-        "", min_length=1, title="Tool server", json_schema_extra={"widget": "tool_server"}
-    )
-    tool: str = Field("", min_length=1, title="Tool", json_schema_extra={"widget": "tool"})
+    server: str = Field("", min_length=1, title="Tool server", json_schema_extra=TOOL_SERVER)
+    tool: str = Field("", min_length=1, title="Tool", json_schema_extra=TOOL_NAME)
     arguments: dict[str, ToolArgument] = Field(
         default_factory=dict,
         json_schema_extra={"widget": "tool_arguments"},

@@ -17,7 +17,8 @@ from kernel.model_sources import (
     register_model_source,
 )
 from runtime.errors import ModelNotFoundError
-from runtime.llm.protocol import ChatModel, follows_json_schema
+from runtime.llm.openai_compat import OpenAICompatibleClient
+from runtime.llm.protocol import ChatModel, calls_tools, follows_json_schema
 from tests.fakes import FakeChatClient, SchemaFollowingChatClient
 
 
@@ -88,3 +89,14 @@ def test_a_wrapped_client_follows_a_json_schema_as_its_inner_one_does() -> None:
     assert follows_json_schema(AdapterModels(SchemaFollowingChatClient(script=[]), ()))
     assert not follows_json_schema(AdapterModels(FakeChatClient(script=[]), ()))
     assert not follows_json_schema(AdapterModels(LazyEmbeddedModel(), ()))
+
+
+def test_a_wrapped_client_calls_tools_as_its_inner_one_does() -> None:
+    """An agent asks the workspace's client, which training's source wraps: the wrap must not
+    hide that a server returns tool calls (the agent would fall back to ReAct), nor claim it
+    for the embedded model."""
+    from training.adapters import AdapterModels
+
+    assert calls_tools(AdapterModels(OpenAICompatibleClient("http://127.0.0.1:9/v1"), ()))
+    assert not calls_tools(AdapterModels(FakeChatClient(script=[]), ()))
+    assert not calls_tools(AdapterModels(LazyEmbeddedModel(), ()))

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,19 +74,23 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def weft_server(data_dir: Path, *, worker: bool = False) -> Iterator[str]:
+def weft_server(
+    data_dir: Path, *, worker: bool = False, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
     """Serve Weft from `data_dir` (seeded) and yield its base URL; stops it afterwards.
 
-    `worker`: also run `manage.py db_worker` on every queue (its output: worker.log)."""
+    `worker`: also run `manage.py db_worker` on every queue (its output: worker.log).
+    `env`: settings the server and worker get on top of the embedded defaults."""
     for command in (["migrate", "--noinput"], ["prepare_model"], ["seed_demo"]):
         manage(data_dir, *command)
+    run_env = {**server_env(data_dir), **(env or {})}
     port = free_port()
     log = (data_dir / "server.log").open("wb")
     host = ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     server = subprocess.Popen(  # our own interpreter and uvicorn
         [sys.executable, "-m", "uvicorn", "portal.asgi:application", *host],
         cwd=ROOT,
-        env=server_env(data_dir),
+        env=run_env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -99,7 +103,7 @@ def weft_server(data_dir: Path, *, worker: bool = False) -> Iterator[str]:
             tasks = subprocess.Popen(  # our own manage.py
                 [sys.executable, str(ROOT / "manage.py"), *command],
                 cwd=ROOT,
-                env=server_env(data_dir),
+                env=run_env,
                 stdout=worker_log,
                 stderr=subprocess.STDOUT,
             )

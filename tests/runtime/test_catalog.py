@@ -79,6 +79,6 @@ def test_catalog_fixture_of_the_editor_panel_tests_is_current() -> None:
     panel tests (Vitest); they must be the catalog's, or the tests check a form nobody gets.
     Rewrite it from `registry.catalog()` when a config changes."""
     fixture = Path(__file__).parents[2] / "frontend/src/panel/fixtures/llmNodes.json"
-    wanted = {"question_classifier", "parameter_extractor"}
+    wanted = {"question_classifier", "parameter_extractor", "agent"}
     entries = [e for e in registry.catalog() if e["type"] in wanted]
     assert json.loads(fixture.read_text()) == json.loads(json.dumps(entries))

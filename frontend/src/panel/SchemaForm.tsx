@@ -1,7 +1,8 @@
 // A form generated from a node type's JSON Schema. Widgets: a schema's `widget` key (set by the
 // backend) picks the variable picker ("selector"), the template editor ("template"), the model
 // picker ("model"), the knowledge-base picker ("knowledge_bases") or the tool node's fields
-// ("tool_server", "tool", "tool_arguments"); otherwise the JSON type decides. A `shown_when` key
+// ("tool_server", "tool", "tool_arguments": the tool is one of the server's beside it, the
+// arguments those of the tool beside them); otherwise the JSON type decides. A `shown_when` key
 // shows a field only for some values of a field beside it.
 import { createContext, useContext, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 
@@ -32,6 +33,9 @@ export function humanize(name: string): string {
 
 /** Validation messages by field path (`<node id>.<pydantic loc>`), shown under their fields. */
 export const FieldIssues = createContext<Record<string, string>>({});
+
+/** The values of the object a field is in (the node's config, or one row of a list). */
+const Siblings = createContext<Record<string, unknown>>({});
 
 function widgetOf(s: Schema): string | undefined {
   return typeof s.widget === "string" ? s.widget : undefined;
@@ -90,6 +94,7 @@ function JsonField({ id, value, onChange, disabled }: { id: string; value: unkno
 
 export function Field(props: FieldProps) {
   const { path, name, root, onChange, nodeId, disabled } = props;
+  const siblings = useContext(Siblings);
   const { schema: s, nullable } = unwrapNullable(props.schema, root);
   const value = props.value === undefined ? s.default : props.value;
   const id = `f-${path}`;
@@ -126,18 +131,23 @@ export function Field(props: FieldProps) {
       </Labelled>
     );
   }
+  const server = String(siblings.server ?? "");
   if (widget === "tool_server" || widget === "tool") {
-    const Pick = widget === "tool" ? ToolField : ToolServerField;
     return (
       <Labelled id={id} label={label} help={help}>
-        <Pick id={id} nodeId={nodeId} value={String(value ?? "")} onChange={onChange} disabled={disabled} />
+        {widget === "tool" ? (
+          <ToolField id={id} nodeId={nodeId} server={server} value={String(value ?? "")} onChange={onChange} disabled={disabled} />
+        ) : (
+          <ToolServerField id={id} nodeId={nodeId} value={String(value ?? "")} onChange={onChange} disabled={disabled} />
+        )}
       </Labelled>
     );
   }
   if (widget === "tool_arguments") {
+    const tool = String(siblings.tool ?? "");
     return (
       <Labelled id={id} label={label} help={help}>
-        <ToolArgumentsField id={id} nodeId={nodeId} value={(value ?? {}) as Record<string, ToolArgument>} onChange={onChange} disabled={disabled} />
+        <ToolArgumentsField id={id} nodeId={nodeId} server={server} tool={tool} value={(value ?? {}) as Record<string, ToolArgument>} onChange={onChange} disabled={disabled} />
       </Labelled>
     );
   }
@@ -262,7 +272,7 @@ export function ObjectFields(props: FieldProps) {
   const required = new Set(s.required ?? []);
   const siblings = s.properties ?? {};
   return (
-    <>
+    <Siblings.Provider value={value}>
       {Object.entries(siblings).filter(([, prop]) => shownBeside(prop, siblings, value, props.root)).map(([name, prop]) => (
         <Field
           key={name}
@@ -277,7 +287,7 @@ export function ObjectFields(props: FieldProps) {
           onChange={(v) => props.onChange(withField(s, props.root, value, name, v))}
         />
       ))}
-    </>
+    </Siblings.Provider>
   );
 }
 

@@ -38,14 +38,14 @@ describe("tool node fields", () => {
     fakeServer({ "GET /tool-servers": [CLOCK] });
     withNode({ server: "clock", tool: "get_current_time", arguments: {} });
     const onChange = vi.fn();
-    const { rerender } = render(<ToolArgumentsField id="f-t.arguments" nodeId="t" value={{}} onChange={onChange} disabled={false} />);
+    const { rerender } = render(<ToolArgumentsField id="f-t.arguments" nodeId="t" server="clock" tool="get_current_time" value={{}} onChange={onChange} disabled={false} />);
     const row = await screen.findByTestId("tool-arg-timezone");
     expect(row.textContent).toContain("Timezone *");
     expect(row.textContent).toContain("IANA name");
     expect(screen.getByTestId("tool-arg-days").textContent).toContain("tool's default");
     fireEvent.change(within(row).getByLabelText("timezone: from"), { target: { value: "constant" } });
     expect(onChange).toHaveBeenLastCalledWith({ timezone: { type: "constant", value: null } });
-    rerender(<ToolArgumentsField id="f-t.arguments" nodeId="t" value={{ timezone: { type: "constant", value: "" } }} onChange={onChange} disabled={false} />);
+    rerender(<ToolArgumentsField id="f-t.arguments" nodeId="t" server="clock" tool="get_current_time" value={{ timezone: { type: "constant", value: "" } }} onChange={onChange} disabled={false} />);
     fireEvent.change(screen.getByTestId("tool-arg-timezone").querySelector("input")!, { target: { value: "Asia/Tokyo" } });
     expect(onChange).toHaveBeenLastCalledWith({ timezone: { type: "constant", value: "Asia/Tokyo" } });
     fireEvent.change(within(screen.getByTestId("tool-arg-days")).getByLabelText("days: from"), { target: { value: "mixed" } });
@@ -57,7 +57,7 @@ describe("tool node fields", () => {
     withNode({ server: "clock", tool: "", arguments: {} });
     const onServer = vi.fn();
     render(<ToolServerField id="f-t.server" nodeId="t" value="clock" onChange={onServer} disabled={false} />);
-    render(<ToolField id="f-t.tool" nodeId="t" value="" onChange={vi.fn()} disabled={false} />);
+    render(<ToolField id="f-t.tool" nodeId="t" server="clock" value="" onChange={vi.fn()} disabled={false} />);
     await screen.findAllByRole("option", { name: "get_current_time" });
     const [servers] = screen.getAllByRole("combobox");
     expect(within(servers).getAllByRole("option").map((o) => o.textContent)).toEqual(["—", "clock", "git"]);
@@ -70,7 +70,7 @@ describe("tool node fields", () => {
     withNode({ server: "", tool: "", arguments: {} });
     render(<ToolServerField id="f-t.server" nodeId="t" value="" onChange={vi.fn()} disabled={false} />);
     expect((await screen.findByTestId("tool-servers-empty")).textContent).toContain("no tool servers");
-    render(<ToolArgumentsField id="f-t.arguments" nodeId="t" value={{}} onChange={vi.fn()} disabled={false} />);
+    render(<ToolArgumentsField id="f-t.arguments" nodeId="t" server="" tool="" value={{}} onChange={vi.fn()} disabled={false} />);
     expect(screen.getByTestId("f-t.arguments-none").textContent).toContain("Pick a tool");
   });
 });

@@ -1,7 +1,8 @@
-// The tool node's fields: its server and tool, picked from the workspace's tool servers, and a
-// form with one row per parameter of the tool's input schema, each mapped from a constant, a
-// variable or a text with {{#node.field#}} references (config: {type, value} per parameter).
-import { useEditor } from "../state/store";
+// A tool server and a tool picked from the workspace's tool servers (the tool node's fields, and
+// each tool of an agent), and the tool node's form with one row per parameter of the tool's
+// input schema, each mapped from a constant, a variable or a text with {{#node.field#}}
+// references (config: {type, value} per parameter). The tool and the parameters are those of the
+// server (and tool) picked beside them, which the form passes in.
 import type { Schema } from "../state/schema";
 import { TemplateField } from "./TemplateField";
 import { useToolServers, type ToolSpec } from "./toolServers";
@@ -19,10 +20,6 @@ interface PickProps {
   value: string;
   onChange: (value: string) => void;
   disabled: boolean;
-}
-
-function useNodeConfig(nodeId: string): Record<string, unknown> {
-  return useEditor((s) => (s.nodes.find((n) => n.id === nodeId)?.data.config ?? {}) as Record<string, unknown>);
 }
 
 function Options({ names, value }: { names: string[]; value: string }) {
@@ -50,16 +47,15 @@ export function ToolServerField({ id, value, onChange, disabled }: PickProps) {
   );
 }
 
-/** The tool the node's config names on its server, once the servers are listed. */
-function usePickedTool(nodeId: string): { tools: ToolSpec[]; tool: ToolSpec | undefined } {
-  const config = useNodeConfig(nodeId);
+/** The tools of the server named `server` and the one named `name`, once the servers are listed. */
+function usePickedTool(server: string, name: string): { tools: ToolSpec[]; tool: ToolSpec | undefined } {
   const { servers } = useToolServers();
-  const tools = servers?.find((s) => s.name === config.server)?.tools ?? [];
-  return { tools, tool: tools.find((t) => t.name === config.tool) };
+  const tools = servers?.find((s) => s.name === server)?.tools ?? [];
+  return { tools, tool: tools.find((t) => t.name === name) };
 }
 
-export function ToolField({ id, nodeId, value, onChange, disabled }: PickProps) {
-  const { tools, tool } = usePickedTool(nodeId);
+export function ToolField({ id, server, value, onChange, disabled }: PickProps & { server: string }) {
+  const { tools, tool } = usePickedTool(server, value);
   return (
     <>
       <select id={id} className="ed-input" value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)}>
@@ -94,13 +90,15 @@ function ConstantInput({ id, schema, value, onChange, disabled }: { id: string; 
 interface ArgumentsProps {
   id: string;
   nodeId: string;
+  server: string;
+  tool: string;
   value: Record<string, ToolArgument>;
   onChange: (value: Record<string, ToolArgument>) => void;
   disabled: boolean;
 }
 
-export function ToolArgumentsField({ id, nodeId, value, onChange, disabled }: ArgumentsProps) {
-  const { tool } = usePickedTool(nodeId);
+export function ToolArgumentsField({ id, nodeId, server, tool: name, value, onChange, disabled }: ArgumentsProps) {
+  const { tool } = usePickedTool(server, name);
   if (!tool) return <p className="field-help" data-testid={`${id}-none`}>Pick a tool to map its parameters.</p>;
   const props = (tool.input_schema.properties ?? {}) as Record<string, Schema>;
   const required = new Set((tool.input_schema.required ?? []) as string[]);

@@ -1,8 +1,10 @@
-// The panels of the question classifier (its classes: each one a branch) and the parameter
-// extractor (its parameters: each one an output), generated from the backend's real schemas.
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+// The panels of the question classifier (its classes: each one a branch), the parameter
+// extractor (its parameters: each one an output) and the agent (its tools, each picked from the
+// workspace's tool servers), generated from the backend's real schemas.
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import { fakeServer } from "../knowledge/fixtures/kb";
 import type { Json } from "../api/spec";
 import type { NodeTypeInfo } from "../api/types";
 import { specToGraph } from "../state/graph";
@@ -32,7 +34,10 @@ function input(path: string): HTMLInputElement {
   return document.getElementById(`f-n.${path}`) as HTMLInputElement;
 }
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
 beforeEach(() => usePending.setState({ paths: [] }));
 
 describe("the question classifier's classes", () => {
@@ -96,5 +101,47 @@ describe("the parameter extractor's parameters", () => {
     const mode = input("reasoning_mode") as unknown as HTMLSelectElement;
     expect([...mode.options].map((o) => o.value)).toEqual(["json_schema", "prompt"]);
     expect(input("fail_on_error").type).toBe("checkbox");
+  });
+});
+
+describe("the agent's tools", () => {
+  const tool = (name: string, description = "") => ({ name, description, input_schema: { type: "object", properties: {} } });
+  const select = (path: string) => input(path) as unknown as HTMLSelectElement;
+  const names = (el: HTMLSelectElement) => [...el.options].map((o) => o.value);
+
+  it("picks each tool's server, then one of that server's tools, in its own row", async () => {
+    fakeServer({
+      "GET /tool-servers": [
+        { name: "clock", tools: [tool("get_current_time", "The time in a timezone."), tool("convert_time")] },
+        { name: "git", tools: [tool("git_status")] },
+      ],
+    });
+    open("agent", defaults("agent"));
+    fireEvent.click(screen.getByTestId("add-n.tools"));
+    fireEvent.click(screen.getByTestId("add-n.tools"));
+    expect(config().tools).toEqual([{ server: "", tool: "" }, { server: "", tool: "" }]);
+    await within(select("tools.0.server")).findByRole("option", { name: "clock" });
+    expect(names(select("tools.0.server"))).toEqual(["", "clock", "git"]);
+    expect(names(select("tools.0.tool"))).toEqual([""]); // no server yet: no tools
+
+    fireEvent.change(select("tools.0.server"), { target: { value: "clock" } });
+    fireEvent.change(select("tools.1.server"), { target: { value: "git" } });
+    expect(names(select("tools.0.tool"))).toEqual(["", "get_current_time", "convert_time"]);
+    expect(names(select("tools.1.tool"))).toEqual(["", "git_status"]);
+    fireEvent.change(select("tools.0.tool"), { target: { value: "get_current_time" } });
+    fireEvent.change(select("tools.1.tool"), { target: { value: "git_status" } });
+    expect(config().tools).toEqual([
+      { server: "clock", tool: "get_current_time" },
+      { server: "git", tool: "git_status" },
+    ]);
+    expect(screen.getByTestId("array-n.tools").textContent).toContain("The time in a timezone.");
+  });
+
+  it("keeps a tool its server no longer offers, marked as not found", async () => {
+    fakeServer({ "GET /tool-servers": [{ name: "clock", tools: [tool("convert_time")] }] });
+    open("agent", { ...defaults("agent"), tools: [{ server: "clock", tool: "get_current_time" }] });
+    await within(select("tools.0.tool")).findByRole("option", { name: "convert_time" });
+    expect(select("tools.0.tool").value).toBe("get_current_time");
+    expect(select("tools.0.tool").selectedOptions[0].textContent).toBe("get_current_time (not found)");
   });
 });
