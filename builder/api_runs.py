@@ -11,7 +11,8 @@ from ninja import Router
 
 from builder.access import require_app
 from builder.actions.resume import do_expire_overdue, do_resume_run
-from builder.actions.runs import RunRequest, do_start_run, draft_run_request
+from builder.actions.run_requests import RunRequest, draft_run_request
+from builder.actions.runs import do_start_run
 from builder.models import Message, Run
 from builder.schemas import NodeRunOut, ResumeIn, RunDetail, RunIn, RunOut
 from builder.trace import trace_of
