@@ -20,7 +20,8 @@ from functools import partial
 from typing import Any
 
 from builder._chain import running_apps
-from builder.actions.runs import RunRequest, do_start_run
+from builder.actions.run_requests import RunRequest
+from builder.actions.runs import do_start_run
 from builder.models import App, AppMode, RunSource
 from builder.published import Published, get_published
 from kernel.db import db_call

@@ -18,7 +18,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
 from builder.actions.resume import do_resume_run
-from builder.actions.runs import RunHandle, do_start_run, draft_run_request
+from builder.actions.run_requests import draft_run_request
+from builder.actions.runs import RunHandle, do_start_run
 from builder.models import App
 from builder.protocol import ErrorMessage, EventMessage, ResumeMessage, RunCreated, RunMessage
 from kernel.errors import ApiError

@@ -9,7 +9,8 @@ import math
 
 from django.conf import settings
 
-from builder.actions.runs import RunHandle, RunRequest, do_start_run
+from builder.actions.run_requests import RunRequest
+from builder.actions.runs import RunHandle, do_start_run
 from builder.keys import KeyOwner
 from kernel import throttle
 from kernel.errors import ApiError

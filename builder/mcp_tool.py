@@ -15,7 +15,7 @@ from typing import Any
 
 import mcp_types as types
 
-from builder.actions.runs import RunRequest
+from builder.actions.run_requests import RunRequest
 from builder.key_limits import start_run_within_limit
 from builder.keys import KeyOwner
 from builder.models import AppMode, RunSource

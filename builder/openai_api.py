@@ -13,7 +13,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
-from builder.actions.runs import RunHandle, RunRequest
+from builder.actions.run_requests import RunRequest
+from builder.actions.runs import RunHandle
 from builder.key_limits import start_run_within_limit
 from builder.models import RunSource
 from builder.service_api import (

@@ -15,12 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from builder.actions.resume import do_resume_run
-from builder.actions.runs import (
-    RunHandle,
-    RunRequest,
-    do_stop_run,
-    get_active_run,
-)
+from builder.actions.run_requests import RunRequest
+from builder.actions.runs import RunHandle, do_stop_run, get_active_run
 from builder.dify import DIFY_MODES, PING, DifyRenderer, error_frame, message_metadata, sse
 from builder.key_limits import check_key_rate, start_run_within_limit
 from builder.keys import KeyOwner, get_key_owner, key_hash_of, key_owners

@@ -156,7 +156,7 @@ else:
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("WEFT_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "training", "rag"],
+        "QUEUES": ["default", "training", "rag", "tools"],
     }
 }
 

@@ -1,6 +1,7 @@
 """/api/tools/servers: the workspace's MCP servers (members list, admins change, editors
-refresh); /api/tool-servers: every server a run may call, with its tools, for the editor.
-Another workspace's server is a 404 like a missing one. Env and header values never leave."""
+refresh); /api/tool-servers: every server a run may call, with its tools as last checked, for
+the editor. Another workspace's server is a 404 like a missing one. Env and header values never
+leave."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router
 
 from kernel.access import get_user, require_role_over, require_workspace
@@ -19,8 +21,9 @@ from kernel.models import Role
 from kernel.tool_sources import builtin_servers
 from tools.configs import do_seal_secrets, secret_names
 from tools.models import Status, ToolServer
-from tools.refresh import do_refresh_servers, is_stale
+from tools.refresh import do_refresh_servers, freshness, is_stale
 from tools.schemas import ToolServerIn, ToolServerListing, ToolServerOut, ToolServerPatch
+from tools.tasks import do_queue_refresh, is_refresh_queued, workers_take_refreshes
 from tools.validation import check_name, check_settings, invalid
 
 router = Router(tags=["tools"])
@@ -125,9 +128,9 @@ def refresh_server(request: HttpRequest, server_id: str) -> dict[str, Any]:
 def list_tool_servers(
     request: HttpRequest, workspace_id: int | None = None, refresh: bool = False
 ) -> list[dict[str, Any]]:
-    """Every server a run of the workspace may call, with its tools: the built-in ones, then the
-    enabled MCP servers (their cached lists, checked again when older than a few minutes, or
-    all of them with `refresh`)."""
+    """Every server a run of the workspace may call, with its tools: the built-in ones (listed
+    now), then the enabled MCP servers as last checked. It never waits for an MCP server: the
+    stale ones (or all of them with `refresh`) are queued for a task worker to check."""
     workspace = require_workspace(request, workspace_id, Role.VIEWER)
     builtin = async_to_sync(_builtin_listing)(workspace.pk)
     rows = [
@@ -135,36 +138,48 @@ def list_tool_servers(
         for r in ToolServer.objects.filter(workspace=workspace, enabled=True)
         if r.name not in {b["name"] for b in builtin}
     ]
-    stale = [r for r in rows if refresh or is_stale(r)]
-    if stale:
-        do_refresh_servers(stale)
-        rows = list(ToolServer.objects.filter(pk__in=[r.pk for r in rows]))
-    mcp = [
-        {
-            "name": r.name,
-            "tools": r.tools,
-            "builtin": False,
-            "status": r.status,
-            "error": r.status_message,
-        }
-        for r in rows
-    ]
-    return builtin + mcp
+    do_queue_refresh(r for r in rows if refresh or is_stale(r))
+    working = workers_take_refreshes()
+    return builtin + [_server_listing(r, working and is_refresh_queued(r)) for r in rows]
+
+
+def _server_listing(row: ToolServer, refreshing: bool) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "tools": row.tools,
+        "builtin": False,
+        "status": row.status,
+        "error": row.status_message,
+        "checked_at": row.checked_at,
+        "listed_at": row.listed_at,
+        "freshness": freshness(row),
+        "refreshing": refreshing,
+    }
 
 
 async def _builtin_listing(workspace_id: int) -> list[dict[str, Any]]:
-    listing = []
+    listing, now = [], timezone.now()
     for name, session in sorted((await builtin_servers(workspace_id)).items()):
         try:
             tools = [
                 {"name": t.name, "description": t.description, "input_schema": t.input_schema}
                 for t in await session.list_tools()
             ]
-            status, error = Status.OK, ""
+            status, error, listed_at = Status.OK, "", now
         except Exception as exc:  # a built-in source's failure is shown, not a 500
-            tools, status, error = [], Status.ERROR, str(exc)
+            tools, status, error, listed_at = [], Status.ERROR, str(exc), None
         listing.append(
-            {"name": name, "tools": tools, "builtin": True, "status": status, "error": error}
+            {
+                "name": name,
+                "tools": tools,
+                "builtin": True,
+                "status": status,
+                "error": error,
+                "checked_at": now,
+                "listed_at": listed_at,
+                "freshness": "fresh" if listed_at else "never_listed",
+                "refreshing": False,
+            }
         )
     return listing
 

@@ -1,4 +1,5 @@
-"""A workspace's MCP servers: how to reach each, its last status and its cached tool list.
+"""A workspace's MCP servers: how to reach each, its last status, its cached tool list
+and whether a check of it is queued.
 
 Env values (stdio) and header values (HTTP) are secrets: each is stored encrypted
 (`kernel.crypto`), by name, and the API only ever says which names are set.
@@ -46,6 +47,9 @@ class ToolServer(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     tools = models.JSONField(default=list, blank=True)  # [{name, description, input_schema}]
     listed_at = models.DateTimeField(null=True, blank=True)
+    # When a check was queued for a task worker (the editor's listing does not wait for one);
+    # cleared when that check is done (tools/tasks.py).
+    refresh_queued_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

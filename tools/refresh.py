@@ -1,4 +1,5 @@
-"""Checking a server: connect, list its tools, store its status and tools; errors in words.
+"""Checking a server: connect, list its tools, store its status and tools; errors in words; and
+how current a stored check is.
 
 A check uses a pool of its own, closed when it is done: it says whether the server works now,
 with its saved config, not whether an older session still answers."""
@@ -10,7 +11,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,6 +24,7 @@ from runtime.mcp import HttpServer, McpPool, StdioServer
 from runtime.outbound import OutboundPolicy
 from tools.configs import masked, secret_values, server_config
 from tools.models import Status, ToolServer
+from tools.schemas import FreshnessName
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,5 +128,16 @@ async def _check_all(
 
 def is_stale(row: ToolServer) -> bool:
     """Whether a server's cached check is older than WEFT_TOOL_LIST_TTL_S (or never made)."""
-    ttl = timedelta(seconds=settings.WEFT_TOOL_LIST_TTL_S)
-    return row.checked_at is None or timezone.now() - row.checked_at > ttl
+    return row.checked_at is None or _past_ttl(row.checked_at)
+
+
+def freshness(row: ToolServer) -> FreshnessName:
+    """How current a server's stored tools are: never listed by any check, listed by a check
+    older than WEFT_TOOL_LIST_TTL_S (stale: the last check failed, or one is due), or fresh."""
+    if row.listed_at is None:
+        return "never_listed"
+    return "stale" if _past_ttl(row.listed_at) else "fresh"
+
+
+def _past_ttl(at: datetime) -> bool:
+    return timezone.now() - at > timedelta(seconds=settings.WEFT_TOOL_LIST_TTL_S)

@@ -10,6 +10,7 @@ from pydantic import Field
 
 TransportName = Literal["stdio", "http"]
 StatusName = Literal["unknown", "ok", "error"]
+FreshnessName = Literal["fresh", "stale", "never_listed"]
 Secrets = dict[str, str | None]
 
 _SECRETS = (
@@ -83,10 +84,21 @@ class ToolServerOut(Schema):
 
 
 class ToolServerListing(Schema):
-    """A server as the editor's tool panel reads it: its name and tools."""
+    """A server as the editor's tool panel reads it: its name and tools as last checked."""
 
     name: str
-    tools: list[ToolOut]
+    tools: list[ToolOut] = Field(description="As its last successful check listed them.")
     builtin: bool = Field(description="Given by Weft (not editable), not an MCP server.")
-    status: StatusName
-    error: str = Field(description="Why its tools could not be listed just now, if so.")
+    status: StatusName = Field(description="What its last check found (unknown: none yet).")
+    error: str = Field(description="Why its last check failed, if it did.")
+    checked_at: datetime | None = Field(description="When it was last checked.")
+    listed_at: datetime | None = Field(description="When a check last listed its tools.")
+    freshness: FreshnessName = Field(
+        description="fresh: its tools were listed within the last few minutes "
+        "(WEFT_TOOL_LIST_TTL_S); stale: by an older check (the last one failed, see status and "
+        "error, or one is due, see refreshing); never_listed: no check has listed them yet."
+    )
+    refreshing: bool = Field(
+        description="A task worker is checking it again (queued because it was stale); false "
+        "when none is queued or no worker takes the queue: refresh it on the Tools page."
+    )

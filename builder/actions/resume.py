@@ -25,7 +25,8 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils import timezone
 
-from builder.actions.runs import RunHandle, RunRequest, do_start_run
+from builder.actions.run_requests import RunRequest
+from builder.actions.runs import RunHandle, do_start_run
 from builder.graphs import get_compiled_draft, get_compiled_version
 from builder.models import App, NodeRun, Run, RunSource, RunStatus
 from builder.trace import results_of

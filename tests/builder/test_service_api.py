@@ -306,6 +306,7 @@ async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     from asgiref.sync import sync_to_async
 
     from builder.actions import runs
+    from builder.actions.run_requests import RunRequest
     from builder.published import get_published
     from tests.builder.test_model_failures import _llm_spec
 
@@ -314,7 +315,7 @@ async def test_stop_reaches_a_run_in_another_process_through_the_channel_layer(
     monkeypatch.setattr(runs, "cross_process_stop", lambda: True)
     pub = await sync_to_async(get_published)(app.pk)
     handle = await runs.do_start_run(
-        runs.RunRequest(
+        RunRequest(
             app=pub.app,
             graph=pub.graph,
             version=pub.version,

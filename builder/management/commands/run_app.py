@@ -12,7 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from builder.actions.runs import RunRequest, do_start_run
+from builder.actions.run_requests import RunRequest
+from builder.actions.runs import do_start_run
 from builder.graphs import get_compiled_draft
 from builder.models import App, Workflow
 from builder.published import get_published

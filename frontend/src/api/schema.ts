@@ -693,9 +693,9 @@ export interface paths {
         };
         /**
          * List Tool Servers
-         * @description Every server a run of the workspace may call, with its tools: the built-in ones, then the
-         *     enabled MCP servers (their cached lists, checked again when older than a few minutes, or
-         *     all of them with `refresh`).
+         * @description Every server a run of the workspace may call, with its tools: the built-in ones (listed
+         *     now), then the enabled MCP servers as last checked. It never waits for an MCP server: the
+         *     stale ones (or all of them with `refresh`) are queued for a task worker to check.
          */
         get: operations["tools_api_list_tool_servers"];
         put?: never;
@@ -3003,7 +3003,7 @@ export interface components {
         };
         /**
          * ToolServerListing
-         * @description A server as the editor's tool panel reads it: its name and tools.
+         * @description A server as the editor's tool panel reads it: its name and tools as last checked.
          */
         ToolServerListing: {
             /**
@@ -3012,18 +3012,43 @@ export interface components {
              */
             builtin: boolean;
             /**
+             * Checked At
+             * @description When it was last checked.
+             */
+            checked_at: string | null;
+            /**
              * Error
-             * @description Why its tools could not be listed just now, if so.
+             * @description Why its last check failed, if it did.
              */
             error: string;
+            /**
+             * Freshness
+             * @description fresh: its tools were listed within the last few minutes (WEFT_TOOL_LIST_TTL_S); stale: by an older check (the last one failed, see status and error, or one is due, see refreshing); never_listed: no check has listed them yet.
+             * @enum {string}
+             */
+            freshness: "fresh" | "stale" | "never_listed";
+            /**
+             * Listed At
+             * @description When a check last listed its tools.
+             */
+            listed_at: string | null;
             /** Name */
             name: string;
             /**
+             * Refreshing
+             * @description A task worker is checking it again (queued because it was stale); false when none is queued or no worker takes the queue: refresh it on the Tools page.
+             */
+            refreshing: boolean;
+            /**
              * Status
+             * @description What its last check found (unknown: none yet).
              * @enum {string}
              */
             status: "unknown" | "ok" | "error";
-            /** Tools */
+            /**
+             * Tools
+             * @description As its last successful check listed them.
+             */
             tools: components["schemas"]["ToolOut"][];
         };
         /** ToolServerOut */

@@ -65,6 +65,32 @@ describe("tool node fields", () => {
     expect(onServer).toHaveBeenCalledWith("git");
   });
 
+  it("says when the picked server's tools are being refreshed, never listed or from a failed check", async () => {
+    const listed = { status: "ok", error: "", checked_at: null, listed_at: null, builtin: false };
+    fakeServer({
+      "GET /tool-servers": [
+        { ...CLOCK, ...listed, freshness: "stale", refreshing: true },
+        { ...listed, name: "git", tools: [], status: "unknown", freshness: "never_listed", refreshing: false },
+        { ...CLOCK, ...listed, name: "web", status: "error", error: "timed out after 30 s", freshness: "stale", refreshing: false },
+        { ...CLOCK, ...listed, name: "fresh", freshness: "fresh", refreshing: false },
+      ],
+    });
+    withNode({ server: "clock", tool: "", arguments: {} });
+    const notes: Record<string, string | null> = {};
+    for (const name of ["clock", "git", "web", "fresh"]) {
+      render(<ToolServerField id="f-t.server" nodeId="t" value={name} onChange={vi.fn()} disabled={false} />);
+      await screen.findAllByRole("option", { name: "clock" });
+      notes[name] = screen.queryByTestId("tool-server-note")?.textContent ?? null;
+      cleanup();
+    }
+    expect(notes).toEqual({
+      clock: "Refreshing its tools…",
+      git: "Its tools were never listed: refresh it on the Tools page.",
+      web: "Its last check failed (timed out after 30 s); these are the tools it listed before.",
+      fresh: null,
+    });
+  });
+
   it("says so when the workspace has no tool servers (none served yet: 404)", async () => {
     fakeServer({});
     withNode({ server: "", tool: "", arguments: {} });

@@ -5,7 +5,7 @@
 // server (and tool) picked beside them, which the form passes in.
 import type { Schema } from "../state/schema";
 import { TemplateField } from "./TemplateField";
-import { useToolServers, type ToolSpec } from "./toolServers";
+import { toolsNote, useToolServers, type ToolSpec } from "./toolServers";
 import { VariablePicker } from "./VariablePicker";
 
 type Mode = "constant" | "variable" | "mixed";
@@ -40,10 +40,15 @@ export function ToolServerField({ id, value, onChange, disabled }: PickProps) {
   const { servers, error } = useToolServers();
   if (error) return <p className="field-error">The tool servers could not be listed: {error}</p>;
   if (servers && !servers.length) return <p className="field-help" data-testid="tool-servers-empty">This workspace has no tool servers yet.</p>;
+  const picked = servers?.find((s) => s.name === value);
+  const note = picked ? toolsNote(picked) : "";
   return (
-    <select id={id} className="ed-input" value={value} disabled={disabled || !servers} onChange={(e) => onChange(e.target.value)}>
-      <Options names={(servers ?? []).map((s) => s.name)} value={value} />
-    </select>
+    <>
+      <select id={id} className="ed-input" value={value} disabled={disabled || !servers} onChange={(e) => onChange(e.target.value)}>
+        <Options names={(servers ?? []).map((s) => s.name)} value={value} />
+      </select>
+      {note && <p className="field-help" data-testid="tool-server-note">{note}</p>}
+    </>
   );
 }
 

@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 
 import { api, ApiFailure } from "../api/client";
+import type { components } from "../api/schema";
 import type { Schema } from "../state/schema";
 
 export interface ToolSpec {
@@ -12,9 +13,22 @@ export interface ToolSpec {
   input_schema: Schema; // the tool's arguments (JSON Schema of an object)
 }
 
-export interface ToolServer {
+type Listing = components["schemas"]["ToolServerListing"];
+
+/** A server with its tools as last checked; how current they are comes with MCP servers. */
+export interface ToolServer extends Partial<Omit<Listing, "name" | "tools">> {
   name: string;
   tools: ToolSpec[];
+}
+
+/** What the panel says about a server's tools when they are not a fresh list ("" when they are):
+ * the listing never waits for a server, a task worker checks the stale ones. */
+export function toolsNote(server: ToolServer): string {
+  if (server.refreshing) return server.freshness === "never_listed" ? "Listing its tools…" : "Refreshing its tools…";
+  if (server.freshness === "never_listed") return "Its tools were never listed: refresh it on the Tools page.";
+  if (server.status === "error") return `Its last check failed (${server.error ?? ""}); these are the tools it listed before.`;
+  if (server.freshness === "stale") return "Its tools may be out of date: refresh it on the Tools page.";
+  return "";
 }
 
 export async function listToolServers(): Promise<ToolServer[]> {
