@@ -3,7 +3,8 @@
 // output, the node trace and the recent runs table.
 import type { RunEvent, ServerMessage } from "../api/messages";
 import { browserSocket, RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "../run/socket";
-import { byId, el, fmtDate, issueItems, ms, must, pretty, setBusy } from "./dom";
+import { byId, el, issueItems, ms, must, pretty, setBusy } from "./dom";
+import { outcomeLine, runRow, type Finished } from "./outcome";
 import type { PageInfo } from "./page";
 import { citationsOf } from "../run/metadata";
 import { citationList, Trace } from "./trace";
@@ -137,28 +138,19 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     c.runningNode = null;
   }
 
-  function finished(c: Current, ev: EventOf<"run_finished">): void {
+  function finished(c: Current, ev: Finished): void {
     if (!c.answer && ev.answer) appendAnswer(c, ev.answer);
     c.finished = true;
     window.clearInterval(ticker);
     (c.bubble || c.answerNode).classList.remove("streaming");
     const tokens = ev.prompt_tokens + ev.completion_tokens;
-    const link = el("a", "", "View run");
-    link.href = `/apps/${page.appId}/runs/${c.runId}/`;
-    const parts: (string | Node)[] = [];
-    if (ev.status === "succeeded") {
-      parts.push(`✓ Succeeded in ${ms(ev.elapsed_ms)} · ${tokens} tokens · ${ev.total_steps} steps`);
-    } else {
-      parts.push(`${ev.status === "stopped" ? "■ Stopped" : "✕ Failed"} after ${ms(ev.elapsed_ms)}`);
-      if (ev.error_code) parts.push(" · ", el("code", "err-code", ev.error_code));
-      if (ev.error) parts.push(` ${ev.error}`);
-      if (c.bubble) {
-        c.bubble.classList.add("failed");
-        if (!c.answer) c.answerNode.textContent = ev.error || ev.status;
-      }
+    const href = `/apps/${page.appId}/runs/${c.runId}/`;
+    if (ev.status !== "succeeded" && c.bubble) {
+      c.bubble.classList.add("failed");
+      if (!c.answer) c.answerNode.textContent = ev.error || ev.status;
     }
-    parts.push(link);
-    showStatus(ev.status === "succeeded" ? "succeeded" : "failed", parts);
+    const line = outcomeLine(ev, href);
+    showStatus(line.state, line.parts);
     const cited = citationsOf(ev.metadata);
     if (c.bubble && cited.length) c.bubble.append(el("div", "msg-cite-label", "Citations"), citationList(cited));
     if (c.bubble) c.bubble.append(el("div", "msg-meta", `${ms(ev.elapsed_ms)} · ${tokens} tokens`));
@@ -174,36 +166,14 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
       jsonBox.hidden = false;
     }
     const runLink = must<HTMLAnchorElement>("trace-run-link");
-    runLink.href = link.href;
+    runLink.href = href;
     runLink.hidden = false;
-    addRunRow(ev, link.href);
-    endRun();
-  }
-
-  function addRunRow(ev: EventOf<"run_finished">, href: string): void {
     const body = byId("runs-body");
-    if (!body) return;
-    byId("runs-empty")?.remove();
-    const tr = el("tr");
-    const statusCell = el("td");
-    statusCell.append(el("span", `status status-${ev.status}`, ev.status.charAt(0).toUpperCase() + ev.status.slice(1)));
-    const errCell = el("td");
-    if (ev.error_code) errCell.append(el("code", "err-code", ev.error_code));
-    const linkCell = el("td", "num");
-    const a = el("a", "", "Details");
-    a.href = href;
-    linkCell.append(a);
-    const started = new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
-    tr.append(
-      statusCell,
-      el("td", "", body.dataset.sourceLabel ?? ""), // the server's label of a test-form run
-      el("td", "", fmtDate(started, false)),
-      el("td", "num", `${Math.round(ev.elapsed_ms)} ms`),
-      el("td", "num", String(ev.prompt_tokens + ev.completion_tokens)),
-      errCell,
-      linkCell,
-    );
-    body.insertBefore(tr, body.firstChild);
+    if (body) {
+      byId("runs-empty")?.remove();
+      body.insertBefore(runRow(ev, href, body.dataset.sourceLabel ?? ""), body.firstChild);
+    }
+    endRun();
   }
 
   function finishWithError(code: string, message: string, issues?: Partial<{ code: string; message: string; node_id: string | null; field: string | null }>[] | null): void {
