@@ -1,5 +1,6 @@
 // How a finished test run reads on the app page: the status line under the form, and the run's
-// row in the recent runs table.
+// row in the recent runs table. A run that ends waiting links to the run page's forms
+// (templates/portal/run.html), which answer it and resume it there.
 import type { RunEvent } from "../api/messages";
 import { el, fmtDate, ms } from "./dom";
 
@@ -11,7 +12,15 @@ export function outcomeLine(ev: Finished, runHref: string): { state: string; par
   const link = el("a", "", "View run");
   link.href = runHref;
   const parts: (string | Node)[] = [];
-  if (ev.status === "succeeded") {
+  if (ev.status === "waiting") {
+    parts.push(`⏸ Waiting for an answer after ${ms(ev.elapsed_ms)}`);
+    for (const form of ev.waiting) {
+      const name = form.title || form.node_id;
+      const answer = el("a", "", form.kind === "confirmation" ? `Confirm ${name}` : `Answer ${name}`);
+      answer.href = answerHref(runHref, form.node_id);
+      parts.push(answer);
+    }
+  } else if (ev.status === "succeeded") {
     const tokens = ev.prompt_tokens + ev.completion_tokens;
     parts.push(`✓ Succeeded in ${ms(ev.elapsed_ms)} · ${tokens} tokens · ${ev.total_steps} steps`);
   } else {
@@ -20,7 +29,13 @@ export function outcomeLine(ev: Finished, runHref: string): { state: string; par
     if (ev.error) parts.push(` ${ev.error}`);
   }
   parts.push(link);
-  return { state: ev.status === "succeeded" ? "succeeded" : "failed", parts };
+  const state = ev.status === "succeeded" || ev.status === "waiting" ? ev.status : "failed";
+  return { state, parts };
+}
+
+/** Where the run page (`runHref`) shows the form of the paused node `nodeId`. */
+export function answerHref(runHref: string, nodeId: string): string {
+  return `${runHref}#waiting-${encodeURIComponent(nodeId)}`;
 }
 
 /** The run's row in the recent runs table; `sourceLabel` is the server's label of a test-form run. */

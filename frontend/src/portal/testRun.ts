@@ -4,7 +4,7 @@
 import type { RunEvent, ServerMessage } from "../api/messages";
 import { browserSocket, RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "../run/socket";
 import { byId, el, issueItems, ms, must, pretty, setBusy } from "./dom";
-import { outcomeLine, runRow, type Finished } from "./outcome";
+import { answerHref, outcomeLine, runRow, type Finished } from "./outcome";
 import type { PageInfo } from "./page";
 import { citationsOf } from "../run/metadata";
 import { citationList, Trace } from "./trace";
@@ -118,6 +118,16 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
         row.outputsPre.textContent = "(skipped)";
         break;
       }
+      case "node_paused": {
+        // Its form (the run page lists it as the node's metadata); answered once the run ends.
+        const row = c.trace.row(ev.node_id, ev);
+        c.trace.setStatus(row, "waiting");
+        row.elapsed.textContent = ms(performance.now() - row.startedAt);
+        row.outputsPre.textContent = "(waiting for an answer)";
+        Trace.showMetadata(row, { form: ev.form });
+        c.runningNode = null;
+        break;
+      }
       case "run_finished":
         finished(c, ev);
         break;
@@ -145,7 +155,11 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     (c.bubble || c.answerNode).classList.remove("streaming");
     const tokens = ev.prompt_tokens + ev.completion_tokens;
     const href = `/apps/${page.appId}/runs/${c.runId}/`;
-    if (ev.status !== "succeeded" && c.bubble) {
+    const waiting = ev.status === "waiting";
+    if (waiting) c.trace.offerAnswers((nodeId) => answerHref(href, nodeId));
+    if (c.bubble && waiting) {
+      if (!c.answer) c.answerNode.textContent = "Waiting for an answer.";
+    } else if (c.bubble && ev.status !== "succeeded") {
       c.bubble.classList.add("failed");
       if (!c.answer) c.answerNode.textContent = ev.error || ev.status;
     }
@@ -159,11 +173,11 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
       const values = Object.values(ev.outputs);
       const single = values.length === 1 && typeof values[0] === "string" ? values[0] : null;
       const text = c.answer || single;
-      must("workflow-label").textContent = "Output";
+      must("workflow-label").textContent = waiting ? "Waiting for an answer" : "Output";
       c.answerNode.textContent = text || "";
       c.answerNode.hidden = !text;
       jsonBox.textContent = pretty(ev.outputs);
-      jsonBox.hidden = false;
+      jsonBox.hidden = waiting; // a waiting run has no outputs yet
     }
     const runLink = must<HTMLAnchorElement>("trace-run-link");
     runLink.href = href;
