@@ -73,12 +73,18 @@
     row.setAttribute("aria-expanded", String(!detail.hidden));
   }
   window.WeftToggleRow = toggle;
+  // A link in a row (an answer to a waiting node, an earlier run) does its own thing: Enter on it
+  // must follow it, not open the row.
+  function rowOf(target) {
+    if (!target.closest || target.closest("tr[data-toggle] a, tr[data-toggle] button")) return null;
+    return target.closest("tr[data-toggle]");
+  }
   document.addEventListener("click", function (event) {
-    var row = event.target.closest("tr[data-toggle]");
+    var row = rowOf(event.target);
     if (row) toggle(row);
   });
   document.addEventListener("keydown", function (event) {
-    var row = event.target.closest && event.target.closest("tr[data-toggle]");
+    var row = rowOf(event.target);
     if (row && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); toggle(row); }
   });
 })();

@@ -107,6 +107,7 @@ def test_portal_run_page_shows_the_form_and_its_answer_resumes(
     client = client_for(owner)
     page = client.get(f"/apps/{app.pk}/runs/{body['id']}/").content.decode()
     assert 'data-testid="waiting-form"' in page
+    assert 'id="waiting-ask"' in page  # where the app page's live trace links to answer it
     assert "What about tea?" in page
     url = f"/apps/{app.pk}/runs/{body['id']}/resume/"
     bad = client.post(url, {"node_id": "ask", "answer": "", "level": "low"}, follow=True)

@@ -6,6 +6,9 @@ same run, which finishes with the answers as its outputs. The run page lists it 
 
 A chat app that asks a person mid-reply shows the form in the chat preview, as the assistant's
 turn; the answer resumes the run and the rest of the reply arrives in that same turn.
+
+A test run from the portal's app page shows the paused node's row and the run waiting, and links
+to the run page's form, which answers it.
 """
 
 from __future__ import annotations
@@ -88,4 +91,43 @@ def test_chat_preview_answers_a_pause_in_the_assistants_turn(
 
     (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
     assert (run["status"], run["answer"]) == ("succeeded", "Let me ask about tea. You chose green.")
+    assert not errors, errors
+
+
+def test_app_page_trace_shows_the_pause_and_links_to_the_run_page_form(
+    page: Page, weft_server: str, output_path: str
+) -> None:
+    shots, errors = watch(page, output_path)
+    url = weft_server
+    sign_in(page, url)
+    app_id = create_app(page, url, "Ask from the portal", mode="workflow")
+    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
+    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
+             {"spec": human_input_spec(), "revision": revision})  # fmt: skip
+
+    page.goto(f"{url}/apps/{app_id}/")
+    page.fill("#in-topic", "tea")
+    page.click("#run-button")
+    status = page.locator("#run-status")
+    expect(status).to_have_attribute("data-state", "waiting")
+    expect(status).to_contain_text("Waiting for an answer")
+    row = page.locator("#trace-body tr.trace-row[data-node-id=ask]")
+    expect(row).to_have_attribute("data-status", "waiting")
+    expect(row).to_contain_text("Waiting for an answer")
+    expect(page.locator("#workflow-label")).to_have_text("Waiting for an answer")
+    expect(page.locator("#runs-body tr").first).to_contain_text("Waiting")
+    shot(page, shots, "human-portal-01-waiting", full_page=False)
+
+    row.get_by_role("link", name="Answer").press("Enter")  # the link, not the row's toggle
+    page.wait_for_url(f"{url}/apps/{app_id}/runs/**#waiting-ask")
+    form = page.locator("#waiting-ask")
+    expect(form).to_contain_text("What about tea?")
+    form.locator("input[name=answer]").fill("by the portal")
+    form.get_by_role("button", name="Send answer").click()
+    expect(page.locator(".run-summary .status-lg")).to_have_text("Succeeded")
+    expect(page.locator("[data-testid=waiting-form]")).to_have_count(0)
+    shot(page, shots, "human-portal-02-answered", full_page=False)
+
+    (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
+    assert (run["status"], run["outputs"]) == ("succeeded", {"a": "by the portal", "l": "low"})
     assert not errors, errors

@@ -1,4 +1,4 @@
-import { cleanup, render } from "@testing-library/react";
+import { act, cleanup, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import type { NodeTypeInfo } from "../api/types";
@@ -6,8 +6,12 @@ import { specToGraph } from "../state/graph";
 import { emptyHistory } from "../state/history";
 import { emptyReport, useEditor } from "../state/store";
 import { NodePanel } from "./NodePanel";
+import { usePending } from "./pending";
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  usePending.setState({ paths: [] });
+});
 
 // The LLM's config schema as the backend marks it: memory is shown only in chat apps.
 const llm = {
@@ -52,5 +56,28 @@ describe("the node panel", () => {
     open("workflow");
     expect(document.getElementById("f-llm.prompt")).not.toBeNull();
     expect(document.getElementById("f-llm.memory.enabled")).toBeNull();
+  });
+
+  it("lists the node's issues but those of a field still being filled in, until the user leaves it", () => {
+    open("workflow");
+    const issues = [
+      { code: "bad_config", message: "Prompt: fill this in", node_id: "llm", field: "prompt" },
+      { code: "unreachable", message: "Nothing leads here", node_id: "llm", field: null },
+    ];
+    act(() => {
+      usePending.getState().add("llm.prompt");
+      useEditor.setState({ nodeIssues: { llm: issues } });
+    });
+    const listed = () => [...screen.getByTestId("panel-issues").querySelectorAll("li")].map((li) => li.textContent);
+    expect(listed()).toEqual(["Nothing leads here"]);
+    act(() => usePending.getState().done("llm.prompt"));
+    expect(listed()).toEqual(["Prompt: fill this in", "Nothing leads here"]);
+  });
+
+  it("says what to do when no node is selected", () => {
+    open("workflow");
+    act(() => useEditor.getState().select([]));
+    expect(screen.queryByTestId("node-panel")).toBeNull();
+    expect(document.body.textContent).toContain("Select a node to edit it.");
   });
 });

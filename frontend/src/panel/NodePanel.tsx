@@ -1,11 +1,12 @@
 // The side panel of the selected node: its title, its config form (generated from the type's
 // JSON Schema), its run settings, its issues and its last run.
 import type { Json } from "../api/spec";
+import type { WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import type { Schema } from "../state/schema";
 import { NodeRunSection } from "../run/NodeRunSection";
-import { shownIssues, usePending } from "./pending";
+import { useShownIssues } from "./pending";
 import { FieldIssues, ObjectFields } from "./SchemaForm";
 
 /** The config schema without the fields whose `modes` hint leaves out this app's mode (an LLM's
@@ -16,20 +17,13 @@ export function fieldsForMode(schema: Schema, mode: string): Schema {
   return kept.length === props.length ? schema : { ...schema, properties: Object.fromEntries(kept) };
 }
 
+/** The selected node's panel, or what to do when not exactly one node is selected. */
 export function NodePanel() {
   const node = useEditor((s) => {
     const picked = s.nodes.filter((n) => n.selected);
     return picked.length === 1 ? picked[0] : null;
   });
   const count = useEditor((s) => s.nodes.reduce((k, n) => k + (n.selected ? 1 : 0), 0));
-  const info = useEditor((s) => (node ? s.types[typeKey(node.data.type, node.data.version)] : undefined));
-  const allIssues = useEditor((s) => (node ? s.nodeIssues[node.id] : undefined));
-  const pending = usePending((s) => s.paths);
-  const issues = node && allIssues ? shownIssues(pending, node.id, allIssues) : allIssues;
-  const canEdit = useEditor((s) => s.canEdit);
-  const mode = useEditor((s) => s.mode);
-  const updateNode = useEditor((s) => s.updateNode);
-
   if (!node) {
     return (
       <div className="panel-empty">
@@ -38,6 +32,15 @@ export function NodePanel() {
       </div>
     );
   }
+  return <NodeForm node={node} />;
+}
+
+function NodeForm({ node }: { node: WNode }) {
+  const info = useEditor((s) => s.types[typeKey(node.data.type, node.data.version)]);
+  const issues = useShownIssues(node.id);
+  const canEdit = useEditor((s) => s.canEdit);
+  const mode = useEditor((s) => s.mode);
+  const updateNode = useEditor((s) => s.updateNode);
   const schema = fieldsForMode((info?.config_schema ?? {}) as Schema, mode);
   const byField = Object.fromEntries((issues ?? []).filter((i) => i.field).map((i) => [`${node.id}.${i.field}`, i.message]));
   const settingsSchema = info?.settings_schema as Schema | undefined;

@@ -118,4 +118,60 @@ describe("app page test run", () => {
     expect(tpl2.nextElementSibling?.id).toBe(tpl2.dataset.toggle);
     expect(tpl2.nextElementSibling?.textContent).toContain("1:coffee");
   });
+
+  it("shows a paused node waiting for an answer, the run waiting, and links to the run page's form that answers it", async () => {
+    const form = { node_id: "ask", kind: "input" as const, title: "Ask the user", prompt: "Where to?", fields: [{ name: "place", label: "Place", type: "text" as const, required: true, choices: [], default: null }], timeout_s: null, on_timeout: "fail" as const };
+    await send("Plan a trip");
+    sock().receive({ type: "run_created", run_id: "r1", conversation_id: null });
+    sock().receive(event("r1", "node_started", { node_id: "ask", title: "Ask the user", node_type: "human_input", index: 1 }));
+    sock().receive(event("r1", "node_started", { node_id: "side", title: "Side", node_type: "template", index: 2 }));
+    sock().receive(event("r1", "node_paused", { node_id: "ask", node_type: "human_input", form }));
+
+    const [ask, side] = document.querySelectorAll<HTMLElement>("#trace-body tr.trace-row");
+    expect(ask.dataset.status).toBe("waiting");
+    expect(ask.querySelector(".status")?.textContent).toBe("Waiting for an answer");
+    expect(document.getElementById(ask.dataset.toggle!)?.textContent).toContain("Where to?");
+    // the other branch goes on
+    sock().receive(event("r1", "node_succeeded", { node_id: "side", outputs: { output: "ok" } }));
+    expect(side.dataset.status).toBe("succeeded");
+    expect(status().dataset.state).toBe("running");
+
+    sock().receive(event("r1", "run_finished", { status: "waiting", waiting: [form], elapsed_ms: 40 }));
+    expect(status().dataset.state).toBe("waiting");
+    expect(status().textContent).toContain("Waiting for an answer after 40 ms");
+    const links = [...status().querySelectorAll("a")].map((a) => [a.textContent, a.getAttribute("href")]);
+    expect(links).toEqual([["Answer Ask the user", "/apps/7/runs/r1/#waiting-ask"], ["View run", "/apps/7/runs/r1/"]]);
+    expect(ask.dataset.status).toBe("waiting"); // not failed nor running when the run ends
+    expect(ask.querySelector("a")?.getAttribute("href")).toBe("/apps/7/runs/r1/#waiting-ask");
+    expect(side.querySelector("a")).toBeNull();
+    const bubble = document.querySelector("#transcript .msg-bot")!;
+    expect(bubble.classList.contains("failed")).toBe(false);
+    expect(bubble.querySelector(".msg-text")?.textContent).toBe("Waiting for an answer.");
+    expect(document.querySelector("#runs-body tr .status")?.textContent).toBe("Waiting");
+    expect((document.getElementById("run-button") as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("app page test run of a workflow", () => {
+  it("says its output waits for an answer instead of showing empty outputs", async () => {
+    document.body.innerHTML = `
+      <form id="run-form"><button type="submit" id="run-button" data-idle-label="Run">Run</button></form>
+      <div id="run-status" hidden></div>
+      <div id="workflow-output" hidden><div id="workflow-label">Output</div><div id="workflow-text"></div><pre id="workflow-json" hidden></pre></div>
+      <div id="trace" hidden><a id="trace-run-link" hidden>open run</a><table><tbody id="trace-body"></tbody></table></div>`;
+    FakeWebSocket.reset();
+    setupTestRun({ appId: 7, mode: "workflow", canEdit: true, baseUrl: "/v1" }, (url) => new FakeWebSocket(url));
+    (document.getElementById("run-form") as HTMLFormElement).requestSubmit();
+    await settle();
+    const ws = FakeWebSocket.last;
+    ws.receive({ type: "run_created", run_id: "r2", conversation_id: null });
+    ws.receive(event("r2", "node_started", { node_id: "ok", title: "Send the mail", node_type: "http_request", index: 1 }));
+    ws.receive(event("r2", "node_paused", { node_id: "ok", node_type: "http_request", form: { node_id: "ok", kind: "confirmation", title: "Send the mail", prompt: "", fields: [], timeout_s: null, on_timeout: "fail" } }));
+    ws.receive(event("r2", "run_finished", { status: "waiting", waiting: [{ node_id: "ok", kind: "confirmation", title: "Send the mail", prompt: "", fields: [], timeout_s: null, on_timeout: "fail" }] }));
+
+    expect(document.getElementById("workflow-label")?.textContent).toBe("Waiting for an answer");
+    expect(document.getElementById("workflow-json")?.hidden).toBe(true);
+    expect(document.getElementById("workflow-text")?.hidden).toBe(true);
+    expect(status().querySelector("a")?.textContent).toBe("Confirm Send the mail");
+  });
 });

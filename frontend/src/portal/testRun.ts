@@ -3,7 +3,8 @@
 // output, the node trace and the recent runs table.
 import type { RunEvent, ServerMessage } from "../api/messages";
 import { browserSocket, RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "../run/socket";
-import { byId, el, fmtDate, issueItems, ms, must, pretty, setBusy } from "./dom";
+import { byId, el, issueItems, ms, must, pretty, setBusy } from "./dom";
+import { answerHref, outcomeLine, runRow, type Finished } from "./outcome";
 import type { PageInfo } from "./page";
 import { citationsOf } from "../run/metadata";
 import { citationList, Trace } from "./trace";
@@ -117,6 +118,16 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
         row.outputsPre.textContent = "(skipped)";
         break;
       }
+      case "node_paused": {
+        // Its form (the run page lists it as the node's metadata); answered once the run ends.
+        const row = c.trace.row(ev.node_id, ev);
+        c.trace.setStatus(row, "waiting");
+        row.elapsed.textContent = ms(performance.now() - row.startedAt);
+        row.outputsPre.textContent = "(waiting for an answer)";
+        Trace.showMetadata(row, { form: ev.form });
+        c.runningNode = null;
+        break;
+      }
       case "run_finished":
         finished(c, ev);
         break;
@@ -137,28 +148,23 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     c.runningNode = null;
   }
 
-  function finished(c: Current, ev: EventOf<"run_finished">): void {
+  function finished(c: Current, ev: Finished): void {
     if (!c.answer && ev.answer) appendAnswer(c, ev.answer);
     c.finished = true;
     window.clearInterval(ticker);
     (c.bubble || c.answerNode).classList.remove("streaming");
     const tokens = ev.prompt_tokens + ev.completion_tokens;
-    const link = el("a", "", "View run");
-    link.href = `/apps/${page.appId}/runs/${c.runId}/`;
-    const parts: (string | Node)[] = [];
-    if (ev.status === "succeeded") {
-      parts.push(`✓ Succeeded in ${ms(ev.elapsed_ms)} · ${tokens} tokens · ${ev.total_steps} steps`);
-    } else {
-      parts.push(`${ev.status === "stopped" ? "■ Stopped" : "✕ Failed"} after ${ms(ev.elapsed_ms)}`);
-      if (ev.error_code) parts.push(" · ", el("code", "err-code", ev.error_code));
-      if (ev.error) parts.push(` ${ev.error}`);
-      if (c.bubble) {
-        c.bubble.classList.add("failed");
-        if (!c.answer) c.answerNode.textContent = ev.error || ev.status;
-      }
+    const href = `/apps/${page.appId}/runs/${c.runId}/`;
+    const waiting = ev.status === "waiting";
+    if (waiting) c.trace.offerAnswers((nodeId) => answerHref(href, nodeId));
+    if (c.bubble && waiting) {
+      if (!c.answer) c.answerNode.textContent = "Waiting for an answer.";
+    } else if (c.bubble && ev.status !== "succeeded") {
+      c.bubble.classList.add("failed");
+      if (!c.answer) c.answerNode.textContent = ev.error || ev.status;
     }
-    parts.push(link);
-    showStatus(ev.status === "succeeded" ? "succeeded" : "failed", parts);
+    const line = outcomeLine(ev, href);
+    showStatus(line.state, line.parts);
     const cited = citationsOf(ev.metadata);
     if (c.bubble && cited.length) c.bubble.append(el("div", "msg-cite-label", "Citations"), citationList(cited));
     if (c.bubble) c.bubble.append(el("div", "msg-meta", `${ms(ev.elapsed_ms)} · ${tokens} tokens`));
@@ -167,43 +173,21 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
       const values = Object.values(ev.outputs);
       const single = values.length === 1 && typeof values[0] === "string" ? values[0] : null;
       const text = c.answer || single;
-      must("workflow-label").textContent = "Output";
+      must("workflow-label").textContent = waiting ? "Waiting for an answer" : "Output";
       c.answerNode.textContent = text || "";
       c.answerNode.hidden = !text;
       jsonBox.textContent = pretty(ev.outputs);
-      jsonBox.hidden = false;
+      jsonBox.hidden = waiting; // a waiting run has no outputs yet
     }
     const runLink = must<HTMLAnchorElement>("trace-run-link");
-    runLink.href = link.href;
+    runLink.href = href;
     runLink.hidden = false;
-    addRunRow(ev, link.href);
-    endRun();
-  }
-
-  function addRunRow(ev: EventOf<"run_finished">, href: string): void {
     const body = byId("runs-body");
-    if (!body) return;
-    byId("runs-empty")?.remove();
-    const tr = el("tr");
-    const statusCell = el("td");
-    statusCell.append(el("span", `status status-${ev.status}`, ev.status.charAt(0).toUpperCase() + ev.status.slice(1)));
-    const errCell = el("td");
-    if (ev.error_code) errCell.append(el("code", "err-code", ev.error_code));
-    const linkCell = el("td", "num");
-    const a = el("a", "", "Details");
-    a.href = href;
-    linkCell.append(a);
-    const started = new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
-    tr.append(
-      statusCell,
-      el("td", "", body.dataset.sourceLabel ?? ""), // the server's label of a test-form run
-      el("td", "", fmtDate(started, false)),
-      el("td", "num", `${Math.round(ev.elapsed_ms)} ms`),
-      el("td", "num", String(ev.prompt_tokens + ev.completion_tokens)),
-      errCell,
-      linkCell,
-    );
-    body.insertBefore(tr, body.firstChild);
+    if (body) {
+      byId("runs-empty")?.remove();
+      body.insertBefore(runRow(ev, href, body.dataset.sourceLabel ?? ""), body.firstChild);
+    }
+    endRun();
   }
 
   function finishWithError(code: string, message: string, issues?: Partial<{ code: string; message: string; node_id: string | null; field: string | null }>[] | null): void {

@@ -7,7 +7,16 @@ import { citationsOf, formatScore, logOf, otherMetadata, snippet, stepLine, type
 import { runKey } from "../state/run";
 import { el, ms, pretty } from "./dom";
 
-export type RowStatus = "running" | "succeeded" | "failed" | "skipped";
+// "waiting": paused for a person (a human-input form, or a confirmation before it runs)
+export type RowStatus = "running" | "succeeded" | "failed" | "skipped" | "waiting";
+
+const STATUS_LABEL: Record<RowStatus, string> = {
+  running: "Running",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  skipped: "Skipped",
+  waiting: "Waiting for an answer",
+};
 
 export interface Row {
   place: Place;
@@ -120,7 +129,7 @@ export class Trace {
   setStatus(row: Row, status: RowStatus): void {
     row.status = status;
     row.badge.className = `status status-${status}`;
-    row.badge.textContent = status.charAt(0).toUpperCase() + status.slice(1);
+    row.badge.textContent = STATUS_LABEL[status];
     row.tr.dataset.status = status;
   }
 
@@ -155,6 +164,17 @@ export class Trace {
   tick(): void {
     for (const row of this.rows.values()) {
       if (row.status === "running") row.elapsed.textContent = ms(performance.now() - row.startedAt);
+    }
+  }
+
+  /** Link each row still waiting for an answer to the place that answers it (`hrefOf` its
+   * node id), once the run has ended waiting. */
+  offerAnswers(hrefOf: (nodeId: string) => string): void {
+    for (const row of this.rows.values()) {
+      if (row.status !== "waiting") continue;
+      const link = el("a", "small", "Answer");
+      link.href = hrefOf(row.place.nodeId);
+      row.badge.after(" ", link);
     }
   }
 
