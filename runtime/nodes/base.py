@@ -32,6 +32,12 @@ CHAT_ONLY: dict[str, Any] = {"modes": ["chat"]}  # shown only in chat apps (e.g.
 ALL_MODES: frozenset[AppMode] = frozenset({"chat", "workflow"})
 
 
+def shown_when(field: str, *values: str | bool) -> dict[str, Any]:
+    """A JSON Schema hint: the editor shows the field only while `field`, beside it, holds one
+    of `values` (an HTTP body's text only for a JSON or raw body)."""
+    return {"shown_when": {field: list(values)}}
+
+
 class NodeConfig(BaseModel):
     """Base of every node's config; unknown keys are refused."""
 
