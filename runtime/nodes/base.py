@@ -149,6 +149,9 @@ class Node(Generic[C]):
     # A container (iteration, loop): the type of the start node inside it, where the sub-graph
     # of its children begins (Dify's iteration-start / loop-start). None: not a container.
     container_start: ClassVar[str | None] = None
+    # What one run of a container's sub-graph is called where a trace groups them: an
+    # iteration's "item 2", a loop's "round 3".
+    inner_run_name: ClassVar[str] = "item"
     starts_container: ClassVar[bool] = False  # it is such a start node
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

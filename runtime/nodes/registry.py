@@ -94,6 +94,7 @@ def catalog() -> list[dict[str, Any]]:
             "stream_ports": sorted(cls.stream_ports),
             "accepts_input": cls.accepts_input,
             "container_start": cls.container_start,
+            "inner_run_name": cls.inner_run_name,
             "settings_schema": settings_schema,
             "modes": sorted(cls.offered_in),
             "rank": cls.palette_rank,

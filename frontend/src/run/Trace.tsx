@@ -3,16 +3,19 @@
 // of a node inside a container come under a heading per item ("item 2") or round ("round 3").
 import { useState } from "react";
 
+import type { NodeTypeInfo } from "../api/types";
 import type { WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { STATUS_ICON } from "./format";
 import { NodeRunDetails, nodeMeta, useNodeTitle } from "./parts";
 
-/** "item 2" (an iteration's) or "round 3" (a loop's: its sub-graph's runs are rounds). */
-export function itemHeading(containerId: string, path: number[], nodes: WNode[]): string {
-  const kind = nodes.find((n) => n.id === containerId)?.data.type === "loop" ? "round" : "item";
-  return `${kind} ${path[path.length - 1] + 1}`;
+/** "item 2" (an iteration's) or "round 3" (a loop's): what its type calls one run of the nodes
+ * inside a container (the catalog's `inner_run_name`). */
+export function itemHeading(containerId: string, path: number[], nodes: WNode[], types: Record<string, NodeTypeInfo>): string {
+  const data = nodes.find((n) => n.id === containerId)?.data;
+  const word = (data && types[typeKey(data.type, data.version)]?.inner_run_name) || "item";
+  return `${word} ${path[path.length - 1] + 1}`;
 }
 
 export function Trace() {
@@ -35,7 +38,7 @@ export function Trace() {
         if (!n) return null;
         const id = key.split("@")[0];
         const isOpen = open[key] ?? false;
-        const heading = n.iterationPath?.length ? itemHeading(n.containerId ?? "", n.iterationPath, nodes) : "";
+        const heading = n.iterationPath?.length ? itemHeading(n.containerId ?? "", n.iterationPath, nodes, types) : "";
         const showHeading = heading && `${n.containerId}@${n.iterationPath}` !== group;
         group = heading ? `${n.containerId}@${n.iterationPath}` : "";
         return (
