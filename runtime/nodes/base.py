@@ -142,6 +142,7 @@ class Node(Generic[C]):
     shows_text: ClassVar[bool] = False  # `segments()` stream to the user as TextChunks
     answer_port: ClassVar[str | None] = None  # output holding the whole text it shows
     gives_run_outputs: ClassVar[bool] = False  # its outputs are the run's outputs
+    asks_person: ClassVar[bool] = False  # its run pauses for a person's answer (`Paused`)
     # The editor's palette: the app modes it offers the type in, and its place there (lower
     # first: the most useful types lead). `default_config(mode)` is what a new node starts with.
     offered_in: ClassVar[frozenset[AppMode]] = ALL_MODES
