@@ -12,8 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from builder.models import App, AppMode, Workflow
 from builder.published import serving_versions
+from runtime.nodes.start import StartVariable, json_property
 
 SAMPLE_QUERY = "Hello!"
 SAMPLE_USER = "demo-user"
@@ -51,12 +54,31 @@ def sample_value(var: dict[str, Any]) -> Any:
         return 1
     if kind == "checkbox":
         return True
+    if kind == "json_object" or str(kind).startswith("array"):
+        try:
+            return _sample_of(json_property(StartVariable.model_validate(var)))
+        except ValidationError:  # a draft's half-written variable: a list or an object
+            return [] if str(kind).startswith("array") else {}
     options = var.get("options")
     if kind == "select" and isinstance(options, list) and options:
         return options[0]
     text = f"sample {var.get('label') or var.get('variable', 'text')}".lower()
     max_length = var.get("max_length")
     return text[:max_length] if isinstance(max_length, int) and max_length > 0 else text
+
+
+def _sample_of(schema: dict[str, Any]) -> Any:
+    """A value of a JSON Schema property: one item of a list, an object's required keys."""
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "array":
+        return [_sample_of(schema.get("items") or {})]
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {k: _sample_of(props.get(k) or {}) for k in schema.get("required") or []}
+    samples = {"number": 1, "integer": 1, "boolean": True}
+    return samples.get(str(kind), "sample")
 
 
 def _shell_quote(text: str) -> str:

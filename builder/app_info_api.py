@@ -15,13 +15,15 @@ from kernel.errors import ApiError
 from runtime.compile import CompiledGraph
 from runtime.nodes.start import StartNode, StartVariable
 
-# The start node's input types as Dify's user_input_form names them.
+# The start node's input types as Dify's user_input_form names them; the lists, which Dify's
+# start node has not got, under their own type names (Dify's names of those variable types).
 FORM_TYPES = {
     "text": "text-input",
     "paragraph": "paragraph",
     "select": "select",
     "number": "number",
     "checkbox": "checkbox",
+    "json_object": "json_object",
 }
 OFF = {"enabled": False}
 
@@ -37,7 +39,9 @@ def _form_item(var: StartVariable) -> dict[str, Any]:
         item["max_length"] = var.max_length
     if var.type == "select":
         item["options"] = var.options
-    return {FORM_TYPES[var.type]: item}
+    if var.json_schema:
+        item["json_schema"] = var.json_schema
+    return {FORM_TYPES.get(var.type, var.type): item}
 
 
 def user_input_form(graph: CompiledGraph) -> list[dict[str, Any]]:

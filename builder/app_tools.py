@@ -24,9 +24,9 @@ from builder.actions.run_requests import RunRequest
 from builder.actions.runs import do_start_run
 from builder.models import App, AppMode, RunSource
 from builder.published import Published, get_published
+from builder.tool_calls import QUERY, check_call
 from kernel.db import db_call
-from runtime.engine import validate_inputs
-from runtime.errors import InputError, ToolArgumentsError, ToolRecursionError
+from runtime.errors import ToolRecursionError
 from runtime.events import RunFinished
 from runtime.nodes.start import StartVariable, json_property
 from runtime.resources import ToolResult, ToolSession
@@ -35,7 +35,6 @@ from runtime.tools import BuiltinTool, BuiltinTools, object_schema, tool_result
 SERVER = "apps"
 MAX_DEPTH = 4  # apps running one inside another, the outermost included
 TIMEOUT_S = 300.0  # a call that names no timeout: a whole run of another app
-QUERY = "query"  # a chat app's message
 
 
 def app_servers(workspace_id: int) -> dict[str, ToolSession]:
@@ -94,22 +93,19 @@ def _check_chain(app: App) -> None:
 
 
 async def call_app(pub: Published, **arguments: Any) -> ToolResult:
-    """Run the app's serving version with these arguments (the schema checked them); its
-    outputs or answer, or an error result when the run did not succeed."""
+    """Run the app's serving version with these arguments (checked by `check_call`, as the
+    app's MCP server checks them); its outputs or answer, or an error result when the run did
+    not succeed."""
     app = pub.app
     _check_chain(app)
-    query = str(arguments.pop(QUERY, "")) if app.mode == AppMode.CHAT else ""
-    try:
-        inputs = validate_inputs(pub.graph, arguments)
-    except InputError as exc:
-        raise ToolArgumentsError(app.slug, exc.field, exc.reason) from exc
+    call = check_call(pub, input_schema(pub), arguments)
     request = RunRequest(
         app=app,
         graph=pub.graph,
         version=pub.version,
         source=RunSource.TOOL,
-        inputs=inputs,
-        query=query,
+        inputs=call.inputs,
+        query=call.query,
         end_user="tool",
         history=[],  # stateless: no conversation is kept
     )

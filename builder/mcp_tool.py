@@ -21,18 +21,14 @@ from builder.keys import KeyOwner
 from builder.models import AppMode, RunSource
 from builder.published import Published
 from builder.service_api import blocking_end, run_failure
+from builder.tool_calls import CONVERSATION_ID, QUERY, check_call
 from kernel.errors import ApiError
-from runtime.engine import validate_inputs
-from runtime.errors import InputError
+from runtime.errors import ToolArgumentsError
 from runtime.events import RunFinished
 from runtime.nodes.start import StartVariable, json_property
+from runtime.tools import object_schema
 
-_CHAT_ARGS = ("query", "conversation_id")
 RUN_ID_META = "weft/run_id"  # the result's `_meta` key of the run that answered
-
-
-class ArgumentError(Exception):
-    """A tool argument the app cannot take; the message names it."""
 
 
 def _property(var: StartVariable) -> dict[str, Any]:
@@ -47,19 +43,19 @@ def input_schema(pub: Published) -> dict[str, Any]:
     props: dict[str, Any] = {}
     required: list[str] = []
     if pub.app.mode == AppMode.CHAT:
-        props["query"] = {"type": "string", "minLength": 1, "description": "The user's message."}
-        props["conversation_id"] = {
+        props[QUERY] = {"type": "string", "minLength": 1, "description": "The user's message."}
+        props[CONVERSATION_ID] = {
             "type": "string",
             "description": "Continue this conversation (the id an earlier answer gave).",
         }
-        required.append("query")
+        required.append(QUERY)
     for var in pub.start_variables():
         if var.variable in props:  # `query` is the chat message's; the start node cannot take it
             continue
         props[var.variable] = _property(var)
         if var.required and var.default is None:
             required.append(var.variable)
-    return {"type": "object", "properties": props, "required": required}
+    return object_schema(props, required)
 
 
 def tool_of(pub: Published) -> types.Tool:
@@ -71,29 +67,6 @@ def tool_of(pub: Published) -> types.Tool:
         description=description,
         input_schema=input_schema(pub),
     )
-
-
-def _split(pub: Published, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], str, str]:
-    """(inputs, query, conversation_id) of a call; ArgumentError naming a bad argument."""
-    chat = pub.app.mode == AppMode.CHAT
-    known = {v.variable for v in pub.start_variables()} | (set(_CHAT_ARGS) if chat else set())
-    unknown = sorted(set(arguments) - known)
-    if unknown:
-        accepted = ", ".join(sorted(known)) or "none"
-        raise ArgumentError(f"unknown argument {unknown[0]!r} (this tool takes: {accepted})")
-    query: Any = ""
-    conversation_id: Any = ""
-    if chat:
-        query, conversation_id = arguments.get("query"), arguments.get("conversation_id") or ""
-        if not isinstance(query, str) or not query.strip():
-            raise ArgumentError("argument 'query' is required: the user's message, as text")
-        if not isinstance(conversation_id, str):
-            raise ArgumentError("argument 'conversation_id' must be text")
-    inputs = {k: v for k, v in arguments.items() if not (chat and k in _CHAT_ARGS)}
-    try:
-        return validate_inputs(pub.graph, inputs), query, conversation_id
-    except InputError as exc:
-        raise ArgumentError(f"argument {exc.field!r} {exc.reason}") from exc
 
 
 def error_result(message: str) -> types.CallToolResult:
@@ -135,7 +108,7 @@ async def call_app(
 ) -> types.CallToolResult:
     """Run the published app with the tool's arguments and wait for its answer."""
     try:
-        inputs, query, conversation_id = _split(pub, arguments)
+        call = check_call(pub, input_schema(pub), arguments)
         handle = await start_run_within_limit(
             owner,
             RunRequest(
@@ -143,15 +116,15 @@ async def call_app(
                 graph=pub.graph,
                 version=pub.version,
                 source=RunSource.MCP,
-                inputs=inputs,
-                query=query,
+                inputs=call.inputs,
+                query=call.query,
                 # conversations are scoped to their end user: here, the key that started them
                 end_user=f"mcp-key-{owner.key_id}",
-                conversation_id=conversation_id or None,
+                conversation_id=call.conversation_id or None,
             ),
         )
         end = await blocking_end(handle, failure_is_error=False)
-    except ArgumentError as exc:
+    except ToolArgumentsError as exc:
         return error_result(str(exc))
     except ApiError as err:
         field = err.data.get("field")

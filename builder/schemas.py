@@ -177,6 +177,9 @@ class NodeTypeOut(Schema):
     container_start: str | None = Field(
         description="A container (iteration, loop): the type of the start node inside it."
     )
+    inner_run_name: str = Field(
+        description='A container: what one run of its nodes is called ("item", "round").'
+    )
     settings_schema: dict[str, Any] = Field(description="JSON Schema of the run settings.")
     modes: list[AppMode] = Field(description="The app modes whose palette offers this type.")
     rank: int = Field(description="Its place in the palette: lower first (most useful first).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from builder.models import NodeRun, Run
+from runtime.nodes import registry
 
 TraceRow = tuple[NodeRun, str | None]  # a node's row and the run it was reused from (None: ran)
 
@@ -91,8 +92,8 @@ def _heading(row: NodeRun, runs: dict[ItemKey, NodeRun]) -> str:
     (a loop's)."""
     container = runs.get((row.container_id, tuple(row.iteration_path[:-1])))
     title = (container.title if container else "") or row.container_id
-    kind = "Round" if container is not None and container.node_type == "loop" else "Item"
-    return f"{title} · {kind} {row.iteration_path[-1] + 1}"
+    word = registry.inner_run_names().get(container.node_type, "item") if container else "item"
+    return f"{title} · {word.capitalize()} {row.iteration_path[-1] + 1}"
 
 
 def _key(row: NodeRun) -> tuple[str, tuple[int, ...]]:

@@ -5,6 +5,9 @@ Pages render server-side; the interactive parts (test run, publish, keys) call t
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +52,7 @@ from portal.members import (
 )
 from portal.web_assets import web_asset_version
 from portal.workspace_settings import do_set_code_nodes
+from runtime.nodes import registry
 
 INVITE_LINK_KEY = "weft_invite_link"  # the link just created, shown once on the members page
 
@@ -125,6 +129,20 @@ def _app_for(request: HttpRequest, app_id: int) -> tuple[App, str]:
     return app, membership.role
 
 
+def _form_variables(spec: Any) -> list[dict[str, Any]]:
+    """The start variables as the test run form shows them: a list or an object (`json`) is
+    typed as JSON text, its default shown as JSON."""
+    out = []
+    for var in start_variables(spec):
+        kind = str(var.get("type", ""))
+        if kind == "json_object" or kind.startswith("array"):
+            default = var.get("default")
+            shown = "" if default is None else json.dumps(default, ensure_ascii=False)
+            var = {**var, "json": True, "default": shown}
+        out.append(var)
+    return out
+
+
 @login_required
 @require_safe
 def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
@@ -136,7 +154,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "role": role,
         "can_edit": role != Role.VIEWER,
         "draft": draft,
-        "start_variables": start_variables(draft.spec),
+        "start_variables": _form_variables(draft.spec),
         "versions": app.versions.select_related("created_by")[:20],
         "keys": app.api_keys.all(),
         "runs": Run.objects.filter(app=app)[:20],
@@ -144,6 +162,7 @@ def app_page(request: HttpRequest, app_id: int) -> HttpResponse:
         "base_url": request.build_absolute_uri("/v1"),
         "mcp_url": mcp_url(request.build_absolute_uri("/"), app.slug),
         "asset_version": web_asset_version("portal"),
+        "inner_run_names": json.dumps(registry.inner_run_names()),
     }
     return render(request, "portal/app.html", context)
 

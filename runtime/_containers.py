@@ -20,6 +20,7 @@ from runtime._reach import reached_from
 from runtime._titles import titled
 from runtime.issues import Issue
 from runtime.nodes.base import Node
+from runtime.pause import pause_in_container
 from runtime.spec import WorkflowSpec
 
 Edges = Mapping[str, tuple[tuple[str, str], ...]]
@@ -138,17 +139,27 @@ def _check_kinds(
     members: Mapping[str | None, list[str]],
     issues: list[Issue],
 ) -> None:
-    """Start, answer and end nodes belong to the workflow itself, never inside a container."""
+    """Start, answer and end nodes belong to the workflow itself, never inside a container;
+    nor does a node that pauses for a person (`asks_person`, or one whose run settings ask for
+    confirmation): a waiting run resumes at top-level nodes only."""
+    confirms = {n.id for n in spec.nodes if n.settings.get("needs_confirmation") is True}
     for container, children in members.items():
         if container is None:
             continue
+        where = titled(spec, container)
         for child in children:
             cls = classes.get(child)
             if cls is not None and (cls.starts_run or cls.ends_run_in or cls.shows_text):
                 kind = cls.type_title or cls.type_id
-                where = titled(spec, container)
                 msg = f"{kind} nodes cannot sit inside {where}: move it out of the container"
                 issues.append(Issue("not_in_container", msg, child, "parentId"))
+            elif cls is not None and cls.asks_person:
+                msg = pause_in_container("it", where, confirmation=False)
+                issues.append(Issue("not_in_container", msg, child, "parentId"))
+            elif child in confirms:
+                msg = pause_in_container("it", where, confirmation=True)
+                field = "settings.needs_confirmation"
+                issues.append(Issue("not_in_container", msg, child, field))
 
 
 def crossing(

@@ -24,6 +24,7 @@ from runtime.errors import (
     InnerNodeError,
     NodeExecutionError,
     NodeOutputError,
+    PauseInContainerError,
 )
 from runtime.events import (
     NodeDelta,
@@ -37,7 +38,7 @@ from runtime.events import (
 )
 from runtime.masking import Masker, StreamMasker
 from runtime.nodes.base import Delta, Done, Log, NodeContext, Paused
-from runtime.pause import PauseForm, approved, confirmation_form
+from runtime.pause import PauseForm, approved, confirmation_form, pause_in_container
 from runtime.resources import Resources
 from runtime.spec import FAIL_BRANCH_HANDLE
 
@@ -177,14 +178,20 @@ class NodeSteps:
         """The node waits for a person: none of its edges resolve until a resume answers it.
         Inside a container it cannot (a resume seeds top-level nodes only): the node fails."""
         if scope.nested:
-            where = NodeExecutionError(
-                f"{plan.title or plan.node_id} waits for a person, which a node inside an "
-                "iteration or loop cannot do yet: move it out of the container"
-            )
-            return self._on_error(scope, plan, where, 1, t)
+            container = self._title(scope.tags.get("container_id", ""))
+            confirmation = form.kind == "confirmation"
+            why = pause_in_container(plan.title or plan.node_id, container, confirmation)
+            return self._on_error(scope, plan, PauseInContainerError(why), 1, t)
         self.waiting.append(form)
         self.emit(_node_paused, node_id=plan.node_id, node_type=plan.type_id, form=form)
         return []
+
+    def _title(self, node_id: str) -> str:
+        """A node's title (its id when it has none), at the top level or in a container."""
+        for plans in (self.g.plans, *(sub.plans for sub in self.g.containers.values())):
+            if node_id in plans:
+                return plans[node_id].title or node_id
+        return node_id
 
     def _attempt(self, scope: Scope, plan: NodePlan) -> Coroutine[Any, Any, Done | Paused]:
         """One attempt at running the node; each attempt gets the full timeout."""

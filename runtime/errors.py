@@ -324,6 +324,11 @@ class HumanInputTimeoutError(NodeExecutionError):
     """Nobody answered a human-input form before its timeout (on_timeout "fail")."""
 
 
+class PauseInContainerError(NodeExecutionError):
+    """A node inside an iteration or loop would pause for a person, which a resume cannot
+    reach (compile reports such nodes first; this catches a type that pauses undeclared)."""
+
+
 class AssignmentError(NodeExecutionError, ValueError):
     """A variable assigner could not assign one of its items (a value of another type, a
     division by zero); the message names the item and the variable."""

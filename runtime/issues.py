@@ -28,7 +28,7 @@ IssueCode = Literal[
     "unknown_container",  # a node's parentId names no node
     "not_a_container",  # a node's parentId names a node that holds none (or itself)
     "misplaced_start",  # a container's start node outside its kind of container
-    "not_in_container",  # a start, answer or end node inside a container
+    "not_in_container",  # a start, answer or end node, or one that pauses, inside a container
     "crosses_container",  # an edge joins a node inside a container to one outside it
 ]
 

@@ -88,6 +88,21 @@ def confirmation_form(node_id: str, title: str) -> PauseForm:
     )
 
 
+def pause_in_container(name: str, container: str, confirmation: bool) -> str:
+    """Why the node `name` inside `container` cannot pause, and what to do instead: the words
+    of the compile issue and of the run's error alike. Resuming seeds top-level nodes only."""
+    if confirmation:
+        return (
+            f"{name} needs confirmation before it runs, which a node inside {container} cannot"
+            " wait for: turn off Needs confirmation in its run settings, or move it out of the"
+            " container"
+        )
+    return (
+        f"{name} waits for a person's answer, which a node inside {container} cannot do:"
+        " move it out of the container"
+    )
+
+
 def approved(reply: Reply) -> bool:
     """Whether a confirmation reply lets the node run (a timeout denies it)."""
     return not reply.timed_out and reply.answers.get(DECISION) == APPROVE

@@ -34,6 +34,12 @@ CHAT_ONLY: dict[str, Any] = {"modes": ["chat"]}  # shown only in chat apps (e.g.
 ALL_MODES: frozenset[AppMode] = frozenset({"chat", "workflow"})
 
 
+def shown_when(field: str, *values: str | bool) -> dict[str, Any]:
+    """A JSON Schema hint: the editor shows the field only while `field`, beside it, holds one
+    of `values` (an HTTP body's text only for a JSON or raw body)."""
+    return {"shown_when": {field: list(values)}}
+
+
 class NodeConfig(BaseModel):
     """Base of every node's config; unknown keys are refused."""
 
@@ -138,6 +144,7 @@ class Node(Generic[C]):
     shows_text: ClassVar[bool] = False  # `segments()` stream to the user as TextChunks
     answer_port: ClassVar[str | None] = None  # output holding the whole text it shows
     gives_run_outputs: ClassVar[bool] = False  # its outputs are the run's outputs
+    asks_person: ClassVar[bool] = False  # its run pauses for a person's answer (`Paused`)
     # The editor's palette: the app modes it offers the type in, and its place there (lower
     # first: the most useful types lead). `default_config(mode)` is what a new node starts with.
     offered_in: ClassVar[frozenset[AppMode]] = ALL_MODES
@@ -145,6 +152,9 @@ class Node(Generic[C]):
     # A container (iteration, loop): the type of the start node inside it, where the sub-graph
     # of its children begins (Dify's iteration-start / loop-start). None: not a container.
     container_start: ClassVar[str | None] = None
+    # What one run of a container's sub-graph is called where a trace groups them: an
+    # iteration's "item 2", a loop's "round 3".
+    inner_run_name: ClassVar[str] = "item"
     starts_container: ClassVar[bool] = False  # it is such a start node
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -33,7 +33,16 @@ from runtime.nodes._http import (
     typed_errors,
     url_problem,
 )
-from runtime.nodes.base import TEMPLATE, Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.base import (
+    TEMPLATE,
+    Done,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeOutput,
+    VarType,
+    shown_when,
+)
 from runtime.nodes.registry import register
 from runtime.outbound import guarded_client
 from runtime.resources import ENVIRONMENT, OUTBOUND
@@ -53,12 +62,6 @@ _CONTENT_TYPES: Mapping[str, str] = {
     "x-www-form-urlencoded": "application/x-www-form-urlencoded",
     "raw-text": "text/plain; charset=utf-8",
 }
-
-
-def shown_when(field: str, *values: str | bool) -> dict[str, Any]:
-    """A JSON Schema hint: the editor shows the field only while `field`, beside it, holds one
-    of `values` (the body's text only for a JSON or raw body)."""
-    return {"shown_when": {field: list(values)}}
 
 
 class HeaderRow(NodeConfig):

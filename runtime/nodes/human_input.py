@@ -77,6 +77,7 @@ class HumanInputNode(Node[HumanInputConfig]):
     description = "Pause the run and ask a person to fill in a form."
     dynamic_outputs = True
     dynamic_handles = True
+    asks_person = True
     palette_rank = 60
 
     @classmethod

@@ -119,6 +119,7 @@ class LoopNode(Node[LoopConfig]):
     output_types: ClassVar[Mapping[str, VarType]] = {"rounds": "number"}
     dynamic_outputs = True
     container_start = "loop_start"
+    inner_run_name = "round"
     palette_rank = 36
 
     def outputs(self) -> dict[str, VarType]:

@@ -54,6 +54,12 @@ def has(type_id: str, version: int = 1) -> bool:
     return (type_id, version) in _TYPES
 
 
+def inner_run_names() -> dict[str, str]:
+    """What each type calls one run of the nodes inside it ("item", a loop's "round"), by type id:
+    the portal's pages head a container's runs with it."""
+    return {type_id: cls.inner_run_name for (type_id, _), cls in _TYPES.items()}
+
+
 @contextmanager
 def temporary(type_id: str, cls: type[Node[Any]], version: int = 1) -> Iterator[type[Node[Any]]]:
     """Register a node type for the duration of a `with` block (tests, benches)."""
@@ -94,6 +100,7 @@ def catalog() -> list[dict[str, Any]]:
             "stream_ports": sorted(cls.stream_ports),
             "accepts_input": cls.accepts_input,
             "container_start": cls.container_start,
+            "inner_run_name": cls.inner_run_name,
             "settings_schema": settings_schema,
             "modes": sorted(cls.offered_in),
             "rank": cls.palette_rank,

@@ -1,24 +1,65 @@
-"""The start node: declares the run's input variables and checks the inputs against them."""
+"""The start node: declares the run's input variables and checks the inputs against them.
+
+Besides text, numbers, choices and checkboxes, an input may hold structured data, under Dify's
+type names: `json_object` (a JSON object, optionally checked against its `json_schema`, as
+Dify's) and `array[string]`, `array[number]`, `array[object]`, `array[boolean]` (a list whose
+items all have that type: what an iteration goes through). A structured value comes as JSON
+data or as JSON text (what a form's text box or a Dify client sends).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Literal
 
-from pydantic import Field
+import jsonschema
+from jsonschema.exceptions import best_match
+from pydantic import Field, field_validator
 
+from runtime.conversation import element_type, fits
 from runtime.errors import InputError
 from runtime.messages import NAME_PATTERN
-from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput, VarType
+from runtime.nodes.base import (
+    Done,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeOutput,
+    VarType,
+    shown_when,
+)
 from runtime.nodes.registry import register
 
-InputType = Literal["text", "paragraph", "number", "select", "checkbox"]
+InputType = Literal[
+    "text",
+    "paragraph",
+    "number",
+    "select",
+    "checkbox",
+    "json_object",
+    "array[string]",
+    "array[number]",
+    "array[object]",
+    "array[boolean]",
+]
 _TYPES: dict[str, VarType] = {
     "text": "string",
     "paragraph": "string",
     "select": "string",
     "number": "number",
     "checkbox": "boolean",
+    "json_object": "object",
+    "array[string]": "array",
+    "array[number]": "array",
+    "array[object]": "array",
+    "array[boolean]": "array",
+}
+_ITEM_WORDS = {
+    "string": "texts",
+    "number": "numbers",
+    "object": "objects",
+    "boolean": "true/false values",
 }
 
 
@@ -30,6 +71,22 @@ class StartVariable(NodeConfig):
     default: Any = None
     options: list[str] = Field(default_factory=list)
     max_length: int | None = Field(None, ge=1)
+    json_schema: dict[str, Any] | None = Field(
+        None,
+        title="JSON Schema",
+        description="The shape the object must have (empty: any object).",
+        json_schema_extra=shown_when("type", "json_object"),
+    )
+
+    @field_validator("json_schema")
+    @classmethod
+    def _schema_valid(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value:
+            try:
+                jsonschema.Draft7Validator.check_schema(value)
+            except jsonschema.SchemaError as exc:
+                raise ValueError(f"is not a valid JSON Schema: {exc.message}") from None
+        return value
 
 
 class StartConfig(NodeConfig):
@@ -37,8 +94,17 @@ class StartConfig(NodeConfig):
 
 
 def json_property(var: StartVariable) -> dict[str, Any]:
-    """A start variable as a JSON Schema property: its type, options, length and default."""
+    """A start variable as a JSON Schema property: its type, options, length, item type, an
+    object's schema and its default."""
     prop: dict[str, Any] = {"type": _TYPES[var.type]}
+    item = element_type(var.type)
+    if item is not None:
+        prop["items"] = {"type": item}  # Dify's item types are JSON Schema's names
+    if var.type == "json_object" and var.json_schema:
+        # the object's own shape, as Dify's MCP server gives it
+        for key in ("properties", "required", "additionalProperties"):
+            if key in var.json_schema:
+                prop[key] = var.json_schema[key]
     if var.type == "select" and var.options:
         prop["enum"] = list(var.options)
     if var.max_length is not None and prop["type"] == "string":
@@ -48,8 +114,51 @@ def json_property(var: StartVariable) -> dict[str, Any]:
     return prop
 
 
+def _json_value(var: StartVariable, value: Any) -> Any:
+    """A structured value: JSON text parsed, the rest as it is; InputError when the text is not
+    JSON."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        where = f"{exc.msg} at character {exc.pos + 1}"
+        raise InputError(var.variable, f"is not valid JSON ({where})") from None
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _structured(var: StartVariable, value: Any) -> Any:
+    """A json_object or array value, checked; InputError naming the variable (and the item)."""
+    name = var.variable
+    value = _json_value(var, value)
+    item = element_type(var.type)
+    if item is not None:
+        words = _ITEM_WORDS[item]
+        if not isinstance(value, list):
+            raise InputError(name, f"must be a list of {words}, not {_shown(value)}")
+        for i, v in enumerate(value):
+            if not fits(item, v):
+                raise InputError(name, f"must be a list of {words}: item {i + 1} is {_shown(v)}")
+        return value
+    if not isinstance(value, dict):
+        raise InputError(name, f"must be a JSON object ({{...}}), not {_shown(value)}")
+    if var.json_schema:
+        error = best_match(jsonschema.Draft7Validator(var.json_schema).iter_errors(value))
+        if error is not None:
+            where = ".".join(str(p) for p in error.absolute_path)
+            at = f" at {where}" if where else ""
+            raise InputError(name, f"does not fit its JSON Schema{at}: {error.message}")
+    return value
+
+
 def _coerce(var: StartVariable, value: Any) -> Any:
     name = var.variable
+    if var.type == "json_object" or var.type.startswith("array"):
+        return _structured(var, value)
     if var.type == "number":
         if isinstance(value, bool):
             raise InputError(name, "must be a number")

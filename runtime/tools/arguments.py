@@ -3,6 +3,7 @@ alike), so a bad argument is refused with its name before anything runs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,16 @@ class ArgumentsChecker:
             name = str(missing[0]) if missing else ""
             raise ToolArgumentsError(self._tool, name, "is required")
         if error.validator == "additionalProperties" and not error.path:
+            known = error.schema.get("properties") or {}
+            patterns = error.schema.get("patternProperties") or {}
+            extra = sorted(
+                n
+                for n in arguments
+                if n not in known and not any(re.search(p, n) for p in patterns)
+            )
+            if extra:  # name the first: a caller fixes one at a time
+                takes = ", ".join(sorted(known)) or "none"
+                raise ToolArgumentsError(self._tool, extra[0], f"is unknown (it takes: {takes})")
             raise ToolArgumentsError(self._tool, "", f"are wrong: {error.message}")
         name = ".".join(str(p) for p in error.path)
         raise ToolArgumentsError(self._tool, name, f"is wrong: {error.message}")

@@ -3,13 +3,14 @@ inputs, and run here exactly as shown (bash + curl against Weft served over real
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 import pytest
 
 from builder.actions.workflows import do_publish_workflow
 from builder.api_examples import sample_value
+from runtime.nodes.start import InputType, StartConfig, StartNode, StartVariable
 from tests.shell import run_pasted_curl
 from tests.specs import echo_chat_spec, topic_workflow_spec
 
@@ -101,7 +102,21 @@ def test_api_example_follows_the_published_version_not_the_draft(
         ({"variable": "s", "type": "select", "options": []}, "sample s"),
         ({"variable": "c", "type": "checkbox", "default": False}, False),
         ({"variable": "p", "label": "Your Question", "type": "paragraph"}, "sample your question"),
+        ({"variable": "l", "type": "array[number]"}, [1]),
+        ({"variable": "o", "type": "json_object"}, {}),
     ],
 )
 def test_api_example_sample_value_fits_the_variable(var: dict[str, Any], value: Any) -> None:
     assert sample_value(var) == value
+
+
+@pytest.mark.parametrize("kind", get_args(InputType))
+def test_api_example_sample_of_each_input_type_is_accepted(kind: str) -> None:
+    var: dict[str, Any] = {"variable": "v", "type": kind, "options": ["a"]}
+    if kind == "json_object":
+        var["json_schema"] = {
+            "properties": {"host": {"type": "string"}, "tags": {"type": "array"}},
+            "required": ["host", "tags"],
+        }
+    start = StartNode("s", StartConfig(variables=[StartVariable.model_validate(var)]))
+    assert start.validate_inputs({"v": sample_value(var)}) == {"v": sample_value(var)}

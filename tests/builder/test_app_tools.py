@@ -116,6 +116,12 @@ async def test_calling_an_app_runs_its_published_version_as_a_tool_run(
     with pytest.raises(ToolArgumentsError) as err:
         await apps.call_tool("greeter", {})
     assert err.value.argument == "name"
+    with pytest.raises(ToolArgumentsError) as err:  # the schema's minLength lets spaces by
+        await apps.call_tool("echo-chat", {"query": "  "})
+    assert (err.value.argument, err.value.reason) == (
+        "query",
+        "is required: the message to send, as text",
+    )
 
 
 async def test_a_workflow_calls_another_app_through_a_tool_node(owner: Any, make_app: Any) -> None:

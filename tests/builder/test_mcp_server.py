@@ -119,13 +119,19 @@ async def test_mcp_run_is_listed_with_source_mcp(
 @pytest.mark.parametrize(
     ("args", "named"),
     [
-        ({"count": 1, "tone": "dry", "formal": True}, "'topic' is required"),
+        ({"count": 1, "tone": "dry", "formal": True}, "argument 'topic' is required"),
         (
             {"topic": "t", "count": "many", "tone": "dry", "formal": True},
-            "'count' must be a number",
+            "argument 'count' is wrong: 'many' is not of type 'number'",
         ),
-        ({"topic": "t", "count": 1, "tone": "loud", "formal": True}, "'tone' must be one of"),
-        ({"topic": "t", "count": 1, "tone": "dry", "formal": True, "x": 1}, "unknown argument 'x'"),
+        (
+            {"topic": "t", "count": 1, "tone": "loud", "formal": True},
+            "argument 'tone' is wrong: 'loud' is not one of ['warm', 'dry']",
+        ),
+        (
+            {"topic": "t", "count": 1, "tone": "dry", "formal": True, "x": 1},
+            "argument 'x' is unknown (it takes: count, formal, mood, tone, topic)",
+        ),
     ],
 )
 async def test_mcp_wrong_argument_is_a_tool_error_naming_it(

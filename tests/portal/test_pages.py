@@ -92,6 +92,23 @@ def test_app_page_renders_for_an_editor(client_for: Any, make_member: Any, make_
     assert '<div id="mcp-details" hidden>' in html
 
 
+def test_app_page_test_form_takes_a_list_as_json_text(
+    client_for: Any, owner: Any, make_app: Any
+) -> None:
+    from tests.specs import echo_workflow_spec
+
+    spec = echo_workflow_spec()
+    spec["nodes"][0]["config"]["variables"].append(
+        {"variable": "tags", "type": "array[string]", "default": ["a", "b"]}
+    )
+    app, _ = make_app(owner, spec=spec, mode="workflow")
+    html = client_for(owner).get(f"/apps/{app.pk}/").content.decode()
+    area = re.search(r'<textarea id="in-tags"[^>]*>([^<]*)</textarea>', html)
+    assert area is not None, html
+    assert 'data-var-type="json"' in area.group(0)
+    assert html_unescape(area.group(1)) == '["a", "b"]'  # JSON, which the start node reads
+
+
 def test_app_page_is_404_for_a_non_member(client_for: Any, make_member: Any, make_app: Any) -> None:
     owner = make_member("owner")
     app, _ = make_app(owner, slug="secret")

@@ -82,3 +82,9 @@ def test_catalog_fixture_of_the_editor_panel_tests_is_current() -> None:
     wanted = {"question_classifier", "parameter_extractor", "agent"}
     entries = [e for e in registry.catalog() if e["type"] in wanted]
     assert json.loads(fixture.read_text()) == json.loads(json.dumps(entries))
+
+
+def test_catalog_says_what_a_containers_runs_are_called() -> None:
+    """The trace heads a container's runs "item 2" or "round 3" from this, not from type ids."""
+    named = {t["type"]: t["inner_run_name"] for t in registry.catalog() if t["container_start"]}
+    assert named == {"iteration": "item", "loop": "round"}

@@ -105,6 +105,35 @@ def test_compile_refuses_end_nodes_inside_a_container() -> None:
     assert ("not_in_container", "end2") in found
 
 
+def test_compile_refuses_nodes_that_pause_inside_a_container_on_the_node() -> None:
+    """A waiting run resumes at top-level nodes only: a human-input node, or a node that needs
+    confirmation, is an issue on that node before any run (the editor marks it)."""
+    nodes, edges = _spec()
+    nodes[2]["title"] = "Each city"
+    fields = [{"name": "answer", "label": "Answer"}]
+    nodes.append(inside("it", node("ask", "human_input", prompt="ok?", fields=fields)))
+    nodes.append(inside("it", node("risky", "probe", settings={"needs_confirmation": True})))
+    edges += [edge("p", "ask"), edge("p", "risky")]
+    found = [(i.code, i.node_id, i.field, i.message) for i in _issues(nodes, edges)]
+    assert found == [
+        (
+            "not_in_container",
+            "ask",
+            "parentId",
+            "it waits for a person's answer, which a node inside Each city cannot do: move it"
+            " out of the container",
+        ),
+        (
+            "not_in_container",
+            "risky",
+            "settings.needs_confirmation",
+            "it needs confirmation before it runs, which a node inside Each city cannot wait"
+            " for: turn off Needs confirmation in its run settings, or move it out of the"
+            " container",
+        ),
+    ]
+
+
 def test_compile_checks_reach_and_cycles_inside_a_container() -> None:
     nodes, edges = _spec()
     nodes += [inside("it", node("a", "probe")), inside("it", node("b", "probe"))]

@@ -3,13 +3,17 @@ branches finish, and a seeded run with the person's reply resumes exactly at the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
 
 import pytest
 
 from runtime.compile import CompiledGraph
 from runtime.errors import GraphInvalidError
+from runtime.nodes import registry
+from runtime.nodes.base import Node, NodeConfig, NodeContext, NodeOutput, Paused
 from runtime.pause import AnswerError, PauseForm, Reply, check_answers
+from tests.runtime.containers import around, iteration, registered
 from tests.runtime.helpers import build, by_kind, edge, kinds, node, node_ids, run, start
 
 FIELDS = [
@@ -231,3 +235,38 @@ def test_human_input_config_issues_name_the_field(fields: list[Any], where: str)
         build(nodes, [edge("s", "ask"), edge("ask", "end")])
     assert any(i.node_id == "ask" and i.code == "bad_config" for i in err.value.issues)
     assert where.split(".")[-1] in str(err.value.issues)
+
+
+class _AskNode(Node[NodeConfig]):
+    """Pauses like a human-input node, but does not say so (no `asks_person`)."""
+
+    output_types: ClassVar = {"text": "string"}
+
+    async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
+        """Pause with an empty form."""
+        yield Paused(PauseForm(node_id=self.node_id, title=self.title, prompt="?"))
+
+
+@pytest.fixture
+def _container_types() -> Iterator[None]:
+    yield from registered()
+
+
+@pytest.mark.usefixtures("_container_types")
+async def test_a_pause_inside_a_container_fails_the_node_saying_what_to_do() -> None:
+    """Compile refuses pausing nodes inside containers; a type that pauses without declaring
+    it still cannot leave a run waiting where a resume would not reach."""
+    with registry.temporary("ask_quietly", _AskNode):
+        children = [node("it_s", "iteration_start"), node("p", "ask_quietly")]
+        nodes, edges = around(iteration(), children, [edge("it_s", "p")], ["a"])
+        nodes[2]["title"] = "Each item"
+        nodes[4]["title"] = "Quiet question"
+        events = await run(build(nodes, edges))
+    (failed,) = [e for e in by_kind(events, "node_failed") if e.node_id == "p"]
+    assert failed.error_code == "PauseInContainerError"
+    assert failed.error == (
+        "Quiet question waits for a person's answer, which a node inside Each item cannot do:"
+        " move it out of the container"
+    )
+    assert events[-1].status == "failed"
+    assert not by_kind(events, "node_paused")

@@ -2383,6 +2383,11 @@ export interface components {
              */
             dynamic_outputs: boolean;
             /**
+             * Inner Run Name
+             * @description A container: what one run of its nodes is called ("item", "round").
+             */
+            inner_run_name: string;
+            /**
              * Modes
              * @description The app modes whose palette offers this type.
              */

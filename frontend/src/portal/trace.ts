@@ -111,13 +111,20 @@ export class Trace {
     }
   }
 
+  /** What a container's type calls one run of its sub-graph: the page gives each type's word
+   * (the catalog's `inner_run_name`) in the trace body's `data-inner-run-names`. */
+  private innerRunName(nodeType: string | undefined): string | undefined {
+    const names = JSON.parse(this.body.dataset.innerRunNames || "{}") as Record<string, string>;
+    return nodeType ? names[nodeType] : undefined;
+  }
+
   private heading(containerId: string, path: number[]): HTMLTableRowElement {
     const key = `${containerId}@${path.join(".")}`;
     if (!this.headings[key]) {
       const container = this.rows.get(runKey(containerId, path.slice(0, -1)));
       const tr = el("tr", "trace-group");
       tr.dataset.group = key;
-      const cell = el("td", "", `${container?.title ?? containerId} · ${itemLabel(container?.nodeType, path)}`);
+      const cell = el("td", "", `${container?.title ?? containerId} · ${itemLabel(this.innerRunName(container?.nodeType), path)}`);
       cell.colSpan = 6;
       if (path.length > 1) tr.style.setProperty("--depth", String(path.length - 1));
       tr.append(cell);

@@ -1,6 +1,6 @@
 // The start node's variables as a form: the right input per type, required marks, defaults.
 import type { FormValues, StartVariable } from "./format";
-import { formValues, varLabel } from "./format";
+import { formValues, isJsonInput, jsonExample, varLabel } from "./format";
 
 export interface InputsFormProps {
   vars: StartVariable[];
@@ -29,6 +29,19 @@ export function InputsForm({ vars, typed, errors, disabled, onChange }: InputsFo
         let input;
         if (v.type === "checkbox") {
           input = <input {...common} type="checkbox" checked={value === true} onChange={(e) => onChange(v.variable, e.target.checked)} />;
+        } else if (isJsonInput(v)) {
+          // a list or an object, typed as JSON; what is wrong with it shows below in words
+          input = (
+            <textarea
+              {...common}
+              className="ed-input mono"
+              rows={3}
+              spellCheck={false}
+              placeholder={jsonExample(v)}
+              value={String(value)}
+              onChange={(e) => onChange(v.variable, e.target.value)}
+            />
+          );
         } else if (v.type === "paragraph") {
           input = (
             <textarea {...common} className="ed-input" rows={3} value={String(value)} maxLength={v.max_length ?? undefined} onChange={(e) => onChange(v.variable, e.target.value)} />

@@ -46,6 +46,22 @@ describe("RunPanel for a workflow", () => {
     expect(screen.getByText("Notes").parentElement?.textContent).not.toContain("*");
   });
 
+  it("takes a list as JSON text and says what is wrong with it before running", async () => {
+    const tags = { variable: "tags", label: "Tags", type: "array[string]", required: true };
+    setEditor([node("start", "start", "Start", { variables: [tags] }), end], [edge("start", "end")]);
+    render(<RunPanel />);
+    const box = screen.getByTestId("run-input-tags");
+    expect(box.tagName).toBe("TEXTAREA");
+    expect(box.getAttribute("placeholder")).toBe('["first", "second"]');
+    fireEvent.change(box, { target: { value: '["a", 2]' } });
+    await click(screen.getByTestId("run-start"));
+    expect(screen.getByRole("alert").textContent).toBe("Tags must be a list of texts: item 2 is 2");
+    expect(Sock.instances).toHaveLength(0);
+    fireEvent.change(box, { target: { value: '["a", "b"]' } });
+    await click(screen.getByTestId("run-start"));
+    expect(Sock.last.sent[0]).toMatchObject({ type: "run", inputs: { tags: ["a", "b"] } });
+  });
+
   it("says which required input is missing instead of running", async () => {
     render(<RunPanel />);
     await click(screen.getByTestId("run-start"));

@@ -1,6 +1,8 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
+import type { NodeTypeInfo } from "../api/types";
+import { indexCatalog } from "../state/nodeTypes";
 import { applyRunEvent, idleRun } from "../state/run";
 import { useEditor } from "../state/store";
 import { node, runEvent, setEditor } from "./testing";
@@ -8,7 +10,9 @@ import { Trace } from "./Trace";
 
 describe("Trace", () => {
   it("shows a loop's runs after it, under a heading per round, when its rounds' events interleave", () => {
-    setEditor([node("start", "start", "Start"), node("lp", "loop", "Retry"), node("tpl", "template", "Write"), node("end", "end", "End")], []);
+    // the heading's word is the loop type's inner_run_name in the catalog
+    const types = indexCatalog([{ type: "loop", version: 1, container_start: "loop_start", inner_run_name: "round" } as unknown as NodeTypeInfo]);
+    setEditor([node("start", "start", "Start"), node("lp", "loop", "Retry"), node("tpl", "template", "Write"), node("end", "end", "End")], [], { types });
     const inner = (node_id: string, i: number) => ({ node_id, container_id: "lp", iteration_path: [i] });
     const events = [
       runEvent("r1", "node_succeeded", { node_id: "start" }),

@@ -4,11 +4,20 @@
 // ("Round 3"): see groups.ts.
 import { useState, type CSSProperties } from "react";
 
+import type { NodeTypeInfo } from "../api/types";
+import type { WNode } from "../state/graph";
 import { typeKey } from "../state/nodeTypes";
 import { useEditor } from "../state/store";
 import { STATUS_ICON } from "./format";
 import { itemLabel, traceLines } from "./groups";
 import { NodeRunDetails, nodeMeta, useNodeTitle } from "./parts";
+
+/** What the container `id`'s type calls one run of its sub-graph (the catalog's
+ * `inner_run_name`: an iteration's "item", a loop's "round"); undefined for a node not on the canvas. */
+export function innerRunName(id: string, nodes: WNode[], types: Record<string, NodeTypeInfo>): string | undefined {
+  const data = nodes.find((n) => n.id === id)?.data;
+  return data ? types[typeKey(data.type, data.version)]?.inner_run_name : undefined;
+}
 
 export function Trace() {
   const run = useEditor((s) => s.run);
@@ -22,7 +31,6 @@ export function Trace() {
     const data = nodes.find((n) => n.id === id)?.data;
     return data ? (types[typeKey(data.type, data.version)]?.title ?? data.type) : "";
   };
-  const typeIdOf = (id: string) => nodes.find((n) => n.id === id)?.data.type;
   const lines = traceLines(
     ids.filter((key) => run.nodes[key]),
     (key) => ({ nodeId: key.split("@")[0], containerId: run.nodes[key].containerId, iterationPath: run.nodes[key].iterationPath }),
@@ -43,7 +51,7 @@ export function Trace() {
           >
             {heading && (
               <div className="run-trace-group" data-testid={`run-trace-group-${heading.containerId}-${heading.path.join(".")}`}>
-                {title(heading.containerId)} · {itemLabel(typeIdOf(heading.containerId), heading.path)}
+                {title(heading.containerId)} · {itemLabel(innerRunName(heading.containerId, nodes, types), heading.path)}
               </div>
             )}
             <button

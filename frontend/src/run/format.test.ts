@@ -87,6 +87,30 @@ describe("start inputs", () => {
     });
     expect(collectInputs(vars, { city: "Trondheim" }).errors).toEqual({ city: "City is longer than 5 characters" });
   });
+
+  const structured: StartVariable[] = [
+    { variable: "cities", label: "Cities", type: "array[string]" },
+    { variable: "scores", type: "array[number]", required: false, default: [1, 2] },
+    { variable: "config", type: "json_object", required: false },
+  ];
+
+  it("parses lists and objects typed as JSON, a default shown as JSON", () => {
+    expect(formValues(structured, {}).scores).toBe("[\n  1,\n  2\n]");
+    expect(collectInputs(structured, { cities: '["Oslo", "Lima"]', config: '{"a": 1}' })).toEqual({
+      inputs: { cities: ["Oslo", "Lima"], scores: [1, 2], config: { a: 1 } },
+      errors: {},
+    });
+  });
+
+  it("says in words what is wrong with a list or an object", () => {
+    const errors = (typed: Record<string, string>) => collectInputs(structured, { cities: "[]", ...typed }).errors;
+    expect(errors({ cities: "Oslo, Lima" }).cities).toMatch(/^Cities is not valid JSON: /);
+    expect(errors({ cities: '{"a": 1}' })).toEqual({ cities: 'Cities must be a list of texts, such as ["first", "second"]' });
+    expect(errors({ cities: '["Oslo", 3]' })).toEqual({ cities: "Cities must be a list of texts: item 2 is 3" });
+    expect(errors({ scores: "[1, true]" })).toEqual({ scores: "scores must be a list of numbers: item 2 is true" });
+    expect(errors({ config: "[1]" })).toEqual({ config: 'config must be a JSON object, such as {"key": "value"}' });
+    expect(errors({ config: "null" })).toEqual({ config: 'config must be a JSON object, such as {"key": "value"}' });
+  });
 });
 
 describe("runFromDetail", () => {

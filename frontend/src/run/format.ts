@@ -93,7 +93,17 @@ export function showLoose(value: unknown): string {
 
 // ---- the start node's inputs -----------------------------------------------------------------
 
-export type InputType = "text" | "paragraph" | "number" | "select" | "checkbox";
+export type InputType =
+  | "text"
+  | "paragraph"
+  | "number"
+  | "select"
+  | "checkbox"
+  | "json_object"
+  | "array[string]"
+  | "array[number]"
+  | "array[object]"
+  | "array[boolean]";
 
 export interface StartVariable {
   variable: string;
@@ -103,6 +113,7 @@ export interface StartVariable {
   default?: unknown;
   options?: string[];
   max_length?: number | null;
+  json_schema?: Record<string, unknown> | null;
 }
 
 export type FormValues = Record<string, string | boolean>;
@@ -117,9 +128,58 @@ export function varLabel(v: StartVariable): string {
   return v.label || v.variable;
 }
 
+/** Whether the variable holds a list or an object, typed in as JSON. */
+export function isJsonInput(v: StartVariable): boolean {
+  return v.type === "json_object" || (v.type ?? "").startsWith("array");
+}
+
 function initialValue(v: StartVariable): string | boolean {
   if (v.type === "checkbox") return v.default === true || v.default === "true";
+  if (isJsonInput(v) && v.default != null && typeof v.default !== "string") return JSON.stringify(v.default, null, 2);
   return v.default == null ? "" : String(v.default);
+}
+
+const ITEM_WORDS: Record<string, string> = { string: "texts", number: "numbers", object: "objects", boolean: "true/false values" };
+const EXAMPLES: Record<string, string> = {
+  json_object: '{"key": "value"}',
+  "array[string]": '["first", "second"]',
+  "array[number]": "[1, 2, 3]",
+  "array[object]": '[{"key": "value"}]',
+  "array[boolean]": "[true, false]",
+};
+
+/** A JSON value of the variable's type, to show what to type. */
+export function jsonExample(v: StartVariable): string {
+  return EXAMPLES[v.type ?? ""] ?? "{}";
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function fitsItem(item: string, value: unknown): boolean {
+  if (item === "object") return isObject(value);
+  return typeof value === item;
+}
+
+/** A list's or an object's typed text as its value, or what is wrong with it, in words. */
+export function parseJsonInput(v: StartVariable, text: string): { value?: unknown; error?: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { error: `${varLabel(v)} is not valid JSON: ${(e as Error).message}` };
+  }
+  const item = /^array\[(\w+)\]$/.exec(v.type ?? "")?.[1];
+  if (item) {
+    const words = ITEM_WORDS[item] ?? item;
+    if (!Array.isArray(value)) return { error: `${varLabel(v)} must be a list of ${words}, such as ${jsonExample(v)}` };
+    const bad = value.findIndex((x) => !fitsItem(item, x));
+    if (bad >= 0) return { error: `${varLabel(v)} must be a list of ${words}: item ${bad + 1} is ${JSON.stringify(value[bad])}` };
+    return { value };
+  }
+  if (!isObject(value)) return { error: `${varLabel(v)} must be a JSON object, such as ${jsonExample(v)}` };
+  return { value };
 }
 
 /** The form's values: what the user typed where they did, the variable's default elsewhere. */
@@ -145,6 +205,12 @@ export function collectInputs(
     const required = v.required !== false;
     if (!text.trim()) {
       if (required) errors[v.variable] = `${varLabel(v)} is required`;
+      continue;
+    }
+    if (isJsonInput(v)) {
+      const { value, error } = parseJsonInput(v, text);
+      if (error) errors[v.variable] = error;
+      else inputs[v.variable] = value;
       continue;
     }
     if (v.type === "number") {

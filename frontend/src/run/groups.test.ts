@@ -46,7 +46,7 @@ describe("traceLines", () => {
 
 describe("itemLabel", () => {
   it("counts an iteration's items and a loop's rounds from one", () => {
-    expect(itemLabel("iteration", [3, 0])).toBe("Item 1");
-    expect(itemLabel("loop", [1])).toBe("Round 2");
+    expect(itemLabel("item", [3, 0])).toBe("Item 1");
+    expect(itemLabel("round", [1])).toBe("Round 2");
   });
 });

@@ -20,9 +20,11 @@ export interface TraceLine<T> {
   depth: number;
 }
 
-/** "Item 2" of an iteration, "Round 3" of a loop (its sub-graph's runs are rounds). */
-export function itemLabel(containerType: string | undefined, path: number[]): string {
-  return `${containerType === "loop" ? "Round" : "Item"} ${path[path.length - 1] + 1}`;
+/** "Item 2" of an iteration, "Round 3" of a loop: `word` is what the container's type calls one
+ * run of its sub-graph (the catalog's `inner_run_name`; "item" when unknown). */
+export function itemLabel(word: string | undefined, path: number[]): string {
+  const w = word || "item";
+  return `${w[0].toUpperCase()}${w.slice(1)} ${path[path.length - 1] + 1}`;
 }
 
 const pathOf = (p: Place): number[] => p.iterationPath ?? [];

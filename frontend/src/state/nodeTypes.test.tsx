@@ -25,6 +25,7 @@ function echo(version: number, field: string): NodeTypeInfo {
     stream_ports: [],
     accepts_input: true,
     container_start: null,
+    inner_run_name: "item",
     settings_schema: {},
     modes: ["chat", "workflow"],
     rank: 50,
