@@ -9,6 +9,8 @@ import { usePending } from "../panel/pending";
 import { idleRun } from "../state/run";
 import { useEditor } from "../state/store";
 import { knowledgeLabel, useKbNames } from "../state/knowledgeNames";
+import { toolsLabel } from "../state/toolNames";
+import catalog from "../panel/fixtures/llmNodes.json";
 import { nodeTypes } from ".";
 
 const types = indexCatalog([
@@ -26,7 +28,10 @@ const types = indexCatalog([
   },
   { type: "question_classifier", version: 1, title: "Question classifier", category: "llm", accepts_input: true },
   { type: "iteration", version: 1, title: "Iteration", category: "logic", accepts_input: true, container_start: "iteration_start" },
+  ...(catalog as unknown as NodeTypeInfo[]).filter((t) => t.type === "agent"), // the backend's own schema
 ] as unknown as NodeTypeInfo[]);
+
+const pick = (server: string, tool: string) => ({ server, tool });
 
 function draw() {
   const { nodes } = specToGraph({
@@ -40,6 +45,13 @@ function draw() {
       { id: "kb", type: "knowledge_retrieval", title: "Search", config: { query: ["start", "q"], dataset_ids: ["k1", "k9"] } },
       { id: "sort", type: "question_classifier", title: "Sort" },
       { id: "each", type: "iteration", title: "Each", config: { iterator_selector: [] } },
+      {
+        id: "helper",
+        type: "agent",
+        title: "Helper",
+        config: { tools: [pick("clock", "get_current_time"), pick("rag", "search_knowledge"), pick("clock", ""), pick("clock", "convert_time"), pick("git", "git_status")] },
+      },
+      { id: "bare", type: "agent", title: "Bare", config: { tools: [] } },
     ],
     edges: [],
   });
@@ -128,6 +140,16 @@ describe("canvas node", () => {
     expect(screen.queryByTestId("node-kbs-llm")).toBeNull();
     expect(knowledgeLabel([], null)).toBe("no knowledge base chosen");
     expect(knowledgeLabel(["a", "b"], null)).toBe("2 knowledge bases");
+  });
+
+  it("names the tools an agent may call: three of them, and how many more", () => {
+    draw();
+    const tools = screen.getByTestId("node-tools-helper");
+    expect(tools.textContent).toBe("Tools: get_current_time, search_knowledge, convert_time +1");
+    expect(tools.getAttribute("title")).toBe("get_current_time, search_knowledge, convert_time, git_status");
+    expect(screen.getByTestId("node-tools-bare").textContent).toBe("Tools: none chosen");
+    expect(screen.queryByTestId("node-tools-llm")).toBeNull();
+    expect(toolsLabel([pick("clock", "get_current_time"), pick("rag", "search_knowledge")], "tool").text).toBe("Tools: get_current_time, search_knowledge");
   });
 
   it("shows the node's issue count and its run status", () => {

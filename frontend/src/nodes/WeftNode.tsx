@@ -11,6 +11,7 @@ import { handleLabel, modelLabel } from "../canvas/labels";
 import { useShownIssues } from "../panel/pending";
 import { NodeHead } from "./NodeHead";
 import { knowledgeField, knowledgeLabel, useKbNames } from "../state/knowledgeNames";
+import { toolsField, toolsLabel } from "../state/toolNames";
 
 function summary(config: Record<string, unknown>): string {
   for (const value of Object.values(config)) {
@@ -43,6 +44,8 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
     if (kbField) needKbNames();
   }, [kbField, needKbNames]);
   const kbText = kbField ? knowledgeLabel(data.config[kbField], kbNames) : "";
+  const toolList = toolsField(info?.config_schema);
+  const tools = toolList ? toolsLabel(data.config[toolList.list], toolList.name) : null;
   return (
     <div
       className={`wn wn-${category}${selected ? " wn-selected" : ""}${target ? " wn-drop-target" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
@@ -64,6 +67,11 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
           </div>
         )}
         {!kbText && summary(data.config) && <div className="wn-summary">{summary(data.config)}</div>}
+        {tools && (
+          <div className="wn-summary wn-tools" title={tools.title} data-testid={`node-tools-${id}`}>
+            {tools.text}
+          </div>
+        )}
         {outputs.length > 0 && (
           <div className="wn-outputs">
             {outputs.slice(0, 6).map((o) => (

@@ -4,8 +4,8 @@
 // references (config: {type, value} per parameter). The tool and the parameters are those of the
 // server (and tool) picked beside them, which the form passes in.
 import type { Schema } from "../state/schema";
+import { toolsNote, useToolServers, type ToolSpec } from "../state/toolServers";
 import { TemplateField } from "./TemplateField";
-import { toolsNote, useToolServers, type ToolSpec } from "./toolServers";
 import { VariablePicker } from "./VariablePicker";
 
 type Mode = "constant" | "variable" | "mixed";
@@ -37,16 +37,37 @@ function Options({ names, value }: { names: string[]; value: string }) {
 }
 
 export function ToolServerField({ id, value, onChange, disabled }: PickProps) {
-  const { servers, error } = useToolServers();
-  if (error) return <p className="field-error">The tool servers could not be listed: {error}</p>;
-  if (servers && !servers.length) return <p className="field-help" data-testid="tool-servers-empty">This workspace has no tool servers yet.</p>;
+  const { servers, error, load } = useToolServers();
+  // after a server is added on the Tools page (in another tab), without closing the panel
+  const refresh = (
+    <button type="button" className="icon-button" title="Fetch the list again" aria-label="Fetch the tool servers again" onClick={load}>
+      ↻
+    </button>
+  );
+  if (error) {
+    return (
+      <p className="field-error">
+        The tool servers could not be listed: {error} {refresh}
+      </p>
+    );
+  }
+  if (servers && !servers.length) {
+    return (
+      <p className="field-help" data-testid="tool-servers-empty">
+        This workspace has no tool servers yet. {refresh}
+      </p>
+    );
+  }
   const picked = servers?.find((s) => s.name === value);
   const note = picked ? toolsNote(picked) : "";
   return (
     <>
-      <select id={id} className="ed-input" value={value} disabled={disabled || !servers} onChange={(e) => onChange(e.target.value)}>
-        <Options names={(servers ?? []).map((s) => s.name)} value={value} />
-      </select>
+      <div className="tool-server-pick">
+        <select id={id} className="ed-input" value={value} disabled={disabled || !servers} onChange={(e) => onChange(e.target.value)}>
+          <Options names={(servers ?? []).map((s) => s.name)} value={value} />
+        </select>
+        {refresh}
+      </div>
       {note && <p className="field-help" data-testid="tool-server-note">{note}</p>}
     </>
   );
