@@ -5,7 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime.nodes import registry
+from runtime.spec import NodeSettings, WorkflowSpec
+
 MODEL = {"provider": "fake", "name": "scripted"}
+
+
+def normalized(spec: WorkflowSpec) -> dict[str, Any]:
+    """The spec as JSON with each config and setting filled in with its defaults, so a field
+    the stored spec left out compares equal to the default an import writes."""
+    out = spec.model_dump(mode="json", by_alias=True)
+    for node in out["nodes"]:
+        if registry.has(node["type"], node["version"]):
+            model = registry.get(node["type"], node["version"]).config_model
+            node["config"] = model.model_validate(node["config"]).model_dump(
+                mode="json", by_alias=True
+            )
+        node["settings"] = NodeSettings.model_validate(node["settings"]).model_dump(mode="json")
+    return out
 
 
 def _node(node_id: str, type_: str, config: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -12,22 +12,8 @@ from builder.dsl import export_spec, import_dsl
 from builder.dsl.nodes import mapped_weft_types
 from runtime.nodes import registry
 from runtime.nodes.base import Done, Node, NodeConfig, NodeContext, NodeOutput
-from runtime.spec import NodeSettings, WorkflowSpec
-from tests.builder.dsl_specs import chat_spec, workflow_spec
-
-
-def _normal(spec: WorkflowSpec) -> dict[str, Any]:
-    """The spec as JSON with each config and setting filled in with its defaults, so a field
-    the stored spec left out compares equal to the default an import writes."""
-    out = spec.model_dump(mode="json", by_alias=True)
-    for node in out["nodes"]:
-        if registry.has(node["type"], node["version"]):
-            model = registry.get(node["type"], node["version"]).config_model
-            node["config"] = model.model_validate(node["config"]).model_dump(
-                mode="json", by_alias=True
-            )
-        node["settings"] = NodeSettings.model_validate(node["settings"]).model_dump(mode="json")
-    return out
+from runtime.spec import WorkflowSpec
+from tests.builder.dsl_specs import chat_spec, normalized, workflow_spec
 
 
 def _round_trip(raw: dict[str, Any], include_secrets: bool = True) -> tuple[WorkflowSpec, str]:
@@ -40,7 +26,7 @@ def _round_trip(raw: dict[str, Any], include_secrets: bool = True) -> tuple[Work
 def test_dsl_round_trip_gives_the_same_spec(make: Any) -> None:
     before = WorkflowSpec.model_validate(make())
     after, _ = _round_trip(make())
-    want, got = _normal(before), _normal(after)
+    want, got = normalized(before), normalized(after)
     for old, new in zip(want.pop("nodes"), got.pop("nodes"), strict=True):
         assert new == old
     assert got == want
