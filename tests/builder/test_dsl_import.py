@@ -236,3 +236,134 @@ def test_dsl_compile_issues_come_back_as_warnings() -> None:
     imported = import_dsl(yaml.safe_dump(doc, allow_unicode=True))
     issues = [(n.code, n.node_id) for n in imported.notes if n.code == "unknown_variable"]
     assert issues == [("unknown_variable", "answer")]
+
+
+def _workflow(
+    nodes: list[dict[str, Any]], edges: list[tuple[str, str]], mode: str = "workflow"
+) -> str:
+    doc = {
+        "app": {"name": "Small", "mode": mode},
+        "kind": "app",
+        "version": "0.6.0",
+        "workflow": {
+            "graph": {
+                "nodes": [
+                    {"id": i, "type": "custom", "data": {"title": i, **data}} for i, data in nodes
+                ],
+                "edges": [{"id": f"{s}-{t}", "source": s, "target": t} for s, t in edges],
+            }
+        },
+    }
+    return yaml.safe_dump(doc, allow_unicode=True)
+
+
+def test_dsl_renames_ids_weft_cannot_hold_with_their_references() -> None:
+    odd = "node.with:odd chars"
+    text = _workflow(
+        [
+            ("start", {"type": "start", "variables": []}),
+            (odd, {"type": "template-transform", "template": "hi", "variables": []}),
+            (
+                "end",
+                {"type": "end", "outputs": [{"variable": "o", "value_selector": [odd, "output"]}]},
+            ),
+        ],
+        [("start", odd), (odd, "end")],
+    )
+    imported = import_dsl(text)
+    nodes = _nodes(imported.spec)
+    assert "node_with_odd_chars" in nodes
+    assert nodes["end"].config["outputs"][0]["value_selector"] == ["node_with_odd_chars", "output"]
+    assert [(e.source, e.target) for e in imported.spec.edges] == [
+        ("start", "node_with_odd_chars"),
+        ("node_with_odd_chars", "end"),
+    ]
+    assert "node 'node.with:odd chars' is 'node_with_odd_chars' now (Weft's ids)" in _notes(
+        imported
+    )
+    assert not [n for n in imported.notes if n.code == "unknown_variable"]
+
+
+def test_dsl_reads_older_dify_node_forms() -> None:
+    text = _workflow(
+        [
+            ("start", {"type": "start", "variables": [{"variable": "f", "type": "file"}]}),
+            # if-else before cases: top-level conditions are one case "true"
+            (
+                "check",
+                {
+                    "type": "if-else",
+                    "logical_operator": "and",
+                    "conditions": [
+                        {"variable_selector": ["start", "f"], "comparison_operator": "not empty"}
+                    ],
+                },
+            ),
+            # Dify's first name for the variable aggregator
+            (
+                "pick",
+                {
+                    "type": "variable-assigner",
+                    "output_type": "string",
+                    "variables": [["start", "f"]],
+                },
+            ),
+            # an HTTP body whose data is still one text
+            (
+                "post",
+                {
+                    "type": "http-request",
+                    "method": "post",
+                    "url": "https://x.example",
+                    "authorization": {"type": "no-auth"},
+                    "headers": "",
+                    "params": "",
+                    "body": {"type": "raw-text", "data": "hello {{#start.f#}}"},
+                },
+            ),
+            ("end", {"type": "end", "outputs": []}),
+        ],
+        [("start", "check"), ("check", "pick"), ("pick", "post"), ("post", "end")],
+    )
+    imported = import_dsl(text)
+    nodes = _nodes(imported.spec)
+    assert nodes["start"].config["variables"][0]["type"] == "paragraph"
+    assert nodes["check"].config["cases"][0]["case_id"] == "true"
+    assert nodes["pick"].type == "variable_aggregator"
+    assert nodes["pick"].config["variables"] == [["start", "f"]]
+    assert nodes["post"].config["body"] == {
+        "type": "raw-text",
+        "data": "hello {{#start.f#}}",
+        "form": [],
+    }
+    assert any("Dify file input" in s for s in _notes(imported))
+
+
+def test_dsl_reads_a_version_1_assigner_as_one_item() -> None:
+    text = _workflow(
+        [
+            ("start", {"type": "start", "variables": []}),
+            (
+                "set",
+                {
+                    "type": "assigner",
+                    "assigned_variable_selector": ["conversation", "last"],
+                    "input_variable_selector": ["sys", "query"],
+                    "write_mode": "over-write",
+                },
+            ),
+            ("answer", {"type": "answer", "answer": "ok"}),
+        ],
+        [("start", "set"), ("set", "answer")],
+        mode="advanced-chat",
+    )
+    assert _nodes(import_dsl(text).spec)["set"].config == {
+        "items": [
+            {
+                "variable_selector": ["conversation", "last"],
+                "operation": "over-write",
+                "input_type": "variable",
+                "value": ["sys", "query"],
+            }
+        ]
+    }
