@@ -239,7 +239,7 @@ def test_dsl_compile_issues_come_back_as_warnings() -> None:
 
 
 def _workflow(
-    nodes: list[dict[str, Any]], edges: list[tuple[str, str]], mode: str = "workflow"
+    nodes: list[tuple[str, dict[str, Any]]], edges: list[tuple[str, str]], mode: str = "workflow"
 ) -> str:
     doc = {
         "app": {"name": "Small", "mode": mode},
