@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
 
 from kernel.errors import ApiError
+from kernel.json_input import JsonInputError, check_value
+from kernel.limits import limits
 
 MAX_DSL_BYTES = 10 * 1024 * 1024  # Dify's limit on an imported file
 
@@ -27,6 +30,31 @@ def _refused(message: str, line: int | None) -> ApiError:
     return ApiError("dsl_invalid_yaml", 422, message, line=line, field="file")
 
 
+# A DSL holds JSON's values only, as a draft stores them: a date stays its text, and binary,
+# sets, ordered pairs and endless numbers are refused where they are.
+def _text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+def _finite(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    value = loader.construct_yaml_float(node)
+    if not math.isfinite(value):
+        line = node.start_mark.line + 1
+        raise _refused(f"line {line}: {node.value} is not a number a workflow can hold", line)
+    return value
+
+
+def _not_json(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    line = node.start_mark.line + 1
+    raise _refused(f"line {line}: {node.tag} values are not read (JSON's values only)", line)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _text)
+_Loader.add_constructor("tag:yaml.org,2002:float", _finite)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _not_json)
+
+
 def load_yaml(text: str | bytes) -> Any:
     """The document in `text`; ApiError 413 past 10 MB, 422 naming the line when it is not YAML."""
     size = len(text.encode() if isinstance(text, str) else text)
@@ -44,7 +72,10 @@ def load_yaml(text: str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise _refused(f"the file is not UTF-8 text (byte {exc.start})", None) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader, without aliases)
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader, without aliases)
+        check_value(document, limits().max_json_depth)  # as deep as a JSON body, no half chars
+    except JsonInputError as exc:
+        raise _refused(exc.message.replace("the body", "the file"), None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -55,6 +86,7 @@ def load_yaml(text: str | bytes) -> Any:
         raise _refused(f"the file is not YAML ({exc})", None) from None
     except RecursionError:
         raise _refused("the file nests too deeply to read", None) from None
+    return document
 
 
 class _Dumper(yaml.SafeDumper):

@@ -367,3 +367,25 @@ def test_dsl_reads_a_version_1_assigner_as_one_item() -> None:
             }
         ]
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("app:\n  name: x\nn: .inf\n", "line 3: .inf is not a number"),
+        ("app:\n  name: !!binary aGk=\n", "line 2: tag:yaml.org,2002:binary values are not read"),
+        ('app:\n  name: "\\ud800"\n', "half of a character"),
+        ("a: " + "[" * 80 + "]" * 80 + "\n", "nested deeper than 64 levels"),
+    ],
+)
+def test_dsl_reads_json_values_only(text: str, words: str) -> None:
+    refused = _refusal(text)
+    assert (refused.status, refused.code) == (422, "dsl_invalid_yaml")
+    assert words in refused.message
+
+
+def test_dsl_keeps_a_date_as_its_text() -> None:
+    doc = yaml.safe_load(_load("chat_knowledge.yml"))
+    doc["workflow"]["graph"]["nodes"][3]["data"]["answer"] = "Updated"
+    text = yaml.safe_dump(doc, allow_unicode=True).replace("answer: Updated", "answer: 2026-01-31")
+    assert _nodes(import_dsl(text).spec)["answer"].config == {"answer": "2026-01-31"}

@@ -10,6 +10,7 @@ handling, edges) is the importer's and exporter's, never a mapping's.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,13 +145,13 @@ def number(value: Any, default: float | None) -> float | None:
     """`value` if it is a number (or number text), else `default`."""
     if isinstance(value, bool):
         return default
-    if isinstance(value, int | float):
-        return value
     if isinstance(value, str):
         try:
-            return float(value)
+            value = float(value)
         except ValueError:
             return default
+    if isinstance(value, int | float) and math.isfinite(value):
+        return value
     return default
 
 
