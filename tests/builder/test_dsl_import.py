@@ -389,3 +389,48 @@ def test_dsl_keeps_a_date_as_its_text() -> None:
     doc["workflow"]["graph"]["nodes"][3]["data"]["answer"] = "Updated"
     text = yaml.safe_dump(doc, allow_unicode=True).replace("answer: Updated", "answer: 2026-01-31")
     assert _nodes(import_dsl(text).spec)["answer"].config == {"answer": "2026-01-31"}
+
+
+def test_dsl_reads_a_dify_human_input_form() -> None:
+    form = {
+        "type": "human-input",
+        "form_content": "Check {{#start.x#}}\n\n{{#$outputs.why#}}",
+        "inputs": [
+            {
+                "type": "paragraph",
+                "output_variable_name": "why",
+                "placeholder": {"type": "constant", "value": "looks fine"},
+            }
+        ],
+        "user_actions": [{"id": "approve", "title": "OK"}, {"id": "reject", "title": "No"}],
+        "timeout": 2,
+        "timeout_unit": "day",
+    }
+    text = _workflow(
+        [
+            ("start", {"type": "start", "variables": [{"variable": "x", "type": "text-input"}]}),
+            ("ask", form),
+            ("end", {"type": "end", "outputs": []}),
+        ],
+        [("start", "ask")],
+    )
+    doc = yaml.safe_load(text)
+    doc["workflow"]["graph"]["edges"].append(
+        {"id": "a", "source": "ask", "sourceHandle": "approve", "target": "end"}
+    )
+    imported = import_dsl(yaml.safe_dump(doc))
+    ask = _nodes(imported.spec)["ask"]
+    assert ask.config["prompt"] == "Check {{#start.x#}}"
+    assert ask.config["fields"] == [
+        {
+            "name": "why",
+            "label": "",
+            "type": "text",
+            "choices": [],
+            "required": True,
+            "default": "looks fine",
+        }
+    ]
+    assert ask.config["timeout_s"] == 2 * 86400
+    assert [e.source_handle for e in imported.spec.edges if e.source == "ask"] == ["source"]
+    assert any("other 1 button(s)" in s for s in _notes(imported))

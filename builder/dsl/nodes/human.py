@@ -97,8 +97,8 @@ def _from_dify(data: Mapping[str, Any], ctx: NodeCtx) -> Data:
     actions = as_list(data.get("user_actions"))
     if len(actions) > 1:
         ctx.warn(
-            f"Weft's form has one way on: of its {len(actions)} buttons, the paths after all"
-            " but the first are left unconnected"
+            f"Weft's form has one way on (its first button): the paths after its other"
+            f" {len(actions) - 1} button(s) lead from handles it does not have"
         )
     timeout = number(data.get("timeout"), None)
     unit = _UNIT_SECONDS.get(text(data.get("timeout_unit"), "hour"), 3600)
