@@ -20,7 +20,8 @@ from kernel.models import Role
 router = Router()
 
 
-def _app_out(app: App) -> dict[str, Any]:
+def app_out(app: App) -> dict[str, Any]:
+    """An app as AppOut, with its newest published version's number."""
     last = serving_versions(app.pk).values_list("number", flat=True).first()
     return {
         **{
@@ -45,7 +46,7 @@ def _app_out(app: App) -> dict[str, Any]:
 def list_apps(request: HttpRequest, workspace_id: int | None = None) -> list[dict[str, Any]]:
     """The apps of a workspace (the current one by default)."""
     workspace = require_workspace(request, workspace_id, Role.VIEWER)
-    return [_app_out(a) for a in App.objects.filter(workspace=workspace)]
+    return [app_out(a) for a in App.objects.filter(workspace=workspace)]
 
 
 @router.post("/apps", response={201: AppOut})
@@ -63,7 +64,7 @@ def create_app(request: HttpRequest, body: AppIn) -> tuple[int, dict[str, Any]]:
     app = do_create_app(
         workspace, get_user(request), body.name, mode, body.slug, body.description, spec
     )
-    return 201, _app_out(app)
+    return 201, app_out(app)
 
 
 @router.get("/app-templates", response=list[AppTemplateOut])
@@ -85,7 +86,7 @@ def app_templates(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/apps/{app_id}", response=AppOut)
 def get_app(request: HttpRequest, app_id: int) -> dict[str, Any]:
     """One app."""
-    return _app_out(require_app(request, app_id))
+    return app_out(require_app(request, app_id))
 
 
 @router.patch("/apps/{app_id}", response=AppOut)
@@ -96,7 +97,7 @@ def patch_app(request: HttpRequest, app_id: int, body: AppPatch) -> dict[str, An
         setattr(app, name, value)
     app.save()
     forget_published(app.pk)  # the served app (MCP switch, description) changes at once here
-    return _app_out(app)
+    return app_out(app)
 
 
 @router.delete("/apps/{app_id}", response={204: None})

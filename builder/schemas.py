@@ -66,6 +66,20 @@ class AppOut(Schema):
     published_version: int | None = None
 
 
+class DslImportOut(Schema):
+    app: AppOut
+    warnings: list[IssueOut] = Field(
+        description="What the import changed or left out, and the draft's compile issues."
+    )
+
+
+class DslUpdateOut(Schema):
+    revision: int = Field(description="The draft's new revision.")
+    warnings: list[IssueOut] = Field(
+        description="What the import changed or left out, and the draft's compile issues."
+    )
+
+
 class NodeShapeOut(Schema):
     handles: list[str] = Field(description="Source handles an edge may leave from.")
     outputs: dict[str, VarType] = Field(description="Output variables: name → type.")

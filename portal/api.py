@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja.security import django_auth
 
 from builder.api import router as builder_router
+from builder.dsl_api import router as dsl_router
 from kernel.api_bodies import LimitedJsonParser, WordedApi, answer_body_errors
 from kernel.errors import ApiError
 from portal.workspace_settings import router as workspace_router
@@ -62,6 +63,8 @@ def _graph_invalid(request: HttpRequest, exc: GraphInvalidError) -> HttpResponse
     return api.create_response(request, body, status=422)
 
 
+# before the builder's: its /apps/import-dsl would be taken for an app id by /apps/{app_id}
+api.add_router("/", dsl_router)
 api.add_router("/", builder_router)
 api.add_router("/training/", training_router)
 api.add_router("/", rag_router)

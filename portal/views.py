@@ -75,7 +75,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """The apps of the current workspace."""
     membership = request.membership  # type: ignore[attr-defined]  # set by our middleware
     apps = App.objects.filter(workspace=membership.workspace) if membership else App.objects.none()
-    return render(request, "portal/home.html", {"apps": apps, "templates": list_templates()})
+    context = {
+        "apps": apps,
+        "templates": list_templates(),
+        "asset_version": web_asset_version("portal"),  # the DSL import's script
+    }
+    return render(request, "portal/home.html", context)
 
 
 @login_required

@@ -179,11 +179,7 @@ class Node(Generic[C]):
         it is, or with one issue naming the one thing left to fill in (two where the mode
         leaves two, as a knowledge node's query in a workflow app). Every field with a default
         has it; a subclass sets what depends on the mode."""
-        return {
-            name: _json_default(info.get_default(call_default_factory=True))
-            for name, info in cls.config_model.model_fields.items()
-            if not info.is_required()
-        }
+        return field_defaults(cls.config_model)
 
     @classmethod
     def draft_handles(cls, config: Mapping[str, Any]) -> list[str]:
@@ -264,6 +260,15 @@ class ContainerStartNode(Node[NodeConfig]):
     async def run(self, ctx: NodeContext) -> AsyncIterator[NodeOutput]:
         """Begin one run of the nodes inside."""
         yield Done({})
+
+
+def field_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """The defaults of a config model's optional fields, as JSON."""
+    return {
+        name: _json_default(info.get_default(call_default_factory=True))
+        for name, info in model.model_fields.items()
+        if not info.is_required()
+    }
 
 
 def _json_default(value: Any) -> Any:

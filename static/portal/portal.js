@@ -8,7 +8,7 @@
   });
 
   // Plain forms show a busy state while the next page loads.
-  document.querySelectorAll("form:not([id=run-form]):not([id=publish-form]):not([id=key-form])").forEach(function (form) {
+  document.querySelectorAll("form:not([id=run-form]):not([id=publish-form]):not([id=key-form]):not([id=import-dsl-form])").forEach(function (form) {
     form.addEventListener("submit", function () {
       var button = form.querySelector("button[data-busy-label]");
       if (!button) return;

@@ -48,6 +48,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps/import-dsl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Dsl App
+         * @description A new app from a Dify DSL file (workflow or chatflow; YAML, 10 MB at most); its warnings
+         *     say what changed. A file without a version is 0.1.0; a newer or other major version is
+         *     answered 409 `dsl_confirm`, which asks: send it again with `confirm` to import it anyway.
+         */
+        post: operations["builder_dsl_api_import_dsl_app"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/apps/{app_id}": {
         parameters: {
             query?: never;
@@ -94,6 +116,32 @@ export interface paths {
          */
         put: operations["builder_api_save_draft"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{app_id}/dsl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Dsl
+         * @description The app's saved draft as a Dify DSL file (YAML, version 0.6.0). Secret env values are
+         *     empty unless `include_secrets` (admins; audited).
+         */
+        get: operations["builder_dsl_api_export_dsl"];
+        put?: never;
+        /**
+         * Update From Dsl
+         * @description Replace the app's draft with a Dify DSL file's graph and variables (the app's mode must
+         *     match; 409 when `revision` is given and stale). Secrets the file leaves empty keep theirs.
+         */
+        post: operations["builder_dsl_api_update_from_dsl"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1742,6 +1790,28 @@ export interface components {
             /** Revision */
             revision: number;
         };
+        /** DslImportOut */
+        DslImportOut: {
+            app: components["schemas"]["AppOut"];
+            /**
+             * Warnings
+             * @description What the import changed or left out, and the draft's compile issues.
+             */
+            warnings: components["schemas"]["IssueOut"][];
+        };
+        /** DslUpdateOut */
+        DslUpdateOut: {
+            /**
+             * Revision
+             * @description The draft's new revision.
+             */
+            revision: number;
+            /**
+             * Warnings
+             * @description What the import changed or left out, and the draft's compile issues.
+             */
+            warnings: components["schemas"]["IssueOut"][];
+        };
         /** EvalOut */
         EvalOut: {
             /** Details */
@@ -3320,6 +3390,48 @@ export interface operations {
             };
         };
     };
+    builder_dsl_api_import_dsl_app: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Confirm
+                     * @default false
+                     */
+                    confirm?: boolean;
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file: string;
+                    /**
+                     * Name
+                     * @default
+                     */
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DslImportOut"];
+                };
+            };
+        };
+    };
     builder_api_get_app: {
         parameters: {
             query?: never;
@@ -3432,6 +3544,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DraftSaved"];
+                };
+            };
+        };
+    };
+    builder_dsl_api_export_dsl: {
+        parameters: {
+            query?: {
+                include_secrets?: boolean;
+            };
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The draft as a Dify DSL file (attachment <app name>.yml). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-yaml": string;
+                };
+            };
+        };
+    };
+    builder_dsl_api_update_from_dsl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Confirm
+                     * @default false
+                     */
+                    confirm?: boolean;
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file: string;
+                    /** Revision */
+                    revision?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DslUpdateOut"];
                 };
             };
         };

@@ -18,6 +18,11 @@ export const SAVE_LABEL: Record<SaveState, string> = {
   readonly: "Read only",
 };
 
+/** Where the saved draft downloads as a Dify DSL file (builder/dsl_api.py). */
+export function dslUrl(appId: number): string {
+  return `/api/apps/${appId}/dsl`;
+}
+
 function PanelButton({ panel, label, testid }: { panel: SidePanel; label: string; testid: string }) {
   const current = useEditor((s) => s.panel);
   return (
@@ -41,6 +46,7 @@ export function Toolbar({ searchRef, appUrl }: { searchRef: RefObject<HTMLInputE
   const canRedo = useEditor((s) => s.history.future.length > 0);
   const canEdit = useEditor((s) => s.canEdit);
   const theme = useEditor((s) => s.theme);
+  const appId = useEditor((s) => s.appId);
   const { fitView } = useReactFlow();
   const s = useEditor.getState;
   return (
@@ -84,6 +90,9 @@ export function Toolbar({ searchRef, appUrl }: { searchRef: RefObject<HTMLInputE
         <PanelButton panel="env" label="Env" testid="open-env" />
         {mode === "chat" && <PanelButton panel="conversation" label="Conversation" testid="open-conversation" />}
         <PanelButton panel="versions" label="Versions" testid="open-versions" />
+        <a className="btn" href={dslUrl(appId)} download data-testid="export-dsl" title="Download the saved draft as a Dify DSL file (YAML, without secret values)">
+          Export DSL
+        </a>
         <PanelButton panel="run" label={mode === "chat" ? "Preview" : "Run"} testid="open-run" />
         {canEdit && <PublishButton />}
       </div>

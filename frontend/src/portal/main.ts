@@ -1,5 +1,7 @@
 // The portal's app page (templates/portal/app.html): draft badge, test runs over the run
-// WebSocket, publish, API keys and the MCP switch. Built by Vite into static/dist/web/portal.js.
+// WebSocket, publish, API keys and the MCP switch; and the apps page's DSL import
+// (templates/portal/home.html). Built by Vite into static/dist/web/portal.js.
+import { setupImportDsl } from "./importDsl";
 import { setupKeys, setupPublish, validateDraft } from "./manage";
 import { setupMcp } from "./mcp";
 import { readPage } from "./page";
@@ -14,3 +16,6 @@ if (root) {
   setupKeys(page);
   setupMcp(page);
 }
+
+const importForm = document.getElementById("import-dsl-form");
+if (importForm instanceof HTMLFormElement) setupImportDsl(importForm);
