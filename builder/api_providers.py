@@ -65,6 +65,8 @@ def create_provider(
 ) -> tuple[int, dict[str, Any]]:
     """Add a model server (admins); its API key is stored encrypted."""
     membership = require_membership(request, workspace_id, Role.ADMIN)
+    if body.name == "check":  # /providers/check checks unsaved settings
+        raise ApiError("invalid_param", 422, "name: 'check' is reserved", field="name")
     if ModelProvider.objects.filter(workspace=membership.workspace, name=body.name).exists():
         raise ApiError("name_taken", 409, f"name: provider {body.name!r} exists", field="name")
     _check_url(body.base_url)

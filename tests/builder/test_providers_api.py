@@ -115,6 +115,7 @@ def test_provider_bad_changes_name_the_field(owner: Any, client_for: Any, local:
         ("PATCH", "/providers/gpu", {"kind": "ollama"}, 422, "kind"),
         ("POST", "/providers/check", {"kind": "vllm"}, 422, "base_url"),
         ("POST", "/providers", {"name": "gpu", "kind": "vllm", "base_url": taken}, 409, "name"),
+        ("POST", "/providers", {"name": "check", "kind": "vllm", "base_url": taken}, 422, "name"),
     ]
     for method, path, body, status, field in cases:
         response = _send(client, method, path, body)
