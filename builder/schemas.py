@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from runtime.nodes.base import Category, VarType
 from runtime.pause import PauseForm
@@ -324,12 +324,48 @@ class ApiKeyCreated(ApiKeyOut):
     )
 
 
+ProviderKindName = Literal["openai_compatible", "vllm"]
+ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+_BASE_URL = "The server's OpenAI-compatible base, with its version: http://gpu-host:8000/v1."
+_MODEL_NAMES = "The models LLM nodes may pick (a check lists what the server serves)."
+
+
 class ProviderIn(Schema):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
-    kind: Literal["openai_compatible", "vllm"]
-    base_url: str = Field(pattern=r"^https?://", max_length=500)
-    api_key: str = ""
-    model_names: list[str] = Field(default_factory=list)
+    kind: ProviderKindName
+    base_url: str = Field(pattern=r"^https?://", max_length=500, description=_BASE_URL)
+    api_key: str = Field("", max_length=4000)
+    model_names: list[ModelName] = Field(
+        default_factory=list, max_length=500, description=_MODEL_NAMES
+    )
+
+
+class ProviderPatch(Schema):
+    """A change to a provider (admins); a field left out (or null) keeps its value."""
+
+    kind: ProviderKindName | None = None
+    base_url: str | None = Field(None, pattern=r"^https?://", max_length=500)
+    api_key: str | None = Field(
+        None, max_length=4000, description='A new key replaces the stored one; "" removes it.'
+    )
+    model_names: list[ModelName] | None = Field(None, max_length=500, description=_MODEL_NAMES)
+
+
+class ProviderCheckIn(Schema):
+    """Settings to check before they are saved (admins); on a saved provider, a field left out
+    (or null) is the stored one, the API key included."""
+
+    kind: ProviderKindName | None = None
+    base_url: str | None = Field(None, pattern=r"^https?://", max_length=500)
+    api_key: str | None = Field(None, max_length=4000)
+
+
+class ProviderCheckOut(Schema):
+    status: Literal["ok", "error"]
+    error: str = Field("", description="Why the server could not be used, in words.")
+    models: list[str] = Field(
+        default_factory=list, description="The models the server lists at GET /v1/models."
+    )
 
 
 class ProviderOut(Schema):
@@ -341,6 +377,31 @@ class ProviderOut(Schema):
         description='Display names of some models, e.g. a trained adapter: "<base> + <adapter>".',
     )
     base_url: str | None = None
+    builtin: bool = Field(
+        False, description="Every workspace has it (the embedded model, VLLM_BASE_URL): read-only."
+    )
+    model_names: list[str] = Field(
+        default_factory=list,
+        description="A workspace provider's own models, as an admin listed them; `models` adds "
+        "those served through it (trained adapters).",
+    )
+    api_key_set: bool = Field(False, description="Whether a key is stored; it is never shown.")
+
+
+class AppRefOut(Schema):
+    id: int
+    name: str
+    slug: str
+
+
+class ProviderDeletedOut(Schema):
+    name: str
+    used_by: list[AppRefOut] = Field(
+        default_factory=list,
+        description="Apps whose published version has a node on this provider: they fail at "
+        "that node until a provider of this name is added again or they are republished.",
+    )
+    warning: str = ""
 
 
 class WorkspaceOut(Schema):

@@ -3,7 +3,7 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // Built into Django's static dir with fixed names (one per page: the editor, the training panel,
-// knowledge bases, the Tools page, the portal's app page);
+// knowledge bases, the Tools page, the Model providers page, the portal's app page);
 // the templates add a version query.
 export default defineConfig({
   plugins: [react()],
@@ -14,7 +14,7 @@ export default defineConfig({
     sourcemap: true,
     chunkSizeWarningLimit: 1200,
     rollupOptions: {
-      input: { editor: "src/main.tsx", training: "src/training/main.tsx", knowledge: "src/knowledge/main.tsx", tools: "src/tools/main.tsx", portal: "src/portal/main.ts" },
+      input: { editor: "src/main.tsx", training: "src/training/main.tsx", knowledge: "src/knowledge/main.tsx", tools: "src/tools/main.tsx", providers: "src/providers/main.tsx", portal: "src/portal/main.ts" },
       output: {
         entryFileNames: "[name].js",
         chunkFileNames: "shared-[name].js",

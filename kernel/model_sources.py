@@ -65,12 +65,14 @@ def register_model_source(name: str, source: ModelSource) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ProviderInfo:
-    """A provider as the node model picker lists it (labels: model id → display name)."""
+    """A provider as the node model picker lists it (labels: model id → display name);
+    `builtin`: one every workspace has, not one a source registered."""
 
     name: str
     kind: str
     models: tuple[str, ...]
     labels: Mapping[str, str] = field(default_factory=dict)
+    builtin: bool = False
 
 
 def builtin_providers() -> list[Provider]:
@@ -110,15 +112,17 @@ class WorkspaceModels:
 
     def list_providers(self) -> list[ProviderInfo]:
         """Every provider the workspace can use, built-ins first, served models after own."""
-        return [self._info(p) for p in (*self._builtins, *self._own)]
+        builtins = [self._info(p, builtin=True) for p in self._builtins]
+        return builtins + [self._info(p) for p in self._own]
 
-    def _info(self, provider: Provider) -> ProviderInfo:
+    def _info(self, provider: Provider, builtin: bool = False) -> ProviderInfo:
         labels: dict[str, str] = {}
         for source in self._sources:
             if source.labels is not None:
                 labels.update(source.labels(provider))
         extra = tuple(name for name in labels if name not in provider.models)
-        return ProviderInfo(provider.name, provider.kind, provider.models + extra, labels)
+        models = provider.models + extra
+        return ProviderInfo(provider.name, provider.kind, models, labels, builtin)
 
 
 # Provider edits made in another process reach running servers within this many seconds.

@@ -35,6 +35,7 @@ urlpatterns = [
     path("training/", views.training_page, name="training"),
     path("knowledge/", views.knowledge_page, name="knowledge"),
     path("tools/", views.tools_page, name="tools"),
+    path("providers/", views.providers_page, name="providers"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/", views.run_page, name="run"),
     path("apps/<int:app_id>/runs/<uuid:run_id>/resume/", waiting.resume_run, name="resume-run"),
     # One sign-in, the throttled one: the admin's own login form would bypass the throttle.

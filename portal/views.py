@@ -211,6 +211,14 @@ def tools_page(request: HttpRequest) -> HttpResponse:
     return _react_page(request, "tools")
 
 
+@login_required
+@ensure_csrf_cookie
+@require_safe
+def providers_page(request: HttpRequest) -> HttpResponse:
+    """Model providers: the workspace's model servers and the built-in models (React)."""
+    return _react_page(request, "providers")
+
+
 def _react_page(request: HttpRequest, entry: str) -> HttpResponse:
     """A workspace page that is one React entry (`portal/<entry>.html` loads `<entry>.js`): it
     is told whether the member may edit; without a current workspace, the home page."""

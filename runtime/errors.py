@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -332,3 +333,25 @@ class PauseInContainerError(NodeExecutionError):
 class AssignmentError(NodeExecutionError, ValueError):
     """A variable assigner could not assign one of its items (a value of another type, a
     division by zero); the message names the item and the variable."""
+
+
+def caused_by(exc: BaseException, match: Callable[[BaseException], bool], depth: int = 0) -> bool:
+    """Whether `exc` or anything in its causes (exception groups included) satisfies `match`."""
+    if depth > 12:
+        return False
+    if match(exc):
+        return True
+    inner = list(exc.exceptions) if isinstance(exc, BaseExceptionGroup) else []
+    inner += [e for e in (exc.__cause__, exc.__context__) if e is not None]
+    return any(caused_by(e, match, depth + 1) for e in inner)
+
+
+def is_connection_refused(exc: BaseException) -> bool:
+    """Whether a connection was refused somewhere in the causes of `exc` (httpx says "All
+    connection attempts failed" when every address refused)."""
+    return caused_by(
+        exc,
+        lambda e: (
+            isinstance(e, ConnectionRefusedError) or "All connection attempts failed" in str(e)
+        ),
+    )

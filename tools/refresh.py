@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kernel.outbound import outbound_policy
-from runtime.errors import McpTimeoutError, OutboundRefusedError
+from runtime.errors import McpTimeoutError, OutboundRefusedError, is_connection_refused
 from runtime.mcp import HttpServer, McpPool, StdioServer
 from runtime.outbound import OutboundPolicy
 from tools.configs import masked, secret_values, server_config
@@ -75,21 +75,9 @@ def error_words(exc: BaseException, config: StdioServer | HttpServer) -> str:
         handshake = "handshake" in str(exc)
         seconds = config.connect_timeout_s if handshake else config.call_timeout_s
         return f"timed out after {seconds:g} s: {exc}" if seconds else f"timed out: {exc}"
-    if _refused(exc):
+    if is_connection_refused(exc):
         return f"connection refused: nothing answers at {config.label()} ({exc})"
     return str(exc) or type(exc).__name__
-
-
-def _refused(exc: BaseException, depth: int = 0) -> bool:
-    """Whether a connection was refused somewhere in the causes of `exc` (anyio's groups
-    included; httpx says "All connection attempts failed" when every address refused)."""
-    if depth > 12:
-        return False
-    if isinstance(exc, ConnectionRefusedError) or "All connection attempts failed" in str(exc):
-        return True
-    inner = list(exc.exceptions) if isinstance(exc, BaseExceptionGroup) else []
-    inner += [e for e in (exc.__cause__, exc.__context__) if e is not None]
-    return any(_refused(e, depth + 1) for e in inner)
 
 
 def do_refresh_servers(rows: Iterable[ToolServer]) -> None:

@@ -73,6 +73,8 @@ def error_message(body: bytes, status: int) -> str:
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, dict) and isinstance(error.get("message"), str) and error["message"]:
         return _trimmed(error["message"])
+    if isinstance(error, str) and error:
+        return _trimmed(error)  # vLLM's --api-key refusal: {"error": "Unauthorized"}
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         return _trimmed(data["message"])  # vLLM's own error body
     return f"upstream answered HTTP {status} with a JSON body that has no error message"
@@ -227,6 +229,7 @@ class OpenAICompatibleClient:
                 error: LLMError = LLMUnavailableError(
                     f"cannot reach model server {self.base_url}: {exc!r}"
                 )
+                error.__cause__ = exc  # raised after the retries: callers still see why
                 retry_after = None
             else:
                 if response.status_code < 400:

@@ -54,12 +54,12 @@ def test_every_client_passes_through_each_sources_wrap() -> None:
     assert got == [Wrapped("mine", mine), Wrapped(EMBEDDED, get_embedded_model())]
 
 
-def test_listing_adds_served_models_after_a_providers_own_with_their_labels() -> None:
+def test_listing_marks_builtins_and_adds_served_models_after_a_providers_own() -> None:
     serving = SourceModels(
         labels=lambda p: {"m1": "base + m1", "bot": "base + bot"} if p.name == "mine" else {}
     )
     listed = WorkspaceModels([own("mine", FakeChatClient(script=[])), serving]).list_providers()
-    assert listed[0] == ProviderInfo(EMBEDDED, EMBEDDED, (EMBEDDED_MODEL_NAME,), {})
+    assert listed[0] == ProviderInfo(EMBEDDED, EMBEDDED, (EMBEDDED_MODEL_NAME,), {}, builtin=True)
     assert listed[-1] == ProviderInfo(
         "mine", "openai_compatible", ("m1", "bot"), {"m1": "base + m1", "bot": "base + bot"}
     )

@@ -7,7 +7,9 @@ last piece riding in the chunk that carries `finish_reason`, as vLLM sends the a
 not streamed yet with the finish), `finish_reason` "tool_calls" or "stop", a usage chunk when
 `stream_options.include_usage` asks, and `data: [DONE]`. Started without tool calling
 (`tool_calling=False`, like vLLM without `--enable-auto-tool-choice`) it refuses a request that
-offers tools with vLLM's 400. It records each request's JSON body.
+offers tools with vLLM's 400. It records each chat request's JSON body. GET /v1/models lists
+its model as vLLM does. Given an `api_key` (as `vllm serve --api-key`), it answers any request
+without that bearer token with vLLM's 401.
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ class ScriptedServer:
     tool_calling: bool = True
     model: str = "scripted"
     requests: list[dict[str, Any]] = field(default_factory=list)
+    api_key: str | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Raw ASGI: one chat completion per request."""
+        """Raw ASGI: one chat completion per request, or the model list."""
         if scope["type"] != "http":
             return
         body = b""
@@ -59,6 +62,12 @@ class ScriptedServer:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
+        if self.api_key is not None and _bearer(scope) != self.api_key:
+            await _respond(send, 401, "application/json", b'{"error": "Unauthorized"}')
+            return
+        if scope["method"] == "GET" and scope["path"].endswith("/models"):
+            await _respond(send, 200, "application/json", json.dumps(self._models()).encode())
+            return
         request = json.loads(body)
         self.requests.append(request)
         if request.get("tools") and not self.tool_calling:
@@ -75,6 +84,19 @@ class ScriptedServer:
         include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
         frames = _frames(turn, request.get("model", self.model), include_usage)
         await _respond(send, 200, "text/event-stream", "".join(frames).encode())
+
+    def _models(self) -> dict[str, Any]:
+        card = {"id": self.model, "object": "model", "created": int(time.time()),
+                "owned_by": "vllm", "root": self.model, "parent": None,
+                "max_model_len": 2048}  # fmt: skip
+        return {"object": "list", "data": [card]}
+
+
+def _bearer(scope: dict[str, Any]) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"authorization" and value.startswith(b"Bearer "):
+            return str(value[len(b"Bearer ") :].decode())
+    return None
 
 
 async def _respond(send: Any, status: int, content_type: str, data: bytes) -> None:

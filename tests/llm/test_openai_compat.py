@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from runtime.errors import (
@@ -13,6 +14,7 @@ from runtime.errors import (
     LLMRateLimitError,
     LLMUnavailableError,
     ModelNotFoundError,
+    is_connection_refused,
 )
 from runtime.llm.openai_compat import OpenAICompatibleClient
 from runtime.llm.protocol import Finish, ModelInfo, ToolCallDelta, Usage
@@ -73,6 +75,22 @@ async def test_client_server_down_raises_unavailable() -> None:
     client = OpenAICompatibleClient(free_port_url(), max_retries=1, backoff_s=0.01, policy=LOCAL)
     with pytest.raises(LLMUnavailableError, match="cannot reach"):
         await collect(client.stream(chat("hi")))
+
+
+async def test_client_server_down_keeps_the_connect_error_as_cause() -> None:
+    client = OpenAICompatibleClient(free_port_url(), max_retries=0, policy=LOCAL)
+    with pytest.raises(LLMUnavailableError) as raised:
+        await client.list_models()
+    assert is_connection_refused(raised.value)
+    assert isinstance(raised.value.__cause__, httpx.ConnectError)
+
+
+async def test_client_shows_vllm_api_key_refusal() -> None:
+    app = FixedApp((401, {"error": "Unauthorized"}, "application/json"))  # vllm serve --api-key
+    with serve(app) as url:
+        client = OpenAICompatibleClient(url, api_key="wrong", max_retries=0, policy=LOCAL)
+        with pytest.raises(LLMAuthError, match="answered 401: Unauthorized"):
+            await client.list_models()
 
 
 @pytest.mark.parametrize(

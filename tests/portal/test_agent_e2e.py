@@ -1,14 +1,14 @@
 """An agent app with an MCP tool, built and run in Chromium against the real server.
 
 A model server that replays scripted turns as vLLM streams them (turn 1: call the time server's
-get_current_time for UTC; turn 2: answer) is the workspace's model provider; mcp-server-time is
-its MCP server. In the editor a chat app's LLM node is swapped for an agent dropped from the
-palette: wired, its model, instructions and the time tool picked in its panel, the Answer pointed
-at its text. In the chat preview the trace shows the agent's steps while it still runs (the
-model's second turn is held back until the page has shown them): the call with its arguments and
-the real server's answer, a time between the moments before and after. The model's second request
-carries that answer as a tool message. Published, the app streams agent_thought and agent_log
-events over the Service API.
+get_current_time for UTC; turn 2: answer) is the workspace's model provider, added on the Model
+providers page (checked there, which lists its model); mcp-server-time is its MCP server. In the
+editor a chat app's LLM node is swapped for an agent dropped from the palette: wired, its model,
+instructions and the time tool picked in its panel, the Answer pointed at its text. In the chat
+preview the trace shows the agent's steps while it still runs (the model's second turn is held back
+until the page has shown them): the call with its arguments and the real server's answer, a time
+between the moments before and after. The model's second request carries that answer as a tool
+message. Published, the app streams agent_thought and agent_log events over the Service API.
 """
 
 from __future__ import annotations
@@ -90,11 +90,30 @@ def weft(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _workspace_resources(page: Page, url: str, model_url: str) -> None:
-    """The scripted server as provider "scripted", mcp-server-time as MCP server "mcp_time"."""
-    provider = {"name": "scripted", "kind": "vllm", "base_url": model_url,
-                "model_names": ["scripted"]}  # fmt: skip
-    api_call(page, url, "POST", "/providers", provider)
+def _add_provider(page: Page, url: str, model_url: str, shots: Path) -> None:
+    """The scripted server added as provider "scripted" on the Model providers page: checked
+    first, which fills in the model it lists; checked again once saved (a green dot)."""
+    page.get_by_role("link", name="Models").click()
+    page.wait_for_url(f"{url}/providers/")
+    expect(page.get_by_test_id("builtin-embedded")).to_contain_text("Built in")
+    form = page.get_by_test_id("provider-form")
+    form.get_by_test_id("provider-name").fill("scripted")
+    form.locator("label", has=page.get_by_test_id("provider-kind-vllm")).click()
+    form.get_by_test_id("provider-url").fill(model_url)
+    form.get_by_test_id("provider-form-check").click()
+    expect(form.get_by_test_id("provider-form-status")).to_have_attribute("data-status", "ok")
+    expect(form.get_by_test_id("provider-models")).to_have_value("scripted")
+    shot(page, shots, "agent-00-provider-check")
+    form.get_by_test_id("provider-save").click()
+    row = page.get_by_test_id("provider-scripted")
+    expect(row.get_by_test_id("status-scripted")).to_have_attribute("data-status", "ok")
+    expect(row.get_by_test_id("count-scripted")).to_have_text("1 model")
+    expect(form.get_by_test_id("provider-name")).to_have_value("")  # ready for the next
+    shot(page, shots, "agent-00-provider-added")
+
+
+def _workspace_resources(page: Page, url: str) -> None:
+    """mcp-server-time as MCP server "mcp_time"."""
     server = {"name": "mcp_time", "transport": "stdio", "command": TIME,
               "args": ["--local-timezone", "UTC"]}  # fmt: skip
     server_id = api_call(page, url, "POST", "/tools/servers", server)["id"]
@@ -212,7 +231,8 @@ def test_agent_app_with_an_mcp_tool_is_built_run_and_published(
 ) -> None:
     shots, errors = watch(page, output_path)
     sign_in(page, weft)
-    _workspace_resources(page, weft, model.url)
+    _add_provider(page, weft, model.url, shots)
+    _workspace_resources(page, weft)
     app_id = create_app(page, weft, "Clock agent", mode="chat")
     page.goto(f"{weft}/apps/{app_id}/editor/")
     expect(page.locator(".editor")).to_have_attribute("data-ready", "1")

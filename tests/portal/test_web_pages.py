@@ -120,3 +120,28 @@ def test_tools_page_mounts_and_tells_who_may_manage(
     html = client_for(editor).get("/tools/").content.decode()
     assert 'data-can-edit="1" data-can-admin="0"' in html
     assert client_for(editor).get("/tools/").status_code == 200
+
+
+def test_providers_page_mounts_and_tells_who_may_manage(
+    client_for: Any, owner: Any, make_member: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    (tmp_path / "providers.js").write_text("//")
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
+    html = client_for(owner).get("/providers/").content.decode()
+    assert 'id="weft-providers"' in html
+    assert 'data-can-edit="1" data-can-admin="1"' in html
+    assert "dist/web/providers.js?v=" in html
+    assert 'href="/providers/" class="active">Models</a>' in html
+    viewer = make_member("viewer", workspace=owner.workspace)
+    html = client_for(viewer).get("/providers/").content.decode()
+    assert 'data-can-edit="0" data-can-admin="0"' in html  # viewers see the list only
+    assert client_for(viewer).get("/").content.decode().count('href="/providers/"') == 1
+
+
+def test_providers_page_says_when_it_is_not_built(
+    client_for: Any, owner: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(web_assets, "WEB_DIR", tmp_path)
+    html = client_for(owner).get("/providers/").content.decode()
+    assert "The Model providers page is not built yet" in html
+    assert "providers.js" not in html

@@ -80,6 +80,7 @@ PARAM_NAMES = {
     "token",
     "slug",
     "server_id",
+    "provider_name",
 }
 REFUSED = {403, 404, 405}
 ROUTES = http_routes()

@@ -140,6 +140,7 @@ def make_world(make_member: Any, make_app: Any) -> World:
         "token": token,
         "slug": app.slug,
         "server_id": str(server.pk),
+        "provider_name": f"{SECRET}-llm",
     }
     return World(owner_a, viewer_a, editor_a, owner_b, key_a, revoked_key_a, key_b, params)
 

@@ -696,7 +696,7 @@ export interface paths {
         };
         /**
          * List Providers
-         * @description Model providers the workspace's LLM nodes can use.
+         * @description Model providers the workspace's LLM nodes can use: the built-in ones first.
          */
         get: operations["builder_api_list_providers"];
         put?: never;
@@ -705,6 +705,73 @@ export interface paths {
          * @description Add a model server (admins); its API key is stored encrypted.
          */
         post: operations["builder_api_create_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/providers/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check New Provider
+         * @description Check settings before adding them (admins): the models the server lists, or why not.
+         */
+        post: operations["builder_api_check_new_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/providers/{provider_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Provider
+         * @description Delete a provider (admins). Published apps that use it are named in the answer: their
+         *     nodes on it fail until a provider of this name is added again or they are republished.
+         */
+        delete: operations["builder_api_delete_provider"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Provider
+         * @description Change a provider (admins): its kind, URL, models, or API key (a new one replaces the
+         *     stored one, "" removes it; left out, it is kept). Its name is what LLM nodes name.
+         */
+        patch: operations["builder_api_update_provider"];
+        trace?: never;
+    };
+    "/api/providers/{provider_name}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Provider
+         * @description Check a saved provider (editors), or it with changed settings not saved yet (admins:
+         *     the stored key would go to the new URL).
+         */
+        post: operations["builder_api_check_provider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1339,6 +1406,15 @@ export interface components {
             mcp_enabled?: boolean | null;
             /** Name */
             name?: string | null;
+        };
+        /** AppRefOut */
+        AppRefOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
         };
         /** AppTemplateOut */
         AppTemplateOut: {
@@ -2637,6 +2713,53 @@ export interface components {
             /** Val Rows */
             val_rows?: number | null;
         };
+        /**
+         * ProviderCheckIn
+         * @description Settings to check before they are saved (admins); on a saved provider, a field left out
+         *     (or null) is the stored one, the API key included.
+         */
+        ProviderCheckIn: {
+            /** Api Key */
+            api_key?: string | null;
+            /** Base Url */
+            base_url?: string | null;
+            /** Kind */
+            kind?: ("openai_compatible" | "vllm") | null;
+        };
+        /** ProviderCheckOut */
+        ProviderCheckOut: {
+            /**
+             * Error
+             * @description Why the server could not be used, in words.
+             * @default
+             */
+            error: string;
+            /**
+             * Models
+             * @description The models the server lists at GET /v1/models.
+             */
+            models?: string[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "error";
+        };
+        /** ProviderDeletedOut */
+        ProviderDeletedOut: {
+            /** Name */
+            name: string;
+            /**
+             * Used By
+             * @description Apps whose published version has a node on this provider: they fail at that node until a provider of this name is added again or they are republished.
+             */
+            used_by?: components["schemas"]["AppRefOut"][];
+            /**
+             * Warning
+             * @default
+             */
+            warning: string;
+        };
         /** ProviderIn */
         ProviderIn: {
             /**
@@ -2644,22 +2767,40 @@ export interface components {
              * @default
              */
             api_key: string;
-            /** Base Url */
+            /**
+             * Base Url
+             * @description The server's OpenAI-compatible base, with its version: http://gpu-host:8000/v1.
+             */
             base_url: string;
             /**
              * Kind
              * @enum {string}
              */
             kind: "openai_compatible" | "vllm";
-            /** Model Names */
+            /**
+             * Model Names
+             * @description The models LLM nodes may pick (a check lists what the server serves).
+             */
             model_names?: string[];
             /** Name */
             name: string;
         };
         /** ProviderOut */
         ProviderOut: {
+            /**
+             * Api Key Set
+             * @description Whether a key is stored; it is never shown.
+             * @default false
+             */
+            api_key_set: boolean;
             /** Base Url */
             base_url?: string | null;
+            /**
+             * Builtin
+             * @description Every workspace has it (the embedded model, VLLM_BASE_URL): read-only.
+             * @default false
+             */
+            builtin: boolean;
             /** Kind */
             kind: string;
             /**
@@ -2669,10 +2810,35 @@ export interface components {
             labels?: {
                 [key: string]: string;
             };
+            /**
+             * Model Names
+             * @description A workspace provider's own models, as an admin listed them; `models` adds those served through it (trained adapters).
+             */
+            model_names?: string[];
             /** Models */
             models: string[];
             /** Name */
             name: string;
+        };
+        /**
+         * ProviderPatch
+         * @description A change to a provider (admins); a field left out (or null) keeps its value.
+         */
+        ProviderPatch: {
+            /**
+             * Api Key
+             * @description A new key replaces the stored one; "" removes it.
+             */
+            api_key?: string | null;
+            /** Base Url */
+            base_url?: string | null;
+            /** Kind */
+            kind?: ("openai_compatible" | "vllm") | null;
+            /**
+             * Model Names
+             * @description The models LLM nodes may pick (a check lists what the server serves).
+             */
+            model_names?: string[] | null;
         };
         /** PublishIn */
         PublishIn: {
@@ -4454,6 +4620,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+        };
+    };
+    builder_api_check_new_provider: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderCheckIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderCheckOut"];
+                };
+            };
+        };
+    };
+    builder_api_delete_provider: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path: {
+                provider_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderDeletedOut"];
+                };
+            };
+        };
+    };
+    builder_api_update_provider: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path: {
+                provider_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+        };
+    };
+    builder_api_check_provider: {
+        parameters: {
+            query?: {
+                workspace_id?: number | null;
+            };
+            header?: never;
+            path: {
+                provider_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderCheckIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderCheckOut"];
                 };
             };
         };

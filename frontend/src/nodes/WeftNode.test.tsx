@@ -73,7 +73,7 @@ beforeEach(() => {
   useEditor.setState({
     types,
     run: idleRun,
-    providers: [{ name: "embedded", kind: "embedded", models: ["smollm2", "smollm2+support"], labels: { "smollm2+support": "smollm2 + support" }, base_url: null }],
+    providers: [{ name: "embedded", kind: "embedded", models: ["smollm2", "smollm2+support"], labels: { "smollm2+support": "smollm2 + support" }, base_url: null, builtin: true, api_key_set: false }],
     report: {
       issues: [{ code: "bad_config", message: "cases: at least one", node_id: "branch", field: "cases" }],
       nodes: {

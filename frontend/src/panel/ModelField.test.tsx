@@ -6,8 +6,8 @@ import { useEditor } from "../state/store";
 import { ModelField } from "./ModelField";
 
 const providers: Provider[] = [
-  { name: "embedded", kind: "embedded", models: ["smollm2-135m-instruct", "weftling-v1"], labels: { "weftling-v1": "smollm2-135m-instruct + weftling-v1" } },
-  { name: "vllm", kind: "openai_compat", models: [], labels: {} },
+  { name: "embedded", kind: "embedded", models: ["smollm2-135m-instruct", "weftling-v1"], labels: { "weftling-v1": "smollm2-135m-instruct + weftling-v1" }, builtin: true, api_key_set: false },
+  { name: "vllm", kind: "openai_compat", models: [], labels: {}, builtin: false, api_key_set: false },
 ];
 
 beforeEach(() => useEditor.setState({ providers }));

@@ -155,8 +155,8 @@ describe("new nodes' models", () => {
   it("names the first model of the default provider, or of the first provider", () => {
     const schema = { properties: { model: { $ref: "#/$defs/M", widget: "model" } } };
     const providers = [
-      { name: "vllm", kind: "vllm", models: ["qwen"], base_url: null },
-      { name: "embedded", kind: "embedded", models: ["smollm2"], base_url: null },
+      { name: "vllm", kind: "vllm", models: ["qwen"], base_url: null, builtin: true, api_key_set: false },
+      { name: "embedded", kind: "embedded", models: ["smollm2"], base_url: null, builtin: true, api_key_set: false },
     ];
     expect(withModel({ model: { provider: "embedded", name: "" } }, schema, providers)).toEqual({ model: { provider: "embedded", name: "smollm2" } });
     expect(withModel({ model: { provider: "gone", name: "" } }, schema, providers)).toEqual({ model: { provider: "vllm", name: "qwen" } });
