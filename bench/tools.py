@@ -6,6 +6,11 @@ is a whole run of start → tool → end by the engine (events consumed, argumen
 the tool's schema, the result read); "direct" is `mcp.Client.call_tool` on an open session.
 Calls alternate between the two one by one, so load on the machine falls on both alike. "cold"
 is the first call on a fresh pool: start the server, handshake, list tools, call.
+
+Each call is timed twice: wall time (perf_counter) and CPU time (process_time) of this, the
+client's, process. The server is a child process whose CPU is not counted, for either side: it
+does the same work for both, so `cpu_ratio` compares what each client spends per call, which a
+busy shared machine disturbs less than the wall `ratio`.
 Usage: python bench/tools.py [--quick] [--calls N]; the last stdout line is one JSON object.
 """
 
@@ -17,7 +22,7 @@ import json
 import statistics
 import sys
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,25 +63,25 @@ def graph() -> CompiledGraph:
     )
 
 
-async def weft_call(engine: Engine, resources: Resources, i: int) -> float:
-    """One run of the graph; its seconds."""
-    t = perf_counter()
+async def weft_call(engine: Engine, resources: Resources, i: int) -> tuple[float, float]:
+    """One run of the graph; its wall and CPU seconds."""
+    t, c = perf_counter(), process_time()
     events = [e async for e in engine.run(RunContext(run_id=f"r{i}", resources=resources))]
-    took = perf_counter() - t
+    took, cpu = perf_counter() - t, process_time() - c
     last = events[-1]
     if not isinstance(last, RunFinished) or last.status != "succeeded":
         raise RuntimeError(f"the run failed: {last}")
-    return took
+    return took, cpu
 
 
-async def direct_call(client: Client) -> float:
-    """One call with the SDK's client; its seconds."""
-    t = perf_counter()
+async def direct_call(client: Client) -> tuple[float, float]:
+    """One call with the SDK's client; its wall and CPU seconds."""
+    t, c = perf_counter(), process_time()
     result = await client.call_tool(TOOL, ARGS)
-    took = perf_counter() - t
+    took, cpu = perf_counter() - t, process_time() - c
     if result.is_error:
         raise RuntimeError(f"the call failed: {result}")
-    return took
+    return took, cpu
 
 
 async def cold_start() -> float:
@@ -94,18 +99,24 @@ async def main(calls: int, colds: int) -> dict[str, Any]:
         for i in range(WARM_UP):
             await weft_call(engine, resources, -i)
             await direct_call(client)
-        weft: list[float] = []
-        direct: list[float] = []
+        weft: list[tuple[float, float]] = []
+        direct: list[tuple[float, float]] = []
         for i in range(calls):
             weft.append(await weft_call(engine, resources, i))
             direct.append(await direct_call(client))
     cold = [await cold_start() for _ in range(colds)]
-    w, d, c = (statistics.median(x) * 1000 for x in (weft, direct, cold))
+    w, d, wc, dc = (
+        statistics.median(x[k] for x in side) * 1000 for k in (0, 1) for side in (weft, direct)
+    )
+    c = statistics.median(cold) * 1000
     return {
         "calls": len(weft),
         "weft_p50_ms": round(w, 3),
         "direct_p50_ms": round(d, 3),
         "ratio": round(w / d, 3),
+        "weft_cpu_p50_ms": round(wc, 3),
+        "direct_cpu_p50_ms": round(dc, 3),
+        "cpu_ratio": round(wc / dc, 3),
         "cold_start_ms": round(c, 1),
         "cold_start_saved_ms": round(c - w, 1),
     }

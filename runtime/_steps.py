@@ -218,7 +218,8 @@ class NodeSteps:
     async def _consume(self, scope: Scope, plan: NodePlan, nctx: NodeContext) -> Done | Paused:
         done: Done | Paused | None = None
         node_id = plan.node_id
-        mask, masks = self.mask, dict[str, StreamMasker]()
+        mask = self.mask
+        masks: dict[str, StreamMasker] = {}
         async for item in plan.node.run(nctx):
             if isinstance(item, Delta):
                 text = item.text

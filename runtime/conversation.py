@@ -87,7 +87,8 @@ class ConversationState:
         # a stored value whose variable is gone or changed type is left out: its default holds
         kept = {k: v for k, v in stored.items() if k in types and fits(types[k], v)}
         self.types = dict(types)
-        self.values: dict[str, Any] = copy.deepcopy({**defaults, **kept})
+        values = {**defaults, **kept}
+        self.values: dict[str, Any] = copy.deepcopy(values) if values else values
         self._start = dict(self.values)
 
     def get(self, name: str) -> Any:

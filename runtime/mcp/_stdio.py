@@ -109,8 +109,9 @@ async def _write(stdin: ByteSendStream, messages: ObjectReceiveStream[SessionMes
     with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
         async with messages:
             async for message in messages:
-                data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
-                await stdin.send(data.encode() + b"\n")
+                body = message.message  # as bytes: model_dump_json would decode them to text
+                data = body.__pydantic_serializer__.to_json(body, by_alias=True, exclude_unset=True)
+                await stdin.send(data + b"\n")
     # a server that stopped reading has exited or will: the reader sees its stdout end
 
 
@@ -128,7 +129,11 @@ async def _stop(process: Process, stdin: ByteSendStream) -> None:
 
 
 class _Lines:
-    """Splits the server's stdout into messages, dropping lines over the limit as they come."""
+    """Splits the server's stdout into messages, dropping lines over the limit as they come.
+
+    A line that arrives whole in one chunk (the usual answer) is parsed straight from the
+    chunk; only a line split across chunks is gathered in the buffer, which is parsed as it is
+    and then emptied, so a message is copied at most once on its way in."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -142,33 +147,48 @@ class _Lines:
         start = 0
         while True:
             end = chunk.find(b"\n", start)
-            piece = chunk[start:] if end < 0 else chunk[start:end]
-            if self.dropped is not None:
-                self.dropped += len(piece)
-            else:
-                self.buffer += piece
-                if len(self.buffer) > self.limit:
-                    self.head, self.dropped = bytes(self.buffer[:_HEAD]), len(self.buffer)
-                    self.buffer = bytearray()
             if end < 0:
+                self._gather(chunk, start, len(chunk))
                 return items
-            item = self._line_done()
+            if self.buffer or self.dropped is not None or end - start > self.limit:
+                self._gather(chunk, start, end)
+                item = self._line_done()
+            else:
+                item = _parsed(chunk[start:end])
             if item is not None:
                 items.append(item)
             start = end + 1
+
+    def _gather(self, chunk: bytes, start: int, end: int) -> None:
+        """Add `chunk[start:end]` to the line being read (or count it, if it is dropped)."""
+        if self.dropped is not None:
+            self.dropped += end - start
+            return
+        self.buffer += chunk[start:end]
+        if len(self.buffer) > self.limit:
+            self.head, self.dropped = bytes(self.buffer[:_HEAD]), len(self.buffer)
+            self.buffer.clear()
 
     def _line_done(self) -> SessionMessage | Exception | None:
         if self.dropped is not None:
             item: SessionMessage | Exception = _too_large(self.head, self.dropped, self.limit)
             self.dropped = None
             return item
-        line, self.buffer = bytes(self.buffer).strip(), bytearray()
-        if not line:
-            return None
-        try:
-            return SessionMessage(types.jsonrpc_message_adapter.validate_json(line, by_name=False))
-        except ValueError as exc:
-            return exc
+        parsed = _parsed(self.buffer)
+        self.buffer.clear()
+        return parsed
+
+
+def _parsed(line: bytes | bytearray) -> SessionMessage | Exception | None:
+    """The message a line holds, the error that says it is not one, or None for a blank line."""
+    if line[:1].isspace() or line[-1:].isspace():  # only then: strip() copies a bytearray
+        line = line.strip()
+    if not line:
+        return None
+    try:
+        return SessionMessage(types.jsonrpc_message_adapter.validate_json(line, by_name=False))
+    except ValueError as exc:
+        return exc
 
 
 def _too_large(head: bytes, size: int, limit: int) -> SessionMessage | Exception:

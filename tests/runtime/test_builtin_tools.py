@@ -6,6 +6,7 @@ session's own rules (schema check, unknown tool, timeout, result size)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from runtime.errors import (
 from runtime.outbound import STRICT, OutboundPolicy
 from runtime.resources import ToolResult
 from runtime.tools import BuiltinTool, BuiltinTools, object_schema, standard_servers, tool_result
+from runtime.tools.arguments import validator
 from runtime.tools.calculator import MAX_LENGTH, evaluate
 from tests.llm._http import serve
 from tests.runtime.http_site import Site
@@ -277,6 +279,18 @@ async def test_session_checks_schema_name_timeout_and_size() -> None:
         await session.call_tool("stall", {}, timeout=0.05)
     with pytest.raises(ToolResultTooLargeError):
         await session.call_tool("echo", {"text": "x" * 100}, max_bytes=50)
+
+
+def test_arguments_validator_is_compiled_once_per_schema() -> None:
+    # sessions of built-in tools are made per run: each must not compile its schemas again
+    schema = object_schema({"text": {"type": "string"}}, ["text"])
+    first = validator(schema)
+    assert validator(json.loads(json.dumps(schema))) is first
+    assert validator(object_schema({"text": {"type": "integer"}}, ["text"])) is not first
+    assert not first.is_valid({"text": 3})
+    broken = validator({"type": "nonsense"})  # a server's mistake: the server checks
+    assert broken.is_valid({"anything": 1})
+    assert not broken.is_valid("not an object")
 
 
 async def test_session_loads_its_tools_once_on_first_use() -> None:
