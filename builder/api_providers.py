@@ -29,7 +29,7 @@ from kernel.access import get_user, require_membership, require_workspace
 from kernel.audit import do_audit
 from kernel.crypto import decrypt, encrypt
 from kernel.errors import ApiError, not_found
-from kernel.model_sources import WorkspaceModels, forget_workspace_models
+from kernel.model_sources import WorkspaceModels, builtin_providers, forget_workspace_models
 from kernel.models import Role, Workspace
 from kernel.outbound import url_refusal
 
@@ -67,6 +67,9 @@ def create_provider(
     membership = require_membership(request, workspace_id, Role.ADMIN)
     if body.name == "check":  # /providers/check checks unsaved settings
         raise ApiError("invalid_param", 422, "name: 'check' is reserved", field="name")
+    if any(p.name == body.name for p in builtin_providers()):  # it would hide the built-in one
+        message = f"name: {body.name!r} is a built-in model provider's name"
+        raise ApiError("invalid_param", 422, message, field="name")
     if ModelProvider.objects.filter(workspace=membership.workspace, name=body.name).exists():
         raise ApiError("name_taken", 409, f"name: provider {body.name!r} exists", field="name")
     _check_url(body.base_url)

@@ -124,6 +124,29 @@ def test_provider_bad_changes_name_the_field(owner: Any, client_for: Any, local:
     assert _send(client, "PATCH", "/providers/nope", {"model_names": []}).status_code == 404
 
 
+def test_provider_may_not_take_a_builtin_providers_name(
+    owner: Any, client_for: Any, settings: Any, local: None
+) -> None:
+    client = client_for(owner)
+    url = "http://127.0.0.1:9/v1"
+    settings.VLLM_BASE_URL = url  # the vLLM server every workspace has
+    for name in ("embedded", "vllm"):
+        body = {"name": name, "kind": "vllm", "base_url": url}
+        response = _send(client, "POST", "/providers", body)
+        assert response.status_code == 422, (name, response.content)
+        error = response.json()
+        assert (error["field"], error["message"]) == (
+            "name",
+            f"name: {name!r} is a built-in model provider's name",
+        )
+    settings.VLLM_BASE_URL = ""  # without one, the name is free
+    body = {"name": "vllm", "kind": "vllm", "base_url": url}
+    response = _send(client, "POST", "/providers", body)
+    assert response.status_code == 201, response.content
+    names = [p["name"] for p in client.get("/api/providers").json()]
+    assert names == ["embedded", "vllm"]
+
+
 def test_provider_changes_need_an_admin_and_checks_an_editor(
     owner: Any, make_member: Any, client_for: Any, local: None, server: str
 ) -> None:

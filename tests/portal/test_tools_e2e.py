@@ -44,6 +44,8 @@ def test_admin_adds_an_mcp_server_and_a_workflow_calls_its_tool(
     sign_in(page, url)
     page.get_by_role("link", name="Tools").click()
     page.wait_for_url(f"{url}/tools/")
+    # the layout the portal's React pages share (page.css) is loaded, not only portal.css's card
+    expect(page.locator(".tools .tp-card").first).to_have_css("padding", "18px 20px")
     form = page.get_by_test_id("server-form")
     form.get_by_test_id("server-name").fill("mcp_time")
     form.get_by_test_id("server-command").fill(TIME)

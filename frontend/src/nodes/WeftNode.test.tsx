@@ -9,7 +9,7 @@ import { usePending } from "../panel/pending";
 import { idleRun } from "../state/run";
 import { useEditor } from "../state/store";
 import { knowledgeLabel, useKbNames } from "../state/knowledgeNames";
-import { toolsLabel } from "../state/toolNames";
+import { toolCallLabel, toolsLabel } from "../state/toolNames";
 import catalog from "../panel/fixtures/llmNodes.json";
 import { nodeTypes } from ".";
 
@@ -25,6 +25,14 @@ const types = indexCatalog([
     category: "knowledge",
     accepts_input: true,
     config_schema: { properties: { query: { widget: "selector" }, dataset_ids: { type: "array", widget: "knowledge_bases" } } },
+  },
+  {
+    type: "tool",
+    version: 1,
+    title: "Tool",
+    category: "transform",
+    accepts_input: true,
+    config_schema: { properties: { server: { type: "string", widget: "tool_server" }, tool: { type: "string", widget: "tool" }, arguments: { type: "object" } } },
   },
   { type: "question_classifier", version: 1, title: "Question classifier", category: "llm", accepts_input: true },
   { type: "iteration", version: 1, title: "Iteration", category: "logic", accepts_input: true, container_start: "iteration_start" },
@@ -52,6 +60,8 @@ function draw() {
         config: { tools: [pick("clock", "get_current_time"), pick("rag", "search_knowledge"), pick("clock", ""), pick("clock", "convert_time"), pick("git", "git_status")] },
       },
       { id: "bare", type: "agent", title: "Bare", config: { tools: [] } },
+      { id: "now", type: "tool", title: "Now", config: { server: "clock", tool: "get_current_time", arguments: {} } },
+      { id: "half", type: "tool", title: "Half", config: { server: "clock", tool: "" } },
     ],
     edges: [],
   });
@@ -150,6 +160,16 @@ describe("canvas node", () => {
     expect(screen.getByTestId("node-tools-bare").textContent).toBe("Tools: none chosen");
     expect(screen.queryByTestId("node-tools-llm")).toBeNull();
     expect(toolsLabel([pick("clock", "get_current_time"), pick("rag", "search_knowledge")], "tool").text).toBe("Tools: get_current_time, search_knowledge");
+  });
+
+  it("names the server and tool a tool node calls, and what is not picked yet", () => {
+    draw();
+    const call = screen.getByTestId("node-call-now");
+    expect(call.textContent).toBe("clock · get_current_time");
+    expect(screen.getByTestId("node-now").querySelectorAll(".wn-summary")).toHaveLength(1); // not "clock" again
+    expect(screen.getByTestId("node-call-half").textContent).toBe("clock · no tool chosen");
+    expect(screen.queryByTestId("node-call-helper")).toBeNull();
+    expect(toolCallLabel("", "")).toBe("no tool chosen");
   });
 
   it("shows the node's issue count and its run status", () => {

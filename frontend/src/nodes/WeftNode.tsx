@@ -11,7 +11,7 @@ import { handleLabel, modelLabel } from "../canvas/labels";
 import { useShownIssues } from "../panel/pending";
 import { NodeHead } from "./NodeHead";
 import { knowledgeField, knowledgeLabel, useKbNames } from "../state/knowledgeNames";
-import { toolsField, toolsLabel } from "../state/toolNames";
+import { toolCallFields, toolCallLabel, toolsField, toolsLabel } from "../state/toolNames";
 
 function summary(config: Record<string, unknown>): string {
   for (const value of Object.values(config)) {
@@ -46,6 +46,8 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
   const kbText = kbField ? knowledgeLabel(data.config[kbField], kbNames) : "";
   const toolList = toolsField(info?.config_schema);
   const tools = toolList ? toolsLabel(data.config[toolList.list], toolList.name) : null;
+  const callFields = toolCallFields(info?.config_schema);
+  const call = callFields ? toolCallLabel(data.config[callFields.server], data.config[callFields.tool]) : "";
   return (
     <div
       className={`wn wn-${category}${selected ? " wn-selected" : ""}${target ? " wn-drop-target" : ""}${status ? ` wn-${status}` : ""}${issues?.length ? " wn-invalid" : ""}`}
@@ -66,7 +68,12 @@ function WeftNodeView({ id, data, selected }: NodeProps<WNode>) {
             {kbText}
           </div>
         )}
-        {!kbText && summary(data.config) && <div className="wn-summary">{summary(data.config)}</div>}
+        {call && (
+          <div className="wn-summary wn-call" title={call} data-testid={`node-call-${id}`}>
+            {call}
+          </div>
+        )}
+        {!kbText && !call && summary(data.config) && <div className="wn-summary">{summary(data.config)}</div>}
         {tools && (
           <div className="wn-summary wn-tools" title={tools.title} data-testid={`node-tools-${id}`}>
             {tools.text}

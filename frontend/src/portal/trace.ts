@@ -2,6 +2,7 @@
 // inputs, outputs, error and metadata (opened by portal.js's data-toggle rows). The runs of a
 // node inside an iteration or loop come after their container's row, under a heading per item
 // or round (run/groups.ts), as on the run page.
+import { STATUS_TEXT } from "../run/format";
 import { itemLabel, traceLines, type Place } from "../run/groups";
 import { citationsOf, formatScore, logOf, otherMetadata, snippet, stepLine, type Citation, type Metadata } from "../run/metadata";
 import { runKey } from "../state/run";
@@ -9,14 +10,6 @@ import { el, ms, pretty } from "./dom";
 
 // "waiting": paused for a person (a human-input form, or a confirmation before it runs)
 export type RowStatus = "running" | "succeeded" | "failed" | "skipped" | "waiting";
-
-const STATUS_LABEL: Record<RowStatus, string> = {
-  running: "Running",
-  succeeded: "Succeeded",
-  failed: "Failed",
-  skipped: "Skipped",
-  waiting: "Waiting for an answer",
-};
 
 export interface Row {
   place: Place;
@@ -136,7 +129,7 @@ export class Trace {
   setStatus(row: Row, status: RowStatus): void {
     row.status = status;
     row.badge.className = `status status-${status}`;
-    row.badge.textContent = STATUS_LABEL[status];
+    row.badge.textContent = STATUS_TEXT[status];
     row.tr.dataset.status = status;
   }
 

@@ -81,6 +81,7 @@ describe("RunPanel with a paused run", () => {
       ws.receive(event("r1", "run_finished", { status: "waiting", waiting: [form] }));
     });
     expect(screen.getByTestId("run-status").dataset.status).toBe("waiting");
+    expect(screen.getByTestId("run-status").textContent).toContain("Waiting for an answer"); // as the portal says
     fireEvent.change(screen.getByTestId("run-answer-answer"), { target: { value: "green" } });
     fireEvent.change(screen.getByTestId("run-answer-level"), { target: { value: "high" } });
     await act(async () => {

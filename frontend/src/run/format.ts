@@ -17,6 +17,17 @@ export const STATUS_ICON: Record<string, string> = {
   waiting: "⏸",
 };
 
+/** A run's or a node's status in words, the same in the editor and on the portal's app page. */
+export const STATUS_TEXT: Record<string, string> = {
+  idle: "Not run",
+  running: "Running",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  stopped: "Stopped",
+  skipped: "Skipped",
+  waiting: "Waiting for an answer",
+};
+
 export function formatTokens(prompt: number, completion: number): string {
   const total = prompt + completion;
   return total ? `${total.toLocaleString("en")} tokens` : "";

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 
 import type { NodeRunState, RunState } from "../state/run";
 import { useEditor } from "../state/store";
-import { formatMs, formatTokens, prettyJson, STATUS_ICON } from "./format";
+import { formatMs, formatTokens, prettyJson, STATUS_ICON, STATUS_TEXT } from "./format";
 import { Citations, RetrievalHits } from "./Citations";
 import { citationsOf, logOf, otherMetadata, retrievalOf, type Metadata } from "./metadata";
 import { patchSession, useRunSession, type RunError } from "./session";
@@ -29,16 +29,6 @@ export function useElapsed(since: number | null, active: boolean): number | null
   }, [active]);
   return since === null ? null : Math.max(0, now - since);
 }
-
-const STATUS_TEXT: Record<string, string> = {
-  idle: "Not run",
-  running: "Running",
-  succeeded: "Succeeded",
-  failed: "Failed",
-  stopped: "Stopped",
-  skipped: "Skipped",
-  waiting: "Waiting for you",
-};
 
 export function StatusChip({ status, testid }: { status: string; testid?: string }) {
   return (
