@@ -79,9 +79,9 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy .
 
+# Every test, in two pytest streams at once (tests/streams.sh says how they are split and why).
 test: setup browsers lint frontend-test frontend
-	$(BIN)/pytest -q -m "not browser"
-	$(BIN)/pytest -q -m browser
+	BIN=$(BIN) tests/streams.sh
 
 # The suites that touch the database and the channel layer, on PostgreSQL and Redis.
 test-services: setup

@@ -88,8 +88,9 @@ def test_offline_pages_docs_examples_and_chat_run(
     assert status == 200, body
     assert body["answer"] == "echo: Hello!"
 
-    # The test-form run's page: its source and the user's message.
-    page.goto(page.locator("#trace-run-link").get_attribute("href") or "")
+    # The test-form run's page, through the trace's link: its source and the user's message.
+    page.locator("#trace-run-link").click()
+    page.wait_for_url("**/runs/*/")
     expect(page.locator(".facts")).to_contain_text("Test form (portal)")
     expect(page.locator("#run-query")).to_have_text("Where is the sea?")
     expect(page.locator("#run-conversation")).to_contain_text("turn 1")
