@@ -100,3 +100,25 @@ def test_dsl_keeps_a_weft_type_dify_lacks_under_its_own_name() -> None:
         nodes = {n["id"]: n for n in yaml.safe_load(text)["workflow"]["graph"]["nodes"]}
         assert nodes["ping"]["data"]["type"] == "weft:ping_test"
         assert next(n for n in after.nodes if n.id == "ping").config == {"word": "pong"}
+
+
+def test_dsl_round_trip_keeps_list_and_json_object_start_inputs() -> None:
+    # Weft's list and object inputs carry Dify's own type names; an object's schema goes along
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    start_vars = [
+        {"variable": "cities", "type": "array[string]"},
+        {"variable": "place", "type": "json_object", "json_schema": schema},
+    ]
+    raw = workflow_spec()
+    start = next(n for n in raw["nodes"] if n["type"] == "start")
+    start["config"]["variables"] = start_vars
+    after, text = _round_trip(raw)
+    dify = next(
+        n for n in yaml.safe_load(text)["workflow"]["graph"]["nodes"] if n["id"] == start["id"]
+    )
+    assert [v["type"] for v in dify["data"]["variables"]] == ["array[string]", "json_object"]
+    back = next(n for n in after.nodes if n.type == "start").config["variables"]
+    assert [(v["type"], v.get("json_schema")) for v in back] == [
+        ("array[string]", None),
+        ("json_object", schema),
+    ]

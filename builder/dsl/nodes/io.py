@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from builder.dsl.nodes.base import (
     Data,
@@ -16,10 +16,11 @@ from builder.dsl.nodes.base import (
     selector,
     text,
 )
+from runtime.nodes.start import InputType
 
-# Weft's start input types and Dify's names for them (Dify's "text-input" is Weft's "text").
-_INPUT_TYPES = {"text": "text-input", "paragraph": "paragraph", "number": "number"}
-_INPUT_TYPES |= {"select": "select", "checkbox": "checkbox"}
+# Weft's start input types and Dify's names for them: the same name, but for Dify's "text-input",
+# which is Weft's "text" (Weft took Dify's names for its list and JSON-object inputs).
+_INPUT_TYPES = {kind: kind for kind in get_args(InputType)} | {"text": "text-input"}
 _FROM_DIFY = {dify: weft for weft, dify in _INPUT_TYPES.items()}
 
 
@@ -38,6 +39,8 @@ def _start_to_dify(config: Mapping[str, Any], ctx: NodeCtx) -> Data:
         }
         if var.get("default") is not None:
             out["default"] = var["default"]
+        if var.get("json_schema"):
+            out["json_schema"] = var["json_schema"]
         variables.append(out)
     return {"variables": variables}
 
@@ -66,6 +69,9 @@ def _start_from_dify(data: Mapping[str, Any], ctx: NodeCtx) -> Data:
                 "options": [text(o) for o in as_list(var.get("options"))],
                 "max_length": max_length
                 if isinstance(max_length, int) and max_length > 0
+                else None,
+                "json_schema": as_dict(var.get("json_schema")) or None
+                if weft == "json_object"
                 else None,
             }
         )
