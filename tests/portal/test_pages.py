@@ -84,6 +84,9 @@ def test_app_page_renders_for_an_editor(client_for: Any, make_member: Any, make_
     assert 'id="publish-button"' in html
     assert 'id="run-form"' in html
     assert 'id="key-form"' in html
+    # the forms post through the page's scripts: until they load, their buttons do nothing
+    for button in ("run-button", "publish-button", "key-button"):
+        assert f'id="{button}" disabled data-needs-script' in html
     assert "r1" in html
     assert "v1" in html
     # the MCP switch, off by default, with the URL the app would be served at

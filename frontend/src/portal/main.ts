@@ -19,3 +19,10 @@ if (root) {
 
 const importForm = document.getElementById("import-dsl-form");
 if (importForm instanceof HTMLFormElement) setupImportDsl(importForm);
+
+// The forms above post through these scripts only: their buttons come disabled from the server,
+// so a click (or Enter) before the scripts have loaded does nothing instead of reloading the page.
+for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-needs-script]")) {
+  button.disabled = false;
+  button.removeAttribute("data-needs-script");
+}
