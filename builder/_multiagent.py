@@ -169,7 +169,7 @@ def _team() -> list[dict[str, Any]]:
 def multi_agent_spec() -> dict[str, Any]:
     """Start → loop(Planner → Researcher → Executor → Evaluator) → Answer (the last result)."""
     spec = default_spec("chat")
-    start = next(n for n in spec["nodes"] if n["type"] == "start")
+    start = next(n for n in spec["nodes"] if registry.starts_runs(n["type"]))
     start["position"] = {"x": 80, "y": 200}
     answer = _node("answer", "answer", "Answer", 1700, 200, answer="{{#rounds.result#}}")
     chain = ["rounds_start", "planner", "researcher", "executor", "evaluator"]

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from builder.models import App, AppMode, Workflow
 from builder.published import serving_versions
+from runtime.nodes import registry
 from runtime.nodes.start import StartVariable, json_property
 
 SAMPLE_QUERY = "Hello!"
@@ -34,14 +35,22 @@ class ApiExample:
 
 
 def start_variables(spec: Any) -> list[dict[str, Any]]:
-    """The start node's variables of a stored spec ([] when it declares none or is malformed)."""
+    """The variables of a stored spec's start node (the node whose type `starts_run`): [] when
+    it declares none or is malformed."""
     nodes = spec.get("nodes") if isinstance(spec, dict) else None
     for node in nodes if isinstance(nodes, list) else []:
-        if isinstance(node, dict) and node.get("type") == "start":
+        if isinstance(node, dict) and _starts_run(node):
             config = node.get("config")
             found = config.get("variables") if isinstance(config, dict) else None
             return [v for v in found if isinstance(v, dict)] if isinstance(found, list) else []
     return []
+
+
+def _starts_run(node: dict[str, Any]) -> bool:
+    type_id, version = node.get("type"), node.get("version", 1)
+    return (
+        isinstance(type_id, str) and type(version) is int and registry.starts_runs(type_id, version)
+    )
 
 
 def sample_value(var: dict[str, Any]) -> Any:

@@ -108,7 +108,7 @@ async def call_app(
 ) -> types.CallToolResult:
     """Run the published app with the tool's arguments and wait for its answer."""
     try:
-        call = check_call(pub, input_schema(pub), arguments)
+        call = check_call(pub, arguments, schema=input_schema(pub))
         handle = await start_run_within_limit(
             owner,
             RunRequest(

@@ -188,6 +188,7 @@ class NodeTypeOut(Schema):
     dynamic_handles: bool = Field(description="Handles depend on the config (the draft's nodes).")
     stream_ports: list[str]
     accepts_input: bool = Field(description="Edges may end at this node (not at a start node).")
+    starts_run: bool = Field(description="A run begins at this node; its variables are the inputs.")
     container_start: str | None = Field(
         description="A container (iteration, loop): the type of the start node inside it."
     )

@@ -4,7 +4,9 @@ the one check of a call's arguments, for both.
 The arguments are checked against the tool's input schema by the runtime's JSON-Schema check
 (`ArgumentsChecker`, as every MCP and built-in tool's are), then a chat app's message must hold
 text, and then the start node checks the inputs as it checks any run's. Each fault is a
-ToolArgumentsError naming the argument, so the calling model knows which to fix.
+ToolArgumentsError naming the argument, so the calling model knows which to fix. The schema
+check runs once per call: here for the app's MCP server, in the tool session for the apps tool
+server (a `BuiltinTools`, which checks every built-in tool's arguments before calling it).
 """
 
 from __future__ import annotations
@@ -33,11 +35,15 @@ class AppCall:
     conversation_id: str = ""
 
 
-def check_call(pub: Published, schema: Mapping[str, Any], arguments: Mapping[str, Any]) -> AppCall:
+def check_call(
+    pub: Published, arguments: Mapping[str, Any], *, schema: Mapping[str, Any] | None
+) -> AppCall:
     """The run a call of the app's tool asks for; ToolArgumentsError naming the argument that
-    does not fit `schema` (the tool's input schema) or the start node's inputs."""
+    does not fit `schema` (the tool's input schema; None where the tool session has checked the
+    arguments against it already) or the start node's inputs."""
     tool = pub.app.slug
-    ArgumentsChecker(ToolInfo(tool, "", schema)).check(arguments)
+    if schema is not None:
+        ArgumentsChecker(ToolInfo(tool, "", schema)).check(arguments)
     chat = pub.app.mode == AppMode.CHAT
     query: Any = ""
     if chat:

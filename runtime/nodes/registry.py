@@ -60,6 +60,13 @@ def inner_run_names() -> dict[str, str]:
     return {type_id: cls.inner_run_name for (type_id, _), cls in _TYPES.items()}
 
 
+def starts_runs(type_id: str, version: int = 1) -> bool:
+    """Whether a run begins at nodes of (type, version) (`Node.starts_run`; False for a type
+    not registered): how code that reads stored specs finds the start node without its id."""
+    cls = _TYPES.get((type_id, version))
+    return cls is not None and cls.starts_run
+
+
 @contextmanager
 def temporary(type_id: str, cls: type[Node[Any]], version: int = 1) -> Iterator[type[Node[Any]]]:
     """Register a node type for the duration of a `with` block (tests, benches)."""
@@ -99,6 +106,7 @@ def catalog() -> list[dict[str, Any]]:
             "dynamic_handles": cls.dynamic_handles,
             "stream_ports": sorted(cls.stream_ports),
             "accepts_input": cls.accepts_input,
+            "starts_run": cls.starts_run,
             "container_start": cls.container_start,
             "inner_run_name": cls.inner_run_name,
             "settings_schema": settings_schema,

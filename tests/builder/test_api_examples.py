@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from builder.actions.workflows import do_publish_workflow
-from builder.api_examples import sample_value
+from builder.api_examples import sample_value, start_variables
+from runtime.nodes import registry
 from runtime.nodes.start import InputType, StartConfig, StartNode, StartVariable
 from tests.shell import run_pasted_curl
 from tests.specs import echo_chat_spec, topic_workflow_spec
@@ -120,3 +121,18 @@ def test_api_example_sample_of_each_input_type_is_accepted(kind: str) -> None:
         }
     start = StartNode("s", StartConfig(variables=[StartVariable.model_validate(var)]))
     assert start.validate_inputs({"v": sample_value(var)}) == {"v": sample_value(var)}
+
+
+class _EntryNode(StartNode):
+    """A start node under another type id: the capability, not the id, marks where runs begin."""
+
+
+def test_api_example_inputs_come_from_the_node_type_that_starts_runs() -> None:
+    city = {"variable": "city", "type": "text"}
+    entry = {"id": "in", "type": "entry", "config": {"variables": [city]}}
+    spec = {"nodes": [{"id": "a", "type": "llm"}, entry]}
+    with registry.temporary("entry", _EntryNode):
+        assert start_variables(spec) == [city]
+    assert start_variables(spec) == []  # no such type: nothing starts the run
+    stale = {"nodes": [{"id": "s", "type": "start", "version": 9, "config": {"variables": [city]}}]}
+    assert start_variables(stale) == []  # a version the registry lacks is not the start node

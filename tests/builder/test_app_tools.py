@@ -16,6 +16,7 @@ from kernel.resources import replaced
 from kernel.tool_sources import builtin_servers
 from runtime.errors import MissingResourceError, ToolArgumentsError
 from runtime.resources import TOOLS, ToolSession
+from runtime.tools.arguments import ArgumentsChecker
 from tests.specs import topic_workflow_spec
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -122,6 +123,25 @@ async def test_calling_an_app_runs_its_published_version_as_a_tool_run(
         "query",
         "is required: the message to send, as text",
     )
+
+
+async def test_apps_server_checks_a_calls_arguments_against_the_schema_once(
+    owner: Any, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session checks them (as for every built-in tool); check_call does not again."""
+    await sync_to_async(make_app)(owner, mode="workflow", slug="greeter")
+    apps = await _apps(owner.workspace_id)
+    checked: list[Mapping[str, Any]] = []
+    check = ArgumentsChecker.check
+
+    def counted(self: ArgumentsChecker, arguments: Mapping[str, Any]) -> None:
+        checked.append(dict(arguments))
+        check(self, arguments)
+
+    monkeypatch.setattr(ArgumentsChecker, "check", counted)
+    result = await apps.call_tool("greeter", {"name": "Ada"})
+    assert result.structured_content == {"greeting": "Hello, Ada!"}
+    assert checked == [{"name": "Ada"}]
 
 
 async def test_a_workflow_calls_another_app_through_a_tool_node(owner: Any, make_app: Any) -> None:

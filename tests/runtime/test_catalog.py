@@ -84,6 +84,15 @@ def test_catalog_fixture_of_the_editor_panel_tests_is_current() -> None:
     assert json.loads(fixture.read_text()) == json.loads(json.dumps(entries))
 
 
+def test_catalog_says_which_type_a_run_begins_at() -> None:
+    """The editor's run form and the API key's example read the start node by this, not by id."""
+    starting = [t["type"] for t in registry.catalog() if t["starts_run"]]
+    assert starting == ["start"]
+    assert registry.starts_runs("start")
+    assert not registry.starts_runs("iteration_start")  # a container's start begins no run
+    assert not registry.starts_runs("start", version=99)
+
+
 def test_catalog_says_what_a_containers_runs_are_called() -> None:
     """The trace heads a container's runs "item 2" or "round 3" from this, not from type ids."""
     named = {t["type"]: t["inner_run_name"] for t in registry.catalog() if t["container_start"]}

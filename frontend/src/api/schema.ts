@@ -2557,6 +2557,11 @@ export interface components {
             settings_schema: {
                 [key: string]: unknown;
             };
+            /**
+             * Starts Run
+             * @description A run begins at this node; its variables are the inputs.
+             */
+            starts_run: boolean;
             /** Stream Ports */
             stream_ports: string[];
             /** Title */

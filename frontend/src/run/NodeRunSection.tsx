@@ -57,7 +57,7 @@ function NodeRun({ nodeId }: { nodeId: string }) {
     const session = useRunSession.getState();
     const nodeInputs = Object.fromEntries(fields.map((f) => [f.key, parseLoose(valueOf(f.key))]));
     // a start node reads the run's inputs: give it the panel's form (or the last run's)
-    const inputs = session.lastRequest?.inputs ?? collectInputs(startVariables(s.nodes), session.form).inputs;
+    const inputs = session.lastRequest?.inputs ?? collectInputs(startVariables(s.nodes, s.types), session.form).inputs;
     const query = typeof nodeInputs["sys.query"] === "string" ? (nodeInputs["sys.query"] as string) : (session.lastRequest?.query ?? "");
     void startRun({ inputs, query, nodeId, nodeInputs });
   };

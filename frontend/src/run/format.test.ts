@@ -15,7 +15,8 @@ import {
   startVariables,
   type StartVariable,
 } from "./format";
-import { edge, node } from "./testing";
+import { indexCatalog } from "../state/nodeTypes";
+import { edge, node, startType } from "./testing";
 import { nodeMeta } from "./parts";
 
 describe("re-run helpers", () => {
@@ -62,10 +63,15 @@ describe("start inputs", () => {
     { variable: "sunny", type: "checkbox", default: true },
   ];
 
-  it("reads the variables from the start node", () => {
+  it("reads the variables from the node whose type starts runs, whatever its type id", () => {
+    const types = indexCatalog([startType, { ...startType, type: "entry" }]);
     const start = node("start", "start", "Start", { variables: vars });
-    expect(startVariables([node("x", "llm", "X"), start]).map((v) => v.variable)).toEqual(["city", "days", "unit", "notes", "sunny"]);
-    expect(startVariables([node("x", "llm", "X")])).toEqual([]);
+    expect(startVariables([node("x", "llm", "X"), start], types).map((v) => v.variable)).toEqual(["city", "days", "unit", "notes", "sunny"]);
+    expect(startVariables([node("x", "llm", "X")], types)).toEqual([]);
+    const entry = node("in", "entry", "Entry", { variables: vars.slice(0, 1) });
+    expect(startVariables([entry], types).map((v) => v.variable)).toEqual(["city"]);
+    // a type the catalog does not say starts runs is not read, whatever its id
+    expect(startVariables([start], indexCatalog([{ ...startType, starts_run: false }]))).toEqual([]);
   });
 
   it("fills defaults where nothing was typed", () => {

@@ -1,7 +1,8 @@
 // Pure helpers of the run panel: the start node's input form, hand-filled node inputs, which
 // nodes a re-run reuses, and how a stored run becomes the state the canvas shows.
-import type { NodeRunOut, RunDetail } from "../api/types";
+import type { NodeRunOut, NodeTypeInfo, RunDetail } from "../api/types";
 import type { WEdge, WNode } from "../state/graph";
+import { typeKey } from "../state/nodeTypes";
 import { idleRun, runKey, type NodeRunState, type NodeStatus, type RunState } from "../state/run";
 import { joinMetadata } from "./metadata";
 
@@ -129,8 +130,9 @@ export interface StartVariable {
 
 export type FormValues = Record<string, string | boolean>;
 
-export function startVariables(nodes: WNode[]): StartVariable[] {
-  const start = nodes.find((n) => n.data.type === "start");
+/** The variables of the node a run begins at (its type's `starts_run` in the catalog). */
+export function startVariables(nodes: WNode[], types: Record<string, NodeTypeInfo>): StartVariable[] {
+  const start = nodes.find((n) => types[typeKey(n.data.type, n.data.version)]?.starts_run);
   const vars = (start?.data.config as { variables?: unknown } | undefined)?.variables;
   return Array.isArray(vars) ? (vars as StartVariable[]).filter((v) => v && typeof v.variable === "string" && v.variable) : [];
 }

@@ -17,7 +17,8 @@ export interface StartForm {
 
 export function useStartForm(): StartForm {
   const nodes = useEditor((s) => s.nodes);
-  const vars = useMemo(() => startVariables(nodes), [nodes]);
+  const types = useEditor((s) => s.types);
+  const vars = useMemo(() => startVariables(nodes, types), [nodes, types]);
   const typed = useRunSession((s) => s.form);
   const serverError = useRunSession((s) => s.error);
   const [tried, setTried] = useState(false);

@@ -4,7 +4,9 @@ import { cleanup } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
 
 import type { RunEvent, RunEventKind } from "../api/messages";
+import type { NodeTypeInfo } from "../api/types";
 import type { WEdge, WNode } from "../state/graph";
+import { indexCatalog } from "../state/nodeTypes";
 import { idleRun } from "../state/run";
 import { emptyReport, useEditor } from "../state/store";
 import { resetRuns, setSocketFactory } from "./actions";
@@ -116,7 +118,10 @@ export function edge(source: string, target: string, sourceHandle = "source"): W
   return { id: `${source}:${sourceHandle}->${target}`, source, target, sourceHandle, targetHandle: "target" };
 }
 
-/** The editor store with a saved draft of these nodes and edges. */
+/** The catalog's word on the start type: runs begin there (what the run panel's form reads). */
+export const startType = { type: "start", version: 1, title: "Start", accepts_input: false, starts_run: true } as unknown as NodeTypeInfo;
+
+/** The editor store with a saved draft of these nodes and edges, and the start type's info. */
 export function setEditor(nodes: WNode[], edges: WEdge[], extra: Partial<ReturnType<typeof useEditor.getState>> = {}): void {
   useEditor.setState({
     appId: 7,
@@ -130,6 +135,7 @@ export function setEditor(nodes: WNode[], edges: WEdge[], extra: Partial<ReturnT
     revision: 3,
     panel: null,
     toast: null,
+    types: indexCatalog([startType]),
     ...extra,
   });
 }

@@ -24,6 +24,7 @@ function echo(version: number, field: string): NodeTypeInfo {
     dynamic_handles: false,
     stream_ports: [],
     accepts_input: true,
+    starts_run: false,
     container_start: null,
     inner_run_name: "item",
     settings_schema: {},
