@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from portal import invitation_views, views, waiting
+from portal import invitation_views, member_views, views, waiting
 from portal.api import api
 from portal.login import ThrottledLoginView
 
@@ -13,22 +13,26 @@ urlpatterns = [
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspaces/switch/", views.switch_workspace, name="switch-workspace"),
-    path("workspaces/new/", views.new_workspace, name="new-workspace"),
-    path("workspace/members/", views.members_page, name="members"),
-    path("workspace/members/invite/", views.invite_member, name="invite-member"),
-    path("workspace/settings/", views.change_workspace_settings, name="workspace-settings"),
+    path("workspaces/new/", member_views.new_workspace, name="new-workspace"),
+    path("workspace/members/", member_views.members_page, name="members"),
+    path("workspace/members/invite/", member_views.invite_member, name="invite-member"),
+    path("workspace/settings/", member_views.change_workspace_settings, name="workspace-settings"),
     path(
         "workspace/invitations/<int:invitation_id>/revoke/",
-        views.revoke_invitation,
+        member_views.revoke_invitation,
         name="revoke-invitation",
     ),
     path("invitations/<str:token>/", invitation_views.invitation_page, name="invitation"),
     path(
         "workspace/members/<int:member_id>/role/",
-        views.change_member_role,
+        member_views.change_member_role,
         name="change-member-role",
     ),
-    path("workspace/members/<int:member_id>/remove/", views.remove_member, name="remove-member"),
+    path(
+        "workspace/members/<int:member_id>/remove/",
+        member_views.remove_member,
+        name="remove-member",
+    ),
     path("apps/new/", views.new_app, name="new-app"),
     path("apps/<int:app_id>/", views.app_page, name="app"),
     path("apps/<int:app_id>/editor/", views.editor_page, name="editor"),
