@@ -315,12 +315,12 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     event.preventDefault();
     if (current && !current.finished) return;
     if (!form!.reportValidity()) return;
-    stopFollowing(); // the page shows the new run
     const query = queryBox ? queryBox.value.trim() : "";
     if (chat && !query) {
       queryBox?.focus();
       return;
     }
+    stopFollowing(); // the page shows the new run
     const inputs = collectInputs();
     let answerNode: HTMLElement;
     let bubble: HTMLElement | null = null;
