@@ -2,7 +2,8 @@
 
 A plain HTML form (it works without the editor's script): each field is posted by its name, a
 boolean as "true"/"false" from a select. The answers are checked as the API checks them; a bad
-one comes back to the run page as a message naming the field, and the run keeps waiting.
+one comes back to the run page as a message naming the field, and the run keeps waiting. A page
+opened while the run waited may post after someone else answered it: it is told so in words.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from builder.actions.resume import do_resume_run, get_waiting_forms
-from builder.models import App, Run
+from builder.models import App, Run, RunStatus
 from kernel.errors import ApiError
 from kernel.models import Role
 from kernel.workspaces import get_membership
@@ -39,8 +40,20 @@ def resume_run(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
     try:
         async_to_sync(_resume)(app, str(run_id), answers, node_id, request.user)
     except ApiError as err:
-        messages.error(request, err.message)
+        messages.error(request, _stale(err) or err.message)
     return redirect("run", app.pk, run_id)
+
+
+def _stale(err: ApiError) -> str | None:
+    """What a form posted after the run stopped waiting says (None for other refusals)."""
+    if err.code != "run_not_waiting":
+        return None
+    status = str(err.data.get("run_status", ""))
+    now = RunStatus(status).label.lower() if status in RunStatus.values else status
+    return (
+        f"This run is no longer waiting for an answer: it was answered elsewhere (or its form "
+        f"timed out) and is {now} now. Your answer was not used."
+    )
 
 
 async def _resume(app: App, run_id: str, answers: dict[str, str], node_id: str | None,

@@ -115,6 +115,14 @@ def test_portal_run_page_shows_the_form_and_its_answer_resumes(
     client.post(url, {"node_id": "ask", "answer": "by form", "level": "low"})
     run = Run.objects.get(pk=body["id"])
     assert (run.status, run.outputs, run.pending) == ("succeeded", {"a": "by form", "l": "low"}, {})
+    # a second page opened while it waited posts its form after that answer: told so in words
+    stale = client.post(url, {"node_id": "ask", "answer": "too late", "level": "high"}, follow=True)
+    said = stale.content.decode()
+    assert "This run is no longer waiting for an answer" in said
+    assert "is succeeded now. Your answer was not used." in said
+    assert 'data-testid="waiting-form"' not in said
+    run.refresh_from_db()
+    assert run.outputs == {"a": "by form", "l": "low"}
 
 
 async def test_websocket_tells_the_editor_the_run_paused_and_resumes_it(

@@ -8,7 +8,9 @@ A chat app that asks a person mid-reply shows the form in the chat preview, as t
 turn; the answer resumes the run and the rest of the reply arrives in that same turn.
 
 A test run from the portal's app page shows the paused node's row and the run waiting, and links
-to the run page's form, which answers it.
+to the run page's form, which answers it. The app page follows the waiting run: answered on the
+run page in another tab, its end shows there without a reload; a run page opened before that
+answer says in words that its form came too late.
 """
 
 from __future__ import annotations
@@ -130,4 +132,62 @@ def test_app_page_trace_shows_the_pause_and_links_to_the_run_page_form(
 
     (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
     assert (run["status"], run["outputs"]) == ("succeeded", {"a": "by the portal", "l": "low"})
+    assert not errors, errors
+
+
+def test_app_page_follows_a_run_answered_on_the_run_page_to_its_end(
+    page: Page, weft_server: str, output_path: str
+) -> None:
+    shots, errors = watch(page, output_path)
+    url = weft_server
+    sign_in(page, url)
+    app_id = create_app(page, url, "Ask in another tab", mode="chat")
+    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
+    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
+             {"spec": human_input_chat_spec(), "revision": revision})  # fmt: skip
+
+    page.goto(f"{url}/apps/{app_id}/")
+    page.fill("#run-query", "tea")
+    page.click("#run-button")
+    status = page.locator("#run-status")
+    expect(status).to_have_attribute("data-state", "waiting")
+    bubble = page.locator("#transcript .msg-bot")
+    expect(bubble.locator(".msg-text")).to_have_text("Let me ask about tea.")
+    ask = page.locator("#trace-body tr.trace-row[data-node-id=ask]")
+    expect(ask).to_have_attribute("data-status", "waiting")
+    run_href = page.locator("#trace-run-link").get_attribute("href")
+
+    # two more tabs on the run page, opened while it waits: one answers, the other comes late
+    answering, late = page.context.new_page(), page.context.new_page()
+    for tab in (answering, late):
+        tab.goto(f"{url}{run_href}")
+        expect(tab.locator("#waiting-ask")).to_contain_text("What about tea?")
+    answering.locator("#waiting-ask input[name=answer]").fill("green")
+    answering.get_by_role("button", name="Send answer").click()
+    expect(answering.locator(".run-summary .status-lg")).to_have_text("Succeeded")
+
+    # the app page, not reloaded, shows the rest of the turn and the run's end
+    expect(status).to_have_attribute("data-state", "succeeded")
+    expect(bubble.locator(".msg-text")).to_have_text("Let me ask about tea. You chose green.")
+    expect(bubble.locator(".msg-meta")).to_have_count(1)
+    expect(ask).to_have_attribute("data-status", "succeeded")
+    expect(ask.get_by_role("link", name="Answer")).to_have_count(0)
+    reply = page.locator("#trace-body tr.trace-row[data-node-id=reply]")
+    expect(reply).to_have_attribute("data-status", "succeeded")
+    runs = page.locator("#runs-body tr")
+    expect(runs).to_have_count(1)
+    expect(runs.first).to_contain_text("Succeeded")
+    expect(page.locator("#run-button")).to_be_enabled()
+    shot(page, shots, "human-portal-03-followed", full_page=False)
+
+    late.locator("#waiting-ask input[name=answer]").fill("too late")
+    late.get_by_role("button", name="Send answer").click()
+    expect(late.locator(".flash-error")).to_contain_text(
+        "no longer waiting for an answer: it was answered elsewhere"
+    )
+    expect(late.locator("[data-testid=waiting-form]")).to_have_count(0)
+    expect(late.locator(".run-summary .status-lg")).to_have_text("Succeeded")
+
+    (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
+    assert (run["status"], run["answer"]) == ("succeeded", "Let me ask about tea. You chose green.")
     assert not errors, errors

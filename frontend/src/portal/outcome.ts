@@ -38,8 +38,9 @@ export function answerHref(runHref: string, nodeId: string): string {
   return `${runHref}#waiting-${encodeURIComponent(nodeId)}`;
 }
 
-/** The run's row in the recent runs table; `sourceLabel` is the server's label of a test-form run. */
-export function runRow(ev: Finished, href: string, sourceLabel: string): HTMLTableRowElement {
+/** The run's row in the recent runs table; `sourceLabel` is the server's label of a test-form run,
+ * `started` when it started (by default its end less its elapsed time, which leaves out a pause). */
+export function runRow(ev: Finished, href: string, sourceLabel: string, started?: Date): HTMLTableRowElement {
   const tr = el("tr");
   const statusCell = el("td");
   statusCell.append(el("span", `status status-${ev.status}`, ev.status.charAt(0).toUpperCase() + ev.status.slice(1)));
@@ -49,7 +50,7 @@ export function runRow(ev: Finished, href: string, sourceLabel: string): HTMLTab
   const a = el("a", "", "Details");
   a.href = href;
   linkCell.append(a);
-  const started = new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
+  started ??= new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
   tr.append(
     statusCell,
     el("td", "", sourceLabel),

@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { event, FakeWebSocket, settle } from "../run/testing";
+import { event, fakeApi, FakeWebSocket, settle, storedNode, storedRun } from "../run/testing";
+import { FIRST_POLL_MS, MAX_POLL_MS } from "./follow";
 import { setupTestRun } from "./testRun";
 
 // The parts of templates/portal/app.html the test run uses, for a chat app.
@@ -15,6 +16,14 @@ const PAGE = `
   <table><tbody id="runs-body" data-source-label="Test form (portal)"><tr id="runs-empty"><td>No runs yet.</td></tr></tbody></table>`;
 
 let sock: () => FakeWebSocket;
+
+// The page follows a waiting run on timers: fake ones (that also run as real time passes), so a
+// test that ends waiting leaves no reader behind.
+beforeEach(() => vi.useFakeTimers({ shouldAdvanceTime: true }));
+afterEach(() => {
+  vi.clearAllTimers();
+  vi.useRealTimers();
+});
 
 beforeEach(() => {
   document.body.innerHTML = PAGE;
@@ -149,6 +158,77 @@ describe("app page test run", () => {
     expect(bubble.querySelector(".msg-text")?.textContent).toBe("Waiting for an answer.");
     expect(document.querySelector("#runs-body tr .status")?.textContent).toBe("Waiting");
     expect((document.getElementById("run-button") as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("app page test run answered elsewhere", () => {
+  it("follows a waiting turn: once the run page answers it, the rest of the answer, the trace and the run's end show without a reload", async () => {
+    const form = { node_id: "ask", kind: "input" as const, title: "Ask a person", prompt: "What about tea?", fields: [], timeout_s: null, on_timeout: "fail" as const };
+    await send("tea");
+    sock().receive({ type: "run_created", run_id: "r1", conversation_id: "c1" });
+    sock().receive(event("r1", "node_started", { node_id: "hold", title: "hold", node_type: "answer", index: 1 }));
+    sock().receive(event("r1", "text_chunk", { node_id: "hold", text: "Let me ask about tea. " }));
+    sock().receive(event("r1", "node_succeeded", { node_id: "hold", node_type: "answer" }));
+    sock().receive(event("r1", "node_started", { node_id: "ask", title: "Ask a person", node_type: "human_input", index: 2 }));
+    sock().receive(event("r1", "node_paused", { node_id: "ask", node_type: "human_input", form }));
+    const hold = storedNode("hold", 1, "succeeded", { node_type: "answer" });
+    const route = { method: "GET", path: "/runs/r1", body: storedRun("r1", "waiting", [hold, storedNode("ask", 2, "waiting")], { waiting: [form] }) };
+    const { calls } = fakeApi([route]);
+    sock().receive(event("r1", "run_finished", { status: "waiting", answer: "Let me ask about tea. ", waiting: [form], elapsed_ms: 40 }));
+    const ask = document.querySelector<HTMLElement>("#trace-body tr.trace-row[data-node-id=ask]")!;
+    const bubble = document.querySelector("#transcript .msg-bot")!;
+    const button = document.getElementById("run-button") as HTMLButtonElement;
+
+    await vi.advanceTimersByTimeAsync(FIRST_POLL_MS); // not answered yet
+    expect(calls.map((c) => c.path)).toEqual(["/runs/r1"]);
+    expect(status().dataset.state).toBe("waiting");
+    expect(ask.querySelector("a")?.textContent).toBe("Answer");
+
+    route.body = storedRun("r1", "running", [hold]); // answered on the run page: it runs on
+    await vi.advanceTimersByTimeAsync(MAX_POLL_MS);
+    expect(status().dataset.state).toBe("running");
+    expect(status().textContent).not.toContain("Stop"); // the page that answered it can stop it
+    expect(ask.dataset.status).toBe("running");
+    expect(ask.querySelector("a")).toBeNull();
+    expect(bubble.classList.contains("streaming")).toBe(true);
+    expect(button.disabled).toBe(true);
+
+    route.body = storedRun(
+      "r1",
+      "succeeded",
+      [hold, storedNode("ask", 2, "succeeded", { node_type: "human_input", outputs: { answer: "green" } }), storedNode("reply", 3, "succeeded", { node_type: "answer" })],
+      { answer: "Let me ask about tea. You chose green.", elapsed_ms: 75, prompt_tokens: 0, total_steps: 3, finished_at: "2026-01-01T00:09:00Z" },
+    );
+    await vi.advanceTimersByTimeAsync(MAX_POLL_MS);
+    expect(bubble.querySelector(".msg-text")?.textContent).toBe("Let me ask about tea. You chose green.");
+    expect(bubble.classList.contains("streaming")).toBe(false);
+    expect([...bubble.querySelectorAll(".msg-meta")].map((m) => m.textContent)).toEqual(["75 ms · 0 tokens"]);
+    expect(status().dataset.state).toBe("succeeded");
+    expect(status().textContent).toContain("Succeeded in 75 ms");
+    const rows = [...document.querySelectorAll<HTMLElement>("#trace-body tr.trace-row")].map((tr) => `${tr.dataset.nodeId} ${tr.dataset.status}`);
+    expect(rows).toEqual(["hold succeeded", "ask succeeded", "reply succeeded"]);
+    expect(document.getElementById(ask.dataset.toggle!)?.textContent).toContain('"green"');
+    const runs = document.querySelectorAll("#runs-body tr");
+    expect(runs).toHaveLength(1); // the waiting run's row, now succeeded
+    expect(runs[0].querySelector(".status")?.textContent).toBe("Succeeded");
+    expect(runs[0].textContent).toContain("Dec 31, 23:59:59"); // when it started, not its end less its time
+    expect(button.disabled).toBe(false);
+
+    const read = calls.length; // it ended: nothing more to read
+    await vi.advanceTimersByTimeAsync(MAX_POLL_MS * 3);
+    expect(calls).toHaveLength(read);
+  });
+
+  it("stops following a waiting turn when the next message starts a run", async () => {
+    const form = { node_id: "ask", kind: "input" as const, title: "", prompt: "", fields: [], timeout_s: null, on_timeout: "fail" as const };
+    await send("tea");
+    sock().receive({ type: "run_created", run_id: "r1", conversation_id: "c1" });
+    const { calls } = fakeApi([{ method: "GET", path: "/runs/r1", body: storedRun("r1", "waiting", [], { waiting: [form] }) }]);
+    sock().receive(event("r1", "run_finished", { status: "waiting", waiting: [form] }));
+    await send("never mind");
+    await vi.advanceTimersByTimeAsync(MAX_POLL_MS * 2);
+    expect(calls).toHaveLength(0);
+    expect(status().dataset.state).toBe("running");
   });
 });
 

@@ -1,9 +1,11 @@
 // The app page's test run: the form's inputs go to the run WebSocket (the editor's RunSocket and
 // the generated protocol types), and the events stream into the chat transcript or the workflow
-// output, the node trace and the recent runs table.
+// output, the node trace and the recent runs table. A run that ends waiting is followed until it
+// is answered elsewhere (the run page) and ends (follow.ts).
 import type { RunEvent, ServerMessage } from "../api/messages";
 import { browserSocket, RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "../run/socket";
 import { byId, el, issueItems, ms, must, pretty, setBusy } from "./dom";
+import { catchUp, followRun } from "./follow";
 import { answerHref, outcomeLine, runRow, type Finished } from "./outcome";
 import type { PageInfo } from "./page";
 import { citationsOf } from "../run/metadata";
@@ -19,6 +21,9 @@ interface Current {
   startedAt: number;
   answerNode: HTMLElement;
   bubble: HTMLElement | null; // chat apps: the bot's message
+  extras: HTMLElement[]; // what the end of the run added under the bubble (citations, tokens)
+  runRow: HTMLTableRowElement | null; // its row in the recent runs table
+  runStarted: Date | null;
 }
 
 /** Wire the test run form; `factory` opens the WebSocket (tests pass a fake). */
@@ -36,6 +41,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
   let current: Current | null = null;
   let conversationId: string | null = null;
   let ticker = 0;
+  let unfollow: (() => void) | null = null; // stops following the waiting run shown
 
   function showStatus(state: string, parts: (string | Node)[]): void {
     statusBox.hidden = false;
@@ -149,7 +155,11 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
   }
 
   function finished(c: Current, ev: Finished): void {
-    if (!c.answer && ev.answer) appendAnswer(c, ev.answer);
+    if (ev.answer && ev.answer !== c.answer) {
+      // a run followed after its pause: the stored answer is the whole turn's, the page has its start
+      if (!ev.answer.startsWith(c.answer)) c.answer = "";
+      appendAnswer(c, ev.answer.slice(c.answer.length));
+    }
     c.finished = true;
     window.clearInterval(ticker);
     (c.bubble || c.answerNode).classList.remove("streaming");
@@ -165,9 +175,11 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     }
     const line = outcomeLine(ev, href);
     showStatus(line.state, line.parts);
+    for (const extra of c.extras.splice(0)) extra.remove(); // those of the pause, when followed
     const cited = citationsOf(ev.metadata);
-    if (c.bubble && cited.length) c.bubble.append(el("div", "msg-cite-label", "Citations"), citationList(cited));
-    if (c.bubble) c.bubble.append(el("div", "msg-meta", `${ms(ev.elapsed_ms)} · ${tokens} tokens`));
+    if (c.bubble && cited.length) c.extras.push(el("div", "msg-cite-label", "Citations"), citationList(cited));
+    if (c.bubble) c.extras.push(el("div", "msg-meta", `${ms(ev.elapsed_ms)} · ${tokens} tokens`));
+    c.bubble?.append(...c.extras);
     if (!chat) {
       const jsonBox = must("workflow-json");
       const values = Object.values(ev.outputs);
@@ -185,9 +197,49 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     const body = byId("runs-body");
     if (body) {
       byId("runs-empty")?.remove();
-      body.insertBefore(runRow(ev, href, body.dataset.sourceLabel ?? ""), body.firstChild);
+      c.runStarted ??= new Date(new Date(ev.at).getTime() - ev.elapsed_ms);
+      const tr = runRow(ev, href, body.dataset.sourceLabel ?? "", c.runStarted);
+      if (c.runRow?.isConnected) c.runRow.replaceWith(tr);
+      else body.insertBefore(tr, body.firstChild);
+      c.runRow = tr;
     }
     endRun();
+    if (waiting) follow(c);
+  }
+
+  /** Follow the waiting run shown until it ends: whoever answers it, its rest shows here. */
+  function follow(c: Current): void {
+    if (unfollow || !c.runId) return;
+    unfollow = followRun(c.runId, (detail) => {
+      if (current !== c) return false;
+      if (detail.status === "running" && c.finished) resumed(c);
+      for (const ev of catchUp(detail, (nodeId, path) => c.trace.statusOf(nodeId, path))) onEvent(c, ev);
+      const goesOn = detail.status === "running" || detail.status === "waiting";
+      if (!goesOn) unfollow = null;
+      return goesOn;
+    });
+  }
+
+  function stopFollowing(): void {
+    unfollow?.();
+    unfollow = null;
+  }
+
+  /** The waiting run was answered elsewhere and runs on: shown running again (its Stop is on
+   * the page that answered it). */
+  function resumed(c: Current): void {
+    c.finished = false;
+    c.startedAt = performance.now();
+    c.trace.rerunWaiting();
+    if (c.bubble) c.bubble.classList.add("streaming");
+    else must("workflow-label").textContent = "Output";
+    if (!c.answer) c.answerNode.textContent = "";
+    setBusy(runButton, true, "Running…");
+    if (queryBox) queryBox.disabled = true;
+    if (newConversation) newConversation.disabled = true;
+    showStatus("running", [el("span", "spinner"), runningLabel(c)]);
+    window.clearInterval(ticker);
+    ticker = window.setInterval(tick, 100);
   }
 
   function finishWithError(code: string, message: string, issues?: Partial<{ code: string; message: string; node_id: string | null; field: string | null }>[] | null): void {
@@ -238,7 +290,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
   }
 
   function onClose(): void {
-    if (current && !current.finished) {
+    if (current && !current.finished && !unfollow) {
       finishWithError("connection_lost", "The connection closed before the run finished. Its trace is still recorded in Recent runs.");
     }
   }
@@ -268,6 +320,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
       queryBox?.focus();
       return;
     }
+    stopFollowing(); // the page shows the new run
     const inputs = collectInputs();
     let answerNode: HTMLElement;
     let bubble: HTMLElement | null = null;
@@ -290,7 +343,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
       must("workflow-label").textContent = "Output";
       must("workflow-json").hidden = true;
     }
-    const c: Current = { trace: new Trace(traceBody), answer: "", finished: false, runId: null, runningNode: null, startedAt: performance.now(), answerNode, bubble };
+    const c: Current = { trace: new Trace(traceBody), answer: "", finished: false, runId: null, runningNode: null, startedAt: performance.now(), answerNode, bubble, extras: [], runRow: null, runStarted: null };
     current = c;
     traceBody.textContent = "";
     must("trace").hidden = false;
@@ -321,6 +374,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
   });
   newConversation?.addEventListener("click", () => {
     if ((current && !current.finished) || !transcript) return;
+    stopFollowing();
     conversationId = null;
     must("conversation-label").hidden = true;
     transcript.textContent = "";

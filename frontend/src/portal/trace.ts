@@ -27,6 +27,7 @@ export interface Row {
   status: RowStatus;
   startedAt: number;
   streamed: Record<string, string>;
+  answerLink?: HTMLElement; // a waiting row's link to the form that answers it
 }
 
 export interface RowInfo {
@@ -126,7 +127,16 @@ export class Trace {
     return this.headings[key];
   }
 
+  /** The status shown for this run of the node; undefined when it has no row. */
+  statusOf(nodeId: string, path: number[] | null | undefined): RowStatus | undefined {
+    return this.rows.get(runKey(nodeId, path))?.status;
+  }
+
   setStatus(row: Row, status: RowStatus): void {
+    if (status !== "waiting") {
+      row.answerLink?.remove(); // answered: nothing left to answer there
+      row.answerLink = undefined;
+    }
     row.status = status;
     row.badge.className = `status status-${status}`;
     row.badge.textContent = STATUS_TEXT[status];
@@ -171,10 +181,23 @@ export class Trace {
    * node id), once the run has ended waiting. */
   offerAnswers(hrefOf: (nodeId: string) => string): void {
     for (const row of this.rows.values()) {
-      if (row.status !== "waiting") continue;
+      if (row.status !== "waiting" || row.answerLink) continue;
       const link = el("a", "small", "Answer");
       link.href = hrefOf(row.place.nodeId);
-      row.badge.after(" ", link);
+      row.answerLink = el("span");
+      row.answerLink.append(" ", link);
+      row.badge.after(row.answerLink);
+    }
+  }
+
+  /** The run was answered and goes on: the nodes that waited run again (the server reruns each
+   * paused node, the answered one with its answer). */
+  rerunWaiting(): void {
+    for (const row of this.rows.values()) {
+      if (row.status !== "waiting") continue;
+      this.setStatus(row, "running");
+      row.startedAt = performance.now();
+      row.outputsPre.textContent = "(running…)";
     }
   }
 

@@ -4,7 +4,7 @@ import { cleanup } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
 
 import type { RunEvent, RunEventKind } from "../api/messages";
-import type { NodeTypeInfo } from "../api/types";
+import type { NodeRunOut, NodeTypeInfo, RunDetail } from "../api/types";
 import type { WEdge, WNode } from "../state/graph";
 import { indexCatalog } from "../state/nodeTypes";
 import { idleRun } from "../state/run";
@@ -108,6 +108,24 @@ export function runEvent<K extends RunEventKind>(runId: string, kind: K, fields:
 /** One runtime event as the server sends it inside {"type": "event"}. */
 export function event<K extends RunEventKind>(runId: string, kind: K, fields: Partial<Body<K>> = {}): { type: "event"; event: EventOf<K> } {
   return { type: "event", event: runEvent(runId, kind, fields) };
+}
+
+/** A run as GET /api/runs/{id} answers it: these node runs, the other fields at their defaults. */
+export function storedRun(id: string, status: string, nodeRuns: NodeRunOut[], fields: Partial<RunDetail> = {}): RunDetail {
+  return {
+    id, app_id: 7, version: null, source: "draft", status, inputs: {}, outputs: {}, answer: "", error_code: "", error: "", failed_node_id: "",
+    conversation_id: null, started_at: "2026-01-01T00:00:00Z", finished_at: null, elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0,
+    total_steps: nodeRuns.length, waiting: [], node_runs: nodeRuns, query: null, ...fields,
+  };
+}
+
+/** One stored node run of storedRun. */
+export function storedNode(nodeId: string, index: number, status: string, fields: Partial<NodeRunOut> = {}): NodeRunOut {
+  return {
+    node_id: nodeId, node_type: "template", title: nodeId, index, status, inputs: {}, outputs: {}, handle: "source", error_code: "", error: "",
+    started_at: null, elapsed_ms: 0, prompt_tokens: 0, completion_tokens: 0, attempts: 1, metadata: {}, reused_from: null, container_id: "",
+    iteration_path: [], ...fields,
+  };
 }
 
 export function node(id: string, type: string, title: string, config: Record<string, unknown> = {}): WNode {
