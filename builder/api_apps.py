@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from builder.access import require_app
 from builder.actions.workflows import do_create_app
@@ -50,7 +50,7 @@ def list_apps(request: HttpRequest, workspace_id: int | None = None) -> list[dic
 
 
 @router.post("/apps", response={201: AppOut})
-def create_app(request: HttpRequest, body: AppIn) -> tuple[int, dict[str, Any]]:
+def create_app(request: HttpRequest, body: AppIn) -> Status[dict[str, Any]]:
     """Create an app with a starter draft, or from a template."""
     workspace = require_workspace(request, body.workspace_id, Role.EDITOR)
     mode, spec = body.mode, None
@@ -64,7 +64,7 @@ def create_app(request: HttpRequest, body: AppIn) -> tuple[int, dict[str, Any]]:
     app = do_create_app(
         workspace, get_user(request), body.name, mode, body.slug, body.description, spec
     )
-    return 201, app_out(app)
+    return Status(201, app_out(app))
 
 
 @router.get("/app-templates", response=list[AppTemplateOut])
@@ -101,7 +101,7 @@ def patch_app(request: HttpRequest, app_id: int, body: AppPatch) -> dict[str, An
 
 
 @router.delete("/apps/{app_id}", response={204: None})
-def delete_app(request: HttpRequest, app_id: int) -> tuple[int, None]:
+def delete_app(request: HttpRequest, app_id: int) -> Status[None]:
     """Delete an app with its versions, runs and keys (admins)."""
     require_app(request, app_id, Role.ADMIN).delete()
-    return 204, None
+    return Status(204, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from builder.access import require_app
 from builder.actions.workflows import (
@@ -73,11 +73,11 @@ def validate_draft(request: HttpRequest, app_id: int, body: ValidateIn) -> dict[
 
 
 @router.post("/apps/{app_id}/publish", response={201: VersionOut})
-def publish(request: HttpRequest, app_id: int, body: PublishIn) -> tuple[int, dict[str, Any]]:
+def publish(request: HttpRequest, app_id: int, body: PublishIn) -> Status[dict[str, Any]]:
     """Publish the draft as a new version (422 with the issues when it is invalid)."""
     app = require_app(request, app_id, Role.EDITOR)
     version = do_publish_workflow(app, get_user(request), body.note)
-    return 201, _version_out(version)
+    return Status(201, _version_out(version))
 
 
 def _version_out(v: AppVersion) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from builder.models import ModelProvider
 from builder.provider_checks import check_model_server
@@ -62,7 +62,7 @@ def list_providers(request: HttpRequest, workspace_id: int | None = None) -> lis
 @router.post("/providers", response={201: ProviderOut})
 def create_provider(
     request: HttpRequest, body: ProviderIn, workspace_id: int | None = None
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Add a model server (admins); its API key is stored encrypted."""
     membership = require_membership(request, workspace_id, Role.ADMIN)
     if body.name == "check":  # /providers/check checks unsaved settings
@@ -82,7 +82,7 @@ def create_provider(
         model_names=list(dict.fromkeys(body.model_names)),
     )
     _save(request, row, "providers.create", force_insert=True)
-    return 201, _row_out(row)
+    return Status(201, _row_out(row))
 
 
 @router.post("/providers/check", response=ProviderCheckOut)

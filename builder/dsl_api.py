@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 
 from builder.access import require_app
 from builder.actions.dsl import do_import_app, do_update_from_dsl
@@ -78,13 +78,13 @@ def import_dsl_app(
     confirm: Form[bool] = False,
     name: Form[str] = "",
     workspace_id: int | None = None,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """A new app from a Dify DSL file (workflow or chatflow; YAML, 10 MB at most); its warnings
     say what changed. A file without a version is 0.1.0; a newer or other major version is
     answered 409 `dsl_confirm`, which asks: send it again with `confirm` to import it anyway."""
     workspace = require_workspace(request, workspace_id, Role.EDITOR)
     app, notes = do_import_app(workspace, get_user(request), _read(file), confirm, name)
-    return 201, {"app": app_out(app), "warnings": [n.to_dict() for n in notes]}
+    return Status(201, {"app": app_out(app), "warnings": [n.to_dict() for n in notes]})
 
 
 @router.post("/apps/{app_id}/dsl", response=DslUpdateOut)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import File, Router, UploadedFile
+from ninja import File, Router, Status, UploadedFile
 
 from kernel.access import get_user, require_workspace
 from kernel.audit import do_audit
@@ -75,9 +75,7 @@ def list_backends(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/knowledge-bases", response={201: KnowledgeBaseOut})
-def create_knowledge_base(
-    request: HttpRequest, body: KnowledgeBaseIn
-) -> tuple[int, dict[str, Any]]:
+def create_knowledge_base(request: HttpRequest, body: KnowledgeBaseIn) -> Status[dict[str, Any]]:
     """Create a knowledge base (editors); its settings default to the core's. A store on a
     server is made first (a RAGFlow dataset), or linked (`ragflow_dataset_id`)."""
     workspace = require_workspace(request, body.workspace_id, Role.EDITOR)
@@ -114,7 +112,7 @@ def create_knowledge_base(
             do_drop_store(kb, set())
         forget(kb.pk)
         raise _name_taken(name) from exc
-    return 201, kb_out(kb)
+    return Status(201, kb_out(kb))
 
 
 def _link(body: KnowledgeBaseIn) -> dict[str, Any]:
@@ -187,7 +185,7 @@ def patch_knowledge_base(
 
 
 @router.delete("/knowledge-bases/{kb_id}", response={204: None})
-def delete_knowledge_base(request: HttpRequest, kb_id: str) -> tuple[int, None]:
+def delete_knowledge_base(request: HttpRequest, kb_id: str) -> Status[None]:
     """Delete a knowledge base with its documents, chunks, vectors and test set (editors)."""
     kb = get_kb(request, kb_id, Role.EDITOR)
     if kb.backend != "embedded":  # its store lives on a server: empty it there
@@ -204,18 +202,18 @@ def delete_knowledge_base(request: HttpRequest, kb_id: str) -> tuple[int, None]:
     kb.delete()
     forget(pk)
     shutil.rmtree(folder, ignore_errors=True)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/knowledge-bases/{kb_id}/documents", response={201: list[DocumentOut]})
 def upload_documents(
     request: HttpRequest, kb_id: str, files: File[list[UploadedFile]]
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Status[list[dict[str, Any]]]:
     """Upload files (many at once); each becomes a document queued for ingestion. A bad file
     refuses the upload, naming each bad file in `errors`; an unchanged file does no work."""
     kb = get_kb(request, kb_id, Role.EDITOR)
     uploaded = do_upload_documents(kb, get_user(request), files)
-    return 201, [document_out(u.document, u.unchanged) for u in uploaded]
+    return Status(201, [document_out(u.document, u.unchanged) for u in uploaded])
 
 
 @router.get("/knowledge-bases/{kb_id}/documents", response=DocumentListOut)
@@ -243,12 +241,12 @@ def patch_document(
 
 
 @router.delete("/knowledge-bases/{kb_id}/documents/{doc_id}", response={204: None})
-def delete_document(request: HttpRequest, kb_id: str, doc_id: str) -> tuple[int, None]:
+def delete_document(request: HttpRequest, kb_id: str, doc_id: str) -> Status[None]:
     """Delete a document with its chunks and vectors (409 while a worker indexes it)."""
     document = get_document(get_kb(request, kb_id, Role.EDITOR), doc_id)
     with rag_errors():
         do_delete_document(document, get_user(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/knowledge-bases/{kb_id}/documents/{doc_id}/retry", response=DocumentOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Router, UploadedFile
+from ninja import File, Router, Status, UploadedFile
 
 from kernel.access import get_user
 from kernel.errors import ApiError, not_found
@@ -97,10 +97,10 @@ def get_testset(request: HttpRequest, kb_id: str) -> dict[str, Any]:
 
 
 @router.post("/knowledge-bases/{kb_id}/evaluations", response={201: EvaluationOut})
-def start_evaluation(request: HttpRequest, kb_id: str) -> tuple[int, dict[str, Any]]:
+def start_evaluation(request: HttpRequest, kb_id: str) -> Status[dict[str, Any]]:
     """Measure the test set at the current settings, with a sweep (runs on the worker)."""
     kb = get_kb(request, kb_id, Role.EDITOR)
-    return 201, evaluation_out(do_start_evaluation(kb, get_user(request)))
+    return Status(201, evaluation_out(do_start_evaluation(kb, get_user(request))))
 
 
 @router.get("/knowledge-bases/{kb_id}/evaluations/latest", response=EvaluationOut)

@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from kernel.access import get_user, require_role_over, require_workspace
 from kernel.audit import do_audit
@@ -20,7 +20,8 @@ from kernel.ids import parse_uuid
 from kernel.models import Role
 from kernel.tool_sources import builtin_servers
 from tools.configs import do_seal_secrets, secret_names
-from tools.models import Status, ToolServer
+from tools.models import Status as ServerStatus
+from tools.models import ToolServer
 from tools.refresh import do_refresh_servers, freshness, is_stale
 from tools.schemas import ToolServerIn, ToolServerListing, ToolServerOut, ToolServerPatch
 from tools.tasks import do_queue_refresh, is_refresh_queued, workers_take_refreshes
@@ -65,7 +66,7 @@ def list_servers(request: HttpRequest, workspace_id: int | None = None) -> list[
 
 
 @router.post("/tools/servers", response={201: ToolServerOut})
-def create_server(request: HttpRequest, body: ToolServerIn) -> tuple[int, dict[str, Any]]:
+def create_server(request: HttpRequest, body: ToolServerIn) -> Status[dict[str, Any]]:
     """Add an MCP server (admins). A stdio server's command will run on this server."""
     workspace = require_workspace(request, body.workspace_id, Role.ADMIN)
     values = body.model_dump(exclude={"workspace_id"})
@@ -74,7 +75,7 @@ def create_server(request: HttpRequest, body: ToolServerIn) -> tuple[int, dict[s
     row = ToolServer(workspace=workspace, created_by=get_user(request))
     _apply(row, values, {}, {})
     _save(request, row, "tools.server.create", force_insert=True)
-    return 201, server_out(row)
+    return Status(201, server_out(row))
 
 
 @router.get("/tools/servers/{server_id}", response=ToolServerOut)
@@ -95,13 +96,13 @@ def update_server(request: HttpRequest, server_id: str, body: ToolServerPatch) -
     values["name"] = check_name(given["name"]) if "name" in given else row.name
     check_settings(values)
     _apply(row, values, row.env, row.headers)
-    row.status, row.status_message = Status.UNKNOWN, ""
+    row.status, row.status_message = ServerStatus.UNKNOWN, ""
     _save(request, row, "tools.server.update")
     return server_out(row)
 
 
 @router.delete("/tools/servers/{server_id}", response={204: None})
-def delete_server(request: HttpRequest, server_id: str) -> tuple[int, None]:
+def delete_server(request: HttpRequest, server_id: str) -> Status[None]:
     """Remove a server (admins): runs that name it fail saying it is not there."""
     row = get_server(request, server_id, Role.ADMIN)
     with transaction.atomic():
@@ -112,7 +113,7 @@ def delete_server(request: HttpRequest, server_id: str) -> tuple[int, None]:
             action="tools.server.delete",
             target=str(server_id),
         )
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/tools/servers/{server_id}/refresh", response=ToolServerOut)
@@ -165,9 +166,9 @@ async def _builtin_listing(workspace_id: int) -> list[dict[str, Any]]:
                 {"name": t.name, "description": t.description, "input_schema": t.input_schema}
                 for t in await session.list_tools()
             ]
-            status, error, listed_at = Status.OK, "", now
+            status, error, listed_at = ServerStatus.OK, "", now
         except Exception as exc:  # a built-in source's failure is shown, not a 500
-            tools, status, error, listed_at = [], Status.ERROR, str(exc), None
+            tools, status, error, listed_at = [], ServerStatus.ERROR, str(exc), None
         listing.append(
             {
                 "name": name,

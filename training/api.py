@@ -11,7 +11,7 @@ from typing import Any, Literal
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 
 from kernel.access import get_user, require_role_over, require_workspace
 from kernel.chat_models import EMBEDDED_MODEL_NAME, VLLM
@@ -117,7 +117,7 @@ def upload_dataset(
     base_model: Form[str] = "embedded",
     cutoff_len: Form[int] = 1024,
     workspace_id: int | None = None,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Upload an alpaca or sharegpt file (JSON or JSONL); every row is checked (422 lists the
     first bad rows by index and field, and nothing is stored)."""
     workspace = require_workspace(request, workspace_id, Role.EDITOR)
@@ -132,7 +132,7 @@ def upload_dataset(
             base_model=base_model,
             cutoff_len=_cutoff(cutoff_len),
         )
-    return 201, dataset_detail(dataset)
+    return Status(201, dataset_detail(dataset))
 
 
 def _name(name: str) -> str:
@@ -151,7 +151,7 @@ def _cutoff(cutoff_len: int) -> int:
 @router.post("/datasets/identity", response={201: DatasetDetail})
 def create_identity_dataset(
     request: HttpRequest, body: IdentityIn, workspace_id: int | None = None
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """The shipped identity tutorial dataset with your assistant's name and makers filled in."""
     workspace = require_workspace(request, workspace_id, Role.EDITOR)
     with _http_errors():
@@ -164,7 +164,7 @@ def create_identity_dataset(
             base_model=body.base_model,
             cutoff_len=_cutoff(body.cutoff_len),
         )
-    return 201, dataset_detail(dataset)
+    return Status(201, dataset_detail(dataset))
 
 
 @router.post("/datasets/import", response={201: list[DatasetOut]})
@@ -175,7 +175,7 @@ def import_dataset_info(
     base_model: Form[str] = "embedded",
     cutoff_len: Form[int] = 1024,
     workspace_id: int | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Status[list[dict[str, Any]]]:
     """Import a LLaMA-Factory dataset_info.json (`info`) with the data files it names (`files`):
     all of its datasets, or none."""
     workspace = require_workspace(request, workspace_id, Role.EDITOR)
@@ -189,7 +189,7 @@ def import_dataset_info(
             base_model=base_model,
             cutoff_len=_cutoff(cutoff_len),
         )
-    return 201, [dataset_out(d) for d in created]
+    return Status(201, [dataset_out(d) for d in created])
 
 
 @router.get("/datasets", response=list[DatasetOut])
@@ -221,12 +221,12 @@ def get_dataset(request: HttpRequest, dataset_id: int) -> dict[str, Any]:
 
 
 @router.delete("/datasets/{dataset_id}", response={204: None})
-def delete_dataset(request: HttpRequest, dataset_id: int) -> tuple[int, None]:
+def delete_dataset(request: HttpRequest, dataset_id: int) -> Status[None]:
     """Delete a dataset (admins; 409 while a queued or running job uses it)."""
     dataset = _dataset(request, dataset_id, Role.ADMIN)
     with _http_errors():
         ds.do_delete_dataset(dataset, get_user(request))
-    return 204, None
+    return Status(204, None)
 
 
 def job_out(job: TrainJob) -> dict[str, Any]:
@@ -262,7 +262,7 @@ def job_detail(job: TrainJob) -> dict[str, Any]:
 
 
 @router.post("/jobs", response={201: JobDetail})
-def create_job(request: HttpRequest, body: JobIn) -> tuple[int, dict[str, Any]]:
+def create_job(request: HttpRequest, body: JobIn) -> Status[dict[str, Any]]:
     """Create a job and queue it (422 names a bad setting as the trainer would)."""
     workspace = require_workspace(request, body.workspace_id, Role.EDITOR)
     with _http_errors():
@@ -277,7 +277,7 @@ def create_job(request: HttpRequest, body: JobIn) -> tuple[int, dict[str, Any]]:
             adapter_name=body.adapter_name,
         )
     jobs.do_start_job(job)
-    return 201, job_detail(job)
+    return Status(201, job_detail(job))
 
 
 @router.get("/jobs", response=list[JobOut])
@@ -315,12 +315,12 @@ def resume_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
 
 
 @router.delete("/jobs/{job_id}", response={204: None})
-def delete_job(request: HttpRequest, job_id: str) -> tuple[int, None]:
+def delete_job(request: HttpRequest, job_id: str) -> Status[None]:
     """Delete a finished job and its files (admins); its adapter stays registered."""
     job = _job(request, job_id, Role.ADMIN)
     with _http_errors():
         jobs.do_delete_job(job, get_user(request))
-    return 204, None
+    return Status(204, None)
 
 
 def adapter_out(a: Adapter) -> dict[str, Any]:
@@ -343,10 +343,10 @@ def list_adapters(request: HttpRequest, workspace_id: int | None = None) -> list
 
 
 @router.delete("/adapters/{adapter_id}", response={204: None})
-def delete_adapter(request: HttpRequest, adapter_id: int) -> tuple[int, None]:
+def delete_adapter(request: HttpRequest, adapter_id: int) -> Status[None]:
     """Delete an adapter (admins); LLM nodes naming it stop finding it."""
     jobs.do_delete_adapter(_adapter(request, adapter_id, Role.ADMIN), get_user(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/adapters/{adapter_id}/merge", response=MergeOut)
