@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, api_call, create_app, sign_in
+from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, create_app, put_draft, sign_in
 from tests.portal.server import weft_server
 
 # Records when the N-th node is laid out (React Flow shows a node once it has measured it).
@@ -121,9 +121,7 @@ def big_spec(n: int) -> dict[str, Any]:
 def make_app(page: Page, url: str, n: int) -> int:
     """Create a workflow app through the API and save an n-node draft into it."""
     app_id = create_app(page, url, f"Bench {n} nodes", "workflow")
-    draft = api_call(page, url, "GET", f"/apps/{app_id}/draft")
-    body = {"spec": big_spec(n), "revision": draft["revision"]}
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft", body)
+    put_draft(page, url, app_id, big_spec(n))
     return app_id
 
 

@@ -62,6 +62,54 @@ def create_app(page: Page, url: str, name: str, mode: str = "chat") -> int:
     return int(api_call(page, url, "POST", "/apps", {"name": name, "mode": mode})["id"])
 
 
+def put_draft(page: Page, url: str, app_id: int, spec: dict[str, Any]) -> None:
+    """Save `spec` as the app's draft through the API, over its current revision."""
+    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
+    api_call(page, url, "PUT", f"/apps/{app_id}/draft", {"spec": spec, "revision": revision})
+
+
+def create_app_on_home(page: Page, name: str, mode: str = "chat") -> None:
+    """Create an app with the home page's form (the page is open); waits for the app's page."""
+    page.fill("#new-app-name", name)
+    page.check(f"input[name=mode][value={mode}]")
+    page.click("#new-app-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text(name)
+
+
+def add_api_key(page: Page, name: str) -> None:
+    """Create an API key named `name` on the open app page; waits until the key is shown."""
+    page.fill("#key-name", name)
+    page.click("#key-button")
+    expect(page.locator("#key-reveal")).to_be_visible()
+
+
+def editor_ready(page: Page) -> None:
+    """Wait until the editor has loaded the draft and drawn it."""
+    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+
+
+def open_editor(page: Page, url: str, app_id: int) -> None:
+    """Go to the app's editor and wait until it is ready."""
+    page.goto(f"{url}/apps/{app_id}/editor/")
+    editor_ready(page)
+
+
+def publish(page: Page, note: str) -> None:
+    """Publish the draft from the editor's dialog with `note`; waits until the dialog closes."""
+    page.get_by_test_id("publish-open").click()
+    page.get_by_test_id("publish-note").fill(note)
+    page.get_by_test_id("publish-confirm").click()
+    expect(page.get_by_test_id("publish-dialog")).to_have_count(0)
+
+
+def chat_in_preview(page: Page, message: str) -> Locator:
+    """Open the editor's chat preview and send `message`; returns the assistant's (last) turn."""
+    page.get_by_test_id("open-run").click()
+    page.get_by_test_id("chat-input").fill(message)
+    page.get_by_test_id("chat-send").click()
+    return page.get_by_test_id("chat-assistant").last
+
+
 def node(page: Page, node_id: str) -> Locator:
     """The canvas card of node `node_id`."""
     return page.get_by_test_id(f"node-{node_id}")

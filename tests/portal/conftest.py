@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,20 @@ from tests.portal.server import weft_server as serve
 def weft_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """uvicorn serving Weft on a fresh data dir with the demo workspace seeded (one per session)."""
     with serve(tmp_path_factory.mktemp("weft-data")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def worker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder (its SQLite database too) of the module's `worker_server`."""
+    return tmp_path_factory.mktemp("weft-worker")
+
+
+@pytest.fixture(scope="module")
+def worker_server(worker_dir: Path) -> Iterator[str]:
+    """Weft with its task worker (training jobs, indexing and evaluations run there) on a fresh
+    data dir, one per test module."""
+    with serve(worker_dir, worker=True) as url:
         yield url
 
 

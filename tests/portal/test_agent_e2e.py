@@ -33,10 +33,13 @@ from tests.llm._http import serve
 from tests.llm.scripted_server import Call, ScriptedServer, Turn
 from tests.portal.browser import (
     api_call,
+    chat_in_preview,
     connect,
     create_app,
     drop,
     node,
+    open_editor,
+    publish,
     saved,
     shot,
     sign_in,
@@ -160,10 +163,8 @@ def _run_in_preview(page: Page, shots: Path, model: HeldModel) -> str:
     model.scripted.script[:] = [Turn(text="Let me ask the clock.", calls=(ASK_TIME,)),
                                 Turn(text=ANSWER)]  # fmt: skip
     model.hold, model.seen = 2, 0
-    page.get_by_test_id("open-run").click()
-    page.get_by_test_id("chat-input").fill("What time is it in UTC?")
     before = datetime.now(UTC).replace(microsecond=0)
-    page.get_by_test_id("chat-send").click()
+    bubble = chat_in_preview(page, "What time is it in UTC?")
     trace = page.get_by_test_id("chat-trace")
     trace.locator("summary").click()
     row = trace.get_by_test_id("run-trace-agent_1")
@@ -187,7 +188,6 @@ def _run_in_preview(page: Page, shots: Path, model: HeldModel) -> str:
     shot(page, shots, "agent-03-steps-live", full_page=False)
 
     model.release.set()
-    bubble = page.get_by_test_id("chat-assistant").last
     expect(bubble).to_have_attribute("data-status", "succeeded")
     expect(bubble.locator(".chat-bubble")).to_have_text(ANSWER)
     expect(row).to_have_attribute("data-status", "succeeded")
@@ -204,10 +204,7 @@ def _tool_messages(request: dict[str, Any]) -> list[str]:
 
 def _publish_and_call(page: Page, shots: Path, url: str, app_id: int, model: HeldModel) -> None:
     """Publish in the editor, then one streamed /v1/chat-messages call with a new key."""
-    page.get_by_test_id("publish-open").click()
-    page.get_by_test_id("publish-note").fill("agent with a clock")
-    page.get_by_test_id("publish-confirm").click()
-    expect(page.get_by_test_id("publish-dialog")).to_have_count(0)
+    publish(page, "agent with a clock")
     expect(page.get_by_text("Published v1")).to_be_visible()
     shot(page, shots, "agent-05-published", full_page=False)
     key = api_call(page, url, "POST", f"/apps/{app_id}/keys", {"name": "e2e"})["key"]
@@ -234,8 +231,7 @@ def test_agent_app_with_an_mcp_tool_is_built_run_and_published(
     _add_provider(page, weft, model.url, shots)
     _workspace_resources(page, weft)
     app_id = create_app(page, weft, "Clock agent", mode="chat")
-    page.goto(f"{weft}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    open_editor(page, weft, app_id)
 
     _build_agent(page, shots)
     told = _run_in_preview(page, shots, model)

@@ -25,7 +25,9 @@ from tests.portal.browser import (
     box,
     create_app,
     drop,
+    editor_ready,
     node,
+    open_editor,
     saved,
     shot,
     sign_in,
@@ -84,7 +86,7 @@ def _all_nodes_in_canvas(page: Page) -> None:
 
 
 def _saved_edges(page: Page, url: str, app_id: int) -> list[dict[str, Any]]:
-    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+    saved(page)
     edges: list[dict[str, Any]] = api_call(page, url, "GET", f"/apps/{app_id}/draft")["spec"][
         "edges"
     ]
@@ -97,8 +99,7 @@ def test_canvas_panel_drop_connect_and_paste(
     shots, errors = watch(page, output_path)
     sign_in(page, weft_server)
     app_id = create_app(page, weft_server, "Canvas e2e", mode="workflow")
-    page.goto(f"{weft_server}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    open_editor(page, weft_server, app_id)
     expect(page.locator(".react-flow__node")).to_have_count(3)
 
     # End finishes the run: an input, no output. The LLM card names its model.
@@ -219,8 +220,7 @@ def test_canvas_panel_width_issue_dock_and_moving_an_edge(
     shots, errors = watch(page, output_path)
     sign_in(page, weft_server)
     app_id = create_app(page, weft_server, "Canvas room", mode="workflow")
-    page.goto(f"{weft_server}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    open_editor(page, weft_server, app_id)
     expect(page.get_by_test_id("issue-list")).to_have_attribute("data-count", "0")
 
     # The toolbar stays put while the save label goes from "Saved" to "Unsaved changes" and back.
@@ -279,7 +279,7 @@ def test_canvas_panel_width_issue_dock_and_moving_an_edge(
     chosen = box(page.locator(".ed-side"))["width"]
     saved(page)
     page.reload()
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    editor_ready(page)
     node(page, "llm").click()
     assert abs(box(page.locator(".ed-side"))["width"] - chosen) <= 1
     page.get_by_test_id("close-panel").click()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import shot, watch
+from tests.portal.browser import add_api_key, create_app_on_home, shot, watch
 from tests.portal.server import EMAIL, PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -76,9 +76,7 @@ def test_portal_demo_app_run_publish_and_key(
     expect(page.locator("#version-list li").first).to_contain_text("e2e release")
 
     # An API key, shown once.
-    page.fill("#key-name", "e2e key")
-    page.click("#key-button")
-    expect(page.locator("#key-reveal")).to_be_visible()
+    add_api_key(page, "e2e key")
     key = (page.locator("#new-key").text_content() or "").strip()
     assert len(key) >= 20
     expect(page.locator("#curl-example")).to_contain_text("/v1/chat-messages")
@@ -109,10 +107,7 @@ def test_portal_demo_app_run_publish_and_key(
 
     # A new workflow app from the home page's form, run with its start variable.
     page.goto(f"{weft_server}/")
-    page.fill("#new-app-name", "Tagline <writer>")
-    page.check("input[name=mode][value=workflow]")
-    page.click("#new-app-form button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Tagline <writer>")
+    create_app_on_home(page, "Tagline <writer>", "workflow")
     expect(page.locator("#head-version")).to_have_text("Not published")
     page.fill("#in-query", "Write a short tagline for a bakery.")
     page.click("#run-button")

@@ -17,10 +17,15 @@ from playwright.sync_api import Page, expect
 
 from tests.portal.browser import (
     api_call,
+    chat_in_preview,
     connect,
     create_app,
+    create_app_on_home,
     drop,
+    editor_ready,
     node,
+    open_editor,
+    publish,
     saved,
     shot,
     sign_in,
@@ -28,15 +33,6 @@ from tests.portal.browser import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-def _open_new_app(page: Page, url: str, name: str) -> None:
-    page.fill("#new-app-name", name)
-    page.check("input[name=mode][value=chat]")
-    page.click("#new-app-form button[type=submit]")
-    expect(page.locator("h1")).to_have_text(name)
-    page.click("#open-editor")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
 
 
 def _build_graph(page: Page, shots: Path) -> None:
@@ -141,7 +137,7 @@ def _edit_shortcuts(page: Page) -> None:
     expect(node(page, "llm_2")).to_have_count(0)
     saved(page)
     page.reload()
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    editor_ready(page)
     expect(page.locator(".react-flow__node")).to_have_count(3)
     expect(page.locator(".react-flow__edge")).to_have_count(2)
     expect(node(page, "llm_1")).to_contain_text("Writer")
@@ -149,11 +145,8 @@ def _edit_shortcuts(page: Page) -> None:
 
 def _run_chat(page: Page, shots: Path) -> None:
     """The chat preview streams the answer and lights up every node; a second turn remembers."""
-    page.get_by_test_id("open-run").click()
+    bubble = chat_in_preview(page, "Write one sentence about the sea.")
     expect(page.get_by_test_id("chat-preview")).to_be_visible()
-    page.get_by_test_id("chat-input").fill("Write one sentence about the sea.")
-    page.get_by_test_id("chat-send").click()
-    bubble = page.get_by_test_id("chat-assistant").last
     # The first tokens are shown while the run is still going (the caret follows the text).
     expect(bubble.locator(".run-caret")).to_have_count(1, timeout=60_000)
     first = bubble.locator(".chat-bubble").text_content() or ""
@@ -184,20 +177,13 @@ def _run_chat(page: Page, shots: Path) -> None:
     shot(page, shots, "editor-07-node-debug", full_page=False)
 
 
-def _publish(page: Page, note: str) -> None:
-    page.get_by_test_id("publish-open").click()
-    page.get_by_test_id("publish-note").fill(note)
-    page.get_by_test_id("publish-confirm").click()
-    expect(page.get_by_test_id("publish-dialog")).to_have_count(0)
-
-
 def _publish_diff_restore(page: Page, shots: Path) -> None:
     """Publish v1, rename the LLM node, publish v2, compare v1 with the draft, restore v1."""
-    _publish(page, "first cut")
+    publish(page, "first cut")
     node(page, "llm_1").click()
     page.get_by_test_id("node-panel").get_by_label("Node title").fill("Poet")
     saved(page)
-    _publish(page, "renamed the writer")
+    publish(page, "renamed the writer")
     page.get_by_test_id("open-versions").click()
     expect(page.get_by_test_id("version-row-2")).to_contain_text("renamed the writer")
     expect(page.get_by_test_id("version-row-1")).to_contain_text("first cut")
@@ -218,7 +204,9 @@ def test_editor_build_run_publish_and_restore(
 ) -> None:
     shots, errors = watch(page, output_path)
     sign_in(page, weft_server)
-    _open_new_app(page, weft_server, "Editor e2e")
+    create_app_on_home(page, "Editor e2e", "chat")
+    page.click("#open-editor")
+    editor_ready(page)
     expect(page).to_have_url(re.compile(r"/apps/\d+/editor/$"))
     _build_graph(page, shots)
     _edit_shortcuts(page)
@@ -229,11 +217,6 @@ def test_editor_build_run_publish_and_restore(
     shot(page, shots, "editor-04-dark", full_page=False)
     page.get_by_test_id("theme-toggle").click()
     assert not errors, errors
-
-
-def _open_editor(page: Page, url: str, app_id: int) -> None:
-    page.goto(f"{url}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
 
 
 def _rename(page: Page, node_id: str, title: str) -> None:
@@ -247,9 +230,9 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     shots, _ = watch(page, output_path)
     sign_in(page, weft_server)
     first = create_app(page, weft_server, "Two tabs")
-    _open_editor(page, weft_server, first)
+    open_editor(page, weft_server, first)
     other = page.context.new_page()
-    _open_editor(other, weft_server, first)
+    open_editor(other, weft_server, first)
 
     # Tab A saves; tab B, still on the old revision, is told and offered a reload.
     _rename(page, "llm", "From A")
@@ -268,7 +251,7 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     node(other, "llm").click()
     other.keyboard.press("Control+c")
     second = create_app(other, weft_server, "Paste target")
-    _open_editor(other, weft_server, second)
+    open_editor(other, weft_server, second)
     other.locator(".react-flow__pane").click(position={"x": 50, "y": 50})
     other.keyboard.press("Control+v")
     expect(node(other, "llm_1")).to_contain_text("From A")
@@ -281,7 +264,7 @@ def test_editor_stale_tab_paste_across_apps_branches_and_layout(
     expect(page.locator(".react-flow__node.selected")).to_have_count(2)
     page.keyboard.press("Control+c")
     flow = create_app(page, weft_server, "Paste into a workflow", "workflow")
-    _open_editor(page, weft_server, flow)
+    open_editor(page, weft_server, flow)
     page.locator(".react-flow__pane").click(position={"x": 50, "y": 50})
     page.keyboard.press("Control+v")
     expect(page.get_by_role("status")).to_have_text(
@@ -324,7 +307,7 @@ def test_editor_new_rows_fill_in_quietly_and_always_save(
     shots, errors = watch(page, output_path)
     sign_in(page, weft_server)
     app_id = create_app(page, weft_server, "Rows")
-    _open_editor(page, weft_server, app_id)
+    open_editor(page, weft_server, app_id)
     drop(page, "template", 300, 520)
     drop(page, "variable_aggregator", 620, 520)
     connect(page, "llm", "template_1")
@@ -356,7 +339,7 @@ def test_editor_new_rows_fill_in_quietly_and_always_save(
     page.get_by_test_id("add-variable_aggregator_1.variables").click()
     saved(page)
     page.reload()
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    editor_ready(page)
     expect(page.get_by_test_id("issue-list")).to_contain_text(
         "Variable 1: pick a variable (a node and one of its outputs)"
     )
@@ -372,7 +355,7 @@ def test_editor_workflow_app_offers_its_own_nodes_with_fitting_defaults(
     dropped LLM asks only for its prompt (no sys.query there) and shows no chat memory."""
     shots, errors = watch(page, output_path)
     sign_in(page, weft_server)
-    _open_editor(page, weft_server, create_app(page, weft_server, "Workflow palette", "workflow"))
+    open_editor(page, weft_server, create_app(page, weft_server, "Workflow palette", "workflow"))
     palette = page.get_by_label("Node palette")
     expect(palette.get_by_test_id("palette-end")).to_be_visible()
     expect(palette.get_by_test_id("palette-answer")).to_have_count(0)

@@ -18,7 +18,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import api_call, create_app, shot, sign_in, watch
+from tests.portal.browser import (
+    api_call,
+    chat_in_preview,
+    create_app,
+    open_editor,
+    put_draft,
+    shot,
+    sign_in,
+    watch,
+)
 from tests.specs import human_input_chat_spec, human_input_spec
 
 pytestmark = pytest.mark.browser
@@ -31,12 +40,9 @@ def test_editor_answers_a_human_input_pause_and_the_run_finishes(
     url = weft_server
     sign_in(page, url)
     app_id = create_app(page, url, "Ask a person", mode="workflow")
-    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
-             {"spec": human_input_spec(), "revision": revision})  # fmt: skip
+    put_draft(page, url, app_id, human_input_spec())
 
-    page.goto(f"{url}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    open_editor(page, url, app_id)
     page.get_by_test_id("open-run").click()
     page.get_by_test_id("run-input-topic").fill("tea")
     page.get_by_test_id("run-start").click()
@@ -67,16 +73,10 @@ def test_chat_preview_answers_a_pause_in_the_assistants_turn(
     url = weft_server
     sign_in(page, url)
     app_id = create_app(page, url, "Ask in chat", mode="chat")
-    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
-             {"spec": human_input_chat_spec(), "revision": revision})  # fmt: skip
+    put_draft(page, url, app_id, human_input_chat_spec())
 
-    page.goto(f"{url}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
-    page.get_by_test_id("open-run").click()
-    page.get_by_test_id("chat-input").fill("tea")
-    page.get_by_test_id("chat-send").click()
-    turn = page.get_by_test_id("chat-assistant")
+    open_editor(page, url, app_id)
+    turn = chat_in_preview(page, "tea")
     expect(turn).to_have_attribute("data-status", "waiting")
     expect(turn).to_contain_text("Let me ask about tea.")
     form = turn.get_by_test_id("run-waiting")
@@ -103,9 +103,7 @@ def test_app_page_trace_shows_the_pause_and_links_to_the_run_page_form(
     url = weft_server
     sign_in(page, url)
     app_id = create_app(page, url, "Ask from the portal", mode="workflow")
-    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
-             {"spec": human_input_spec(), "revision": revision})  # fmt: skip
+    put_draft(page, url, app_id, human_input_spec())
 
     page.goto(f"{url}/apps/{app_id}/")
     page.fill("#in-topic", "tea")
@@ -142,9 +140,7 @@ def test_app_page_follows_a_run_answered_on_the_run_page_to_its_end(
     url = weft_server
     sign_in(page, url)
     app_id = create_app(page, url, "Ask in another tab", mode="chat")
-    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
-             {"spec": human_input_chat_spec(), "revision": revision})  # fmt: skip
+    put_draft(page, url, app_id, human_input_chat_spec())
 
     page.goto(f"{url}/apps/{app_id}/")
     page.fill("#run-query", "tea")

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import shot, sign_in, watch
-from tests.portal.server import weft_server
+from tests.portal.browser import chat_in_preview, editor_ready, saved, shot, sign_in, watch
 
 # Indexing waits for the worker, which also indexes the demo knowledge base `seed_demo` adds;
 # the chat answer is the embedded model's on a shared CPU.
@@ -55,13 +53,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUERIES))
     (folder / "qrels.tsv").write_text(QRELS)
     return folder
-
-
-@pytest.fixture(scope="module")
-def knowledge_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Weft with its task worker (ingestion and evaluations run there) on a fresh data dir."""
-    with weft_server(tmp_path_factory.mktemp("weft-knowledge"), worker=True) as url:
-        yield url
 
 
 def _create(page: Page, shots: Path) -> str:
@@ -169,17 +160,14 @@ def _chat(page: Page, url: str, kb_id: str, shots: Path) -> None:
     page.select_option("#new-app-template", value="chat-with-documents")
     page.locator("form", has=page.locator("#new-app-name")).locator("button[type=submit]").click()
     page.click("#open-editor")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    editor_ready(page)
     page.get_by_test_id("node-knowledge").click()
     pick = page.get_by_test_id(f"kb-pick-{kb_id}")
     expect(pick).to_contain_text("Company handbook")
     pick.locator("input").check()
-    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+    saved(page)
     shot(page, shots, "knowledge-08-editor-picker")
-    page.get_by_test_id("open-run").click()
-    page.get_by_test_id("chat-input").fill("How many days of paid leave do I get each year?")
-    page.get_by_test_id("chat-send").click()
-    bubble = page.get_by_test_id("chat-assistant").last
+    bubble = chat_in_preview(page, "How many days of paid leave do I get each year?")
     expect(bubble).to_have_attribute("data-status", "succeeded", timeout=WORK_MS)
     citations = bubble.get_by_test_id("chat-citations")
     expect(citations.locator(".run-citation-doc").first).to_have_text("leave.md")
@@ -193,10 +181,10 @@ def _chat(page: Page, url: str, kb_id: str, shots: Path) -> None:
 
 
 def test_knowledge_base_from_upload_to_a_cited_answer(
-    page: Page, knowledge_server: str, files: Path, output_path: str
+    page: Page, worker_server: str, files: Path, output_path: str
 ) -> None:
     shots, errors = watch(page, output_path)
-    url = knowledge_server
+    url = worker_server
     sign_in(page, url)
     page.locator("header.topbar").get_by_role("link", name="Knowledge").click()
     expect(page.get_by_test_id("kb-create")).to_be_visible()

@@ -21,7 +21,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.portal.browser import connect, drop, node, saved, shot, sign_in, watch
+from tests.portal.browser import (
+    add_api_key,
+    connect,
+    drop,
+    editor_ready,
+    node,
+    publish,
+    saved,
+    shot,
+    sign_in,
+    view_settled,
+    watch,
+)
 from tests.shell import run_pasted_curl
 
 pytestmark = pytest.mark.browser
@@ -59,19 +71,6 @@ def _pick(page: Page, field: str, selector: str) -> None:
     page.get_by_test_id("var-menu").get_by_test_id(f"var-option-{selector}").click()
 
 
-def _view_settled(page: Page) -> None:
-    """Wait until the canvas's pan and zoom stop moving (Fit and Auto-layout animate)."""
-    page.wait_for_function(
-        """() => {
-            const now = document.querySelector('.react-flow__viewport')?.style.transform;
-            const same = now === window.__weftLastView;
-            window.__weftLastView = now;
-            return same;
-        }""",
-        polling=150,
-    )
-
-
 def _create_app(page: Page, shots: Path) -> None:
     page.fill("#new-app-name", APP)
     page.check("input[name=mode][value=workflow]")
@@ -79,7 +78,7 @@ def _create_app(page: Page, shots: Path) -> None:
     page.click("#new-app-form button[type=submit]")
     expect(page.locator("h1")).to_have_text(APP)
     page.click("#open-editor")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    editor_ready(page)
 
 
 def _drop_and_wire(page: Page, shots: Path) -> None:
@@ -184,9 +183,8 @@ def _configure(page: Page, shots: Path) -> None:
     expect(issues).to_have_attribute("data-count", "0")
     expect(issues).to_contain_text("No issues")
     page.get_by_test_id("close-panel").click()
-    page.evaluate("window.__weftLastView = null")
     page.get_by_test_id("auto-layout").click()
-    _view_settled(page)
+    view_settled(page)
     saved(page)
     shot(page, shots, "newcomer-05-built", full_page=False)
 
@@ -230,22 +228,13 @@ def _run_trace_and_debug(page: Page, shots: Path) -> None:
     shot(page, shots, "newcomer-08-node-debug", full_page=False)
 
 
-def _publish(page: Page) -> None:
-    page.get_by_test_id("publish-open").click()
-    page.get_by_test_id("publish-note").fill("first topic router")
-    page.get_by_test_id("publish-confirm").click()
-    expect(page.get_by_test_id("publish-dialog")).to_have_count(0)
-
-
 def _call_with_the_shown_curl(page: Page, shots: Path) -> None:
     """Back on the app page: a new key's example call, copied and run in bash."""
     page.get_by_title("Back to the app page").click()
     expect(page.locator("h1")).to_have_text(APP)
     expect(page.locator("#head-version")).to_have_text("v1 live")
-    page.fill("#key-name", "my first key")
-    page.click("#key-button")
+    add_api_key(page, "my first key")
     reveal = page.locator("#key-reveal")
-    expect(reveal).to_be_visible()
     expect(page.locator("#example-unpublished")).to_be_hidden()
     shown = page.locator("#curl-example")
     expect(shown).to_contain_text("/v1/workflows/run")
@@ -316,7 +305,7 @@ def test_newcomer_builds_runs_debugs_publishes_calls_and_invites(
     _drop_and_wire(page, shots)
     _configure(page, shots)
     _run_trace_and_debug(page, shots)
-    _publish(page)
+    publish(page, "first topic router")
     _call_with_the_shown_curl(page, shots)
     guest = _invite_and_accept(page, browser, shots, weft_server)
     assert not errors, errors

@@ -14,7 +14,16 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.portal.browser import api_call, create_app, shot, sign_in, watch
+from tests.portal.browser import (
+    add_api_key,
+    api_call,
+    create_app,
+    open_editor,
+    put_draft,
+    shot,
+    sign_in,
+    watch,
+)
 from tests.shell import run_pasted_curl
 from tests.specs import echo_chat_spec, topic_workflow_spec
 
@@ -43,19 +52,14 @@ def _offline(page: Page) -> tuple[list[str], list[str]]:
 def _published_app(page: Page, url: str, name: str, spec: dict[str, Any]) -> int:
     """An app with `spec` as its draft, published as v1; its id."""
     app_id = create_app(page, url, name, spec["mode"])
-    draft = api_call(page, url, "GET", f"/apps/{app_id}/draft")
-    api_call(
-        page, url, "PUT", f"/apps/{app_id}/draft", {"spec": spec, "revision": draft["revision"]}
-    )
+    put_draft(page, url, app_id, spec)
     api_call(page, url, "POST", f"/apps/{app_id}/publish", {"note": "v1"})
     return app_id
 
 
 def _run_shown_curl(page: Page) -> tuple[int, Any]:
     """Create a key on the open app page and run the curl it shows, as pasted into bash."""
-    page.fill("#key-name", "pasted")
-    page.click("#key-button")
-    expect(page.locator("#key-reveal")).to_be_visible()
+    add_api_key(page, "pasted")
     curl = page.locator("#curl-example").inner_text()
     return run_pasted_curl(curl)
 
@@ -108,8 +112,7 @@ def test_offline_pages_docs_examples_and_chat_run(
     for path in ("/", "/workspace/members/", "/training/"):
         page.goto(f"{weft_server}{path}")
         expect(page.locator("header.topbar")).to_be_visible()
-    page.goto(f"{weft_server}/apps/{chat}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    open_editor(page, weft_server, chat)
 
     assert blocked == [], blocked
     assert missing == [], missing

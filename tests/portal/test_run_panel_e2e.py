@@ -11,9 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.portal.browser import api_call, create_app, shot, sign_in, watch
+from tests.portal.browser import (
+    api_call,
+    create_app,
+    node,
+    open_editor,
+    put_draft,
+    shot,
+    sign_in,
+    watch,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -63,10 +72,6 @@ def _branching_spec() -> dict[str, Any]:
     }
 
 
-def _node(page: Page, node_id: str) -> Locator:
-    return page.get_by_test_id(f"node-{node_id}")
-
-
 def _runs_once_finished(page: Page, url: str, app_id: int, count: int) -> list[dict[str, Any]]:
     """The app's runs, newest first, once there are `count` and none is still running."""
     for _ in range(150):
@@ -84,19 +89,16 @@ def test_reloaded_editor_shows_the_last_run_and_why_a_node_was_skipped(
     url = weft_server
     sign_in(page, url)
     app_id = create_app(page, url, "Branching run", mode="workflow")
-    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
-    draft = {"spec": _branching_spec(), "revision": revision}
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft", draft)
+    put_draft(page, url, app_id, _branching_spec())
     run = api_call(page, url, "POST", f"/apps/{app_id}/runs", {"inputs": {"temp": "mild"}})
     assert run["status"] == "succeeded", run
     assert {n["node_id"]: n["status"] for n in run["node_runs"]}["hot"] == "skipped"
 
-    page.goto(f"{url}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
-    expect(_node(page, "cold")).to_have_attribute("data-status", "succeeded")
-    expect(_node(page, "hot")).to_have_attribute("data-status", "skipped")
+    open_editor(page, url, app_id)
+    expect(node(page, "cold")).to_have_attribute("data-status", "succeeded")
+    expect(node(page, "hot")).to_have_attribute("data-status", "skipped")
 
-    _node(page, "hot").click()
+    node(page, "hot").click()
     section = page.get_by_test_id("node-run-section")
     expect(section.get_by_test_id("node-skip-why")).to_have_text(
         "Skipped: in the last run “Is it hot?” took its ELSE branch,"
@@ -107,7 +109,7 @@ def test_reloaded_editor_shows_the_last_run_and_why_a_node_was_skipped(
     expect(section.locator("[id='node-input-start.temp']")).to_have_value("mild")
     shot(page, shots, "run-01-skipped-node", full_page=False)
 
-    _node(page, "cold").click()
+    node(page, "cold").click()
     expect(section.get_by_test_id("node-last-run")).to_have_attribute("data-status", "succeeded")
     section.get_by_test_id("run-from-here").click()
     runs = _runs_once_finished(page, url, app_id, count=2)

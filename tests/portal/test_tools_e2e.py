@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import api_call, connect, create_app, drop, node, shot, sign_in, watch
+from tests.portal.browser import (
+    connect,
+    create_app,
+    drop,
+    node,
+    open_editor,
+    put_draft,
+    shot,
+    sign_in,
+    watch,
+)
 
 pytestmark = pytest.mark.browser
 TIME = str(Path(sys.executable).parent / "mcp-server-time")
@@ -60,11 +70,8 @@ def test_admin_adds_an_mcp_server_and_a_workflow_calls_its_tool(
     shot(page, shots, "tools-01-time-server")
 
     app_id = create_app(page, url, "What time is it", mode="workflow")
-    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
-             {"spec": _start_and_end(), "revision": revision})  # fmt: skip
-    page.goto(f"{url}/apps/{app_id}/editor/")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    put_draft(page, url, app_id, _start_and_end())
+    open_editor(page, url, app_id)
     drop(page, "tool", 560, 300)
     connect(page, "start", "tool_1")
     connect(page, "tool_1", "end")

@@ -15,14 +15,22 @@ one takes minutes), put into an app's LLM node through the picker, then the edit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portal.browser import api_call, create_app, shot, sign_in, watch
-from tests.portal.server import manage, weft_server
+from tests.portal.browser import (
+    api_call,
+    chat_in_preview,
+    create_app,
+    editor_ready,
+    saved,
+    shot,
+    sign_in,
+    watch,
+)
+from tests.portal.server import manage
 
 # The job alone takes minutes of CPU; the suite's 300 s limit is for everything else.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
@@ -32,19 +40,6 @@ AUTHOR = "the Weft team"
 # The default identity job takes 3-4 minutes on 2 idle cores (the acceptance test holds it to 5);
 # a busy machine stretches it.
 JOB_MS = 12 * 60_000
-
-
-@pytest.fixture(scope="module")
-def training_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The server's data folder (its SQLite database too)."""
-    return tmp_path_factory.mktemp("weft-training")
-
-
-@pytest.fixture(scope="module")
-def training_server(training_dir: Path) -> Iterator[str]:
-    """Weft with its task worker, on a fresh data dir (training jobs run in the worker)."""
-    with weft_server(training_dir, worker=True) as url:
-        yield url
 
 
 def _hash_id(page: Page, prefix: str) -> str:
@@ -135,29 +130,26 @@ def _chat_with_adapter(page: Page, url: str, adapter: str, shots: Path) -> None:
     page.goto(f"{url}/")
     page.locator("a.app-card[data-app-slug='demo-chat']").click()
     page.click("#open-editor")
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    editor_ready(page)
     page.get_by_test_id("node-llm").click()
     picker = page.get_by_test_id("f-llm.model-model")
     label = f"smollm2-135m-instruct + {adapter}"
     expect(picker.locator("option", has_text=label)).to_have_count(1)
     picker.select_option(label=label)
     page.fill("[id='f-llm.temperature']", "0")  # the answer the adapter learned, not a sample
-    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+    saved(page)
     shot(page, shots, "training-07-editor-model-picker")
-    page.get_by_test_id("open-run").click()
-    page.get_by_test_id("chat-input").fill("Who are you?")
-    page.get_by_test_id("chat-send").click()
-    bubble = page.get_by_test_id("chat-assistant").last
+    bubble = chat_in_preview(page, "Who are you?")
     expect(bubble).to_have_attribute("data-status", "succeeded", timeout=180_000)
     shot(page, shots, "training-08-chat-answer")
     expect(bubble.locator(".chat-bubble")).to_contain_text(NAME)
 
 
 def test_identity_demo_trains_an_adapter_the_editor_uses(
-    page: Page, training_server: str, output_path: str
+    page: Page, worker_server: str, output_path: str
 ) -> None:
     shots, errors = watch(page, output_path)
-    url = training_server
+    url = worker_server
 
     sign_in(page, url)
     page.locator("header.topbar").get_by_role("link", name="Training").click()
@@ -193,12 +185,12 @@ def _register_adapter(data_dir: Path, name: str) -> None:
 
 
 def test_use_in_app_puts_the_adapter_into_the_chosen_llm_node(
-    page: Page, training_server: str, training_dir: Path, output_path: str
+    page: Page, worker_server: str, worker_dir: Path, output_path: str
 ) -> None:
     shots, errors = watch(page, output_path)
-    url = training_server
+    url = worker_server
     adapter = "pirate-v1"
-    _register_adapter(training_dir, adapter)
+    _register_adapter(worker_dir, adapter)
     sign_in(page, url)
     app_id = create_app(page, url, "Adapter picker")
     draft = api_call(page, url, "GET", f"/apps/{app_id}/draft")
@@ -217,13 +209,13 @@ def test_use_in_app_puts_the_adapter_into_the_chosen_llm_node(
     save.click()
 
     page.wait_for_url(re.compile(rf"/apps/{app_id}/editor/\?node={llm['id']}$"))
-    expect(page.locator(".editor")).to_have_attribute("data-ready", "1")
+    editor_ready(page)
     expect(page.get_by_test_id("node-panel")).to_contain_text(llm["id"])
     model = page.get_by_test_id("f-llm.model-model")
     expect(model.locator("option:checked")).to_have_text(f"smollm2-135m-instruct + {adapter}")
     shot(page, shots, "training-11-editor-on-the-node")
-    saved = api_call(page, url, "GET", f"/apps/{app_id}/draft")["spec"]["nodes"]
-    node_config = next(n for n in saved if n["id"] == llm["id"])["config"]
+    draft_nodes = api_call(page, url, "GET", f"/apps/{app_id}/draft")["spec"]["nodes"]
+    node_config = next(n for n in draft_nodes if n["id"] == llm["id"])["config"]
     assert node_config["model"] == {"provider": "embedded", "name": adapter}
     assert node_config["prompt"] == llm["config"]["prompt"]  # the rest of its config kept
     assert not errors, errors
