@@ -239,6 +239,7 @@ def run_page(request: HttpRequest, app_id: int, run_id: str) -> HttpResponse:
         "citations": citations,
         "waiting": get_waiting_forms(run),
         "can_answer": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.EDITOR],
+        "asset_version": web_asset_version("portal"),  # follows a run that waits or runs
         **_chat_turn(run),
     }
     return render(request, "portal/run.html", context)

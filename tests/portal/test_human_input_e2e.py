@@ -158,6 +158,8 @@ def test_app_page_follows_a_run_answered_on_the_run_page_to_its_end(
     for tab in (answering, late):
         tab.goto(f"{url}{run_href}")
         expect(tab.locator("#waiting-ask")).to_contain_text("What about tea?")
+    # the late tab's person starts to answer: their page follows the run but keeps what they wrote
+    late.locator("#waiting-ask input[name=answer]").fill("too late")
     answering.locator("#waiting-ask input[name=answer]").fill("green")
     answering.get_by_role("button", name="Send answer").click()
     expect(answering.locator(".run-summary .status-lg")).to_have_text("Succeeded")
@@ -176,7 +178,7 @@ def test_app_page_follows_a_run_answered_on_the_run_page_to_its_end(
     expect(page.locator("#run-button")).to_be_enabled()
     shot(page, shots, "human-portal-03-followed", full_page=False)
 
-    late.locator("#waiting-ask input[name=answer]").fill("too late")
+    expect(late.get_by_test_id("run-followed")).to_contain_text("no longer waiting for this answer")
     late.get_by_role("button", name="Send answer").click()
     expect(late.locator(".flash-error")).to_contain_text(
         "no longer waiting for an answer: it was answered elsewhere"
@@ -186,4 +188,34 @@ def test_app_page_follows_a_run_answered_on_the_run_page_to_its_end(
 
     (run,) = api_call(page, url, "GET", f"/apps/{app_id}/runs")
     assert (run["status"], run["answer"]) == ("succeeded", "Let me ask about tea. You chose green.")
+    assert not errors, errors
+
+
+def test_run_page_follows_a_run_answered_elsewhere_without_a_reload(
+    page: Page, weft_server: str, output_path: str
+) -> None:
+    shots, errors = watch(page, output_path)
+    url = weft_server
+    sign_in(page, url)
+    app_id = create_app(page, url, "Answered by the API", mode="workflow")
+    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
+    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
+             {"spec": human_input_spec(), "revision": revision})  # fmt: skip
+    run = api_call(page, url, "POST", f"/apps/{app_id}/runs", {"inputs": {"topic": "tea"}})
+    assert run["status"] == "waiting"
+
+    page.goto(f"{url}/apps/{app_id}/runs/{run['id']}/")
+    expect(page.locator("#waiting-ask")).to_contain_text("What about tea?")
+    expect(page.locator(".run-summary .status-lg")).to_have_text("Waiting")
+    api_call(page, url, "POST", f"/apps/{app_id}/runs/{run['id']}/resume",
+             {"answers": {"answer": "by the API"}, "node_id": "ask"})  # fmt: skip
+
+    # the page, not reloaded by hand, shows the run as it is now and says why its form went away
+    expect(page.locator(".run-summary .status-lg")).to_have_text("Succeeded")
+    expect(page.locator("[data-testid=waiting-form]")).to_have_count(0)
+    expect(page.get_by_test_id("run-followed")).to_have_text(
+        "This run was answered elsewhere (or its form timed out) while this page was open."
+    )
+    expect(page.locator(".table-trace")).to_contain_text("by the API")
+    shot(page, shots, "human-run-page-followed", full_page=False)
     assert not errors, errors

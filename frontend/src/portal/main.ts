@@ -1,10 +1,12 @@
 // The portal's app page (templates/portal/app.html): draft badge, test runs over the run
-// WebSocket, publish, API keys and the MCP switch; and the apps page's DSL import
-// (templates/portal/home.html). Built by Vite into static/dist/web/portal.js.
+// WebSocket, publish, API keys and the MCP switch; the apps page's DSL import
+// (templates/portal/home.html); and the run page following a run that waits or runs
+// (templates/portal/run.html). Built by Vite into static/dist/web/portal.js.
 import { setupImportDsl } from "./importDsl";
 import { setupKeys, setupPublish, validateDraft } from "./manage";
 import { setupMcp } from "./mcp";
 import { readPage } from "./page";
+import { setupRunPage } from "./runPage";
 import { setupTestRun } from "./testRun";
 
 const root = document.getElementById("app-root");
@@ -16,6 +18,9 @@ if (root) {
   setupKeys(page);
   setupMcp(page);
 }
+
+const runSummary = document.getElementById("run-summary");
+if (runSummary) setupRunPage(runSummary);
 
 const importForm = document.getElementById("import-dsl-form");
 if (importForm instanceof HTMLFormElement) setupImportDsl(importForm);

@@ -1,27 +1,25 @@
 // The app page's test run: the form's inputs go to the run WebSocket (the editor's RunSocket and
 // the generated protocol types), and the events stream into the chat transcript or the workflow
-// output, the node trace and the recent runs table. A run that ends waiting is followed until it
-// is answered elsewhere (the run page) and ends (follow.ts).
+// output (testRunOutput.ts), the node trace (traceEvents.ts), the status line and the recent runs
+// table. A run that ends waiting is followed until it is answered elsewhere (the run page) and
+// ends (follow.ts).
 import type { RunEvent, ServerMessage } from "../api/messages";
 import { browserSocket, RunSocket, runSocketUrl, SocketClosedError, type SocketFactory } from "../run/socket";
-import { byId, el, issueItems, ms, must, pretty, setBusy } from "./dom";
+import { byId, el, issueItems, must, setBusy } from "./dom";
 import { catchUp, followRun } from "./follow";
 import { answerHref, outcomeLine, runRow, type Finished } from "./outcome";
 import type { PageInfo } from "./page";
-import { citationsOf } from "../run/metadata";
-import { citationList, Trace } from "./trace";
+import { ChatTurn, WorkflowOutput, type Output } from "./testRunOutput";
+import { Trace } from "./trace";
+import { showNodeEvent } from "./traceEvents";
 
-type EventOf<K extends RunEvent["kind"]> = Extract<RunEvent, { kind: K }>;
 interface Current {
   trace: Trace;
-  answer: string;
+  output: Output; // where its answer shows
   finished: boolean;
   runId: string | null;
   runningNode: string | null;
   startedAt: number;
-  answerNode: HTMLElement;
-  bubble: HTMLElement | null; // chat apps: the bot's message
-  extras: HTMLElement[]; // what the end of the run added under the bubble (citations, tokens)
   runRow: HTMLTableRowElement | null; // its row in the recent runs table
   runStarted: Date | null;
 }
@@ -73,124 +71,43 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     c.trace.tick();
   }
 
-  function appendAnswer(c: Current, text: string): void {
-    c.answer += text;
-    c.answerNode.textContent = c.answer;
-    if (transcript) transcript.scrollTop = transcript.scrollHeight;
-  }
-
   function onEvent(c: Current, ev: RunEvent): void {
     switch (ev.kind) {
-      case "run_started":
+      case "text_chunk":
+        c.output.append(ev.text);
         break;
-      case "node_started": {
-        const row = c.trace.row(ev.node_id, ev);
-        row.startedAt = performance.now();
+      case "node_started":
+        showNodeEvent(c.trace, ev);
         c.runningNode = ev.title || ev.node_id;
         break;
-      }
-      case "node_delta": {
-        const row = c.trace.row(ev.node_id, ev);
-        row.streamed[ev.port] = (row.streamed[ev.port] || "") + ev.text;
-        row.outputsPre.textContent = pretty(row.streamed);
-        if (!chat && !c.answer) {
-          // Workflows stream no answer: preview the node that is writing, until the output.
-          c.answerNode.textContent = row.streamed[ev.port];
-          must("workflow-label").textContent = `Streaming from ${ev.node_id}…`;
-        }
+      case "node_delta":
+        c.output.preview(ev.node_id, showNodeEvent(c.trace, ev).streamed[ev.port]);
         break;
-      }
-      case "text_chunk":
-        appendAnswer(c, ev.text);
+      case "node_skipped":
+        showNodeEvent(c.trace, ev);
         break;
       case "node_succeeded":
-        succeeded(c, ev);
-        break;
-      case "node_failed": {
-        const row = c.trace.row(ev.node_id, ev);
-        c.trace.setStatus(row, "failed");
-        row.elapsed.textContent = ms(ev.elapsed_ms);
-        row.outputsPre.textContent = Object.keys(row.streamed).length ? pretty(row.streamed) : "{}";
-        Trace.showError(row, ev.error_code, ev.error);
-        row.tr.setAttribute("aria-expanded", "true");
-        must(row.tr.dataset.toggle!).hidden = false;
+      case "node_failed":
+      case "node_paused":
+        showNodeEvent(c.trace, ev);
         c.runningNode = null;
         break;
-      }
-      case "node_skipped": {
-        const row = c.trace.row(ev.node_id, ev);
-        c.trace.setStatus(row, "skipped");
-        row.elapsed.textContent = "";
-        row.outputsPre.textContent = "(skipped)";
-        break;
-      }
-      case "node_paused": {
-        // Its form (the run page lists it as the node's metadata); answered once the run ends.
-        const row = c.trace.row(ev.node_id, ev);
-        c.trace.setStatus(row, "waiting");
-        row.elapsed.textContent = ms(performance.now() - row.startedAt);
-        row.outputsPre.textContent = "(waiting for an answer)";
-        Trace.showMetadata(row, { form: ev.form });
-        c.runningNode = null;
-        break;
-      }
       case "run_finished":
         finished(c, ev);
         break;
     }
   }
 
-  function succeeded(c: Current, ev: EventOf<"node_succeeded">): void {
-    const row = c.trace.row(ev.node_id, ev);
-    c.trace.setStatus(row, "succeeded");
-    row.elapsed.textContent = ms(ev.elapsed_ms);
-    const total = ev.prompt_tokens + ev.completion_tokens;
-    row.tokens.textContent = total ? String(total) : "—";
-    row.tokens.className = total ? "num" : "num muted";
-    if (total) row.tokens.title = `${ev.prompt_tokens} prompt + ${ev.completion_tokens} completion`;
-    row.outputsPre.textContent = pretty(ev.outputs);
-    Trace.showMetadata(row, ev.metadata);
-    if (ev.error_code) Trace.showError(row, ev.error_code, ev.error);
-    c.runningNode = null;
-  }
-
   function finished(c: Current, ev: Finished): void {
-    if (ev.answer && ev.answer !== c.answer) {
-      // a run followed after its pause: the stored answer is the whole turn's, the page has its start
-      if (!ev.answer.startsWith(c.answer)) c.answer = "";
-      appendAnswer(c, ev.answer.slice(c.answer.length));
-    }
+    c.output.catchUp(ev.answer);
     c.finished = true;
     window.clearInterval(ticker);
-    (c.bubble || c.answerNode).classList.remove("streaming");
-    const tokens = ev.prompt_tokens + ev.completion_tokens;
     const href = `/apps/${page.appId}/runs/${c.runId}/`;
     const waiting = ev.status === "waiting";
     if (waiting) c.trace.offerAnswers((nodeId) => answerHref(href, nodeId));
-    if (c.bubble && waiting) {
-      if (!c.answer) c.answerNode.textContent = "Waiting for an answer.";
-    } else if (c.bubble && ev.status !== "succeeded") {
-      c.bubble.classList.add("failed");
-      if (!c.answer) c.answerNode.textContent = ev.error || ev.status;
-    }
+    c.output.end(ev);
     const line = outcomeLine(ev, href);
     showStatus(line.state, line.parts);
-    for (const extra of c.extras.splice(0)) extra.remove(); // those of the pause, when followed
-    const cited = citationsOf(ev.metadata);
-    if (c.bubble && cited.length) c.extras.push(el("div", "msg-cite-label", "Citations"), citationList(cited));
-    if (c.bubble) c.extras.push(el("div", "msg-meta", `${ms(ev.elapsed_ms)} · ${tokens} tokens`));
-    c.bubble?.append(...c.extras);
-    if (!chat) {
-      const jsonBox = must("workflow-json");
-      const values = Object.values(ev.outputs);
-      const single = values.length === 1 && typeof values[0] === "string" ? values[0] : null;
-      const text = c.answer || single;
-      must("workflow-label").textContent = waiting ? "Waiting for an answer" : "Output";
-      c.answerNode.textContent = text || "";
-      c.answerNode.hidden = !text;
-      jsonBox.textContent = pretty(ev.outputs);
-      jsonBox.hidden = waiting; // a waiting run has no outputs yet
-    }
     const runLink = must<HTMLAnchorElement>("trace-run-link");
     runLink.href = href;
     runLink.hidden = false;
@@ -231,9 +148,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     c.finished = false;
     c.startedAt = performance.now();
     c.trace.rerunWaiting();
-    if (c.bubble) c.bubble.classList.add("streaming");
-    else must("workflow-label").textContent = "Output";
-    if (!c.answer) c.answerNode.textContent = "";
+    c.output.resume();
     setBusy(runButton, true, "Running…");
     if (queryBox) queryBox.disabled = true;
     if (newConversation) newConversation.disabled = true;
@@ -246,11 +161,7 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     const c = current;
     if (c) {
       c.finished = true;
-      (c.bubble || c.answerNode).classList.remove("streaming");
-      if (c.bubble) {
-        c.bubble.classList.add("failed");
-        if (!c.answer) c.answerNode.textContent = message;
-      }
+      c.output.fail(message);
       c.trace.failRunning();
     }
     window.clearInterval(ticker);
@@ -322,28 +233,15 @@ export function setupTestRun(page: PageInfo, factory: SocketFactory = browserSoc
     }
     stopFollowing(); // the page shows the new run
     const inputs = collectInputs();
-    let answerNode: HTMLElement;
-    let bubble: HTMLElement | null = null;
+    let output: Output;
     if (chat && transcript && queryBox) {
-      byId("transcript-empty")?.remove();
-      transcript.append(el("div", "msg msg-user", query));
-      bubble = el("div", "msg msg-bot streaming");
-      answerNode = el("div", "msg-text", "");
-      bubble.append(answerNode);
-      transcript.append(bubble);
-      transcript.scrollTop = transcript.scrollHeight;
+      output = ChatTurn.start(transcript, query);
       queryBox.value = "";
       queryBox.disabled = true;
     } else {
-      must("workflow-output").hidden = false;
-      answerNode = must("workflow-text");
-      answerNode.hidden = false;
-      answerNode.textContent = "";
-      answerNode.classList.add("streaming");
-      must("workflow-label").textContent = "Output";
-      must("workflow-json").hidden = true;
+      output = WorkflowOutput.start();
     }
-    const c: Current = { trace: new Trace(traceBody), answer: "", finished: false, runId: null, runningNode: null, startedAt: performance.now(), answerNode, bubble, extras: [], runRow: null, runStarted: null };
+    const c: Current = { trace: new Trace(traceBody), output, finished: false, runId: null, runningNode: null, startedAt: performance.now(), runRow: null, runStarted: null };
     current = c;
     traceBody.textContent = "";
     must("trace").hidden = false;
