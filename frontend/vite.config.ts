@@ -3,7 +3,7 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // Built into Django's static dir with fixed names (one per page: the editor, the training panel,
-// knowledge bases, the Tools page, the Model providers page, the portal's app page);
+// knowledge bases, the Tools page, the Model providers page, the portal's apps, app and run pages);
 // the templates add a version query.
 export default defineConfig({
   plugins: [react()],

@@ -10,7 +10,8 @@ turn; the answer resumes the run and the rest of the reply arrives in that same 
 A test run from the portal's app page shows the paused node's row and the run waiting, and links
 to the run page's form, which answers it. The app page follows the waiting run: answered on the
 run page in another tab, its end shows there without a reload; a run page opened before that
-answer says in words that its form came too late.
+answer says in words that its form came too late. A run page left open on a waiting run follows
+it too: answered through the API, the page shows it succeeded without a reload.
 """
 
 from __future__ import annotations
