@@ -6,10 +6,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+import pytest
 from django.apps import apps
 
 from builder.models import AppVersion, ModelProvider, Workflow
 from kernel.models import AuditLog
+
+pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
 MIGRATION = import_module("builder.migrations.0014_rename_builtin_named_providers")
 
