@@ -6,6 +6,7 @@
 import { api, ApiFailure } from "../api/client";
 import type { PauseForm, RunEvent } from "../api/messages";
 import type { NodeRunOut, RunDetail } from "../api/types";
+import { storedOrder } from "../run/format";
 import { joinMetadata } from "../run/metadata";
 
 export const FIRST_POLL_MS = 1000; // soon after a person answers
@@ -26,9 +27,8 @@ const ENDED = ["succeeded", "failed", "stopped", "waiting"] as const;
 export function catchUp(detail: RunDetail, shown: Shown): RunEvent[] {
   const at = detail.finished_at ?? new Date().toISOString();
   const base: Base = { run_id: detail.id, seq: 0, at };
-  const reused = detail.node_runs.filter((n) => n.reused_from);
-  const ran = detail.node_runs.filter((n) => !n.reused_from).sort((a, b) => a.index - b.index);
-  const events = [...reused, ...ran].flatMap((n) => {
+  const ordered = storedOrder(detail.node_runs);
+  const events = ordered.flatMap((n) => {
     const status = shown(n.node_id, n.iteration_path);
     return status === n.status ? [] : nodeEvents(base, n, detail, status === undefined);
   });
@@ -47,7 +47,7 @@ export function catchUp(detail: RunDetail, shown: Shown): RunEvent[] {
     prompt_tokens: detail.prompt_tokens,
     completion_tokens: detail.completion_tokens,
     total_steps: detail.total_steps,
-    metadata: joinMetadata(ran.filter((n) => n.status === "succeeded").map((n) => n.metadata)),
+    metadata: joinMetadata(ordered.filter((n) => !n.reused_from && n.status === "succeeded").map((n) => n.metadata)),
     waiting: waitingOf(detail),
     conversation: {},
   };

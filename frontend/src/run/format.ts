@@ -269,11 +269,16 @@ function nodeFromStored(n: NodeRunOut): NodeRunState {
   };
 }
 
+/** A stored run's node runs in the order they ran: a re-run's reused nodes first, in the
+ * server's order (its index restarts at each run), then the rest by index. */
+export function storedOrder(nodeRuns: NodeRunOut[]): NodeRunOut[] {
+  const reused = nodeRuns.filter((n) => n.reused_from);
+  return [...reused, ...nodeRuns.filter((n) => !n.reused_from).sort((a, b) => a.index - b.index)];
+}
+
 /** What the canvas shows for a run read back from GET /api/runs/{id}. */
 export function runFromDetail(d: RunDetail): RunState {
-  // a re-run's reused nodes come first, in the server's order (its index restarts at each run)
-  const reused = d.node_runs.filter((n) => n.reused_from);
-  const nodeRuns = [...reused, ...d.node_runs.filter((n) => !n.reused_from).sort((a, b) => a.index - b.index)];
+  const nodeRuns = storedOrder(d.node_runs);
   return {
     ...idleRun,
     runId: d.id,
