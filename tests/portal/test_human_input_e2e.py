@@ -199,9 +199,7 @@ def test_run_page_follows_a_run_answered_elsewhere_without_a_reload(
     url = weft_server
     sign_in(page, url)
     app_id = create_app(page, url, "Answered by the API", mode="workflow")
-    revision = api_call(page, url, "GET", f"/apps/{app_id}/draft")["revision"]
-    api_call(page, url, "PUT", f"/apps/{app_id}/draft",
-             {"spec": human_input_spec(), "revision": revision})  # fmt: skip
+    put_draft(page, url, app_id, human_input_spec())
     run = api_call(page, url, "POST", f"/apps/{app_id}/runs", {"inputs": {"topic": "tea"}})
     assert run["status"] == "waiting"
 

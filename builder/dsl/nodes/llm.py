@@ -107,13 +107,18 @@ def _classifier_to_dify(config: Mapping[str, Any], ctx: NodeCtx) -> Data:
     return {
         "query_variable_selector": selector(c.get("query")),
         "model": model_to_dify(c["model"], {}),
-        "classes": [
-            {"id": text(as_dict(k).get("id")), "name": text(as_dict(k).get("name"))}
-            for k in as_list(c.get("classes"))
-        ],
+        "classes": _classes(c.get("classes")),
         "instruction": text(c["instruction"]),
         "vision": {"enabled": False},
     }
+
+
+def _classes(value: Any) -> list[dict[str, str]]:
+    """A classifier's labelled branches, the same shape on both sides: id and name."""
+    return [
+        {"id": text(as_dict(k).get("id")), "name": text(as_dict(k).get("name"))}
+        for k in as_list(value)
+    ]
 
 
 def _classifier_from_dify(data: Mapping[str, Any], ctx: NodeCtx) -> Data:
@@ -123,10 +128,7 @@ def _classifier_from_dify(data: Mapping[str, Any], ctx: NodeCtx) -> Data:
     return {
         "model": model,
         "query": selector(data.get("query_variable_selector")),
-        "classes": [
-            {"id": text(as_dict(k).get("id")), "name": text(as_dict(k).get("name"))}
-            for k in as_list(data.get("classes"))
-        ],
+        "classes": _classes(data.get("classes")),
         "instruction": text(data.get("instruction")) or text(data.get("instructions")),
     }
 
